@@ -1,0 +1,1 @@
+"""loopbot: interview loops in Slack, driven by the hiring team's own documents."""

@@ -1,0 +1,79 @@
+"""Reusable material: preparation guides and the round-type catalogue."""
+
+from __future__ import annotations
+
+from bot.documents.markdown import normalize, parse_bullets, parse_sections
+from bot.documents.models import GuideSection, PrepGuide, RoundType
+from bot.documents.source import Source
+
+
+def parse_prep_guide(source: Source) -> PrepGuide | None:
+    """A preparation guide: its prompts and its sections, kept as written."""
+    root = parse_sections(source.body, source.body_line)
+    prompts: list[str] = []
+    sections: list[GuideSection] = []
+    for section in root.walk():
+        if not section.level:
+            continue
+        if "prompt" in normalize(section.title) and not prompts:
+            prompts = [b.text for b in parse_bullets(section.lines)]
+        else:
+            sections.append(GuideSection(title=section.title, body=section.text()))
+    if not prompts and not sections:
+        source.error(source.body_line, "a preparation guide needs '### Prompts' or other sections")
+        return None
+    title = str(source.meta.get("title") or source.meta.get("id"))
+    applies = source.meta.get("applies_to") or []
+    return PrepGuide(
+        id=str(source.meta.get("id")),
+        version=str(source.meta.get("version", "1")),
+        title=title,
+        intro=root.text(),
+        prompts=prompts,
+        sections=sections,
+        applies_to=[str(a) for a in (applies if isinstance(applies, list) else [applies])],
+        source=source.path,
+    )
+
+
+def parse_round_type(source: Source) -> RoundType | None:
+    """One entry of the round-type catalogue that loops may reference by name."""
+    meta = source.meta
+    name = str(meta.get("name") or "").strip()
+    if not name:
+        source.error(source.meta_key_line("name"), "a round type needs a `name:`")
+        return None
+    root = parse_sections(source.body, source.body_line)
+    parts = {normalize(s.title): s for s in root.walk() if s.level}
+
+    def items(*keys: str) -> list[str]:
+        for key in keys:
+            if key in parts:
+                return [b.text for b in parse_bullets(parts[key].lines)]
+        return []
+
+    def text(*keys: str) -> str:
+        return next((parts[k].text() for k in keys if k in parts), "")
+
+    measure = items("measure", "signals")
+    if not measure:
+        source.error(source.body_line, f"round type '{name}' has no '## Measure' list")
+        return None
+    span = meta.get("duration_range")
+    aliases = meta.get("aliases") or []
+    return RoundType(
+        id=str(meta.get("id")),
+        version=str(meta.get("version", "1")),
+        name=name,
+        aliases=[str(a) for a in aliases],
+        interviewers=str(meta.get("interviewers", "")),
+        duration_minutes=int(meta.get("duration_minutes", 60)),
+        duration_range=tuple(span) if span else None,
+        summary=text("summary"),
+        how_to_prepare=text("how the candidate prepares", "preparation"),
+        focus=text("focus") or text("summary"),
+        measure=measure,
+        look_for=items("what to look for", "look for"),
+        core_questions=items("core questions", "questions"),
+        source=source.path,
+    )

@@ -1,0 +1,143 @@
+"""Loading a folder of documents into one validated, all-or-nothing Library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.documents.candidates import parse_candidate_context, parse_interview_guide
+from bot.documents.guides import parse_prep_guide, parse_round_type
+from bot.documents.loops import parse_loop
+from bot.documents.markdown import normalize, parse_sections
+from bot.documents.models import (
+    CandidateContext,
+    DocumentType,
+    InterviewGuide,
+    LoopTemplate,
+    PrepGuide,
+    RoundType,
+)
+from bot.documents.source import DocumentError, DocumentErrors, Source, read_source
+from bot.documents.structured import parse_structured_loop
+
+SUFFIXES = (".md", ".markdown")
+
+
+@dataclass
+class Library:
+    loops: dict[str, LoopTemplate] = field(default_factory=dict)
+    round_types: dict[str, RoundType] = field(default_factory=dict)
+    guides: dict[str, InterviewGuide] = field(default_factory=dict)
+    contexts: dict[str, CandidateContext] = field(default_factory=dict)
+    prep_guides: dict[str, PrepGuide] = field(default_factory=dict)
+
+    def documents(self) -> list[tuple[str, str, str]]:
+        """(type, id, source) for every document, in a stable order."""
+        rows = [(DocumentType.LOOP.value, t.id, t.source) for t in self.loops.values()]
+        rows += [(DocumentType.ROUND_TYPE.value, t.id, t.source) for t in self.round_types.values()]
+        rows += [(DocumentType.INTERVIEW_GUIDE.value, g.id, g.source) for g in self.guides.values()]
+        rows += [(DocumentType.CANDIDATE_CONTEXT.value, c.id, c.source)
+                 for c in self.contexts.values()]
+        rows += [(DocumentType.PREP_GUIDE.value, p.id, p.source) for p in self.prep_guides.values()]
+        return sorted(rows, key=lambda r: (r[2], r[1]))
+
+    def guide_for(self, candidate_key: str) -> InterviewGuide | None:
+        return next((g for g in self.guides.values() if g.candidate_key == candidate_key), None)
+
+    def context_for(self, candidate_key: str) -> CandidateContext | None:
+        return next((c for c in self.contexts.values() if c.candidate_key == candidate_key), None)
+
+    def prep_guide_for(self, round_name: str, round_type: str | None = None) -> PrepGuide | None:
+        """The preparation guide whose `applies_to` names this round or its type."""
+        names = {normalize(round_name), normalize(round_type or "")}
+        for guide in self.prep_guides.values():
+            wanted = [normalize(a) for a in guide.applies_to]
+            if any(w and any(w in n for n in names) for w in wanted):
+                return guide
+        return None
+
+
+def document_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+
+
+def _display(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base.parent if base.is_dir() else base.parent))
+    except ValueError:
+        return str(path)
+
+
+def _document_type(source: Source) -> DocumentType | None:
+    raw = source.meta.get("type")
+    if raw is None:
+        # A loop written without front matter is still recognisable by its RACI matrix.
+        root = parse_sections(source.body, source.body_line)
+        if any("matrix" in normalize(s.title) for s in root.walk() if s.level):
+            return DocumentType.LOOP
+        source.error(1, "no `type:` in front matter (one of: "
+                        f"{', '.join(t.value for t in DocumentType)})")
+        return None
+    try:
+        return DocumentType(str(raw))
+    except ValueError:
+        source.error(source.meta_key_line("type"), f"unknown document type '{raw}' (one of: "
+                     f"{', '.join(t.value for t in DocumentType)})")
+        return None
+
+
+def _load(path: Path) -> tuple[Library, list[Source]]:
+    if not path.exists():
+        missing = Source(str(path), "", {}, "", 1, "", 1, "")
+        missing.error(0, "no such file or folder")
+        return Library(), [missing]
+    sources = [read_source(p, _display(p, path)) for p in document_files(path)]
+    typed: list[tuple[Source, DocumentType]] = []
+    for source in sources:
+        kind = None if source.errors else _document_type(source)
+        if kind is not None:
+            typed.append((source, kind))
+    library = Library()
+    catalogue: dict[str, RoundType] = {}
+    for source, kind in typed:
+        if kind is DocumentType.ROUND_TYPE and (rt := parse_round_type(source)):
+            library.round_types[rt.id] = rt
+            for name in (rt.name, rt.id, *rt.aliases):
+                catalogue[normalize(name)] = rt
+    seen: dict[str, Source] = {}
+    for source, kind in typed:
+        doc_id = str(source.meta.get("id") or "")
+        if doc_id and doc_id in seen:
+            source.error(source.meta_key_line("id"), f"document id '{doc_id}' is also used by "
+                                                     f"{seen[doc_id].path}")
+            continue
+        seen[doc_id] = source
+        if kind is DocumentType.LOOP:
+            structured = isinstance(source.meta.get("rounds"), list)
+            parse = parse_structured_loop if structured else parse_loop
+            if template := parse(source, catalogue):
+                library.loops[template.id] = template
+        elif kind is DocumentType.INTERVIEW_GUIDE and (guide := parse_interview_guide(source)):
+            library.guides[guide.id] = guide
+        elif kind is DocumentType.CANDIDATE_CONTEXT and (ctx := parse_candidate_context(source)):
+            library.contexts[ctx.id] = ctx
+        elif kind is DocumentType.PREP_GUIDE and (prep := parse_prep_guide(source)):
+            library.prep_guides[prep.id] = prep
+    return library, sources
+
+
+def load_library(path: Path) -> Library:
+    """Read every document under `path`; raise DocumentErrors listing every problem found."""
+    library, sources = _load(path)
+    errors = [e for s in sources for e in s.errors]
+    if errors:
+        raise DocumentErrors(errors)
+    return library
+
+
+def check_documents(path: Path) -> list[tuple[str, list[DocumentError]]]:
+    """Every file under `path` with the problems found in it (empty when it is fine)."""
+    _, sources = _load(path)
+    return [(s.path, s.errors) for s in sources]

@@ -1,0 +1,495 @@
+"""Loop documents: a team's interview loop, written as Markdown or as front-matter YAML."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.documents.markdown import (
+    Line,
+    Section,
+    key_line,
+    normalize,
+    parse_bullets,
+    parse_sections,
+    parse_table,
+    split_label,
+    split_list,
+)
+from bot.documents.models import (
+    DEFAULT_RATING_SCALE,
+    LoopTemplate,
+    RaciLetter,
+    Role,
+    Round,
+    RoundType,
+    RubricLevel,
+    Variant,
+    VariantRound,
+)
+from bot.documents.source import Source
+
+_ROLE_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
+_ROUND_CELL = re.compile(r"^\s*(\d+)\s*[.):-]?\s+(.+?)\s*$")
+_MINUTES = re.compile(r"(\d+)(?:\s*(?:-|–|to)\s*(\d+))?[\s-]*(?:min\b|mins\b|minutes?\b)", re.I)
+_HOURS = re.compile(r"(\d+(?:\.\d+)?)[\s-]*(?:h\b|hours?\b)", re.I)
+_NONE_CELL = {"", "-", "—", "–", "n/a", "none"}
+
+COLUMN_ALIASES = {
+    "round": ("round", "stage", "interview"),
+    "R": ("responsible", "r"),
+    "A": ("accountable", "a"),
+    "C": ("consulted", "c"),
+    "I": ("informed", "i"),
+    "output": ("primary output", "output", "artifacts", "artifact", "deliverable"),
+    "duration": ("duration", "minutes", "length"),
+    "type": ("type", "round type"),
+}
+FIELD_ALIASES = {
+    "focus": "focus",
+    "why": "why",
+    "measure": "measure",
+    "signals": "measure",
+    "observe": "observe",
+    "example prompt": "example_prompt",
+    "prompt": "example_prompt",
+    "core questions to ask": "core_questions",
+    "core questions": "core_questions",
+    "questions": "core_questions",
+    "type": "round_type",
+    "round type": "round_type",
+    "duration": "duration",
+}
+
+
+@dataclass
+class RoundDraft:
+    number: int
+    name: str
+    line: int
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    primary_output: str = ""
+    duration: int | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    detail_line: int | None = None
+
+
+def parse_loop(source: Source, catalogue: dict[str, RoundType]) -> LoopTemplate | None:
+    """Parse a loop document; on any problem record errors on `source` and return None."""
+    root = parse_sections(source.body, source.body_line)
+    title = _title(root) or str(source.meta.get("title") or source.meta.get("id") or "")
+    variant_sections = [s for s in root.walk() if "variant" in normalize(s.title)]
+    roles_section = _find(root, lambda t: "roles" in t.split() and "raci" not in t)
+    matrix_section = _find(root, lambda t: "matrix" in t or t == "raci")
+    details_section = _find(root, lambda t: t in ("round details", "rounds") or "round details" in t)
+    rubric_section = _find(root, lambda t: "rubric" in t, exclude=variant_sections)
+    definitions = _find(root, lambda t: "raci" in t and "definition" in t)
+
+    top = root.children[0].line if root.children else source.body_line
+    if roles_section is None:
+        source.error(top, "no 'Roles' section: list each role as '- CODE: Name, what they own'")
+    if matrix_section is None:
+        source.error(top, "no 'RACI Matrix' section with a table of rounds")
+    if rubric_section is None:
+        source.error(top, "no 'Scoring Rubric' section: list levels as '- Strong Hire: meaning'")
+    if source.errors:
+        return None
+
+    roles = _parse_roles(source, roles_section)
+    drafts = _parse_matrix(source, matrix_section, roles)
+    if details_section is not None:
+        _attach_details(source, details_section, drafts)
+    rubric = _parse_rubric(source, rubric_section)
+    variants = [v for s in variant_sections if (v := _parse_variant(source, s, drafts))]
+    meta_roles = _role_overrides(source, roles)
+    return assemble_loop(
+        source,
+        title=title,
+        roles=meta_roles,
+        drafts=drafts,
+        rubric=rubric,
+        variants=variants,
+        catalogue=catalogue,
+        definitions=_parse_definitions(definitions),
+    )
+
+
+def _title(root: Section) -> str:
+    first = next((s for s in root.walk() if s.level == 1), None)
+    if not first:
+        return ""
+    return re.sub(r"^interview loop( proposal)?\s*:\s*", "", first.title, flags=re.I).strip()
+
+
+def _find(root: Section, test, exclude: list[Section] | None = None) -> Section | None:
+    excluded = {id(s) for ex in exclude or [] for s in ex.walk()}
+    found = [s for s in root.walk() if s.level and id(s) not in excluded and test(normalize(s.title))]
+    return min(found, key=lambda s: (s.level, s.line)) if found else None
+
+
+def _parse_roles(source: Source, section: Section) -> list[Role]:
+    roles: list[Role] = []
+    for bullet in parse_bullets(section.lines):
+        parsed = _role_from_text(bullet.text)
+        if parsed is None:
+            source.error(bullet.line, f"cannot read role '{bullet.text}': write '- CODE: Name, what they own'")
+            continue
+        code, name, description = parsed
+        if any(r.code == code for r in roles):
+            source.error(bullet.line, f"role code '{code}' is listed twice")
+            continue
+        lowered = description.lower()
+        roles.append(
+            Role(
+                code=code,
+                name=name,
+                description=description,
+                optional="optional" in lowered or " only" in lowered,
+                finalists_only="finalist" in lowered,
+            )
+        )
+    if not roles and not source.errors:
+        source.error(section.line, "the Roles section lists no roles")
+    return roles
+
+
+def _role_from_text(text: str) -> tuple[str, str, str] | None:
+    label = split_label(text)
+    if not label:
+        return None
+    head, rest = label
+    paren = re.fullmatch(r"(.+?)\s*\((.+?)\)", head)
+    if paren:
+        a, b = paren.group(1).strip(), paren.group(2).strip()
+        code, name = (a, b) if _ROLE_CODE.match(a) else (b, a)
+        return (code, name, rest.rstrip(".")) if _ROLE_CODE.match(code) else None
+    if not _ROLE_CODE.match(head):
+        return None
+    name, _, description = rest.partition(",")
+    return head, name.strip().rstrip("."), description.strip().rstrip(".")
+
+
+def _parse_definitions(section: Section | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for bullet in parse_bullets(section.lines) if section else []:
+        label = bullet.labelled()
+        match = label and re.search(r"\(([RACI])\)", label[0])
+        if label and match:
+            out[match.group(1)] = label[1]
+    return out
+
+
+def _column_map(source: Source, header: list[str], line: int) -> dict[str, int] | None:
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = normalize(cell)
+        for key, aliases in COLUMN_ALIASES.items():
+            if key not in columns and any(name == a or name.startswith(a + " ") for a in aliases):
+                columns[key] = index
+                break
+    missing = [label for key, label in (("round", "Round"), ("R", "Responsible"), ("A", "Accountable"))
+               if key not in columns]
+    if missing:
+        source.error(line, f"RACI matrix header has no {' or '.join(missing)} column")
+        return None
+    return columns
+
+
+def _role_codes(source: Source, cell: str, roles: list[Role], line: int, column: str,
+                round_name: str) -> list[str]:
+    if normalize(cell) in _NONE_CELL or cell.strip() in _NONE_CELL:
+        return []
+    codes = []
+    by_name = {normalize(r.name): r.code for r in roles}
+    for part in re.split(r"\s*(?:,|/|&|\+|\band\b)\s*", cell):
+        part = part.strip()
+        if not part:
+            continue
+        code = part if any(r.code == part for r in roles) else by_name.get(normalize(part))
+        if code is None:
+            known = ", ".join(r.code for r in roles)
+            source.error(line, f"unknown role code '{part}' in the {column} column of round "
+                               f"'{round_name}' (the Roles section defines: {known})")
+            continue
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _parse_matrix(source: Source, section: Section, roles: list[Role]) -> list[RoundDraft]:
+    table = parse_table(section.all_lines())
+    if table is None:
+        source.error(section.line, "the RACI matrix section has no table")
+        return []
+    columns = _column_map(source, table.header, table.line)
+    if columns is None:
+        return []
+    letters = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed"}
+    drafts: list[RoundDraft] = []
+    for position, (line, cells) in enumerate(table.rows, start=1):
+        if len(cells) != len(table.header):
+            source.error(line, f"matrix row has {len(cells)} cells but the header has "
+                               f"{len(table.header)}; fill empty cells with '-'")
+            continue
+        cell = cells[columns["round"]]
+        match = _ROUND_CELL.match(cell)
+        number, name = (int(match.group(1)), match.group(2)) if match else (position, cell.strip())
+        if not name:
+            source.error(line, "matrix row has an empty Round cell")
+            continue
+        clash = next((d for d in drafts if d.number == number or normalize(d.name) == normalize(name)),
+                     None)
+        if clash:
+            source.error(line, f"round '{number}. {name}' duplicates round '{clash.number}. "
+                               f"{clash.name}' (line {clash.line})")
+            continue
+        draft = RoundDraft(number=number, name=name, line=line)
+        for letter, column in letters.items():
+            if letter in columns:
+                draft.roles[letter] = _role_codes(source, cells[columns[letter]], roles, line,
+                                                  column, name)
+        if "output" in columns:
+            draft.primary_output = cells[columns["output"]].strip()
+        if "duration" in columns:
+            draft.duration = _minutes(cells[columns["duration"]])
+        if "type" in columns and normalize(cells[columns["type"]]) not in _NONE_CELL:
+            draft.fields["round_type"] = cells[columns["type"]].strip()
+        drafts.append(draft)
+    if not drafts and not source.errors:
+        source.error(table.line, "the RACI matrix has no rounds")
+    return drafts
+
+
+def _match_round(drafts: list[RoundDraft], title: str) -> RoundDraft | None:
+    match = _ROUND_CELL.match(title)
+    name = match.group(2) if match else title
+    return next((d for d in drafts if normalize(d.name) == normalize(name)), None)
+
+
+def _attach_details(source: Source, section: Section, drafts: list[RoundDraft]) -> None:
+    for sub in section.children:
+        draft = _match_round(drafts, sub.title)
+        if draft is None:
+            names = ", ".join(f"'{d.name}'" for d in drafts)
+            source.error(sub.line, f"details for round '{sub.title}', which is not in the RACI "
+                                   f"matrix (its rounds: {names})")
+            continue
+        if draft.detail_line is not None:
+            source.error(sub.line, f"round '{draft.name}' has a second details section "
+                                   f"(first at line {draft.detail_line})")
+            continue
+        draft.detail_line = sub.line
+        draft.fields.update(_round_fields(source, sub.all_lines()))
+
+
+def _round_fields(source: Source, lines: list[Line]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    current: str | None = None
+    pending: list[Line] = []
+
+    def close() -> None:
+        if current and pending:
+            items = [b.text for b in parse_bullets(pending)]
+            if current in ("measure", "observe"):
+                fields[current] = fields.get(current) or items
+            elif current == "core_questions":
+                fields[current] = items
+        pending.clear()
+
+    for line in lines:
+        parsed = key_line(line.text)
+        if parsed and parsed[0] in FIELD_ALIASES:
+            close()
+            current = FIELD_ALIASES[parsed[0]]
+            value = parsed[1]
+            if current in ("measure", "observe"):
+                fields[current] = split_list(value)
+            elif current == "duration":
+                fields["duration"] = _minutes(value)
+                if fields["duration"] is None:
+                    source.error(line.number, f"cannot read a duration from '{value}'")
+            elif current != "core_questions" and value:
+                fields[current] = value
+            continue
+        if current:
+            pending.append(line)
+    close()
+    return fields
+
+
+def _minutes(text: str) -> int | None:
+    match = _MINUTES.search(text)
+    if match:
+        return int(match.group(2) or match.group(1))
+    hours = _HOURS.search(text)
+    if hours:
+        return round(float(hours.group(1)) * 60)
+    return int(text) if text.strip().isdigit() else None
+
+
+def _parse_rubric(source: Source, section: Section) -> list[RubricLevel]:
+    levels = []
+    for bullet in parse_bullets(section.lines):
+        label = bullet.labelled()
+        if not label:
+            source.error(bullet.line, f"cannot read rubric level '{bullet.text}': write "
+                                      "'- Level: what it means'")
+            continue
+        if any(normalize(level[0]) == normalize(label[0]) for level in levels):
+            source.error(bullet.line, f"rubric level '{label[0]}' is listed twice")
+            continue
+        levels.append(label)
+    if len(levels) < 2 and not source.errors:
+        source.error(section.line, "the Scoring Rubric needs at least two levels")
+        return []
+    # Levels are written best first; the upper half are votes to move the candidate forward.
+    cut = (len(levels) + 1) // 2
+    return [RubricLevel(name=n, meaning=m, advances=i < cut) for i, (n, m) in enumerate(levels)]
+
+
+def _parse_variant(source: Source, section: Section, drafts: list[RoundDraft]) -> Variant | None:
+    rounds: list[VariantRound] = []
+    evidence: list[str] = []
+    adjustments: list[str] = []
+    for sub in [section, *section.children]:
+        bullets = parse_bullets(sub.lines)
+        title = normalize(sub.title)
+        if "evidence" in title:
+            evidence = [b.text for b in bullets]
+        elif "scoring" in title:
+            adjustments = [b.text for b in bullets]
+        labelled = [(b, b.labelled()) for b in bullets]
+        if not labelled or not all(lab for _, lab in labelled):
+            continue
+        if not any(_match_round(drafts, lab[0]) for _, lab in labelled if lab):
+            continue
+        for bullet, lab in labelled:
+            assert lab is not None
+            draft = _match_round(drafts, lab[0])
+            if draft is None:
+                source.error(bullet.line, f"variant '{section.title}' names round '{lab[0]}', "
+                                          "which is not in the RACI matrix")
+                continue
+            rounds.append(variant_round(draft.number, lab[1]))
+    if not rounds:
+        return None
+    name = re.sub(r"^appendix\s*:\s*", "", section.title, flags=re.I)
+    name = re.sub(r"\s*variant\s*$", "", name, flags=re.I).strip()
+    return Variant(id=normalize(name).replace(" ", "-"), name=name, rounds=rounds,
+                   evidence_requirements=evidence, scoring_adjustments=adjustments)
+
+
+def variant_round(number: int, text: str) -> VariantRound:
+    lowered = text.lower()
+    is_async = "async" in lowered or "submission" in lowered
+    is_live = "live" in lowered
+    fmt = "hybrid" if is_async and is_live else "async" if is_async else "live"
+    matches = list(_MINUTES.finditer(text))
+    # The duration that schedules a slot is the live part's, when there is one.
+    live = [m for m in matches if "live" in text[m.end(): m.end() + 20].lower()]
+    chosen = (live or matches or [None])[0]
+    low = int(chosen.group(1)) if chosen else None
+    high = int(chosen.group(2)) if chosen and chosen.group(2) else low
+    return VariantRound(round_number=number, description=text.rstrip("."), format=fmt,
+                        minutes_min=low, minutes_max=high)
+
+
+def _role_overrides(source: Source, roles: list[Role]) -> list[Role]:
+    pools = set(source.meta.get("pools") or [])
+    optional = set(source.meta.get("optional_roles") or [])
+    return [r.model_copy(update={"pool": r.code in pools or r.pool,
+                                 "optional": r.code in optional or r.optional}) for r in roles]
+
+
+def assemble_loop(source: Source, *, title: str, roles: list[Role], drafts: list[RoundDraft],
+              rubric: list[RubricLevel], variants: list[Variant], catalogue: dict[str, RoundType],
+              definitions: dict[str, str]) -> LoopTemplate | None:
+    """Check the rounds against roles and the catalogue and build the template, or record errors."""
+    rounds = [r for d in drafts if (r := _build_round(source, d, catalogue))]
+    if source.errors:
+        return None
+    used = {x: {code for r in rounds for code in r.roles(x)} for x in RaciLetter}
+    # A role that only ever runs rounds is the interviewer pool the assignment engine draws from.
+    only_responsible = set(used[RaciLetter.RESPONSIBLE]).difference(
+        *(used[x] for x in RaciLetter if x is not RaciLetter.RESPONSIBLE))
+    roles = [r.model_copy(update={"pool": r.pool or r.code in only_responsible}) for r in roles]
+    warnings = [f"round '{r.name}' has no core questions" for r in rounds if not r.core_questions]
+    unused = [r.code for r in roles if not any(r.code in codes for codes in used.values())]
+    warnings += [f"role '{code}' is not used in the RACI matrix" for code in unused]
+    meta = source.meta
+    try:
+        return LoopTemplate(
+            id=str(meta.get("id") or _slug(title) or _slug(source.path)),
+            version=str(meta.get("version", "1")),
+            title=str(meta.get("title") or title),
+            source=source.path,
+            sha256=source.sha256,
+            roles=roles,
+            raci_definitions=definitions,
+            rounds=rounds,
+            rubric=rubric,
+            rating_scale=list(meta.get("rating_scale") or DEFAULT_RATING_SCALE),
+            variants=variants,
+            default_variant=str(meta.get("default_variant", "On-site")),
+            reminder_offsets=meta.get("reminders") or {},
+            warnings=warnings,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = str(first["loc"][0]) if first["loc"] else "id"
+        source.error(source.meta_key_line(key), f"front matter '{key}': {first['msg']}")
+        return None
+
+
+def _build_round(source: Source, draft: RoundDraft, catalogue: dict[str, RoundType]) -> Round | None:
+    fields = dict(draft.fields)
+    type_name = fields.pop("round_type", None)
+    round_type = catalogue.get(normalize(type_name or draft.name))
+    if type_name and round_type is None:
+        source.error(draft.detail_line or draft.line,
+                     f"round '{draft.name}' refers to round type '{type_name}', which is not in "
+                     "the round-type catalogue")
+        return None
+    if draft.detail_line is None and round_type is None and "focus" not in fields:
+        source.error(draft.line, f"round '{draft.name}' is in the RACI matrix but has no "
+                                 f"'### {draft.number}. {draft.name}' section under Round Details")
+        return None
+    if not draft.roles.get("R"):
+        source.error(draft.line, f"round '{draft.name}' has no Responsible role")
+        return None
+    accountable = draft.roles.get("A") or []
+    if len(accountable) != 1:
+        problem = "no Accountable role" if not accountable else "more than one Accountable role"
+        source.error(draft.line, f"round '{draft.name}' has {problem}; RACI needs exactly one")
+        return None
+    if round_type:
+        for key in ("focus", "measure", "core_questions"):
+            fields.setdefault(key, getattr(round_type, key))
+        fields.setdefault("observe", round_type.look_for)
+    if not fields.get("measure"):
+        source.error(draft.detail_line or draft.line,
+                     f"round '{draft.name}' has no 'Measure:' line; scorecards rate those signals")
+        return None
+    duration = fields.pop("duration", None) or draft.duration or (
+        round_type.duration_minutes if round_type else 60)
+    return Round(
+        number=draft.number,
+        name=draft.name,
+        responsible=draft.roles["R"],
+        accountable=accountable,
+        consulted=draft.roles.get("C", []),
+        informed=draft.roles.get("I", []),
+        primary_output=draft.primary_output,
+        artifacts=split_list(draft.primary_output),
+        round_type=round_type.name if round_type else None,
+        duration_minutes=duration,
+        line=draft.line,
+        **fields,
+    )
+
+
+def _slug(text: str) -> str:
+    return normalize(text.rsplit("/", 1)[-1].removesuffix(".md")).replace(" ", "-")

@@ -1,0 +1,211 @@
+"""What loopbot understood from the hiring team's documents: validated, immutable models."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DocumentType(StrEnum):
+    LOOP = "loop"
+    ROUND_TYPE = "round_type"
+    INTERVIEW_GUIDE = "interview_guide"
+    CANDIDATE_CONTEXT = "candidate_context"
+    PREP_GUIDE = "prep_guide"
+
+
+class RaciLetter(StrEnum):
+    RESPONSIBLE = "R"
+    ACCOUNTABLE = "A"
+    CONSULTED = "C"
+    INFORMED = "I"
+
+
+class Role(Frozen):
+    code: str
+    name: str
+    description: str = ""
+    pool: bool = Field(False, description="several people fill it (the round owners' pool)")
+    optional: bool = Field(False, description="may be left empty when a loop is created")
+    finalists_only: bool = False
+
+
+class RubricLevel(Frozen):
+    name: str
+    meaning: str
+    advances: bool = Field(description="counts as a vote to move the candidate forward")
+
+
+class VariantRound(Frozen):
+    round_number: int
+    description: str
+    format: str = Field(description="live, async or hybrid")
+    minutes_min: int | None = None
+    minutes_max: int | None = None
+
+
+class Variant(Frozen):
+    id: str
+    name: str
+    rounds: list[VariantRound] = []
+    evidence_requirements: list[str] = []
+    scoring_adjustments: list[str] = []
+
+    def round(self, number: int) -> VariantRound | None:
+        return next((r for r in self.rounds if r.round_number == number), None)
+
+
+class Round(Frozen):
+    number: int
+    name: str
+    responsible: list[str]
+    accountable: list[str]
+    consulted: list[str] = []
+    informed: list[str] = []
+    primary_output: str = ""
+    artifacts: list[str] = []
+    focus: str = ""
+    why: str = ""
+    measure: list[str] = []
+    observe: list[str] = []
+    example_prompt: str = ""
+    core_questions: list[str] = []
+    round_type: str | None = None
+    duration_minutes: int = 60
+    line: int = 0
+
+    def roles(self, letter: RaciLetter) -> list[str]:
+        return {
+            RaciLetter.RESPONSIBLE: self.responsible,
+            RaciLetter.ACCOUNTABLE: self.accountable,
+            RaciLetter.CONSULTED: self.consulted,
+            RaciLetter.INFORMED: self.informed,
+        }[letter]
+
+
+DEFAULT_RATING_SCALE = ["Strong", "Solid", "Weak", "No signal"]
+
+
+class LoopTemplate(Frozen):
+    id: str
+    version: str
+    title: str
+    source: str
+    sha256: str
+    roles: list[Role]
+    raci_definitions: dict[str, str] = {}
+    rounds: list[Round]
+    rubric: list[RubricLevel]
+    rating_scale: list[str] = DEFAULT_RATING_SCALE
+    variants: list[Variant] = []
+    default_variant: str = "On-site"
+    reminder_offsets: dict[str, int] = Field(
+        {}, description="minutes, overriding the global reminder defaults per kind"
+    )
+    warnings: list[str] = []
+
+    def role(self, code: str) -> Role:
+        return next(r for r in self.roles if r.code == code)
+
+    def round(self, number: int) -> Round:
+        return next(r for r in self.rounds if r.number == number)
+
+    def variant(self, variant_id: str) -> Variant | None:
+        return next((v for v in self.variants if v.id == variant_id), None)
+
+
+class RoundType(Frozen):
+    id: str
+    version: str
+    name: str
+    aliases: list[str] = []
+    interviewers: str = ""
+    duration_minutes: int = 60
+    duration_range: tuple[int, int] | None = None
+    summary: str = ""
+    how_to_prepare: str = ""
+    focus: str = ""
+    measure: list[str] = []
+    look_for: list[str] = []
+    core_questions: list[str] = []
+    source: str = ""
+
+
+class ValueFocus(Frozen):
+    value: str
+    what_to_verify: str = ""
+    evidence_to_probe: str = ""
+    star_questions: str = ""
+
+
+class CalibrationTopic(Frozen):
+    name: str
+    detail: str = ""
+
+
+class InterviewGuide(Frozen):
+    id: str
+    version: str
+    candidate_key: str
+    candidate_name: str = ""
+    structure: list[str] = []
+    guidance: str = ""
+    values: list[ValueFocus] = []
+    calibration_topics: list[CalibrationTopic] = []
+    calibration_depth: str = ""
+    success_indicators: str = ""
+    rounds: list[str] = Field([], description="round names it applies to; empty means every round")
+    source: str = ""
+
+
+class ValueStatus(StrEnum):
+    PROVEN = "PROVEN"
+    SUGGESTED = "SUGGESTED"
+    MISSING = "MISSING"
+
+
+class ValueMapping(Frozen):
+    value: str
+    status: ValueStatus
+    evidence: str = ""
+
+
+class Risk(Frozen):
+    name: str
+    detail: str = ""
+
+
+class CandidateContext(Frozen):
+    id: str
+    version: str
+    candidate_key: str
+    candidate_name: str = ""
+    summary: str = ""
+    role_fit: str = ""
+    highlights: list[str] = []
+    risks: list[Risk] = []
+    values: list[ValueMapping] = []
+    priorities: str = ""
+    time_allocation: str = ""
+    source: str = ""
+
+
+class GuideSection(Frozen):
+    title: str
+    body: str
+
+
+class PrepGuide(Frozen):
+    id: str
+    version: str
+    title: str
+    intro: str = ""
+    prompts: list[str] = []
+    sections: list[GuideSection] = []
+    applies_to: list[str] = Field([], description="round names or round types it prepares for")
+    source: str = ""
