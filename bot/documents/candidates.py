@@ -17,7 +17,9 @@ from bot.documents.models import (
 from bot.documents.source import Source
 
 _CANDIDATE_LINE = re.compile(r"^\s*Candidate\s*:\s*(.+?)\s*(?:\(([^)]+)\))?\s*$", re.I)
-_VALUE_LINE = re.compile(r"^(PROVEN|SUGGESTED|MISSING)\b\s*[—–-]*\s*(?:Evidence\s*:\s*)?(.*)$", re.I)
+_VALUE_LINE = re.compile(
+    r"^(PROVEN|SUGGESTED|MISSING)\b\s*[—–-]*\s*(?:Evidence\s*:\s*)?(.*)$", re.I
+)
 
 
 def candidate_identity(source: Source) -> tuple[str, str] | None:
@@ -35,19 +37,24 @@ def candidate_identity(source: Source) -> tuple[str, str] | None:
         keyed = [t for t in tags if re.search(r"_\d+_|\d", t) and "_" in t]
         key = keyed[0] if len(keyed) == 1 else ""
     if not key:
-        source.error(source.meta_key_line("tags"), "no candidate key: add `candidate_key:` to the "
-                     "front matter or the key to its tags")
+        source.error(
+            source.meta_key_line("tags"),
+            "no candidate key: add `candidate_key:` to the front matter or the key to its tags",
+        )
         return None
     if tags and key not in tags and "candidate_key" not in source.meta:
-        source.error(source.meta_key_line("tags"),
-                     f"candidate key '{key}' from the Candidate line is not among the tags")
+        source.error(
+            source.meta_key_line("tags"),
+            f"candidate key '{key}' from the Candidate line is not among the tags",
+        )
         return None
     return key, name
 
 
 def _section(root: Section, *words: str) -> Section | None:
-    return next((s for s in root.walk() if s.level and all(w in normalize(s.title) for w in words)),
-                None)
+    return next(
+        (s for s in root.walk() if s.level and all(w in normalize(s.title) for w in words)), None
+    )
 
 
 def _labelled(bullets: list[Bullet]) -> dict[str, Bullet]:
@@ -77,25 +84,33 @@ def parse_interview_guide(source: Source) -> InterviewGuide | None:
     focus = []
     for sub in values.children if values else []:
         fields = _labelled(parse_bullets(sub.lines))
-        focus.append(ValueFocus(
-            value=sub.title,
-            what_to_verify=_rest(fields.get("what to verify")),
-            evidence_to_probe=_rest(fields.get("evidence to probe")),
-            star_questions=_rest(fields.get("star questions")),
-        ))
+        focus.append(
+            ValueFocus(
+                value=sub.title,
+                what_to_verify=_rest(fields.get("what to verify")),
+                evidence_to_probe=_rest(fields.get("evidence to probe")),
+                star_questions=_rest(fields.get("star questions")),
+            )
+        )
     topics: list[CalibrationTopic] = []
     depth = indicators = ""
     if calibration:
         fields = _labelled(parse_bullets(calibration.lines))
         for child in fields["topics"].children if "topics" in fields else []:
             label = child.labelled()
-            topics.append(CalibrationTopic(name=label[0], detail=label[1]) if label
-                          else CalibrationTopic(name=child.text))
+            topics.append(
+                CalibrationTopic(name=label[0], detail=label[1])
+                if label
+                else CalibrationTopic(name=child.text)
+            )
         depth = _rest(fields.get("depth"))
         indicators = _rest(fields.get("success indicators"))
     if not focus and not topics:
-        source.error(source.body_line, "an interview guide needs a value-by-value focus section "
-                                       "or technical calibration topics")
+        source.error(
+            source.body_line,
+            "an interview guide needs a value-by-value focus section "
+            "or technical calibration topics",
+        )
         return None
     return InterviewGuide(
         id=str(source.meta.get("id")),
@@ -132,11 +147,19 @@ def parse_candidate_context(source: Source) -> CandidateContext | None:
         label = bullet.labelled()
         match = _VALUE_LINE.match(label[1]) if label else None
         if not label or not match:
-            source.error(bullet.line, "cannot read values mapping line: write '- **Value**: "
-                                      "**PROVEN|SUGGESTED|MISSING** — Evidence: ...'")
+            source.error(
+                bullet.line,
+                "cannot read values mapping line: write '- **Value**: "
+                "**PROVEN|SUGGESTED|MISSING** — Evidence: ...'",
+            )
             continue
-        values.append(ValueMapping(value=label[0], status=ValueStatus(match.group(1).upper()),
-                                   evidence=match.group(2).strip()))
+        values.append(
+            ValueMapping(
+                value=label[0],
+                status=ValueStatus(match.group(1).upper()),
+                evidence=match.group(2).strip(),
+            )
+        )
     if source.errors:
         return None
     plan = _labelled(parse_bullets(strategy.lines)) if strategy else {}

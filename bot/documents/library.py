@@ -36,8 +36,9 @@ class Library:
         rows = [(DocumentType.LOOP.value, t.id, t.source) for t in self.loops.values()]
         rows += [(DocumentType.ROUND_TYPE.value, t.id, t.source) for t in self.round_types.values()]
         rows += [(DocumentType.INTERVIEW_GUIDE.value, g.id, g.source) for g in self.guides.values()]
-        rows += [(DocumentType.CANDIDATE_CONTEXT.value, c.id, c.source)
-                 for c in self.contexts.values()]
+        rows += [
+            (DocumentType.CANDIDATE_CONTEXT.value, c.id, c.source) for c in self.contexts.values()
+        ]
         rows += [(DocumentType.PREP_GUIDE.value, p.id, p.source) for p in self.prep_guides.values()]
         return sorted(rows, key=lambda r: (r[2], r[1]))
 
@@ -77,14 +78,17 @@ def _document_type(source: Source) -> DocumentType | None:
         root = parse_sections(source.body, source.body_line)
         if any("matrix" in normalize(s.title) for s in root.walk() if s.level):
             return DocumentType.LOOP
-        source.error(1, "no `type:` in front matter (one of: "
-                        f"{', '.join(t.value for t in DocumentType)})")
+        source.error(
+            1, f"no `type:` in front matter (one of: {', '.join(t.value for t in DocumentType)})"
+        )
         return None
     try:
         return DocumentType(str(raw))
     except ValueError:
-        source.error(source.meta_key_line("type"), f"unknown document type '{raw}' (one of: "
-                     f"{', '.join(t.value for t in DocumentType)})")
+        source.error(
+            source.meta_key_line("type"),
+            f"unknown document type '{raw}' (one of: {', '.join(t.value for t in DocumentType)})",
+        )
         return None
 
 
@@ -110,8 +114,10 @@ def _load(path: Path) -> tuple[Library, list[Source]]:
     for source, kind in typed:
         doc_id = str(source.meta.get("id") or "")
         if doc_id and doc_id in seen:
-            source.error(source.meta_key_line("id"), f"document id '{doc_id}' is also used by "
-                                                     f"{seen[doc_id].path}")
+            source.error(
+                source.meta_key_line("id"),
+                f"document id '{doc_id}' is also used by {seen[doc_id].path}",
+            )
             continue
         seen[doc_id] = source
         if kind is DocumentType.LOOP:

@@ -84,7 +84,9 @@ def parse_loop(source: Source, catalogue: dict[str, RoundType]) -> LoopTemplate 
     variant_sections = [s for s in root.walk() if "variant" in normalize(s.title)]
     roles_section = _find(root, lambda t: "roles" in t.split() and "raci" not in t)
     matrix_section = _find(root, lambda t: "matrix" in t or t == "raci")
-    details_section = _find(root, lambda t: t in ("round details", "rounds") or "round details" in t)
+    details_section = _find(
+        root, lambda t: t in ("round details", "rounds") or "round details" in t
+    )
     rubric_section = _find(root, lambda t: "rubric" in t, exclude=variant_sections)
     definitions = _find(root, lambda t: "raci" in t and "definition" in t)
 
@@ -126,7 +128,9 @@ def _title(root: Section) -> str:
 
 def _find(root: Section, test, exclude: list[Section] | None = None) -> Section | None:
     excluded = {id(s) for ex in exclude or [] for s in ex.walk()}
-    found = [s for s in root.walk() if s.level and id(s) not in excluded and test(normalize(s.title))]
+    found = [
+        s for s in root.walk() if s.level and id(s) not in excluded and test(normalize(s.title))
+    ]
     return min(found, key=lambda s: (s.level, s.line)) if found else None
 
 
@@ -135,7 +139,10 @@ def _parse_roles(source: Source, section: Section) -> list[Role]:
     for bullet in parse_bullets(section.lines):
         parsed = _role_from_text(bullet.text)
         if parsed is None:
-            source.error(bullet.line, f"cannot read role '{bullet.text}': write '- CODE: Name, what they own'")
+            source.error(
+                bullet.line,
+                f"cannot read role '{bullet.text}': write '- CODE: Name, what they own'",
+            )
             continue
         code, name, description = parsed
         if any(r.code == code for r in roles):
@@ -190,16 +197,20 @@ def _column_map(source: Source, header: list[str], line: int) -> dict[str, int] 
             if key not in columns and any(name == a or name.startswith(a + " ") for a in aliases):
                 columns[key] = index
                 break
-    missing = [label for key, label in (("round", "Round"), ("R", "Responsible"), ("A", "Accountable"))
-               if key not in columns]
+    missing = [
+        label
+        for key, label in (("round", "Round"), ("R", "Responsible"), ("A", "Accountable"))
+        if key not in columns
+    ]
     if missing:
         source.error(line, f"RACI matrix header has no {' or '.join(missing)} column")
         return None
     return columns
 
 
-def _role_codes(source: Source, cell: str, roles: list[Role], line: int, column: str,
-                round_name: str) -> list[str]:
+def _role_codes(
+    source: Source, cell: str, roles: list[Role], line: int, column: str, round_name: str
+) -> list[str]:
     if normalize(cell) in _NONE_CELL or cell.strip() in _NONE_CELL:
         return []
     codes = []
@@ -211,8 +222,11 @@ def _role_codes(source: Source, cell: str, roles: list[Role], line: int, column:
         code = part if any(r.code == part for r in roles) else by_name.get(normalize(part))
         if code is None:
             known = ", ".join(r.code for r in roles)
-            source.error(line, f"unknown role code '{part}' in the {column} column of round "
-                               f"'{round_name}' (the Roles section defines: {known})")
+            source.error(
+                line,
+                f"unknown role code '{part}' in the {column} column of round "
+                f"'{round_name}' (the Roles section defines: {known})",
+            )
             continue
         if code not in codes:
             codes.append(code)
@@ -231,8 +245,11 @@ def _parse_matrix(source: Source, section: Section, roles: list[Role]) -> list[R
     drafts: list[RoundDraft] = []
     for position, (line, cells) in enumerate(table.rows, start=1):
         if len(cells) != len(table.header):
-            source.error(line, f"matrix row has {len(cells)} cells but the header has "
-                               f"{len(table.header)}; fill empty cells with '-'")
+            source.error(
+                line,
+                f"matrix row has {len(cells)} cells but the header has "
+                f"{len(table.header)}; fill empty cells with '-'",
+            )
             continue
         cell = cells[columns["round"]]
         match = _ROUND_CELL.match(cell)
@@ -240,17 +257,22 @@ def _parse_matrix(source: Source, section: Section, roles: list[Role]) -> list[R
         if not name:
             source.error(line, "matrix row has an empty Round cell")
             continue
-        clash = next((d for d in drafts if d.number == number or normalize(d.name) == normalize(name)),
-                     None)
+        clash = next(
+            (d for d in drafts if d.number == number or normalize(d.name) == normalize(name)), None
+        )
         if clash:
-            source.error(line, f"round '{number}. {name}' duplicates round '{clash.number}. "
-                               f"{clash.name}' (line {clash.line})")
+            source.error(
+                line,
+                f"round '{number}. {name}' duplicates round '{clash.number}. "
+                f"{clash.name}' (line {clash.line})",
+            )
             continue
         draft = RoundDraft(number=number, name=name, line=line)
         for letter, column in letters.items():
             if letter in columns:
-                draft.roles[letter] = _role_codes(source, cells[columns[letter]], roles, line,
-                                                  column, name)
+                draft.roles[letter] = _role_codes(
+                    source, cells[columns[letter]], roles, line, column, name
+                )
         if "output" in columns:
             draft.primary_output = cells[columns["output"]].strip()
         if "duration" in columns:
@@ -274,12 +296,18 @@ def _attach_details(source: Source, section: Section, drafts: list[RoundDraft]) 
         draft = _match_round(drafts, sub.title)
         if draft is None:
             names = ", ".join(f"'{d.name}'" for d in drafts)
-            source.error(sub.line, f"details for round '{sub.title}', which is not in the RACI "
-                                   f"matrix (its rounds: {names})")
+            source.error(
+                sub.line,
+                f"details for round '{sub.title}', which is not in the RACI "
+                f"matrix (its rounds: {names})",
+            )
             continue
         if draft.detail_line is not None:
-            source.error(sub.line, f"round '{draft.name}' has a second details section "
-                                   f"(first at line {draft.detail_line})")
+            source.error(
+                sub.line,
+                f"round '{draft.name}' has a second details section "
+                f"(first at line {draft.detail_line})",
+            )
             continue
         draft.detail_line = sub.line
         draft.fields.update(_round_fields(source, sub.all_lines()))
@@ -335,8 +363,10 @@ def _parse_rubric(source: Source, section: Section) -> list[RubricLevel]:
     for bullet in parse_bullets(section.lines):
         label = bullet.labelled()
         if not label:
-            source.error(bullet.line, f"cannot read rubric level '{bullet.text}': write "
-                                      "'- Level: what it means'")
+            source.error(
+                bullet.line,
+                f"cannot read rubric level '{bullet.text}': write '- Level: what it means'",
+            )
             continue
         if any(normalize(level[0]) == normalize(label[0]) for level in levels):
             source.error(bullet.line, f"rubric level '{label[0]}' is listed twice")
@@ -370,16 +400,24 @@ def _parse_variant(source: Source, section: Section, drafts: list[RoundDraft]) -
             assert lab is not None
             draft = _match_round(drafts, lab[0])
             if draft is None:
-                source.error(bullet.line, f"variant '{section.title}' names round '{lab[0]}', "
-                                          "which is not in the RACI matrix")
+                source.error(
+                    bullet.line,
+                    f"variant '{section.title}' names round '{lab[0]}', "
+                    "which is not in the RACI matrix",
+                )
                 continue
             rounds.append(variant_round(draft.number, lab[1]))
     if not rounds:
         return None
     name = re.sub(r"^appendix\s*:\s*", "", section.title, flags=re.I)
     name = re.sub(r"\s*variant\s*$", "", name, flags=re.I).strip()
-    return Variant(id=normalize(name).replace(" ", "-"), name=name, rounds=rounds,
-                   evidence_requirements=evidence, scoring_adjustments=adjustments)
+    return Variant(
+        id=normalize(name).replace(" ", "-"),
+        name=name,
+        rounds=rounds,
+        evidence_requirements=evidence,
+        scoring_adjustments=adjustments,
+    )
 
 
 def variant_round(number: int, text: str) -> VariantRound:
@@ -389,24 +427,41 @@ def variant_round(number: int, text: str) -> VariantRound:
     fmt = "hybrid" if is_async and is_live else "async" if is_async else "live"
     matches = list(_MINUTES.finditer(text))
     # The duration that schedules a slot is the live part's, when there is one.
-    live = [m for m in matches if "live" in text[m.end(): m.end() + 20].lower()]
+    live = [m for m in matches if "live" in text[m.end() : m.end() + 20].lower()]
     chosen = (live or matches or [None])[0]
     low = int(chosen.group(1)) if chosen else None
     high = int(chosen.group(2)) if chosen and chosen.group(2) else low
-    return VariantRound(round_number=number, description=text.rstrip("."), format=fmt,
-                        minutes_min=low, minutes_max=high)
+    return VariantRound(
+        round_number=number,
+        description=text.rstrip("."),
+        format=fmt,
+        minutes_min=low,
+        minutes_max=high,
+    )
 
 
 def _role_overrides(source: Source, roles: list[Role]) -> list[Role]:
     pools = set(source.meta.get("pools") or [])
     optional = set(source.meta.get("optional_roles") or [])
-    return [r.model_copy(update={"pool": r.code in pools or r.pool,
-                                 "optional": r.code in optional or r.optional}) for r in roles]
+    return [
+        r.model_copy(
+            update={"pool": r.code in pools or r.pool, "optional": r.code in optional or r.optional}
+        )
+        for r in roles
+    ]
 
 
-def assemble_loop(source: Source, *, title: str, roles: list[Role], drafts: list[RoundDraft],
-              rubric: list[RubricLevel], variants: list[Variant], catalogue: dict[str, RoundType],
-              definitions: dict[str, str]) -> LoopTemplate | None:
+def assemble_loop(
+    source: Source,
+    *,
+    title: str,
+    roles: list[Role],
+    drafts: list[RoundDraft],
+    rubric: list[RubricLevel],
+    variants: list[Variant],
+    catalogue: dict[str, RoundType],
+    definitions: dict[str, str],
+) -> LoopTemplate | None:
     """Check the rounds against roles and the catalogue and build the template, or record errors."""
     rounds = [r for d in drafts if (r := _build_round(source, d, catalogue))]
     if source.errors:
@@ -414,7 +469,8 @@ def assemble_loop(source: Source, *, title: str, roles: list[Role], drafts: list
     used = {x: {code for r in rounds for code in r.roles(x)} for x in RaciLetter}
     # A role that only ever runs rounds is the interviewer pool the assignment engine draws from.
     only_responsible = set(used[RaciLetter.RESPONSIBLE]).difference(
-        *(used[x] for x in RaciLetter if x is not RaciLetter.RESPONSIBLE))
+        *(used[x] for x in RaciLetter if x is not RaciLetter.RESPONSIBLE)
+    )
     roles = [r.model_copy(update={"pool": r.pool or r.code in only_responsible}) for r in roles]
     warnings = [f"round '{r.name}' has no core questions" for r in rounds if not r.core_questions]
     unused = [r.code for r in roles if not any(r.code in codes for codes in used.values())]
@@ -444,18 +500,25 @@ def assemble_loop(source: Source, *, title: str, roles: list[Role], drafts: list
         return None
 
 
-def _build_round(source: Source, draft: RoundDraft, catalogue: dict[str, RoundType]) -> Round | None:
+def _build_round(
+    source: Source, draft: RoundDraft, catalogue: dict[str, RoundType]
+) -> Round | None:
     fields = dict(draft.fields)
     type_name = fields.pop("round_type", None)
     round_type = catalogue.get(normalize(type_name or draft.name))
     if type_name and round_type is None:
-        source.error(draft.detail_line or draft.line,
-                     f"round '{draft.name}' refers to round type '{type_name}', which is not in "
-                     "the round-type catalogue")
+        source.error(
+            draft.detail_line or draft.line,
+            f"round '{draft.name}' refers to round type '{type_name}', which is not in "
+            "the round-type catalogue",
+        )
         return None
     if draft.detail_line is None and round_type is None and "focus" not in fields:
-        source.error(draft.line, f"round '{draft.name}' is in the RACI matrix but has no "
-                                 f"'### {draft.number}. {draft.name}' section under Round Details")
+        source.error(
+            draft.line,
+            f"round '{draft.name}' is in the RACI matrix but has no "
+            f"'### {draft.number}. {draft.name}' section under Round Details",
+        )
         return None
     if not draft.roles.get("R"):
         source.error(draft.line, f"round '{draft.name}' has no Responsible role")
@@ -470,11 +533,16 @@ def _build_round(source: Source, draft: RoundDraft, catalogue: dict[str, RoundTy
             fields.setdefault(key, getattr(round_type, key))
         fields.setdefault("observe", round_type.look_for)
     if not fields.get("measure"):
-        source.error(draft.detail_line or draft.line,
-                     f"round '{draft.name}' has no 'Measure:' line; scorecards rate those signals")
+        source.error(
+            draft.detail_line or draft.line,
+            f"round '{draft.name}' has no 'Measure:' line; scorecards rate those signals",
+        )
         return None
-    duration = fields.pop("duration", None) or draft.duration or (
-        round_type.duration_minutes if round_type else 60)
+    duration = (
+        fields.pop("duration", None)
+        or draft.duration
+        or (round_type.duration_minutes if round_type else 60)
+    )
     return Round(
         number=draft.number,
         name=draft.name,

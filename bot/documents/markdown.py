@@ -127,7 +127,9 @@ def parse_table(lines: list[Line]) -> Table | None:
         block.append(line)
     header = split_row(block[0].text)
     body = [ln for ln in block[1:] if not _is_separator(ln.text)]
-    return Table(line=block[0].number, header=header, rows=[(ln.number, split_row(ln.text)) for ln in body])
+    return Table(
+        line=block[0].number, header=header, rows=[(ln.number, split_row(ln.text)) for ln in body]
+    )
 
 
 def split_row(text: str) -> list[str]:

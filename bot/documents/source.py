@@ -60,7 +60,9 @@ def read_source(path: Path, display: str | None = None) -> Source:
     raw = path.read_bytes()
     empty = Source(name, "", {}, "", 1, "", 1, hashlib.sha256(raw).hexdigest())
     if len(raw) > MAX_DOCUMENT_BYTES:
-        empty.error(1, f"file is {len(raw):,} bytes; documents are limited to {MAX_DOCUMENT_BYTES:,}")
+        empty.error(
+            1, f"file is {len(raw):,} bytes; documents are limited to {MAX_DOCUMENT_BYTES:,}"
+        )
         return empty
     try:
         text = raw.decode("utf-8-sig")
@@ -70,7 +72,9 @@ def read_source(path: Path, display: str | None = None) -> Source:
         return empty
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
-        empty.error(text[: text.index("\x00")].count("\n") + 1, "contains NUL bytes; not a text file")
+        empty.error(
+            text[: text.index("\x00")].count("\n") + 1, "contains NUL bytes; not a text file"
+        )
         return empty
     source = Source(name, text, {}, "", 1, text, 1, empty.sha256)
     if not text.startswith("---\n"):
@@ -81,19 +85,21 @@ def read_source(path: Path, display: str | None = None) -> Source:
     except ValueError:
         source.error(1, "front matter starts with '---' but has no closing '---' line")
         return source
-    source.meta_text, source.meta_line = meta_text, 2
+    # The split keeps the rest of the opening fence line, so the YAML's first line is line 1.
+    source.meta_text, source.meta_line = meta_text, 1
     source.body = body
     source.body_line = text[: len(text) - len(body)].count("\n") + 1
     try:
         meta = yaml.safe_load(meta_text) if meta_text.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = 2 + (mark.line if mark else 0)
+        # An unclosed bracket is reported at the end of the YAML; its opening line is more useful.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        line = source.meta_line + (mark.line if mark else 0)
         problem = getattr(exc, "problem", None) or "invalid YAML"
         source.error(line, f"unreadable front matter: {problem}")
         return source
     if not isinstance(meta, dict):
-        source.error(2, "front matter must be a mapping of `key: value` lines")
+        source.error(source.meta_line + 1, "front matter must be a mapping of `key: value` lines")
         return source
     source.meta = meta
     return source

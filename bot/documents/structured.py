@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.documents.loops import RoundDraft, variant_round, assemble_loop
+from bot.documents.loops import RoundDraft, assemble_loop, variant_round
 from bot.documents.markdown import normalize
 from bot.documents.models import LoopTemplate, Role, RoundType, RubricLevel, Variant
 from bot.documents.source import Source
@@ -39,8 +39,9 @@ class _Round(BaseModel):
     round_type: str | None = Field(None, alias="type")
     duration_minutes: int | None = None
 
-    _split = field_validator("responsible", "accountable", "consulted", "informed",
-                             mode="before")(_codes)
+    _split = field_validator("responsible", "accountable", "consulted", "informed", mode="before")(
+        _codes
+    )
 
 
 class _Role(BaseModel):
@@ -77,7 +78,9 @@ def _line_of(source: Source, loc: tuple[Any, ...]) -> int:
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             node = None
@@ -87,8 +90,9 @@ def _line_of(source: Source, loc: tuple[Any, ...]) -> int:
     return source.meta_line + line
 
 
-def structured_parts(source: Source) -> tuple[list[Role], list[RoundDraft], list[RubricLevel],
-                                              list[Variant]] | None:
+def structured_parts(
+    source: Source,
+) -> tuple[list[Role], list[RoundDraft], list[RubricLevel], list[Variant]] | None:
     """Validate the YAML form and turn it into the drafts the Markdown form produces too."""
     try:
         loop = _Loop.model_validate(source.meta)
@@ -106,21 +110,49 @@ def structured_parts(source: Source) -> tuple[list[Role], list[RoundDraft], list
         if any(d.number == number or normalize(d.name) == normalize(item.name) for d in drafts):
             source.error(line, f"round '{item.name}' is listed twice")
             continue
-        draft = RoundDraft(number=number, name=item.name, line=line, detail_line=line,
-                           primary_output=item.primary_output, duration=item.duration_minutes)
-        for letter, codes in (("R", item.responsible), ("A", item.accountable),
-                              ("C", item.consulted), ("I", item.informed)):
+        draft = RoundDraft(
+            number=number,
+            name=item.name,
+            line=line,
+            detail_line=line,
+            primary_output=item.primary_output,
+            duration=item.duration_minutes,
+        )
+        for letter, codes in (
+            ("R", item.responsible),
+            ("A", item.accountable),
+            ("C", item.consulted),
+            ("I", item.informed),
+        ):
             for code in codes:
                 if code not in known:
-                    source.error(line, f"unknown role code '{code}' in round '{item.name}' "
-                                       f"(roles: {', '.join(sorted(known))})")
+                    source.error(
+                        line,
+                        f"unknown role code '{code}' in round '{item.name}' "
+                        f"(roles: {', '.join(sorted(known))})",
+                    )
             draft.roles[letter] = [c for c in codes if c in known]
-        draft.fields = {k: v for k, v in item.model_dump(
-            include={"focus", "why", "measure", "observe", "example_prompt", "core_questions",
-                     "round_type"}).items() if v is not None}
+        draft.fields = {
+            k: v
+            for k, v in item.model_dump(
+                include={
+                    "focus",
+                    "why",
+                    "measure",
+                    "observe",
+                    "example_prompt",
+                    "core_questions",
+                    "round_type",
+                }
+            ).items()
+            if v is not None
+        }
         drafts.append(draft)
-    pairs = (list(loop.rubric.items()) if isinstance(loop.rubric, dict)
-             else [(d.get("name", ""), d.get("meaning", "")) for d in loop.rubric])
+    pairs = (
+        list(loop.rubric.items())
+        if isinstance(loop.rubric, dict)
+        else [(d.get("name", ""), d.get("meaning", "")) for d in loop.rubric]
+    )
     cut = (len(pairs) + 1) // 2
     rubric = [RubricLevel(name=n, meaning=m, advances=i < cut) for i, (n, m) in enumerate(pairs)]
     if len(rubric) < 2:
@@ -131,12 +163,15 @@ def structured_parts(source: Source) -> tuple[list[Role], list[RoundDraft], list
         for name, text in variant.rounds.items():
             draft = next((d for d in drafts if normalize(d.name) == normalize(name)), None)
             if draft is None:
-                source.error(_line_of(source, ("variants", index)),
-                             f"variant '{variant.name}' names unknown round '{name}'")
+                source.error(
+                    _line_of(source, ("variants", index)),
+                    f"variant '{variant.name}' names unknown round '{name}'",
+                )
                 continue
             rounds.append(variant_round(draft.number, text))
-        variants.append(Variant(id=normalize(variant.name).replace(" ", "-"), name=variant.name,
-                                rounds=rounds))
+        variants.append(
+            Variant(id=normalize(variant.name).replace(" ", "-"), name=variant.name, rounds=rounds)
+        )
     if source.errors:
         return None
     return roles, drafts, rubric, variants
@@ -148,6 +183,13 @@ def parse_structured_loop(source: Source, catalogue: dict[str, RoundType]) -> Lo
     if parts is None:
         return None
     roles, drafts, rubric, variants = parts
-    return assemble_loop(source, title=str(source.meta.get("title", "")), roles=roles,
-                         drafts=drafts, rubric=rubric, variants=variants, catalogue=catalogue,
-                         definitions={})
+    return assemble_loop(
+        source,
+        title=str(source.meta.get("title", "")),
+        roles=roles,
+        drafts=drafts,
+        rubric=rubric,
+        variants=variants,
+        catalogue=catalogue,
+        definitions={},
+    )

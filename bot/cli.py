@@ -1,0 +1,159 @@
+"""`loopbot`: the command line. This module is the composition root: the one place in `bot/`
+that wires the Slack surface (`handlers/`) to the product, for `serve` and `demo`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.documents import DocumentErrors, check_documents, load_library
+from bot.documents.library import Library
+from bot.documents.models import LoopTemplate
+from bot.settings import Settings, get_settings
+
+
+def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.path) if args.path else settings.docs_dir
+    results = check_documents(path)
+    failed = 0
+    for name, errors in results:
+        if errors:
+            failed += 1
+            print(f"FAIL {name}")
+            for error in errors:
+                print(f"  {error}")
+        else:
+            print(f"ok   {name}")
+    if not results:
+        print(f"no documents (*.md) under {path}")
+        return 1
+    print(f"{len(results) - failed} ok, {failed} with errors")
+    return 1 if failed else 0
+
+
+def _library(settings: Settings) -> Library | None:
+    try:
+        return load_library(settings.docs_dir)
+    except DocumentErrors as exc:
+        print(f"documents in {settings.docs_dir} have errors:\n{exc}", file=sys.stderr)
+        return None
+
+
+def _docs_list(args: argparse.Namespace, settings: Settings) -> int:
+    library = _library(settings)
+    if library is None:
+        return 1
+    for kind, doc_id, source in library.documents():
+        print(f"{kind:<18} {doc_id:<36} {source}")
+    return 0
+
+
+def _docs_show(args: argparse.Namespace, settings: Settings) -> int:
+    library = _library(settings)
+    if library is None:
+        return 1
+    found = next(
+        (
+            doc
+            for group in (
+                library.loops,
+                library.round_types,
+                library.guides,
+                library.contexts,
+                library.prep_guides,
+            )
+            for doc_id, doc in group.items()
+            if doc_id == args.id
+        ),
+        None,
+    )
+    if found is None:
+        known = ", ".join(doc_id for _, doc_id, _ in library.documents())
+        print(f"no document with id '{args.id}' (known: {known})", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(found.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    elif isinstance(found, LoopTemplate):
+        print(describe_loop(found))
+    else:
+        print(json.dumps(found.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    return 0
+
+
+def describe_loop(template: LoopTemplate) -> str:
+    """A person's view of what loopbot understood from a loop document."""
+    lines = [
+        f"{template.title} ({template.id} v{template.version}) from {template.source}",
+        "",
+        "Roles:",
+    ]
+    for role in template.roles:
+        flags = [f for f, on in (("pool", role.pool), ("optional", role.optional)) if on]
+        lines.append(f"  {role.code:<5} {role.name}" + (f"  [{', '.join(flags)}]" if flags else ""))
+    lines += ["", "Rounds:"]
+    for rnd in template.rounds:
+        raci = "  ".join(
+            f"{x}: {', '.join(codes) or '-'}"
+            for x, codes in (
+                ("R", rnd.responsible),
+                ("A", rnd.accountable),
+                ("C", rnd.consulted),
+                ("I", rnd.informed),
+            )
+        )
+        lines.append(f"  {rnd.number}. {rnd.name}  ({rnd.duration_minutes} min)  {raci}")
+        if rnd.primary_output:
+            lines.append(f"     Output:   {rnd.primary_output}")
+        lines.append(f"     Measure:  {'; '.join(rnd.measure)}")
+        for variant in template.variants:
+            if vr := variant.round(rnd.number):
+                lines.append(f"     {variant.name}: {vr.description}")
+        lines.append("     Core questions:")
+        lines += [f"       - {q}" for q in rnd.core_questions]
+    lines += ["", "Scoring rubric:"]
+    lines += [f"  {lvl.name}: {lvl.meaning}" for lvl in template.rubric]
+    for warning in template.warnings:
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines)
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import Database
+    from bot.store.migrate import upgrade
+
+    db = Database(settings.database_url)
+    upgrade(db)
+    print(f"database schema is up to date ({db.dialect})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loopbot", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    docs = commands.add_parser("docs", help="check and inspect loop documents")
+    docs_commands = docs.add_subparsers(dest="docs_command", required=True)
+    check = docs_commands.add_parser("check", help="validate every document; non-zero on errors")
+    check.add_argument("path", nargs="?", help="file or folder (default: LOOPBOT_DOCS)")
+    check.set_defaults(run=_docs_check)
+    docs_commands.add_parser("list", help="list loaded documents").set_defaults(run=_docs_list)
+    show = docs_commands.add_parser("show", help="what loopbot understood from one document")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true", help="stable machine-readable form")
+    show.set_defaults(run=_docs_show)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args, get_settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The one place loopbot reads its environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr = SecretStr("")
+    slack_signing_secret: SecretStr = SecretStr("")
+    slack_app_token: SecretStr = Field(SecretStr(""), description="xapp- token, Socket Mode only")
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///loopbot.db"
+    loopbot_docs: Path = SEEDS_DIR
+    port: int = 3000
+    host: str = "0.0.0.0"
+    loopbot_log_json: bool = False
+    loopbot_log_level: str = "INFO"
+    loopbot_admins: list[str] = Field(default_factory=list, description="Slack user ids")
+    loopbot_threads: int = Field(8, description="server worker threads")
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.loopbot_docs
+
+    @property
+    def api_url(self) -> str:
+        return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

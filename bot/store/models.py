@@ -1,0 +1,163 @@
+"""The tables. The database is also the schedule: reminders are rows, claimed with a lease."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.store.types import UTCDateTime, utcnow
+
+
+class LoopStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    DEBRIEF = "debrief"
+    DECIDED = "decided"
+    CANCELLED = "cancelled"
+
+
+class ReminderState(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class TemplateVersion(SQLModel, table=True):
+    """A loop document as it was understood when a loop was created from it."""
+
+    __tablename__ = "template_versions"
+    __table_args__ = (UniqueConstraint("template_id", "sha256"),)
+    id: int | None = Field(default=None, primary_key=True)
+    template_id: str = Field(index=True, max_length=200)
+    version: str = Field(max_length=50)
+    sha256: str = Field(max_length=64)
+    title: str = Field(max_length=300)
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    loaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Loop(SQLModel, table=True):
+    __tablename__ = "loops"
+    id: int | None = Field(default=None, primary_key=True)
+    short_id: str = Field(unique=True, max_length=16)
+    candidate_name: str = Field(max_length=200)
+    candidate_key: str | None = Field(default=None, index=True, max_length=200)
+    template_version_id: int = Field(foreign_key="template_versions.id")
+    variant: str | None = Field(default=None, max_length=100)
+    candidate_tz: str = Field(max_length=64)
+    channel_id: str | None = Field(default=None, max_length=32)
+    status: str = Field(default=LoopStatus.SCHEDULED, index=True, max_length=20)
+    finalist: bool = False
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Round(SQLModel, table=True):
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("loop_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    loop_id: int = Field(foreign_key="loops.id", index=True)
+    number: int
+    name: str = Field(max_length=200)
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    duration_minutes: int = 60
+    format: str = Field(default="on-site", max_length=20)
+    version: int = Field(default=1, description="bumped by every reschedule or swap")
+    cancelled: bool = False
+
+
+class Assignment(SQLModel, table=True):
+    """A person in a RACI role, for one round (round_id) or the whole loop."""
+
+    __tablename__ = "assignments"
+    id: int | None = Field(default=None, primary_key=True)
+    loop_id: int = Field(foreign_key="loops.id", index=True)
+    round_id: int | None = Field(default=None, foreign_key="rounds.id", index=True)
+    letter: str = Field(max_length=1)
+    role_code: str = Field(max_length=16)
+    user_id: str = Field(index=True, max_length=32)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Reminder(SQLModel, table=True):
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("assignment_id", "kind", "round_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignments.id", index=True)
+    round_id: int = Field(foreign_key="rounds.id", index=True)
+    kind: str = Field(max_length=32)
+    round_version: int
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    state: str = Field(default=ReminderState.PENDING, index=True, max_length=16)
+    attempts: int = 0
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    channel_id: str | None = Field(default=None, max_length=32)
+    sent_ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Scorecard(SQLModel, table=True):
+    __tablename__ = "scorecards"
+    __table_args__ = (UniqueConstraint("round_id", "author_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    loop_id: int = Field(foreign_key="loops.id", index=True)
+    round_id: int = Field(foreign_key="rounds.id", index=True)
+    author_id: str = Field(max_length=32)
+    submitted: bool = False
+    recommendation: str | None = Field(default=None, max_length=100)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    private_note: str | None = None
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Decision(SQLModel, table=True):
+    __tablename__ = "decisions"
+    id: int | None = Field(default=None, primary_key=True)
+    loop_id: int = Field(foreign_key="loops.id", unique=True)
+    decided_by: str = Field(max_length=32)
+    outcome: str = Field(max_length=20)
+    reason: str = ""
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to which loop; `detail` never holds candidate names or scorecard text."""
+
+    __tablename__ = "audit_entries"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=32)
+    action: str = Field(max_length=64)
+    loop_id: int | None = Field(default=None, index=True)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SlackMessage(SQLModel, table=True):
+    """A message loopbot posted about a loop, so it can be updated in place or erased."""
+
+    __tablename__ = "slack_messages"
+    id: int | None = Field(default=None, primary_key=True)
+    loop_id: int | None = Field(default=None, foreign_key="loops.id", index=True)
+    channel_id: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    purpose: str = Field(max_length=32)
+    posted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Events API deliveries already taken, so Slack's retries are processed once."""
+
+    __tablename__ = "processed_events"
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -1,0 +1,72 @@
+"""Shared fixtures: documents, databases (SQLite always, PostgreSQL when a server is given)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.settings import SEEDS_DIR
+from bot.store import Database
+from bot.store.migrate import upgrade
+
+SHARED_SEEDS = SEEDS_DIR.parent.parent / "shared" / "seeds"
+POSTGRES_URL_ENV = "LOOPBOT_TEST_POSTGRES_URL"
+
+
+@pytest.fixture
+def seeds() -> Path:
+    return SEEDS_DIR
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'loopbot.db'}")
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
+def postgres_admin_url() -> str:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(f"{POSTGRES_URL_ENV} is not set; CI must run the PostgreSQL tests")
+    pytest.skip(f"PostgreSQL tests need {POSTGRES_URL_ENV} (CI starts a server and sets it)")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty database on the test server, dropped afterwards."""
+    admin_url = postgres_admin_url().replace("postgresql://", "postgresql+psycopg://", 1)
+    name = f"loopbot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = admin_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_db(postgres_url: str) -> Iterator[Database]:
+    db = Database(postgres_url)
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest) -> Database:
+    """Runs the test once per engine."""
+    name = "sqlite_db" if request.param == "sqlite" else "postgres_db"
+    return request.getfixturevalue(name)

@@ -1,0 +1,219 @@
+"""Broken documents: a precise file:line error each, and nothing loaded half-way."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.documents import DocumentErrors, load_library
+
+SEED = (Path(__file__).parents[2] / "seeds" / "loops" / "ai-first-engineering.md").read_text()
+
+
+def _line(text: str, marker: str, nth: int = 1) -> int:
+    """1-based line of the nth line starting with `marker`."""
+    hits = [i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith(marker)]
+    return hits[nth - 1]
+
+
+def _replace(old: str, new: str, count: int = 1):
+    def mutate(text: str) -> str:
+        assert old in text, old
+        return text.replace(old, new, count)
+
+    return mutate
+
+
+def _drop_section(heading: str):
+    def mutate(text: str) -> str:
+        head, rest = text.split(heading + "\n", 1)
+        return head + "### " + rest.split("\n### ", 1)[1]
+
+    return mutate
+
+
+def _duplicate_line(prefix: str):
+    def mutate(text: str) -> str:
+        line = next(ln for ln in text.splitlines() if ln.startswith(prefix))
+        return text.replace(line + "\n", line + "\n" + line + "\n", 1)
+
+    return mutate
+
+
+# (case, mutation, marker of the line the error must point at, nth occurrence, words in message)
+BROKEN = [
+    (
+        "unreadable front matter",
+        _replace("version: 1\n", "version: [1\n"),
+        "version:",
+        1,
+        "unreadable front matter",
+    ),
+    (
+        "unknown role code",
+        _replace(
+            "| 3. Production Engineering | PI | HM | IL |",
+            "| 3. Production Engineering | PI | HM | QA |",
+        ),
+        "| 3. Production Engineering",
+        1,
+        "unknown role code 'QA'",
+    ),
+    (
+        "round without details",
+        _drop_section("### 4. Evals and Data Quality"),
+        "| 4. Evals and Data Quality",
+        1,
+        "has no '### 4. Evals and Data Quality' section",
+    ),
+    (
+        "round without Responsible",
+        _replace("| 2. Live AI Pairing | PI |", "| 2. Live AI Pairing | - |"),
+        "| 2. Live AI Pairing",
+        1,
+        "no Responsible role",
+    ),
+    (
+        "duplicate round",
+        _duplicate_line("| 5. AI-Mediated System Design"),
+        "| 5. AI-Mediated System Design",
+        2,
+        "duplicates round",
+    ),
+    (
+        "duplicate details section",
+        _replace(
+            "### 2. Live AI Pairing\n",
+            "### 2. Live AI Pairing\nMeasure: x\n\n### 2. Live AI Pairing\n",
+        ),
+        "### 2. Live AI Pairing",
+        2,
+        "second details section",
+    ),
+    (
+        "details for an unknown round",
+        _replace("### 6. Communication and Execution", "### 6. Communication and Delivery"),
+        "### 6. Communication and Delivery",
+        1,
+        "not in the RACI matrix",
+    ),
+    (
+        "matrix row with a missing cell",
+        _replace("| 1. Async Build | PI | HM | IL | REC |", "| 1. Async Build | PI | HM | IL |"),
+        "| 1. Async Build",
+        1,
+        "has 5 cells but the header has 6",
+    ),
+    (
+        "matrix without a Responsible column",
+        _replace("| Round | Responsible |", "| Round | Owner |"),
+        "| Round | Owner |",
+        1,
+        "no Responsible column",
+    ),
+    (
+        "no scoring rubric",
+        _replace("## Scoring Rubric", "## Scoring Notes"),
+        "# Interview Loop Proposal",
+        1,
+        "no 'Scoring Rubric' section",
+    ),
+    (
+        "round without signals",
+        _replace(
+            "Measure: dataset coverage, metric design, reproducibility, and monitoring.\n", ""
+        ),
+        "### 4. Evals and Data Quality",
+        1,
+        "no 'Measure:' line",
+    ),
+    (
+        "unknown document type",
+        _replace("type: loop", "type: loop_plan"),
+        "type:",
+        1,
+        "unknown document type 'loop_plan'",
+    ),
+    (
+        "two accountables",
+        _replace(
+            "| 6. Communication and Execution | PI | HM |",
+            "| 6. Communication and Execution | PI | HM, IL |",
+        ),
+        "| 6. Communication and Execution",
+        1,
+        "more than one Accountable",
+    ),
+    (
+        "role listed twice",
+        _replace("- XS: Executive Sponsor", "- PI: Executive Sponsor"),
+        "- PI: Executive Sponsor",
+        1,
+        "role code 'PI' is listed twice",
+    ),
+    (
+        "variant names an unknown round",
+        _replace("- Evals and Data Quality: async plan", "- Evals and Metrics: async plan"),
+        "- Evals and Metrics",
+        1,
+        "not in the RACI matrix",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "mutate", "marker", "nth", "message"), BROKEN, ids=[b[0] for b in BROKEN]
+)
+def test_broken_loop_document_names_file_line_and_problem(
+    tmp_path: Path, case, mutate, marker, nth, message
+) -> None:
+    broken = mutate(SEED)
+    (tmp_path / "loop.md").write_text(broken)
+    with pytest.raises(DocumentErrors) as caught:
+        load_library(tmp_path)
+    errors = caught.value.errors
+    expected_line = _line(broken, marker, nth)
+    assert any(
+        e.path.endswith("loop.md") and e.line == expected_line and message in e.message
+        for e in errors
+    ), [str(e) for e in errors]
+
+
+def test_not_utf8_is_reported_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "loop.md").write_bytes(
+        SEED.encode().replace(b"Async Build", b"Async \xff Build", 1)
+    )
+    with pytest.raises(DocumentErrors) as caught:
+        load_library(tmp_path)
+    (error,) = caught.value.errors
+    assert error.line == _line(SEED, "| 1. Async Build") and "not UTF-8" in error.message
+
+
+def test_duplicate_document_ids_across_files(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(SEED)
+    (tmp_path / "b.md").write_text(SEED)
+    with pytest.raises(DocumentErrors) as caught:
+        load_library(tmp_path)
+    (error,) = caught.value.errors
+    assert error.path.endswith("b.md") and error.line == 2 and "also used by" in error.message
+
+
+def test_one_broken_document_loads_nothing(tmp_path: Path, seeds: Path, capsys) -> None:
+    shutil.copytree(seeds, tmp_path / "docs")
+    good = load_library(tmp_path / "docs")
+    assert "ai-first-engineering" in good.loops
+    broken = tmp_path / "docs" / "loops" / "broken.md"
+    broken.write_text(
+        SEED.replace("id: ai-first-engineering", "id: broken").replace(
+            "| 2. Live AI Pairing | PI |", "| 2. Live AI Pairing | ZZ |"
+        )
+    )
+    with pytest.raises(DocumentErrors):
+        load_library(tmp_path / "docs")
+    assert main(["docs", "check", str(tmp_path / "docs")]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL docs/loops/broken.md" in out and "ok   docs/loops/ai-first-engineering.md" in out
+    assert "unknown role code 'ZZ'" in out
