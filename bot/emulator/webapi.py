@@ -1,0 +1,390 @@
+"""SlackEmulator: Slack's Web API and response_urls over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import chat, methods, views
+from .chat import ResponseUrl
+from .common import ApiCall, ApiError, decode_json_args
+from .ratelimit import RateLimiter
+from .workspace import Message, Workspace, sample_workspace
+
+log = logging.getLogger(__name__)
+
+METHODS: dict[str, Callable[[SlackEmulator, dict[str, Any]], dict[str, Any]]] = {
+    **methods.METHODS,
+    **chat.METHODS,
+    **views.METHODS,
+}
+_STATUS_ERRORS = {500: "internal_error", 503: "service_unavailable", 408: "request_timeout"}
+
+
+@dataclass
+class _Fault:
+    error: str | None
+    status: int | None
+    retry_after: int | None
+    delay: float | None
+    times: int
+
+    @property
+    def fails(self) -> bool:
+        return any(x is not None for x in (self.error, self.status, self.retry_after))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        self.server.emulator._serve(self)
+
+    def do_POST(self) -> None:
+        self.server.emulator._serve(self)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The default handler writes every request line to stderr; the call log is enough.
+        return
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], emulator: SlackEmulator) -> None:
+        super().__init__(address, _Handler)
+        self.emulator = emulator
+
+
+class SlackEmulator:
+    """A local stand-in for slack.com: start(), point a WebClient at .api_url, inspect state."""
+
+    def __init__(
+        self,
+        workspace: Workspace | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        rate_limits: bool = True,
+        rate_scale: float = 1.0,
+        bot_token: str = "xoxb-emulator",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.clock = clock
+        self.workspace = workspace if workspace is not None else sample_workspace(clock)
+        self.workspace.clock = clock
+        self.bot_token = bot_token
+        self.limiter = RateLimiter(clock, enabled=rate_limits, scale=rate_scale)
+        self.calls: list[ApiCall] = []
+        self.violations: list[str] = []
+        self.triggers: dict[str, views.Trigger] = {}
+        self.lock = threading.RLock()
+        self._response_urls: dict[str, ResponseUrl] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._address = (host, port)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> SlackEmulator:
+        """Bind the port and serve in a background thread."""
+        if self._server is None:
+            self._server = _Server(self._address, self)
+            self._thread = threading.Thread(
+                # A short poll keeps stop() quick; shutdown waits for the loop to notice.
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="slack-emulator",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._server = self._thread = None
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT (only once started)."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """Base URL for slack_sdk's WebClient(base_url=...), with its trailing slash."""
+        return f"{self.base_url}/api/"
+
+    # test controls -------------------------------------------------------------------------
+
+    def issue_trigger_id(self, user_id: str) -> str:
+        """A trigger id for the user, valid once within 3 s of the emulator's clock."""
+        with self.lock:
+            return views.issue_trigger(self, self.workspace.user(user_id).id)
+
+    def issue_response_url(
+        self,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        user_id: str | None = None,
+    ) -> str:
+        """A response_url; tied to a message when channel_id/message_ts are given."""
+        with self.lock:
+            rid = secrets.token_hex(12)
+            self._response_urls[rid] = ResponseUrl(
+                rid, self.clock(), channel_id, message_ts, user_id
+            )
+        return f"{self.base_url}/response/{rid}"
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+        delay: float | None = None,
+    ) -> None:
+        """Make the next `times` calls of `method` fail (or stall for `delay` seconds)."""
+        if error is None and status is None and retry_after is None and delay is None:
+            raise ValueError("fail_next needs error, status, retry_after or delay")
+        with self.lock:
+            queue = self._faults.setdefault(method, deque())
+            queue.append(_Fault(error, status, retry_after, delay, times))
+
+    def record_violation(self, where: str, problems: list[str]) -> None:
+        """Note Block Kit (or protocol) problems so a test fixture can fail on them."""
+        with self.lock:
+            self.violations.extend(f"{where}: {problem}" for problem in problems)
+
+    # inspection ----------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        """Every recorded call of one method, oldest first."""
+        with self.lock:
+            return [call for call in self.calls if call.method == method]
+
+    def reset_calls(self) -> None:
+        """Forget the call record (state such as messages and views stays)."""
+        with self.lock:
+            self.calls.clear()
+
+    def messages_in(self, channel: str, *, include_ephemeral: bool = False) -> list[Message]:
+        """Messages still visible in a conversation (by id or name), oldest first."""
+        with self.lock:
+            found = self.workspace.find_channel(channel)
+            if found is None:
+                raise KeyError(f"no channel {channel!r}")
+            return [
+                m
+                for m in self.workspace.messages.get(found.id, [])
+                if not m.deleted and (include_ephemeral or m.ephemeral_for is None)
+            ]
+
+    def dms_to(self, user: str) -> list[Message]:
+        """Messages the bot posted in its DM with a user (id or handle)."""
+        with self.lock:
+            user_id = self.workspace.user(user).id
+            im_id = self.workspace.im_id(user_id)
+            bot_id = self.workspace.bot.id
+            return [
+                m
+                for m in self.workspace.messages.get(im_id, [])
+                if m.user == bot_id and not m.deleted and m.ephemeral_for is None
+            ]
+
+    def home_of(self, user: str) -> dict[str, Any] | None:
+        """The Home tab the bot last published for a user, as Slack stores it."""
+        with self.lock:
+            view_id = self.workspace.homes.get(self.workspace.user(user).id)
+            return self.workspace.views[view_id].to_slack() if view_id else None
+
+    def open_views(self, user: str) -> list[dict[str, Any]]:
+        """The user's open modal stack, bottom first."""
+        with self.lock:
+            stack = self.workspace.modal_stacks.get(self.workspace.user(user).id, [])
+            return [self.workspace.views[view_id].to_slack() for view_id in stack]
+
+    def responses(self, url: str) -> list[dict[str, Any]]:
+        """Bodies the bot posted to a response_url, oldest first."""
+        with self.lock:
+            record = self._response_urls.get(url.rstrip("/").rsplit("/", 1)[-1])
+            return list(record.posts) if record else []
+
+    def close_view(self, user: str, view_id: str | None = None) -> None:
+        """The user dismisses a modal view (or, with no id, the whole stack)."""
+        with self.lock:
+            views.close_views(self, self.workspace.user(user).id, view_id)
+
+    def acknowledge_submission(self, user: str, view_id: str, body: str) -> None:
+        """Apply the bot's reply to a view_submission (close, update, push, errors)."""
+        with self.lock:
+            views.apply_submission_ack(self, self.workspace.user(user).id, view_id, body)
+
+    def show_reply(self, channel_id: str, user: str, body: str, where: str = "ack") -> None:
+        """Show what the bot answered in an acknowledgement body, as Slack would."""
+        if not body.strip():
+            return
+        try:
+            payload = json.loads(body)
+        except json.JSONDecodeError:
+            payload = {"text": body}
+        if not isinstance(payload, dict) or not (payload.get("text") or payload.get("blocks")):
+            return
+        with self.lock:
+            chat.deliver(self, channel_id, None, self.workspace.user(user).id, payload, where)
+
+    # HTTP ------------------------------------------------------------------------------------
+
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        headers: dict[str, str] = {}
+        if parts.path.startswith("/api/"):
+            status, body, headers = self._api(parts.path[5:], parts.query, raw, request)
+        elif parts.path.startswith("/response/") and request.command == "POST":
+            status, body = self._response_url(parts.path[len("/response/") :], raw)
+        else:
+            status, body = 404, {"ok": False, "error": "not_found"}
+        data = json.dumps(body).encode()
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json; charset=utf-8")
+            request.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                request.send_header(name, value)
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            # A caller that timed out on an injected delay has gone; nothing to tell it.
+            log.debug("caller hung up before the answer to %s", parts.path)
+
+    def _parse(
+        self, query: str, raw: bytes, request: BaseHTTPRequestHandler
+    ) -> tuple[dict[str, Any], str | None]:
+        args: dict[str, Any] = {
+            k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()
+        }
+        content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if raw and content_type == "application/json":
+            try:
+                body = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise ApiError("invalid_json") from None
+            if not isinstance(body, dict):
+                raise ApiError("invalid_json")
+            args.update(body)
+        elif raw:
+            text = raw.decode("utf-8", errors="replace")
+            args.update({k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()})
+        token = args.pop("token", None)
+        auth = request.headers.get("Authorization") or ""
+        if auth.lower().startswith("bearer "):
+            token = auth[7:].strip()
+        return decode_json_args(args), (str(token) if token else None)
+
+    def _api(
+        self, method: str, query: str, raw: bytes, request: BaseHTTPRequestHandler
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        try:
+            args, token = self._parse(query, raw, request)
+        except ApiError as exc:
+            args, token, parse_error = {}, None, exc
+        else:
+            parse_error = None
+        fault = self._take_fault(method)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)  # outside the lock: other callers keep being served
+        status, headers, injected = 200, {}, False
+        with self.lock:
+            if method not in METHODS:
+                body = {"ok": False, "error": "unknown_method", "req_method": method}
+            elif parse_error is not None:
+                body = parse_error.body()
+            elif not token:
+                body = {"ok": False, "error": "not_authed"}
+            elif token != self.bot_token:
+                body = {"ok": False, "error": "invalid_auth"}
+            elif fault is not None and fault.fails:
+                status, body, headers = self._faulted(fault)
+                injected = True
+            else:
+                retry = self.limiter.check(method, self._channel_key(method, args))
+                if retry is not None:
+                    status, headers = 429, {"Retry-After": str(retry)}
+                    body = {"ok": False, "error": "ratelimited"}
+                else:
+                    try:
+                        body = {"ok": True, **METHODS[method](self, args)}
+                    except ApiError as exc:
+                        body = exc.body()
+            self.calls.append(
+                ApiCall(method, args, body, status, self.clock(), dict(headers), injected)
+            )
+        log.debug("%s -> %s %s", method, status, body.get("error") or "ok")
+        return status, body, headers
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        with self.lock:
+            queue = self._faults.get(method)
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                queue.popleft()
+            return fault
+
+    @staticmethod
+    def _faulted(fault: _Fault) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if fault.retry_after is not None or fault.status == 429:
+            retry = str(fault.retry_after if fault.retry_after is not None else 1)
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry}
+        status = fault.status or 200
+        error = fault.error or _STATUS_ERRORS.get(status, "fatal_error")
+        return status, {"ok": False, "error": error}, {}
+
+    def _channel_key(self, method: str, args: dict[str, Any]) -> str | None:
+        if method != "chat.postMessage":
+            return None
+        key = str(args.get("channel") or "")
+        if key in self.workspace.users:
+            return self.workspace.im_id(key)
+        found = self.workspace.find_channel(key)
+        return found.id if found else key
+
+    def _response_url(self, rid: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            record = self._response_urls.get(rid)
+            if record is None:
+                return 404, {"ok": False, "error": "expired_url"}
+            try:
+                payload = json.loads(raw or b"null")
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return 400, {"ok": False, "error": "invalid_payload"}
+            return chat.respond(self, record, payload)
