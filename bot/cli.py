@@ -129,6 +129,76 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def build_runtime(settings: Settings):
+    """Documents, database and messenger, checked before anything is served."""
+    from bot.runtime import Runtime
+    from bot.slack.messenger import Messenger, make_client
+    from bot.store import Database
+
+    library = load_library(settings.docs_dir)
+    messenger = Messenger(
+        make_client(settings.slack_bot_token.get_secret_value(), settings.api_url)
+    )
+    return Runtime(
+        settings=settings, db=Database(settings.database_url), library=library, messenger=messenger
+    )
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.logs import configure_logging
+    from bot.server import serve_forever
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    configure_logging(json_lines=settings.loopbot_log_json, level=settings.loopbot_log_level)
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+            ("SLACK_APP_TOKEN", settings.slack_app_token if args.socket_mode else None),
+        )
+        if value is not None and not value.get_secret_value()
+    ]
+    if missing:
+        print(
+            f"loopbot serve needs {', '.join(missing)} (see README: Running it in a real "
+            "workspace)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        runtime = build_runtime(settings)
+    except DocumentErrors as exc:
+        print(f"documents in {settings.docs_dir} have errors:\n{exc}", file=sys.stderr)
+        return 1
+    app = create_app(runtime)
+    if args.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        return 0
+    print(
+        f"loopbot listening on {settings.host}:{settings.port} (POST /slack/events, GET /healthz)",
+        file=sys.stderr,
+    )
+    serve_forever(
+        make_wsgi_app(app, runtime.db),
+        host=settings.host,
+        port=settings.port,
+        threads=settings.loopbot_threads,
+    )
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo import run_demo
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    return run_demo(create_app, make_wsgi_app, speed=args.speed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loopbot", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+
+    serve = commands.add_parser("serve", help="serve Slack's requests (HTTP, or Socket Mode)")
+    serve.add_argument("--socket-mode", action="store_true", help="connect with SLACK_APP_TOKEN")
+    serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser("demo", help="play a whole loop offline against the emulator")
+    demo.add_argument("--speed", type=float, default=0.0, help="seconds to pause between steps")
+    demo.set_defaults(run=_demo)
     return parser
 
 

@@ -235,6 +235,11 @@ class SlackEmulator:
             record = self._response_urls.get(url.rstrip("/").rsplit("/", 1)[-1])
             return list(record.posts) if record else []
 
+    def all_responses(self) -> list[dict[str, Any]]:
+        """Every body the bot posted to any response_url, by URL issue order."""
+        with self.lock:
+            return [post for record in self._response_urls.values() for post in record.posts]
+
     def close_view(self, user: str, view_id: str | None = None) -> None:
         """The user dismisses a modal view (or, with no id, the whole stack)."""
         with self.lock:

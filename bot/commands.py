@@ -1,0 +1,47 @@
+"""Reading `/loop` text: never raises, always yields a subcommand and its arguments."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_TEXT = 4000
+# Slack sends mentions escaped: <@U123|name>, <#C123|name>, <!subteam^S1|@team>, <https://…|label>.
+_TOKEN = re.compile(r'<[^<>\s][^<>]*>|"[^"]*"|\'[^\']*\'|\S+')
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str
+    args: tuple[str, ...]
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (keeping spaces) and cap the length Slack could send."""
+    text = (text or "")[:MAX_TEXT]
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).strip()
+
+
+def parse_command(text: str) -> ParsedCommand:
+    """`create "Ada" <@U1|ada>` → ParsedCommand("create", ('Ada', '<@U1|ada>'))."""
+    tokens = [
+        t[1:-1] if t[:1] in "\"'" and t[-1:] == t[:1] and len(t) > 1 else t
+        for t in _TOKEN.findall(clean_text(text))
+    ]
+    if not tokens:
+        return ParsedCommand("help", ())
+    return ParsedCommand(tokens[0].lower(), tuple(tokens[1:]))
+
+
+def user_mention(token: str) -> str | None:
+    """`<@U123|name>` or `<@U123>` → "U123"; anything else → None."""
+    match = re.fullmatch(r"<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>", token)
+    return match.group(1) if match else None

@@ -1,0 +1,25 @@
+"""What every service needs, built once at start-up and handed to the Slack surface."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.documents import Library
+from bot.settings import Settings
+from bot.slack.messenger import Messenger
+from bot.store import Database
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    library: Library
+    messenger: Messenger
+    clock: Callable[[], datetime] = field(default=system_clock)

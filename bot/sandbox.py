@@ -1,0 +1,109 @@
+"""The whole bot on loopback: the Slack emulator, a database, and `loopbot serve`'s HTTP stack.
+
+Used by `loopbot demo` and by the end-to-end tests, so both exercise what production runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.documents import load_library
+from bot.emulator import SlackClient, SlackEmulator
+from bot.runtime import Runtime
+from bot.server import BackgroundServer
+from bot.settings import SEEDS_DIR, Settings
+from bot.slack.messenger import Messenger, make_client
+from bot.store import Database
+from bot.store.migrate import upgrade
+
+AppFactory = Callable[[Runtime], Any]
+WsgiFactory = Callable[[Any, Database], Any]
+
+
+class Sandbox:
+    """`with Sandbox(create_app, make_wsgi_app) as sb:`; `sb.slack` sends what Slack would send.
+
+    The factories come from `handlers/`, passed in by the caller so `bot/` imports no listeners.
+    """
+
+    def __init__(
+        self,
+        app_factory: AppFactory,
+        wsgi_factory: WsgiFactory,
+        *,
+        database_url: str | None = None,
+        docs: Path = SEEDS_DIR,
+        emulator: SlackEmulator | None = None,
+        rate_limits: bool = False,
+        settings: dict[str, Any] | None = None,
+    ):
+        self._app_factory = app_factory
+        self._wsgi_factory = wsgi_factory
+        self._tmp = tempfile.TemporaryDirectory(prefix="loopbot-")
+        self.database_url = database_url or f"sqlite:///{Path(self._tmp.name) / 'loopbot.db'}"
+        self.docs = docs
+        self.emulator = emulator or SlackEmulator(rate_limits=rate_limits)
+        self.signing_secret = secrets.token_hex(16)
+        self._extra_settings = settings or {}
+        self.server: BackgroundServer | None = None
+
+    def start(self) -> Sandbox:
+        self.emulator.start()
+        self.settings = Settings(
+            slack_bot_token=SecretStr(self.emulator.bot_token),
+            slack_signing_secret=SecretStr(self.signing_secret),
+            slack_api_url=self.emulator.api_url,
+            database_url=self.database_url,
+            loopbot_docs=self.docs,
+            **self._extra_settings,
+        )
+        self.db = Database(self.database_url)
+        upgrade(self.db)
+        self.start_bot()
+        return self
+
+    def start_bot(self) -> None:
+        """(Re)start the bot process's parts over the same database: a restart, as Slack sees it."""
+        client = make_client(
+            self.settings.slack_bot_token.get_secret_value(), self.settings.api_url
+        )
+        self.runtime = Runtime(
+            settings=self.settings,
+            db=self.db,
+            library=load_library(self.settings.docs_dir),
+            messenger=Messenger(client),
+        )
+        self.app = self._app_factory(self.runtime)
+        wsgi = self._wsgi_factory(self.app, self.db)
+        self.server = BackgroundServer(wsgi, threads=4).start()
+        self.slack = SlackClient(
+            self.server.url + "/slack/events", self.signing_secret, self.emulator
+        )
+
+    def stop_bot(self) -> None:
+        if self.server:
+            self.server.stop()
+            self.server = None
+
+    def stop(self) -> None:
+        self.stop_bot()
+        self.db.dispose()
+        self.emulator.stop()
+        self._tmp.cleanup()
+
+    @property
+    def url(self) -> str:
+        assert self.server
+        return self.server.url
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,53 @@
+"""Serving a WSGI app with waitress, in the foreground (`loopbot serve`) or in a thread (tests)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from waitress.server import create_server
+
+
+class BackgroundServer:
+    """A waitress server on a thread; `url` is where it listens."""
+
+    def __init__(self, app: Callable, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+        self._server = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            clear_untrusted_proxy_headers=True,
+            ident="loopbot",
+        )
+        self._thread = threading.Thread(target=self._server.run, name="loopbot-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.effective_host}:{self._server.effective_port}"
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_forever(app: Callable, *, host: str, port: int, threads: int) -> None:
+    server = create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        clear_untrusted_proxy_headers=True,
+        ident="loopbot",
+    )
+    server.run()

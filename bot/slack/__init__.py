@@ -1,0 +1,1 @@
+"""Sending to Slack: the messenger and the Block Kit it carries."""

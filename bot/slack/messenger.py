@@ -1,0 +1,209 @@
+"""The one place that talks to Slack's Web API. Services and handlers send through it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.webhook import WebhookClient
+
+from bot.errors import SlackUnavailable
+
+log = logging.getLogger(__name__)
+
+# Every Web API method loopbot calls, with the bot scope it relies on (None: no scope needed).
+# `app.yaml` must declare exactly these scopes plus `commands`; a test holds the two together.
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth.test": None,
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "conversations.open": "im:write",
+    "conversations.create": "groups:write",
+    "conversations.invite": "groups:write",
+    "conversations.info": "groups:read",
+    "users.info": "users:read",
+    "views.open": None,
+    "views.update": None,
+    "views.push": None,
+    "views.publish": None,
+}
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    id: str
+    name: str
+    real_name: str
+    tz: str
+    deleted: bool
+    is_bot: bool
+
+
+def make_client(token: str, api_url: str, *, retries: int = 4, timeout: int = 10) -> WebClient:
+    """A WebClient that waits out 429s (Retry-After) and retries connection and 5xx errors."""
+    return WebClient(
+        token=token,
+        base_url=api_url,
+        timeout=timeout,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=retries),
+            ConnectionErrorRetryHandler(max_retry_count=retries),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+class Messenger:
+    """Sends messages and views; remembers DM channels; turns Slack failures into domain errors."""
+
+    def __init__(self, client: WebClient):
+        self.client = client
+        self._dm_channels: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def call(self, method: str, **args: Any) -> dict[str, Any]:
+        if method not in METHOD_SCOPES:
+            raise AssertionError(f"{method} is not declared in METHOD_SCOPES")
+        try:
+            return self.client.api_call(method, json=args).data  # type: ignore[return-value]
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown_error")
+            log.warning("slack call failed", extra={"method": method, "slack_error": error})
+            raise SlackCallFailed(method, error) from None
+        except OSError as exc:
+            log.warning("slack unreachable", extra={"method": method, "error": type(exc).__name__})
+            raise SlackUnavailable("Slack did not answer; please try again in a minute.") from None
+
+    def dm_channel(self, user_id: str) -> str:
+        with self._lock:
+            cached = self._dm_channels.get(user_id)
+        if cached:
+            return cached
+        channel = self.call("conversations.open", users=user_id)["channel"]["id"]
+        with self._lock:
+            self._dm_channels[user_id] = channel
+        return channel
+
+    def dm(self, user_id: str, *, text: str, blocks: list[dict] | None = None) -> Posted:
+        """Post to a person's DM with the bot, re-opening the DM once if Slack lost it."""
+        try:
+            return self.post(self.dm_channel(user_id), text=text, blocks=blocks)
+        except SlackCallFailed as exc:
+            if exc.error not in ("channel_not_found", "is_archived"):
+                raise
+            with self._lock:
+                self._dm_channels.pop(user_id, None)
+            return self.post(self.dm_channel(user_id), text=text, blocks=blocks)
+
+    def post(
+        self,
+        channel: str,
+        *,
+        text: str,
+        blocks: list[dict] | None = None,
+        thread_ts: str | None = None,
+    ) -> Posted:
+        args: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks is not None:
+            args["blocks"] = blocks
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        data = self.call("chat.postMessage", **args)
+        return Posted(channel=data["channel"], ts=data["ts"])
+
+    def update(self, channel: str, ts: str, *, text: str, blocks: list[dict] | None = None) -> None:
+        args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
+        if blocks is not None:
+            args["blocks"] = blocks
+        self.call("chat.update", **args)
+
+    def delete(self, channel: str, ts: str) -> None:
+        self.call("chat.delete", channel=channel, ts=ts)
+
+    def ephemeral(
+        self, channel: str, user_id: str, *, text: str, blocks: list[dict] | None = None
+    ) -> None:
+        args: dict[str, Any] = {"channel": channel, "user": user_id, "text": text}
+        if blocks is not None:
+            args["blocks"] = blocks
+        self.call("chat.postEphemeral", **args)
+
+    def open_view(self, trigger_id: str, view: dict) -> dict:
+        return self.call("views.open", trigger_id=trigger_id, view=view)["view"]
+
+    def push_view(self, trigger_id: str, view: dict) -> dict:
+        return self.call("views.push", trigger_id=trigger_id, view=view)["view"]
+
+    def update_view(self, view_id: str, view: dict, *, hash: str | None = None) -> dict:
+        args: dict[str, Any] = {"view_id": view_id, "view": view}
+        if hash:
+            args["hash"] = hash
+        return self.call("views.update", **args)["view"]
+
+    def publish_home(self, user_id: str, view: dict) -> None:
+        self.call("views.publish", user_id=user_id, view=view)
+
+    def user(self, user_id: str) -> SlackUser:
+        data = self.call("users.info", user=user_id)["user"]
+        return SlackUser(
+            id=data["id"],
+            name=data.get("name", ""),
+            real_name=data.get("real_name") or data.get("profile", {}).get("real_name", ""),
+            tz=data.get("tz") or "UTC",
+            deleted=bool(data.get("deleted")),
+            is_bot=bool(data.get("is_bot")),
+        )
+
+    def respond(
+        self,
+        response_url: str,
+        *,
+        text: str,
+        blocks: list[dict] | None = None,
+        replace_original: bool = False,
+    ) -> None:
+        """Answer through an interaction's response URL (ephemeral unless replacing)."""
+        try:
+            response = WebhookClient(response_url, timeout=10).send(
+                text=text,
+                blocks=blocks,
+                response_type="ephemeral",
+                replace_original=replace_original,
+            )
+        except OSError:
+            raise SlackUnavailable("Slack did not answer; please try again in a minute.") from None
+        if response.status_code >= 400:
+            raise SlackCallFailed("response_url", response.body or str(response.status_code))
+
+    def create_private_channel(self, name: str) -> str:
+        return self.call("conversations.create", name=name, is_private=True)["channel"]["id"]
+
+    def invite(self, channel: str, user_ids: list[str]) -> None:
+        if user_ids:
+            self.call("conversations.invite", channel=channel, users=",".join(user_ids))
+
+
+class SlackCallFailed(SlackUnavailable):
+    """Slack answered `ok: false`; `error` is Slack's code (e.g. channel_not_found)."""
+
+    def __init__(self, method: str, error: str):
+        super().__init__(f"Slack refused {method} ({error}); please try again.")
+        self.method = method
+        self.error = error

@@ -1,0 +1,29 @@
+"""Slack listeners only: each feature module wires its ids to plain functions in `register`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+from handlers import home, middleware
+from handlers.router import COMMAND, LoopCommands
+
+BOT_EVENTS = (*home.EVENTS,)
+COMMANDS = (COMMAND,)
+
+
+def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
+    """The Bolt app with every listener registered; requests are signature-checked."""
+    settings = runtime.settings
+    app = App(
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        client=runtime.messenger.client,
+        token_verification_enabled=verify_token,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+    middleware.register(app, runtime)
+    commands = LoopCommands()
+    commands.register(app)
+    home.register(app, runtime, commands)
+    return app

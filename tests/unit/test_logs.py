@@ -1,0 +1,67 @@
+"""Logs carry no tokens and no payloads quoted by the Slack libraries."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from bot.logs import JsonLines, Redact, configure_logging, exception_summary
+
+
+@pytest.fixture
+def captured():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(Redact())
+    handler.setFormatter(JsonLines())
+    logger = logging.getLogger("loopbot.test")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    bolt = logging.getLogger("slack_bolt.App")
+    bolt.addHandler(handler)
+    yield stream
+    logger.removeHandler(handler)
+    bolt.removeHandler(handler)
+
+
+def test_tokens_are_masked(captured) -> None:
+    logging.getLogger("loopbot.test").info("token %s and xapp-1-A0-123", "xoxb-1234-abcd")
+    line = json.loads(captured.getvalue())
+    assert line["msg"] == "token xoxb-[redacted] and xapp-[redacted]"
+
+
+def test_slack_library_payloads_are_dropped(captured) -> None:
+    logging.getLogger("slack_bolt.App").warning(
+        "Unhandled request ({'type': 'view_submission', 'candidate': 'Juyoung Park'})"
+    )
+    line = json.loads(captured.getvalue())
+    assert "Juyoung" not in line["msg"] and line["msg"].endswith("[payload omitted]")
+
+
+def test_json_lines_carry_extra_fields(captured) -> None:
+    logging.getLogger("loopbot.test").info("sent", extra={"method": "chat.postMessage"})
+    line = json.loads(captured.getvalue())
+    assert line["method"] == "chat.postMessage" and line["level"] == "info"
+
+
+def test_exception_summary_keeps_the_stack_not_the_message() -> None:
+    try:
+        raise ValueError("Juyoung Park")
+    except ValueError as exc:
+        summary = exception_summary(exc)
+    assert summary.startswith("builtins.ValueError at test_logs.py:")
+    assert "Juyoung" not in summary
+
+
+def test_sdk_debug_logging_is_never_enabled() -> None:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, logging.getLogger("slack_sdk").level)
+    configure_logging(level="DEBUG")
+    try:
+        assert logging.getLogger("slack_sdk").getEffectiveLevel() >= logging.INFO
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        logging.getLogger("slack_sdk").setLevel(saved[2])
