@@ -8,18 +8,23 @@ from collections.abc import Callable
 from waitress.server import create_server
 
 
+def _create(app: Callable, *, host: str, port: int, threads: int):
+    # Behind a load balancer: forwarded headers from untrusted peers are dropped, not believed.
+    return create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        clear_untrusted_proxy_headers=True,
+        ident="loopbot",
+    )
+
+
 class BackgroundServer:
     """A waitress server on a thread; `url` is where it listens."""
 
     def __init__(self, app: Callable, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
-        self._server = create_server(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            clear_untrusted_proxy_headers=True,
-            ident="loopbot",
-        )
+        self._server = _create(app, host=host, port=port, threads=threads)
         self._thread = threading.Thread(target=self._server.run, name="loopbot-http", daemon=True)
 
     @property
@@ -42,12 +47,4 @@ class BackgroundServer:
 
 
 def serve_forever(app: Callable, *, host: str, port: int, threads: int) -> None:
-    server = create_server(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        clear_untrusted_proxy_headers=True,
-        ident="loopbot",
-    )
-    server.run()
+    _create(app, host=host, port=port, threads=threads).run()
