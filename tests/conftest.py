@@ -14,7 +14,8 @@ from bot.settings import SEEDS_DIR
 from bot.store import Database
 from bot.store.migrate import upgrade
 
-SHARED_SEEDS = SEEDS_DIR.parent.parent / "shared" / "seeds"
+REFERENCE = Path(__file__).parent / "reference"
+SHARED_SEEDS = REFERENCE / "seeds"
 POSTGRES_URL_ENV = "LOOPBOT_TEST_POSTGRES_URL"
 
 

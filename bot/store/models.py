@@ -54,6 +54,7 @@ class Loop(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     status: str = Field(default=LoopStatus.SCHEDULED, index=True, max_length=20)
     finalist: bool = False
+    version: int = Field(default=1, description="bumped by every change people are told about")
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -74,7 +75,7 @@ class Round(SQLModel, table=True):
 
 
 class Assignment(SQLModel, table=True):
-    """A person in a RACI role, for one round (round_id) or the whole loop."""
+    """A person in a RACI letter for one round, or (round_id None) holding a role in the loop."""
 
     __tablename__ = "assignments"
     id: int | None = Field(default=None, primary_key=True)
@@ -92,9 +93,10 @@ class Reminder(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("assignment_id", "kind", "round_version"),)
     id: int | None = Field(default=None, primary_key=True)
     assignment_id: int = Field(foreign_key="assignments.id", index=True)
-    round_id: int = Field(foreign_key="rounds.id", index=True)
+    loop_id: int = Field(foreign_key="loops.id", index=True)
+    round_id: int | None = Field(default=None, foreign_key="rounds.id", index=True)
     kind: str = Field(max_length=32)
-    round_version: int
+    round_version: int = Field(description="the round's (or, loop-wide, the loop's) version")
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
     state: str = Field(default=ReminderState.PENDING, index=True, max_length=16)
     attempts: int = 0

@@ -12,7 +12,7 @@ from bot.settings import PROJECT_ROOT
 from bot.slack.messenger import METHOD_SCOPES
 from handlers import BOT_EVENTS, COMMANDS
 
-SHARED_SLACK = PROJECT_ROOT.parent / "shared" / "slack"
+SHARED_SLACK = PROJECT_ROOT / "tests" / "reference" / "slack"
 MANIFEST = yaml.safe_load((PROJECT_ROOT / "app.yaml").read_text())
 
 

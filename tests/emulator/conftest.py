@@ -13,11 +13,11 @@ from slack_sdk import WebClient
 from bot.emulator import ManualClock, SlackEmulator
 from bot.emulator.common import COMMON_ERRORS, ApiCall
 
-# Slack's machine-readable method reference lives beside the repository (shared/slack/methods).
+# Slack's machine-readable method reference, kept with the tests (tests/reference/slack).
 REFERENCE = Path(
     os.environ.get(
         "LOOPBOT_SLACK_REFERENCE",
-        Path(__file__).resolve().parents[3] / "shared" / "slack" / "methods",
+        Path(__file__).resolve().parents[1] / "reference" / "slack" / "methods",
     )
 )
 # Real answers that the reference pages leave out.

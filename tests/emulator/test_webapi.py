@@ -409,7 +409,7 @@ def test_methods_and_tiers_match_slacks_reference() -> None:
     from bot.emulator.ratelimit import METHOD_TIERS
     from bot.emulator.webapi import METHODS
 
-    from_reference = Path(__file__).resolve().parents[3] / "shared" / "slack" / "methods"
+    from_reference = Path(__file__).resolve().parents[1] / "reference" / "slack" / "methods"
     if not from_reference.is_dir():
         pytest.skip("Slack method reference not available beside the repository")
     for method in METHODS:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 23:35:17.545506
+Create Date: 2026-11-21 23:48:49.708245
 """
 
 from collections.abc import Sequence
@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("finalist", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("created_at", bot.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", bot.store.types.UTCDateTime(timezone=True), nullable=False),
@@ -199,7 +200,8 @@ def upgrade() -> None:
         "reminders",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("assignment_id", sa.Integer(), nullable=False),
-        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("loop_id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=True),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("round_version", sa.Integer(), nullable=False),
         sa.Column("due_at", bot.store.types.UTCDateTime(timezone=True), nullable=False),
@@ -216,6 +218,10 @@ def upgrade() -> None:
             ["assignments.id"],
         ),
         sa.ForeignKeyConstraint(
+            ["loop_id"],
+            ["loops.id"],
+        ),
+        sa.ForeignKeyConstraint(
             ["round_id"],
             ["rounds.id"],
         ),
@@ -227,6 +233,7 @@ def upgrade() -> None:
             batch_op.f("ix_reminders_assignment_id"), ["assignment_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_reminders_due_at"), ["due_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_reminders_loop_id"), ["loop_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_reminders_round_id"), ["round_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_reminders_state"), ["state"], unique=False)
 
@@ -238,6 +245,7 @@ def downgrade() -> None:
     with op.batch_alter_table("reminders", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reminders_state"))
         batch_op.drop_index(batch_op.f("ix_reminders_round_id"))
+        batch_op.drop_index(batch_op.f("ix_reminders_loop_id"))
         batch_op.drop_index(batch_op.f("ix_reminders_due_at"))
         batch_op.drop_index(batch_op.f("ix_reminders_assignment_id"))
 
