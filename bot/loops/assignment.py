@@ -24,6 +24,7 @@ class Booking:
     user_id: str
     starts_at: datetime
     ends_at: datetime
+    round_id: int | None = None
 
 
 @dataclass(frozen=True)

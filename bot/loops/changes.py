@@ -1,0 +1,227 @@
+"""Changing a loop: reschedule, swap, cancel. Each moves its reminders in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select, update
+
+from bot.authz import Action, require
+from bot.errors import InvalidInput
+from bot.loops.assignment import overlaps
+from bot.loops.queries import (
+    LOOP_ROLE,
+    assignments_of,
+    bookings_between,
+    rounds_of,
+    standing,
+    template_of,
+)
+from bot.loops.service import loop_notices
+from bot.reminders.plan import Kind, notice, round_reminders
+from bot.store.models import (
+    Assignment,
+    AuditEntry,
+    Loop,
+    LoopStatus,
+    Reminder,
+    ReminderState,
+    Round,
+)
+
+
+def _round(session: Session, loop: Loop, number: int) -> Round:
+    rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
+    if rnd is None:
+        raise InvalidInput(f"Loop {loop.short_id} has no round {number}.")
+    return rnd
+
+
+def _live(loop: Loop) -> None:
+    if loop.status == LoopStatus.CANCELLED:
+        raise InvalidInput(f"Loop {loop.short_id} is cancelled.")
+
+
+def _cancel_pending(session: Session, *, loop_id: int, round_id: int | None = None) -> None:
+    query = update(Reminder).where(
+        col(Reminder.loop_id) == loop_id, col(Reminder.state) == ReminderState.PENDING
+    )
+    if round_id is not None:
+        query = query.where(col(Reminder.round_id) == round_id)
+    session.exec(query.values(state=ReminderState.CANCELLED))  # type: ignore[call-overload]
+
+
+def _check_free(
+    session: Session,
+    loop: Loop,
+    user_id: str,
+    start: datetime,
+    minutes: int,
+    *,
+    skip_round: int | None,
+) -> None:
+    end = start + timedelta(minutes=minutes)
+    for booking in bookings_between(session, start - timedelta(days=1), end + timedelta(days=1)):
+        if booking.round_id == skip_round:
+            continue
+        if booking.user_id == user_id and overlaps(booking.starts_at, booking.ends_at, start, end):
+            raise InvalidInput(f"<@{user_id}> is already interviewing at that time.")
+
+
+def _replan(
+    session: Session, loop: Loop, rnd: Round, now: datetime, offsets: dict[str, int]
+) -> list[Assignment]:
+    """New reminders for the round's new version; returns its Responsible rows."""
+    people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
+    accountable = next((a for a in people if a.letter == "A"), None)
+    owners = [a for a in people if a.letter == "R"]
+    for owner in owners:
+        session.add_all(
+            round_reminders(
+                rnd=rnd, responsible=owner, accountable=accountable, now=now, offsets=offsets
+            )
+        )
+    return owners
+
+
+def _tell_consulted_and_informed(session: Session, loop: Loop, now: datetime) -> None:
+    holders = [a for a in assignments_of(session, loop) if a.letter == LOOP_ROLE]
+    template = template_of(session, loop)
+    session.add_all(loop_notices(loop, template, holders, Kind.CHANGED, now=now))
+
+
+def reschedule(
+    *,
+    session: Session,
+    loop: Loop,
+    round_number: int,
+    starts_at: datetime,
+    actor: str,
+    admins: list[str],
+    now: datetime,
+    offsets: dict[str, int],
+) -> Round:
+    """Move a round; the old time's reminders can never be sent."""
+    require(Action.CHANGE, standing(session, loop, actor, admins=admins), loop=loop.short_id)
+    _live(loop)
+    rnd = _round(session, loop, round_number)
+    if starts_at <= now:
+        raise InvalidInput("Pick a time in the future.")
+    for owner in [
+        a for a in assignments_of(session, loop) if a.round_id == rnd.id and a.letter == "R"
+    ]:
+        _check_free(
+            session, loop, owner.user_id, starts_at, rnd.duration_minutes, skip_round=rnd.id
+        )
+    _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
+    rnd.starts_at = starts_at
+    rnd.version += 1
+    loop.version += 1
+    loop.updated_at = now
+    session.add_all([rnd, loop])
+    session.flush()
+    for owner in _replan(session, loop, rnd, now, offsets):
+        session.add(notice(Kind.MOVED, owner, version=rnd.version, now=now))
+    _tell_consulted_and_informed(session, loop, now)
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action="round.rescheduled",
+            loop_id=loop.id,
+            detail={"round": rnd.number, "version": rnd.version},
+        )
+    )
+    return rnd
+
+
+def swap(
+    *,
+    session: Session,
+    loop: Loop,
+    round_number: int,
+    new_user: str,
+    actor: str,
+    admins: list[str],
+    now: datetime,
+    offsets: dict[str, int],
+) -> Round:
+    """Give a round to someone else; the old interviewer is told, the new one gets the DMs."""
+    require(Action.CHANGE, standing(session, loop, actor, admins=admins), loop=loop.short_id)
+    _live(loop)
+    rnd = _round(session, loop, round_number)
+    owners = [a for a in assignments_of(session, loop) if a.round_id == rnd.id and a.letter == "R"]
+    if any(a.user_id == new_user for a in owners):
+        raise InvalidInput(f"<@{new_user}> already runs {rnd.name}.")
+    if rnd.starts_at is not None:
+        _check_free(session, loop, new_user, rnd.starts_at, rnd.duration_minutes, skip_round=None)
+    old = owners[0] if owners else None
+    _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
+    if old is not None:
+        old.active = False
+        session.add(old)
+    code = old.role_code if old else "R"
+    session.add(
+        Assignment(
+            loop_id=loop.id,
+            round_id=rnd.id,
+            letter="R",
+            role_code=code,
+            user_id=new_user,
+            created_at=now,
+        )
+    )
+    if not session.exec(
+        select(Assignment).where(
+            Assignment.loop_id == loop.id,
+            Assignment.user_id == new_user,
+            Assignment.letter == LOOP_ROLE,
+            Assignment.active == True,
+        )
+    ).first():  # noqa: E712
+        session.add(
+            Assignment(
+                loop_id=loop.id, letter=LOOP_ROLE, role_code=code, user_id=new_user, created_at=now
+            )
+        )
+    rnd.version += 1
+    loop.version += 1
+    loop.updated_at = now
+    session.add_all([rnd, loop])
+    session.flush()
+    for owner in _replan(session, loop, rnd, now, offsets):
+        session.add(notice(Kind.ASSIGNED, owner, version=rnd.version, now=now))
+    if old is not None:
+        session.add(notice(Kind.UNASSIGNED, old, version=rnd.version, now=now))
+    _tell_consulted_and_informed(session, loop, now)
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action="round.swapped",
+            loop_id=loop.id,
+            detail={"round": rnd.number, "version": rnd.version},
+        )
+    )
+    return rnd
+
+
+def cancel(*, session: Session, loop: Loop, actor: str, admins: list[str], now: datetime) -> Loop:
+    """Cancel the loop: pending reminders stop and everyone assigned is told."""
+    require(Action.CANCEL, standing(session, loop, actor, admins=admins), loop=loop.short_id)
+    _live(loop)
+    _cancel_pending(session, loop_id=loop.id or 0)
+    loop.status = LoopStatus.CANCELLED
+    loop.version += 1
+    loop.updated_at = now
+    session.add(loop)
+    session.flush()
+    told: set[str] = set()
+    for holder in assignments_of(session, loop):
+        if holder.letter == LOOP_ROLE and holder.user_id not in told:
+            told.add(holder.user_id)
+            session.add(notice(Kind.CANCELLED, holder, version=loop.version, now=now))
+    session.add(
+        AuditEntry(at=now, actor=actor, action="loop.cancelled", loop_id=loop.id, detail={})
+    )
+    return loop

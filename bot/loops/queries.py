@@ -1,0 +1,155 @@
+"""Reading loops: by reference, for a person, and who stands where."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, or_, select
+
+from bot.authz import Standing
+from bot.documents.models import LoopTemplate
+from bot.errors import NotFound
+from bot.loops.assignment import Booking
+from bot.store.models import Assignment, Loop, LoopStatus, Round, Scorecard, TemplateVersion
+
+LOOP_ROLE = "-"  # letter of a loop-level assignment: the person holds that role in the loop
+
+
+_parsed: dict[tuple[str, str], LoopTemplate] = {}
+
+
+def template_of(session: Session, loop: Loop) -> LoopTemplate:
+    """The loop document as it was when the loop was created (parsed once per version)."""
+    record = session.get(TemplateVersion, loop.template_version_id)
+    assert record is not None
+    key = (record.template_id, record.sha256)
+    if key not in _parsed:
+        _parsed[key] = LoopTemplate.model_validate(record.body)
+    return _parsed[key]
+
+
+def find_loop(session: Session, ref: str) -> Loop:
+    """A loop by the short id shown on its card (any case, with or without a leading #)."""
+    short = re.sub(r"[^A-Za-z0-9]", "", ref or "").upper()[:16]
+    loop = session.exec(select(Loop).where(Loop.short_id == short)).first() if short else None
+    if loop is None:
+        shown = (ref or "").strip()[:20] or "(none)"
+        raise NotFound(f"No loop `{shown}`. `/loop list` shows the loops you're part of.")
+    return loop
+
+
+def rounds_of(session: Session, loop: Loop) -> list[Round]:
+    return list(
+        session.exec(
+            select(Round).where(Round.loop_id == loop.id).order_by(col(Round.number))
+        ).all()
+    )
+
+
+def assignments_of(session: Session, loop: Loop, *, active: bool = True) -> list[Assignment]:
+    query = select(Assignment).where(Assignment.loop_id == loop.id)
+    if active:
+        query = query.where(Assignment.active == True)  # noqa: E712
+    return list(session.exec(query.order_by(col(Assignment.id))).all())
+
+
+def standing(
+    session: Session,
+    loop: Loop,
+    user_id: str,
+    *,
+    admins: list[str],
+    template: LoopTemplate | None = None,
+) -> Standing:
+    """What `user_id` is to `loop`: RACI letters held, recruiter, creator, admin."""
+    template = template or template_of(session, loop)
+    mine = [a for a in assignments_of(session, loop) if a.user_id == user_id]
+    recruiter_codes = {
+        r.code
+        for r in template.roles
+        if not r.finalists_only and any(r.code in rnd.informed for rnd in template.rounds)
+    }
+    return Standing(
+        user_id=user_id,
+        creator=loop.created_by == user_id,
+        admin=user_id in admins,
+        letters=frozenset(a.letter for a in mine if a.letter != LOOP_ROLE),
+        recruiter=any(a.role_code in recruiter_codes for a in mine if a.letter == LOOP_ROLE),
+    )
+
+
+def loops_for(session: Session, user_id: str, *, limit: int = 20) -> list[Loop]:
+    """Loops the person created or holds any role in, newest first."""
+    involved = select(Assignment.loop_id).where(
+        Assignment.user_id == user_id, Assignment.active == True
+    )  # noqa: E712
+    query = select(Loop).where(or_(Loop.created_by == user_id, col(Loop.id).in_(involved)))
+    return list(session.exec(query.order_by(col(Loop.created_at).desc()).limit(limit)).all())
+
+
+def bookings_between(
+    session: Session, start: datetime, end: datetime, *, exclude_loop: int | None = None
+) -> list[Booking]:
+    """Interviews people already run between `start` and `end`, across all live loops."""
+    query = (
+        select(Assignment.user_id, Round.starts_at, Round.duration_minutes, Round.id)
+        .join(Round, col(Round.id) == col(Assignment.round_id))
+        .join(Loop, col(Loop.id) == col(Round.loop_id))
+        .where(
+            Assignment.letter == "R",
+            Assignment.active == True,  # noqa: E712
+            Round.cancelled == False,
+            Loop.status != LoopStatus.CANCELLED,  # noqa: E712
+            col(Round.starts_at) >= start,
+            col(Round.starts_at) <= end,
+        )
+    )
+    if exclude_loop is not None:
+        query = query.where(Round.loop_id != exclude_loop)
+    return [
+        Booking(user, starts, starts + timedelta(minutes=minutes), round_id)
+        for user, starts, minutes, round_id in session.exec(query).all()
+        if starts is not None
+    ]
+
+
+def last_assigned(session: Session, user_ids: list[str]) -> dict[str, datetime]:
+    """When each person was last given a round (assignment creation time)."""
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(Assignment.user_id, Assignment.created_at).where(
+            col(Assignment.user_id).in_(user_ids), Assignment.letter == "R"
+        )
+    ).all()
+    out: dict[str, datetime] = {}
+    for user, created in rows:
+        if user not in out or created > out[user]:
+            out[user] = created
+    return out
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    round: Round
+    responsible: list[str]
+    submitted: set[str]
+
+
+def round_statuses(session: Session, loop: Loop) -> list[RoundStatus]:
+    """Each round with its Responsible people and who has submitted (status only, no content)."""
+    rounds = rounds_of(session, loop)
+    owners: dict[int, list[str]] = {}
+    for a in assignments_of(session, loop):
+        if a.letter == "R" and a.round_id is not None:
+            owners.setdefault(a.round_id, []).append(a.user_id)
+    done: dict[int, set[str]] = {}
+    for round_id, author in session.exec(
+        select(Scorecard.round_id, Scorecard.author_id).where(
+            Scorecard.loop_id == loop.id, Scorecard.submitted == True
+        )
+    ).all():  # noqa: E712
+        done.setdefault(round_id, set()).add(author)
+    return [RoundStatus(r, owners.get(r.id or 0, []), done.get(r.id or 0, set())) for r in rounds]

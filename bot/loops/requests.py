@@ -1,0 +1,41 @@
+"""Typed inputs and proposals for creating and changing loops."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class LoopRequest(BaseModel):
+    """Step 1 of `/loop create`: who the candidate is, which document, and who fills each role."""
+
+    model_config = ConfigDict(frozen=True)
+    candidate_name: str
+    candidate_key: str | None = None
+    template_id: str
+    variant: str | None = None
+    candidate_tz: str
+    first_day: date
+    people: dict[str, list[str]]
+    channel_id: str | None = None
+    created_by: str
+
+
+class ProposedRound(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    number: int
+    name: str
+    starts_at: datetime
+    minutes: int
+    format: str
+    responsible: str | None
+    problem: str | None = None
+
+
+class Proposal(BaseModel):
+    """Step 2: the schedule and Responsible per round, as proposed or as edited by a person."""
+
+    model_config = ConfigDict(frozen=True)
+    request: LoopRequest
+    rounds: list[ProposedRound]

@@ -1,0 +1,420 @@
+"""Creating a loop: check step 1, propose a schedule, check step 2, create in one transaction."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, select
+
+from bot.documents import Library
+from bot.documents.models import LoopTemplate, Role
+from bot.documents.models import Round as TemplateRound
+from bot.loops.assignment import Slot, assign_responsible, overlaps
+from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned
+from bot.loops.requests import LoopRequest, Proposal, ProposedRound
+from bot.loops.schedule import RoundLength, propose_times
+from bot.reminders.plan import Kind, notice, round_reminders
+from bot.slack.messenger import SlackUser
+from bot.store.models import Assignment, AuditEntry, Loop, Reminder, Round, TemplateVersion
+
+MAX_ROUNDS_PER_INTERVIEWER = 2
+MAX_NAME = 100
+SHORT_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def role_label(role: Role) -> str:
+    return f"{role.name} ({role.code})"
+
+
+def letters_by_role(template: LoopTemplate) -> dict[str, set[str]]:
+    """Which RACI letters each role holds across the loop's rounds."""
+    out: dict[str, set[str]] = {r.code: set() for r in template.roles}
+    for rnd in template.rounds:
+        for letter, codes in (
+            ("R", rnd.responsible),
+            ("A", rnd.accountable),
+            ("C", rnd.consulted),
+            ("I", rnd.informed),
+        ):
+            for code in codes:
+                out[code].add(letter)
+    return out
+
+
+def _conflict(mine: set[str], theirs: set[str]) -> str | None:
+    # RACI keeps the decision, the calibration and the interviewing in different hands.
+    if ("A" in mine and theirs & {"R", "C"}) or ("A" in theirs and mine & {"R", "C"}):
+        return "the person accountable for the decision can't also run or calibrate its rounds"
+    if ("C" in mine and "R" in theirs) or ("C" in theirs and "R" in mine):
+        return "the person calibrating the panel can't also be on it"
+    return None
+
+
+def pool_rounds(template: LoopTemplate, code: str) -> int:
+    return sum(1 for r in template.rounds if code in r.responsible)
+
+
+def validate_request(
+    *,
+    request: LoopRequest,
+    template: LoopTemplate,
+    library: Library,
+    today: date,
+    users: Mapping[str, SlackUser],
+) -> dict[str, str]:
+    """Step 1's problems, keyed by field ("candidate_name", "role:HM", "first_day", …)."""
+    errors: dict[str, str] = {}
+    name = request.candidate_name.strip()
+    if not name:
+        errors["candidate_name"] = "Enter the candidate's name."
+    elif len(name) > MAX_NAME:
+        errors["candidate_name"] = f"Keep the name under {MAX_NAME} characters."
+    key = (request.candidate_key or "").strip()
+    if key and not (library.guide_for(key) or library.context_for(key)):
+        errors["candidate_key"] = (
+            f"No candidate guide or context document has the key "
+            f"`{key[:60]}`. Leave it empty or check the spelling."
+        )
+    if request.variant and template.variant(request.variant) is None:
+        names = ", ".join(v.name for v in template.variants) or "none"
+        errors["variant"] = f"{template.title} has no such variant (it has: {names})."
+    try:
+        zone = ZoneInfo(request.candidate_tz.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["candidate_tz"] = "Use a time zone name such as Asia/Seoul or America/New_York."
+        zone = None
+    if zone is not None and request.first_day < today:
+        errors["first_day"] = "Pick today or a later day."
+
+    letters = letters_by_role(template)
+    held: dict[str, list[Role]] = {}
+    for role in template.roles:
+        picked = [u for u in request.people.get(role.code, []) if u]
+        field = f"role:{role.code}"
+        if not picked and not role.optional:
+            errors[field] = f"Pick the {role_label(role)}."
+            continue
+        if len(picked) > 1 and not role.pool:
+            errors[field] = f"Pick one person as {role_label(role)}."
+            continue
+        for user_id in picked:
+            user = users.get(user_id)
+            if user is not None and (user.deleted or user.is_bot):
+                errors[field] = (
+                    f"<@{user_id}> has left the workspace."
+                    if user.deleted
+                    else f"<@{user_id}> is a bot; pick a person."
+                )
+                break
+            for earlier in held.get(user_id, []):
+                why = _conflict(letters[earlier.code], letters[role.code])
+                if why and field not in errors:
+                    errors[field] = f"<@{user_id}> is already {role_label(earlier)}: {why}."
+            held.setdefault(user_id, []).append(role)
+        if role.pool and field not in errors and picked:
+            needed = math.ceil(pool_rounds(template, role.code) / MAX_ROUNDS_PER_INTERVIEWER)
+            if len(set(picked)) < needed:
+                errors[field] = (
+                    f"{template.title} has {pool_rounds(template, role.code)} rounds "
+                    f"for the {role.name} pool: pick at least {needed} people "
+                    f"(each runs at most {MAX_ROUNDS_PER_INTERVIEWER})."
+                )
+    return errors
+
+
+def round_minutes(
+    rnd: TemplateRound, template: LoopTemplate, variant_id: str | None
+) -> tuple[int, str]:
+    """(minutes, format) of a round in the chosen variant."""
+    variant = template.variant(variant_id) if variant_id else None
+    vr = variant.round(rnd.number) if variant else None
+    if vr is not None:
+        return (vr.minutes_max or rnd.duration_minutes), vr.format
+    return rnd.duration_minutes, "on-site"
+
+
+def propose(
+    *,
+    session: Session,
+    request: LoopRequest,
+    template: LoopTemplate,
+    now: datetime,
+    weekly_cap: int | None = None,
+) -> Proposal:
+    """Times in the candidate's working hours and a Responsible per round from the pools."""
+    zone = ZoneInfo(request.candidate_tz)
+    lengths = {r.number: round_minutes(r, template, request.variant) for r in template.rounds}
+    times = propose_times(
+        rounds=[RoundLength(n, m) for n, (m, _) in lengths.items()],
+        first_day=request.first_day,
+        tz=zone,
+        not_before=now,
+    )
+    pools = {r.code for r in template.roles if r.pool}
+    start, end = min(times.values()), max(times.values())
+    bookings = bookings_between(session, start - timedelta(days=7), end + timedelta(days=7))
+    people = sorted({u for code in pools for u in request.people.get(code, [])})
+    recent = last_assigned(session, people)
+    picks: dict[int, tuple[str | None, str | None]] = {}
+    for code in sorted(pools):
+        slots = [
+            Slot(
+                r.number,
+                r.name,
+                times[r.number],
+                times[r.number] + timedelta(minutes=lengths[r.number][0]),
+            )
+            for r in template.rounds
+            if code in r.responsible
+        ]
+        if not slots:
+            continue
+        chosen = assign_responsible(
+            slots=slots,
+            pool=request.people.get(code, []),
+            bookings=bookings,
+            last_assigned=recent,
+            weekly_cap=weekly_cap,
+        )
+        picks.update({p.round_number: (p.user_id, p.problem) for p in chosen})
+    rounds = []
+    for rnd in template.rounds:
+        owner, problem = picks.get(rnd.number, (None, None))
+        if rnd.number not in picks:
+            singles = [u for code in rnd.responsible for u in request.people.get(code, [])]
+            owner = singles[0] if singles else None
+        minutes, fmt = lengths[rnd.number]
+        rounds.append(
+            ProposedRound(
+                number=rnd.number,
+                name=rnd.name,
+                starts_at=times[rnd.number],
+                minutes=minutes,
+                format=fmt,
+                responsible=owner,
+                problem=problem,
+            )
+        )
+    return Proposal(request=request, rounds=rounds)
+
+
+def validate_schedule(*, session: Session, proposal: Proposal, now: datetime) -> dict[str, str]:
+    """Step 2's problems, keyed "round:N:time" or "round:N:owner"."""
+    errors: dict[str, str] = {}
+    rounds = sorted(proposal.rounds, key=lambda r: (r.starts_at, r.number))
+    if not rounds:
+        return errors
+    bookings = bookings_between(
+        session, rounds[0].starts_at - timedelta(days=1), rounds[-1].starts_at + timedelta(days=1)
+    )
+    mine: list[tuple[ProposedRound, datetime]] = []
+    for rnd in rounds:
+        end = rnd.starts_at + timedelta(minutes=rnd.minutes)
+        if rnd.starts_at <= now:
+            errors[f"round:{rnd.number}:time"] = "Pick a time in the future."
+        if rnd.responsible is None:
+            errors[f"round:{rnd.number}:owner"] = rnd.problem or "Pick who runs this round."
+            continue
+        clash = next(
+            (
+                b
+                for b in bookings
+                if b.user_id == rnd.responsible
+                and overlaps(b.starts_at, b.ends_at, rnd.starts_at, end)
+            ),
+            None,
+        )
+        if clash is None:
+            clash_round = next(
+                (
+                    other
+                    for other, other_end in mine
+                    if other.responsible == rnd.responsible
+                    and overlaps(other.starts_at, other_end, rnd.starts_at, end)
+                ),
+                None,
+            )
+            if clash_round is not None:
+                errors[f"round:{rnd.number}:owner"] = (
+                    f"<@{rnd.responsible}> already runs {clash_round.name} at that time."
+                )
+        else:
+            errors[f"round:{rnd.number}:owner"] = (
+                f"<@{rnd.responsible}> is already interviewing then, in another loop."
+            )
+        mine.append((rnd, end))
+    return errors
+
+
+def template_record(session: Session, template: LoopTemplate) -> TemplateVersion:
+    """The stored version of this document, saved the first time a loop uses it."""
+    record = session.exec(
+        select(TemplateVersion).where(
+            TemplateVersion.template_id == template.id, TemplateVersion.sha256 == template.sha256
+        )
+    ).first()
+    if record is None:
+        record = TemplateVersion(
+            template_id=template.id,
+            version=template.version,
+            sha256=template.sha256,
+            title=template.title,
+            body=template.model_dump(mode="json"),
+        )
+        session.add(record)
+        session.flush()
+    return record
+
+
+def new_short_id(session: Session) -> str:
+    while True:
+        short = "L" + "".join(secrets.choice(SHORT_ID_ALPHABET) for _ in range(4))
+        if session.exec(select(Loop.id).where(Loop.short_id == short)).first() is None:
+            return short
+
+
+def create_loop(
+    *,
+    session: Session,
+    proposal: Proposal,
+    template: LoopTemplate,
+    now: datetime,
+    offsets: dict[str, int],
+) -> Loop:
+    """The loop, its rounds, every RACI assignment, and the first messages, in one transaction."""
+    request = proposal.request
+    loop = Loop(
+        short_id=new_short_id(session),
+        candidate_name=request.candidate_name.strip(),
+        candidate_key=(request.candidate_key or "").strip() or None,
+        template_version_id=template_record(session, template).id,
+        variant=request.variant,
+        candidate_tz=request.candidate_tz.strip(),
+        channel_id=request.channel_id,
+        created_by=request.created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(loop)
+    session.flush()
+    holders: list[Assignment] = []
+    for role in template.roles:
+        for user_id in dict.fromkeys(request.people.get(role.code, [])):
+            holders.append(
+                Assignment(
+                    loop_id=loop.id,
+                    letter=LOOP_ROLE,
+                    role_code=role.code,
+                    user_id=user_id,
+                    created_at=now,
+                )
+            )
+    session.add_all(holders)
+    by_number = {r.number: r for r in proposal.rounds}
+    pools = {r.code for r in template.roles if r.pool}
+    reminders: list[Reminder] = []
+    for spec in template.rounds:
+        proposed = by_number[spec.number]
+        rnd = Round(
+            loop_id=loop.id,
+            number=spec.number,
+            name=spec.name,
+            starts_at=proposed.starts_at,
+            duration_minutes=proposed.minutes,
+            format=proposed.format,
+        )
+        session.add(rnd)
+        session.flush()
+        responsible = _round_people(rnd, spec, request, proposed.responsible, pools, now)
+        session.add_all(responsible)
+        session.flush()
+        r_rows = [a for a in responsible if a.letter == "R"]
+        a_row = next((a for a in responsible if a.letter == "A"), None)
+        for r_row in r_rows:
+            reminders.append(notice(Kind.ASSIGNED, r_row, version=rnd.version, now=now))
+            reminders += round_reminders(
+                rnd=rnd, responsible=r_row, accountable=a_row, now=now, offsets=offsets
+            )
+    session.flush()
+    reminders += loop_notices(loop, template, holders, Kind.SUMMARY, now=now)
+    session.add_all(reminders)
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=request.created_by,
+            action="loop.created",
+            loop_id=loop.id,
+            detail={
+                "template": template.id,
+                "version": template.version,
+                "rounds": len(template.rounds),
+            },
+        )
+    )
+    return loop
+
+
+def _round_people(
+    rnd: Round,
+    spec: TemplateRound,
+    request: LoopRequest,
+    owner: str | None,
+    pools: set[str],
+    now: datetime,
+) -> list[Assignment]:
+    """R, A, C and I for one round: pool roles give the chosen owner, other roles their holder."""
+    rows = []
+    for letter, codes in (
+        ("R", spec.responsible),
+        ("A", spec.accountable),
+        ("C", spec.consulted),
+        ("I", spec.informed),
+    ):
+        for code in codes:
+            if letter == "R" and code in pools:
+                people = [owner] if owner else []
+            else:
+                people = request.people.get(code, [])
+            for user_id in dict.fromkeys(people):
+                rows.append(
+                    Assignment(
+                        loop_id=rnd.loop_id,
+                        round_id=rnd.id,
+                        letter=letter,
+                        role_code=code,
+                        user_id=user_id,
+                        created_at=now,
+                    )
+                )
+    return rows
+
+
+def loop_notices(
+    loop: Loop,
+    template: LoopTemplate,
+    holders: list[Assignment],
+    accountable_kind: Kind,
+    *,
+    now: datetime,
+) -> list[Reminder]:
+    """Loop-wide messages: the Accountable's summary, the Consulted's calibration brief, the
+    Informed's status card (finalists-only roles only once the candidate is a finalist)."""
+    letters = letters_by_role(template)
+    finalists_only = {r.code for r in template.roles if r.finalists_only}
+    out = []
+    for holder in holders:
+        held = letters.get(holder.role_code, set())
+        if "A" in held:
+            kind = accountable_kind
+        elif "C" in held:
+            kind = Kind.CALIBRATE if accountable_kind is Kind.SUMMARY else accountable_kind
+        elif "I" in held and (holder.role_code not in finalists_only or loop.finalist):
+            kind = Kind.STATUS if accountable_kind is Kind.SUMMARY else accountable_kind
+        else:
+            continue
+        out.append(notice(kind, holder, version=loop.version, now=now))
+    return out

@@ -1,0 +1,1 @@
+"""Reminders and notifications: rows in the database, sent once by the dispatcher."""

@@ -1,0 +1,312 @@
+"""The dispatcher: claims due reminder rows with a lease, re-checks them, sends, records.
+
+Several replicas may run it on one PostgreSQL database: a row is claimed by exactly one of them
+(`FOR UPDATE SKIP LOCKED`); a crash between claim and send leaves a lease that expires, and the
+row is taken again. On SQLite, BEGIN IMMEDIATE serializes the claims.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from bot.documents import Library
+from bot.errors import SlackUnavailable
+from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, template_of
+from bot.reminders.messages import Situation, compose, round_lines
+from bot.reminders.plan import BEFORE_START, Kind
+from bot.slack.messenger import Messenger, SlackCallFailed
+from bot.store import Database
+from bot.store.models import (
+    Assignment,
+    Loop,
+    LoopStatus,
+    Reminder,
+    ReminderState,
+    Round,
+    Scorecard,
+    SlackMessage,
+)
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+BATCH = 50
+MAX_ATTEMPTS = 6
+# Errors no retry can fix: the person or their DM is gone.
+PERMANENT = {
+    "user_not_found",
+    "user_disabled",
+    "account_inactive",
+    "cannot_dm_bot",
+    "not_allowed_token_type",
+    "invalid_auth",
+    "missing_scope",
+}
+SCORECARD_KINDS = (Kind.DUE, Kind.NUDGE, Kind.ESCALATION)
+LOOP_WIDE = (Kind.SUMMARY, Kind.CALIBRATE, Kind.STATUS, Kind.CHANGED, Kind.CANCELLED)
+
+_CLAIM_POSTGRES = text("""
+    UPDATE reminders SET state = 'claimed', lease_until = :lease, claimed_by = :me,
+           attempts = attempts + 1, updated_at = :now
+    WHERE id IN (
+        SELECT id FROM reminders
+        WHERE (state = 'pending' AND due_at <= :now) OR (state = 'claimed' AND lease_until < :now)
+        ORDER BY due_at, id LIMIT :batch FOR UPDATE SKIP LOCKED)
+    RETURNING id""")
+_CLAIM_SQLITE = text("""
+    UPDATE reminders SET state = 'claimed', lease_until = :lease, claimed_by = :me,
+           attempts = attempts + 1, updated_at = :now
+    WHERE id IN (
+        SELECT id FROM reminders
+        WHERE (state = 'pending' AND due_at <= :now) OR (state = 'claimed' AND lease_until < :now)
+        ORDER BY due_at, id LIMIT :batch)
+    RETURNING id""")
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        messenger: Messenger,
+        library: Library,
+        worker: str | None = None,
+        lease: timedelta = LEASE,
+        batch: int = BATCH,
+    ):
+        self.db = db
+        self.messenger = messenger
+        self.library = library
+        self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
+        self.lease = lease
+        self.batch = batch
+
+    def tick(self, now: datetime) -> Outcome:
+        """Send everything due at `now`, batch after batch, oldest first."""
+        total = Outcome()
+        while True:
+            ids = self.claim(now)
+            for reminder_id in ids:
+                result = self.deliver(reminder_id, now)
+                setattr(total, result, getattr(total, result) + 1)
+            if len(ids) < self.batch:
+                return total
+
+    def claim(self, now: datetime) -> list[int]:
+        statement = _CLAIM_POSTGRES if self.db.dialect == "postgresql" else _CLAIM_SQLITE
+        params = {
+            "now": _param(now, self.db),
+            "lease": _param(now + self.lease, self.db),
+            "me": self.worker,
+            "batch": self.batch,
+        }
+        with self.db.session() as session:
+            ids = [row[0] for row in session.connection().execute(statement, params)]
+        return sorted(ids)
+
+    def deliver(self, reminder_id: int, now: datetime) -> str:
+        """Re-check, send and record one claimed row; returns the outcome's name."""
+        with self.db.session() as session:
+            reminder = session.get(Reminder, reminder_id)
+            if reminder is None or reminder.claimed_by != self.worker:
+                return "skipped"
+            why_not = self._stale(session, reminder, now)
+            if why_not:
+                self._finish(session, reminder, ReminderState.SKIPPED, now, error=why_not)
+                return "skipped"
+            assignment = session.get(Assignment, reminder.assignment_id)
+            assert assignment is not None
+            situation = self._situation(session, reminder, assignment)
+            messages = compose(situation, self.library)
+            user_id = assignment.user_id
+        try:
+            posted = [self.messenger.dm(user_id, text=m.text, blocks=m.blocks) for m in messages]
+        except SlackUnavailable as exc:
+            return self._failed_send(reminder_id, exc, now)
+        with self.db.session() as session:
+            reminder = session.get(Reminder, reminder_id)
+            assert reminder is not None
+            reminder.channel_id = posted[0].channel
+            reminder.sent_ts = posted[0].ts
+            self._finish(session, reminder, ReminderState.SENT, now)
+            for post in posted:
+                session.add(
+                    SlackMessage(
+                        loop_id=reminder.loop_id,
+                        channel_id=post.channel,
+                        ts=post.ts,
+                        purpose=f"dm:{reminder.kind}",
+                    )
+                )
+        return "sent"
+
+    def _stale(self, session: Session, reminder: Reminder, now: datetime) -> str | None:
+        loop = session.get(Loop, reminder.loop_id)
+        if loop is None:
+            return "loop gone"
+        if loop.status == LoopStatus.CANCELLED and reminder.kind != Kind.CANCELLED:
+            return "loop cancelled"
+        assignment = session.get(Assignment, reminder.assignment_id)
+        if assignment is None or (not assignment.active and reminder.kind != Kind.UNASSIGNED):
+            return "no longer assigned"
+        if reminder.kind in LOOP_WIDE:
+            return None
+        rnd = session.get(Round, reminder.round_id) if reminder.round_id else None
+        if rnd is None or rnd.cancelled:
+            return "round gone"
+        if rnd.version != reminder.round_version and reminder.kind != Kind.UNASSIGNED:
+            return "round changed since"
+        if reminder.kind in BEFORE_START and rnd.starts_at is not None and rnd.starts_at <= now:
+            return "interview already started"
+        if reminder.kind in SCORECARD_KINDS:
+            owners = [
+                a.user_id
+                for a in assignments_of(session, loop)
+                if a.round_id == rnd.id and a.letter == "R"
+            ]
+            submitted = session.exec(
+                select(Scorecard.author_id).where(
+                    Scorecard.round_id == rnd.id, Scorecard.submitted == True
+                )
+            ).all()  # noqa: E712
+            if owners and set(owners) <= set(submitted):
+                return "scorecard already in"
+        return None
+
+    def _situation(self, session: Session, reminder: Reminder, assignment: Assignment) -> Situation:
+        loop = session.get(Loop, reminder.loop_id)
+        assert loop is not None
+        template = template_of(session, loop)
+        rounds = rounds_of(session, loop)
+        people = assignments_of(session, loop)
+        owners: dict[int, list[str]] = {}
+        for a in people:
+            if a.letter == "R" and a.round_id is not None:
+                owners.setdefault(a.round_id, []).append(a.user_id)
+        rnd = next((r for r in rounds if r.id == reminder.round_id), None)
+        spec = next((r for r in template.rounds if rnd and r.number == rnd.number), None)
+        owner = None
+        new_owner = None
+        if rnd is not None:
+            current = owners.get(rnd.id or 0, [])
+            owner = current[0] if current else None
+            if reminder.kind is Kind.UNASSIGNED:
+                new_owner = owner
+        shown = rounds
+        if assignment.letter == LOOP_ROLE and reminder.kind in (Kind.CALIBRATE,):
+            shown = [
+                r
+                for r in rounds
+                if any(
+                    a.round_id == r.id and a.letter == "C" and a.user_id == assignment.user_id
+                    for a in people
+                )
+            ]
+        return Situation(
+            kind=Kind(reminder.kind),
+            loop=loop,
+            template=template,
+            rounds=round_lines(shown, owners),
+            channel=f"<#{loop.channel_id}>" if loop.channel_id else "the loop's channel",
+            rnd=rnd,
+            spec=spec,
+            owner=owner,
+            new_owner=new_owner,
+            status=loop.status,
+        )
+
+    def _failed_send(self, reminder_id: int, exc: SlackUnavailable, now: datetime) -> str:
+        error = exc.error if isinstance(exc, SlackCallFailed) else "unreachable"
+        with self.db.session() as session:
+            reminder = session.get(Reminder, reminder_id)
+            assert reminder is not None
+            if error in PERMANENT or reminder.attempts >= MAX_ATTEMPTS:
+                self._finish(session, reminder, ReminderState.FAILED, now, error=error)
+                log.warning(
+                    "reminder failed", extra={"reminder": reminder_id, "slack_error": error}
+                )
+                recruiters, note = self._failure_note(session, reminder, error)
+            else:
+                reminder.state = ReminderState.PENDING
+                reminder.due_at = now + backoff(reminder.attempts)
+                reminder.last_error = error[:200]
+                reminder.lease_until = None
+                reminder.updated_at = now
+                session.add(reminder)
+                return "retried"
+        for recruiter in recruiters:
+            try:
+                self.messenger.dm(recruiter, text=note)
+            except SlackUnavailable:
+                log.warning("could not tell the recruiter", extra={"reminder": reminder_id})
+        return "failed"
+
+    def _failure_note(
+        self, session: Session, reminder: Reminder, error: str
+    ) -> tuple[list[str], str]:
+        """Who runs the loop day to day (its recruiter, else its creator) and what to tell them."""
+        loop = session.get(Loop, reminder.loop_id)
+        assignment = session.get(Assignment, reminder.assignment_id)
+        assert loop is not None and assignment is not None
+        template = template_of(session, loop)
+        informed = {
+            r.code
+            for r in template.roles
+            if not r.finalists_only and any(r.code in rnd.informed for rnd in template.rounds)
+        }
+        recruiters = sorted(
+            {
+                a.user_id
+                for a in assignments_of(session, loop)
+                if a.letter == LOOP_ROLE and a.role_code in informed
+            }
+        )
+        rnd = session.get(Round, reminder.round_id) if reminder.round_id else None
+        what = f"the {reminder.kind.replace('_', ' ')} message"
+        where = f" for {rnd.name}" if rnd else ""
+        note = (
+            f"I could not deliver {what}{where} to <@{assignment.user_id}> in loop "
+            f"`{loop.short_id}` (Slack said `{error}`). Please reach them another way."
+        )
+        return recruiters or [loop.created_by], note
+
+    @staticmethod
+    def _finish(
+        session: Session,
+        reminder: Reminder,
+        state: ReminderState,
+        now: datetime,
+        error: str | None = None,
+    ) -> None:
+        reminder.state = state
+        reminder.lease_until = None
+        reminder.last_error = error
+        reminder.updated_at = now
+        session.add(reminder)
+
+
+def _param(when: datetime, db: Database) -> datetime | str:
+    """Raw SQL bypasses the UTC column type; give each engine the form that type stores."""
+    when = when.astimezone(UTC)
+    if db.dialect == "sqlite":
+        return when.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return when

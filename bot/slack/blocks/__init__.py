@@ -1,0 +1,97 @@
+"""Pure Block Kit builders. Text comes from templates; these functions only shape blocks."""
+
+from __future__ import annotations
+
+from bot.render import render
+
+SECTION_TEXT_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50
+
+
+def section(text: str, *, accessory: dict | None = None, block_id: str | None = None) -> dict:
+    block: dict = {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_TEXT_LIMIT]}}
+    if accessory:
+        block["accessory"] = accessory
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:2000]}]}
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
+
+
+def divider() -> dict:
+    return {"type": "divider"}
+
+
+def plain(text: str, limit: int = 75) -> dict:
+    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+
+
+def button(
+    text: str, action_id: str, value: str, *, style: str | None = None, confirm: dict | None = None
+) -> dict:
+    element: dict = {
+        "type": "button",
+        "text": plain(text),
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        element["style"] = style
+    if confirm:
+        element["confirm"] = confirm
+    return element
+
+
+def actions(*elements: dict, block_id: str | None = None) -> dict:
+    block: dict = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def sections_for(text: str) -> list[dict]:
+    """Long text as several sections, split at paragraph or line ends, never mid-word."""
+    blocks = []
+    for chunk in split_text(text, SECTION_TEXT_LIMIT):
+        blocks.append(section(chunk))
+    return blocks
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for paragraph in text.split("\n"):
+        candidate = f"{current}\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        while len(paragraph) > limit:
+            cut = paragraph.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            chunks.append(paragraph[:cut])
+            paragraph = paragraph[cut:].lstrip()
+        current = paragraph
+    if current.strip():
+        chunks.append(current)
+    return chunks
+
+
+def build_message_help(commands, *, problem: str | None = None) -> dict:
+    """The `/loop help` answer: every command loopbot understands, with its usage."""
+    text = render("help", commands=commands, problem=problem)
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+
+
+def build_home_welcome(*, loop_titles: list[str], commands) -> dict:
+    """The App Home tab for someone with nothing on their plate yet."""
+    text = render("home_welcome", loop_titles=loop_titles, commands=commands)
+    return {"type": "home", "blocks": [header("loopbot"), section(text)]}
