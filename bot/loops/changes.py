@@ -176,9 +176,9 @@ def swap(
             Assignment.loop_id == loop.id,
             Assignment.user_id == new_user,
             Assignment.letter == LOOP_ROLE,
-            Assignment.active == True,
+            col(Assignment.active).is_(True),
         )
-    ).first():  # noqa: E712
+    ).first():
         session.add(
             Assignment(
                 loop_id=loop.id, letter=LOOP_ROLE, role_code=code, user_id=new_user, created_at=now

@@ -51,7 +51,7 @@ def rounds_of(session: Session, loop: Loop) -> list[Round]:
 def assignments_of(session: Session, loop: Loop, *, active: bool = True) -> list[Assignment]:
     query = select(Assignment).where(Assignment.loop_id == loop.id)
     if active:
-        query = query.where(Assignment.active == True)  # noqa: E712
+        query = query.where(col(Assignment.active).is_(True))
     return list(session.exec(query.order_by(col(Assignment.id))).all())
 
 
@@ -83,8 +83,8 @@ def standing(
 def loops_for(session: Session, user_id: str, *, limit: int = 20) -> list[Loop]:
     """Loops the person created or holds any role in, newest first."""
     involved = select(Assignment.loop_id).where(
-        Assignment.user_id == user_id, Assignment.active == True
-    )  # noqa: E712
+        Assignment.user_id == user_id, col(Assignment.active).is_(True)
+    )
     query = select(Loop).where(or_(Loop.created_by == user_id, col(Loop.id).in_(involved)))
     return list(session.exec(query.order_by(col(Loop.created_at).desc()).limit(limit)).all())
 
@@ -99,9 +99,9 @@ def bookings_between(
         .join(Loop, col(Loop.id) == col(Round.loop_id))
         .where(
             Assignment.letter == "R",
-            Assignment.active == True,  # noqa: E712
-            Round.cancelled == False,
-            Loop.status != LoopStatus.CANCELLED,  # noqa: E712
+            col(Assignment.active).is_(True),
+            col(Round.cancelled).is_(False),
+            Loop.status != LoopStatus.CANCELLED,
             col(Round.starts_at) >= start,
             col(Round.starts_at) <= end,
         )
@@ -148,8 +148,8 @@ def round_statuses(session: Session, loop: Loop) -> list[RoundStatus]:
     done: dict[int, set[str]] = {}
     for round_id, author in session.exec(
         select(Scorecard.round_id, Scorecard.author_id).where(
-            Scorecard.loop_id == loop.id, Scorecard.submitted == True
+            Scorecard.loop_id == loop.id, col(Scorecard.submitted).is_(True)
         )
-    ).all():  # noqa: E712
+    ).all():
         done.setdefault(round_id, set()).add(author)
     return [RoundStatus(r, owners.get(r.id or 0, []), done.get(r.id or 0, set())) for r in rounds]

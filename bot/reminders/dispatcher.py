@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.documents import Library
 from bot.errors import SlackUnavailable
@@ -185,9 +185,9 @@ class Dispatcher:
             ]
             submitted = session.exec(
                 select(Scorecard.author_id).where(
-                    Scorecard.round_id == rnd.id, Scorecard.submitted == True
+                    Scorecard.round_id == rnd.id, col(Scorecard.submitted).is_(True)
                 )
-            ).all()  # noqa: E712
+            ).all()
             if owners and set(owners) <= set(submitted):
                 return "scorecard already in"
         return None

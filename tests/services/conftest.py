@@ -21,16 +21,16 @@ def library() -> Library:
 
 
 def loop_request(**changes) -> LoopRequest:
-    values = dict(
-        candidate_name="Juyoung Park",
-        candidate_key="phoenix_005_juyoung_park",
-        template_id="ai-first-engineering",
-        variant=None,
-        candidate_tz="Asia/Seoul",
-        first_day=date(2026, 11, 24),
-        people={"HM": [HM], "REC": [REC], "IL": [IL], "PI": POOL, "XS": [XS]},
-        channel_id="C0DEBRIEF",
-        created_by=REC,
-    )
+    values = {
+        "candidate_name": "Juyoung Park",
+        "candidate_key": "phoenix_005_juyoung_park",
+        "template_id": "ai-first-engineering",
+        "variant": None,
+        "candidate_tz": "Asia/Seoul",
+        "first_day": date(2026, 11, 24),
+        "people": {"HM": [HM], "REC": [REC], "IL": [IL], "PI": POOL, "XS": [XS]},
+        "channel_id": "C0DEBRIEF",
+        "created_by": REC,
+    }
     values.update(changes)
     return LoopRequest(**values)

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.errors import InvalidInput, NotAllowed
 from bot.loops import changes
@@ -35,7 +35,9 @@ def test_every_round_gets_its_raci_people(any_db: Database, library) -> None:
     loop, proposal = _create(any_db, library)
     with any_db.session() as session:
         rows = session.exec(
-            select(Assignment).where(Assignment.loop_id == loop.id, Assignment.round_id != None)
+            select(Assignment).where(
+                Assignment.loop_id == loop.id, col(Assignment.round_id).is_not(None)
+            )
         ).all()  # noqa: E711
         numbers = {r.id: r.number for r in rounds_of(session, loop)}
     per_round = {}
