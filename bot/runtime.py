@@ -23,3 +23,5 @@ class Runtime:
     library: Library
     messenger: Messenger
     clock: Callable[[], datetime] = field(default=system_clock)
+    kick: Callable[[], None] = field(default=lambda: None)
+    """Wakes the dispatcher after something was queued (set by `loopbot serve`)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from pydantic import SecretStr
 
 from bot.documents import load_library
 from bot.emulator import SlackClient, SlackEmulator
+from bot.reminders.dispatcher import Dispatcher, Outcome
 from bot.runtime import Runtime
 from bot.server import BackgroundServer
 from bot.settings import SEEDS_DIR, Settings
@@ -52,6 +54,8 @@ class Sandbox:
         self.signing_secret = secrets.token_hex(16)
         self._extra_settings = settings or {}
         self.server: BackgroundServer | None = None
+        self.now: datetime | None = None
+        """The bot's business clock; None follows the real time."""
 
     def start(self) -> Sandbox:
         self.emulator.start()
@@ -78,6 +82,10 @@ class Sandbox:
             db=self.db,
             library=load_library(self.settings.docs_dir),
             messenger=Messenger(client),
+            clock=self.clock,
+        )
+        self.dispatcher = Dispatcher(
+            db=self.db, messenger=self.runtime.messenger, library=self.runtime.library
         )
         self.app = self._app_factory(self.runtime)
         wsgi = self._wsgi_factory(self.app, self.db)
@@ -85,6 +93,15 @@ class Sandbox:
         self.slack = SlackClient(
             self.server.url + "/slack/events", self.signing_secret, self.emulator
         )
+
+    def clock(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+    def dispatch(self, now: datetime | None = None) -> Outcome:
+        """One dispatcher tick at `now` (default: the sandbox clock)."""
+        if now is not None:
+            self.now = now
+        return self.dispatcher.tick(self.clock())
 
     def stop_bot(self) -> None:
         if self.server:

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     loopbot_log_level: str = "INFO"
     loopbot_admins: list[str] = Field(default_factory=list, description="Slack user ids")
     loopbot_threads: int = Field(8, description="server worker threads")
+    loopbot_weekly_cap: int | None = Field(None, description="interviews per person per week")
+    loopbot_reminders: dict[str, int] = Field(
+        default_factory=dict, description='minutes per reminder kind, e.g. {"guide": -2880}'
+    )
+    loopbot_tick_seconds: float = Field(5.0, description="how often the dispatcher looks")
 
     @property
     def docs_dir(self) -> Path:

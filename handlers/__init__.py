@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import home, middleware
+from handlers import home, loops, middleware
 from handlers.router import COMMAND, LoopCommands
 
 BOT_EVENTS = (*home.EVENTS,)
@@ -25,5 +25,6 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
     middleware.register(app, runtime)
     commands = LoopCommands()
     commands.register(app)
+    loops.register(app, runtime, commands)
     home.register(app, runtime, commands)
     return app

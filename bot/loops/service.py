@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
@@ -63,7 +63,7 @@ def validate_request(
     request: LoopRequest,
     template: LoopTemplate,
     library: Library,
-    today: date,
+    now: datetime,
     users: Mapping[str, SlackUser],
 ) -> dict[str, str]:
     """Step 1's problems, keyed by field ("candidate_name", "role:HM", "first_day", …)."""
@@ -87,7 +87,7 @@ def validate_request(
     except (ZoneInfoNotFoundError, ValueError):
         errors["candidate_tz"] = "Use a time zone name such as Asia/Seoul or America/New_York."
         zone = None
-    if zone is not None and request.first_day < today:
+    if zone is not None and request.first_day < now.astimezone(zone).date():
         errors["first_day"] = "Pick today or a later day."
 
     letters = letters_by_role(template)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,9 +74,12 @@ def make_client(token: str, api_url: str, *, retries: int = 4, timeout: int = 10
 class Messenger:
     """Sends messages and views; remembers DM channels; turns Slack failures into domain errors."""
 
+    USER_TTL_S = 300
+
     def __init__(self, client: WebClient):
         self.client = client
         self._dm_channels: dict[str, str] = {}
+        self._users: dict[str, tuple[float, SlackUser]] = {}
         self._lock = threading.Lock()
 
     def call(self, method: str, **args: Any) -> dict[str, Any]:
@@ -161,7 +165,26 @@ class Messenger:
         self.call("views.publish", user_id=user_id, view=view)
 
     def user(self, user_id: str) -> SlackUser:
-        data = self.call("users.info", user=user_id)["user"]
+        """A person's profile (time zone, deleted), cached for a few minutes."""
+        with self._lock:
+            cached = self._users.get(user_id)
+        if cached and time.monotonic() - cached[0] < self.USER_TTL_S:
+            return cached[1]
+        try:
+            data = self.call("users.info", user=user_id)["user"]
+        except SlackCallFailed as exc:
+            if exc.error != "user_not_found":
+                raise
+            return SlackUser(
+                id=user_id, name="", real_name="", tz="UTC", deleted=True, is_bot=False
+            )
+        user = self._user_from(data)
+        with self._lock:
+            self._users[user_id] = (time.monotonic(), user)
+        return user
+
+    @staticmethod
+    def _user_from(data: dict) -> SlackUser:
         return SlackUser(
             id=data["id"],
             name=data.get("name", ""),

@@ -121,7 +121,7 @@ def test_step_one_problems_name_the_field(library, change, field, words) -> None
         request=request,
         template=library.loops["ai-first-engineering"],
         library=library,
-        today=date(2026, 11, 20),
+        now=NOW,
         users=_users(HM, REC, IL, XS, *POOL),
     )
     assert field in errors and words in errors[field], errors
@@ -132,7 +132,7 @@ def test_a_person_who_left_is_refused(library) -> None:
         request=loop_request(),
         template=library.loops["ai-first-engineering"],
         library=library,
-        today=date(2026, 11, 20),
+        now=NOW,
         users=_users(HM, REC, IL, XS, *POOL, deleted={POOL[1]}),
     )
     assert errors == {"role:PI": f"<@{POOL[1]}> has left the workspace."}
@@ -144,7 +144,7 @@ def test_valid_step_one_has_no_problems(library) -> None:
             request=loop_request(),
             template=library.loops["ai-first-engineering"],
             library=library,
-            today=date(2026, 11, 20),
+            now=NOW,
             users=_users(HM, REC, IL, XS, *POOL),
         )
         == {}

@@ -1,0 +1,371 @@
+"""Block Kit for loops: the two-step create modal, the loop card, list and show."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.documents import Library
+from bot.documents.models import LoopTemplate
+from bot.loops.requests import Proposal
+from bot.loops.service import role_label
+from bot.render import render
+from bot.slack.blocks import actions, button, context, header, plain, section, sections_for
+from bot.slack.format import mention, minutes, slack_time, zone_time
+
+VALUE = "value"  # every input's action id; the block id names the field
+ON_SITE = "on-site"
+
+
+class LoopIds(StrEnum):
+    CREATE_STEP1 = "loop_create_step1"
+    CREATE_STEP2 = "loop_create_step2"
+    CREATE_DONE = "loop_create_done"
+    PICK_TEMPLATE = "loop_pick_template"
+    CARD_RESCHEDULE = "loop_card_reschedule"
+    CARD_SWAP = "loop_card_swap"
+    CARD_CANCEL = "loop_card_cancel"
+    RESCHEDULE = "loop_reschedule"
+    SWAP = "loop_swap"
+
+
+class Field(StrEnum):
+    CANDIDATE_NAME = "candidate_name"
+    CANDIDATE_KEY = "candidate_key"
+    TEMPLATE = "template"
+    VARIANT = "variant"
+    CANDIDATE_TZ = "candidate_tz"
+    FIRST_DAY = "first_day"
+    CHANNEL = "channel"
+    ROUND = "round"
+    WHEN = "when"
+    PERSON = "person"
+
+
+def role_field(code: str) -> str:
+    return f"role:{code}"
+
+
+def round_time_field(number: int) -> str:
+    return f"round:{number}:time"
+
+
+def round_owner_field(number: int) -> str:
+    return f"round:{number}:owner"
+
+
+def _input(
+    block_id: str,
+    label: str,
+    element: dict,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
+) -> dict:
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": {**element, "action_id": element.get("action_id", VALUE)},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    if dispatch:
+        block["dispatch_action"] = True
+    return block
+
+
+def _option(text: str, value: str) -> dict:
+    return {"text": plain(text), "value": value[:150]}
+
+
+def _text_input(
+    initial: str | None = None, *, max_length: int = 100, placeholder: str | None = None
+) -> dict:
+    element: dict = {"type": "plain_text_input", "max_length": max_length}
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return element
+
+
+def _modal(
+    callback_id: str,
+    title: str,
+    blocks: list[dict],
+    *,
+    submit: str | None,
+    close: str = "Cancel",
+    metadata: str = "",
+) -> dict:
+    view = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "close": plain(close, 24),
+        "blocks": blocks,
+        "private_metadata": metadata,
+    }
+    if submit:
+        view["submit"] = plain(submit, 24)
+    return view
+
+
+def build_modal_loop_step1(
+    *,
+    library: Library,
+    template: LoopTemplate,
+    tz: str,
+    first_day: date,
+    values: dict[str, object] | None = None,
+) -> dict:
+    """Step 1 of `/loop create`: candidate, document, time zone, day, and people per role."""
+    values = values or {}
+    templates = sorted(library.loops.values(), key=lambda t: t.title)
+    template_options = [_option(t.title, t.id) for t in templates][:100]
+    chosen = next(o for o in template_options if o["value"] == template.id)
+    keys = sorted(
+        {g.candidate_key for g in library.guides.values()}
+        | {c.candidate_key for c in library.contexts.values()}
+    )
+    blocks = [
+        _input(
+            Field.CANDIDATE_NAME,
+            "Candidate name",
+            _text_input(str(values.get(Field.CANDIDATE_NAME) or "")),
+        ),
+        _input(
+            Field.CANDIDATE_KEY,
+            "Candidate key",
+            _text_input(str(values.get(Field.CANDIDATE_KEY) or ""), max_length=150),
+            optional=True,
+            hint=(
+                "Links the candidate's own guide and context documents"
+                + (f", e.g. {keys[0]}" if keys else "")
+                + "."
+            ),
+        ),
+        _input(
+            Field.TEMPLATE,
+            "Loop document",
+            {
+                "type": "static_select",
+                "action_id": LoopIds.PICK_TEMPLATE,
+                "options": template_options,
+                "initial_option": chosen,
+            },
+            dispatch=True,
+        ),
+    ]
+    if template.variants:
+        variant_options = [_option(template.default_variant, ON_SITE)] + [
+            _option(v.name, v.id) for v in template.variants
+        ]
+        blocks.append(
+            _input(
+                Field.VARIANT,
+                "Variant",
+                {
+                    "type": "static_select",
+                    "options": variant_options,
+                    "initial_option": variant_options[0],
+                },
+            )
+        )
+    blocks += [
+        _input(
+            Field.CANDIDATE_TZ,
+            "Candidate's time zone",
+            _text_input(tz, max_length=64),
+            hint="An IANA name such as Asia/Seoul; interviews are laid out in its working hours.",
+        ),
+        _input(
+            Field.FIRST_DAY,
+            "First interview day",
+            {"type": "datepicker", "initial_date": first_day.isoformat()},
+        ),
+    ]
+    for role in template.roles:
+        label = role_label(role) + (" pool" if role.pool else "")
+        element = (
+            {"type": "multi_users_select", "max_selected_items": 20}
+            if role.pool
+            else {"type": "users_select"}
+        )
+        hint = role.description[:1].upper() + role.description[1:] if role.description else None
+        blocks.append(
+            _input(role_field(role.code), label, element, optional=role.optional, hint=hint)
+        )
+    blocks.append(
+        _input(
+            Field.CHANNEL,
+            "Debrief channel",
+            {
+                "type": "conversations_select",
+                "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+            },
+            optional=True,
+            hint="Leave empty and loopbot creates a private channel for this loop.",
+        )
+    )
+    return _modal(
+        LoopIds.CREATE_STEP1,
+        "New interview loop",
+        blocks,
+        submit="Next",
+        metadata=json.dumps({"template": template.id}),
+    )
+
+
+def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dict:
+    """Step 2: a proposed time and Responsible per round, editable before the loop is created."""
+    request = proposal.request
+    pools = {r.code for r in template.roles if r.pool}
+    variant = template.variant(request.variant) if request.variant else None
+    blocks = [
+        section(
+            render(
+                "create_step2_intro",
+                candidate=request.candidate_name,
+                title=template.title,
+                tz=request.candidate_tz,
+                variant=variant.name if variant else template.default_variant,
+            )
+        )
+    ]
+    for proposed in proposal.rounds:
+        spec = template.round(proposed.number)
+        blocks.append(
+            section(
+                f"*{spec.number}. {spec.name}* · {minutes(proposed.minutes)} · "
+                f"{proposed.format} · {zone_time(proposed.starts_at, request.candidate_tz)} "
+                "for the candidate"
+            )
+        )
+        blocks.append(
+            _input(
+                round_time_field(spec.number),
+                "Starts at",
+                {
+                    "type": "datetimepicker",
+                    "initial_date_time": int(proposed.starts_at.timestamp()),
+                },
+            )
+        )
+        if set(spec.responsible) & pools:
+            element: dict = {"type": "users_select"}
+            if proposed.responsible:
+                element["initial_user"] = proposed.responsible
+            blocks.append(
+                _input(
+                    round_owner_field(spec.number),
+                    "Interviewer (Responsible)",
+                    element,
+                    hint=proposed.problem,
+                )
+            )
+        else:
+            blocks.append(
+                context(
+                    "Run by "
+                    + ", ".join(
+                        f"{mention(u)} ({c})"
+                        for c in spec.responsible
+                        for u in request.people.get(c, [])
+                    )
+                )
+            )
+    return _modal(
+        LoopIds.CREATE_STEP2,
+        "Confirm the schedule",
+        blocks,
+        submit="Create loop",
+        metadata=request.model_dump_json(),
+    )
+
+
+def build_modal_loop_created(*, short_id: str, channel: str | None) -> dict:
+    where = f"<#{channel}>" if channel else "a new private channel"
+    text = (
+        f"Loop `{short_id}` is created. Its card goes to {where}, and everyone in it is "
+        "being told their part."
+    )
+    return _modal(LoopIds.CREATE_DONE, "Loop created", [section(text)], submit=None, close="Done")
+
+
+def build_message_loop_card(*, card: dict) -> dict:
+    """The loop card in the debrief channel: rounds, times, people. Never any feedback."""
+    text = render("loop_card", **card)
+    blocks = [header(f"Interview loop: {card['candidate']}"), *sections_for(text)]
+    if card["status"] != "cancelled":
+        value = card["short_id"]
+        blocks.append(
+            actions(
+                button("Reschedule a round", LoopIds.CARD_RESCHEDULE, value),
+                button("Swap an interviewer", LoopIds.CARD_SWAP, value),
+                button(
+                    "Cancel loop",
+                    LoopIds.CARD_CANCEL,
+                    value,
+                    style="danger",
+                    confirm={
+                        "title": plain("Cancel this loop?", 100),
+                        "text": plain("Everyone assigned is told and pending reminders stop.", 300),
+                        "confirm": plain("Cancel loop", 30),
+                        "deny": plain("Keep it", 30),
+                    },
+                ),
+            )
+        )
+    return {"text": f"Interview loop {card['short_id']} for {card['candidate']}", "blocks": blocks}
+
+
+def build_modal_reschedule(
+    *, short_id: str, rounds: list[tuple[int, str]], initial: datetime | None
+) -> dict:
+    options = [_option(f"{n}. {name}", str(n)) for n, name in rounds][:100]
+    picker: dict = {"type": "datetimepicker"}
+    if initial:
+        picker["initial_date_time"] = int(initial.timestamp())
+    blocks = [
+        _input(Field.ROUND, "Round", {"type": "static_select", "options": options}),
+        _input(Field.WHEN, "New start", picker),
+    ]
+    return _modal(
+        LoopIds.RESCHEDULE, "Reschedule a round", blocks, submit="Reschedule", metadata=short_id
+    )
+
+
+def build_modal_swap(*, short_id: str, rounds: list[tuple[int, str]]) -> dict:
+    options = [_option(f"{n}. {name}", str(n)) for n, name in rounds][:100]
+    blocks = [
+        _input(Field.ROUND, "Round", {"type": "static_select", "options": options}),
+        _input(Field.PERSON, "New interviewer", {"type": "users_select"}),
+    ]
+    return _modal(LoopIds.SWAP, "Swap an interviewer", blocks, submit="Swap", metadata=short_id)
+
+
+def build_message_loop_list(*, rows: list[dict]) -> dict:
+    text = render("loop_list", rows=rows)
+    return {"response_type": "ephemeral", "text": text, "blocks": sections_for(text)[:50]}
+
+
+def build_message_loop_show(*, card: dict) -> dict:
+    text = render("loop_card", **card)
+    return {
+        "response_type": "ephemeral",
+        "text": text,
+        "blocks": [header(f"Loop {card['short_id']}: {card['candidate']}"), *sections_for(text)][
+            :50
+        ],
+    }
+
+
+def when_text(when: datetime | None, tz: str) -> str:
+    if when is None:
+        return "unscheduled"
+    return f"{slack_time(when)} ({zone_time(when, tz)} for the candidate)"

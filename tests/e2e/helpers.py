@@ -1,0 +1,91 @@
+"""A person's actions in Slack, in the words of the e2e stories."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from bot.emulator import ModalForm
+from bot.emulator.transcript import blocks_as_text
+from bot.sandbox import Sandbox
+
+HM, REC, IL, XS = "maya.hm", "oliver.rec", "lena.lead", "robert.exec"
+PANEL = ["diego.la", "grace.chi", "joao.lis", "ananya.blr"]
+# Monday 23 Nov 2026, 08:00 UTC: the bot's clock for the stories.
+MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def wait_for(predicate, timeout: float = 8.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.02)
+    return predicate()
+
+
+def uid(sb: Sandbox, handle: str) -> str:
+    return sb.emulator.workspace.user(handle).id
+
+
+def top_view(sb: Sandbox, handle: str) -> dict:
+    views = sb.emulator.open_views(uid(sb, handle))
+    assert views, f"{handle} has no modal open"
+    return views[-1]
+
+
+def step_one_answers(sb: Sandbox, **changes) -> dict:
+    answers = {
+        "Candidate name": "Juyoung Park",
+        "Candidate key": "phoenix_005_juyoung_park",
+        "Candidate's time zone": "Asia/Seoul",
+        "First interview day": "2026-11-24",
+        "Hiring Manager (HM)": uid(sb, HM),
+        "Recruiter or coordinator (REC)": uid(sb, REC),
+        "Interview Lead or bar raiser (IL)": uid(sb, IL),
+        "Panel Interviewer (PI) pool": [uid(sb, p) for p in PANEL],
+        "Executive Sponsor (XS)": uid(sb, XS),
+    }
+    answers.update(changes)
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+def open_create(sb: Sandbox, who: str = REC) -> dict:
+    reply = sb.slack.command(who, "/loop", "create")
+    assert reply.status == 200
+    return wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
+
+
+def submit(sb: Sandbox, who: str, answers: dict):
+    view = top_view(sb, who)
+    return sb.slack.submit(who, view, ModalForm(view, sb.emulator.workspace).fill(answers))
+
+
+def create_loop(sb: Sandbox, who: str = REC, step2: dict | None = None, **changes) -> str:
+    """The whole `/loop create` flow; returns the new loop's short id."""
+    open_create(sb, who)
+    first = submit(sb, who, step_one_answers(sb, **changes))
+    assert first.json and first.json.get("response_action") == "update", first.body_text
+    second = submit(sb, who, step2 or {})
+    assert second.json and second.json.get("response_action") == "update", second.body_text
+    text = json.dumps(second.json["view"]["blocks"])
+    short_id = text.split("Loop `", 1)[1].split("`", 1)[0]
+    wait_for(lambda: card_in_channel(sb, short_id))
+    return short_id
+
+
+def card_in_channel(sb: Sandbox, short_id: str):
+    for channel in sb.emulator.workspace.channels.values():
+        for message in sb.emulator.messages_in(channel.id):
+            if f"loop `{short_id}`" in json.dumps(message.blocks or []):
+                return channel, message
+    return None
+
+
+def dm_texts(sb: Sandbox, handle: str) -> list[str]:
+    return [
+        "\n".join(blocks_as_text(m.blocks or [])) or m.text
+        for m in sb.emulator.dms_to(uid(sb, handle))
+    ]
