@@ -23,8 +23,9 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         raise_error_for_unhandled_request=False,
     )
     middleware.register(app, runtime)
+    listeners = middleware.Listeners(app, runtime)
     commands = LoopCommands()
-    commands.register(app)
-    loops.register(app, runtime, commands)
-    home.register(app, runtime, commands)
+    commands.register(listeners)
+    loops.register(listeners, runtime, commands)
+    home.register(listeners, runtime, commands)
     return app

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 
 from bot.errors import NotAllowed
 from bot.loops.guides import round_guide_blocks
 from bot.loops.views import home_lists
 from bot.runtime import Runtime
 from bot.slack.blocks.home import HomeIds, build_home, build_modal_guide
+from handlers.middleware import Listeners
 from handlers.router import LoopCommands
 
 EVENTS = ("app_home_opened",)
 
 
-def register(app: App, runtime: Runtime, commands: LoopCommands) -> None:
+def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
     def handle_home_opened(event: dict) -> None:
         if event.get("tab", "home") != "home":
             return
@@ -37,5 +38,5 @@ def register(app: App, runtime: Runtime, commands: LoopCommands) -> None:
             body["trigger_id"], build_modal_guide(title=title, blocks=blocks)
         )
 
-    app.event("app_home_opened")(handle_home_opened)
-    app.action(HomeIds.OPEN_GUIDE)(handle_open_guide)
+    listeners.event("app_home_opened", handle_home_opened)
+    listeners.action(HomeIds.OPEN_GUIDE, handle_open_guide)

@@ -1,9 +1,20 @@
-"""Cross-cutting request handling: correlation ids, once-only events, the one error handler."""
+"""Cross-cutting request handling: correlation ids, once-only events, the one error handler.
+
+Every listener is registered through `Listeners`, which wraps it in `report_errors`: a domain
+error becomes a short private message the person can act on; anything else is logged with a
+correlation id (never its message, which may quote candidate data) and the person gets that id.
+Errors are handled here rather than left to Bolt, so a listener that acknowledged and then
+failed still answers Slack in time.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import App, BoltResponse
 
@@ -34,25 +45,87 @@ def register(app: App, runtime: Runtime) -> None:
         return next_()
 
     def handle_error(error: Exception, body: dict, context: dict) -> None:
-        ref = context.get("correlation_id", "-")
-        if isinstance(error, LoopbotError):
-            message = error.user_message
-            log.info(
-                "request refused", extra={"correlation_id": ref, "error": type(error).__name__}
-            )
-        else:
-            message = (
-                f"Something went wrong on loopbot's side (ref `{ref}`). Please try again; "
-                "if it keeps happening, give your loopbot admin that reference."
-            )
-            log.error(
-                "unhandled error: %s", exception_summary(error), extra={"correlation_id": ref}
-            )
-        _tell(runtime, body, message)
+        report(runtime, error, body, context)
 
     app.use(tag_request)
     app.use(process_events_once)
     app.error(handle_error)
+
+
+def report(runtime: Runtime, error: Exception, body: dict, context: dict) -> None:
+    """Tell the person what went wrong, privately; log without candidate data."""
+    ref = context.get("correlation_id", "-")
+    if isinstance(error, LoopbotError):
+        message = error.user_message
+        log.info("request refused", extra={"correlation_id": ref, "error": type(error).__name__})
+    else:
+        message = (
+            f"Something went wrong on loopbot's side (ref `{ref}`). Please try again; "
+            "if it keeps happening, give your loopbot admin that reference."
+        )
+        log.error("unhandled error: %s", exception_summary(error), extra={"correlation_id": ref})
+    _tell(runtime, body, message)
+
+
+def report_errors(runtime: Runtime, listener: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a listener so its errors are reported, and Slack is acknowledged even when it fails
+    before calling ack()."""
+    own = list(inspect.signature(listener).parameters)
+
+    @functools.wraps(listener)
+    def guarded(**kwargs: Any) -> Any:
+        ack = kwargs.get("ack")
+        acked: list[bool] = []
+
+        def ack_once(*args: Any, **more: Any) -> Any:
+            acked.append(True)
+            return ack(*args, **more) if ack else None
+
+        mine = {k: (ack_once if k == "ack" else v) for k, v in kwargs.items() if k in own}
+        try:
+            return listener(**mine)
+        except Exception as error:  # noqa: BLE001 - reported to the person and logged
+            if ack and not acked:
+                if isinstance(error, LoopbotError) and "command" in kwargs["body"]:
+                    ack(text=error.user_message, response_type="ephemeral")
+                    return None
+                ack()
+            report(runtime, error, kwargs["body"], kwargs["context"])
+            return None
+
+    params = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for name in dict.fromkeys([*own, "ack", "body", "context"])
+    ]
+    guarded.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    del guarded.__wrapped__  # type: ignore[attr-defined]
+    return guarded
+
+
+class Listeners:
+    """Registration that always goes through `report_errors`."""
+
+    def __init__(self, app: App, runtime: Runtime):
+        self.app = app
+        self.runtime = runtime
+
+    def _wrap(self, listener: Callable[..., Any]) -> Callable[..., Any]:
+        return report_errors(self.runtime, listener)
+
+    def command(self, name: str, listener: Callable[..., Any]) -> None:
+        self.app.command(name)(self._wrap(listener))
+
+    def action(self, action_id: str, listener: Callable[..., Any]) -> None:
+        self.app.action(action_id)(self._wrap(listener))
+
+    def view(self, callback_id: str, listener: Callable[..., Any]) -> None:
+        self.app.view(callback_id)(self._wrap(listener))
+
+    def view_closed(self, callback_id: str, listener: Callable[..., Any]) -> None:
+        self.app.view_closed(callback_id)(self._wrap(listener))
+
+    def event(self, name: str, listener: Callable[..., Any]) -> None:
+        self.app.event(name)(self._wrap(listener))
 
 
 def _tell(runtime: Runtime, body: dict, message: str) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 
 from bot.commands import CommandSpec, parse_command
 from bot.slack.blocks import build_message_help
+from handlers.middleware import Listeners
 from handlers.requests import SlashCommand
 
 COMMAND = "/loop"
@@ -39,9 +40,9 @@ class LoopCommands:
             return
         handler(ack=ack, respond=respond, command=command, args=parsed.args)
 
-    def register(self, app: App) -> None:
+    def register(self, listeners: Listeners) -> None:
         self.add(CommandSpec("help", "/loop help", "show this list"), self._help)
-        app.command(COMMAND)(self.handle_loop_command)
+        listeners.command(COMMAND, self.handle_loop_command)
 
     def _help(self, *, ack: Ack, **_: object) -> None:
         ack(**build_message_help(self.specs))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
 from bot.runtime import Runtime
 from handlers.loops import create, manage
+from handlers.middleware import Listeners
 from handlers.router import LoopCommands
 
 
-def register(app: App, runtime: Runtime, commands: LoopCommands) -> None:
-    create.register(app, runtime, commands)
-    manage.register(app, runtime, commands)
+def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
+    create.register(listeners, runtime, commands)
+    manage.register(listeners, runtime, commands)

@@ -6,7 +6,7 @@ import json
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 
 from bot.commands import CommandSpec
 from bot.errors import InvalidInput
@@ -28,11 +28,12 @@ from bot.slack.blocks.loops import (
     round_time_field,
 )
 from handlers.forms import Form
+from handlers.middleware import Listeners
 from handlers.requests import SlashCommand
 from handlers.router import LoopCommands
 
 
-def register(app: App, runtime: Runtime, commands: LoopCommands) -> None:
+def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
     library = runtime.library
 
     def _today_and_tz(user_id: str):
@@ -189,6 +190,6 @@ def register(app: App, runtime: Runtime, commands: LoopCommands) -> None:
         CommandSpec("create", "/loop create", "start a candidate's loop from a loop document"),
         handle_create_command,
     )
-    app.action(LoopIds.PICK_TEMPLATE)(handle_template_picked)
-    app.view(LoopIds.CREATE_STEP1)(handle_step1_submitted)
-    app.view(LoopIds.CREATE_STEP2)(handle_step2_submitted)
+    listeners.action(LoopIds.PICK_TEMPLATE, handle_template_picked)
+    listeners.view(LoopIds.CREATE_STEP1, handle_step1_submitted)
+    listeners.view(LoopIds.CREATE_STEP2, handle_step2_submitted)

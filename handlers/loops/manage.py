@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 
 from bot.authz import Action, require
 from bot.commands import CommandSpec, user_mention
@@ -27,6 +27,7 @@ from bot.slack.blocks.loops import (
 )
 from bot.store.models import Loop
 from handlers.forms import Form
+from handlers.middleware import Listeners
 from handlers.requests import SlashCommand
 from handlers.router import LoopCommands
 
@@ -62,7 +63,7 @@ def parse_when(text: str, tz: str) -> datetime:
     return when
 
 
-def register(app: App, runtime: Runtime, commands: LoopCommands) -> None:
+def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
     admins = runtime.settings.loopbot_admins
 
     def offsets(session, loop: Loop) -> dict[str, int]:
@@ -265,8 +266,8 @@ def register(app: App, runtime: Runtime, commands: LoopCommands) -> None:
     commands.add(CommandSpec("reschedule", USAGE["reschedule"], "move a round"), handle_reschedule)
     commands.add(CommandSpec("swap", USAGE["swap"], "give a round to someone else"), handle_swap)
     commands.add(CommandSpec("cancel", USAGE["cancel"], "cancel a loop"), handle_cancel)
-    app.action(LoopIds.CARD_CANCEL)(handle_card_cancel)
-    app.action(LoopIds.CARD_RESCHEDULE)(handle_card_reschedule)
-    app.action(LoopIds.CARD_SWAP)(handle_card_swap)
-    app.view(LoopIds.RESCHEDULE)(handle_reschedule_submitted)
-    app.view(LoopIds.SWAP)(handle_swap_submitted)
+    listeners.action(LoopIds.CARD_CANCEL, handle_card_cancel)
+    listeners.action(LoopIds.CARD_RESCHEDULE, handle_card_reschedule)
+    listeners.action(LoopIds.CARD_SWAP, handle_card_swap)
+    listeners.view(LoopIds.RESCHEDULE, handle_reschedule_submitted)
+    listeners.view(LoopIds.SWAP, handle_swap_submitted)

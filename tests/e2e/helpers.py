@@ -72,6 +72,8 @@ def create_loop(sb: Sandbox, who: str = REC, step2: dict | None = None, **change
     assert second.json and second.json.get("response_action") == "update", second.body_text
     text = json.dumps(second.json["view"]["blocks"])
     short_id = text.split("Loop `", 1)[1].split("`", 1)[0]
+    sb.slack.close(who, top_view(sb, who))
+    sb.emulator.close_view(uid(sb, who))
     wait_for(lambda: card_in_channel(sb, short_id))
     return short_id
 

@@ -1,0 +1,164 @@
+"""Managing a loop after it exists: list, show, reschedule, swap, cancel, and who may."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from bot.emulator import ModalForm
+from bot.sandbox import Sandbox
+from bot.store.models import Assignment, Loop, Reminder, ReminderState, Round
+from tests.e2e.helpers import (
+    HM,
+    IL,
+    MONDAY,
+    PANEL,
+    REC,
+    XS,
+    card_in_channel,
+    create_loop,
+    dm_texts,
+    top_view,
+    uid,
+    wait_for,
+)
+
+
+@pytest.fixture
+def sb(sandbox: Sandbox) -> Sandbox:
+    sandbox.now = MONDAY
+    return sandbox
+
+
+@pytest.fixture
+def loop_id(sb: Sandbox) -> str:
+    short_id = create_loop(sb)
+    sb.dispatch()
+    return short_id
+
+
+def _owner(sb: Sandbox, short_id: str, number: int) -> str:
+    with sb.db.session() as session:
+        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        rnd = session.exec(
+            select(Round).where(Round.loop_id == loop.id, Round.number == number)
+        ).one()
+        return session.exec(
+            select(Assignment.user_id).where(
+                Assignment.round_id == rnd.id, Assignment.letter == "R", Assignment.active
+            )
+        ).one()
+
+
+def _handle(sb: Sandbox, user_id: str) -> str:
+    return sb.emulator.workspace.user(user_id).name
+
+
+def _last_response(sb: Sandbox) -> str:
+    return wait_for(lambda: sb.emulator.all_responses() and sb.emulator.all_responses()[-1])["text"]
+
+
+def _said(sb: Sandbox, reply) -> str:
+    """What the person saw: the command's own answer, or a later private reply."""
+    assert reply.status == 200
+    if reply.json and reply.json.get("text"):
+        return reply.json["text"]
+    return _last_response(sb)
+
+
+def test_list_and_show_give_status_only(sb: Sandbox, loop_id: str) -> None:
+    listed = sb.slack.command(HM, "/loop", "list").json["text"]
+    assert f"`{loop_id}`" in listed and "Juyoung Park" in listed and "accountable" in listed
+    shown = json.dumps(sb.slack.command(IL, "/loop", f"show {loop_id.lower()}").json)
+    assert "Live AI Pairing" in shown and "scorecard: pending" in shown
+    assert "Asia/Seoul" in shown and "<!date^" in shown
+    stranger = sb.slack.command("beatriz.sp", "/loop", f"show {loop_id}")
+    assert "You're not part of loop" in _said(sb, stranger)
+    missing = sb.slack.command(HM, "/loop", "show LZZZZ")
+    assert "No loop `LZZZZ`" in _said(sb, missing)
+
+
+def test_reschedule_by_command_moves_the_round_and_tells_people(sb: Sandbox, loop_id) -> None:
+    owner = _handle(sb, _owner(sb, loop_id, 2))
+    reply = sb.slack.command(HM, "/loop", f"reschedule {loop_id} 2 2026-12-01 10:00")
+    assert reply.status == 200
+    assert wait_for(lambda: "Moved 2. Live AI Pairing" in _last_response(sb))
+    with sb.db.session() as session:
+        rnd = session.exec(select(Round).where(Round.number == 2)).one()
+    # Maya is in New York: 10:00 there is 15:00 UTC.
+    assert rnd.starts_at.isoformat() == "2026-12-01T15:00:00+00:00" and rnd.version == 2
+    sb.dispatch()
+    assert any("moved to" in t and "Live AI Pairing" in t for t in dm_texts(sb, owner))
+    assert any("changed" in t for t in dm_texts(sb, REC))
+    _, card = card_in_channel(sb, loop_id)
+    assert str(int(rnd.starts_at.timestamp())) in json.dumps(card.blocks)
+
+
+def test_swap_from_the_card_retargets_the_round(sb: Sandbox, loop_id: str) -> None:
+    old = _owner(sb, loop_id, 3)
+    new = next(uid(sb, p) for p in PANEL if uid(sb, p) != old)
+    _, card = card_in_channel(sb, loop_id)
+    sb.slack.click(REC, "loop_card_swap", loop_id, message=card)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, REC)) and top_view(sb, REC))
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Round": "3", "New interviewer": new})
+    assert sb.slack.submit(REC, modal, values).status == 200
+    assert wait_for(lambda: _owner(sb, loop_id, 3) == new)
+    sb.dispatch()
+    assert any(
+        "You no longer run *3. Production Engineering*" in t
+        or "You no longer run 3. Production Engineering" in t
+        for t in dm_texts(sb, _handle(sb, old))
+    )
+    assert any(
+        "You're interviewing" in t and "Production Engineering" in t
+        for t in dm_texts(sb, _handle(sb, new))
+    )
+    # The interview is within a day: the new interviewer gets the round guide at once.
+    assert any("ROUND GUIDE: PRODUCTION ENGINEERING" in t for t in dm_texts(sb, _handle(sb, new)))
+    with sb.db.session() as session:
+        rnd = session.exec(select(Round).where(Round.number == 3)).one()
+        left = session.exec(
+            select(Reminder).where(
+                Reminder.round_id == rnd.id,
+                Reminder.round_version == 1,
+                Reminder.state == ReminderState.PENDING,
+            )
+        ).all()
+    assert left == []
+
+
+def test_cancel_stops_reminders_and_tells_everyone(sb: Sandbox, loop_id: str) -> None:
+    sb.slack.command(REC, "/loop", f"cancel {loop_id}")
+    assert wait_for(lambda: "is cancelled" in _last_response(sb))
+    sb.dispatch()
+    for handle in (HM, IL, REC, XS, *PANEL):
+        assert any("was cancelled" in t for t in dm_texts(sb, handle)), handle
+    before = len(sb.emulator.calls_to("chat.postMessage"))
+    sb.dispatch(MONDAY.replace(day=30))
+    assert len(sb.emulator.calls_to("chat.postMessage")) == before
+    _, card = card_in_channel(sb, loop_id)
+    assert "status: *cancelled*" in json.dumps(card.blocks)
+
+
+@pytest.mark.parametrize("who", ["diego.la", IL, XS, "beatriz.sp"])
+def test_changes_are_refused_for_people_without_the_right(sb: Sandbox, loop_id, who) -> None:
+    reply = sb.slack.command(who, "/loop", f"cancel {loop_id}")
+    assert "Only the loop's hiring manager, recruiter, creator" in _said(sb, reply)
+    with sb.db.session() as session:
+        assert session.exec(select(Loop)).one().status == "scheduled"
+
+
+def test_app_home_lists_interviews_and_opens_a_guide(sb: Sandbox, loop_id: str) -> None:
+    owner = _handle(sb, _owner(sb, loop_id, 1))
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, owner), "tab": "home"})
+    home = wait_for(lambda: sb.emulator.home_of(uid(sb, owner)))
+    text = json.dumps(home)
+    assert "Async Build" in text and "Juyoung Park" in text
+    sb.slack.click(owner, "home_open_guide", f"{loop_id}:1", view=home)
+    guide = wait_for(lambda: sb.emulator.open_views(uid(sb, owner)) and top_view(sb, owner))
+    assert "How did you use AI and where did you override it?" in json.dumps(guide)
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, HM), "tab": "home"})
+    hm_home = wait_for(lambda: sb.emulator.home_of(uid(sb, HM)))
+    assert f"`{loop_id}`" in json.dumps(hm_home)
