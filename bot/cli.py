@@ -173,6 +173,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"documents in {settings.docs_dir} have errors:\n{exc}", file=sys.stderr)
         return 1
     app = create_app(runtime)
+    from bot.reminders.dispatcher import Dispatcher
+    from bot.reminders.scheduler import start_scheduler
+
+    start_scheduler(
+        runtime, Dispatcher(db=runtime.db, messenger=runtime.messenger, library=runtime.library)
+    )
     if args.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -1,0 +1,65 @@
+"""Running the dispatcher on a timer inside `loopbot serve` (APScheduler)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.events import RETRY_WINDOW, forget_events_before
+from bot.logs import exception_summary
+from bot.reminders.dispatcher import Dispatcher
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+DISPATCH_JOB = "dispatch"
+
+
+def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundScheduler:
+    """Tick the dispatcher every few seconds (and at once when `runtime.kick()` is called).
+
+    Lateness is decided per reminder kind by the dispatcher, so APScheduler's own misfire
+    handling is off: a missed tick simply runs late and coalesces with the next.
+    """
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+
+    def dispatch() -> None:
+        try:
+            outcome = dispatcher.tick(runtime.clock())
+            if outcome.sent or outcome.failed:
+                log.info(
+                    "dispatched",
+                    extra={
+                        "sent": outcome.sent,
+                        "failed": outcome.failed,
+                        "retried": outcome.retried,
+                    },
+                )
+        except Exception as error:  # noqa: BLE001 - the next tick retries; rows are leased
+            log.error("dispatch tick failed: %s", exception_summary(error))
+
+    def prune() -> None:
+        try:
+            forget_events_before(runtime.db, runtime.clock() - RETRY_WINDOW)
+        except Exception as error:  # noqa: BLE001 - harmless to retry next hour
+            log.warning("pruning events failed: %s", exception_summary(error))
+
+    scheduler.add_job(
+        dispatch,
+        "interval",
+        seconds=runtime.settings.loopbot_tick_seconds,
+        id=DISPATCH_JOB,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(prune, "interval", hours=1, id="prune-events")
+    scheduler.start()
+
+    def kick() -> None:
+        scheduler.modify_job(DISPATCH_JOB, next_run_time=datetime.now(UTC))
+
+    runtime.kick = kick
+    return scheduler

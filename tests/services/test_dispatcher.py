@@ -1,0 +1,300 @@
+"""The dispatcher: each reminder sent once, on time, through restarts, replicas and 429s."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.emulator import SlackEmulator
+from bot.loops.service import create_loop, propose
+from bot.reminders.dispatcher import Dispatcher
+from bot.reminders.plan import DEFAULT_OFFSETS, Kind
+from bot.slack.messenger import Messenger, make_client
+from bot.store import Database
+from bot.store.models import Assignment, Reminder, ReminderState
+from tests.emulator.conftest import assert_documented
+from tests.services.conftest import NOW, POOL, loop_request
+
+
+@pytest.fixture
+def emulator():
+    with SlackEmulator(rate_limits=False) as em:
+        yield em
+    assert not em.violations, em.violations
+    assert_documented(em.calls)
+
+
+def _dispatcher(db: Database, emulator: SlackEmulator, library, worker: str = "w1"):
+    client = make_client(emulator.bot_token, emulator.api_url)
+    return Dispatcher(db=db, messenger=Messenger(client), library=library, worker=worker)
+
+
+def _create(db: Database, library, now=NOW, **changes):
+    template = library.loops["ai-first-engineering"]
+    with db.session() as session:
+        proposal = propose(
+            session=session, request=loop_request(**changes), template=template, now=now
+        )
+        loop = create_loop(
+            session=session, proposal=proposal, template=template, now=now, offsets=DEFAULT_OFFSETS
+        )
+    return loop, proposal
+
+
+def _states(db: Database) -> Counter:
+    with db.session() as session:
+        return Counter(r.state for r in session.exec(select(Reminder)).all())
+
+
+def test_each_message_goes_out_once_at_its_time(any_db, emulator, library) -> None:
+    loop, proposal = _create(any_db, library)
+    dispatcher = _dispatcher(any_db, emulator, library)
+    first = dispatcher.tick(NOW)
+    assert first.sent == 6 + 3  # six assignment DMs, summary, calibration, status
+    assert dispatcher.tick(NOW).sent == 0
+    start = proposal.rounds[0].starts_at
+    assert dispatcher.tick(start - timedelta(hours=24, seconds=1)).sent == 0
+    assert dispatcher.tick(start - timedelta(hours=24)).sent == 1  # round 1's guide
+    assert dispatcher.tick(start - timedelta(minutes=15)).sent >= 2  # heads-up, later guides
+    posted = len(emulator.calls_to("chat.postMessage"))
+    assert dispatcher.tick(start - timedelta(minutes=15)).sent == 0
+    assert len(emulator.calls_to("chat.postMessage")) == posted
+
+
+def test_a_guide_for_an_interview_that_started_is_skipped_and_a_nudge_is_sent_late(
+    any_db, emulator, library
+) -> None:
+    _, proposal = _create(any_db, library)
+    dispatcher = _dispatcher(any_db, emulator, library)
+    dispatcher.tick(NOW)
+    late = proposal.rounds[0].starts_at + timedelta(days=3)
+    outcome = dispatcher.tick(late)
+    with any_db.session() as session:
+        rows = session.exec(
+            select(Reminder).where(
+                Reminder.kind.in_(  # type: ignore[attr-defined]
+                    [Kind.GUIDE, Kind.NUDGE]
+                )
+            )
+        ).all()
+    round_one = [r for r in rows if r.round_id == min(x.round_id for x in rows)]
+    assert {r.kind: r.state for r in round_one} == {
+        Kind.GUIDE: ReminderState.SKIPPED,
+        Kind.NUDGE: ReminderState.SENT,
+    }
+    assert outcome.failed == 0
+
+
+def test_restart_between_scheduling_and_due_time_sends_once(any_db, emulator, library) -> None:
+    _, proposal = _create(any_db, library)
+    _dispatcher(any_db, emulator, library, "before-restart").tick(NOW)
+    later = proposal.rounds[-1].starts_at + timedelta(days=3)
+    after = _dispatcher(any_db, emulator, library, "after-restart")
+    after.tick(later)
+    after.tick(later)
+    texts = Counter(c.args.get("text") for c in emulator.calls_to("chat.postMessage"))
+    assert texts and max(texts.values()) == 1
+    assert _states(any_db)[ReminderState.PENDING] == 0
+
+
+def test_a_crash_between_claim_and_send_loses_nothing(any_db, emulator, library) -> None:
+    _create(any_db, library)
+    crashed = _dispatcher(any_db, emulator, library, "crashed")
+    claimed = crashed.claim(NOW)  # ...and the process dies before sending
+    assert len(claimed) == 9
+    survivor = _dispatcher(any_db, emulator, library, "survivor")
+    assert survivor.tick(NOW).sent == 0  # the lease still holds
+    assert survivor.tick(NOW + crashed.lease + timedelta(seconds=1)).sent == 9
+    assert len(emulator.calls_to("chat.postMessage")) == 9
+
+
+def test_cancelled_and_moved_rounds_never_get_old_reminders(any_db, emulator, library) -> None:
+    from bot.loops import changes
+    from bot.loops.queries import find_loop
+
+    loop, proposal = _create(any_db, library)
+    with any_db.session() as session:
+        changes.reschedule(
+            session=session,
+            loop=find_loop(session, loop.short_id),
+            round_number=4,
+            starts_at=proposal.rounds[3].starts_at + timedelta(days=7),
+            actor="U0HM00001",
+            admins=[],
+            now=NOW,
+            offsets=DEFAULT_OFFSETS,
+        )
+    dispatcher = _dispatcher(any_db, emulator, library)
+    dispatcher.tick(proposal.rounds[3].starts_at - timedelta(hours=1))
+    guides = [
+        c.args["text"]
+        for c in emulator.calls_to("chat.postMessage")
+        if c.args["text"].startswith("Round guide: Evals")
+    ]
+    assert guides == []
+
+
+def test_permanent_failure_is_marked_and_the_recruiter_told(any_db, emulator, library) -> None:
+    _create(
+        any_db,
+        library,
+        people={
+            "HM": ["U0HM00001"],
+            "REC": ["U0RC00001"],
+            "IL": ["U0IL00001"],
+            "PI": [*POOL[:3], "U0DL00001"],
+            "XS": [],
+        },
+    )
+    dispatcher = _dispatcher(any_db, emulator, library)
+    outcome = dispatcher.tick(NOW)
+    assert outcome.failed >= 1
+    to_recruiter = [m.text for m in emulator.dms_to("U0RC00001")]
+    assert any("could not deliver" in t and "<@U0DL00001>" in t for t in to_recruiter)
+
+
+def test_transient_failures_are_retried_with_backoff(any_db, emulator, library) -> None:
+    _create(any_db, library)
+    emulator.fail_next("chat.postMessage", status=503, times=20)
+    dispatcher = _dispatcher(any_db, emulator, library)
+    outcome = dispatcher.tick(NOW)
+    assert outcome.retried > 0 and outcome.failed == 0
+    assert dispatcher.tick(NOW + timedelta(hours=2)).sent == 9 - outcome.sent
+    assert _states(any_db)[ReminderState.SENT] == 9
+
+
+def test_a_flood_of_429s_still_delivers_everything_in_order(sqlite_db, library) -> None:
+    with SlackEmulator(rate_limits=True) as emulator:
+        _create(
+            sqlite_db,
+            library,
+            people={
+                "HM": ["U0HM00001"],
+                "REC": ["U0RC00001"],
+                "IL": ["U0IL00001"],
+                "PI": POOL[:3],
+                "XS": [],
+            },
+        )
+        dispatcher = _dispatcher(sqlite_db, emulator, library)
+        dispatcher.tick(NOW)
+        emulator.reset_calls()
+        # Every guide of the loop falls due at once: a burst to three people's DMs.
+        outcome = dispatcher.tick(NOW + timedelta(days=4))
+        limited = [c for c in emulator.calls_to("chat.postMessage") if c.status == 429]
+        delivered = [c for c in emulator.calls_to("chat.postMessage") if c.status == 200]
+    assert outcome.failed == 0 and limited, "the burst should have met Slack's limit"
+    with sqlite_db.session() as session:
+        due = {r.id: r for r in session.exec(select(Reminder)).all()}
+    assert all(
+        r.state != ReminderState.PENDING or r.due_at > NOW + timedelta(days=4) for r in due.values()
+    )
+    by_channel: dict[str, list[str]] = {}
+    for call in delivered:
+        by_channel.setdefault(call.args["channel"], []).append(call.args["text"])
+    for texts in by_channel.values():
+        numbers = [t.split(": ", 1)[1] for t in texts if t.startswith("Round guide:")]
+        assert numbers == sorted(
+            numbers,
+            key=lambda n: [r.name for r in library.loops["ai-first-engineering"].rounds].index(
+                n.split(" with ")[0]
+            ),
+        )
+
+
+def test_two_dispatchers_on_postgres_send_each_reminder_once(
+    postgres_db, emulator, library
+) -> None:
+    panel = [f"U0PN0000{i}" for i in range(1, 7)]
+    for index in range(12):
+        _create(
+            postgres_db,
+            library,
+            candidate_name=f"Candidate {index}",
+            first_day=date(2026, 11, 24) + timedelta(days=index),
+            people={
+                "HM": ["U0HM00001"],
+                "REC": ["U0RC00001"],
+                "IL": ["U0IL00001"],
+                "PI": panel,
+                "XS": [],
+            },
+        )
+    later = NOW + timedelta(days=90)  # every reminder of every loop is due
+    with postgres_db.session() as session:
+        total = len(session.exec(select(Reminder)).all())
+    assert total == 12 * (6 * 6 + 3)  # per round: assigned + five reminders; three notices
+    replicas = [_dispatcher(postgres_db, emulator, library, f"replica-{i}") for i in range(2)]
+    for replica in replicas:
+        replica.batch = 7
+    results = []
+    threads = [threading.Thread(target=lambda r=r: results.append(r.tick(later))) for r in replicas]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done = sum(r.sent + r.skipped for r in results)
+    assert done == total and sum(r.failed for r in results) == 0
+    assert all(r.sent > 0 for r in results), "both replicas should have taken work"
+    with postgres_db.session() as session:
+        rows = session.exec(select(Reminder)).all()
+    sent = [r for r in rows if r.state == ReminderState.SENT]
+    assert len(sent) == sum(r.sent for r in results)
+    assert {r.state for r in rows} <= {ReminderState.SENT, ReminderState.SKIPPED}
+    posted = [c for c in emulator.calls_to("chat.postMessage") if c.status == 200]
+    # A guide may take two messages; every other reminder is one post.
+    assert len({r.sent_ts for r in sent}) == len(sent) <= len(posted)
+    assert len(posted) == len(sent) + sum(1 for c in posted if "(continued)" in c.args["text"])
+
+
+def test_times_survive_a_daylight_saving_change(any_db, emulator, library) -> None:
+    from datetime import UTC, datetime
+
+    created = datetime(2026, 10, 28, 12, 0, tzinfo=UTC)
+    _, proposal = _create(
+        any_db, library, now=created, candidate_tz="America/New_York", first_day=date(2026, 11, 2)
+    )
+    new_york = ZoneInfo("America/New_York")
+    first = proposal.rounds[0].starts_at
+    assert first.astimezone(new_york).strftime("%a %H:%M") == "Mon 09:00"
+    assert first == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # EST, no longer EDT
+    dispatcher = _dispatcher(any_db, emulator, library)
+    dispatcher.tick(created)
+    dispatcher.tick(first - timedelta(hours=24))
+    guide = next(
+        c.args
+        for c in emulator.calls_to("chat.postMessage")
+        if c.args["text"].startswith("Round guide: Async Build")
+    )
+    assert "Mon 02 Nov 09:00 America/New_York" in str(guide["blocks"])
+    with any_db.session() as session:
+        row = session.exec(
+            select(Reminder).where(
+                Reminder.kind == Kind.GUIDE, Reminder.state == ReminderState.SENT
+            )
+        ).first()
+    assert row.due_at == first - timedelta(hours=24)
+
+
+def test_escalation_goes_to_the_accountable_naming_who_is_late(any_db, emulator, library) -> None:
+    _, proposal = _create(any_db, library)
+    dispatcher = _dispatcher(any_db, emulator, library)
+    end = proposal.rounds[0].starts_at + timedelta(minutes=proposal.rounds[0].minutes)
+    dispatcher.tick(end + timedelta(hours=48))
+    to_hm = [m.text for m in emulator.dms_to("U0HM00001")]
+    owner = proposal.rounds[0].responsible
+    assert any(
+        f"<@{owner}> has not submitted the scorecard for *1. Async Build*" in t for t in to_hm
+    )
+    with any_db.session() as session:
+        assignment_ids = {
+            a.id
+            for a in session.exec(select(Assignment).where(Assignment.user_id == "U0HM00001")).all()
+        }
+        escalations = session.exec(select(Reminder).where(Reminder.kind == Kind.ESCALATION)).all()
+    assert all(r.assignment_id in assignment_ids for r in escalations)
