@@ -6,10 +6,13 @@ import json
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from bot.emulator import SlackEmulator
-from bot.emulator.transcript import blocks_as_text, mrkdwn_to_text, view_as_text
+from bot.emulator import ModalForm, SlackEmulator
+from bot.emulator.transcript import Reader, blocks_as_text, mrkdwn_to_text, view_as_text
+from bot.emulator.workspace import PANEL_HANDLES
+from bot.loops.queries import find_loop, round_statuses, rounds_of
 from bot.sandbox import AppFactory, Sandbox, WsgiFactory
 
 
@@ -24,6 +27,17 @@ class Narrator:
     def name(self, user_id: str) -> str:
         user = self.sb.emulator.workspace.find_user(user_id)
         return user.real_name if user else user_id
+
+    def reader(self, user_id: str | None) -> Reader:
+        """How `user_id` sees text: names resolved, times in their own zone."""
+        workspace = self.sb.emulator.workspace
+        user = workspace.find_user(user_id) if user_id else None
+
+        def channel(channel_id: str) -> str:
+            found = workspace.find_channel(channel_id)
+            return found.name if found else channel_id
+
+        return Reader(name_of=self.name, channel_of=channel, tz=user.tz if user else "UTC")
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
@@ -47,6 +61,33 @@ class Narrator:
         )
         self.show("loopbot (only visible to you):", lines)
 
+    def clock(self, what: str, when: datetime) -> None:
+        self.sb.now = when
+        self.say()
+        self.say(f"⏱  {when.strftime('%a %d %b %H:%M UTC')}: {what}")
+        self._seen = getattr(self, "_seen", 0)
+
+    def deliveries(self, outcome, *, full_guides: int = 0) -> None:
+        """Every DM loopbot sent since the last look, by person."""
+        calls = [c for c in self.sb.emulator.calls_to("chat.postMessage") if c.status == 200]
+        start = getattr(self, "_seen", 0)
+        self._seen = len(calls)
+        shown = 0
+        for call in calls[start:]:
+            channel = call.args["channel"]
+            if not channel.startswith("D"):
+                continue
+            person = self.name("U" + channel[1:])
+            blocks = call.args.get("blocks") or []
+            reader = self.reader("U" + channel[1:])
+            lines = blocks_as_text(blocks, reader) if blocks else [call.args["text"]]
+            guide = call.args["text"].startswith("Round guide")
+            if guide and shown >= full_guides:
+                self.say(f"   → DM to {person}: {call.args['text']} ({len(lines)} lines)")
+                continue
+            shown += guide
+            self.show(f"→ DM to {person} (times in {reader.tz}):", lines)
+
     def home(self, user_id: str) -> None:
         view = self.sb.emulator.home_of(user_id) or {}
         self.show("Home tab:", view_as_text(view, self.name))
@@ -58,6 +99,9 @@ def _wait(predicate, timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
+DEMO_START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday morning, UTC
+
+
 def run_demo(
     app_factory: AppFactory,
     wsgi_factory: WsgiFactory,
@@ -67,11 +111,13 @@ def run_demo(
 ) -> int:
     """Play the story; returns the exit code (non-zero if Slack's rules were broken)."""
     with Sandbox(app_factory, wsgi_factory, emulator=SlackEmulator(rate_limits=True)) as sb:
+        sb.now = DEMO_START
         n = Narrator(sb, out, speed)
         ws = sb.emulator.workspace
         n.say(
             "loopbot demo: a Slack emulator on loopback, the bot behind the same HTTP server as "
-            "`loopbot serve`, and a throwaway SQLite database. Nothing leaves this machine."
+            "`loopbot serve`, and a throwaway SQLite database. Nothing leaves this machine; "
+            "the bot's clock runs fast."
         )
         n.say()
         n.say("The team:")
@@ -86,24 +132,33 @@ def run_demo(
                 f"({', '.join(r.name for r in template.rounds)})"
             )
 
-        recruiter, interviewer = ws.user("oliver.rec"), ws.user("diego.la")
+        recruiter = ws.user("oliver.rec")
         n.step(recruiter.id, "types `/loop help`")
         n.reply(sb.slack.command(recruiter, "/loop", "help").json or {})
 
-        n.step(recruiter.id, "types `/loop schedule everything`")
-        n.reply(sb.slack.command(recruiter, "/loop", "schedule everything").json or {})
+        short_id = _create_loop(sb, n, recruiter.id)
+        n.clock("the loop is created", sb.now)
+        n.deliveries(sb.dispatch())
 
-        n.step(interviewer.id, "opens loopbot's Home tab")
-        event = {
-            "type": "app_home_opened",
-            "user": interviewer.id,
-            "tab": "home",
-            "channel": "D" + interviewer.id[1:],
-            "event_ts": f"{time.time():.6f}",
-        }
-        sb.slack.event(event)
-        _wait(lambda: sb.emulator.home_of(interviewer.id) is not None)
-        n.home(interviewer.id)
+        first = _first_round_start(sb, short_id)
+        n.clock("24 hours before the first interview", first - timedelta(hours=24))
+        n.deliveries(sb.dispatch(first - timedelta(hours=24)), full_guides=1)
+        n.clock("15 minutes before it", first - timedelta(minutes=15))
+        n.deliveries(sb.dispatch(first - timedelta(minutes=15)))
+
+        owner = _owner_of_round(sb, short_id, 1)
+        n.step(owner, "opens loopbot's Home tab")
+        sb.slack.event(
+            {
+                "type": "app_home_opened",
+                "user": owner,
+                "tab": "home",
+                "channel": "D" + owner[1:],
+                "event_ts": f"{time.time():.6f}",
+            }
+        )
+        _wait(lambda: sb.emulator.home_of(owner) is not None)
+        n.home(owner)
 
         n.say()
         calls = sb.emulator.calls
@@ -115,3 +170,62 @@ def run_demo(
             n.say(json.dumps(sb.emulator.violations, indent=2))
             return 1
         return 0
+
+
+def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
+    ws = sb.emulator.workspace
+    n.step(recruiter, "types `/loop create`")
+    sb.slack.command(recruiter, "/loop", "create")
+    _wait(lambda: sb.emulator.open_views(recruiter))
+    step1 = sb.emulator.open_views(recruiter)[-1]
+    n.show("modal:", view_as_text(step1, n.name))
+    answers = {
+        "Candidate name": "Juyoung Park",
+        "Candidate key": "phoenix_005_juyoung_park",
+        "Candidate's time zone": "Asia/Seoul",
+        "First interview day": "2026-11-25",
+        "Hiring Manager (HM)": ws.user("maya.hm").id,
+        "Recruiter or coordinator (REC)": recruiter,
+        "Interview Lead or bar raiser (IL)": ws.user("lena.lead").id,
+        "Panel Interviewer (PI) pool": [ws.user(h).id for h in PANEL_HANDLES[:4]],
+        "Executive Sponsor (XS)": ws.user("robert.exec").id,
+    }
+    n.step(recruiter, "fills it in for Juyoung Park (Asia/Seoul) and presses Next")
+    sb.slack.submit(recruiter, step1, ModalForm(step1, ws).fill(answers))
+    step2 = sb.emulator.open_views(recruiter)[-1]
+    n.show("modal:", view_as_text(step2, n.name))
+    n.step(recruiter, "keeps the proposed schedule and presses Create loop")
+    reply = sb.slack.submit(recruiter, step2, ModalForm(step2, ws).fill({}))
+    done = (reply.json or {}).get("view", {})
+    n.show("modal:", view_as_text(done, n.name))
+    short_id = json.dumps(done).split("Loop `", 1)[1].split("`", 1)[0]
+    sb.emulator.close_view(recruiter)
+    _wait(lambda: _card(sb, short_id) is not None)
+    channel, card = _card(sb, short_id)
+    n.say()
+    n.show(
+        f"#{channel.name} gets the loop card (as Oliver sees it, in Europe/London):",
+        blocks_as_text(card.blocks or [], n.reader(recruiter)),
+    )
+    return short_id
+
+
+def _card(sb: Sandbox, short_id: str):
+    for channel in sb.emulator.workspace.channels.values():
+        for message in sb.emulator.messages_in(channel.id):
+            if f"loop `{short_id}`" in json.dumps(message.blocks or []):
+                return channel, message
+    return None
+
+
+def _first_round_start(sb: Sandbox, short_id: str) -> datetime:
+    with sb.db.session() as session:
+        loop = find_loop(session, short_id)
+        return min(r.starts_at for r in rounds_of(session, loop) if r.starts_at)
+
+
+def _owner_of_round(sb: Sandbox, short_id: str, number: int) -> str:
+    with sb.db.session() as session:
+        loop = find_loop(session, short_id)
+        statuses = round_statuses(session, loop)
+    return next(s.responsible[0] for s in statuses if s.round.number == number)

@@ -4,25 +4,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 _MENTION = re.compile(r"<([@#!])([^|>]+)(?:\|([^>]*))?>")
 _DATE = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
 
 
-def mrkdwn_to_text(text: str, name_of: Callable[[str], str] | None = None) -> str:
-    """Resolve mentions and date tokens; unescape &amp; &lt; &gt;."""
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading: names people and channels, and sees times in their own zone."""
+
+    name_of: Callable[[str], str] | None = None
+    channel_of: Callable[[str], str] | None = None
+    tz: str = "UTC"
+
+
+def mrkdwn_to_text(text: str, name_of: Callable[[str], str] | Reader | None = None) -> str:
+    """Resolve mentions and date tokens (in the reader's zone); unescape &amp; &lt; &gt;."""
+    reader = name_of if isinstance(name_of, Reader) else Reader(name_of=name_of)
 
     def date(match: re.Match[str]) -> str:
-        return datetime.fromtimestamp(int(match.group(1)), UTC).strftime("%a %d %b %H:%M UTC")
+        when = datetime.fromtimestamp(int(match.group(1)), UTC).astimezone(ZoneInfo(reader.tz))
+        return when.strftime("%a %d %b %H:%M ") + (when.tzname() or reader.tz)
 
     def mention(match: re.Match[str]) -> str:
         kind, ident, label = match.groups()
         if kind == "@":
-            return "@" + (name_of(ident) if name_of else (label or ident))
+            return "@" + (reader.name_of(ident) if reader.name_of else (label or ident))
         if kind == "#":
-            return "#" + (label or ident)
+            return "#" + (label or (reader.channel_of(ident) if reader.channel_of else ident))
         return "@" + (label or ident)
 
     text = _MENTION.sub(mention, _DATE.sub(date, text))

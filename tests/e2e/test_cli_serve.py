@@ -89,3 +89,6 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
     assert "Oliver Bennett types `/loop help`" in done.stdout
     assert "`/loop help`: show this list" in done.stdout
     assert "violations: 0" in done.stdout
+    assert "Oliver Bennett types `/loop create`" in done.stdout
+    assert "→ DM to Diego Ramirez (times in America/Los_Angeles)" in done.stdout
+    assert "ROUND GUIDE: ASYNC BUILD" in done.stdout

@@ -160,7 +160,7 @@ def test_permanent_failure_is_marked_and_the_recruiter_told(any_db, emulator, li
 
 def test_transient_failures_are_retried_with_backoff(any_db, emulator, library) -> None:
     _create(any_db, library)
-    emulator.fail_next("chat.postMessage", status=503, times=20)
+    emulator.fail_next("chat.postMessage", status=503, times=6)
     dispatcher = _dispatcher(any_db, emulator, library)
     outcome = dispatcher.tick(NOW)
     assert outcome.retried > 0 and outcome.failed == 0

@@ -1,0 +1,75 @@
+"""Message templates: one line per item, Slack-escaped, strict about missing values."""
+
+from __future__ import annotations
+
+import pytest
+from jinja2 import UndefinedError
+
+from bot.render import render, slack_escape
+
+
+def _lines(name: str, **values) -> list[str]:
+    return [ln for ln in render(name, **values).splitlines() if ln.strip()]
+
+
+def test_each_round_is_its_own_line() -> None:
+    rounds = [
+        {
+            "number": n,
+            "name": f"R{n}",
+            "when": "soon",
+            "length": "1 h",
+            "owner": "@x",
+            "cancelled": n == 2,
+        }
+        for n in (1, 2, 3)
+    ]
+    lines = _lines("loop_rounds", rounds=rounds)
+    assert lines == [
+        "• *1. R1*: soon (1 h), @x",
+        "• *2. R2*: soon (1 h), @x _(cancelled)_",
+        "• *3. R3*: soon (1 h), @x",
+    ]
+
+
+def test_card_rounds_do_not_run_together() -> None:
+    row = {
+        "number": 1,
+        "name": "Async Build",
+        "cancelled": False,
+        "when": "W",
+        "length": "1 h",
+        "format": "on-site",
+        "candidate_time": "C",
+        "R": "@r",
+        "A": "@a",
+        "C": "@c",
+        "I": "@i",
+        "scorecard": "pending",
+    }
+    text = render(
+        "loop_card",
+        title="T",
+        variant="",
+        short_id="L1",
+        status="scheduled",
+        candidate_tz="Asia/Seoul",
+        created_by="U1",
+        rounds=[row, {**row, "number": 2}],
+        show_scorecards=True,
+        submitted=0,
+        total=2,
+    )
+    assert "*1. Async Build*\nW · 1 h" in text
+    assert "scorecard: pending\n" in text
+
+
+def test_user_text_is_escaped_for_slack() -> None:
+    assert slack_escape("<@U1> & <!channel>") == "&lt;@U1&gt; &amp; &lt;!channel&gt;"
+    text = render("cancelled", short_id="L1", candidate="<!channel> Ada", title="T")
+    assert "<!channel>" not in text and "&lt;!channel&gt; Ada" in text
+
+
+def test_missing_values_fail_loudly() -> None:
+    with pytest.raises(UndefinedError):
+        render("cancelled", short_id="L1", title="T")
