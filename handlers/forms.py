@@ -31,6 +31,9 @@ class Form:
     def users(self, block_id: str) -> list[str]:
         return list(self._element(block_id).get("selected_users") or [])
 
+    def options(self, block_id: str) -> list[str]:
+        return [o.get("value", "") for o in self._element(block_id).get("selected_options") or []]
+
     def conversation(self, block_id: str) -> str | None:
         element = self._element(block_id)
         return element.get("selected_conversation") or element.get("selected_channel")

@@ -11,7 +11,15 @@ from bot.documents.models import Round as TemplateRound
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
 from bot.reminders.relevance import risks_for_round, values_for_round
 from bot.render import render
-from bot.slack.blocks import MESSAGE_BLOCK_LIMIT, context, divider, header, sections_for
+from bot.slack.blocks import (
+    MESSAGE_BLOCK_LIMIT,
+    actions,
+    context,
+    divider,
+    header,
+    sections_for,
+)
+from bot.slack.blocks.scorecards import open_button
 from bot.slack.format import mention, minutes, slack_time, zone_time
 from bot.store.models import Loop, Round
 
@@ -123,7 +131,10 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     if s.kind is Kind.CHANGED and s.owner is None:
         name = "status"
     text = render(name, **_common(s))
-    return [Outgoing(text=text, blocks=sections_for(text))]
+    blocks = sections_for(text)
+    if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
+        blocks.append(actions(open_button(s.loop.short_id, s.spec.number)))
+    return [Outgoing(text=text, blocks=blocks)]
 
 
 def compose_guide(s: Situation, library: Library) -> list[Outgoing]:
@@ -151,7 +162,12 @@ def compose_guide(s: Situation, library: Library) -> list[Outgoing]:
     prep = library.prep_guide_for(s.spec.name, s.spec.round_type)
     if prep is not None:
         parts.append([divider(), *sections_for(render("guide_prep", **values, guide=prep))])
-    parts.append([context(f"Loop `{s.loop.short_id}` · {s.template.title} v{s.template.version}")])
+    parts.append(
+        [
+            actions(open_button(s.loop.short_id, s.spec.number)),
+            context(f"Loop `{s.loop.short_id}` · {s.template.title} v{s.template.version}"),
+        ]
+    )
     fallback = f"Round guide: {s.spec.name} with {s.loop.candidate_name}"
     return [
         Outgoing(text=fallback if i == 0 else f"{fallback} (continued)", blocks=blocks)

@@ -54,6 +54,7 @@ class Loop(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     status: str = Field(default=LoopStatus.SCHEDULED, index=True, max_length=20)
     finalist: bool = False
+    debrief_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = Field(default=1, description="bumped by every change people are told about")
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -120,7 +121,22 @@ class Scorecard(SQLModel, table=True):
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     private_note: str | None = None
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revision: int = Field(default=0, description="how many times it was submitted")
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ScorecardRevision(SQLModel, table=True):
+    """Every submitted version of a scorecard, so edits never erase what was said before."""
+
+    __tablename__ = "scorecard_revisions"
+    __table_args__ = (UniqueConstraint("scorecard_id", "revision"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scorecard_id: int = Field(foreign_key="scorecards.id", index=True)
+    revision: int
+    recommendation: str | None = Field(default=None, max_length=100)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    private_note: str | None = None
+    saved_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Decision(SQLModel, table=True):

@@ -24,6 +24,7 @@ TABLES = {
     "assignments",
     "reminders",
     "scorecards",
+    "scorecard_revisions",
     "decisions",
     "audit_entries",
     "slack_messages",

@@ -1,0 +1,1 @@
+"""Scorecards: written through modals, stored with every revision, blind until you submit."""

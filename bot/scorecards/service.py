@@ -1,0 +1,233 @@
+"""Opening, drafting, submitting and reading scorecards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.authz import Standing
+from bot.documents import Library
+from bot.documents.models import LoopTemplate
+from bot.documents.models import Round as TemplateRound
+from bot.errors import InvalidInput, LoopbotError, NotAllowed
+from bot.loops.queries import assignments_of, find_loop, rounds_of, standing, template_of
+from bot.reminders.relevance import values_for_round
+from bot.scorecards.form import ScorecardAnswers, problems
+from bot.scorecards.visibility import may_read, may_read_private_note
+from bot.store.models import (
+    AuditEntry,
+    Decision,
+    Loop,
+    LoopStatus,
+    Round,
+    Scorecard,
+    ScorecardRevision,
+)
+
+
+class ScorecardProblems(LoopbotError):
+    """The submission cannot be stored; `errors` name the fields."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("Some answers need a fix: " + "; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The round a scorecard is about, with what the form is built from."""
+
+    loop: Loop
+    rnd: Round
+    spec: TemplateRound
+    template: LoopTemplate
+    values: list[str]
+
+
+def values_under_probe(library: Library, loop: Loop, spec: TemplateRound) -> list[str]:
+    """The candidate's values this round should find evidence for (from their own documents)."""
+    if not loop.candidate_key:
+        return []
+    guide = library.guide_for(loop.candidate_key)
+    context = library.context_for(loop.candidate_key)
+    if guide is None or context is None:
+        return []
+    known = {v.value for v in context.values}
+    return [v.value for v in values_for_round(guide, spec) if v.value in known]
+
+
+def subject_of(session: Session, library: Library, short_id: str, number: int) -> Subject:
+    loop = find_loop(session, short_id)
+    template = template_of(session, loop)
+    rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
+    if rnd is None:
+        raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
+    spec = template.round(number)
+    return Subject(loop, rnd, spec, template, values_under_probe(library, loop, spec))
+
+
+def _owners(session: Session, subject: Subject) -> list[str]:
+    return [
+        a.user_id
+        for a in assignments_of(session, subject.loop)
+        if a.round_id == subject.rnd.id and a.letter == "R"
+    ]
+
+
+def _decided(session: Session, loop: Loop) -> bool:
+    return session.exec(select(Decision.id).where(Decision.loop_id == loop.id)).first() is not None
+
+
+def _mine(session: Session, subject: Subject, user_id: str) -> Scorecard | None:
+    return session.exec(
+        select(Scorecard).where(
+            Scorecard.round_id == subject.rnd.id, Scorecard.author_id == user_id
+        )
+    ).first()
+
+
+def check_writer(session: Session, subject: Subject, user_id: str) -> None:
+    if user_id not in _owners(session, subject):
+        raise NotAllowed(f"Only the interviewer of {subject.spec.name} can write its scorecard.")
+    if subject.loop.status == LoopStatus.CANCELLED:
+        raise InvalidInput(f"Loop `{subject.loop.short_id}` is cancelled.")
+    if _decided(session, subject.loop):
+        raise InvalidInput("The hiring manager has recorded the decision; scorecards are locked.")
+
+
+def open_scorecard(session: Session, subject: Subject, user_id: str) -> ScorecardAnswers | None:
+    """The person's draft or submitted answers, if any, after checking they may write it."""
+    check_writer(session, subject, user_id)
+    mine = _mine(session, subject, user_id)
+    if mine is None or not mine.answers:
+        return None
+    return ScorecardAnswers.model_validate(
+        {**mine.answers, "private_note": mine.private_note or ""}
+    )
+
+
+def save_draft(
+    session: Session, subject: Subject, user_id: str, answers: ScorecardAnswers, now: datetime
+) -> None:
+    """Keep what was typed when the modal closed; a submitted scorecard is never overwritten."""
+    check_writer(session, subject, user_id)
+    mine = _mine(session, subject, user_id)
+    if mine is not None and mine.submitted:
+        return
+    mine = mine or Scorecard(loop_id=subject.loop.id, round_id=subject.rnd.id, author_id=user_id)
+    mine.answers = answers.public()
+    mine.private_note = answers.private_note or None
+    mine.recommendation = answers.recommendation
+    mine.updated_at = now
+    session.add(mine)
+
+
+def submit_scorecard(
+    session: Session, subject: Subject, user_id: str, answers: ScorecardAnswers, now: datetime
+) -> tuple[Scorecard, bool]:
+    """Store a submission (or an edit, as a new revision); returns it and whether this was the
+    loop's last missing scorecard."""
+    check_writer(session, subject, user_id)
+    errors = problems(answers, spec=subject.spec, template=subject.template)
+    if errors:
+        raise ScorecardProblems(errors)
+    mine = _mine(session, subject, user_id) or Scorecard(
+        loop_id=subject.loop.id, round_id=subject.rnd.id, author_id=user_id
+    )
+    first = not mine.submitted
+    mine.answers = answers.public()
+    mine.private_note = answers.private_note or None
+    mine.recommendation = answers.recommendation
+    mine.submitted = True
+    mine.submitted_at = mine.submitted_at or now
+    mine.revision += 1
+    mine.updated_at = now
+    session.add(mine)
+    session.flush()
+    session.add(
+        ScorecardRevision(
+            scorecard_id=mine.id,
+            revision=mine.revision,
+            recommendation=mine.recommendation,
+            answers=mine.answers,
+            private_note=mine.private_note,
+            saved_at=now,
+        )
+    )
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=user_id,
+            loop_id=subject.loop.id,
+            action="scorecard.submitted" if first else "scorecard.edited",
+            detail={"round": subject.rnd.number, "revision": mine.revision},
+        )
+    )
+    session.flush()
+    last = first and all_in(session, subject.loop)
+    if last and subject.loop.debrief_opened_at is None:
+        open_debrief(session, subject.loop, now)
+    return mine, last
+
+
+def all_in(session: Session, loop: Loop) -> bool:
+    """Every Responsible of every live round has submitted."""
+    rounds = {r.id for r in rounds_of(session, loop) if not r.cancelled}
+    owners = {
+        (a.round_id, a.user_id)
+        for a in assignments_of(session, loop)
+        if a.letter == "R" and a.round_id in rounds
+    }
+    done = set(
+        session.exec(
+            select(Scorecard.round_id, Scorecard.author_id).where(
+                Scorecard.loop_id == loop.id, Scorecard.submitted
+            )
+        ).all()
+    )
+    return bool(owners) and owners <= done
+
+
+def open_debrief(session: Session, loop: Loop, now: datetime) -> None:
+    loop.debrief_opened_at = now
+    loop.status = LoopStatus.DEBRIEF
+    loop.updated_at = now
+    session.add(loop)
+
+
+@dataclass(frozen=True)
+class Readable:
+    round_number: int
+    round_name: str
+    author: str
+    submitted: bool
+    answers: ScorecardAnswers | None
+    """None when the viewer may see only that it was submitted."""
+
+
+def readable_scorecards(
+    session: Session, loop: Loop, viewer: str, admins: list[str]
+) -> list[Readable]:
+    """Every submitted scorecard of the loop, with content only where the viewer may read it."""
+    who: Standing = standing(session, loop, viewer, admins=admins)
+    cards = session.exec(
+        select(Scorecard).where(Scorecard.loop_id == loop.id, Scorecard.submitted)
+    ).all()
+    viewer_submitted = any(c.author_id == viewer for c in cards)
+    numbers = {r.id: (r.number, r.name) for r in rounds_of(session, loop)}
+    out = []
+    for card in sorted(cards, key=lambda c: numbers[c.round_id][0]):
+        content = None
+        if may_read(
+            who,
+            author=card.author_id,
+            viewer_submitted=viewer_submitted,
+            debrief_open=loop.debrief_opened_at is not None,
+        ):
+            note = card.private_note if may_read_private_note(who, author=card.author_id) else ""
+            content = ScorecardAnswers.model_validate({**card.answers, "private_note": note or ""})
+        number, name = numbers[card.round_id]
+        out.append(Readable(number, name, card.author_id, True, content))
+    return out
