@@ -20,7 +20,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         if event.get("tab", "home") != "home":
             return
         user_id = event["user"]
-        with runtime.db.session() as session:
+        with runtime.db.read() as session:
             lists = home_lists(session, user_id, runtime.clock())
         titles = [t.title for t in runtime.library.loops.values()]
         view = build_home(lists=lists, loop_titles=titles, commands=commands.specs)

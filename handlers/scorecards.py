@@ -83,20 +83,18 @@ def _reference(value: str) -> tuple[str, int]:
 def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
     library = runtime.library
 
-    def _open(trigger_id: str, user_id: str, short_id: str, number: int) -> None:
-        with runtime.db.session() as session:
+    def _modal(user_id: str, short_id: str, number: int) -> dict:
+        with runtime.db.read() as session:
             subject = subject_of(session, library, short_id, number)
             answers = open_scorecard(session, subject, user_id)
-        runtime.messenger.open_view(
-            trigger_id, build_modal_scorecard(subject=subject, answers=answers)
-        )
+        return build_modal_scorecard(subject=subject, answers=answers)
 
     def handle_scorecard_command(
         *, ack: Ack, command: SlashCommand, args: tuple[str, ...], **_: object
     ) -> None:
         if not args:
             raise InvalidInput(f"Usage: `{USAGE}`")
-        with runtime.db.session() as session:
+        with runtime.db.read() as session:
             loop = find_loop(session, args[0])
             mine = [
                 r.number
@@ -114,13 +112,15 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
             number = mine[0]
         else:
             raise InvalidInput(f"You don't run a round in loop `{loop.short_id}`.")
+        modal = _modal(command.user_id, loop.short_id, number)
         ack()
-        _open(command.trigger_id, command.user_id, loop.short_id, number)
+        runtime.messenger.open_view(command.trigger_id, modal)
 
     def handle_open(ack: Ack, body: dict) -> None:
         ack()
         short_id, number = _reference(body["actions"][0].get("value", ""))
-        _open(body["trigger_id"], body["user"]["id"], short_id, number)
+        modal = _modal(body["user"]["id"], short_id, number)
+        runtime.messenger.open_view(body["trigger_id"], modal)
 
     def handle_submit(ack: Ack, body: dict, view: dict) -> None:
         user_id = body["user"]["id"]
@@ -159,7 +159,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
     def handle_read(ack: Ack, body: dict) -> None:
         ack()
         short_id = body["actions"][0].get("value", "")
-        with runtime.db.session() as session:
+        with runtime.db.read() as session:
             loop = find_loop(session, short_id)
             items = readable_scorecards(
                 session, loop, body["user"]["id"], runtime.settings.loopbot_admins

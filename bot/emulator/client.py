@@ -296,17 +296,21 @@ class SlackClient:
             self.emulator.acknowledge_submission(person.id, str(view["id"]), reply.body_text)
         return reply
 
-    def close(self, user: str | User, view: Mapping[str, Any]) -> Reply | None:
-        """The user dismisses a modal; the bot hears of it only if the view set notify_on_close."""
+    def close(
+        self, user: str | User, view: Mapping[str, Any], values: Mapping[str, Any] | None = None
+    ) -> Reply | None:
+        """The user dismisses a modal (with what they had typed, `values`); the bot hears of it
+        only if the view set notify_on_close."""
         person = self._user(user)
         if view.get("id"):
             self.emulator.close_view(person.id, str(view["id"]))
         if not view.get("notify_on_close"):
             return None
         payload = self._base(person)
-        values = ModalForm(view, self.emulator.workspace).fill()
+        if values is None:
+            values = ModalForm(view, self.emulator.workspace).fill()
         payload.update(
-            type="view_closed", view={**view, "state": {"values": values}}, is_cleared=False
+            type="view_closed", view={**view, "state": {"values": dict(values)}}, is_cleared=False
         )
         return self._interaction(payload)
 

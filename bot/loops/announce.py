@@ -28,7 +28,7 @@ def channel_name(candidate: str, title: str, short_id: str) -> str:
 def announce_loop(*, runtime: Runtime, loop_id: int) -> str:
     """Create the debrief channel if none was picked, invite the loop's people, post the card.
     Returns the channel id."""
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
         assert loop is not None
         template = template_of(session, loop)
@@ -62,7 +62,7 @@ def announce_loop(*, runtime: Runtime, loop_id: int) -> str:
 
 
 def post_card(*, runtime: Runtime, loop_id: int) -> None:
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
         assert loop is not None and loop.channel_id
         message = build_message_loop_card(card=loop_card(session, loop))
@@ -85,7 +85,7 @@ def post_card(*, runtime: Runtime, loop_id: int) -> None:
 
 def refresh_card(*, runtime: Runtime, loop_id: int) -> None:
     """Update the loop card in place after a change."""
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
         record = session.exec(
             select(SlackMessage).where(

@@ -13,7 +13,7 @@ def round_guide_blocks(
 ) -> tuple[str, list[dict]]:
     """(title, blocks) of the guide for round `number`; no blocks unless the viewer runs it,
     is accountable for it or calibrates it."""
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         loop = find_loop(session, short_id)
         template = template_of(session, loop)
         rounds = rounds_of(session, loop)

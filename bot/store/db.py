@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+READONLY = "loopbot_readonly"
 
 
 def _prepare_sqlite_file(database: str | None) -> None:
@@ -52,8 +53,10 @@ def make_engine(url: str, **kwargs) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        # Take the write lock up front so two writers wait on busy_timeout instead of deadlocking.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front, so two of them wait on busy_timeout instead of failing
+        # on upgrade; readers (WAL) never wait for anyone.
+        readonly = conn.get_execution_options().get(READONLY)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -64,6 +67,7 @@ class Database:
     def __init__(self, url: str, **engine_kwargs):
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        self._read_engine = self.engine.execution_options(**{READONLY: True})
 
     @property
     def dialect(self) -> str:
@@ -78,6 +82,14 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only: it never takes SQLite's write lock and never commits."""
+        # Closing (not rolling back) keeps loaded objects usable after the block; the pool
+        # rolls the connection back when it takes it in.
+        with Session(self._read_engine, expire_on_commit=False) as session:
+            yield session
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

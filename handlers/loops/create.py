@@ -122,7 +122,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        with runtime.db.session() as session:
+        with runtime.db.read() as session:
             proposal = propose(
                 session=session,
                 request=request,

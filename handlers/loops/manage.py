@@ -79,13 +79,13 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
             raise InvalidInput(f"Usage: `{USAGE[name]}`")
 
     def handle_list(*, ack: Ack, command: SlashCommand, **_: object) -> None:
-        with runtime.db.session() as session:
+        with runtime.db.read() as session:
             rows = loop_rows(session, command.user_id, runtime.clock())
         ack(**build_message_loop_list(rows=rows))
 
     def handle_show(*, ack: Ack, command: SlashCommand, args: tuple[str, ...], **_: object) -> None:
         _need(args, 1, "show")
-        with runtime.db.session() as session:
+        with runtime.db.read() as session:
             loop = find_loop(session, args[0])
             require(
                 Action.VIEW,
@@ -174,7 +174,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
 
     def _open_change_modal(body: dict, build) -> None:
         user_id = body["user"]["id"]
-        with runtime.db.session() as session:
+        with runtime.db.read() as session:
             loop = find_loop(session, body["actions"][0]["value"])
             require(
                 Action.CHANGE, standing(session, loop, user_id, admins=admins), loop=loop.short_id
