@@ -25,5 +25,3 @@ class Runtime:
     clock: Callable[[], datetime] = field(default=system_clock)
     kick: Callable[[], None] = field(default=lambda: None)
     """Wakes the dispatcher after something was queued (set by `loopbot serve`)."""
-    on_all_in: Callable[[int], None] = field(default=lambda loop_id: None)
-    """Called with a loop id when its last scorecard arrives (the debrief posts its summary)."""

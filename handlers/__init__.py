@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import home, loops, middleware, scorecards
+from handlers import debrief, home, loops, middleware, scorecards
 from handlers.router import COMMAND, LoopCommands
 
 BOT_EVENTS = (*home.EVENTS,)
@@ -28,5 +28,6 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
     commands.register(listeners)
     loops.register(listeners, runtime, commands)
     scorecards.register(listeners, runtime, commands)
+    debrief.register(listeners, runtime, commands)
     home.register(listeners, runtime, commands)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack
 
 from bot.commands import CommandSpec
+from bot.debrief.announce import debrief_if_all_in
 from bot.documents.models import ValueStatus
 from bot.errors import InvalidInput, LoopbotError
 from bot.loops.announce import refresh_card
@@ -144,7 +145,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         runtime.messenger.dm(user_id, text=receipt["text"], blocks=receipt["blocks"])
         refresh_card(runtime=runtime, loop_id=loop_id)
         if last:
-            runtime.on_all_in(loop_id)
+            debrief_if_all_in(runtime=runtime, loop_id=loop_id)
         runtime.kick()
 
     def handle_closed(ack: Ack, body: dict, view: dict) -> None:

@@ -25,6 +25,7 @@ from bot.slack.messenger import Messenger, SlackCallFailed
 from bot.store import Database
 from bot.store.models import (
     Assignment,
+    Decision,
     Loop,
     LoopStatus,
     Reminder,
@@ -50,7 +51,7 @@ PERMANENT = {
     "missing_scope",
 }
 SCORECARD_KINDS = (Kind.DUE, Kind.NUDGE, Kind.ESCALATION)
-LOOP_WIDE = (Kind.SUMMARY, Kind.CALIBRATE, Kind.STATUS, Kind.CHANGED, Kind.CANCELLED)
+LOOP_WIDE = (Kind.SUMMARY, Kind.CALIBRATE, Kind.STATUS, Kind.CHANGED, Kind.CANCELLED, Kind.DECIDED)
 
 _CLAIM_POSTGRES = text("""
     UPDATE reminders SET state = 'claimed', lease_until = :lease, claimed_by = :me,
@@ -232,6 +233,7 @@ class Dispatcher:
             owner=owner,
             new_owner=new_owner,
             status=loop.status,
+            decision=_decision_label(session, loop),
         )
 
     def _failed_send(self, reminder_id: int, exc: SlackUnavailable, now: datetime) -> str:
@@ -302,6 +304,12 @@ class Dispatcher:
         reminder.last_error = error
         reminder.updated_at = now
         session.add(reminder)
+
+
+def _decision_label(session: Session, loop: Loop) -> str:
+    decision = session.exec(select(Decision).where(Decision.loop_id == loop.id)).first()
+    labels = {"hire": "Hire", "no_hire": "No hire", "hold": "Hold"}
+    return labels.get(decision.outcome, decision.outcome) if decision else ""
 
 
 def _param(when: datetime, db: Database) -> datetime | str:

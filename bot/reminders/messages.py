@@ -56,6 +56,7 @@ class Situation:
     owner: str | None = None
     new_owner: str | None = None
     status: str = "scheduled"
+    decision: str = ""
 
 
 def round_lines(rounds: list[Round], owners: dict[int, list[str]]) -> list[RoundLine]:
@@ -120,6 +121,7 @@ TEMPLATE_BY_KIND = {
     Kind.DUE: "due",
     Kind.NUDGE: "nudge",
     Kind.ESCALATION: "escalation",
+    Kind.DECIDED: "decided",
 }
 
 

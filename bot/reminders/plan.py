@@ -24,6 +24,7 @@ class Kind(StrEnum):
     STATUS = "status"
     CHANGED = "changed"
     CANCELLED = "cancelled"
+    DECIDED = "decided"
 
 
 # Minutes relative to the interview's start (guide, heads-up) or end (the rest).

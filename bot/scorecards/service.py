@@ -166,10 +166,7 @@ def submit_scorecard(
         )
     )
     session.flush()
-    last = first and all_in(session, subject.loop)
-    if last and subject.loop.debrief_opened_at is None:
-        open_debrief(session, subject.loop, now)
-    return mine, last
+    return mine, first and all_in(session, subject.loop)
 
 
 def all_in(session: Session, loop: Loop) -> bool:

@@ -26,6 +26,7 @@ class LoopIds(StrEnum):
     CARD_RESCHEDULE = "loop_card_reschedule"
     CARD_SWAP = "loop_card_swap"
     CARD_CANCEL = "loop_card_cancel"
+    CARD_DEBRIEF = "loop_card_debrief"
     RESCHEDULE = "loop_reschedule"
     SWAP = "loop_swap"
 

@@ -1,0 +1,101 @@
+"""Posting the debrief summary to the loop's channel, and keeping it current."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
+from bot.loops.queries import assignments_of
+from bot.loops.views import loop_card
+from bot.runtime import Runtime
+from bot.slack.blocks.debrief import build_messages_debrief
+from bot.slack.format import slack_time
+from bot.store.models import Loop, SlackMessage
+
+SUMMARY = "debrief"
+THREAD = "debrief_thread"
+
+
+def debrief_if_all_in(*, runtime: Runtime, loop_id: int) -> bool:
+    """After a submission: open the debrief and post its summary, once, when all are in."""
+    with runtime.db.session() as session:
+        loop = session.get(Loop, loop_id)
+        claimed = loop is not None and claim_debrief(session, loop, runtime.clock())
+    if claimed:
+        post_summary(runtime=runtime, loop_id=loop_id)
+    return claimed
+
+
+def _messages(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMessage | None]:
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        assert loop is not None and loop.channel_id
+        _, summary = gather(session, loop)
+        card = loop_card(session, loop)
+        people = assignments_of(session, loop)
+        mentions = " ".join(
+            f"<@{u}>" for u in dict.fromkeys(a.user_id for a in people if a.letter in ("A", "C"))
+        )
+        decision = decision_of(session, loop)
+        shown = (
+            None
+            if decision is None
+            else {
+                "label": Outcome(decision.outcome).label,
+                "by": decision.decided_by,
+                "when": slack_time(decision.decided_at),
+            }
+        )
+        posted = session.exec(
+            select(SlackMessage).where(
+                SlackMessage.loop_id == loop_id, SlackMessage.purpose == SUMMARY
+            )
+        ).first()
+        channel = loop.channel_id
+    return (
+        channel,
+        build_messages_debrief(summary=summary, card=card, mentions=mentions, decision=shown),
+        posted,
+    )
+
+
+def post_summary(*, runtime: Runtime, loop_id: int) -> None:
+    """Post the summary (and its continuation in a thread) unless it is already posted."""
+    channel, messages, posted = _messages(runtime, loop_id)
+    if posted is not None:
+        return
+    first = runtime.messenger.post(channel, text=messages[0]["text"], blocks=messages[0]["blocks"])
+    records = [
+        SlackMessage(loop_id=loop_id, channel_id=first.channel, ts=first.ts, purpose=SUMMARY)
+    ]
+    for more in messages[1:]:
+        reply = runtime.messenger.post(
+            channel, text=more["text"], blocks=more["blocks"], thread_ts=first.ts
+        )
+        records.append(
+            SlackMessage(loop_id=loop_id, channel_id=reply.channel, ts=reply.ts, purpose=THREAD)
+        )
+    with runtime.db.session() as session:
+        session.add_all(records)
+
+
+def refresh_summary(*, runtime: Runtime, loop_id: int) -> None:
+    """Update the summary in place (after the decision: no more buttons)."""
+    _, messages, posted = _messages(runtime, loop_id)
+    if posted is None:
+        return
+    runtime.messenger.update(
+        posted.channel_id, posted.ts, text=messages[0]["text"], blocks=messages[0]["blocks"]
+    )
+
+
+def summary_posted(runtime: Runtime, loop_id: int) -> bool:
+    with runtime.db.read() as session:
+        return (
+            session.exec(
+                select(SlackMessage.id).where(
+                    SlackMessage.loop_id == loop_id, SlackMessage.purpose == SUMMARY
+                )
+            ).first()
+            is not None
+        )

@@ -1,0 +1,170 @@
+"""Opening the debrief once, posting its summary, and recording the decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.authz import Action, require
+from bot.debrief.summary import CardIn, Summary, summarize
+from bot.documents.models import LoopTemplate, ValueStatus
+from bot.errors import InvalidInput
+from bot.loops.queries import LOOP_ROLE, assignments_of, round_statuses, standing, template_of
+from bot.reminders.plan import Kind, notice
+from bot.scorecards.service import all_in
+from bot.store.models import AuditEntry, Decision, Loop, LoopStatus, Scorecard
+
+
+class Outcome(StrEnum):
+    HIRE = "hire"
+    NO_HIRE = "no_hire"
+    HOLD = "hold"
+
+    @property
+    def label(self) -> str:
+        return {"hire": "Hire", "no_hire": "No hire", "hold": "Hold"}[self.value]
+
+    @property
+    def advances(self) -> bool:
+        return self is Outcome.HIRE
+
+
+def claim_debrief(session: Session, loop: Loop, now: datetime, *, early: bool = False) -> bool:
+    """Open the debrief exactly once, however many last submissions race: True for the winner."""
+    if not early and not all_in(session, loop):
+        return False
+    result = session.exec(  # type: ignore[call-overload]
+        update(Loop)
+        .where(col(Loop.id) == loop.id, col(Loop.debrief_opened_at).is_(None))
+        .values(debrief_opened_at=now, status=LoopStatus.DEBRIEF, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+def open_early(session: Session, loop: Loop, actor: str, admins: list[str], now: datetime) -> bool:
+    """The Accountable opens the debrief before every scorecard is in."""
+    who = standing(session, loop, actor, admins=admins)
+    if not who.accountable:
+        raise InvalidInput("Only the loop's hiring manager can open the debrief early.")
+    if loop.status == LoopStatus.CANCELLED:
+        raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
+    claimed = claim_debrief(session, loop, now, early=True)
+    if claimed:
+        session.add(
+            AuditEntry(
+                at=now,
+                actor=actor,
+                action="debrief.opened",
+                loop_id=loop.id,
+                detail={"early": not all_in(session, loop)},
+            )
+        )
+    return claimed
+
+
+def gather(session: Session, loop: Loop) -> tuple[LoopTemplate, Summary]:
+    """The summary's inputs from the store: submitted scorecards and who is still missing."""
+    template = template_of(session, loop)
+    cards = session.exec(
+        select(Scorecard).where(Scorecard.loop_id == loop.id, Scorecard.submitted)
+    ).all()
+    statuses = round_statuses(session, loop)
+    names = {s.round.id: (s.round.number, s.round.name) for s in statuses}
+    incoming = []
+    for card in cards:
+        number, name = names[card.round_id]
+        answers = card.answers
+        incoming.append(
+            CardIn(
+                round_number=number,
+                round_name=name,
+                author=card.author_id,
+                recommendation=card.recommendation or "",
+                ratings=[(r["signal"], r.get("rating")) for r in answers.get("ratings", [])],
+                key_evidence=answers.get("key_evidence", ""),
+                values=[
+                    (v["value"], ValueStatus(v["status"]), v.get("evidence", ""))
+                    for v in answers.get("values", [])
+                    if v.get("status")
+                ],
+            )
+        )
+    missing = [
+        (f"{s.round.number}. {s.round.name}", user)
+        for s in statuses
+        if not s.round.cancelled
+        for user in s.responsible
+        if user not in s.submitted
+    ]
+    return template, summarize(incoming, template=template, missing=missing)
+
+
+def decision_of(session: Session, loop: Loop) -> Decision | None:
+    return session.exec(select(Decision).where(Decision.loop_id == loop.id)).first()
+
+
+def record_decision(
+    session: Session,
+    loop: Loop,
+    *,
+    actor: str,
+    outcome: Outcome,
+    reason: str,
+    admins: list[str],
+    now: datetime,
+) -> tuple[Decision, bool]:
+    """The Accountable's decision: locks scorecards, tells the recruiter, and the executive
+    sponsor only when it advances the candidate. Returns (decision, newly recorded)."""
+    require(Action.DECIDE, standing(session, loop, actor, admins=admins), loop=loop.short_id)
+    if loop.status == LoopStatus.CANCELLED:
+        raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
+    existing = decision_of(session, loop)
+    if existing is not None:
+        if existing.outcome == outcome:
+            return existing, False  # a double click, or Slack delivering twice
+        raise InvalidInput(
+            f"The decision for loop `{loop.short_id}` is already recorded as "
+            f"{Outcome(existing.outcome).label}."
+        )
+    if not reason.strip():
+        raise InvalidInput("Give a reason for the decision.")
+    decision = Decision(
+        loop_id=loop.id,
+        decided_by=actor,
+        outcome=outcome,
+        reason=reason.strip()[:3000],
+        decided_at=now,
+    )
+    session.add(decision)
+    loop.status = LoopStatus.DECIDED
+    loop.finalist = loop.finalist or outcome.advances
+    loop.version += 1
+    loop.updated_at = now
+    session.add(loop)
+    session.flush()
+    template = template_of(session, loop)
+    finalists_only = {r.code for r in template.roles if r.finalists_only}
+    informed = {code for rnd in template.rounds for code in rnd.informed}
+    told: set[str] = set()
+    for holder in assignments_of(session, loop):
+        if holder.letter != LOOP_ROLE or holder.role_code not in informed:
+            continue
+        if holder.role_code in finalists_only and not outcome.advances:
+            continue
+        if holder.user_id in told or holder.user_id == actor:
+            continue
+        told.add(holder.user_id)
+        session.add(notice(Kind.DECIDED, holder, version=loop.version, now=now))
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action="loop.decided",
+            loop_id=loop.id,
+            detail={"outcome": outcome.value},
+        )
+    )
+    return decision, True

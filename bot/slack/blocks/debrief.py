@@ -1,0 +1,109 @@
+"""Block Kit for the debrief: the channel summary (split into a thread when long), decisions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.debrief.service import Outcome
+from bot.debrief.summary import Summary
+from bot.render import render
+from bot.slack.blocks import (
+    MESSAGE_BLOCK_LIMIT,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    plain,
+    section,
+    sections_for,
+)
+from bot.slack.blocks.scorecards import ScorecardIds
+
+FIRST_MESSAGE_BLOCKS = MESSAGE_BLOCK_LIMIT - 6
+
+
+class DebriefIds(StrEnum):
+    DECIDE = "debrief_decide"
+    DECISION = "debrief_decision"
+    OPEN_EARLY = "debrief_open_early"
+    REASON = "reason"
+
+
+def decide_value(short_id: str, outcome: Outcome) -> str:
+    return f"{short_id}:{outcome.value}"
+
+
+def build_messages_debrief(
+    *, summary: Summary, card: dict, mentions: str, decision: dict | None
+) -> list[dict]:
+    """The summary as one message, plus thread replies when it would pass Slack's limits."""
+    head = [
+        header(f"Debrief: {card['candidate']}"),
+        section(
+            render("debrief_head", card=card, mentions=mentions, summary=summary, decision=decision)
+        ),
+    ]
+    body: list[dict] = []
+    for line in summary.rounds:
+        body += sections_for(render("debrief_round", line=line))
+    if summary.values:
+        body.append(divider())
+        body += sections_for(render("debrief_values", values=summary.values))
+    if summary.missing:
+        body += sections_for(render("debrief_missing", missing=summary.missing))
+    tail = [actions(button("Read full scorecards", ScorecardIds.READ, card["short_id"]))]
+    if decision is None:
+        tail.append(
+            actions(
+                *(
+                    button(
+                        o.label,
+                        DebriefIds.DECIDE,
+                        decide_value(card["short_id"], o),
+                        style={"hire": "primary", "no_hire": "danger"}.get(o.value),
+                    )
+                    for o in Outcome
+                ),
+                block_id="decision",
+            )
+        )
+        tail.append(context("Only the hiring manager can record the decision."))
+    room = FIRST_MESSAGE_BLOCKS - len(head) - len(tail)
+    first = head + body[:room] + tail
+    rest = body[room:]
+    fallback = f"Debrief for {card['candidate']} (loop {card['short_id']})"
+    messages = [{"text": fallback, "blocks": first}]
+    for start in range(0, len(rest), MESSAGE_BLOCK_LIMIT):
+        messages.append(
+            {"text": f"{fallback}, continued", "blocks": rest[start : start + MESSAGE_BLOCK_LIMIT]}
+        )
+    return messages
+
+
+def build_modal_decision(*, short_id: str, outcome: Outcome, candidate: str) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": DebriefIds.DECISION,
+        "title": plain(f"Decision: {outcome.label}", 24),
+        "submit": plain("Record", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": decide_value(short_id, outcome),
+        "blocks": [
+            section(
+                f"Record *{outcome.label}* for *{candidate}* (loop `{short_id}`)."
+                " Scorecards lock once it is recorded."
+            ),
+            {
+                "type": "input",
+                "block_id": DebriefIds.REASON,
+                "label": plain("Reason", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": 3000,
+                },
+            },
+        ],
+    }
