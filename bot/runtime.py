@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,5 +24,11 @@ class Runtime:
     library: Library
     messenger: Messenger
     clock: Callable[[], datetime] = field(default=system_clock)
+    listeners: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(
+            max_workers=8, thread_name_prefix="loopbot-listener"
+        )
+    )
+    """Where slow work runs after Slack has its acknowledgement; drained on shutdown."""
     kick: Callable[[], None] = field(default=lambda: None)
     """Wakes the dispatcher after something was queued (set by `loopbot serve`)."""

@@ -107,6 +107,8 @@ class Sandbox:
         if self.server:
             self.server.stop()
             self.server = None
+            # Let work that started after an acknowledgement finish, as a graceful stop would.
+            self.runtime.listeners.shutdown(wait=True)
 
     def stop(self) -> None:
         self.stop_bot()

@@ -21,6 +21,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         token_verification_enabled=verify_token,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
+        listener_executor=runtime.listeners,
     )
     middleware.register(app, runtime)
     listeners = middleware.Listeners(app, runtime)

@@ -12,7 +12,7 @@ from bot.errors import InvalidInput, LoopbotError
 from bot.loops.announce import refresh_card
 from bot.loops.queries import find_loop, standing
 from bot.runtime import Runtime
-from bot.slack.blocks.debrief import DebriefIds, build_modal_decision
+from bot.slack.blocks.debrief import DebriefIds, build_modal_decision, decide_action
 from bot.slack.blocks.loops import LoopIds
 from handlers.forms import Form
 from handlers.middleware import Listeners
@@ -106,5 +106,6 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         handle_debrief_command,
     )
     listeners.action(LoopIds.CARD_DEBRIEF, handle_open_button)
-    listeners.action(DebriefIds.DECIDE, handle_decide_button)
+    for outcome in Outcome:
+        listeners.action(decide_action(outcome), handle_decide_button)
     listeners.view(DebriefIds.DECISION, handle_decision_submitted)

@@ -88,6 +88,7 @@ def _common(s: Situation) -> dict:
         "changed": s.kind is Kind.CHANGED,
         "owner": mention(s.owner),
         "new_owner": mention(s.new_owner) if s.new_owner else "",
+        "decision": s.decision,
     }
     if s.rnd is not None and s.rnd.starts_at is not None:
         end = s.rnd.starts_at + timedelta(minutes=s.rnd.duration_minutes)

@@ -34,6 +34,11 @@ def decide_value(short_id: str, outcome: Outcome) -> str:
     return f"{short_id}:{outcome.value}"
 
 
+def decide_action(outcome: Outcome) -> str:
+    """One action id per outcome: Slack requires them unique within a block."""
+    return f"{DebriefIds.DECIDE}:{outcome.value}"
+
+
 def build_messages_debrief(
     *, summary: Summary, card: dict, mentions: str, decision: dict | None
 ) -> list[dict]:
@@ -59,7 +64,7 @@ def build_messages_debrief(
                 *(
                     button(
                         o.label,
-                        DebriefIds.DECIDE,
+                        decide_action(o),
                         decide_value(card["short_id"], o),
                         style={"hire": "primary", "no_hire": "danger"}.get(o.value),
                     )

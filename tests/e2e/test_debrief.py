@@ -1,0 +1,193 @@
+"""The debrief: one summary when the panel is in, split panels flagged, the decision."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from bot.emulator import ModalForm
+from bot.sandbox import Sandbox
+from bot.store.models import Loop, SlackMessage
+from tests.e2e.helpers import (
+    HM,
+    IL,
+    MONDAY,
+    REC,
+    XS,
+    create_loop,
+    dm_texts,
+    top_view,
+    uid,
+    wait_for,
+)
+from tests.e2e.test_scorecards import owner
+
+
+@pytest.fixture
+def sb(sandbox: Sandbox) -> Sandbox:
+    sandbox.now = MONDAY
+    return sandbox
+
+
+def submit(
+    sb: Sandbox, short_id: str, number: int, recommendation: str, evidence: str | None = None
+) -> None:
+    who = owner(sb, short_id, number)
+    reply = sb.slack.command(who, "/loop", f"scorecard {short_id} {number}")
+    assert reply.status == 200
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
+    form = ModalForm(modal, sb.emulator.workspace)
+    ratings = {
+        f.label: "Solid"
+        for f in form.fields
+        if f.block_id.startswith("signal:") and not f.block_id.endswith("evidence")
+    }
+    values = {
+        f.label: "PROVEN"
+        for f in form.fields
+        if f.block_id.startswith("value:") and not f.block_id.endswith("evidence")
+    }
+    answers = form.fill(
+        {
+            **ratings,
+            **values,
+            "Overall recommendation": recommendation,
+            "Key evidence": evidence or f"Round {number} evidence.",
+        }
+    )
+    assert sb.slack.submit(who, modal, answers).json == {"response_action": "clear"}
+    sb.emulator.close_view(uid(sb, who))
+
+
+def summaries(sb: Sandbox, short_id: str) -> list:
+    with sb.db.session() as session:
+        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        records = session.exec(
+            select(SlackMessage).where(
+                SlackMessage.loop_id == loop.id, SlackMessage.purpose == "debrief"
+            )
+        ).all()
+    channel = loop.channel_id
+    return [m for m in sb.emulator.messages_in(channel) if any(m.ts == r.ts for r in records)]
+
+
+def all_in(sb: Sandbox, short_id: str, recommendations: list[str]) -> None:
+    for number, recommendation in enumerate(recommendations, start=1):
+        submit(sb, short_id, number, recommendation)
+
+
+def test_the_last_scorecard_posts_exactly_one_summary(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Hire"] * 5)
+    assert summaries(sb, short_id) == []
+    submit(sb, short_id, 6, "Strong Hire")
+    (summary,) = wait_for(lambda: summaries(sb, short_id))
+    text = json.dumps(summary.blocks, ensure_ascii=False)
+    assert f"<@{uid(sb, HM)}> <@{uid(sb, IL)}>" in text
+    assert "every scorecard is in" in text and "Strong Hire 1 · Hire 5" in text
+    assert "The panel is split" not in text
+    assert "6. Communication and Execution" in text and "Round 6 evidence." in text
+    submit(sb, short_id, 2, "Hire", "An edit after the summary.")
+    sb.slack.command(HM, "/loop", f"debrief {short_id}")
+    assert len(summaries(sb, short_id)) == 1
+
+
+def test_a_split_panel_is_flagged_with_the_rounds_to_discuss(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Hire", "Strong Hire", "Mixed", "Hire", "No Hire", "Hire"])
+    (summary,) = wait_for(lambda: summaries(sb, short_id))
+    text = json.dumps(summary.blocks)
+    assert "The panel is split" in text
+    assert "Talk through 3. Production Engineering, 5. AI-Mediated System Design first" in text
+
+
+def test_values_are_mapped_across_rounds(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Hire"] * 6)
+    (summary,) = wait_for(lambda: summaries(sb, short_id))
+    text = json.dumps(summary.blocks)
+    assert "Core values mapping (PROVEN / SUGGESTED / MISSING)" in text
+    assert "Security &amp; Compliance First*: *PROVEN*" in text
+
+
+def _decide(sb: Sandbox, short_id: str, who: str, label: str, reason: str = "Strong panel."):
+    (summary,) = wait_for(lambda: summaries(sb, short_id))
+    button = next(
+        e
+        for b in summary.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == label
+    )
+    before = len(sb.emulator.open_views(uid(sb, who)))
+    sb.slack.click(who, button["action_id"], button["value"], message=summary)
+    modal = wait_for(
+        lambda: len(sb.emulator.open_views(uid(sb, who))) > before and top_view(sb, who)
+    )
+    if not modal:
+        return None
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Reason": reason})
+    return sb.slack.submit(who, modal, values)
+
+
+def test_the_decision_updates_the_summary_locks_scorecards_and_tells_people(sb) -> None:
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Hire"] * 6)
+    assert _decide(sb, short_id, HM, "Hire").json == {"response_action": "clear"}
+    updated = wait_for(
+        lambda: [m for m in summaries(sb, short_id) if "Decision: Hire" in json.dumps(m.blocks)]
+    )
+    assert updated and "debrief_decide" not in json.dumps(updated[0].blocks)
+    reply = sb.slack.command(owner(sb, short_id, 1), "/loop", f"scorecard {short_id} 1")
+    assert "scorecards are locked" in reply.json["text"]
+    sb.dispatch()
+    assert any("recorded *Hire*" in t for t in dm_texts(sb, REC))
+    assert any("recorded *Hire*" in t for t in dm_texts(sb, XS))
+
+
+def test_a_no_hire_is_not_sent_to_the_executive_sponsor(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Mixed"] * 6)
+    _decide(sb, short_id, HM, "No hire", "Gaps in rigor across rounds.")
+    sb.dispatch()
+    assert any("recorded *No hire*" in t for t in dm_texts(sb, REC))
+    assert not any("recorded" in t for t in dm_texts(sb, XS))
+
+
+@pytest.mark.parametrize("who", [IL, REC, "diego.la"])
+def test_only_the_accountable_may_decide(sb: Sandbox, who: str) -> None:
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Hire"] * 6)
+    assert _decide(sb, short_id, who, "Hire") is None
+    refusal = wait_for(lambda: sb.emulator.all_responses())
+    assert "Only the loop's hiring manager can record the decision" in refusal[-1]["text"]
+    (summary,) = summaries(sb, short_id)
+    assert "Decision:" not in json.dumps(summary.blocks)
+
+
+def test_a_double_click_records_one_decision(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Hire"] * 6)
+    _decide(sb, short_id, HM, "Hire")
+    again = _decide(sb, short_id, HM, "Hire")
+    assert again is None or again.json == {"response_action": "clear"}
+    sb.dispatch()
+    assert sum("recorded *Hire*" in t for t in dm_texts(sb, REC)) == 1
+
+
+def test_the_hiring_manager_can_open_the_debrief_early(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    submit(sb, short_id, 1, "Hire")
+    refused = sb.slack.command(REC, "/loop", f"debrief {short_id}")
+    assert refused.status == 200
+    assert (
+        "Only the loop's hiring manager can open the debrief"
+        in wait_for(lambda: sb.emulator.all_responses())[-1]["text"]
+    )
+    sb.slack.command(HM, "/loop", f"debrief {short_id}")
+    (summary,) = wait_for(lambda: summaries(sb, short_id))
+    text = json.dumps(summary.blocks)
+    assert "scorecards still missing" in text and "Still missing:" in text
+    assert "2. Live AI Pairing" in text
