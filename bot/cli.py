@@ -58,6 +58,7 @@ def _docs_show(args: argparse.Namespace, settings: Settings) -> int:
         (
             doc
             for group in (
+                library.debriefs,
                 library.loops,
                 library.round_types,
                 library.guides,
@@ -117,6 +118,32 @@ def describe_loop(template: LoopTemplate) -> str:
     for warning in template.warnings:
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from bot.debrief.export import export_markdown
+    from bot.errors import LoopbotError
+    from bot.loops.queries import find_loop
+    from bot.store import Database
+
+    db = Database(settings.database_url)
+    try:
+        with db.read() as session:
+            text = export_markdown(session, find_loop(session, args.loop), datetime.now(UTC))
+    except LoopbotError as exc:
+        print(
+            exc.user_message.replace("`/loop list` shows the loops you're part of.", ""),
+            file=sys.stderr,
+        )
+        return 1
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -223,6 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+
+    export = commands.add_parser("export", help="a loop's debrief as a Markdown document")
+    export.add_argument("loop", help="the loop's short id, as on its card")
+    export.add_argument("--out", help="file to write (default: standard output)")
+    export.set_defaults(run=_export)
 
     serve = commands.add_parser("serve", help="serve Slack's requests (HTTP, or Socket Mode)")
     serve.add_argument("--socket-mode", action="store_true", help="connect with SLACK_APP_TOKEN")

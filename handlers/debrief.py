@@ -7,12 +7,18 @@ from slack_bolt import Ack, Respond
 from bot.authz import Action, require
 from bot.commands import CommandSpec
 from bot.debrief.announce import post_summary, refresh_summary, summary_posted
+from bot.debrief.calibration import LAST_LOOPS, calibrate
 from bot.debrief.service import Outcome, open_early, record_decision
 from bot.errors import InvalidInput, LoopbotError
 from bot.loops.announce import refresh_card
 from bot.loops.queries import find_loop, standing
 from bot.runtime import Runtime
-from bot.slack.blocks.debrief import DebriefIds, build_modal_decision, decide_action
+from bot.slack.blocks.debrief import (
+    DebriefIds,
+    build_message_calibration,
+    build_modal_decision,
+    decide_action,
+)
 from bot.slack.blocks.loops import LoopIds
 from handlers.forms import Form
 from handlers.middleware import Listeners
@@ -101,9 +107,22 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
             refresh_card(runtime=runtime, loop_id=loop_id)
             runtime.kick()
 
+    def handle_calibration_command(*, ack: Ack, command: SlashCommand, **_: object) -> None:
+        with runtime.db.read() as session:
+            rows = calibrate(session, command.user_id, admins)
+        ack(**build_message_calibration(rows=rows, last=LAST_LOOPS))
+
     commands.add(
         CommandSpec("debrief", USAGE, "open the debrief now (hiring manager)"),
         handle_debrief_command,
+    )
+    commands.add(
+        CommandSpec(
+            "calibration",
+            "/loop calibration",
+            "how interviewers compare with their panels (interview leads)",
+        ),
+        handle_calibration_command,
     )
     listeners.action(LoopIds.CARD_DEBRIEF, handle_open_button)
     for outcome in Outcome:

@@ -8,8 +8,10 @@ from bot.documents.markdown import Bullet, Section, normalize, parse_bullets, pa
 from bot.documents.models import (
     CalibrationTopic,
     CandidateContext,
+    DebriefSummary,
     InterviewGuide,
     Risk,
+    RoundOutcome,
     ValueFocus,
     ValueMapping,
     ValueStatus,
@@ -128,22 +130,9 @@ def parse_interview_guide(source: Source) -> InterviewGuide | None:
     )
 
 
-def parse_candidate_context(source: Source) -> CandidateContext | None:
-    """Executive briefing, risks to probe and the PROVEN / SUGGESTED / MISSING values mapping."""
-    identity = candidate_identity(source)
-    if identity is None:
-        return None
-    root = parse_sections(source.body, source.body_line)
-    briefing = _section(root, "briefing")
-    mapping = _section(root, "values")
-    strategy = _section(root, "strategy")
-    fields = _labelled(parse_bullets(briefing.lines)) if briefing else {}
-    risks = []
-    for child in fields["risks to probe"].children if "risks to probe" in fields else []:
-        label = child.labelled()
-        risks.append(Risk(name=label[0], detail=label[1]) if label else Risk(name=child.text))
+def _values_mapping(source: Source, section: Section | None) -> list[ValueMapping]:
     values = []
-    for bullet in parse_bullets(mapping.lines) if mapping else []:
+    for bullet in parse_bullets(section.lines) if section else []:
         label = bullet.labelled()
         match = _VALUE_LINE.match(label[1]) if label else None
         if not label or not match:
@@ -160,6 +149,71 @@ def parse_candidate_context(source: Source) -> CandidateContext | None:
                 evidence=match.group(2).strip(),
             )
         )
+    return values
+
+
+_OUTCOME = re.compile(r"^(\d+)\.\s*(.+)$")
+_OUTCOME_REST = re.compile(r"^(.+?)\s*[—–-]+\s*Interviewer:\s*(\S*?)\.?\s+Evidence:\s*(.*)$")
+
+
+def parse_debrief_summary(source: Source) -> DebriefSummary | None:
+    """An exported debrief: decision, each round's outcome, the values mapping."""
+    identity = candidate_identity(source)
+    if identity is None:
+        return None
+    root = parse_sections(source.body, source.body_line)
+    rounds = []
+    for bullet in parse_bullets(s.lines) if (s := _section(root, "round", "outcomes")) else []:
+        label = bullet.labelled()
+        head = _OUTCOME.match(label[0]) if label else None
+        rest = _OUTCOME_REST.match(label[1]) if label else None
+        if not label or not head or not rest:
+            source.error(
+                bullet.line,
+                "cannot read round outcome: write '- **N. Round**: "
+                "**Recommendation** — Interviewer: U123. Evidence: ...'",
+            )
+            continue
+        rounds.append(
+            RoundOutcome(
+                number=int(head.group(1)),
+                name=head.group(2).strip(),
+                recommendation=rest.group(1).strip(),
+                interviewer=rest.group(2),
+                evidence=rest.group(3).strip(),
+            )
+        )
+    values = _values_mapping(source, _section(root, "values"))
+    if source.errors:
+        return None
+    return DebriefSummary(
+        id=str(source.meta.get("id")),
+        version=str(source.meta.get("version", "1")),
+        candidate_key=identity[0],
+        candidate_name=identity[1],
+        loop=str(source.meta.get("loop", "")),
+        decision=str(source.meta.get("decision", "")),
+        rounds=rounds,
+        values=values,
+        source=source.path,
+    )
+
+
+def parse_candidate_context(source: Source) -> CandidateContext | None:
+    """Executive briefing, risks to probe and the PROVEN / SUGGESTED / MISSING values mapping."""
+    identity = candidate_identity(source)
+    if identity is None:
+        return None
+    root = parse_sections(source.body, source.body_line)
+    briefing = _section(root, "briefing")
+    mapping = _section(root, "values")
+    strategy = _section(root, "strategy")
+    fields = _labelled(parse_bullets(briefing.lines)) if briefing else {}
+    risks = []
+    for child in fields["risks to probe"].children if "risks to probe" in fields else []:
+        label = child.labelled()
+        risks.append(Risk(name=label[0], detail=label[1]) if label else Risk(name=child.text))
+    values = _values_mapping(source, mapping)
     if source.errors:
         return None
     plan = _labelled(parse_bullets(strategy.lines)) if strategy else {}

@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.documents.candidates import parse_candidate_context, parse_interview_guide
+from bot.documents.candidates import (
+    parse_candidate_context,
+    parse_debrief_summary,
+    parse_interview_guide,
+)
 from bot.documents.guides import parse_prep_guide, parse_round_type
 from bot.documents.loops import parse_loop
 from bot.documents.markdown import normalize, parse_sections
 from bot.documents.models import (
     CandidateContext,
+    DebriefSummary,
     DocumentType,
     InterviewGuide,
     LoopTemplate,
@@ -30,6 +35,7 @@ class Library:
     guides: dict[str, InterviewGuide] = field(default_factory=dict)
     contexts: dict[str, CandidateContext] = field(default_factory=dict)
     prep_guides: dict[str, PrepGuide] = field(default_factory=dict)
+    debriefs: dict[str, DebriefSummary] = field(default_factory=dict)
 
     def documents(self) -> list[tuple[str, str, str]]:
         """(type, id, source) for every document, in a stable order."""
@@ -40,6 +46,9 @@ class Library:
             (DocumentType.CANDIDATE_CONTEXT.value, c.id, c.source) for c in self.contexts.values()
         ]
         rows += [(DocumentType.PREP_GUIDE.value, p.id, p.source) for p in self.prep_guides.values()]
+        rows += [
+            (DocumentType.DEBRIEF_SUMMARY.value, d.id, d.source) for d in self.debriefs.values()
+        ]
         return sorted(rows, key=lambda r: (r[2], r[1]))
 
     def guide_for(self, candidate_key: str) -> InterviewGuide | None:
@@ -131,6 +140,8 @@ def _load(path: Path) -> tuple[Library, list[Source]]:
             library.contexts[ctx.id] = ctx
         elif kind is DocumentType.PREP_GUIDE and (prep := parse_prep_guide(source)):
             library.prep_guides[prep.id] = prep
+        elif kind is DocumentType.DEBRIEF_SUMMARY and (done := parse_debrief_summary(source)):
+            library.debriefs[done.id] = done
     return library, sources
 
 

@@ -17,6 +17,7 @@ class DocumentType(StrEnum):
     INTERVIEW_GUIDE = "interview_guide"
     CANDIDATE_CONTEXT = "candidate_context"
     PREP_GUIDE = "prep_guide"
+    DEBRIEF_SUMMARY = "debrief_summary"
 
 
 class RaciLetter(StrEnum):
@@ -208,4 +209,26 @@ class PrepGuide(Frozen):
     prompts: list[str] = []
     sections: list[GuideSection] = []
     applies_to: list[str] = Field([], description="round names or round types it prepares for")
+    source: str = ""
+
+
+class RoundOutcome(Frozen):
+    number: int
+    name: str
+    recommendation: str
+    interviewer: str = ""
+    evidence: str = ""
+
+
+class DebriefSummary(Frozen):
+    """A loop's outcome, exported by `loopbot export` and read back like any document."""
+
+    id: str
+    version: str
+    candidate_key: str
+    candidate_name: str = ""
+    loop: str
+    decision: str
+    rounds: list[RoundOutcome] = []
+    values: list[ValueMapping] = []
     source: str = ""

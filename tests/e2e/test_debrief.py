@@ -191,3 +191,53 @@ def test_the_hiring_manager_can_open_the_debrief_early(sb: Sandbox) -> None:
     text = json.dumps(summary.blocks)
     assert "scorecards still missing" in text and "Still missing:" in text
     assert "2. Live AI Pairing" in text
+
+
+def test_the_export_parses_back_with_every_rounds_outcome(sb: Sandbox, tmp_path) -> None:
+    from bot.cli import main
+    from bot.documents import load_library
+    from bot.settings import get_settings
+
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Hire", "Strong Hire", "Mixed", "Hire", "No Hire", "Hire"])
+    _decide(sb, short_id, HM, "Hire", "Strong across\nproduction rounds.")
+    wait_for(
+        lambda: [m for m in summaries(sb, short_id) if "Decision: Hire" in json.dumps(m.blocks)]
+    )
+    out = tmp_path / "docs" / "debrief.md"
+    out.parent.mkdir()
+    get_settings.cache_clear()
+    import os
+
+    os.environ["DATABASE_URL"] = sb.database_url
+    try:
+        assert main(["export", short_id, "--out", str(out)]) == 0
+        assert main(["docs", "check", str(out.parent)]) == 0
+    finally:
+        del os.environ["DATABASE_URL"]
+        get_settings.cache_clear()
+    text = out.read_text()
+    assert text.startswith("---\nid: debrief_") and "type: debrief_summary" in text
+    record = next(iter(load_library(out.parent).debriefs.values()))
+    assert record.candidate_key == "phoenix_005_juyoung_park" and record.decision == "hire"
+    assert [(r.number, r.recommendation) for r in record.rounds] == [
+        (1, "Hire"),
+        (2, "Strong Hire"),
+        (3, "Mixed"),
+        (4, "Hire"),
+        (5, "No Hire"),
+        (6, "Hire"),
+    ]
+    assert {v.value for v in record.values} >= {"Security & Compliance First"}
+
+
+def test_calibration_is_for_interview_leads_and_shows_who_is_harsher(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Hire", "Hire", "No Hire", "Hire", "Hire", "Strong Hire"])
+    wait_for(lambda: summaries(sb, short_id))
+    refused = sb.slack.command(REC, "/loop", "calibration")
+    assert "Calibration is for interview leads and admins" in refused.json["text"]
+    shown = sb.slack.command(IL, "/loop", "calibration").json["text"]
+    harsh = uid(sb, owner(sb, short_id, 3))
+    assert f"<@{harsh}>: *harsher*" in shown
+    assert shown.startswith("*Calibration*")

@@ -112,3 +112,8 @@ def build_modal_decision(*, short_id: str, outcome: Outcome, candidate: str) -> 
             },
         ],
     }
+
+
+def build_message_calibration(*, rows, last: int) -> dict:
+    text = render("calibration", rows=rows, last=last)
+    return {"response_type": "ephemeral", "text": text, "blocks": sections_for(text)[:50]}

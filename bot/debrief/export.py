@@ -1,0 +1,50 @@
+"""`loopbot export`: the debrief as a Markdown document the team can file with its others."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import yaml
+from sqlmodel import Session
+
+from bot.debrief.service import Outcome, decision_of, gather
+from bot.loops.queries import template_of
+from bot.render import render
+from bot.store.models import Loop
+
+
+def export_markdown(session: Session, loop: Loop, now: datetime) -> str:
+    """Front matter (type debrief_summary, candidate key, loop, decision, dates) and a body in
+    the shape of the candidate context document, so `loopbot docs` reads it back."""
+    template, summary = gather(session, loop)
+    decision = decision_of(session, loop)
+    key = loop.candidate_key or f"loop_{loop.short_id.lower()}"
+    meta = {
+        "id": f"debrief_{loop.short_id.lower()}",
+        "type": "debrief_summary",
+        "version": 1,
+        "candidate_key": key,
+        "loop": loop.short_id,
+        "template": template_of(session, loop).id,
+        "decision": decision.outcome if decision else "pending",
+        "decided_at": decision.decided_at.isoformat() if decision else None,
+        "created_date": loop.created_at.date().isoformat(),
+        "exported_at": now.isoformat(timespec="seconds"),
+        "tags": ["debrief", key],
+    }
+    body = render(
+        "export",
+        loop=loop,
+        key=key,
+        title=template.title,
+        summary=summary,
+        decision=decision,
+        outcome=Outcome(decision.outcome).label if decision else "Pending",
+    )
+    return (
+        "---\n"
+        + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+        + "---\n\n"
+        + body
+        + "\n"
+    )
