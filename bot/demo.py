@@ -67,7 +67,7 @@ class Narrator:
         self.say(f"⏱  {when.strftime('%a %d %b %H:%M UTC')}: {what}")
         self._seen = getattr(self, "_seen", 0)
 
-    def deliveries(self, outcome, *, full_guides: int = 0) -> None:
+    def deliveries(self, outcome, *, full_guides: int = 0, brief: bool = False) -> None:
         """Every DM loopbot sent since the last look, by person."""
         calls = [c for c in self.sb.emulator.calls_to("chat.postMessage") if c.status == 200]
         start = getattr(self, "_seen", 0)
@@ -82,7 +82,7 @@ class Narrator:
             reader = self.reader("U" + channel[1:])
             lines = blocks_as_text(blocks, reader) if blocks else [call.args["text"]]
             guide = call.args["text"].startswith("Round guide")
-            if guide and shown >= full_guides:
+            if brief or (guide and shown >= full_guides):
                 self.say(f"   → DM to {person}: {call.args['text']} ({len(lines)} lines)")
                 continue
             shown += guide
@@ -90,7 +90,8 @@ class Narrator:
 
     def home(self, user_id: str) -> None:
         view = self.sb.emulator.home_of(user_id) or {}
-        self.show("Home tab:", view_as_text(view, self.name))
+        reader = self.reader(user_id)
+        self.show(f"Home tab (times in {reader.tz}):", view_as_text(view, reader))
 
 
 def _wait(predicate, timeout: float = 5.0) -> None:
@@ -140,12 +141,6 @@ def run_demo(
         n.clock("the loop is created", sb.now)
         n.deliveries(sb.dispatch())
 
-        first = _first_round_start(sb, short_id)
-        n.clock("24 hours before the first interview", first - timedelta(hours=24))
-        n.deliveries(sb.dispatch(first - timedelta(hours=24)), full_guides=1)
-        n.clock("15 minutes before it", first - timedelta(minutes=15))
-        n.deliveries(sb.dispatch(first - timedelta(minutes=15)))
-
         owner = _owner_of_round(sb, short_id, 1)
         n.step(owner, "opens loopbot's Home tab")
         sb.slack.event(
@@ -159,6 +154,14 @@ def run_demo(
         )
         _wait(lambda: sb.emulator.home_of(owner) is not None)
         n.home(owner)
+
+        first = _first_round_start(sb, short_id)
+        n.clock("24 hours before the first interview", first - timedelta(hours=24))
+        n.deliveries(sb.dispatch(first - timedelta(hours=24)), full_guides=1)
+        n.clock("15 minutes before it", first - timedelta(minutes=15))
+        n.deliveries(sb.dispatch(first - timedelta(minutes=15)))
+
+        _scorecards_and_debrief(sb, n, short_id)
 
         n.say()
         calls = sb.emulator.calls
@@ -208,6 +211,105 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
         blocks_as_text(card.blocks or [], n.reader(recruiter)),
     )
     return short_id
+
+
+RECOMMENDATIONS = ["Hire", "Strong Hire", "Mixed", "Hire", "Hire", "Hire"]
+
+
+def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
+    """Every interviewer submits; the last one triggers the debrief; Maya decides."""
+    ws = sb.emulator.workspace
+    with sb.db.session() as session:
+        rounds = rounds_of(session, find_loop(session, short_id))
+    end = max(r.starts_at + timedelta(minutes=r.duration_minutes) for r in rounds)
+    n.clock("the last interview has ended", end)
+    n.deliveries(sb.dispatch(end))
+    for number, recommendation in enumerate(RECOMMENDATIONS, start=1):
+        owner = _owner_of_round(sb, short_id, number)
+        due = next(
+            m
+            for m in reversed(sb.emulator.dms_to(owner))
+            if "scorecard is due" in (m.text or "") and f"*{number}. " in m.text
+        )
+        button = next(e for b in due.blocks if b["type"] == "actions" for e in b["elements"])
+        n.step(owner, f"presses Open scorecard for round {number}")
+        sb.slack.click(owner, button["action_id"], button["value"], message=due)
+        _wait(lambda o=owner: sb.emulator.open_views(o))
+        modal = sb.emulator.open_views(owner)[-1]
+        form = ModalForm(modal, ws)
+        if number == 3:
+            n.show("modal:", view_as_text(modal, n.reader(owner)))
+        answers = {
+            f.label: "Solid"
+            for f in form.fields
+            if f.block_id.startswith("signal:") and not f.block_id.endswith("evidence")
+        }
+        answers.update(
+            {
+                f.label: "SUGGESTED"
+                for f in form.fields
+                if f.block_id.startswith("value:") and not f.block_id.endswith("evidence")
+            }
+        )
+        answers.update(
+            {
+                "Overall recommendation": recommendation,
+                "Key evidence": f"Round {number}: clear reasoning, tested assumptions.",
+            }
+        )
+        sb.slack.submit(owner, modal, form.fill(answers))
+        sb.emulator.close_view(owner)
+        n.say(f"   submits: {recommendation}")
+        _wait(
+            lambda o=owner, k=number: any(
+                f"Your scorecard for {k}." in (m.text or "") for m in sb.emulator.dms_to(o)
+            )
+        )
+        n.deliveries(None, brief=True)
+    channel, _ = _card(sb, short_id)
+    _wait(
+        lambda: any(
+            "Debrief:" in json.dumps(m.blocks or []) for m in sb.emulator.messages_in(channel.id)
+        )
+    )
+    summary = next(
+        m for m in sb.emulator.messages_in(channel.id) if "Debrief:" in json.dumps(m.blocks or [])
+    )
+    n.say()
+    hm = ws.user("maya.hm").id
+    n.show(
+        f"#{channel.name} gets the debrief summary:",
+        blocks_as_text(summary.blocks or [], n.reader(hm)),
+    )
+    n.step(hm, "presses Hire and gives a reason")
+    button = next(
+        e
+        for b in summary.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Hire"
+    )
+    sb.slack.click(hm, button["action_id"], button["value"], message=summary)
+    _wait(lambda: sb.emulator.open_views(hm))
+    modal = sb.emulator.open_views(hm)[-1]
+    sb.slack.submit(
+        hm,
+        modal,
+        ModalForm(modal, ws).fill(
+            {"Reason": "Consistent rigor; the split on round 3 was about scope, not ability."}
+        ),
+    )
+    _wait(
+        lambda: (
+            "Decision: Hire" in json.dumps([m.blocks for m in sb.emulator.messages_in(channel.id)])
+        )
+    )
+    updated = next(
+        m for m in sb.emulator.messages_in(channel.id) if "Debrief:" in json.dumps(m.blocks or [])
+    )
+    n.show("the summary now reads:", blocks_as_text(updated.blocks or [], n.reader(hm))[:4])
+    n.clock("the decision is recorded", sb.now)
+    n.deliveries(sb.dispatch())
 
 
 def _card(sb: Sandbox, short_id: str):
