@@ -307,7 +307,8 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     updated = next(
         m for m in sb.emulator.messages_in(channel.id) if "Debrief:" in json.dumps(m.blocks or [])
     )
-    n.show("the summary now reads:", blocks_as_text(updated.blocks or [], n.reader(hm))[:4])
+    head = blocks_as_text(updated.blocks or [], n.reader(hm))
+    n.show("the summary now reads:", [ln for ln in head if "Decision" in ln or "Spread" in ln])
     n.clock("the decision is recorded", sb.now)
     n.deliveries(sb.dispatch())
 
