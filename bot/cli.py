@@ -146,6 +146,42 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from bot.purge import loops_of_candidate, loops_older_than, purge_loops, retention_cutoff
+    from bot.slack.messenger import Messenger, make_client
+    from bot.store import Database
+
+    if not args.candidate and args.older_than_days is None:
+        print("say which: --candidate KEY or --older-than-days N", file=sys.stderr)
+        return 2
+    now = datetime.now(UTC)
+    db = Database(settings.database_url)
+    with db.read() as session:
+        if args.candidate:
+            ids, reason = loops_of_candidate(session, args.candidate), "candidate request"
+        else:
+            ids = loops_older_than(session, retention_cutoff(now, args.older_than_days))
+            reason = f"retention ({args.older_than_days} days)"
+    token = settings.slack_bot_token.get_secret_value()
+    messenger = Messenger(make_client(token, settings.api_url)) if token else None
+    report = purge_loops(
+        db=db, messenger=messenger, loop_ids=ids, actor="cli", reason=reason, now=now
+    )
+    print(
+        f"erased {report.loops} loop(s), {report.scorecards} scorecard(s); Slack messages "
+        f"deleted: {report.messages_deleted}, left: {report.messages_left}"
+    )
+    if report.messages_left:
+        print(
+            "some Slack messages could not be deleted (no token, or Slack refused); "
+            "delete them by hand",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import Database
     from bot.store.migrate import upgrade
@@ -204,8 +240,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.reminders.scheduler import start_scheduler
 
     start_scheduler(
-        runtime, Dispatcher(db=runtime.db, messenger=runtime.messenger, library=runtime.library)
+        runtime,
+        Dispatcher(db=runtime.db, messenger=runtime.messenger, library=lambda: runtime.library),
     )
+    _reload_on_hangup(runtime)
     if args.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -222,6 +260,26 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         threads=settings.loopbot_threads,
     )
     return 0
+
+
+def _reload_on_hangup(runtime) -> None:
+    """`kill -HUP` re-reads the documents; a broken set leaves the previous one in service."""
+    import logging
+    import signal
+
+    log = logging.getLogger("loopbot.documents")
+
+    def reload(_signum, _frame) -> None:
+        problems = runtime.reload_documents()
+        if problems:
+            log.error(
+                "documents not reloaded; the previous set stays in service",
+                extra={"problems": problems},
+            )
+        else:
+            log.info("documents reloaded", extra={"loops": len(runtime.library.loops)})
+
+    signal.signal(signal.SIGHUP, reload)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -255,6 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("loop", help="the loop's short id, as on its card")
     export.add_argument("--out", help="file to write (default: standard output)")
     export.set_defaults(run=_export)
+
+    purge = commands.add_parser("purge", help="erase a candidate's loops and loopbot's messages")
+    purge.add_argument("--candidate", metavar="KEY", help="the candidate key")
+    purge.add_argument(
+        "--older-than-days", type=int, metavar="N", help="every finished loop untouched for N days"
+    )
+    purge.set_defaults(run=_purge)
 
     serve = commands.add_parser("serve", help="serve Slack's requests (HTTP, or Socket Mode)")
     serve.add_argument("--socket-mode", action="store_true", help="connect with SLACK_APP_TOKEN")

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.documents import Library
+from bot.documents import DocumentErrors, Library, load_library
 from bot.settings import Settings
 from bot.slack.messenger import Messenger
 from bot.store import Database
@@ -32,3 +32,11 @@ class Runtime:
     """Where slow work runs after Slack has its acknowledgement; drained on shutdown."""
     kick: Callable[[], None] = field(default=lambda: None)
     """Wakes the dispatcher after something was queued (set by `loopbot serve`)."""
+
+    def reload_documents(self) -> list[str]:
+        """Read the documents folder again; on any error keep the set in service and say why."""
+        try:
+            self.library = load_library(self.settings.docs_dir)
+        except DocumentErrors as exc:
+            return [str(e) for e in exc.errors]
+        return []

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     loopbot_reminders: dict[str, int] = Field(
         default_factory=dict, description='minutes per reminder kind, e.g. {"guide": -2880}'
     )
+    loopbot_retention_days: int | None = Field(
+        None, description="erase finished loops this many days after their last change"
+    )
     loopbot_tick_seconds: float = Field(5.0, description="how often the dispatcher looks")
 
     @property

@@ -82,11 +82,10 @@ def _reference(value: str) -> tuple[str, int]:
 
 
 def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
-    library = runtime.library
 
     def _modal(user_id: str, short_id: str, number: int) -> dict:
         with runtime.db.read() as session:
-            subject = subject_of(session, library, short_id, number)
+            subject = subject_of(session, runtime.library, short_id, number)
             answers = open_scorecard(session, subject, user_id)
         return build_modal_scorecard(subject=subject, answers=answers)
 
@@ -128,7 +127,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         short_id, number = _reference(view.get("private_metadata", ""))
         try:
             with runtime.db.session() as session:
-                subject = subject_of(session, library, short_id, number)
+                subject = subject_of(session, runtime.library, short_id, number)
                 answers = read_answers(view, subject)
                 card, last = submit_scorecard(session, subject, user_id, answers, runtime.clock())
                 loop_id, revision = subject.loop.id, card.revision
@@ -152,7 +151,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         ack()
         short_id, number = _reference(view.get("private_metadata", ""))
         with runtime.db.session() as session:
-            subject = subject_of(session, library, short_id, number)
+            subject = subject_of(session, runtime.library, short_id, number)
             save_draft(
                 session, subject, body["user"]["id"], read_answers(view, subject), runtime.clock()
             )

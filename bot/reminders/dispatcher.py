@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -89,17 +90,22 @@ class Dispatcher:
         *,
         db: Database,
         messenger: Messenger,
-        library: Library,
+        library: Library | Callable[[], Library],
         worker: str | None = None,
         lease: timedelta = LEASE,
         batch: int = BATCH,
     ):
         self.db = db
         self.messenger = messenger
-        self.library = library
+        self._library = library
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
         self.batch = batch
+
+    @property
+    def library(self) -> Library:
+        """The documents in service now (a reload swaps them between ticks)."""
+        return self._library() if callable(self._library) else self._library
 
     def tick(self, now: datetime) -> Outcome:
         """Send everything due at `now`, batch after batch, oldest first."""

@@ -9,6 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.events import RETRY_WINDOW, forget_events_before
 from bot.logs import exception_summary
+from bot.purge import loops_older_than, purge_loops, retention_cutoff
 from bot.reminders.dispatcher import Dispatcher
 from bot.runtime import Runtime
 
@@ -55,7 +56,28 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
         id=DISPATCH_JOB,
         next_run_time=datetime.now(UTC),
     )
+
+    def retain() -> None:
+        days = runtime.settings.loopbot_retention_days
+        if days is None:
+            return
+        try:
+            now = runtime.clock()
+            with runtime.db.read() as session:
+                ids = loops_older_than(session, retention_cutoff(now, days))
+            purge_loops(
+                db=runtime.db,
+                messenger=runtime.messenger,
+                loop_ids=ids,
+                actor="retention",
+                reason=f"retention ({days} days)",
+                now=now,
+            )
+        except Exception as error:  # noqa: BLE001 - tried again tomorrow
+            log.warning("retention purge failed: %s", exception_summary(error))
+
     scheduler.add_job(prune, "interval", hours=1, id="prune-events")
+    scheduler.add_job(retain, "interval", hours=24, id="retention", next_run_time=datetime.now(UTC))
     scheduler.start()
 
     def kick() -> None:

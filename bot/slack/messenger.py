@@ -41,6 +41,9 @@ METHOD_SCOPES: dict[str, str | None] = {
 }
 
 
+TRIGGER_ERRORS = ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id")
+
+
 @dataclass(frozen=True)
 class Posted:
     channel: str
@@ -150,7 +153,15 @@ class Messenger:
         self.call("chat.postEphemeral", **args)
 
     def open_view(self, trigger_id: str, view: dict) -> dict:
-        return self.call("views.open", trigger_id=trigger_id, view=view)["view"]
+        """Open a modal; Slack gives 3 seconds from the click before the trigger expires."""
+        try:
+            return self.call("views.open", trigger_id=trigger_id, view=view)["view"]
+        except SlackCallFailed as exc:
+            if exc.error in TRIGGER_ERRORS:
+                raise SlackUnavailable(
+                    "Slack took too long to open that; please try again."
+                ) from None
+            raise
 
     def push_view(self, trigger_id: str, view: dict) -> dict:
         return self.call("views.push", trigger_id=trigger_id, view=view)["view"]

@@ -26,7 +26,7 @@ def _prepare_sqlite_file(database: str | None) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs) -> Engine:
     """An engine configured the way loopbot needs its store to behave on either database."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -36,7 +36,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     _prepare_sqlite_file(parsed.database)
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         **kwargs,
     )
 
@@ -46,7 +46,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -34,7 +34,6 @@ from handlers.router import LoopCommands
 
 
 def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
-    library = runtime.library
 
     def _today_and_tz(user_id: str):
         tz = runtime.messenger.user(user_id).tz
@@ -48,16 +47,16 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         *, ack: Ack, command: SlashCommand, args: tuple[str, ...], **_: object
     ) -> None:
         ack()
-        if not library.loops:
+        if not runtime.library.loops:
             raise InvalidInput("No loop documents are loaded; add one to the documents folder.")
         wanted = args[0] if args else None
         template = (
-            library.loops.get(wanted or "")
-            or sorted(library.loops.values(), key=lambda t: t.title)[0]
+            runtime.library.loops.get(wanted or "")
+            or sorted(runtime.library.loops.values(), key=lambda t: t.title)[0]
         )
         today, tz = _today_and_tz(command.user_id)
         view = build_modal_loop_step1(
-            library=library, template=template, tz=tz, first_day=next_business_day(today)
+            library=runtime.library, template=template, tz=tz, first_day=next_business_day(today)
         )
         runtime.messenger.open_view(command.trigger_id, view)
 
@@ -65,7 +64,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         ack()
         view = body["view"]
         form = Form(view)
-        template = library.loops.get(form.option(Field.TEMPLATE) or "")
+        template = runtime.library.loops.get(form.option(Field.TEMPLATE) or "")
         if template is None:
             return
         today, tz = _today_and_tz(body["user"]["id"])
@@ -74,7 +73,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
             Field.CANDIDATE_KEY: form.text(Field.CANDIDATE_KEY),
         }
         rebuilt = build_modal_loop_step1(
-            library=library,
+            library=runtime.library,
             template=template,
             tz=form.text(Field.CANDIDATE_TZ) or tz,
             first_day=form.day(Field.FIRST_DAY) or next_business_day(today),
@@ -85,9 +84,9 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
     def handle_step1_submitted(ack: Ack, body: dict, view: dict) -> None:
         user_id = body["user"]["id"]
         form = Form(view)
-        template = library.loops.get(
+        template = runtime.library.loops.get(
             json.loads(view.get("private_metadata") or "{}").get("template", "")
-        ) or library.loops.get(form.option(Field.TEMPLATE) or "")
+        ) or runtime.library.loops.get(form.option(Field.TEMPLATE) or "")
         if template is None:
             ack(response_action="errors", errors={Field.TEMPLATE: "Pick a loop document."})
             return
@@ -117,7 +116,11 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         picked = {u for people in request.people.values() for u in people}
         users = {u: runtime.messenger.user(u) for u in sorted(picked)}
         errors = validate_request(
-            request=request, template=template, library=library, now=runtime.clock(), users=users
+            request=request,
+            template=template,
+            library=runtime.library,
+            now=runtime.clock(),
+            users=users,
         )
         if errors:
             ack(response_action="errors", errors=errors)
@@ -141,7 +144,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         except ValidationError:
             ack()
             raise InvalidInput("That form has expired; start again with `/loop create`.") from None
-        template = library.loops.get(request.template_id)
+        template = runtime.library.loops.get(request.template_id)
         if template is None or request.created_by != body["user"]["id"]:
             ack()
             raise InvalidInput("That loop document is no longer loaded; start again.")

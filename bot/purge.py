@@ -1,0 +1,125 @@
+"""Erasing a candidate: their loops, scorecards, drafts, reminders and the Slack messages
+loopbot posted about them. What stays is an audit entry that names no one."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, delete, select
+
+from bot.errors import LoopbotError
+from bot.slack.messenger import Messenger, SlackCallFailed
+from bot.store import Database
+from bot.store.models import (
+    Assignment,
+    AuditEntry,
+    Decision,
+    Loop,
+    LoopStatus,
+    Reminder,
+    Round,
+    Scorecard,
+    ScorecardRevision,
+    SlackMessage,
+)
+
+log = logging.getLogger(__name__)
+GONE_ALREADY = ("message_not_found", "channel_not_found", "is_archived")
+
+
+@dataclass
+class PurgeReport:
+    loops: int = 0
+    scorecards: int = 0
+    messages_deleted: int = 0
+    messages_left: int = 0
+
+
+def loops_of_candidate(session: Session, key: str) -> list[int]:
+    return list(session.exec(select(Loop.id).where(Loop.candidate_key == key)).all())
+
+
+def loops_older_than(session: Session, cutoff: datetime) -> list[int]:
+    """Finished loops (decided or cancelled) last touched before `cutoff`."""
+    return list(
+        session.exec(
+            select(Loop.id).where(
+                col(Loop.status).in_([LoopStatus.DECIDED, LoopStatus.CANCELLED]),
+                col(Loop.updated_at) < cutoff,
+            )
+        ).all()
+    )
+
+
+def purge_loops(
+    *,
+    db: Database,
+    messenger: Messenger | None,
+    loop_ids: list[int],
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> PurgeReport:
+    """Delete the loops' Slack messages (best effort, counted) and every row about them."""
+    report = PurgeReport(loops=len(loop_ids))
+    if not loop_ids:
+        return report
+    with db.read() as session:
+        messages = session.exec(
+            select(SlackMessage).where(col(SlackMessage.loop_id).in_(loop_ids))
+        ).all()
+    for message in messages:
+        if messenger is None:
+            report.messages_left += 1
+            continue
+        try:
+            messenger.delete(message.channel_id, message.ts)
+            report.messages_deleted += 1
+        except SlackCallFailed as exc:
+            if exc.error in GONE_ALREADY:
+                report.messages_deleted += 1
+            else:
+                report.messages_left += 1
+                log.warning("message not deleted", extra={"slack_error": exc.error})
+        except LoopbotError:
+            report.messages_left += 1
+    with db.session() as session:
+        cards = session.exec(select(Scorecard.id).where(col(Scorecard.loop_id).in_(loop_ids))).all()
+        report.scorecards = len(cards)
+        session.exec(
+            delete(ScorecardRevision).where(col(ScorecardRevision.scorecard_id).in_(cards))
+        )
+        for table in (Scorecard, Reminder, Decision, SlackMessage):
+            session.exec(delete(table).where(col(table.loop_id).in_(loop_ids)))
+        session.exec(delete(Assignment).where(col(Assignment.loop_id).in_(loop_ids)))
+        session.exec(delete(Round).where(col(Round.loop_id).in_(loop_ids)))
+        # Audit entries keep what happened but lose which loop: nothing leads back to a person.
+        session.exec(
+            AuditEntry.__table__.update()
+            .where(  # type: ignore[attr-defined]
+                AuditEntry.__table__.c.loop_id.in_(loop_ids)
+            )
+            .values(loop_id=None)
+        )
+        session.exec(delete(Loop).where(col(Loop.id).in_(loop_ids)))
+        session.add(
+            AuditEntry(
+                at=now,
+                actor=actor,
+                action="candidate.purged",
+                detail={
+                    "reason": reason,
+                    "loops": report.loops,
+                    "scorecards": report.scorecards,
+                    "messages_deleted": report.messages_deleted,
+                    "messages_left": report.messages_left,
+                },
+            )
+        )
+    return report
+
+
+def retention_cutoff(now: datetime, days: int) -> datetime:
+    return now - timedelta(days=days)
