@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.sandbox import Sandbox
 from bot.settings import SEEDS_DIR
 from bot.store import Database
 from bot.store.migrate import upgrade
@@ -71,3 +72,18 @@ def any_db(request: pytest.FixtureRequest) -> Database:
     """Runs the test once per engine."""
     name = "sqlite_db" if request.param == "sqlite" else "postgres_db"
     return request.getfixturevalue(name)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """The bot and Slack, on SQLite; fails the test on any Block Kit violation it produced."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+    from tests.emulator.conftest import assert_documented
+
+    with Sandbox(create_app, make_wsgi_app) as sb:
+        yield sb
+        violations = list(sb.emulator.violations)
+        calls = list(sb.emulator.calls)
+    assert not violations, f"Block Kit / Slack rule violations: {violations}"
+    assert_documented(calls)

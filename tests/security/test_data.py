@@ -1,0 +1,141 @@
+"""Candidate data: never in logs, never past its purpose, erasable on request."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from sqlmodel import select
+
+from bot.logs import JsonLines, Redact
+from bot.purge import loops_older_than, purge_loops, retention_cutoff
+from bot.sandbox import Sandbox
+from bot.settings import Settings
+from bot.store.models import (
+    AuditEntry,
+    Loop,
+    Reminder,
+    Scorecard,
+    ScorecardRevision,
+    SlackMessage,
+)
+from tests.e2e.helpers import HM, MONDAY, create_loop, wait_for
+from tests.e2e.test_debrief import _decide, all_in, summaries
+
+EVIDENCE = "Round {n} evidence."
+
+
+@pytest.fixture
+def story(sandbox: Sandbox):
+    """A whole loop: created, guided, scored, debriefed and decided, with logs at DEBUG."""
+    sandbox.now = MONDAY
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(level=logging.DEBUG)
+    handler.emit = records.append  # type: ignore[method-assign]
+    handler.addFilter(Redact())
+    handler.setFormatter(JsonLines())
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        short_id = create_loop(sandbox)
+        sandbox.dispatch()
+        all_in(sandbox, short_id, ["Hire", "Mixed", "Hire", "Hire", "No Hire", "Hire"])
+        _decide(sandbox, short_id, HM, "Hire", "Confident in the panel's evidence.")
+        sandbox.dispatch(MONDAY.replace(day=30))
+        wait_for(
+            lambda: [m for m in summaries(sandbox, short_id) if "Decision" in json.dumps(m.blocks)]
+        )
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    yield sandbox, short_id, [handler.format(r) for r in records]
+
+
+def test_logs_carry_no_candidate_data_scorecard_text_or_tokens(story) -> None:
+    sb, _, lines = story
+    assert len(lines) > 50
+    text = "\n".join(lines)
+    for secret in (
+        "Juyoung",
+        "Park",
+        "Round 1 evidence",
+        "Confident in the panel",
+        sb.emulator.bot_token,
+        sb.signing_secret,
+        "What would you log",
+    ):
+        assert secret not in text, secret
+
+
+def test_settings_never_show_tokens() -> None:
+    settings = Settings(slack_bot_token="xoxb-real-token", slack_signing_secret="s3cr3t")
+    shown = repr(settings) + str(settings.model_dump())
+    assert "xoxb-real-token" not in shown and "s3cr3t" not in shown
+
+
+def test_purge_erases_the_candidate_and_loopbots_messages(story) -> None:
+    sb, short_id, _ = story
+    with sb.db.read() as session:
+        posted = session.exec(select(SlackMessage)).all()
+        loop_id = session.exec(select(Loop.id).where(Loop.short_id == short_id)).one()
+    assert len(posted) > 10
+    report = purge_loops(
+        db=sb.db,
+        messenger=sb.runtime.messenger,
+        loop_ids=[loop_id],
+        actor="cli",
+        reason="candidate request",
+        now=sb.clock(),
+    )
+    assert report.loops == 1 and report.scorecards == 6
+    assert report.messages_deleted == len(posted) and report.messages_left == 0
+    deleted = {
+        (c.args["channel"], c.args["ts"])
+        for c in sb.emulator.calls_to("chat.delete")
+        if c.status == 200
+    }
+    assert deleted == {(m.channel_id, m.ts) for m in posted}
+    with sb.db.read() as session:
+        for table in (Loop, Scorecard, ScorecardRevision, Reminder, SlackMessage):
+            assert session.exec(select(table)).all() == [], table.__name__
+        entries = session.exec(select(AuditEntry)).all()
+    assert entries[-1].action == "candidate.purged" and entries[-1].loop_id is None
+    audit = json.dumps([e.detail for e in entries] + [e.action for e in entries])
+    assert "phoenix" not in audit and "Juyoung" not in audit
+    assert all(e.loop_id is None for e in entries)
+
+
+def test_retention_erases_only_finished_loops_past_the_window(story) -> None:
+    sb, short_id, _ = story
+    other = create_loop(
+        sb,
+        **{
+            "Candidate name": "Ada Lovelace",
+            "Candidate key": None,
+            "First interview day": "2026-12-02",
+        },
+    )
+    with sb.db.read() as session:
+        decided = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        early = loops_older_than(session, retention_cutoff(decided.updated_at, 30))
+        later = loops_older_than(
+            session,
+            retention_cutoff(decided.updated_at.replace(year=decided.updated_at.year + 1), 30),
+        )
+    assert early == [] and later == [decided.id]
+    purge_loops(
+        db=sb.db, messenger=None, loop_ids=later, actor="retention", reason="x", now=sb.clock()
+    )
+    with sb.db.read() as session:
+        left = session.exec(select(Loop.short_id)).all()
+    assert left == [other]
+
+
+def test_the_purge_command_needs_a_target(capsys) -> None:
+    from bot.cli import main
+
+    assert main(["purge"]) == 2
+    assert "--candidate KEY or --older-than-days N" in capsys.readouterr().err
