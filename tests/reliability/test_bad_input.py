@@ -1,0 +1,140 @@
+"""Bad input gets a clear answer and stores nothing half-way."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from bot.emulator import ModalForm
+from bot.sandbox import Sandbox
+from bot.store.models import Loop, Round
+from tests.e2e.helpers import (
+    MONDAY,
+    REC,
+    create_loop,
+    open_create,
+    step_one_answers,
+    submit,
+    top_view,
+    uid,
+    wait_for,
+)
+
+
+def _answer(sb: Sandbox, reply) -> str:
+    """The command's own answer, or the private reply that followed it."""
+    assert reply.status == 200, reply.body_text
+    if reply.json and reply.json.get("text"):
+        return reply.json["text"]
+    return wait_for(lambda: sb.emulator.all_responses())[-1]["text"]
+
+
+@pytest.fixture(scope="module")
+def live():
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    with Sandbox(create_app, make_wsgi_app) as sb:
+        sb.now = MONDAY
+        yield sb, create_loop(sb)
+        assert not sb.emulator.violations
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("show", "Usage: `/loop show <loop>`"),
+        ("show LNOPE", "No loop `LNOPE`"),
+        ("show " + "A" * 4000, "No loop `"),
+        ("cancel", "Usage: `/loop cancel <loop>`"),
+        ("reschedule {loop}", "Usage: `/loop reschedule"),
+        ("reschedule {loop} 9 2026-12-01 10:00", "Which round? This loop has: 1. Async Build"),
+        ("reschedule {loop} 2 tomorrow", "Give the new time as `YYYY-MM-DD HH:MM`"),
+        ("reschedule {loop} 2 2020-01-01 10:00", "Pick a time in the future."),
+        ("swap {loop} 2 diego", "Mention the new interviewer"),
+        ("swap {loop} 2 <@U0DL00001|sam.former>", "has left the workspace"),
+        ("swap {loop} 2 <#C0HIRING1|hiring>", "Mention the new interviewer"),
+        ("scorecard", "Usage: `/loop scorecard <loop> [round]`"),
+        ("scorecard {loop} two", "Give the round as a number"),
+        ("debrief", "Usage: `/loop debrief <loop>`"),
+        ("show\x00{loop}\x1b", "AI-First Engineering"),
+        ("SHOW   {loop}  ", "AI-First Engineering"),
+    ],
+)
+def test_hostile_or_malformed_commands_get_a_precise_answer(live, text, expect) -> None:
+    sb, short_id = live
+    before = _state(sb)
+    reply = sb.slack.command(REC, "/loop", text.format(loop=short_id))
+    assert expect in _answer(sb, reply)
+    assert _state(sb) == before
+
+
+def _state(sb: Sandbox) -> list:
+    with sb.db.read() as session:
+        rounds = session.exec(select(Round.number, Round.starts_at, Round.version)).all()
+        loops = session.exec(select(Loop.status, Loop.version)).all()
+    return [*rounds, *loops]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+def test_any_text_gets_an_answer_and_changes_nothing(live, text) -> None:
+    sb, _ = live
+    before = _state(sb)
+    reply = sb.slack.command(REC, "/loop", text)
+    assert reply.status == 200
+    assert reply.json is None or reply.json.get("text") or reply.json == {}
+    time.sleep(0.02)
+    assert _state(sb) == before
+
+
+def test_a_step_two_time_in_the_past_is_refused_inline(sandbox: Sandbox) -> None:
+    sandbox.now = MONDAY
+    open_create(sandbox)
+    submit(sandbox, REC, step_one_answers(sandbox))
+    modal = top_view(sandbox, REC)
+    values = ModalForm(modal, sandbox.emulator.workspace).fill({})
+    values["round:2:time"]["value"]["selected_date_time"] = int(
+        (MONDAY - timedelta(days=1)).timestamp()
+    )
+    reply = sandbox.slack.submit(REC, modal, values)
+    assert reply.json["errors"] == {"round:2:time": "Pick a time in the future."}
+    with sandbox.db.read() as session:
+        assert session.exec(select(Loop)).all() == []
+
+
+def test_a_modal_naming_another_loops_round_is_refused(sandbox: Sandbox) -> None:
+    sandbox.now = MONDAY
+    short_id = create_loop(sandbox)
+    from bot.slack.blocks.loops import build_modal_reschedule
+
+    forged = build_modal_reschedule(
+        short_id=short_id, rounds=[(9, "Not in this loop")], initial=MONDAY + timedelta(days=5)
+    )
+    # The view must be open to be submitted: open it as the bot would.
+    sandbox.runtime.messenger.open_view(
+        sandbox.emulator.issue_trigger_id(uid(sandbox, REC)), forged
+    )
+    modal = top_view(sandbox, REC)
+    values = ModalForm(modal, sandbox.emulator.workspace).fill({"Round": "9"})
+    reply = sandbox.slack.submit(REC, modal, values)
+    assert "has no round 9" in json.dumps(reply.json)
+
+
+def test_a_decision_button_with_a_forged_value_is_refused(sandbox: Sandbox) -> None:
+    sandbox.now = MONDAY
+    short_id = create_loop(sandbox)
+    reply = sandbox.slack.click(
+        "maya.hm", "debrief_decide:hire", f"{short_id}:promote", channel_id="C0HIRING1"
+    )
+    assert reply.status == 200
+    said = wait_for(lambda: sandbox.emulator.all_responses())[-1]["text"]
+    assert "That decision button is broken" in said

@@ -1,0 +1,168 @@
+"""Slack and database faults: each has an answer, and nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.reminders.dispatcher import Dispatcher
+from bot.sandbox import Sandbox
+from bot.slack.messenger import Messenger, make_client
+from bot.store.models import Loop, Reminder, ReminderState, Scorecard
+from tests.e2e.helpers import MONDAY, REC, create_loop, uid, wait_for
+from tests.e2e.test_debrief import submit
+
+
+@pytest.fixture
+def sb(sandbox: Sandbox) -> Sandbox:
+    sandbox.now = MONDAY
+    return sandbox
+
+
+def _said(sb: Sandbox) -> str:
+    return wait_for(lambda: sb.emulator.all_responses())[-1]["text"]
+
+
+def test_a_lost_dm_channel_is_reopened(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    sb.dispatch()
+    sb.emulator.fail_next("chat.postMessage", error="channel_not_found")
+    sb.dispatch(MONDAY + timedelta(days=1))
+    with sb.db.read() as session:
+        states = {
+            r.state
+            for r in session.exec(
+                select(Reminder).where(Reminder.due_at <= MONDAY + timedelta(days=1))
+            ).all()
+        }
+    assert ReminderState.FAILED not in states and ReminderState.PENDING not in states
+    assert short_id
+
+
+def test_a_picked_channel_without_the_bot_tells_the_creator(sb: Sandbox) -> None:
+    from tests.e2e.helpers import open_create, step_one_answers
+    from tests.e2e.helpers import submit as submit_form
+
+    open_create(sb)
+    submit_form(sb, REC, step_one_answers(sb, **{"Debrief channel": "C0HIRING1"}))
+    reply = submit_form(sb, REC, {})
+    assert reply.json["response_action"] == "update"
+    told = wait_for(
+        lambda: [
+            m.text for m in sb.emulator.dms_to(uid(sb, REC)) if "Invite @loopbot" in (m.text or "")
+        ]
+    )
+    assert told and "<#C0HIRING1>" in told[0]
+    with sb.db.read() as session:
+        assert session.exec(select(Loop)).one().channel_id == "C0HIRING1"
+
+
+def test_an_expired_trigger_asks_the_person_to_try_again(sb: Sandbox) -> None:
+    sb.emulator.fail_next("views.open", error="expired_trigger_id")
+    reply = sb.slack.command(REC, "/loop", "create")
+    assert reply.status == 200
+    assert "Slack took too long to open that; please try again." in _said(sb)
+
+
+def test_slack_timeouts_are_retried_later_not_dropped(sandbox_db_only) -> None:
+    sb = sandbox_db_only
+    short_id = create_loop(sb)
+    slow = Dispatcher(
+        db=sb.db,
+        messenger=Messenger(
+            make_client(sb.emulator.bot_token, sb.emulator.api_url, retries=0, timeout=1)
+        ),
+        library=sb.runtime.library,
+        worker="slow",
+    )
+    sb.emulator.fail_next("chat.postMessage", delay=2.5, times=1)
+    first = slow.tick(MONDAY)
+    assert first.retried == 1
+    later = slow.tick(MONDAY + timedelta(hours=1))
+    with sb.db.read() as session:
+        pending = session.exec(
+            select(Reminder).where(Reminder.due_at <= MONDAY, Reminder.state != ReminderState.SENT)
+        ).all()
+    assert later.sent >= 1 and pending == [] and short_id
+
+
+@pytest.fixture
+def sandbox_db_only(sandbox: Sandbox) -> Sandbox:
+    sandbox.now = MONDAY
+    return sandbox
+
+
+def test_a_busy_database_gets_a_friendly_answer_and_nothing_is_lost(tmp_path) -> None:
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    with Sandbox(create_app, make_wsgi_app, database_url=url) as sb:
+        sb.now = MONDAY
+        short_id = create_loop(sb)
+        from bot.store import Database
+
+        sb.stop_bot()
+        sb.db = Database(url, busy_timeout_ms=300)
+        sb.start_bot()
+        blocker = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            reply = sb.slack.command(REC, "/loop", f"cancel {short_id}")
+            assert reply.status == 200
+            assert "database is busy right now; please try again" in _said(sb)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        sb.slack.command(REC, "/loop", f"cancel {short_id}")
+        assert wait_for(lambda: "is cancelled" in sb.emulator.all_responses()[-1]["text"])
+
+
+def test_a_restart_right_after_a_submission_keeps_the_scorecard(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    submit(sb, short_id, 1, "Hire")
+    sb.stop_bot()
+    sb.start_bot()
+    with sb.db.read() as session:
+        (card,) = session.exec(select(Scorecard)).all()
+    assert card.submitted and card.answers["key_evidence"] == "Round 1 evidence."
+
+
+def test_concurrent_last_scorecards_post_one_summary(sb: Sandbox) -> None:
+    from bot.debrief.announce import debrief_if_all_in
+
+    short_id = create_loop(sb)
+    for number in range(1, 7):
+        submit(sb, short_id, number, "Hire")
+    with sb.db.read() as session:
+        loop_id = session.exec(select(Loop.id)).one()
+    results = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(debrief_if_all_in(runtime=sb.runtime, loop_id=loop_id))
+        )
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # The real last submission races these four callers: exactly one of all five wins.
+    assert sum(results) <= 1
+
+    def posts():
+        return [
+            c
+            for c in sb.emulator.calls_to("chat.postMessage")
+            if "Debrief:" in json.dumps(c.args.get("blocks", []))
+        ]
+
+    assert wait_for(posts)
+    sb.stop_bot()
+    assert len(posts()) == 1
+    sb.start_bot()
