@@ -20,14 +20,19 @@ LOOP_ROLE = "-"  # letter of a loop-level assignment: the person holds that role
 _parsed: dict[tuple[str, str], LoopTemplate] = {}
 
 
-def template_of(session: Session, loop: Loop) -> LoopTemplate:
-    """The loop document as it was when the loop was created (parsed once per version)."""
-    record = session.get(TemplateVersion, loop.template_version_id)
-    assert record is not None
+def parsed_template(record: TemplateVersion) -> LoopTemplate:
+    """A stored document version as a template, parsed once per process."""
     key = (record.template_id, record.sha256)
     if key not in _parsed:
         _parsed[key] = LoopTemplate.model_validate(record.body)
     return _parsed[key]
+
+
+def template_of(session: Session, loop: Loop) -> LoopTemplate:
+    """The loop document as it was when the loop was created."""
+    record = session.get(TemplateVersion, loop.template_version_id)
+    assert record is not None
+    return parsed_template(record)
 
 
 def find_loop(session: Session, ref: str) -> Loop:

@@ -1,32 +1,83 @@
-"""What people see of a loop: the card, the list, the home tab's lists. Status, never content."""
+"""What people see of a loop: the card, the list, the home tab's lists. Status, never content.
+
+Each view reads its loops in a fixed number of statements (`Snapshot`), however many loops,
+rounds or scorecards there are.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from bot.loops.queries import (
-    LOOP_ROLE,
-    assignments_of,
-    loops_for,
-    round_statuses,
-    template_of,
-)
+from bot.documents.models import LoopTemplate
+from bot.loops.queries import LOOP_ROLE, loops_for, parsed_template
 from bot.slack.format import mention, minutes, slack_time, zone_time
-from bot.store.models import Loop, LoopStatus
+from bot.store.models import Assignment, Loop, LoopStatus, Round, Scorecard, TemplateVersion
 
 LETTER_NAMES = {"R": "interviewer", "A": "accountable", "C": "consulted", "I": "informed"}
 
 
-def loop_card(session: Session, loop: Loop) -> dict:
+@dataclass
+class Snapshot:
+    """Rounds, people and submitted scorecards of several loops, read in four statements."""
+
+    loops: list[Loop]
+    rounds: dict[int, list[Round]] = field(default_factory=dict)
+    people: dict[int, list[Assignment]] = field(default_factory=dict)
+    submitted: set[tuple[int, str]] = field(default_factory=set)
+    templates: dict[int, LoopTemplate] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, session: Session, loops: list[Loop]) -> Snapshot:
+        snap = cls(loops=loops)
+        ids = [loop.id for loop in loops]
+        if not ids:
+            return snap
+        for rnd in session.exec(
+            select(Round).where(col(Round.loop_id).in_(ids)).order_by(col(Round.number))
+        ).all():
+            snap.rounds.setdefault(rnd.loop_id, []).append(rnd)
+        for person in session.exec(
+            select(Assignment)
+            .where(col(Assignment.loop_id).in_(ids), col(Assignment.active).is_(True))
+            .order_by(col(Assignment.id))
+        ).all():
+            snap.people.setdefault(person.loop_id, []).append(person)
+        snap.submitted = set(
+            session.exec(
+                select(Scorecard.round_id, Scorecard.author_id).where(
+                    col(Scorecard.loop_id).in_(ids), col(Scorecard.submitted).is_(True)
+                )
+            ).all()
+        )
+        versions = {loop.template_version_id for loop in loops}
+        for record in session.exec(
+            select(TemplateVersion).where(col(TemplateVersion.id).in_(versions))
+        ).all():
+            snap.templates[record.id] = parsed_template(record)
+        return snap
+
+    def template(self, loop: Loop) -> LoopTemplate:
+        return self.templates[loop.template_version_id]
+
+    def owners(self, loop: Loop, rnd: Round) -> list[str]:
+        return [
+            a.user_id
+            for a in self.people.get(loop.id, [])
+            if a.round_id == rnd.id and a.letter == "R"
+        ]
+
+
+def loop_card(session: Session, loop: Loop, snap: Snapshot | None = None) -> dict:
     """Rounds, times and people of a loop, with scorecard status (who is in, not what)."""
-    template = template_of(session, loop)
-    people = assignments_of(session, loop)
+    snap = snap or Snapshot.read(session, [loop])
+    template = snap.template(loop)
+    people = snap.people.get(loop.id, [])
     rows = []
     submitted = total = 0
-    for status in round_statuses(session, loop):
-        rnd = status.round
+    for rnd in snap.rounds.get(loop.id, []):
         letters = {
             x: ", ".join(
                 mention(a.user_id) for a in people if a.round_id == rnd.id and a.letter == x
@@ -34,8 +85,8 @@ def loop_card(session: Session, loop: Loop) -> dict:
             or "-"
             for x in "RACI"
         }
-        owners = status.responsible
-        done = [u for u in owners if u in status.submitted]
+        owners = snap.owners(loop, rnd)
+        done = [u for u in owners if (rnd.id, u) in snap.submitted]
         submitted += len(done)
         total += len(owners)
         rows.append(
@@ -71,23 +122,25 @@ def loop_card(session: Session, loop: Loop) -> dict:
 
 def loop_rows(session: Session, user_id: str, now: datetime) -> list[dict]:
     """`/loop list`: the person's loops, their part in each, and the next interview."""
+    loops = loops_for(session, user_id)
+    snap = Snapshot.read(session, loops)
     rows = []
-    for loop in loops_for(session, user_id):
-        mine = [a for a in assignments_of(session, loop) if a.user_id == user_id]
+    for loop in loops:
+        mine = [a for a in snap.people.get(loop.id, []) if a.user_id == user_id]
         parts = sorted({LETTER_NAMES[a.letter] for a in mine if a.letter in LETTER_NAMES})
         if loop.created_by == user_id:
             parts.append("creator")
         upcoming = [
-            s.round
-            for s in round_statuses(session, loop)
-            if s.round.starts_at and s.round.starts_at > now and not s.round.cancelled
+            r
+            for r in snap.rounds.get(loop.id, [])
+            if r.starts_at and r.starts_at > now and not r.cancelled
         ]
         nxt = min(upcoming, key=lambda r: r.starts_at) if upcoming else None
         rows.append(
             {
                 "short_id": loop.short_id,
                 "candidate": loop.candidate_name,
-                "title": template_of(session, loop).title,
+                "title": snap.template(loop).title,
                 "status": loop.status,
                 "you": ", ".join(parts) or "-",
                 "next": (
@@ -102,14 +155,16 @@ def loop_rows(session: Session, user_id: str, now: datetime) -> list[dict]:
 
 def home_lists(session: Session, user_id: str, now: datetime) -> dict:
     """App Home: upcoming interviews, scorecards owed, loops the person is accountable for."""
+    loops = [
+        loop
+        for loop in loops_for(session, user_id, limit=50)
+        if loop.status != LoopStatus.CANCELLED
+    ]
+    snap = Snapshot.read(session, loops)
     upcoming, owed, accountable = [], [], []
-    for loop in loops_for(session, user_id, limit=50):
-        if loop.status == LoopStatus.CANCELLED:
-            continue
-        mine = [a for a in assignments_of(session, loop) if a.user_id == user_id]
-        for status in round_statuses(session, loop):
-            rnd = status.round
-            if rnd.cancelled or rnd.starts_at is None or user_id not in status.responsible:
+    for loop in loops:
+        for rnd in snap.rounds.get(loop.id, []):
+            if rnd.cancelled or rnd.starts_at is None or user_id not in snap.owners(loop, rnd):
                 continue
             end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
             item = {
@@ -122,16 +177,14 @@ def home_lists(session: Session, user_id: str, now: datetime) -> dict:
             }
             if rnd.starts_at > now:
                 upcoming.append(item)
-            elif end <= now and user_id not in status.submitted:
+            elif end <= now and (rnd.id, user_id) not in snap.submitted:
                 owed.append(item)
-        if any(a.letter == "A" for a in mine) or any(
-            a.letter == LOOP_ROLE and a.role_code in _accountable_codes(session, loop) for a in mine
+        holds_a = {code for r in snap.template(loop).rounds for code in r.accountable}
+        if any(
+            a.user_id == user_id
+            and (a.letter == "A" or (a.letter == LOOP_ROLE and a.role_code in holds_a))
+            for a in snap.people.get(loop.id, [])
         ):
-            accountable.append(loop_card(session, loop))
+            accountable.append(loop_card(session, loop, snap))
     upcoming.sort(key=lambda i: i["starts_at"])
     return {"upcoming": upcoming[:10], "owed": owed[:10], "accountable": accountable[:5]}
-
-
-def _accountable_codes(session: Session, loop: Loop) -> set[str]:
-    template = template_of(session, loop)
-    return {code for rnd in template.rounds for code in rnd.accountable}

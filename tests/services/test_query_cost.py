@@ -1,0 +1,83 @@
+"""The statements a request costs do not grow with the number of loops, rounds or scorecards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from sqlalchemy import event
+
+from bot.debrief.service import gather
+from bot.loops.queries import find_loop
+from bot.loops.views import home_lists, loop_card, loop_rows
+from bot.scorecards.form import ScorecardAnswers
+from bot.scorecards.service import subject_of, submit_scorecard
+from bot.store import Database
+from tests.services.conftest import HM, NOW
+from tests.services.test_loops import _create
+
+
+@contextmanager
+def counting(db: Database):
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT")):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def _loops(db: Database, library, count: int, start: int = 0) -> list[str]:
+    ids = []
+    for index in range(start, start + count):
+        loop, _ = _create(
+            db,
+            library,
+            candidate_name=f"Candidate {index}",
+            first_day=date(2026, 11, 24) + timedelta(days=7 * index),
+        )
+        ids.append(loop.short_id)
+        with db.session() as session:
+            subject = subject_of(session, library, loop.short_id, 1)
+            from bot.loops.queries import assignments_of
+
+            owner = next(
+                a.user_id
+                for a in assignments_of(session, subject.loop)
+                if a.round_id == subject.rnd.id and a.letter == "R"
+            )
+            submit_scorecard(
+                session,
+                subject,
+                owner,
+                ScorecardAnswers(recommendation="Hire", key_evidence="e"),
+                NOW,
+            )
+    return ids
+
+
+def _cost(db: Database, read: Callable) -> int:
+    with counting(db) as seen, db.read() as session:
+        read(session)
+    return len(seen)
+
+
+def test_list_home_card_and_summary_cost_the_same_for_more_loops(any_db, library) -> None:
+    first = _loops(any_db, library, 2)
+    reads = {
+        "list": lambda s: loop_rows(s, HM, NOW),
+        "home": lambda s: home_lists(s, HM, NOW),
+        "card": lambda s: loop_card(s, find_loop(s, first[0])),
+        "summary": lambda s: gather(s, find_loop(s, first[0])),
+    }
+    small = {name: _cost(any_db, read) for name, read in reads.items()}
+    _loops(any_db, library, 4, start=2)
+    large = {name: _cost(any_db, read) for name, read in reads.items()}
+    assert large == small, (small, large)
+    assert all(count <= 8 for count in large.values()), large
