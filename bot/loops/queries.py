@@ -28,6 +28,23 @@ def parsed_template(record: TemplateVersion) -> LoopTemplate:
     return _parsed[key]
 
 
+def templates_by_version(session: Session, version_ids: set[int]) -> dict[int, LoopTemplate]:
+    """Templates for several stored versions; bodies are read only the first time."""
+    out = {}
+    for version_id, template_id, sha256 in session.exec(
+        select(TemplateVersion.id, TemplateVersion.template_id, TemplateVersion.sha256).where(
+            col(TemplateVersion.id).in_(version_ids)
+        )
+    ).all():
+        cached = _parsed.get((template_id, sha256))
+        if cached is None:
+            record = session.get(TemplateVersion, version_id)
+            assert record is not None
+            cached = parsed_template(record)
+        out[version_id] = cached
+    return out
+
+
 def template_of(session: Session, loop: Loop) -> LoopTemplate:
     """The loop document as it was when the loop was created."""
     record = session.get(TemplateVersion, loop.template_version_id)

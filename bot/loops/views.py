@@ -12,10 +12,28 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.documents.models import LoopTemplate
-from bot.loops.queries import LOOP_ROLE, loops_for, parsed_template
+from bot.loops.queries import LOOP_ROLE, loops_for, templates_by_version
 from bot.slack.format import mention, minutes, slack_time, zone_time
-from bot.store.models import Assignment, Loop, LoopStatus, Round, Scorecard, TemplateVersion
+from bot.store.models import Assignment, Loop, LoopStatus, Round, Scorecard
 
+HOME_LOOPS = 5
+ROUND_COLUMNS = (
+    Round.id,
+    Round.loop_id,
+    Round.number,
+    Round.name,
+    Round.starts_at,
+    Round.duration_minutes,
+    Round.format,
+    Round.cancelled,
+)
+PEOPLE_COLUMNS = (
+    Assignment.loop_id,
+    Assignment.round_id,
+    Assignment.letter,
+    Assignment.role_code,
+    Assignment.user_id,
+)
 LETTER_NAMES = {"R": "interviewer", "A": "accountable", "C": "consulted", "I": "informed"}
 
 
@@ -28,6 +46,7 @@ class Snapshot:
     people: dict[int, list[Assignment]] = field(default_factory=dict)
     submitted: set[tuple[int, str]] = field(default_factory=set)
     templates: dict[int, LoopTemplate] = field(default_factory=dict)
+    by_round: dict[tuple[int, str], list[str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, session: Session, loops: list[Loop]) -> Snapshot:
@@ -35,16 +54,21 @@ class Snapshot:
         ids = [loop.id for loop in loops]
         if not ids:
             return snap
+        # Plain rows, not ORM objects: a home tab reads hundreds of them per request.
         for rnd in session.exec(
-            select(Round).where(col(Round.loop_id).in_(ids)).order_by(col(Round.number))
+            select(*ROUND_COLUMNS).where(col(Round.loop_id).in_(ids)).order_by(col(Round.number))
         ).all():
             snap.rounds.setdefault(rnd.loop_id, []).append(rnd)
         for person in session.exec(
-            select(Assignment)
+            select(*PEOPLE_COLUMNS)
             .where(col(Assignment.loop_id).in_(ids), col(Assignment.active).is_(True))
             .order_by(col(Assignment.id))
         ).all():
             snap.people.setdefault(person.loop_id, []).append(person)
+            if person.round_id is not None:
+                snap.by_round.setdefault((person.round_id, person.letter), []).append(
+                    person.user_id
+                )
         snap.submitted = set(
             session.exec(
                 select(Scorecard.round_id, Scorecard.author_id).where(
@@ -52,40 +76,28 @@ class Snapshot:
                 )
             ).all()
         )
-        versions = {loop.template_version_id for loop in loops}
-        for record in session.exec(
-            select(TemplateVersion).where(col(TemplateVersion.id).in_(versions))
-        ).all():
-            snap.templates[record.id] = parsed_template(record)
+        snap.templates = templates_by_version(session, {loop.template_version_id for loop in loops})
         return snap
 
     def template(self, loop: Loop) -> LoopTemplate:
         return self.templates[loop.template_version_id]
 
-    def owners(self, loop: Loop, rnd: Round) -> list[str]:
-        return [
-            a.user_id
-            for a in self.people.get(loop.id, [])
-            if a.round_id == rnd.id and a.letter == "R"
-        ]
+    def holders(self, rnd: Round, letter: str) -> list[str]:
+        return self.by_round.get((rnd.id, letter), [])
+
+    def owners(self, rnd: Round) -> list[str]:
+        return self.holders(rnd, "R")
 
 
 def loop_card(session: Session, loop: Loop, snap: Snapshot | None = None) -> dict:
     """Rounds, times and people of a loop, with scorecard status (who is in, not what)."""
     snap = snap or Snapshot.read(session, [loop])
     template = snap.template(loop)
-    people = snap.people.get(loop.id, [])
     rows = []
     submitted = total = 0
     for rnd in snap.rounds.get(loop.id, []):
-        letters = {
-            x: ", ".join(
-                mention(a.user_id) for a in people if a.round_id == rnd.id and a.letter == x
-            )
-            or "-"
-            for x in "RACI"
-        }
-        owners = snap.owners(loop, rnd)
+        letters = {x: ", ".join(mention(u) for u in snap.holders(rnd, x)) or "-" for x in "RACI"}
+        owners = snap.owners(rnd)
         done = [u for u in owners if (rnd.id, u) in snap.submitted]
         submitted += len(done)
         total += len(owners)
@@ -164,7 +176,7 @@ def home_lists(session: Session, user_id: str, now: datetime) -> dict:
     upcoming, owed, accountable = [], [], []
     for loop in loops:
         for rnd in snap.rounds.get(loop.id, []):
-            if rnd.cancelled or rnd.starts_at is None or user_id not in snap.owners(loop, rnd):
+            if rnd.cancelled or rnd.starts_at is None or user_id not in snap.owners(rnd):
                 continue
             end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
             item = {
@@ -180,11 +192,11 @@ def home_lists(session: Session, user_id: str, now: datetime) -> dict:
             elif end <= now and (rnd.id, user_id) not in snap.submitted:
                 owed.append(item)
         holds_a = {code for r in snap.template(loop).rounds for code in r.accountable}
-        if any(
+        if len(accountable) < HOME_LOOPS and any(
             a.user_id == user_id
             and (a.letter == "A" or (a.letter == LOOP_ROLE and a.role_code in holds_a))
             for a in snap.people.get(loop.id, [])
         ):
             accountable.append(loop_card(session, loop, snap))
     upcoming.sort(key=lambda i: i["starts_at"])
-    return {"upcoming": upcoming[:10], "owed": owed[:10], "accountable": accountable[:5]}
+    return {"upcoming": upcoming[:10], "owed": owed[:10], "accountable": accountable}
