@@ -97,7 +97,8 @@ def seed(db: Database, scorecards: int) -> str:
             conn.execute(insert(Round), round_rows)
             rounds = conn.execute(
                 text(
-                    "SELECT id, loop_id, number FROM rounds WHERE loop_id >= :low AND loop_id <= :high"
+                    "SELECT id, loop_id, number FROM rounds"
+                    " WHERE loop_id >= :low AND loop_id <= :high"
                 ),
                 {"low": ids[0], "high": ids[-1]},
             ).all()
