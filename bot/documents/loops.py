@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,8 +14,6 @@ from bot.documents.markdown import (
     normalize,
     parse_bullets,
     parse_sections,
-    parse_table,
-    split_label,
     split_list,
 )
 from bot.documents.models import (
@@ -30,24 +27,17 @@ from bot.documents.models import (
     Variant,
     VariantRound,
 )
+from bot.documents.raci import (
+    MINUTES,
+    ROUND_CELL,
+    RoundDraft,
+    minutes_in,
+    parse_definitions,
+    parse_matrix,
+    parse_roles,
+)
 from bot.documents.source import Source
 
-_ROLE_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
-_ROUND_CELL = re.compile(r"^\s*(\d+)\s*[.):-]?\s+(.+?)\s*$")
-_MINUTES = re.compile(r"(\d+)(?:\s*(?:-|–|to)\s*(\d+))?[\s-]*(?:min\b|mins\b|minutes?\b)", re.I)
-_HOURS = re.compile(r"(\d+(?:\.\d+)?)[\s-]*(?:h\b|hours?\b)", re.I)
-_NONE_CELL = {"", "-", "—", "–", "n/a", "none"}
-
-COLUMN_ALIASES = {
-    "round": ("round", "stage", "interview"),
-    "R": ("responsible", "r"),
-    "A": ("accountable", "a"),
-    "C": ("consulted", "c"),
-    "I": ("informed", "i"),
-    "output": ("primary output", "output", "artifacts", "artifact", "deliverable"),
-    "duration": ("duration", "minutes", "length"),
-    "type": ("type", "round type"),
-}
 FIELD_ALIASES = {
     "focus": "focus",
     "why": "why",
@@ -63,18 +53,6 @@ FIELD_ALIASES = {
     "round type": "round_type",
     "duration": "duration",
 }
-
-
-@dataclass
-class RoundDraft:
-    number: int
-    name: str
-    line: int
-    roles: dict[str, list[str]] = field(default_factory=dict)
-    primary_output: str = ""
-    duration: int | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-    detail_line: int | None = None
 
 
 def parse_loop(source: Source, catalogue: dict[str, RoundType]) -> LoopTemplate | None:
@@ -100,8 +78,8 @@ def parse_loop(source: Source, catalogue: dict[str, RoundType]) -> LoopTemplate 
     if source.errors:
         return None
 
-    roles = _parse_roles(source, roles_section)
-    drafts = _parse_matrix(source, matrix_section, roles)
+    roles = parse_roles(source, roles_section)
+    drafts = parse_matrix(source, matrix_section, roles)
     if details_section is not None:
         _attach_details(source, details_section, drafts)
     rubric = _parse_rubric(source, rubric_section)
@@ -115,7 +93,7 @@ def parse_loop(source: Source, catalogue: dict[str, RoundType]) -> LoopTemplate 
         rubric=rubric,
         variants=variants,
         catalogue=catalogue,
-        definitions=_parse_definitions(definitions),
+        definitions=parse_definitions(definitions),
     )
 
 
@@ -134,159 +112,8 @@ def _find(root: Section, test, exclude: list[Section] | None = None) -> Section 
     return min(found, key=lambda s: (s.level, s.line)) if found else None
 
 
-def _parse_roles(source: Source, section: Section) -> list[Role]:
-    roles: list[Role] = []
-    for bullet in parse_bullets(section.lines):
-        parsed = _role_from_text(bullet.text)
-        if parsed is None:
-            source.error(
-                bullet.line,
-                f"cannot read role '{bullet.text}': write '- CODE: Name, what they own'",
-            )
-            continue
-        code, name, description = parsed
-        if any(r.code == code for r in roles):
-            source.error(bullet.line, f"role code '{code}' is listed twice")
-            continue
-        lowered = description.lower()
-        roles.append(
-            Role(
-                code=code,
-                name=name,
-                description=description,
-                optional="optional" in lowered or " only" in lowered,
-                finalists_only="finalist" in lowered,
-            )
-        )
-    if not roles and not source.errors:
-        source.error(section.line, "the Roles section lists no roles")
-    return roles
-
-
-def _role_from_text(text: str) -> tuple[str, str, str] | None:
-    label = split_label(text)
-    if not label:
-        return None
-    head, rest = label
-    paren = re.fullmatch(r"(.+?)\s*\((.+?)\)", head)
-    if paren:
-        a, b = paren.group(1).strip(), paren.group(2).strip()
-        code, name = (a, b) if _ROLE_CODE.match(a) else (b, a)
-        return (code, name, rest.rstrip(".")) if _ROLE_CODE.match(code) else None
-    if not _ROLE_CODE.match(head):
-        return None
-    name, _, description = rest.partition(",")
-    return head, name.strip().rstrip("."), description.strip().rstrip(".")
-
-
-def _parse_definitions(section: Section | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for bullet in parse_bullets(section.lines) if section else []:
-        label = bullet.labelled()
-        match = label and re.search(r"\(([RACI])\)", label[0])
-        if label and match:
-            out[match.group(1)] = label[1]
-    return out
-
-
-def _column_map(source: Source, header: list[str], line: int) -> dict[str, int] | None:
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = normalize(cell)
-        for key, aliases in COLUMN_ALIASES.items():
-            if key not in columns and any(name == a or name.startswith(a + " ") for a in aliases):
-                columns[key] = index
-                break
-    missing = [
-        label
-        for key, label in (("round", "Round"), ("R", "Responsible"), ("A", "Accountable"))
-        if key not in columns
-    ]
-    if missing:
-        source.error(line, f"RACI matrix header has no {' or '.join(missing)} column")
-        return None
-    return columns
-
-
-def _role_codes(
-    source: Source, cell: str, roles: list[Role], line: int, column: str, round_name: str
-) -> list[str]:
-    if normalize(cell) in _NONE_CELL or cell.strip() in _NONE_CELL:
-        return []
-    codes = []
-    by_name = {normalize(r.name): r.code for r in roles}
-    for part in re.split(r"\s*(?:,|/|&|\+|\band\b)\s*", cell):
-        part = part.strip()
-        if not part:
-            continue
-        code = part if any(r.code == part for r in roles) else by_name.get(normalize(part))
-        if code is None:
-            known = ", ".join(r.code for r in roles)
-            source.error(
-                line,
-                f"unknown role code '{part}' in the {column} column of round "
-                f"'{round_name}' (the Roles section defines: {known})",
-            )
-            continue
-        if code not in codes:
-            codes.append(code)
-    return codes
-
-
-def _parse_matrix(source: Source, section: Section, roles: list[Role]) -> list[RoundDraft]:
-    table = parse_table(section.all_lines())
-    if table is None:
-        source.error(section.line, "the RACI matrix section has no table")
-        return []
-    columns = _column_map(source, table.header, table.line)
-    if columns is None:
-        return []
-    letters = {"R": "Responsible", "A": "Accountable", "C": "Consulted", "I": "Informed"}
-    drafts: list[RoundDraft] = []
-    for position, (line, cells) in enumerate(table.rows, start=1):
-        if len(cells) != len(table.header):
-            source.error(
-                line,
-                f"matrix row has {len(cells)} cells but the header has "
-                f"{len(table.header)}; fill empty cells with '-'",
-            )
-            continue
-        cell = cells[columns["round"]]
-        match = _ROUND_CELL.match(cell)
-        number, name = (int(match.group(1)), match.group(2)) if match else (position, cell.strip())
-        if not name:
-            source.error(line, "matrix row has an empty Round cell")
-            continue
-        clash = next(
-            (d for d in drafts if d.number == number or normalize(d.name) == normalize(name)), None
-        )
-        if clash:
-            source.error(
-                line,
-                f"round '{number}. {name}' duplicates round '{clash.number}. "
-                f"{clash.name}' (line {clash.line})",
-            )
-            continue
-        draft = RoundDraft(number=number, name=name, line=line)
-        for letter, column in letters.items():
-            if letter in columns:
-                draft.roles[letter] = _role_codes(
-                    source, cells[columns[letter]], roles, line, column, name
-                )
-        if "output" in columns:
-            draft.primary_output = cells[columns["output"]].strip()
-        if "duration" in columns:
-            draft.duration = _minutes(cells[columns["duration"]])
-        if "type" in columns and normalize(cells[columns["type"]]) not in _NONE_CELL:
-            draft.fields["round_type"] = cells[columns["type"]].strip()
-        drafts.append(draft)
-    if not drafts and not source.errors:
-        source.error(table.line, "the RACI matrix has no rounds")
-    return drafts
-
-
 def _match_round(drafts: list[RoundDraft], title: str) -> RoundDraft | None:
-    match = _ROUND_CELL.match(title)
+    match = ROUND_CELL.match(title)
     name = match.group(2) if match else title
     return next((d for d in drafts if normalize(d.name) == normalize(name)), None)
 
@@ -336,7 +163,7 @@ def _round_fields(source: Source, lines: list[Line]) -> dict[str, Any]:
             if current in ("measure", "observe"):
                 fields[current] = split_list(value)
             elif current == "duration":
-                fields["duration"] = _minutes(value)
+                fields["duration"] = minutes_in(value)
                 if fields["duration"] is None:
                     source.error(line.number, f"cannot read a duration from '{value}'")
             elif current != "core_questions" and value:
@@ -346,16 +173,6 @@ def _round_fields(source: Source, lines: list[Line]) -> dict[str, Any]:
             pending.append(line)
     close()
     return fields
-
-
-def _minutes(text: str) -> int | None:
-    match = _MINUTES.search(text)
-    if match:
-        return int(match.group(2) or match.group(1))
-    hours = _HOURS.search(text)
-    if hours:
-        return round(float(hours.group(1)) * 60)
-    return int(text) if text.strip().isdigit() else None
 
 
 def _parse_rubric(source: Source, section: Section) -> list[RubricLevel]:
@@ -425,7 +242,7 @@ def variant_round(number: int, text: str) -> VariantRound:
     is_async = "async" in lowered or "submission" in lowered
     is_live = "live" in lowered
     fmt = "hybrid" if is_async and is_live else "async" if is_async else "live"
-    matches = list(_MINUTES.finditer(text))
+    matches = list(MINUTES.finditer(text))
     # The duration that schedules a slot is the live part's, when there is one.
     live = [m for m in matches if "live" in text[m.end() : m.end() + 20].lower()]
     chosen = (live or matches or [None])[0]

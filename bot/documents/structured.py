@@ -7,9 +7,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.documents.loops import RoundDraft, assemble_loop, variant_round
+from bot.documents.loops import assemble_loop, variant_round
 from bot.documents.markdown import normalize
 from bot.documents.models import LoopTemplate, Role, RoundType, RubricLevel, Variant
+from bot.documents.raci import RoundDraft
 from bot.documents.source import Source
 
 

@@ -75,6 +75,7 @@ class SlackEmulator:
         clock: Callable[[], float] = time.time,
         rate_limits: bool = True,
         rate_scale: float = 1.0,
+        workspace_posts_per_second: float | None = None,
         bot_token: str = "xoxb-emulator",
         host: str = "127.0.0.1",
         port: int = 0,
@@ -83,7 +84,12 @@ class SlackEmulator:
         self.workspace = workspace if workspace is not None else sample_workspace(clock)
         self.workspace.clock = clock
         self.bot_token = bot_token
-        self.limiter = RateLimiter(clock, enabled=rate_limits, scale=rate_scale)
+        self.limiter = RateLimiter(
+            clock,
+            enabled=rate_limits,
+            scale=rate_scale,
+            workspace_posts_per_second=workspace_posts_per_second,
+        )
         self.calls: list[ApiCall] = []
         self.violations: list[str] = []
         self.triggers: dict[str, views.Trigger] = {}

@@ -13,7 +13,8 @@ from bot.errors import InvalidInput
 from bot.loops.announce import announce_loop
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import next_business_day
-from bot.loops.service import create_loop, propose, validate_request, validate_schedule
+from bot.loops.service import create_loop, propose
+from bot.loops.validate import validate_request, validate_schedule
 from bot.reminders.plan import offsets_for
 from bot.runtime import Runtime
 from bot.slack.blocks.loops import (

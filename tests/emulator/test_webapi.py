@@ -316,6 +316,27 @@ def test_tier_limits_refill_with_the_clock(clock: ManualClock) -> None:
         assert slack.conversations_create(name="loop-late")["ok"]
 
 
+def test_workspace_ceiling_limits_posts_across_channels(
+    clock: ManualClock, check_documented: Any
+) -> None:
+    with SlackEmulator(clock=clock, workspace_posts_per_second=2) as em:
+        slack = WebClient(base_url=em.api_url, token=em.bot_token)
+        slack.chat_postMessage(channel="U0HM00001", text="one")
+        slack.chat_postMessage(channel="U0RC00001", text="two")
+        with pytest.raises(SlackApiError) as caught:  # a fresh channel, but the team is at 2/s
+            slack.chat_postMessage(channel="U0IL00001", text="three")
+        assert caught.value.response.status_code == 429
+        assert caught.value.response.headers["Retry-After"] == "1"
+        assert caught.value.response["error"] == "ratelimited"
+        assert em.limiter.refused == {"chat.postMessage workspace": 1}
+        clock.advance(1)
+        slack.chat_postMessage(channel="U0IL00001", text="three")
+        slack.chat_postMessage(channel="U0IL00001", text="four")
+        assert [m.text for m in em.dms_to("U0IL00001")] == ["three", "four"]
+        assert [c.status for c in em.calls_to("chat.postMessage")] == [200, 200, 429, 200, 200]
+        check_documented(em.calls)
+
+
 def test_rate_limits_can_be_switched_off() -> None:
     with SlackEmulator(rate_limits=False) as em:
         em.workspace.join("hiring", "loopbot")

@@ -11,7 +11,8 @@ from sqlmodel import col, select
 from bot.errors import InvalidInput, NotAllowed
 from bot.loops import changes
 from bot.loops.queries import find_loop, rounds_of
-from bot.loops.service import create_loop, propose, validate_request, validate_schedule
+from bot.loops.service import create_loop, propose
+from bot.loops.validate import validate_request, validate_schedule
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
 from bot.slack.messenger import SlackUser
 from bot.store import Database

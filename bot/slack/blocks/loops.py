@@ -9,7 +9,7 @@ from enum import StrEnum
 from bot.documents import Library
 from bot.documents.models import LoopTemplate
 from bot.loops.requests import Proposal
-from bot.loops.service import role_label
+from bot.loops.validate import role_label
 from bot.render import render
 from bot.slack.blocks import actions, button, context, header, plain, section, sections_for
 from bot.slack.format import mention, minutes, slack_time, zone_time

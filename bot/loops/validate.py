@@ -1,0 +1,168 @@
+"""Checking what a person asks for before a loop is created: step 1 and step 2 of `/loop create`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session
+
+from bot.documents import Library
+from bot.documents.models import LoopTemplate, Role
+from bot.loops.assignment import overlaps
+from bot.loops.queries import bookings_between
+from bot.loops.requests import LoopRequest, Proposal, ProposedRound
+from bot.slack.messenger import SlackUser
+
+MAX_ROUNDS_PER_INTERVIEWER = 2
+MAX_NAME = 100
+
+
+def role_label(role: Role) -> str:
+    return f"{role.name} ({role.code})"
+
+
+def letters_by_role(template: LoopTemplate) -> dict[str, set[str]]:
+    """Which RACI letters each role holds across the loop's rounds."""
+    out: dict[str, set[str]] = {r.code: set() for r in template.roles}
+    for rnd in template.rounds:
+        for letter, codes in (
+            ("R", rnd.responsible),
+            ("A", rnd.accountable),
+            ("C", rnd.consulted),
+            ("I", rnd.informed),
+        ):
+            for code in codes:
+                out[code].add(letter)
+    return out
+
+
+def _conflict(mine: set[str], theirs: set[str]) -> str | None:
+    # RACI keeps the decision, the calibration and the interviewing in different hands.
+    if ("A" in mine and theirs & {"R", "C"}) or ("A" in theirs and mine & {"R", "C"}):
+        return "the person accountable for the decision can't also run or calibrate its rounds"
+    if ("C" in mine and "R" in theirs) or ("C" in theirs and "R" in mine):
+        return "the person calibrating the panel can't also be on it"
+    return None
+
+
+def pool_rounds(template: LoopTemplate, code: str) -> int:
+    return sum(1 for r in template.rounds if code in r.responsible)
+
+
+def validate_request(
+    *,
+    request: LoopRequest,
+    template: LoopTemplate,
+    library: Library,
+    now: datetime,
+    users: Mapping[str, SlackUser],
+) -> dict[str, str]:
+    """Step 1's problems, keyed by field ("candidate_name", "role:HM", "first_day", …)."""
+    errors: dict[str, str] = {}
+    name = request.candidate_name.strip()
+    if not name:
+        errors["candidate_name"] = "Enter the candidate's name."
+    elif len(name) > MAX_NAME:
+        errors["candidate_name"] = f"Keep the name under {MAX_NAME} characters."
+    key = (request.candidate_key or "").strip()
+    if key and not (library.guide_for(key) or library.context_for(key)):
+        errors["candidate_key"] = (
+            f"No candidate guide or context document has the key "
+            f"`{key[:60]}`. Leave it empty or check the spelling."
+        )
+    if request.variant and template.variant(request.variant) is None:
+        names = ", ".join(v.name for v in template.variants) or "none"
+        errors["variant"] = f"{template.title} has no such variant (it has: {names})."
+    try:
+        zone = ZoneInfo(request.candidate_tz.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["candidate_tz"] = "Use a time zone name such as Asia/Seoul or America/New_York."
+        zone = None
+    if zone is not None and request.first_day < now.astimezone(zone).date():
+        errors["first_day"] = "Pick today or a later day."
+
+    letters = letters_by_role(template)
+    held: dict[str, list[Role]] = {}
+    for role in template.roles:
+        picked = [u for u in request.people.get(role.code, []) if u]
+        field = f"role:{role.code}"
+        if not picked and not role.optional:
+            errors[field] = f"Pick the {role_label(role)}."
+            continue
+        if len(picked) > 1 and not role.pool:
+            errors[field] = f"Pick one person as {role_label(role)}."
+            continue
+        for user_id in picked:
+            user = users.get(user_id)
+            if user is not None and (user.deleted or user.is_bot):
+                errors[field] = (
+                    f"<@{user_id}> has left the workspace."
+                    if user.deleted
+                    else f"<@{user_id}> is a bot; pick a person."
+                )
+                break
+            for earlier in held.get(user_id, []):
+                why = _conflict(letters[earlier.code], letters[role.code])
+                if why and field not in errors:
+                    errors[field] = f"<@{user_id}> is already {role_label(earlier)}: {why}."
+            held.setdefault(user_id, []).append(role)
+        if role.pool and field not in errors and picked:
+            needed = math.ceil(pool_rounds(template, role.code) / MAX_ROUNDS_PER_INTERVIEWER)
+            if len(set(picked)) < needed:
+                errors[field] = (
+                    f"{template.title} has {pool_rounds(template, role.code)} rounds "
+                    f"for the {role.name} pool: pick at least {needed} people "
+                    f"(each runs at most {MAX_ROUNDS_PER_INTERVIEWER})."
+                )
+    return errors
+
+
+def validate_schedule(*, session: Session, proposal: Proposal, now: datetime) -> dict[str, str]:
+    """Step 2's problems, keyed "round:N:time" or "round:N:owner"."""
+    errors: dict[str, str] = {}
+    rounds = sorted(proposal.rounds, key=lambda r: (r.starts_at, r.number))
+    if not rounds:
+        return errors
+    bookings = bookings_between(
+        session, rounds[0].starts_at - timedelta(days=1), rounds[-1].starts_at + timedelta(days=1)
+    )
+    mine: list[tuple[ProposedRound, datetime]] = []
+    for rnd in rounds:
+        end = rnd.starts_at + timedelta(minutes=rnd.minutes)
+        if rnd.starts_at <= now:
+            errors[f"round:{rnd.number}:time"] = "Pick a time in the future."
+        if rnd.responsible is None:
+            errors[f"round:{rnd.number}:owner"] = rnd.problem or "Pick who runs this round."
+            continue
+        clash = next(
+            (
+                b
+                for b in bookings
+                if b.user_id == rnd.responsible
+                and overlaps(b.starts_at, b.ends_at, rnd.starts_at, end)
+            ),
+            None,
+        )
+        if clash is None:
+            clash_round = next(
+                (
+                    other
+                    for other, other_end in mine
+                    if other.responsible == rnd.responsible
+                    and overlaps(other.starts_at, other_end, rnd.starts_at, end)
+                ),
+                None,
+            )
+            if clash_round is not None:
+                errors[f"round:{rnd.number}:owner"] = (
+                    f"<@{rnd.responsible}> already runs {clash_round.name} at that time."
+                )
+        else:
+            errors[f"round:{rnd.number}:owner"] = (
+                f"<@{rnd.responsible}> is already interviewing then, in another loop."
+            )
+        mine.append((rnd, end))
+    return errors
