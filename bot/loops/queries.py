@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, or_, select
+from sqlalchemy import union
+from sqlmodel import Session, col, select
 
 from bot.authz import Standing
 from bot.documents.models import LoopTemplate
@@ -104,10 +105,14 @@ def standing(
 
 def loops_for(session: Session, user_id: str, *, limit: int = 20) -> list[Loop]:
     """Loops the person created or holds any role in, newest first."""
-    involved = select(Assignment.loop_id).where(
-        Assignment.user_id == user_id, col(Assignment.active).is_(True)
+    # A UNION of two indexed lookups: an OR across the two would scan every loop.
+    mine = union(
+        select(Assignment.loop_id).where(
+            Assignment.user_id == user_id, col(Assignment.active).is_(True)
+        ),
+        select(Loop.id).where(Loop.created_by == user_id),
     )
-    query = select(Loop).where(or_(Loop.created_by == user_id, col(Loop.id).in_(involved)))
+    query = select(Loop).where(col(Loop.id).in_(select(mine.subquery().c[0])))
     return list(session.exec(query.order_by(col(Loop.created_at).desc()).limit(limit)).all())
 
 

@@ -56,8 +56,8 @@ class Loop(SQLModel, table=True):
     finalist: bool = False
     debrief_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = Field(default=1, description="bumped by every change people are told about")
-    created_by: str = Field(max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(max_length=32, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
