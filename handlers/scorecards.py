@@ -9,7 +9,7 @@ from bot.debrief.announce import debrief_if_all_in
 from bot.documents.models import ValueStatus
 from bot.errors import InvalidInput, LoopbotError
 from bot.loops.announce import refresh_card
-from bot.loops.queries import assignments_of, find_loop, rounds_of
+from bot.loops.queries import find_loop, rounds_run_by
 from bot.runtime import Runtime
 from bot.scorecards.form import ScorecardAnswers, SignalRating, ValueFinding
 from bot.scorecards.service import (
@@ -96,14 +96,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
             raise InvalidInput(f"Usage: `{USAGE}`")
         with runtime.db.read() as session:
             loop = find_loop(session, args[0])
-            mine = [
-                r.number
-                for r in rounds_of(session, loop)
-                if any(
-                    a.round_id == r.id and a.letter == "R" and a.user_id == command.user_id
-                    for a in assignments_of(session, loop)
-                )
-            ]
+            mine = rounds_run_by(session, loop, command.user_id)
         if len(args) > 1:
             if not args[1].isdigit():
                 raise InvalidInput(f"Give the round as a number. Usage: `{USAGE}`")

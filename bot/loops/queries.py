@@ -103,6 +103,23 @@ def standing(
     )
 
 
+def rounds_run_by(session: Session, loop: Loop, user_id: str) -> list[int]:
+    """Numbers of the loop's rounds the person is Responsible for."""
+    return list(
+        session.exec(
+            select(Round.number)
+            .join(Assignment, col(Assignment.round_id) == col(Round.id))
+            .where(
+                Round.loop_id == loop.id,
+                Assignment.user_id == user_id,
+                Assignment.letter == "R",
+                col(Assignment.active).is_(True),
+            )
+            .order_by(col(Round.number))
+        ).all()
+    )
+
+
 def loops_for(session: Session, user_id: str, *, limit: int = 20) -> list[Loop]:
     """Loops the person created or holds any role in, newest first."""
     # A UNION of two indexed lookups: an OR across the two would scan every loop.
