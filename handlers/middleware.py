@@ -17,12 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from sqlalchemy.exc import OperationalError
 
 from bot.errors import LoopbotError
 from bot.events import claim_event
 from bot.logs import exception_summary
 from bot.runtime import Runtime
+from bot.store import UNAVAILABLE
 from handlers.requests import acting_user
 
 log = logging.getLogger("loopbot.requests")
@@ -59,8 +59,7 @@ def report(runtime: Runtime, error: Exception, body: dict, context: dict) -> Non
     if isinstance(error, LoopbotError):
         message = error.user_message
         log.info("request refused", extra={"correlation_id": ref, "error": type(error).__name__})
-    elif isinstance(error, OperationalError):
-        # Locked (SQLite) or unreachable (PostgreSQL): nothing was half-written; retrying works.
+    elif isinstance(error, UNAVAILABLE):
         message = "loopbot's database is busy right now; please try again in a moment."
         log.warning(
             "database unavailable: %s", exception_summary(error), extra={"correlation_id": ref}

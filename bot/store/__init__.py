@@ -1,5 +1,5 @@
 """Storage: tables, sessions and migrations."""
 
-from bot.store.db import Database
+from bot.store.db import UNAVAILABLE, Database
 
-__all__ = ["Database"]
+__all__ = ["UNAVAILABLE", "Database"]

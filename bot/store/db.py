@@ -9,10 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Locked (SQLite) or unreachable (PostgreSQL): nothing was half-written, and retrying works.
+UNAVAILABLE = (OperationalError,)
 READONLY = "loopbot_readonly"
 
 
