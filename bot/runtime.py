@@ -29,7 +29,13 @@ class Runtime:
             max_workers=8, thread_name_prefix="loopbot-listener"
         )
     )
-    """Where slow work runs after Slack has its acknowledgement; drained on shutdown."""
+    """Where listeners run (Bolt's pool); drained on shutdown."""
+    after_ack: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix="loopbot-after-ack"
+        )
+    )
+    """Slow work that follows an acknowledgement, kept off the pool that acknowledges."""
     kick: Callable[[], None] = field(default=lambda: None)
     """Wakes the dispatcher after something was queued (set by `loopbot serve`)."""
 

@@ -109,6 +109,7 @@ class Sandbox:
             self.server = None
             # Let work that started after an acknowledgement finish, as a graceful stop would.
             self.runtime.listeners.shutdown(wait=True)
+            self.runtime.after_ack.shutdown(wait=True)
 
     def stop(self) -> None:
         self.stop_bot()

@@ -21,7 +21,7 @@ from bot.slack.blocks.debrief import (
 )
 from bot.slack.blocks.loops import LoopIds
 from handlers.forms import Form
-from handlers.middleware import Listeners
+from handlers.middleware import Listeners, later
 from handlers.requests import SlashCommand
 from handlers.router import LoopCommands
 
@@ -103,9 +103,13 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
             return
         ack(response_action="clear")
         if recorded:
-            refresh_summary(runtime=runtime, loop_id=loop_id)
-            refresh_card(runtime=runtime, loop_id=loop_id)
-            runtime.kick()
+
+            def refresh() -> None:
+                refresh_summary(runtime=runtime, loop_id=loop_id)
+                refresh_card(runtime=runtime, loop_id=loop_id)
+                runtime.kick()
+
+            later(runtime, body, refresh)
 
     def handle_calibration_command(*, ack: Ack, command: SlashCommand, **_: object) -> None:
         with runtime.db.read() as session:

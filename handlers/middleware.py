@@ -108,6 +108,19 @@ def report_errors(runtime: Runtime, listener: Callable[..., Any]) -> Callable[..
     return guarded
 
 
+def later(runtime: Runtime, body: dict, work: Callable[[], Any]) -> None:
+    """Run `work` after the acknowledgement, off the listener pool; its errors reach the person
+    like any other."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - reported to the person and logged
+            report(runtime, error, body, {})
+
+    runtime.after_ack.submit(run)
+
+
 class Listeners:
     """Registration that always goes through `report_errors`."""
 

@@ -34,7 +34,7 @@ from bot.slack.blocks.scorecards import (
     value_field,
 )
 from handlers.forms import Form
-from handlers.middleware import Listeners
+from handlers.middleware import Listeners, later
 from handlers.requests import SlashCommand
 from handlers.router import LoopCommands
 
@@ -131,14 +131,18 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
             ack(response_action="errors", errors={Field.RECOMMENDATION: refusal.user_message})
             return
         ack(response_action="clear")
-        receipt = build_message_scorecard_receipt(
-            subject=subject, answers=answers, revision=revision
-        )
-        runtime.messenger.dm(user_id, text=receipt["text"], blocks=receipt["blocks"])
-        refresh_card(runtime=runtime, loop_id=loop_id)
-        if last:
-            debrief_if_all_in(runtime=runtime, loop_id=loop_id)
-        runtime.kick()
+
+        def tell() -> None:
+            receipt = build_message_scorecard_receipt(
+                subject=subject, answers=answers, revision=revision
+            )
+            runtime.messenger.dm(user_id, text=receipt["text"], blocks=receipt["blocks"])
+            refresh_card(runtime=runtime, loop_id=loop_id)
+            if last:
+                debrief_if_all_in(runtime=runtime, loop_id=loop_id)
+            runtime.kick()
+
+        later(runtime, body, tell)
 
     def handle_closed(ack: Ack, body: dict, view: dict) -> None:
         ack()

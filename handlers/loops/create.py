@@ -29,7 +29,7 @@ from bot.slack.blocks.loops import (
     round_time_field,
 )
 from handlers.forms import Form
-from handlers.middleware import Listeners
+from handlers.middleware import Listeners, later
 from handlers.requests import SlashCommand
 from handlers.router import LoopCommands
 
@@ -187,8 +187,13 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
             response_action="update",
             view=build_modal_loop_created(short_id=loop.short_id, channel=request.channel_id),
         )
-        announce_loop(runtime=runtime, loop_id=loop.id)
-        runtime.kick()
+        loop_id = loop.id
+
+        def announce() -> None:
+            announce_loop(runtime=runtime, loop_id=loop_id)
+            runtime.kick()
+
+        later(runtime, body, announce)
 
     commands.add(
         CommandSpec("create", "/loop create", "start a candidate's loop from a loop document"),

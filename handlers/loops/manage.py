@@ -27,7 +27,7 @@ from bot.slack.blocks.loops import (
 )
 from bot.store.models import Loop
 from handlers.forms import Form
-from handlers.middleware import Listeners
+from handlers.middleware import Listeners, later
 from handlers.requests import SlashCommand
 from handlers.router import LoopCommands
 
@@ -78,13 +78,19 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         if len(args) < count:
             raise InvalidInput(f"Usage: `{USAGE[name]}`")
 
-    def handle_list(*, ack: Ack, command: SlashCommand, **_: object) -> None:
+    def handle_list(*, ack: Ack, respond: Respond, command: SlashCommand, **_: object) -> None:
+        # Acknowledge at once; the list follows through the response URL, so a busy database
+        # never costs Slack's 3 seconds.
+        ack()
         with runtime.db.read() as session:
             rows = loop_rows(session, command.user_id, runtime.clock())
-        ack(**build_message_loop_list(rows=rows))
+        respond(**build_message_loop_list(rows=rows))
 
-    def handle_show(*, ack: Ack, command: SlashCommand, args: tuple[str, ...], **_: object) -> None:
+    def handle_show(
+        *, ack: Ack, respond: Respond, command: SlashCommand, args: tuple[str, ...], **_: object
+    ) -> None:
         _need(args, 1, "show")
+        ack()
         with runtime.db.read() as session:
             loop = find_loop(session, args[0])
             require(
@@ -93,7 +99,7 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
                 loop=loop.short_id,
             )
             card = loop_card(session, loop)
-        ack(**build_message_loop_show(card=card))
+        respond(**build_message_loop_show(card=card))
 
     def _after_change(respond: Respond, loop_id: int, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
@@ -215,9 +221,13 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
             ack(response_action="errors", errors={field: problem.user_message})
             return
         ack()
-        runtime.messenger.dm(body["user"]["id"], text=text)
-        refresh_card(runtime=runtime, loop_id=loop_id)
-        runtime.kick()
+
+        def tell() -> None:
+            runtime.messenger.dm(body["user"]["id"], text=text)
+            refresh_card(runtime=runtime, loop_id=loop_id)
+            runtime.kick()
+
+        later(runtime, body, tell)
 
     def handle_reschedule_submitted(ack: Ack, body: dict, view: dict) -> None:
         def apply(session, loop: Loop, number: int, form: Form) -> str:

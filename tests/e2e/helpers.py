@@ -91,3 +91,18 @@ def dm_texts(sb: Sandbox, handle: str) -> list[str]:
         "\n".join(blocks_as_text(m.blocks or [])) or m.text
         for m in sb.emulator.dms_to(uid(sb, handle))
     ]
+
+
+def said(sb: Sandbox, who: str, text: str) -> str:
+    """What a person sees after typing `/loop text`: the command's own answer, or the private
+    reply that follows it through the response URL."""
+    before = len(sb.emulator.all_responses())
+    reply = sb.slack.command(who, "/loop", text)
+    assert reply.status == 200, reply.body_text
+    if reply.json and reply.json.get("text"):
+        return reply.json["text"]
+    fresh = wait_for(lambda: sb.emulator.all_responses()[before:])
+    assert fresh, f"no answer to /loop {text}"
+    return "\n".join(
+        json.dumps(r, ensure_ascii=False) if r.get("blocks") else r.get("text", "") for r in fresh
+    )

@@ -20,6 +20,7 @@ from tests.e2e.helpers import (
     card_in_channel,
     create_loop,
     dm_texts,
+    said,
     top_view,
     uid,
     wait_for,
@@ -60,24 +61,14 @@ def _last_response(sb: Sandbox) -> str:
     return wait_for(lambda: sb.emulator.all_responses() and sb.emulator.all_responses()[-1])["text"]
 
 
-def _said(sb: Sandbox, reply) -> str:
-    """What the person saw: the command's own answer, or a later private reply."""
-    assert reply.status == 200
-    if reply.json and reply.json.get("text"):
-        return reply.json["text"]
-    return _last_response(sb)
-
-
 def test_list_and_show_give_status_only(sb: Sandbox, loop_id: str) -> None:
-    listed = sb.slack.command(HM, "/loop", "list").json["text"]
+    listed = said(sb, HM, "list")
     assert f"`{loop_id}`" in listed and "Juyoung Park" in listed and "accountable" in listed
-    shown = json.dumps(sb.slack.command(IL, "/loop", f"show {loop_id.lower()}").json)
+    shown = said(sb, IL, f"show {loop_id.lower()}")
     assert "Live AI Pairing" in shown and "scorecard: pending" in shown
     assert "Asia/Seoul" in shown and "<!date^" in shown
-    stranger = sb.slack.command("beatriz.sp", "/loop", f"show {loop_id}")
-    assert "You're not part of loop" in _said(sb, stranger)
-    missing = sb.slack.command(HM, "/loop", "show LZZZZ")
-    assert "No loop `LZZZZ`" in _said(sb, missing)
+    assert "You're not part of loop" in said(sb, "beatriz.sp", f"show {loop_id}")
+    assert "No loop `LZZZZ`" in said(sb, HM, "show LZZZZ")
 
 
 def test_reschedule_by_command_moves_the_round_and_tells_people(sb: Sandbox, loop_id) -> None:
@@ -144,8 +135,9 @@ def test_cancel_stops_reminders_and_tells_everyone(sb: Sandbox, loop_id: str) ->
 
 @pytest.mark.parametrize("who", ["diego.la", IL, XS, "beatriz.sp"])
 def test_changes_are_refused_for_people_without_the_right(sb: Sandbox, loop_id, who) -> None:
-    reply = sb.slack.command(who, "/loop", f"cancel {loop_id}")
-    assert "Only the loop's hiring manager, recruiter, creator" in _said(sb, reply)
+    assert "Only the loop's hiring manager, recruiter, creator" in said(
+        sb, who, f"cancel {loop_id}"
+    )
     with sb.db.session() as session:
         assert session.exec(select(Loop)).one().status == "scheduled"
 

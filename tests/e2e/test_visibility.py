@@ -16,6 +16,7 @@ from tests.e2e.helpers import (
     XS,
     card_in_channel,
     create_loop,
+    said,
     top_view,
     uid,
     wait_for,
@@ -74,13 +75,13 @@ def _read_modal(sb: Sandbox, who: str, short_id: str) -> str:
 
 
 def _surfaces(sb: Sandbox, who: str, short_id: str) -> dict[str, str]:
-    shown = sb.slack.command(who, "/loop", f"show {short_id}").json or {}
+    shown = said(sb, who, f"show {short_id}")
     sb.slack.event({"type": "app_home_opened", "user": uid(sb, who), "tab": "home"})
     home = wait_for(lambda: sb.emulator.home_of(uid(sb, who)))
     _, card = card_in_channel(sb, short_id)
     return {
         "read": _read_modal(sb, who, short_id),
-        "show": json.dumps(shown, ensure_ascii=False),
+        "show": shown,
         "home": json.dumps(home, ensure_ascii=False),
         "channel": json.dumps(card.blocks, ensure_ascii=False),
     }

@@ -19,20 +19,13 @@ from tests.e2e.helpers import (
     REC,
     create_loop,
     open_create,
+    said,
     step_one_answers,
     submit,
     top_view,
     uid,
     wait_for,
 )
-
-
-def _answer(sb: Sandbox, reply) -> str:
-    """The command's own answer, or the private reply that followed it."""
-    assert reply.status == 200, reply.body_text
-    if reply.json and reply.json.get("text"):
-        return reply.json["text"]
-    return wait_for(lambda: sb.emulator.all_responses())[-1]["text"]
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +63,7 @@ def live():
 def test_hostile_or_malformed_commands_get_a_precise_answer(live, text, expect) -> None:
     sb, short_id = live
     before = _state(sb)
-    reply = sb.slack.command(REC, "/loop", text.format(loop=short_id))
-    assert expect in _answer(sb, reply)
+    assert expect in said(sb, REC, text.format(loop=short_id))
     assert _state(sb) == before
 
 
