@@ -1,0 +1,1070 @@
+"""Acknowledgement latency of `loopbot serve` under load, against a bare Bolt app in the same run.
+
+Slack gives an app 3 s to acknowledge a request; people notice anything over a few hundred ms.
+This starts the Slack emulator, seeds a SQLite database with real loops and scorecards, then
+serves it with `python -m bot.cli serve` (waitress, LOOPBOT_THREADS) next to `bench/bare_app.py`
+(a Bolt app whose listeners only acknowledge, same thread count). Both get the same signed
+traffic, in turn: `/loop list` and `/loop show LOOP` by the hiring manager, a scorecard
+submission by the round's interviewer (a valid edit, stored as a new revision) and a click on a
+loop card's "Reschedule a round" button (which opens a modal after the acknowledgement):
+
+- steady: open loop at a fixed rate, each request sent on schedule whatever the earlier ones do;
+- burst: N requests released at once.
+
+Phases alternate between the two servers (bare, loopbot, bare, loopbot) to spread the noise of
+a shared machine; the table compares them as ratios measured in the same run.
+
+    python bench/ack_latency.py [--rate 50] [--seconds 20] [--burst 100] [--smoke]
+
+Exits non-zero only when something is broken (a request refused or unanswered, an unexpected
+acknowledgement, one over 3 s); a missed latency target is reported, not failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.emulator import ModalForm, SlackClient, SlackEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "ack_latency.json"
+BARE_APP = ROOT / "bench" / "bare_app.py"
+
+ACK_DEADLINE_S = 3.0
+TARGET_RATE = 50.0
+TARGET_RATIO = 1.5
+TARGET_P99_MS = 250.0
+TARGET_TEXT = "p99 within 1.5x of bare and under 250 ms at 50 req/s; no request over 3 s"
+
+THREADS = 8  # LOOPBOT_THREADS' default, given to both servers
+START_TIMEOUT_S = 60.0
+REQUEST_TIMEOUT_S = 10.0
+CHANNEL = "C0HIRING1"  # where the seeded loop cards are posted
+HM = "U0HM00001"  # hiring manager of every seeded loop
+KINDS = ("list", "show", "submit", "click")
+SERVERS = ("bare", "loopbot")
+
+
+# seeding -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeededScorecard:
+    """A submitted scorecard, with the modal and answers its interviewer sends again."""
+
+    loop_id: str
+    number: int
+    user_id: str
+    view: dict[str, Any]
+    values: dict[str, Any]
+
+
+@dataclass
+class Seed:
+    loop_ids: list[str]
+    scorecards: list[SeededScorecard]
+    cards: dict[str, dict[str, Any]]
+    """Each loop's card message in CHANNEL, as a click on it carries it."""
+
+
+def seed(emulator: SlackEmulator, database_url: str, *, loops: int, scorecards: int) -> Seed:
+    """Create `loops` loops through the real modals and submit `scorecards` scorecards in each.
+
+    Runs the bot in-process on the emulator (bot.sandbox), then stops it; the database file and
+    the emulator's workspace (channels, cards, DMs) stay for the served bot. The sandbox stops
+    the emulator on its way out, so it is started again, on a new port.
+    """
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # the e2e helpers drive the modals the way people do
+    from bot.loops.queries import assignments_of
+    from bot.sandbox import Sandbox
+    from bot.scorecards.service import subject_of
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+    from tests.e2e.helpers import card_in_channel, create_loop, top_view, wait_for
+
+    result = Seed(loop_ids=[], scorecards=[], cards={})
+    sandbox = Sandbox(create_app, make_wsgi_app, database_url=database_url, emulator=emulator)
+    sandbox.start()
+    try:
+        today = datetime.now(UTC).date()
+        for i in range(loops):
+            first_day = _weekday_after(today + timedelta(days=2 + 2 * i))
+            short_id = create_loop(
+                sandbox,
+                **{
+                    "Candidate name": f"Candidate {i + 1:02d}",
+                    "Candidate key": "phoenix_005_juyoung_park" if i == 0 else None,
+                    "First interview day": first_day.isoformat(),
+                },
+            )
+            result.loop_ids.append(short_id)
+            found = card_in_channel(sandbox, short_id)
+            if found is None:
+                raise RuntimeError(f"no card for loop {short_id} in the channel")
+            result.cards[short_id] = found[1].to_slack()
+        sandbox.dispatch()  # the guides that are due go out now, not in the first measured tick
+        for short_id in result.loop_ids:
+            for number in range(1, scorecards + 1):
+                with sandbox.db.read() as session:
+                    subject = subject_of(session, sandbox.runtime.library, short_id, number)
+                    owner = next(
+                        a.user_id
+                        for a in assignments_of(session, subject.loop)
+                        if a.round_id == subject.rnd.id and a.letter == "R"
+                    )
+                handle = emulator.workspace.user(owner).name
+                reply = sandbox.slack.command(owner, "/loop", f"scorecard {short_id} {number}")
+                if reply.status != 200:
+                    raise RuntimeError(f"/loop scorecard answered {reply.status}")
+                modal = wait_for(lambda h=handle: emulator.open_views(h) and top_view(sandbox, h))
+                if not modal:
+                    raise RuntimeError(f"no scorecard modal opened for {short_id} round {number}")
+                form = ModalForm(modal, emulator.workspace)
+                values = form.fill(_scorecard_answers(form, number))
+                reply = sandbox.slack.submit(owner, modal, values)
+                if reply.json != {"response_action": "clear"}:
+                    raise RuntimeError(f"scorecard not stored: {reply.body_text[:200]}")
+                emulator.close_view(owner)
+                result.scorecards.append(
+                    SeededScorecard(short_id, number, owner, modal, dict(values))
+                )
+    finally:
+        with _quiet_waitress_shutdown():
+            sandbox.stop()
+    emulator.start()
+    return result
+
+
+@contextmanager
+def _quiet_waitress_shutdown() -> Iterator[None]:
+    """Stopping the in-process server can race a worker that is still finishing its last
+    response (waitress then reports a closed descriptor); that noise is not a result."""
+    waitress_log = logging.getLogger("waitress")
+    previous_hook, previous_disabled = threading.excepthook, waitress_log.disabled
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not isinstance(args.exc_value, OSError):
+            previous_hook(args)
+
+    threading.excepthook, waitress_log.disabled = hook, True
+    try:
+        yield
+    finally:
+        threading.excepthook, waitress_log.disabled = previous_hook, previous_disabled
+
+
+def _weekday_after(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _scorecard_answers(form: ModalForm, number: int) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    for f in form.fields:
+        if f.block_id.endswith("evidence"):
+            continue
+        if f.block_id.startswith("signal:"):
+            answers[f.label] = "Solid"
+        elif f.block_id.startswith("value:"):
+            answers[f.label] = "PROVEN"
+    answers["Overall recommendation"] = "Hire"
+    answers["Key evidence"] = f"Round {number}: clear reasoning, tested the edge cases first."
+    return answers
+
+
+# servers -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_kib(pid: int) -> int | None:
+    """Resident memory of a process, from /proc/<pid>/status (VmRSS), in KiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds a process (all its threads) has used, from /proc/<pid>/stat."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    url: str
+    client: SlackClient
+    log_path: Path
+    startup_s: float = 0.0
+    rss: dict[str, int | None] = field(default_factory=dict)
+
+    def cpu_s(self) -> float:
+        return cpu_s(self.process.pid) or 0.0
+
+    def settle(self, timeout: float = 3.0) -> None:
+        """Wait until the process stops using CPU: work after an acknowledgement is done."""
+        deadline = time.monotonic() + timeout
+        last = self.cpu_s()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            now = self.cpu_s()
+            if now == last:
+                return
+            last = now
+
+    def measure_rss(self, when: str) -> None:
+        self.rss[when] = rss_kib(self.process.pid)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_server(
+    name: str, argv: list[str], env: dict[str, str], emulator: SlackEmulator, workdir: Path
+) -> Server:
+    """Start a server process and wait for its first 200 on /healthz (that is its start-up time).
+
+    The caller must stop() the returned server; one that never answers is stopped here."""
+    port = free_port()
+    secret = secrets.token_hex(16)
+    full_env = {
+        **env,
+        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_SIGNING_SECRET": secret,
+        "SLACK_API_URL": emulator.api_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOOPBOT_THREADS": str(THREADS),
+    }
+    url = f"http://127.0.0.1:{port}"
+    log_path = workdir / f"{name}.log"
+    with log_path.open("wb") as log:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT
+        )
+    client = SlackClient(f"{url}/slack/events", secret, emulator, timeout=REQUEST_TIMEOUT_S)
+    server = Server(name, process, url, client, log_path)
+    try:
+        deadline = started + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{server.log_tail()}")
+            if _healthy(url):
+                server.startup_s = time.monotonic() - started
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not answer /healthz in {START_TIMEOUT_S:.0f} s")
+            time.sleep(0.005)
+    except BaseException:
+        server.stop()
+        raise
+    server.measure_rss("idle")
+    return server
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=1.0) as response:
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+# traffic -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    kind: str
+    body: bytes
+    content_type: str
+    expect: Callable[[str], bool]
+    """Whether the acknowledgement's body is the one this server gives when it works."""
+
+
+class Traffic:
+    """Builds the request mix, as Slack would send it; every body is unique (trigger id)."""
+
+    def __init__(self, emulator: SlackEmulator, data: Seed):
+        self.emulator = emulator
+        self.data = data
+        ws = emulator.workspace
+        with emulator.lock:
+            self.team = {"id": ws.team_id, "domain": ws.team_domain}
+            self.app_id = ws.app_id
+            self.users = {u: ws.user(u) for u in {HM, *(s.user_id for s in data.scorecards)}}
+            self.ims = {u: ws.im_for(u).id for u in self.users}
+            self.channel = ws.channel(CHANNEL)
+
+    def build(self, index: int, server: str, kind: str | None = None) -> Request:
+        kind = kind or KINDS[index % len(KINDS)]
+        turn = index // len(KINDS)
+        loop_id = self.data.loop_ids[turn % len(self.data.loop_ids)]
+        if kind == "list":
+            return self._command(server, HM, "list", ())
+        if kind == "show":
+            return self._command(server, HM, f"show {loop_id}", (loop_id,))
+        if kind == "submit":
+            card = self.data.scorecards[turn % len(self.data.scorecards)]
+            return self._submit(server, card)
+        return self._click(server, HM, loop_id)
+
+    def _command(self, server: str, user_id: str, text: str, shows: tuple[str, ...]) -> Request:
+        user = self.users[user_id]
+        fields = {
+            "token": "emulator-verification-token",
+            "team_id": self.team["id"],
+            "team_domain": self.team["domain"],
+            "channel_id": self.ims[user_id],
+            "channel_name": "directmessage",
+            "user_id": user_id,
+            "user_name": user.name,
+            "command": "/loop",
+            "text": text,
+            "api_app_id": self.app_id,
+            "is_enterprise_install": "false",
+            "response_url": self.emulator.issue_response_url(self.ims[user_id], None, user_id),
+            "trigger_id": self.emulator.issue_trigger_id(user_id),
+        }
+        if server == "bare":
+            expect = _empty
+        elif shows:
+            expect = _mentions(shows)
+        else:
+            expect = _mentions(self.data.loop_ids, any_of=True)
+        kind = text.split()[0]
+        return Request(kind, urlencode(fields).encode(), FORM, expect)
+
+    def _base(self, user_id: str, kind: str) -> dict[str, Any]:
+        user = self.users[user_id]
+        return {
+            "type": kind,
+            "team": self.team,
+            "user": {
+                "id": user_id,
+                "username": user.name,
+                "name": user.name,
+                "team_id": self.team["id"],
+            },
+            "api_app_id": self.app_id,
+            "token": "emulator-verification-token",
+            "trigger_id": self.emulator.issue_trigger_id(user_id),
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _submit(self, server: str, card: SeededScorecard) -> Request:
+        payload = self._base(card.user_id, "view_submission")
+        payload["view"] = {**card.view, "state": {"values": card.values}}
+        payload["response_urls"] = []
+        expect = _empty if server == "bare" else _cleared
+        return Request("submit", _interaction(payload), FORM, expect)
+
+    def _click(self, server: str, user_id: str, loop_id: str) -> Request:
+        message = self.data.cards[loop_id]
+        payload = self._base(user_id, "block_actions")
+        payload["channel"] = {"id": self.channel.id, "name": self.channel.name}
+        payload["container"] = {
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": self.channel.id,
+            "is_ephemeral": False,
+        }
+        payload["message"] = message
+        payload["state"] = {"values": {}}
+        payload["response_url"] = self.emulator.issue_response_url(
+            self.channel.id, message["ts"], user_id
+        )
+        payload["actions"] = [
+            {
+                "action_id": "loop_card_reschedule",
+                "block_id": _block_with(message, "loop_card_reschedule"),
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Reschedule a round"},
+                "value": loop_id,
+                "action_ts": f"{time.time():.6f}",
+            }
+        ]
+        return Request("click", _interaction(payload), FORM, _empty)
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _interaction(payload: dict[str, Any]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def _block_with(message: dict[str, Any], action_id: str) -> str:
+    for block in message.get("blocks") or []:
+        if any(e.get("action_id") == action_id for e in block.get("elements") or []):
+            return str(block.get("block_id"))
+    raise RuntimeError(f"the loop card has no {action_id} button")
+
+
+def _empty(body: str) -> bool:
+    return not body.strip()
+
+
+def _cleared(body: str) -> bool:
+    try:
+        return json.loads(body) == {"response_action": "clear"}
+    except json.JSONDecodeError:
+        return False
+
+
+def _mentions(loop_ids: tuple[str, ...] | list[str], any_of: bool = False) -> Callable[[str], bool]:
+    def check(body: str) -> bool:
+        found = [f"`{loop_id}`" in body for loop_id in loop_ids]
+        return any(found) if any_of else all(found)
+
+    return check
+
+
+# measuring -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    kind: str
+    lag_s: float
+    """How late the request left against its schedule (generator overhead, not the server's)."""
+    latency_s: float
+    """Send to full response."""
+    status: int
+    problem: str | None = None
+
+
+def send(
+    server: Server, request: Request, headers: dict[str, str] | None = None
+) -> tuple[float, int, str | None]:
+    """Send one request, signed now unless `headers` are given; returns the seconds to the full
+    response, the status, and what was wrong with the answer (None when it is right)."""
+    if headers is None:
+        headers = server.client.signed_headers(request.body, request.content_type)
+    started = time.monotonic()
+    try:
+        reply = server.client.send_raw(request.body, headers)
+    except Exception as error:  # noqa: BLE001 - a refused or timed-out request is a result
+        return time.monotonic() - started, 0, f"{type(error).__name__}: {error}"[:200]
+    elapsed = time.monotonic() - started
+    if reply.status != 200:
+        return elapsed, reply.status, f"HTTP {reply.status}: {reply.body_text[:120]}"
+    if not request.expect(reply.body_text):
+        return elapsed, reply.status, f"unexpected acknowledgement: {reply.body_text[:120]}"
+    return elapsed, reply.status, None
+
+
+def run_steady(
+    server: Server, traffic: Traffic, *, rate: float, seconds: float, offset: int
+) -> list[Sample]:
+    """Open loop: request i is due at start + i/rate and is sent then, however slow the others.
+
+    Each request is built (fresh trigger id) and signed by its worker just before it is sent."""
+    count = max(1, round(rate * seconds))
+    workers = min(512, max(16, math.ceil(rate * ACK_DEADLINE_S)))
+    samples: list[Sample | None] = [None] * count
+
+    def one(i: int, due: float) -> None:
+        request = traffic.build(offset + i, server.name)
+        lag = time.monotonic() - due
+        latency, status, problem = send(server, request)
+        samples[i] = Sample(request.kind, lag, latency, status, problem)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load") as pool:
+        start = time.monotonic() + 0.05
+        for i in range(count):
+            due = start + i / rate
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            pool.submit(one, i, due)
+    return [s for s in samples if s is not None]
+
+
+def run_burst(server: Server, traffic: Traffic, *, size: int, offset: int) -> list[Sample]:
+    """`size` requests built and signed up front, then released together."""
+    requests = [traffic.build(offset + i, server.name) for i in range(size)]
+    signed = [
+        (r, server.client.signed_headers(r.body, r.content_type), i) for i, r in enumerate(requests)
+    ]
+    samples: list[Sample | None] = [None] * size
+    ready = threading.Barrier(size + 1)
+    fired = [0.0]
+
+    def one(request: Request, headers: dict[str, str], i: int) -> None:
+        ready.wait()
+        lag = time.monotonic() - fired[0]
+        latency, status, problem = send(server, request, headers)
+        samples[i] = Sample(request.kind, lag, latency, status, problem)
+
+    threads = [threading.Thread(target=one, args=args, daemon=True) for args in signed]
+    for thread in threads:
+        thread.start()
+    fired[0] = time.monotonic()
+    ready.wait()
+    deadline = time.monotonic() + REQUEST_TIMEOUT_S + 5
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    return [s for s in samples if s is not None]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def summarize(samples: list[Sample], expected: int) -> dict[str, Any]:
+    latencies = [s.latency_s * 1000 for s in samples]
+    problems = [s for s in samples if s.problem]
+    out: dict[str, Any] = {
+        "count": len(samples),
+        "missing": expected - len(samples),
+        "errors": len(problems) + (expected - len(samples)),
+        "over_3s": sum(1 for s in samples if s.latency_s > ACK_DEADLINE_S),
+        "p50_ms": round(percentile(latencies, 50), 2) if latencies else None,
+        "p99_ms": round(percentile(latencies, 99), 2) if latencies else None,
+        "max_ms": round(max(latencies), 2) if latencies else None,
+        "mean_ms": round(sum(latencies) / len(latencies), 2) if latencies else None,
+        "lag_max_ms": round(max(s.lag_s for s in samples) * 1000, 2) if samples else None,
+        "problems": sorted({f"{s.kind}: {s.problem}" for s in problems})[:5],
+    }
+    return out
+
+
+def by_kind(samples: list[Sample]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for kind in KINDS:
+        mine = [s.latency_s * 1000 for s in samples if s.kind == kind]
+        if mine:
+            out[kind] = {
+                "count": len(mine),
+                "p50_ms": round(percentile(mine, 50), 2),
+                "p99_ms": round(percentile(mine, 99), 2),
+                "max_ms": round(max(mine), 2),
+            }
+    return out
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a is not None and b else None
+
+
+# the run -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Config:
+    rate: float
+    seconds: float
+    burst: int
+    rounds: int
+    loops: int
+    scorecards: int
+    smoke: bool
+    probe: int = 40
+    load_before: list[float] = field(default_factory=list)
+
+
+@contextmanager
+def servers_running(
+    emulator: SlackEmulator, database_url: str, workdir: Path
+) -> Iterator[dict[str, Server]]:
+    """Both servers, loopbot first (its start-up is measured on an idle machine)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOOPBOT_"))}
+    env["DATABASE_URL"] = database_url
+    env["PYTHONUNBUFFERED"] = "1"
+    running: dict[str, Server] = {}
+    try:
+        running["loopbot"] = start_server(
+            "loopbot", [sys.executable, "-m", "bot.cli", "serve"], env, emulator, workdir
+        )
+        running["bare"] = start_server(
+            "bare", [sys.executable, str(BARE_APP)], env, emulator, workdir
+        )
+        yield running
+    finally:
+        for server in running.values():
+            server.stop()
+
+
+def warm_up(server: Server, traffic: Traffic, offset: int) -> list[float]:
+    """One request of each kind, one at a time: the first requests after start-up."""
+    samples = []
+    for i in range(len(KINDS)):
+        request = traffic.build(offset + i, server.name)
+        latency, _, problem = send(server, request)
+        if problem:
+            raise RuntimeError(f"{server.name} {request.kind} failed on warm-up: {problem}")
+        samples.append(round(latency * 1000, 2))
+    return samples
+
+
+def probe(server: Server, traffic: Traffic, *, count: int, offset: int) -> dict[str, Any]:
+    """Each kind alone, one request at a time: its latency without queuing, and the server CPU
+    it costs (work done after the acknowledgement included)."""
+    out: dict[str, Any] = {}
+    for kind in KINDS:
+        server.settle()
+        cpu_before = server.cpu_s()
+        latencies = []
+        for i in range(count):
+            latency, _, problem = send(server, traffic.build(offset + i, server.name, kind))
+            if problem:
+                raise RuntimeError(f"{server.name} {kind} failed in the probe: {problem}")
+            latencies.append(latency * 1000)
+        server.settle()
+        out[kind] = {
+            "count": count,
+            "p50_ms": round(percentile(latencies, 50), 2),
+            "max_ms": round(max(latencies), 2),
+            "server_cpu_ms_per_req": round((server.cpu_s() - cpu_before) * 1000 / count, 2),
+        }
+    return out
+
+
+def run(config: Config) -> dict[str, Any]:
+    config.load_before = [round(x, 2) for x in os.getloadavg()]
+    emulator = SlackEmulator(rate_limits=False).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="loopbot-bench-") as tmp:
+            workdir = Path(tmp)
+            database_url = f"sqlite:///{workdir / 'loopbot.db'}"
+            subprocess.run(
+                [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+                cwd=ROOT,
+                env={**os.environ, "DATABASE_URL": database_url},
+                check=True,
+                capture_output=True,
+            )
+            seeded = time.monotonic()
+            data = seed(emulator, database_url, loops=config.loops, scorecards=config.scorecards)
+            print(
+                f"seeded {len(data.loop_ids)} loops, {len(data.scorecards)} scorecards "
+                f"in {time.monotonic() - seeded:.1f} s",
+                file=sys.stderr,
+            )
+            traffic = Traffic(emulator, data)
+            with servers_running(emulator, database_url, workdir) as servers:
+                try:
+                    return measure(config, emulator, traffic, servers)
+                except BaseException:
+                    for server in servers.values():
+                        print(
+                            f"--- {server.name} log tail ---\n{server.log_tail()}", file=sys.stderr
+                        )
+                    raise
+    finally:
+        emulator.stop()
+
+
+def measure(
+    config: Config, emulator: SlackEmulator, traffic: Traffic, servers: dict[str, Server]
+) -> dict[str, Any]:
+    offset = 0
+    warm = {}
+    for name in SERVERS:
+        warm[name] = warm_up(servers[name], traffic, offset)
+        offset += len(KINDS)
+    probes = {}
+    for name in SERVERS:
+        probes[name] = probe(servers[name], traffic, count=config.probe, offset=offset)
+        offset += config.probe
+    phases: list[dict[str, Any]] = []
+    collected: dict[tuple[str, str], list[Sample]] = {}
+    expected: dict[tuple[str, str], int] = {}
+    for round_no in range(1, config.rounds + 1):
+        for name in SERVERS:
+            server = servers[name]
+            for phase in ("steady", "burst"):
+                server.settle()
+                calls_before = len(emulator.calls)
+                cpu_before, own_before = server.cpu_s(), _own_cpu_s()
+                machine_before = CpuSnapshot.take(servers)
+                started = time.monotonic()
+                if phase == "steady":
+                    want = max(1, round(config.rate * config.seconds))
+                    samples = run_steady(
+                        server, traffic, rate=config.rate, seconds=config.seconds, offset=offset
+                    )
+                    server.measure_rss(f"after_steady_{round_no}")
+                else:
+                    want = config.burst
+                    samples = run_burst(server, traffic, size=config.burst, offset=offset)
+                offset += want
+                wall = time.monotonic() - started
+                noise = CpuSnapshot.take(servers).noise_since(machine_before)
+                server.settle()
+                cpu = server.cpu_s() - cpu_before
+                own = _own_cpu_s() - own_before
+                stats = summarize(samples, want)
+                phases.append(
+                    {
+                        "round": round_no,
+                        "server": name,
+                        "phase": phase,
+                        "wall_s": round(wall, 2),
+                        "slack_api_calls": _calls_since(emulator, calls_before),
+                        "server_cpu_s": round(cpu, 3),
+                        "server_cpu_ms_per_req": round(cpu * 1000 / want, 2),
+                        "generator_cpu_ms_per_req": round(own * 1000 / want, 2),
+                        **noise,
+                        **stats,
+                        "by_kind": by_kind(samples),
+                    }
+                )
+                collected.setdefault((name, phase), []).extend(samples)
+                expected[(name, phase)] = expected.get((name, phase), 0) + want
+                print(
+                    f"round {round_no} {name:<7} {phase:<6} p50 {stats['p50_ms']} ms  "
+                    f"p99 {stats['p99_ms']} ms  errors {stats['errors']}  "
+                    f"(others {noise['others_cores']} cores, steal {noise['steal_pct']}%)",
+                    file=sys.stderr,
+                )
+    summary = {
+        name: {
+            phase: {
+                **summarize(collected[(name, phase)], expected[(name, phase)]),
+                "by_kind": by_kind(collected[(name, phase)]),
+                "server_cpu_ms_per_req": round(
+                    sum(
+                        p["server_cpu_s"]
+                        for p in phases
+                        if p["server"] == name and p["phase"] == phase
+                    )
+                    * 1000
+                    / expected[(name, phase)],
+                    2,
+                ),
+            }
+            for phase in ("steady", "burst")
+        }
+        for name in SERVERS
+    }
+    ratios = {
+        phase: {
+            q: _ratio(summary["loopbot"][phase][f"{q}_ms"], summary["bare"][phase][f"{q}_ms"])
+            for q in ("p50", "p99")
+        }
+        for phase in ("steady", "burst")
+    }
+    steady = summary["loopbot"]["steady"]
+    over = sum(summary["loopbot"][p]["over_3s"] for p in ("steady", "burst"))
+    p99_ratio = ratios["steady"]["p99"]
+    target = {
+        "text": TARGET_TEXT,
+        "rate": config.rate,
+        "p99_ms": steady["p99_ms"],
+        "p99_ratio": p99_ratio,
+        "over_3s": over,
+        "met": bool(
+            p99_ratio is not None
+            and p99_ratio <= TARGET_RATIO
+            and steady["p99_ms"] is not None
+            and steady["p99_ms"] < TARGET_P99_MS
+            and over == 0
+        ),
+    }
+    broken = [
+        f"{name} {phase}: {stats['errors']} errors, {stats['over_3s']} over 3 s"
+        for name in SERVERS
+        for phase, stats in summary[name].items()
+        if stats["errors"] or stats["over_3s"]
+    ]
+    return {
+        "config": {
+            "rate": config.rate,
+            "seconds": config.seconds,
+            "burst": config.burst,
+            "rounds": config.rounds,
+            "seeded_loops": len(traffic.data.loop_ids),
+            "seeded_scorecards": len(traffic.data.scorecards),
+            "threads": THREADS,
+            "smoke": config.smoke,
+            "probe_per_kind": config.probe,
+            "mix": list(KINDS),
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_before": config.load_before,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
+        "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": _source(),
+        "startup_s": {name: round(servers[name].startup_s, 3) for name in SERVERS},
+        "rss_kib": {name: servers[name].rss for name in SERVERS},
+        "warm_up_ms": warm,
+        "probe": probes,
+        "summary": summary,
+        "ratios": ratios,
+        "target": target,
+        "broken": broken,
+        "phases": phases,
+    }
+
+
+def _calls_since(emulator: SlackEmulator, start: int) -> dict[str, int]:
+    """Web API calls the bot made since the call log had `start` entries, by method."""
+    with emulator.lock:
+        methods = [call.method for call in emulator.calls[start:]]
+    return {method: methods.count(method) for method in sorted(set(methods))}
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """Machine-wide CPU counters (/proc/stat) and the CPU of the processes this run owns."""
+
+    at: float
+    busy_s: float
+    steal_s: float
+    total_s: float
+    ours_s: float
+
+    @classmethod
+    def take(cls, servers: dict[str, Server]) -> CpuSnapshot:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        user, nice, system, idle, iowait, irq, softirq, steal = ticks
+        ours = _own_cpu_s() + sum(server.cpu_s() for server in servers.values())
+        return cls(
+            at=time.monotonic(),
+            busy_s=(user + nice + system + irq + softirq) / CLOCK_TICKS,
+            steal_s=steal / CLOCK_TICKS,
+            total_s=sum(ticks) / CLOCK_TICKS,
+            ours_s=ours,
+        )
+
+    def noise_since(self, before: CpuSnapshot) -> dict[str, float]:
+        """Cores other processes kept busy meanwhile, and the share the hypervisor stole."""
+        wall = max(self.at - before.at, 1e-9)
+        others = (self.busy_s - before.busy_s) - (self.ours_s - before.ours_s)
+        total = max(self.total_s - before.total_s, 1e-9)
+        return {
+            "others_cores": round(max(0.0, others) / wall, 2),
+            "steal_pct": round(100 * (self.steal_s - before.steal_s) / total, 1),
+        }
+
+
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def _source() -> dict[str, Any]:
+    """The commit measured, and tracked files that differed from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    changed = git("status", "--porcelain", "--untracked-files=no").splitlines()
+    return {"commit": git("rev-parse", "HEAD"), "changed": [line[3:] for line in changed]}
+
+
+# report --------------------------------------------------------------------------------------
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _x(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def _mib(kib: int | None) -> str:
+    return "-" if kib is None else f"{kib / 1024:.1f} MiB"
+
+
+def render(result: dict[str, Any]) -> str:
+    cfg = result["config"]
+    summary = result["summary"]
+    lines = [
+        f"ack latency: steady {cfg['rate']:g} req/s for {cfg['seconds']:g} s, burst of "
+        f"{cfg['burst']}, x{cfg['rounds']} rounds per server, alternating bare/loopbot; "
+        f"waitress {cfg['threads']} threads; {result['machine']['cpus']} CPUs; "
+        f"{cfg['seeded_loops']} loops, {cfg['seeded_scorecards']} scorecards seeded",
+        "mix: " + ", ".join(cfg["mix"]) + " (round robin)",
+        "",
+        f"{'server':<8} {'phase':<7} {'count':>6} {'errors':>6} {'>3s':>4} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'lag max ms':>10} {'cpu ms/req':>10}",
+    ]
+    for phase in ("steady", "burst"):
+        for name in SERVERS:
+            s = summary[name][phase]
+            lines.append(
+                f"{name:<8} {phase:<7} {s['count']:>6} {s['errors']:>6} {s['over_3s']:>4} "
+                f"{_ms(s['p50_ms']):>8} {_ms(s['p99_ms']):>8} {_ms(s['max_ms']):>8} "
+                f"{_ms(s['lag_max_ms']):>10} {_ms(s['server_cpu_ms_per_req']):>10}"
+            )
+    lines.append("")
+    for phase in ("steady", "burst"):
+        r = result["ratios"][phase]
+        lines.append(f"loopbot/bare {phase:<7} p50 {_x(r['p50'])}  p99 {_x(r['p99'])}")
+    lines += [
+        "",
+        f"one at a time, {cfg['probe_per_kind']} of each kind (p50 ms, server cpu ms/req):",
+    ]
+    for kind in KINDS:
+        cells = []
+        for name in SERVERS:
+            k = result["probe"][name][kind]
+            cells.append(f"{name} {_ms(k['p50_ms'])}, cpu {_ms(k['server_cpu_ms_per_req'])}")
+        lines.append(f"  {kind:<7} " + "   ".join(cells))
+    lines += ["", "per request kind, steady (p50 / p99 ms):"]
+    for kind in KINDS:
+        cells = []
+        for name in SERVERS:
+            k = summary[name]["steady"]["by_kind"].get(kind, {})
+            cells.append(f"{name} {_ms(k.get('p50_ms'))} / {_ms(k.get('p99_ms'))}")
+        lines.append(f"  {kind:<7} " + "   ".join(cells))
+    lines += ["", "per request kind, burst (p50 / p99 ms):"]
+    for kind in KINDS:
+        cells = []
+        for name in SERVERS:
+            k = summary[name]["burst"]["by_kind"].get(kind, {})
+            cells.append(f"{name} {_ms(k.get('p50_ms'))} / {_ms(k.get('p99_ms'))}")
+        lines.append(f"  {kind:<7} " + "   ".join(cells))
+    lines.append("")
+    lines.append(
+        "start-up (process start to first 200 on /healthz): "
+        + ", ".join(f"{n} {result['startup_s'][n]:.2f} s" for n in SERVERS)
+    )
+    for name in SERVERS:
+        rss = result["rss_kib"][name]
+        after = [v for k, v in rss.items() if k.startswith("after_steady") and v is not None]
+        lines.append(
+            f"RSS {name}: idle {_mib(rss.get('idle'))}, after steady "
+            + (", ".join(_mib(v) for v in after) or "-")
+        )
+    lines.append(
+        "first requests after start-up (ms, list/show/submit/click): "
+        + "; ".join(f"{n} {result['warm_up_ms'][n]}" for n in SERVERS)
+    )
+    lines.append(
+        "machine noise per phase (cores other processes used, steal %): "
+        + "; ".join(
+            f"{p['server']} {p['phase']} {p['others_cores']:.2f}/{p['steal_pct']:.0f}%"
+            for p in result["phases"]
+        )
+    )
+    target = result["target"]
+    verdict = "met" if target["met"] else "NOT met"
+    note = "" if cfg["rate"] == TARGET_RATE else f" (measured at {cfg['rate']:g} req/s)"
+    lines += [
+        "",
+        f"target: {TARGET_TEXT}: {verdict}{note} — loopbot steady p99 {_ms(target['p99_ms'])} ms, "
+        f"{_x(target['p99_ratio'])} bare, {target['over_3s']} over 3 s",
+    ]
+    for problem in result["broken"]:
+        lines.append(f"BROKEN: {problem}")
+    for name in SERVERS:
+        for phase in ("steady", "burst"):
+            for problem in summary[name][phase]["problems"]:
+                lines.append(f"  {name} {phase}: {problem}")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=50.0, help="steady requests per second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of a steady phase")
+    parser.add_argument("--burst", type=int, default=100, help="requests fired at once")
+    parser.add_argument("--rounds", type=int, default=2, help="bare+loopbot rounds to alternate")
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny run for CI (10 req/s, 2 s, burst 10)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help=f"JSON results file (default: {RESULTS.relative_to(ROOT)}; none for --smoke)",
+    )
+    args = parser.parse_args(argv)
+    if args.rate <= 0 or args.seconds <= 0 or args.burst < 1 or args.rounds < 1:
+        parser.error("--rate and --seconds must be positive, --burst and --rounds at least 1")
+    if args.smoke:
+        smoke = Config(
+            rate=10, seconds=2, burst=10, rounds=1, loops=2, scorecards=1, smoke=True, probe=4
+        )
+        return smoke, args.out
+    config = Config(
+        rate=args.rate,
+        seconds=args.seconds,
+        burst=args.burst,
+        rounds=args.rounds,
+        loops=5,
+        scorecards=3,
+        smoke=False,
+    )
+    return config, args.out or RESULTS
+
+
+def main(argv: list[str] | None = None) -> int:
+    config, out = parse_args(argv)
+    result = run(config)
+    print(render(result))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"\nwrote {out}")
+    return 1 if result["broken"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

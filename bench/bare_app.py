@@ -1,0 +1,94 @@
+"""The baseline for `ack_latency.py`: a bare Slack Bolt app served by waitress.
+
+It verifies every request's signature, as loopbot does, and answers the same command, action
+and view ids with listeners that only acknowledge. No database, documents or Slack calls.
+
+Configured from the same environment as `loopbot serve`: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
+SLACK_API_URL, HOST, PORT and LOOPBOT_THREADS. GET /healthz answers 200 once it is serving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import Ack, App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from waitress.server import create_server
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+COMMAND = "/loop"
+ACTION_ID = "loop_card_reschedule"
+VIEW_ID = "scorecard_submit"
+
+
+def create_bare_app(*, signing_secret: str, token: str, api_url: str, threads: int) -> App:
+    """A Bolt app with loopbot's request settings and no-op listeners."""
+    app = App(
+        signing_secret=signing_secret,
+        client=WebClient(token=token, base_url=api_url),
+        token_verification_enabled=False,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+        listener_executor=ThreadPoolExecutor(max_workers=threads, thread_name_prefix="listener"),
+    )
+
+    def just_ack(ack: Ack) -> None:
+        ack()
+
+    app.command(COMMAND)(just_ack)
+    app.action(ACTION_ID)(just_ack)
+    app.view(VIEW_ID)(just_ack)
+    return app
+
+
+def make_wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps({"ok": True}).encode()]
+        if path == EVENTS_PATH and method == "POST":
+            return slack(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return wsgi
+
+
+def main() -> int:
+    env = os.environ
+    missing = [name for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET") if not env.get(name)]
+    if missing:
+        print(f"bare_app needs {', '.join(missing)}", file=sys.stderr)
+        return 2
+    threads = int(env.get("LOOPBOT_THREADS", "8"))
+    app = create_bare_app(
+        signing_secret=env["SLACK_SIGNING_SECRET"],
+        token=env["SLACK_BOT_TOKEN"],
+        api_url=env.get("SLACK_API_URL", "https://slack.com/api/"),
+        threads=threads,
+    )
+    server = create_server(
+        make_wsgi_app(app),
+        host=env.get("HOST", "127.0.0.1"),
+        port=int(env.get("PORT", "3000")),
+        threads=threads,
+        clear_untrusted_proxy_headers=True,
+        ident="bare-bolt",
+    )
+    print(f"bare app listening on {server.effective_host}:{server.effective_port}", file=sys.stderr)
+    server.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
