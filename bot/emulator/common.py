@@ -112,3 +112,18 @@ def assign_ids(blocks: list[dict[str, Any]], seed: str) -> list[dict[str, Any]]:
             if "action_id" not in element and element.get("type") != "image":
                 element["action_id"] = _short_id(f"{seed}/{index}/{position}")
     return blocks
+
+
+@dataclass
+class Fault:
+    """A failure `SlackEmulator.fail_next` queued for a method's next calls."""
+
+    error: str | None
+    status: int | None
+    retry_after: int | None
+    delay: float | None
+    times: int
+
+    @property
+    def fails(self) -> bool:
+        return any(x is not None for x in (self.error, self.status, self.retry_after))

@@ -9,14 +9,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import chat, methods, views
 from .chat import ResponseUrl
-from .common import ApiCall, ApiError, decode_json_args
+from .common import ApiCall, ApiError, Fault, decode_json_args
 from .ratelimit import RateLimiter
 from .workspace import Message, Workspace, sample_workspace
 
@@ -28,19 +27,6 @@ METHODS: dict[str, Callable[[SlackEmulator, dict[str, Any]], dict[str, Any]]] = 
     **views.METHODS,
 }
 _STATUS_ERRORS = {500: "internal_error", 503: "service_unavailable", 408: "request_timeout"}
-
-
-@dataclass
-class _Fault:
-    error: str | None
-    status: int | None
-    retry_after: int | None
-    delay: float | None
-    times: int
-
-    @property
-    def fails(self) -> bool:
-        return any(x is not None for x in (self.error, self.status, self.retry_after))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -95,7 +81,7 @@ class SlackEmulator:
         self.triggers: dict[str, views.Trigger] = {}
         self.lock = threading.RLock()
         self._response_urls: dict[str, ResponseUrl] = {}
-        self._faults: dict[str, deque[_Fault]] = {}
+        self._faults: dict[str, deque[Fault]] = {}
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -180,7 +166,7 @@ class SlackEmulator:
             raise ValueError("fail_next needs error, status, retry_after or delay")
         with self.lock:
             queue = self._faults.setdefault(method, deque())
-            queue.append(_Fault(error, status, retry_after, delay, times))
+            queue.append(Fault(error, status, retry_after, delay, times))
 
     def record_violation(self, where: str, problems: list[str]) -> None:
         """Note Block Kit (or protocol) problems so a test fixture can fail on them."""
@@ -360,7 +346,7 @@ class SlackEmulator:
         log.debug("%s -> %s %s", method, status, body.get("error") or "ok")
         return status, body, headers
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str) -> Fault | None:
         with self.lock:
             queue = self._faults.get(method)
             if not queue:
@@ -372,7 +358,7 @@ class SlackEmulator:
             return fault
 
     @staticmethod
-    def _faulted(fault: _Fault) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _faulted(fault: Fault) -> tuple[int, dict[str, Any], dict[str, str]]:
         if fault.retry_after is not None or fault.status == 429:
             retry = str(fault.retry_after if fault.retry_after is not None else 1)
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry}
