@@ -380,12 +380,10 @@ class Traffic:
             "response_url": self.emulator.issue_response_url(self.ims[user_id], None, user_id),
             "trigger_id": self.emulator.issue_trigger_id(user_id),
         }
-        if server == "bare":
-            expect = _empty
-        elif shows:
-            expect = _mentions(shows)
-        else:
-            expect = _mentions(self.data.loop_ids, any_of=True)
+        # loopbot acknowledges /loop list and show at once and answers through the response URL,
+        # so both servers' acknowledgements are empty; what is measured is the acknowledgement.
+        del shows
+        expect = _empty
         kind = text.split()[0]
         return Request(kind, urlencode(fields).encode(), FORM, expect)
 
