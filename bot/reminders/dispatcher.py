@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,11 @@ _CLAIM_SQLITE = text("""
     RETURNING id""")
 
 
+_RENEW = text("""
+    UPDATE reminders SET lease_until = :until
+    WHERE id = :id AND claimed_by = :me AND state = 'claimed' AND lease_until >= :now""")
+
+
 @dataclass
 class Outcome:
     sent: int = 0
@@ -110,6 +116,7 @@ class Dispatcher:
     def tick(self, now: datetime) -> Outcome:
         """Send everything due at `now`, batch after batch, oldest first."""
         total = Outcome()
+        self._started = (now, time.monotonic())
         while True:
             ids = self.claim(now)
             for reminder_id in ids:
@@ -130,9 +137,34 @@ class Dispatcher:
             ids = [row[0] for row in session.connection().execute(statement, params)]
         return sorted(ids)
 
+    def _current(self, now: datetime) -> datetime:
+        """`now` moved on by the time this tick has taken (a batch can outlast its lease)."""
+        started = getattr(self, "_started", None)
+        if started is None or started[0] != now:
+            return now
+        return now + timedelta(seconds=time.monotonic() - started[1])
+
+    def _renew(self, session: Session, reminder_id: int, current: datetime) -> bool:
+        """Extend our lease just before sending, if the row is still ours and unexpired.
+
+        The conditional UPDATE holds the row until commit, so a replica reclaiming an expired
+        lease and this one can never both go on to send it."""
+        result = session.connection().execute(
+            _RENEW,
+            {
+                "id": reminder_id,
+                "me": self.worker,
+                "now": _param(current, self.db),
+                "until": _param(current + self.lease, self.db),
+            },
+        )
+        return result.rowcount == 1
+
     def deliver(self, reminder_id: int, now: datetime) -> str:
         """Re-check, send and record one claimed row; returns the outcome's name."""
         with self.db.session() as session:
+            if not self._renew(session, reminder_id, self._current(now)):
+                return "skipped"
             reminder = session.get(Reminder, reminder_id)
             if reminder is None or reminder.claimed_by != self.worker:
                 return "skipped"

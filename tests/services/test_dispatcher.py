@@ -298,3 +298,20 @@ def test_escalation_goes_to_the_accountable_naming_who_is_late(any_db, emulator,
         }
         escalations = session.exec(select(Reminder).where(Reminder.kind == Kind.ESCALATION)).all()
     assert all(r.assignment_id in assignment_ids for r in escalations)
+
+
+def test_a_batch_that_outlasts_its_lease_sends_nothing_twice(any_db, emulator, library) -> None:
+    _create(any_db, library)
+    slow = _dispatcher(any_db, emulator, library, "slow")
+    slow.lease = timedelta(seconds=30)
+    claimed = slow.claim(NOW)
+    assert slow.deliver(claimed[0], NOW) == "sent"
+    # The slow replica stalls past its lease; another takes the rest of its batch.
+    other = _dispatcher(any_db, emulator, library, "other")
+    taken = other.tick(NOW + timedelta(minutes=1))
+    assert taken.sent == len(claimed) - 1
+    assert [slow.deliver(i, NOW + timedelta(minutes=1)) for i in claimed[1:]] == (
+        ["skipped"] * (len(claimed) - 1)
+    )
+    posted = [c for c in emulator.calls_to("chat.postMessage") if c.status == 200]
+    assert len(posted) == len(claimed)
