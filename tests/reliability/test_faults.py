@@ -166,3 +166,35 @@ def test_concurrent_last_scorecards_post_one_summary(sb: Sandbox) -> None:
     sb.stop_bot()
     assert len(posts()) == 1
     sb.start_bot()
+
+
+@pytest.mark.parametrize(
+    ("fault", "expect_sent"),
+    [
+        ({"retry_after": 1, "times": 2}, True),  # 429: waited out, then sent
+        ({"status": 503, "times": 6}, False),  # 5xx past the client's retries: retried later
+        ({"status": 500, "times": 1}, True),  # one 5xx: the client's own retry sends it
+    ],
+)
+def test_slack_errors_on_dms_lose_nothing(sb: Sandbox, fault, expect_sent) -> None:
+    create_loop(sb)
+    sb.emulator.fail_next("chat.postMessage", **fault)
+    first = sb.dispatch()
+    assert first.failed == 0
+    if not expect_sent:
+        assert first.retried >= 1
+        sb.dispatch(MONDAY + timedelta(hours=2))
+    with sb.db.read() as session:
+        due = session.exec(select(Reminder).where(Reminder.due_at <= MONDAY)).all()
+    assert due and all(r.state == ReminderState.SENT for r in due)
+
+
+def test_a_person_who_left_is_reported_to_the_recruiter_not_retried(sb: Sandbox) -> None:
+    create_loop(sb)
+    sb.emulator.workspace.user("diego.la").deleted = True
+    sb.dispatch()
+    with sb.db.read() as session:
+        failed = session.exec(select(Reminder).where(Reminder.state == ReminderState.FAILED)).all()
+    assert failed
+    told = [m.text for m in sb.emulator.dms_to(uid(sb, REC)) if "could not deliver" in m.text]
+    assert told and "<@U0PN00001>" in told[0]

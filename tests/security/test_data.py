@@ -139,3 +139,12 @@ def test_the_purge_command_needs_a_target(capsys) -> None:
 
     assert main(["purge"]) == 2
     assert "--candidate KEY or --older-than-days N" in capsys.readouterr().err
+
+
+def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path) -> None:
+    import stat
+
+    from bot.store import Database
+
+    Database(f"sqlite:///{tmp_path / 'private.db'}").ping()
+    assert stat.S_IMODE((tmp_path / "private.db").stat().st_mode) == 0o600
