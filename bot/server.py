@@ -25,7 +25,8 @@ class BackgroundServer:
 
     def __init__(self, app: Callable, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
         self._server = _create(app, host=host, port=port, threads=threads)
-        self._thread = threading.Thread(target=self._server.run, name="loopbot-http", daemon=True)
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="loopbot-http", daemon=True)
 
     @property
     def url(self) -> str:
@@ -35,7 +36,17 @@ class BackgroundServer:
         self._thread.start()
         return self
 
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            # Closing the sockets under waitress's select() ends its loop this way; only a
+            # failure we did not ask for is an error.
+            if not self._stopping:
+                raise
+
     def stop(self) -> None:
+        self._stopping = True
         self._server.close()
         self._thread.join(timeout=5)
 
