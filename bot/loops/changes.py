@@ -90,6 +90,37 @@ def _tell_consulted_and_informed(session: Session, loop: Loop, now: datetime) ->
     session.add_all(loop_notices(loop, template, holders, Kind.CHANGED, now=now))
 
 
+def _new_version(
+    session: Session,
+    loop: Loop,
+    rnd: Round,
+    *,
+    now: datetime,
+    offsets: dict[str, int],
+    actor: str,
+    action: str,
+    owners_hear: Kind,
+) -> None:
+    """A changed round: new version, new reminders, its people and the C and I told, audited."""
+    rnd.version += 1
+    loop.version += 1
+    loop.updated_at = now
+    session.add_all([rnd, loop])
+    session.flush()
+    for owner in _replan(session, loop, rnd, now, offsets):
+        session.add(notice(owners_hear, owner, version=rnd.version, now=now))
+    _tell_consulted_and_informed(session, loop, now)
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action=action,
+            loop_id=loop.id,
+            detail={"round": rnd.number, "version": rnd.version},
+        )
+    )
+
+
 def reschedule(
     *,
     session: Session,
@@ -115,22 +146,15 @@ def reschedule(
         )
     _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
     rnd.starts_at = starts_at
-    rnd.version += 1
-    loop.version += 1
-    loop.updated_at = now
-    session.add_all([rnd, loop])
-    session.flush()
-    for owner in _replan(session, loop, rnd, now, offsets):
-        session.add(notice(Kind.MOVED, owner, version=rnd.version, now=now))
-    _tell_consulted_and_informed(session, loop, now)
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action="round.rescheduled",
-            loop_id=loop.id,
-            detail={"round": rnd.number, "version": rnd.version},
-        )
+    _new_version(
+        session,
+        loop,
+        rnd,
+        now=now,
+        offsets=offsets,
+        actor=actor,
+        action="round.rescheduled",
+        owners_hear=Kind.MOVED,
     )
     return rnd
 
@@ -184,25 +208,18 @@ def swap(
                 loop_id=loop.id, letter=LOOP_ROLE, role_code=code, user_id=new_user, created_at=now
             )
         )
-    rnd.version += 1
-    loop.version += 1
-    loop.updated_at = now
-    session.add_all([rnd, loop])
-    session.flush()
-    for owner in _replan(session, loop, rnd, now, offsets):
-        session.add(notice(Kind.ASSIGNED, owner, version=rnd.version, now=now))
+    _new_version(
+        session,
+        loop,
+        rnd,
+        now=now,
+        offsets=offsets,
+        actor=actor,
+        action="round.swapped",
+        owners_hear=Kind.ASSIGNED,
+    )
     if old is not None:
         session.add(notice(Kind.UNASSIGNED, old, version=rnd.version, now=now))
-    _tell_consulted_and_informed(session, loop, now)
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=actor,
-            action="round.swapped",
-            loop_id=loop.id,
-            detail={"round": rnd.number, "version": rnd.version},
-        )
-    )
     return rnd
 
 
