@@ -24,10 +24,13 @@ so each DM channel gets hundreds of messages and the per-channel limit sets the 
 DM channel before it starts, as a replica that has been running a while does; `--cold-dms`
 makes it open each one with conversations.open (Tier 3: 50 a minute) as a fresh replica must.
 `--rate-scale` runs every emulated limit that many times faster (Retry-After stays whole
-seconds, as on the wire); results say when it was used.
+seconds, as on the wire); results say when it was used. `--lease` gives the dispatchers a shorter
+lease than the shipped one, to see what happens when a batch outlasts it. `--latency MS` answers
+every post MS later, as Slack does across the internet (loopback answers in about a millisecond).
 
-Results go to bench/results/dispatch.json, one entry per case (database, replicas, sizes),
-replacing an earlier run of the same case.
+Results go to bench/results/dispatch.json, one entry per case (database, replicas, sizes, and
+the commit measured), replacing an earlier run of the same case; `--smoke` writes none unless
+given `--out`.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import math
 import multiprocessing as mp
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,7 +65,7 @@ from bot.documents.models import Round as TemplateRound  # noqa: E402
 from bot.emulator import SlackEmulator  # noqa: E402
 from bot.emulator.ratelimit import POST_BURST, POST_PER_SECOND  # noqa: E402
 from bot.loops.service import template_record  # noqa: E402
-from bot.reminders.dispatcher import Dispatcher  # noqa: E402
+from bot.reminders.dispatcher import LEASE, Dispatcher  # noqa: E402
 from bot.reminders.plan import BEFORE_START, DEFAULT_OFFSETS, Kind  # noqa: E402
 from bot.settings import SEEDS_DIR  # noqa: E402
 from bot.slack.messenger import Messenger, Posted, make_client  # noqa: E402
@@ -450,6 +454,7 @@ def replica(
     worker: str,
     known: dict[str, str],
     horizon: datetime,
+    lease: float,
     deadline: float,
     ready: Any,
     go: Any,
@@ -469,7 +474,11 @@ def replica(
             ]
             messenger = _TimedMessenger(client, stats, known)
             dispatcher = _TimedDispatcher(
-                db=db, messenger=messenger, library=load_library(SEEDS_DIR), worker=worker
+                db=db,
+                messenger=messenger,
+                library=load_library(SEEDS_DIR),
+                worker=worker,
+                lease=timedelta(seconds=lease),
             )
             dispatcher.stats = stats
             _outstanding(db, horizon)  # connected, and the first query paid for
@@ -514,6 +523,8 @@ class Case:
     rate_scale: float
     cold_dms: bool
     smoke: bool
+    lease_s: float = LEASE.total_seconds()
+    latency_ms: float = 0.0
 
     @property
     def key(self) -> str:
@@ -524,6 +535,10 @@ class Case:
             parts.append(f"scale{self.rate_scale:g}")
         if self.cold_dms:
             parts.append("cold")
+        if self.lease_s != LEASE.total_seconds():
+            parts.append(f"lease{self.lease_s:g}")
+        if self.latency_ms:
+            parts.append(f"latency{self.latency_ms:g}ms")
         if self.smoke:
             parts.append("smoke")
         return "-".join(parts)
@@ -554,6 +569,10 @@ def run(case: Case, postgres: str | None, timeout: float | None) -> dict[str, An
             rate_scale=case.rate_scale, workspace_posts_per_second=case.ceiling
         ).start()
         ws = emulator.workspace
+        if case.latency_ms:
+            # Every answer to these two comes that much later, as from Slack across the internet.
+            for method in ("chat.postMessage", "conversations.open"):
+                emulator.fail_next(method, delay=case.latency_ms / 1000, times=10**9)
         extra: list[str] | None = None
         if case.people:
             extra = [f"U0BN{n:05d}" for n in range(1, case.people + 1)]
@@ -588,6 +607,7 @@ def run(case: Case, postgres: str | None, timeout: float | None) -> dict[str, An
                     f"bench-{n}",
                     known,
                     seeded.horizon,
+                    case.lease_s,
                     deadline,
                     ready,
                     go,
@@ -683,6 +703,9 @@ def _measure(
     states = Counter(by_id[i].state for i in due)
     sent_by = {(r.channel_id, r.sent_ts): r.id for r in rows if r.id in due and r.sent_ts}
     stray_claims = sum(1 for r in rows if r.claimed_by and r.id not in due)
+    # Claimed again by someone: its lease ran out (or a send failed and was retried).
+    reclaimed = sum(1 for i in due if by_id[i].attempts > 1)
+    most_attempts = max((by_id[i].attempts for i in due), default=0)
     # Each post is matched to the row that recorded it; same text in the same channel twice is a
     # duplicate unless two different rows recorded the two posts.
     groups: dict[tuple[str, str], list[int | None]] = defaultdict(list)
@@ -713,6 +736,9 @@ def _measure(
         "due_states": dict(states),
         "unrecorded_posts": unrecorded,
         "stray_claims": stray_claims,
+        "reclaimed": reclaimed,
+        "most_attempts": most_attempts,
+        "code": code_version(),
         "wall_s": round(facts["wall"], 2),
         "send_window_s": round(send_window, 2),
         "rate_per_s": round(rate, 2),
@@ -725,6 +751,7 @@ def _measure(
         "refused_by": dict(emulator.limiter.refused),
         "conversations_open": len(opens),
         "dm_channels_known_in_advance": not case.cold_dms,
+        "added_latency_ms": case.latency_ms,
         "rate_scale": case.rate_scale,
         "per_message_ms": per_message,
         "emulator_cpu_s": round(facts["emulator_cpu"], 1),
@@ -734,6 +761,24 @@ def _measure(
         "errors": errors,
     }
     return result
+
+
+def code_version() -> str:
+    """The commit measured, and whether the product code had changes on top of it."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "bot", "handlers", "templates"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head}{' + uncommitted changes' if dirty else ''}" if head else "unknown"
 
 
 def _per_message(stats: list[dict[str, Any]], delivered: int) -> dict[str, float]:
@@ -838,6 +883,8 @@ def report(result: dict[str, Any], runs: dict[str, Any]) -> str:
     )
     if r["rate_scale"] != 1:
         out.append(f"  NOTE: emulated limits ran {r['rate_scale']:g}x faster than Slack's")
+    if r.get("added_latency_ms"):
+        out.append(f"  every post answered {r['added_latency_ms']:g} ms later (network latency)")
     out.append(
         "  DM channels known to each replica in advance (steady state)"
         if r["dm_channels_known_in_advance"]
@@ -846,7 +893,8 @@ def report(result: dict[str, Any], runs: dict[str, Any]) -> str:
     out.append(
         f"  chat.postMessage statuses {r['post_statuses']}; refusals by limit "
         f"(one 429 can meet both) {r['refused_by']}; due rows end {r['due_states']}; "
-        f"unrecorded posts {r['unrecorded_posts']}"
+        f"unrecorded posts {r['unrecorded_posts']}; rows claimed more than once "
+        f"{r.get('reclaimed', '?')} (most claims of one row {r.get('most_attempts', '?')})"
     )
     pm = r["per_message_ms"]
     if pm:
@@ -882,8 +930,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes; for CI")
     parser.add_argument("--rate-scale", type=float, default=1.0, help="run limits N times faster")
     parser.add_argument("--cold-dms", action="store_true", help="replicas open every DM first")
+    parser.add_argument(
+        "--lease",
+        type=float,
+        default=LEASE.total_seconds(),
+        help=f"the dispatcher's lease in seconds ({LEASE.total_seconds():g}, as shipped)",
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="ms added to every post, as Slack's round trip"
+    )
     parser.add_argument("--timeout", type=float, help="seconds before the replicas give up")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--out", type=Path, help=f"results file ({RESULTS.name} in bench/results; none for --smoke)"
+    )
     args = parser.parse_args(argv)
     defaults = SMOKE if args.smoke else FULL
     case = Case(
@@ -896,11 +955,14 @@ def main(argv: list[str] | None = None) -> int:
         rate_scale=args.rate_scale,
         cold_dms=args.cold_dms,
         smoke=args.smoke,
+        lease_s=args.lease,
+        latency_ms=args.latency,
     )
     if case.people is not None and case.people < 8:
         parser.error("--people needs at least 8 (one loop's distinct people)")
     result = run(case, args.postgres, args.timeout)
-    runs = save(result, args.out)
+    out = args.out or (None if args.smoke else RESULTS)
+    runs = save(result, out) if out else {result["case"]: result}
     print(report(result, runs))
     bad = result["duplicates"] or result["lost"]
     if bad:
