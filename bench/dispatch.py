@@ -81,7 +81,7 @@ LOOP_ROLE = "-"
 HM, REC, IL, XS = "U0HM00001", "U0RC00001", "U0IL00001", "U0EX00001"
 PANEL = [f"U0PN0000{n}" for n in range(1, 7)]
 POOL_SIZE = 4
-# Minutes between two loops' creation: 10,000 loops are a few days of a busy team's history.
+# Time between two loops' creation: 10,000 loops are a few days of a busy team's history.
 LOOP_SPACING = timedelta(seconds=30)
 FIRST_ROUND_AFTER = timedelta(days=5)
 ROUND_SPACING = timedelta(minutes=90)

@@ -57,7 +57,7 @@ LOOP_WIDE = (Kind.SUMMARY, Kind.CALIBRATE, Kind.STATUS, Kind.CHANGED, Kind.CANCE
 
 _CLAIM_POSTGRES = text("""
     UPDATE reminders SET state = 'claimed', lease_until = :lease, claimed_by = :me,
-           attempts = attempts + 1, updated_at = :now
+           updated_at = :now
     WHERE id IN (
         SELECT id FROM reminders
         WHERE (state = 'pending' AND due_at <= :now) OR (state = 'claimed' AND lease_until < :now)
@@ -65,7 +65,7 @@ _CLAIM_POSTGRES = text("""
     RETURNING id""")
 _CLAIM_SQLITE = text("""
     UPDATE reminders SET state = 'claimed', lease_until = :lease, claimed_by = :me,
-           attempts = attempts + 1, updated_at = :now
+           updated_at = :now
     WHERE id IN (
         SELECT id FROM reminders
         WHERE (state = 'pending' AND due_at <= :now) OR (state = 'claimed' AND lease_until < :now)
@@ -74,7 +74,7 @@ _CLAIM_SQLITE = text("""
 
 
 _RENEW = text("""
-    UPDATE reminders SET lease_until = :until
+    UPDATE reminders SET lease_until = :until, attempts = attempts + 1
     WHERE id = :id AND claimed_by = :me AND state = 'claimed' AND lease_until >= :now""")
 
 
@@ -118,7 +118,9 @@ class Dispatcher:
         total = Outcome()
         self._started = (now, time.monotonic())
         while True:
-            ids = self.claim(now)
+            # Claim on the same moving clock the renewal uses: a backlog drained in one tick
+            # outlasts a lease, and a lease written from the tick's start would be born expired.
+            ids = self.claim(self._current(now))
             for reminder_id in ids:
                 result = self.deliver(reminder_id, now)
                 setattr(total, result, getattr(total, result) + 1)

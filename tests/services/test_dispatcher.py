@@ -315,3 +315,29 @@ def test_a_batch_that_outlasts_its_lease_sends_nothing_twice(any_db, emulator, l
     )
     posted = [c for c in emulator.calls_to("chat.postMessage") if c.status == 200]
     assert len(posted) == len(claimed)
+
+
+def test_rows_claimed_late_in_a_long_tick_are_sent_not_skipped(any_db, emulator, library) -> None:
+    _create(any_db, library)
+    dispatcher = _dispatcher(any_db, emulator, library, "long")
+    dispatcher.batch = 3
+    dispatcher.lease = timedelta(seconds=1)
+    real_deliver = dispatcher.deliver
+
+    def slow_deliver(reminder_id, now):
+        import time as _time
+
+        _time.sleep(0.4)  # the tick runs past its lease between batches
+        return real_deliver(reminder_id, now)
+
+    dispatcher.deliver = slow_deliver
+    outcome = dispatcher.tick(NOW)
+    # Rows whose lease ran out before their turn are re-claimed, not failed or counted as tries.
+    assert outcome.sent == 9 and outcome.failed == 0
+    with any_db.session() as session:
+        attempts = {
+            r.attempts
+            for r in session.exec(select(Reminder)).all()
+            if r.state == ReminderState.SENT
+        }
+    assert attempts == {1}
