@@ -33,6 +33,41 @@ def plain(text: str, limit: int = 75) -> dict:
     return {"type": "plain_text", "text": text[:limit], "emoji": True}
 
 
+INPUT_ACTION = "value"  # every input's action id; its block id names the field
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    dispatch: bool = False,
+) -> dict:
+    """An input block; the element keeps its own action id or gets INPUT_ACTION."""
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": {**element, "action_id": element.get("action_id", INPUT_ACTION)},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    if dispatch:
+        block["dispatch_action"] = True
+    return block
+
+
+def option(text: str, value: str, description: str | None = None) -> dict:
+    """A select or radio option (text ≤ 75, value ≤ 150, description ≤ 75)."""
+    out = {"text": plain(text), "value": value[:150]}
+    if description:
+        out["description"] = plain(description, 75)
+    return out
+
+
 def button(
     text: str, action_id: str, value: str, *, style: str | None = None, confirm: dict | None = None
 ) -> dict:

@@ -11,10 +11,21 @@ from bot.documents.models import LoopTemplate
 from bot.loops.requests import Proposal
 from bot.loops.validate import role_label
 from bot.render import render
-from bot.slack.blocks import actions, button, context, header, plain, section, sections_for
+from bot.slack.blocks import (
+    INPUT_ACTION,
+    actions,
+    button,
+    context,
+    header,
+    input_block,
+    option,
+    plain,
+    section,
+    sections_for,
+)
 from bot.slack.format import mention, minutes, slack_time, zone_time
 
-VALUE = "value"  # every input's action id; the block id names the field
+VALUE = INPUT_ACTION
 ON_SITE = "on-site"
 
 
@@ -56,34 +67,7 @@ def round_owner_field(number: int) -> str:
     return f"round:{number}:owner"
 
 
-def _input(
-    block_id: str,
-    label: str,
-    element: dict,
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-    dispatch: bool = False,
-) -> dict:
-    block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": {**element, "action_id": element.get("action_id", VALUE)},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    if dispatch:
-        block["dispatch_action"] = True
-    return block
-
-
-def _option(text: str, value: str) -> dict:
-    return {"text": plain(text), "value": value[:150]}
-
-
-def _text_input(
+def _textinput_block(
     initial: str | None = None, *, max_length: int = 100, placeholder: str | None = None
 ) -> dict:
     element: dict = {"type": "plain_text_input", "max_length": max_length}
@@ -127,22 +111,22 @@ def build_modal_loop_step1(
     """Step 1 of `/loop create`: candidate, document, time zone, day, and people per role."""
     values = values or {}
     templates = sorted(library.loops.values(), key=lambda t: t.title)
-    template_options = [_option(t.title, t.id) for t in templates][:100]
+    template_options = [option(t.title, t.id) for t in templates][:100]
     chosen = next(o for o in template_options if o["value"] == template.id)
     keys = sorted(
         {g.candidate_key for g in library.guides.values()}
         | {c.candidate_key for c in library.contexts.values()}
     )
     blocks = [
-        _input(
+        input_block(
             Field.CANDIDATE_NAME,
             "Candidate name",
-            _text_input(str(values.get(Field.CANDIDATE_NAME) or "")),
+            _textinput_block(str(values.get(Field.CANDIDATE_NAME) or "")),
         ),
-        _input(
+        input_block(
             Field.CANDIDATE_KEY,
             "Candidate key",
-            _text_input(str(values.get(Field.CANDIDATE_KEY) or ""), max_length=150),
+            _textinput_block(str(values.get(Field.CANDIDATE_KEY) or ""), max_length=150),
             optional=True,
             hint=(
                 "Links the candidate's own guide and context documents"
@@ -150,7 +134,7 @@ def build_modal_loop_step1(
                 + "."
             ),
         ),
-        _input(
+        input_block(
             Field.TEMPLATE,
             "Loop document",
             {
@@ -163,11 +147,11 @@ def build_modal_loop_step1(
         ),
     ]
     if template.variants:
-        variant_options = [_option(template.default_variant, ON_SITE)] + [
-            _option(v.name, v.id) for v in template.variants
+        variant_options = [option(template.default_variant, ON_SITE)] + [
+            option(v.name, v.id) for v in template.variants
         ]
         blocks.append(
-            _input(
+            input_block(
                 Field.VARIANT,
                 "Variant",
                 {
@@ -178,13 +162,13 @@ def build_modal_loop_step1(
             )
         )
     blocks += [
-        _input(
+        input_block(
             Field.CANDIDATE_TZ,
             "Candidate's time zone",
-            _text_input(tz, max_length=64),
+            _textinput_block(tz, max_length=64),
             hint="An IANA name such as Asia/Seoul; interviews are laid out in its working hours.",
         ),
-        _input(
+        input_block(
             Field.FIRST_DAY,
             "First interview day",
             {"type": "datepicker", "initial_date": first_day.isoformat()},
@@ -199,10 +183,10 @@ def build_modal_loop_step1(
         )
         hint = role.description[:1].upper() + role.description[1:] if role.description else None
         blocks.append(
-            _input(role_field(role.code), label, element, optional=role.optional, hint=hint)
+            input_block(role_field(role.code), label, element, optional=role.optional, hint=hint)
         )
     blocks.append(
-        _input(
+        input_block(
             Field.CHANNEL,
             "Debrief channel",
             {
@@ -248,7 +232,7 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
             )
         )
         blocks.append(
-            _input(
+            input_block(
                 round_time_field(spec.number),
                 "Starts at",
                 {
@@ -262,7 +246,7 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
             if proposed.responsible:
                 element["initial_user"] = proposed.responsible
             blocks.append(
-                _input(
+                input_block(
                     round_owner_field(spec.number),
                     "Interviewer (Responsible)",
                     element,
@@ -328,13 +312,13 @@ def build_message_loop_card(*, card: dict) -> dict:
 def build_modal_reschedule(
     *, short_id: str, rounds: list[tuple[int, str]], initial: datetime | None
 ) -> dict:
-    options = [_option(f"{n}. {name}", str(n)) for n, name in rounds][:100]
+    options = [option(f"{n}. {name}", str(n)) for n, name in rounds][:100]
     picker: dict = {"type": "datetimepicker"}
     if initial:
         picker["initial_date_time"] = int(initial.timestamp())
     blocks = [
-        _input(Field.ROUND, "Round", {"type": "static_select", "options": options}),
-        _input(Field.WHEN, "New start", picker),
+        input_block(Field.ROUND, "Round", {"type": "static_select", "options": options}),
+        input_block(Field.WHEN, "New start", picker),
     ]
     return _modal(
         LoopIds.RESCHEDULE, "Reschedule a round", blocks, submit="Reschedule", metadata=short_id
@@ -342,10 +326,10 @@ def build_modal_reschedule(
 
 
 def build_modal_swap(*, short_id: str, rounds: list[tuple[int, str]]) -> dict:
-    options = [_option(f"{n}. {name}", str(n)) for n, name in rounds][:100]
+    options = [option(f"{n}. {name}", str(n)) for n, name in rounds][:100]
     blocks = [
-        _input(Field.ROUND, "Round", {"type": "static_select", "options": options}),
-        _input(Field.PERSON, "New interviewer", {"type": "users_select"}),
+        input_block(Field.ROUND, "Round", {"type": "static_select", "options": options}),
+        input_block(Field.PERSON, "New interviewer", {"type": "users_select"}),
     ]
     return _modal(LoopIds.SWAP, "Swap an interviewer", blocks, submit="Swap", metadata=short_id)
 

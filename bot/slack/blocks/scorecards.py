@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 
 from bot.documents.models import ValueStatus
 from bot.render import render
 from bot.scorecards.form import MAX_LINE, MAX_LONG, ScorecardAnswers
 from bot.scorecards.service import Readable, Subject
-from bot.slack.blocks import button, context, divider, header, plain, section, sections_for
+from bot.slack.blocks import (
+    INPUT_ACTION,
+    button,
+    context,
+    divider,
+    header,
+    input_block,
+    option,
+    plain,
+    section,
+    sections_for,
+)
 
-VALUE = "value"
+VALUE = INPUT_ACTION
 VIEW_BLOCK_LIMIT = 100
 
 
@@ -53,26 +65,8 @@ def open_button(short_id: str, number: int, label: str = "Open scorecard") -> di
     return button(label, ScorecardIds.OPEN, f"{short_id}:{number}", style="primary")
 
 
-def _option(text: str, value: str, description: str | None = None) -> dict:
-    option = {"text": plain(text), "value": value[:150]}
-    if description:
-        option["description"] = plain(description, 75)
-    return option
-
-
-def _input(
-    block_id: str, label: str, element: dict, *, optional: bool = True, hint: str | None = None
-) -> dict:
-    block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": {**element, "action_id": VALUE},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+# Scorecard fields are optional unless said otherwise.
+_input = functools.partial(input_block, optional=True)
 
 
 def _text(
@@ -116,7 +110,7 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
         )
     ]
     blocks.append(header("Signals"))
-    scale = [_option(level, level) for level in template.rating_scale]
+    scale = [option(level, level) for level in template.rating_scale]
     for index, signal in enumerate(spec.measure):
         mine = rated.get(signal)
         blocks.append(
@@ -150,7 +144,7 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
         )
     if subject.values:
         blocks.append(header("Values under probe"))
-        statuses = [_option(s.value, s.value) for s in ValueStatus]
+        statuses = [option(s.value, s.value) for s in ValueStatus]
         for index, value in enumerate(subject.values):
             mine_value = found.get(value)
             blocks.append(
@@ -175,7 +169,7 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
                 )
             )
     blocks.append(header("Recommendation"))
-    levels = [_option(level.name, level.name, level.meaning) for level in template.rubric]
+    levels = [option(level.name, level.name, level.meaning) for level in template.rubric]
     radio: dict = {"type": "radio_buttons", "options": levels}
     chosen = next((o for o in levels if o["value"] == a.recommendation), None)
     if chosen:
@@ -202,7 +196,7 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
         )
     )
     if spec.artifacts:
-        options = [_option(item, item) for item in spec.artifacts][:10]
+        options = [option(item, item) for item in spec.artifacts][:10]
         element: dict = {"type": "checkboxes", "options": options}
         initial = [o for o in options if o["value"] in a.artifacts]
         if initial:
