@@ -87,3 +87,12 @@ def sandbox() -> Iterator[Sandbox]:
         calls = list(sb.emulator.calls)
     assert not violations, f"Block Kit / Slack rule violations: {violations}"
     assert_documented(calls)
+
+
+@pytest.fixture
+def sb(sandbox: Sandbox) -> Sandbox:
+    """The sandbox with the bot's clock on the stories' Monday morning."""
+    from tests.e2e.helpers import MONDAY
+
+    sandbox.now = MONDAY
+    return sandbox

@@ -13,7 +13,6 @@ from bot.store.models import Loop, SlackMessage
 from tests.e2e.helpers import (
     HM,
     IL,
-    MONDAY,
     REC,
     XS,
     create_loop,
@@ -23,12 +22,6 @@ from tests.e2e.helpers import (
     wait_for,
 )
 from tests.e2e.test_scorecards import owner
-
-
-@pytest.fixture
-def sb(sandbox: Sandbox) -> Sandbox:
-    sandbox.now = MONDAY
-    return sandbox
 
 
 def submit(

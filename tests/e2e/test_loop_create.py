@@ -28,12 +28,6 @@ from tests.e2e.helpers import (
 )
 
 
-@pytest.fixture
-def sb(sandbox: Sandbox) -> Sandbox:
-    sandbox.now = MONDAY
-    return sandbox
-
-
 def test_step_one_asks_for_every_role_of_the_document(sb: Sandbox) -> None:
     view = open_create(sb)
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]

@@ -28,12 +28,6 @@ from tests.e2e.helpers import (
 
 
 @pytest.fixture
-def sb(sandbox: Sandbox) -> Sandbox:
-    sandbox.now = MONDAY
-    return sandbox
-
-
-@pytest.fixture
 def loop_id(sb: Sandbox) -> str:
     short_id = create_loop(sb)
     sb.dispatch()

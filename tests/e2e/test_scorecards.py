@@ -16,7 +16,6 @@ from bot.store.models import AuditEntry, Decision, Scorecard, ScorecardRevision
 from tests.e2e.helpers import (
     HM,
     IL,
-    MONDAY,
     REC,
     card_in_channel,
     create_loop,
@@ -26,12 +25,6 @@ from tests.e2e.helpers import (
 )
 
 PRODUCTION = {"number": 3, "name": "Production Engineering"}
-
-
-@pytest.fixture
-def sb(sandbox: Sandbox) -> Sandbox:
-    sandbox.now = MONDAY
-    return sandbox
 
 
 @pytest.fixture

@@ -18,12 +18,6 @@ from tests.e2e.helpers import MONDAY, REC, create_loop, uid, wait_for
 from tests.e2e.test_debrief import submit
 
 
-@pytest.fixture
-def sb(sandbox: Sandbox) -> Sandbox:
-    sandbox.now = MONDAY
-    return sandbox
-
-
 def _said(sb: Sandbox) -> str:
     return wait_for(lambda: sb.emulator.all_responses())[-1]["text"]
 
@@ -69,8 +63,7 @@ def test_an_expired_trigger_asks_the_person_to_try_again(sb: Sandbox) -> None:
     assert "Slack took too long to open that; please try again." in _said(sb)
 
 
-def test_slack_timeouts_are_retried_later_not_dropped(sandbox_db_only) -> None:
-    sb = sandbox_db_only
+def test_slack_timeouts_are_retried_later_not_dropped(sb: Sandbox) -> None:
     short_id = create_loop(sb)
     slow = Dispatcher(
         db=sb.db,
@@ -89,12 +82,6 @@ def test_slack_timeouts_are_retried_later_not_dropped(sandbox_db_only) -> None:
             select(Reminder).where(Reminder.due_at <= MONDAY, Reminder.state != ReminderState.SENT)
         ).all()
     assert later.sent >= 1 and pending == [] and short_id
-
-
-@pytest.fixture
-def sandbox_db_only(sandbox: Sandbox) -> Sandbox:
-    sandbox.now = MONDAY
-    return sandbox
 
 
 def test_a_busy_database_gets_a_friendly_answer_and_nothing_is_lost(tmp_path) -> None:
