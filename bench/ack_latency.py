@@ -1,9 +1,11 @@
 """Acknowledgement latency of `loopbot serve` under load, against a bare Bolt app in the same run.
 
 Slack gives an app 3 s to acknowledge a request; people notice anything over a few hundred ms.
-This starts the Slack emulator, seeds a SQLite database with real loops and scorecards, then
-serves it with `python -m bot.cli serve` (waitress, LOOPBOT_THREADS) next to `bench/bare_app.py`
-(a Bolt app whose listeners only acknowledge, same thread count). Both get the same signed
+This starts the Slack emulator in a process of its own (so Slack's side of the traffic does not
+share an interpreter lock with the threads timing the acknowledgements), seeds a SQLite database
+with real loops and scorecards, then serves it with `python -m bot.cli serve` (waitress,
+LOOPBOT_THREADS) next to `bench/bare_app.py` (a Bolt app whose listeners only acknowledge, same
+thread count). Both get the same signed
 traffic, in turn: `/loop list` and `/loop show LOOP` by the hiring manager, a scorecard
 submission by the round's interviewer (a valid edit, stored as a new revision) and a click on a
 loop card's "Reschedule a round" button (which opens a modal after the acknowledgement):
@@ -26,6 +28,7 @@ import argparse
 import json
 import logging
 import math
+import multiprocessing
 import os
 import platform
 import secrets
@@ -158,6 +161,108 @@ def seed(emulator: SlackEmulator, database_url: str, *, loops: int, scorecards: 
     return result
 
 
+class EmulatorHost:
+    """The Slack emulator and the seeding, in a process of their own.
+
+    Slack's side of the traffic (the bot's chat.update, views.open, response URLs) costs CPU;
+    in the measuring process it would hold the same interpreter lock as the threads timing the
+    acknowledgements and inflate them. The load generator asks this process, over a pipe, only
+    for what Slack would put in a request: trigger ids and response URLs.
+    """
+
+    def __init__(self, database_url: str, *, loops: int, scorecards: int):
+        context = multiprocessing.get_context("fork")  # before any thread is started here
+        self._conn, child = context.Pipe()
+        self._lock = threading.Lock()
+        self._process = context.Process(
+            target=_host_main, args=(child, database_url, loops, scorecards), daemon=True
+        )
+        self._process.start()
+        child.close()
+        ready = self._conn.recv()
+        if isinstance(ready, BaseException):
+            self._process.join(timeout=5)
+            raise RuntimeError("seeding failed in the emulator process") from ready
+        self.data: Seed = ready["data"]
+        self.facts: dict[str, Any] = ready["facts"]
+        self.bot_token: str = self.facts["bot_token"]
+        self.api_url: str = self.facts["api_url"]
+
+    def _ask(self, op: str, *args: Any) -> Any:
+        with self._lock:
+            self._conn.send((op, args))
+            return self._conn.recv()
+
+    def issue_trigger_id(self, user_id: str) -> str:
+        return self._ask("issue_trigger_id", user_id)
+
+    def issue_response_url(self, channel_id: str, ts: str | None, user_id: str) -> str:
+        return self._ask("issue_response_url", channel_id, ts, user_id)
+
+    def calls_count(self) -> int:
+        return self._ask("calls_count")
+
+    def calls_since(self, start: int) -> dict[str, int]:
+        """Web API calls the bot made since the call log had `start` entries, by method."""
+        return self._ask("calls_since", start)
+
+    def cpu_s(self) -> float:
+        return cpu_s(self._process.pid or 0) or 0.0
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._ask("stop")
+        self._process.join(timeout=10)
+
+
+def _host_main(conn: Any, database_url: str, loops: int, scorecards: int) -> None:
+    emulator = SlackEmulator(rate_limits=False).start()
+    try:
+        try:
+            data = seed(emulator, database_url, loops=loops, scorecards=scorecards)
+        except BaseException as error:  # noqa: BLE001 - handed to the parent, which raises it
+            conn.send(RuntimeError(f"{type(error).__name__}: {error}"))
+            return
+        ws = emulator.workspace
+        with emulator.lock:
+            people = {HM, *(s.user_id for s in data.scorecards)}
+            channel = ws.channel(CHANNEL)
+            facts = {
+                "team": {"id": ws.team_id, "domain": ws.team_domain},
+                "app_id": ws.app_id,
+                "names": {u: ws.user(u).name for u in people},
+                "ims": {u: ws.im_for(u).id for u in people},
+                "channel": {"id": channel.id, "name": channel.name},
+                "bot_token": emulator.bot_token,
+                "api_url": emulator.api_url,
+            }
+        conn.send({"data": data, "facts": facts})
+
+        def calls_since(start: int) -> dict[str, int]:
+            with emulator.lock:
+                methods = [call.method for call in emulator.calls[start:]]
+            return {method: methods.count(method) for method in sorted(set(methods))}
+
+        def calls_count() -> int:
+            with emulator.lock:
+                return len(emulator.calls)
+
+        ops: dict[str, Callable[..., Any]] = {
+            "issue_trigger_id": emulator.issue_trigger_id,
+            "issue_response_url": emulator.issue_response_url,
+            "calls_count": calls_count,
+            "calls_since": calls_since,
+        }
+        while True:
+            op, args = conn.recv()
+            if op == "stop":
+                conn.send(None)
+                return
+            conn.send(ops[op](*args))
+    finally:
+        emulator.stop()
+
+
 @contextmanager
 def _quiet_waitress_shutdown() -> Iterator[None]:
     """Stopping the in-process server can race a worker that is still finishing its last
@@ -273,7 +378,7 @@ class Server:
 
 
 def start_server(
-    name: str, argv: list[str], env: dict[str, str], emulator: SlackEmulator, workdir: Path
+    name: str, argv: list[str], env: dict[str, str], slack: EmulatorHost, workdir: Path
 ) -> Server:
     """Start a server process and wait for its first 200 on /healthz (that is its start-up time).
 
@@ -282,9 +387,9 @@ def start_server(
     secret = secrets.token_hex(16)
     full_env = {
         **env,
-        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_SIGNING_SECRET": secret,
-        "SLACK_API_URL": emulator.api_url,
+        "SLACK_API_URL": slack.api_url,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "LOOPBOT_THREADS": str(THREADS),
@@ -296,7 +401,8 @@ def start_server(
         process = subprocess.Popen(
             argv, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT
         )
-    client = SlackClient(f"{url}/slack/events", secret, emulator, timeout=REQUEST_TIMEOUT_S)
+    # Only signs and sends here: the requests are built by Traffic.
+    client = SlackClient(f"{url}/slack/events", secret, None, timeout=REQUEST_TIMEOUT_S)  # type: ignore[arg-type]
     server = Server(name, process, url, client, log_path)
     try:
         deadline = started + START_TIMEOUT_S
@@ -339,16 +445,15 @@ class Request:
 class Traffic:
     """Builds the request mix, as Slack would send it; every body is unique (trigger id)."""
 
-    def __init__(self, emulator: SlackEmulator, data: Seed):
-        self.emulator = emulator
+    def __init__(self, slack: EmulatorHost, data: Seed):
+        self.emulator = slack
         self.data = data
-        ws = emulator.workspace
-        with emulator.lock:
-            self.team = {"id": ws.team_id, "domain": ws.team_domain}
-            self.app_id = ws.app_id
-            self.users = {u: ws.user(u) for u in {HM, *(s.user_id for s in data.scorecards)}}
-            self.ims = {u: ws.im_for(u).id for u in self.users}
-            self.channel = ws.channel(CHANNEL)
+        facts = slack.facts
+        self.team = facts["team"]
+        self.app_id = facts["app_id"]
+        self.names: dict[str, str] = facts["names"]
+        self.ims: dict[str, str] = facts["ims"]
+        self.channel: dict[str, str] = facts["channel"]
 
     def build(self, index: int, server: str, kind: str | None = None) -> Request:
         kind = kind or KINDS[index % len(KINDS)]
@@ -364,7 +469,6 @@ class Traffic:
         return self._click(server, HM, loop_id)
 
     def _command(self, server: str, user_id: str, text: str, shows: tuple[str, ...]) -> Request:
-        user = self.users[user_id]
         fields = {
             "token": "emulator-verification-token",
             "team_id": self.team["id"],
@@ -372,7 +476,7 @@ class Traffic:
             "channel_id": self.ims[user_id],
             "channel_name": "directmessage",
             "user_id": user_id,
-            "user_name": user.name,
+            "user_name": self.names[user_id],
             "command": "/loop",
             "text": text,
             "api_app_id": self.app_id,
@@ -388,14 +492,14 @@ class Traffic:
         return Request(kind, urlencode(fields).encode(), FORM, expect)
 
     def _base(self, user_id: str, kind: str) -> dict[str, Any]:
-        user = self.users[user_id]
+        name = self.names[user_id]
         return {
             "type": kind,
             "team": self.team,
             "user": {
                 "id": user_id,
-                "username": user.name,
-                "name": user.name,
+                "username": name,
+                "name": name,
                 "team_id": self.team["id"],
             },
             "api_app_id": self.app_id,
@@ -415,17 +519,17 @@ class Traffic:
     def _click(self, server: str, user_id: str, loop_id: str) -> Request:
         message = self.data.cards[loop_id]
         payload = self._base(user_id, "block_actions")
-        payload["channel"] = {"id": self.channel.id, "name": self.channel.name}
+        payload["channel"] = dict(self.channel)
         payload["container"] = {
             "type": "message",
             "message_ts": message["ts"],
-            "channel_id": self.channel.id,
+            "channel_id": self.channel["id"],
             "is_ephemeral": False,
         }
         payload["message"] = message
         payload["state"] = {"values": {}}
         payload["response_url"] = self.emulator.issue_response_url(
-            self.channel.id, message["ts"], user_id
+            self.channel["id"], message["ts"], user_id
         )
         payload["actions"] = [
             {
@@ -621,7 +725,7 @@ class Config:
 
 @contextmanager
 def servers_running(
-    emulator: SlackEmulator, database_url: str, workdir: Path
+    slack: EmulatorHost, database_url: str, workdir: Path
 ) -> Iterator[dict[str, Server]]:
     """Both servers, loopbot first (its start-up is measured on an idle machine)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOOPBOT_"))}
@@ -630,11 +734,9 @@ def servers_running(
     running: dict[str, Server] = {}
     try:
         running["loopbot"] = start_server(
-            "loopbot", [sys.executable, "-m", "bot.cli", "serve"], env, emulator, workdir
+            "loopbot", [sys.executable, "-m", "bot.cli", "serve"], env, slack, workdir
         )
-        running["bare"] = start_server(
-            "bare", [sys.executable, str(BARE_APP)], env, emulator, workdir
-        )
+        running["bare"] = start_server("bare", [sys.executable, str(BARE_APP)], env, slack, workdir)
         yield running
     finally:
         for server in running.values():
@@ -678,41 +780,40 @@ def probe(server: Server, traffic: Traffic, *, count: int, offset: int) -> dict[
 
 def run(config: Config) -> dict[str, Any]:
     config.load_before = [round(x, 2) for x in os.getloadavg()]
-    emulator = SlackEmulator(rate_limits=False).start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="loopbot-bench-") as tmp:
-            workdir = Path(tmp)
-            database_url = f"sqlite:///{workdir / 'loopbot.db'}"
-            subprocess.run(
-                [sys.executable, "-m", "bot.cli", "db", "upgrade"],
-                cwd=ROOT,
-                env={**os.environ, "DATABASE_URL": database_url},
-                check=True,
-                capture_output=True,
-            )
-            seeded = time.monotonic()
-            data = seed(emulator, database_url, loops=config.loops, scorecards=config.scorecards)
+    with tempfile.TemporaryDirectory(prefix="loopbot-bench-") as tmp:
+        workdir = Path(tmp)
+        database_url = f"sqlite:///{workdir / 'loopbot.db'}"
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": database_url},
+            check=True,
+            capture_output=True,
+        )
+        seeded = time.monotonic()
+        slack = EmulatorHost(database_url, loops=config.loops, scorecards=config.scorecards)
+        try:
             print(
-                f"seeded {len(data.loop_ids)} loops, {len(data.scorecards)} scorecards "
-                f"in {time.monotonic() - seeded:.1f} s",
+                f"seeded {len(slack.data.loop_ids)} loops, {len(slack.data.scorecards)} "
+                f"scorecards in {time.monotonic() - seeded:.1f} s",
                 file=sys.stderr,
             )
-            traffic = Traffic(emulator, data)
-            with servers_running(emulator, database_url, workdir) as servers:
+            traffic = Traffic(slack, slack.data)
+            with servers_running(slack, database_url, workdir) as servers:
                 try:
-                    return measure(config, emulator, traffic, servers)
+                    return measure(config, slack, traffic, servers)
                 except BaseException:
                     for server in servers.values():
                         print(
                             f"--- {server.name} log tail ---\n{server.log_tail()}", file=sys.stderr
                         )
                     raise
-    finally:
-        emulator.stop()
+        finally:
+            slack.stop()
 
 
 def measure(
-    config: Config, emulator: SlackEmulator, traffic: Traffic, servers: dict[str, Server]
+    config: Config, slack: EmulatorHost, traffic: Traffic, servers: dict[str, Server]
 ) -> dict[str, Any]:
     offset = 0
     warm = {}
@@ -731,9 +832,9 @@ def measure(
             server = servers[name]
             for phase in ("steady", "burst"):
                 server.settle()
-                calls_before = len(emulator.calls)
+                calls_before = slack.calls_count()
                 cpu_before, own_before = server.cpu_s(), _own_cpu_s()
-                machine_before = CpuSnapshot.take(servers)
+                machine_before = CpuSnapshot.take(servers, slack)
                 started = time.monotonic()
                 if phase == "steady":
                     want = max(1, round(config.rate * config.seconds))
@@ -746,7 +847,7 @@ def measure(
                     samples = run_burst(server, traffic, size=config.burst, offset=offset)
                 offset += want
                 wall = time.monotonic() - started
-                noise = CpuSnapshot.take(servers).noise_since(machine_before)
+                noise = CpuSnapshot.take(servers, slack).noise_since(machine_before)
                 server.settle()
                 cpu = server.cpu_s() - cpu_before
                 own = _own_cpu_s() - own_before
@@ -757,7 +858,7 @@ def measure(
                         "server": name,
                         "phase": phase,
                         "wall_s": round(wall, 2),
-                        "slack_api_calls": _calls_since(emulator, calls_before),
+                        "slack_api_calls": slack.calls_since(calls_before),
                         "server_cpu_s": round(cpu, 3),
                         "server_cpu_ms_per_req": round(cpu * 1000 / want, 2),
                         "generator_cpu_ms_per_req": round(own * 1000 / want, 2),
@@ -858,13 +959,6 @@ def measure(
     }
 
 
-def _calls_since(emulator: SlackEmulator, start: int) -> dict[str, int]:
-    """Web API calls the bot made since the call log had `start` entries, by method."""
-    with emulator.lock:
-        methods = [call.method for call in emulator.calls[start:]]
-    return {method: methods.count(method) for method in sorted(set(methods))}
-
-
 @dataclass(frozen=True)
 class CpuSnapshot:
     """Machine-wide CPU counters (/proc/stat) and the CPU of the processes this run owns."""
@@ -876,10 +970,10 @@ class CpuSnapshot:
     ours_s: float
 
     @classmethod
-    def take(cls, servers: dict[str, Server]) -> CpuSnapshot:
+    def take(cls, servers: dict[str, Server], slack: EmulatorHost) -> CpuSnapshot:
         ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
         user, nice, system, idle, iowait, irq, softirq, steal = ticks
-        ours = _own_cpu_s() + sum(server.cpu_s() for server in servers.values())
+        ours = _own_cpu_s() + slack.cpu_s() + sum(server.cpu_s() for server in servers.values())
         return cls(
             at=time.monotonic(),
             busy_s=(user + nice + system + irq + softirq) / CLOCK_TICKS,
