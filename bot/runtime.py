@@ -2,19 +2,72 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.documents import DocumentErrors, Library, load_library
+from bot.logs import exception_summary
 from bot.settings import Settings
 from bot.slack.messenger import Messenger
 from bot.store import Database
 
+log = logging.getLogger("loopbot.runtime")
+
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+class Coalescer:
+    """Starts work on a pool `delay_s` after it is first asked for; asking again for the same
+    key while it waits adds nothing, so ten scorecards in a second refresh a loop card once."""
+
+    def __init__(self, pool: ThreadPoolExecutor, delay_s: float):
+        self.pool = pool
+        self.delay_s = delay_s
+        self._waiting: dict[Hashable, tuple[threading.Timer, Callable[[], None]]] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, key: Hashable, work: Callable[[], None]) -> None:
+        with self._lock:
+            if key in self._waiting:
+                return
+            timer = threading.Timer(self.delay_s, self._start, args=(key,))
+            timer.daemon = True
+            self._waiting[key] = (timer, work)
+        timer.start()
+
+    def _start(self, key: Hashable) -> None:
+        with self._lock:
+            waiting = self._waiting.pop(key, None)
+        if waiting is not None:
+            self._run(waiting[1])
+
+    def flush(self) -> None:
+        """Start everything still waiting, now; in this thread once the pool has stopped (a
+        graceful stop)."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, {}
+        for timer, work in waiting.values():
+            timer.cancel()
+            self._run(work)
+
+    def _run(self, work: Callable[[], None]) -> None:
+        try:
+            self.pool.submit(_logged, work)
+        except RuntimeError:  # the pool has stopped taking work: a stop is under way
+            _logged(work)
+
+
+def _logged(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception as error:  # noqa: BLE001 - background upkeep; the next change tries again
+        log.warning("background work failed: %s", exception_summary(error))
 
 
 @dataclass
@@ -38,6 +91,12 @@ class Runtime:
     """Slow work that follows an acknowledgement, kept off the pool that acknowledges."""
     kick: Callable[[], None] = field(default=lambda: None)
     """Wakes the dispatcher after something was queued (set by `loopbot serve`)."""
+    coalesce_s: float = 1.0
+    """How long upkeep after an acknowledgement (a card refresh) waits for more of the same."""
+
+    def __post_init__(self) -> None:
+        self.coalesced = Coalescer(self.after_ack, self.coalesce_s)
+        """Upkeep several requests can share (`Coalescer.submit(key, work)`)."""
 
     def reload_documents(self) -> list[str]:
         """Read the documents folder again; on any error keep the set in service and say why."""

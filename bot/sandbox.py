@@ -110,6 +110,7 @@ class Sandbox:
             # Let work that started after an acknowledgement finish, as a graceful stop would.
             self.runtime.listeners.shutdown(wait=True)
             self.runtime.after_ack.shutdown(wait=True)
+            self.runtime.coalesced.flush()
 
     def stop(self) -> None:
         self.stop_bot()

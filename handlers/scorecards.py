@@ -8,7 +8,7 @@ from bot.commands import CommandSpec
 from bot.debrief.announce import debrief_if_all_in
 from bot.documents.models import ValueStatus
 from bot.errors import InvalidInput, LoopbotError
-from bot.loops.announce import refresh_card
+from bot.loops.announce import refresh_card_soon
 from bot.loops.queries import find_loop, rounds_run_by
 from bot.runtime import Runtime
 from bot.scorecards.form import ScorecardAnswers, SignalRating, ValueFinding
@@ -137,10 +137,9 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
                 subject=subject, answers=answers, revision=revision
             )
             runtime.messenger.dm(user_id, text=receipt["text"], blocks=receipt["blocks"])
-            refresh_card(runtime=runtime, loop_id=loop_id)
+            refresh_card_soon(runtime=runtime, loop_id=loop_id)
             if last:
                 debrief_if_all_in(runtime=runtime, loop_id=loop_id)
-            runtime.kick()
 
         later(runtime, body, tell)
 

@@ -83,6 +83,14 @@ def post_card(*, runtime: Runtime, loop_id: int) -> None:
         )
 
 
+def refresh_card_soon(*, runtime: Runtime, loop_id: int) -> None:
+    """Refresh the card shortly, once for every change made meanwhile: a burst of submissions
+    costs one chat.update, which Slack limits per channel."""
+    runtime.coalesced.submit(
+        ("loop card", loop_id), lambda: refresh_card(runtime=runtime, loop_id=loop_id)
+    )
+
+
 def refresh_card(*, runtime: Runtime, loop_id: int) -> None:
     """Update the loop card in place after a change."""
     with runtime.db.read() as session:
