@@ -325,13 +325,28 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds a process (all its threads) has used, from /proc/<pid>/stat."""
+    """User + system CPU seconds a process (all its threads, and its children that ended) has
+    used, from /proc/<pid>/stat."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return sum(int(x) for x in fields[11:15]) / CLOCK_TICKS
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (a server started with LOOPBOT_PROCESSES forks them)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return found
 
 
 @dataclass
@@ -345,7 +360,7 @@ class Server:
     rss: dict[str, int | None] = field(default_factory=dict)
 
     def cpu_s(self) -> float:
-        return cpu_s(self.process.pid) or 0.0
+        return sum(cpu_s(pid) or 0.0 for pid in process_tree(self.process.pid))
 
     def settle(self, timeout: float = 3.0) -> None:
         """Wait until the process stops using CPU: work after an acknowledgement is done."""
@@ -359,7 +374,7 @@ class Server:
             last = now
 
     def measure_rss(self, when: str) -> None:
-        self.rss[when] = rss_kib(self.process.pid)
+        self.rss[when] = sum(rss_kib(pid) or 0 for pid in process_tree(self.process.pid)) or None
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -378,7 +393,12 @@ class Server:
 
 
 def start_server(
-    name: str, argv: list[str], env: dict[str, str], slack: EmulatorHost, workdir: Path
+    name: str,
+    argv: list[str],
+    env: dict[str, str],
+    slack: EmulatorHost,
+    workdir: Path,
+    processes: int,
 ) -> Server:
     """Start a server process and wait for its first 200 on /healthz (that is its start-up time).
 
@@ -393,6 +413,7 @@ def start_server(
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "LOOPBOT_THREADS": str(THREADS),
+        "LOOPBOT_PROCESSES": str(processes),
     }
     url = f"http://127.0.0.1:{port}"
     log_path = workdir / f"{name}.log"
@@ -415,6 +436,12 @@ def start_server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name} did not answer /healthz in {START_TIMEOUT_S:.0f} s")
             time.sleep(0.005)
+        # The first process to answer is the start-up; the others are ready soon after.
+        while len(process_tree(process.pid)) < (processes + 1 if processes > 1 else 1):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start {processes} serving processes")
+            time.sleep(0.01)
+        server.settle()
     except BaseException:
         server.stop()
         raise
@@ -719,13 +746,14 @@ class Config:
     loops: int
     scorecards: int
     smoke: bool
+    processes: int = 1
     probe: int = 40
     load_before: list[float] = field(default_factory=list)
 
 
 @contextmanager
 def servers_running(
-    slack: EmulatorHost, database_url: str, workdir: Path
+    slack: EmulatorHost, database_url: str, workdir: Path, processes: int
 ) -> Iterator[dict[str, Server]]:
     """Both servers, loopbot first (its start-up is measured on an idle machine)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOOPBOT_"))}
@@ -733,10 +761,10 @@ def servers_running(
     env["PYTHONUNBUFFERED"] = "1"
     running: dict[str, Server] = {}
     try:
-        running["loopbot"] = start_server(
-            "loopbot", [sys.executable, "-m", "bot.cli", "serve"], env, slack, workdir
-        )
-        running["bare"] = start_server("bare", [sys.executable, str(BARE_APP)], env, slack, workdir)
+        loopbot = [sys.executable, "-m", "bot.cli", "serve"]
+        running["loopbot"] = start_server("loopbot", loopbot, env, slack, workdir, processes)
+        bare = [sys.executable, str(BARE_APP)]
+        running["bare"] = start_server("bare", bare, env, slack, workdir, processes)
         yield running
     finally:
         for server in running.values():
@@ -799,7 +827,7 @@ def run(config: Config) -> dict[str, Any]:
                 file=sys.stderr,
             )
             traffic = Traffic(slack, slack.data)
-            with servers_running(slack, database_url, workdir) as servers:
+            with servers_running(slack, database_url, workdir, config.processes) as servers:
                 try:
                     return measure(config, slack, traffic, servers)
                 except BaseException:
@@ -934,6 +962,7 @@ def measure(
             "seeded_loops": len(traffic.data.loop_ids),
             "seeded_scorecards": len(traffic.data.scorecards),
             "threads": THREADS,
+            "processes": config.processes,
             "smoke": config.smoke,
             "probe_per_kind": config.probe,
             "mix": list(KINDS),
@@ -1030,7 +1059,8 @@ def render(result: dict[str, Any]) -> str:
     lines = [
         f"ack latency: steady {cfg['rate']:g} req/s for {cfg['seconds']:g} s, burst of "
         f"{cfg['burst']}, x{cfg['rounds']} rounds per server, alternating bare/loopbot; "
-        f"waitress {cfg['threads']} threads; {result['machine']['cpus']} CPUs; "
+        f"waitress {cfg['processes']} process(es) x {cfg['threads']} threads; "
+        f"{result['machine']['cpus']} CPUs; "
         f"{cfg['seeded_loops']} loops, {cfg['seeded_scorecards']} scorecards seeded",
         "mix: " + ", ".join(cfg["mix"]) + " (round robin)",
         "",
@@ -1120,6 +1150,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
     parser.add_argument("--burst", type=int, default=100, help="requests fired at once")
     parser.add_argument("--rounds", type=int, default=2, help="bare+loopbot rounds to alternate")
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="LOOPBOT_PROCESSES for both servers (default: one per core, as the README says)",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="tiny run for CI (10 req/s, 2 s, burst 10)"
     )
     parser.add_argument(
@@ -1128,11 +1164,21 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
         help=f"JSON results file (default: {RESULTS.relative_to(ROOT)}; none for --smoke)",
     )
     args = parser.parse_args(argv)
-    if args.rate <= 0 or args.seconds <= 0 or args.burst < 1 or args.rounds < 1:
-        parser.error("--rate and --seconds must be positive, --burst and --rounds at least 1")
+    if args.rate <= 0 or args.seconds <= 0 or min(args.burst, args.rounds, args.processes) < 1:
+        parser.error(
+            "--rate and --seconds must be positive, --burst, --rounds and --processes at least 1"
+        )
     if args.smoke:
         smoke = Config(
-            rate=10, seconds=2, burst=10, rounds=1, loops=2, scorecards=1, smoke=True, probe=4
+            rate=10,
+            seconds=2,
+            burst=10,
+            rounds=1,
+            loops=2,
+            scorecards=1,
+            smoke=True,
+            processes=args.processes,
+            probe=4,
         )
         return smoke, args.out
     config = Config(
@@ -1143,6 +1189,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
         loops=5,
         scorecards=3,
         smoke=False,
+        processes=args.processes,
     )
     return config, args.out or RESULTS
 

@@ -4,7 +4,8 @@ It verifies every request's signature, as loopbot does, and answers the same com
 and view ids with listeners that only acknowledge. No database, documents or Slack calls.
 
 Configured from the same environment as `loopbot serve`: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
-SLACK_API_URL, HOST, PORT and LOOPBOT_THREADS. GET /healthz answers 200 once it is serving.
+SLACK_API_URL, HOST, PORT, LOOPBOT_THREADS and LOOPBOT_PROCESSES. GET /healthz answers 200
+once it is serving.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
-from waitress.server import create_server
+
+from bot.server import serve_forever
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -71,23 +73,26 @@ def main() -> int:
         print(f"bare_app needs {', '.join(missing)}", file=sys.stderr)
         return 2
     threads = int(env.get("LOOPBOT_THREADS", "8"))
-    app = create_bare_app(
-        signing_secret=env["SLACK_SIGNING_SECRET"],
-        token=env["SLACK_BOT_TOKEN"],
-        api_url=env.get("SLACK_API_URL", "https://slack.com/api/"),
+
+    def build() -> Callable[[dict, Callable], Iterable[bytes]]:
+        app = create_bare_app(
+            signing_secret=env["SLACK_SIGNING_SECRET"],
+            token=env["SLACK_BOT_TOKEN"],
+            api_url=env.get("SLACK_API_URL", "https://slack.com/api/"),
+            threads=threads,
+        )
+        return make_wsgi_app(app)
+
+    host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "3000"))
+    print(f"bare app listening on {host}:{port}", file=sys.stderr)
+    # The same server as `loopbot serve`, with as many processes (LOOPBOT_PROCESSES).
+    return serve_forever(
+        build,
+        host=host,
+        port=port,
         threads=threads,
+        processes=int(env.get("LOOPBOT_PROCESSES", "1")),
     )
-    server = create_server(
-        make_wsgi_app(app),
-        host=env.get("HOST", "127.0.0.1"),
-        port=int(env.get("PORT", "3000")),
-        threads=threads,
-        clear_untrusted_proxy_headers=True,
-        ident="bare-bolt",
-    )
-    print(f"bare app listening on {server.effective_host}:{server.effective_port}", file=sys.stderr)
-    server.run()
-    return 0
 
 
 if __name__ == "__main__":

@@ -192,13 +192,13 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build_runtime(settings: Settings):
+def build_runtime(settings: Settings, library: Library | None = None):
     """Documents, database and messenger, checked before anything is served."""
     from bot.runtime import Runtime
     from bot.slack.messenger import Messenger, make_client
     from bot.store import Database
 
-    library = load_library(settings.docs_dir)
+    library = library or load_library(settings.docs_dir)
     messenger = Messenger(
         make_client(settings.slack_bot_token.get_secret_value(), settings.api_url)
     )
@@ -230,36 +230,49 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        runtime = build_runtime(settings)
-    except DocumentErrors as exc:
-        print(f"documents in {settings.docs_dir} have errors:\n{exc}", file=sys.stderr)
+    library = _library(settings)
+    if library is None:
         return 1
-    app = create_app(runtime)
-    from bot.reminders.dispatcher import Dispatcher
-    from bot.reminders.scheduler import start_scheduler
 
-    start_scheduler(
-        runtime,
-        Dispatcher(db=runtime.db, messenger=runtime.messenger, library=lambda: runtime.library),
-    )
-    _reload_on_hangup(runtime)
+    def build():
+        # In each serving process: its own database connections, scheduler and pools.
+        from bot.reminders.dispatcher import Dispatcher
+        from bot.reminders.scheduler import start_scheduler
+
+        runtime = build_runtime(settings, library)
+        app = create_app(runtime)
+        start_scheduler(
+            runtime,
+            Dispatcher(db=runtime.db, messenger=runtime.messenger, library=lambda: runtime.library),
+        )
+        _reload_on_hangup(runtime)
+        return app, runtime
+
     if args.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        app, _ = build()
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         return 0
+    processes = settings.loopbot_processes
     print(
-        f"loopbot listening on {settings.host}:{settings.port} (POST /slack/events, GET /healthz)",
+        f"loopbot listening on {settings.host}:{settings.port} (POST /slack/events, GET /healthz)"
+        f"; {processes} process{'es' if processes > 1 else ''} x {settings.loopbot_threads} "
+        "threads",
         file=sys.stderr,
     )
-    serve_forever(
-        make_wsgi_app(app, runtime.db),
+
+    def wsgi():
+        app, runtime = build()
+        return make_wsgi_app(app, runtime.db)
+
+    return serve_forever(
+        wsgi,
         host=settings.host,
         port=settings.port,
         threads=settings.loopbot_threads,
+        processes=processes,
     )
-    return 0
 
 
 def _reload_on_hangup(runtime) -> None:

@@ -1,22 +1,31 @@
-"""Serving a WSGI app with waitress, in the foreground (`loopbot serve`) or in a thread (tests)."""
+"""Serving a WSGI app with waitress: in the foreground (`loopbot serve`), as several processes
+sharing one port (`LOOPBOT_PROCESSES`), or in a thread (tests)."""
 
 from __future__ import annotations
 
+import logging
+import os
+import select
+import signal
+import socket
+import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from waitress.server import create_server
 
+log = logging.getLogger("loopbot.server")
 
-def _create(app: Callable, *, host: str, port: int, threads: int):
+
+def _create(app: Callable, *, threads: int, **where):
     # Behind a load balancer: forwarded headers from untrusted peers are dropped, not believed.
     return create_server(
         app,
-        host=host,
-        port=port,
         threads=threads,
         clear_untrusted_proxy_headers=True,
         ident="loopbot",
+        **where,
     )
 
 
@@ -57,5 +66,138 @@ class BackgroundServer:
         self.stop()
 
 
-def serve_forever(app: Callable, *, host: str, port: int, threads: int) -> None:
-    _create(app, host=host, port=port, threads=threads).run()
+def serve_forever(
+    build: Callable[[], Callable], *, host: str, port: int, threads: int, processes: int = 1
+) -> int:
+    """Serve the app `build()` returns until stopped; returns the exit status.
+
+    With several processes, this one binds the port and forks them; each builds its own app
+    (database connections, scheduler) and accepts on the shared socket. Python runs one thread
+    at a time per process, so one process per core is what lets a replica use its cores."""
+    if processes <= 1:
+        _create(build(), host=host, port=port, threads=threads).run()
+        return 0
+    listener = socket.create_server((host, port), backlog=1024)
+    return Supervisor(listener, build, threads=threads, processes=processes).run()
+
+
+@dataclass
+class _Child:
+    ready_fd: int
+    """Its end of a pipe it writes one byte to once it is ready to serve."""
+    ready: bool = False
+
+
+def _check_ready(child: _Child) -> bool:
+    if not child.ready:
+        try:
+            child.ready = os.read(child.ready_fd, 1) == b"1"
+        except BlockingIOError:
+            pass
+    return child.ready
+
+
+class Supervisor:
+    """Keeps `processes` serving processes running on one listening socket.
+
+    SIGHUP is passed on (each re-reads the documents); SIGTERM or SIGINT stops them all. One
+    that dies is started again, unless it died before it was ready to serve, which stops the
+    lot: a broken database URL will not fix itself by retrying."""
+
+    def __init__(
+        self,
+        listener: socket.socket,
+        build: Callable[[], Callable],
+        *,
+        threads: int,
+        processes: int,
+    ):
+        self.listener = listener
+        self.build = build
+        self.threads = threads
+        self.processes = processes
+        self.children: dict[int, _Child] = {}
+        self.stopping = False
+        self.status = 0
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGHUP, self._pass_on)
+        for _ in range(self.processes):
+            self._start()
+        while self.children:
+            waiting = {c.ready_fd: pid for pid, c in self.children.items() if not c.ready}
+            readable, _, _ = select.select(list(waiting), [], [], 0.5)
+            for fd in readable:
+                self._heard(waiting[fd])
+            self._reap()
+        self.listener.close()
+        return self.status
+
+    def _heard(self, pid: int) -> None:
+        if _check_ready(self.children[pid]):
+            ready = sum(c.ready for c in self.children.values())
+            log.info("serving process ready (%s of %s)", ready, self.processes)
+
+    def _reap(self) -> None:
+        while self.children:
+            try:
+                pid, wait_status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                self.children.clear()
+                return
+            if pid == 0:
+                return
+            child = self.children.pop(pid, None)
+            if child is None:
+                continue
+            _check_ready(child)
+            os.close(child.ready_fd)
+            if self.stopping:
+                continue
+            code = os.waitstatus_to_exitcode(wait_status)
+            if not child.ready:
+                log.error("a serving process failed to start (exit %s); stopping", code)
+                self.status = code if code > 0 else 1
+                self._stop(signal.SIGTERM, None)
+                continue
+            log.warning("a serving process exited (%s); starting another", code)
+            self._start()
+
+    def _start(self) -> None:
+        ready_fd, say_ready = os.pipe()
+        pid = os.fork()
+        if pid:
+            os.close(say_ready)
+            os.set_blocking(ready_fd, False)
+            self.children[pid] = _Child(ready_fd)
+            return
+        os.close(ready_fd)
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        code = 0
+        try:
+            server = _create(self.build(), sockets=[self.listener], threads=self.threads)
+            os.write(say_ready, b"1")
+            os.close(say_ready)
+            server.run()
+        except BaseException as error:  # noqa: BLE001 - the parent decides what happens next
+            print(f"loopbot: serving process stopped: {type(error).__name__}", file=sys.stderr)
+            code = 1
+        finally:
+            os._exit(code)
+
+    def _stop(self, signum: int, _frame: object) -> None:
+        self.stopping = True
+        self._signal_all(signal.SIGTERM)
+
+    def _pass_on(self, signum: int, _frame: object) -> None:
+        self._signal_all(signum)
+
+    def _signal_all(self, signum: int) -> None:
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass

@@ -27,7 +27,10 @@ class Settings(BaseSettings):
     loopbot_log_json: bool = False
     loopbot_log_level: str = "INFO"
     loopbot_admins: list[str] = Field(default_factory=list, description="Slack user ids")
-    loopbot_threads: int = Field(8, description="server worker threads")
+    loopbot_threads: int = Field(8, description="server threads per process")
+    loopbot_processes: int = Field(
+        1, ge=1, description="serving processes on one listening port (one per core)"
+    )
     loopbot_weekly_cap: int | None = Field(None, description="interviews per person per week")
     loopbot_reminders: dict[str, int] = Field(
         default_factory=dict, description='minutes per reminder kind, e.g. {"guide": -2880}'

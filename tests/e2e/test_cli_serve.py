@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,36 +25,105 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _serve_env(emulator: SlackEmulator, tmp_path: Path, **more: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_SIGNING_SECRET": "s3cret-for-tests",
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "PORT": str(_free_port()),
+        "HOST": "127.0.0.1",
+        "LOOPBOT_LOG_JSON": "true",
+        **more,
+    }
+
+
+def _healthy(url: str, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1)
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 @pytest.fixture
 def served(tmp_path: Path):
     with SlackEmulator(rate_limits=False) as emulator:
-        port = _free_port()
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": emulator.bot_token,
-            "SLACK_SIGNING_SECRET": "s3cret-for-tests",
-            "SLACK_API_URL": emulator.api_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-            "PORT": str(port),
-            "HOST": "127.0.0.1",
-            "LOOPBOT_LOG_JSON": "true",
-        }
+        env = _serve_env(emulator, tmp_path)
         subprocess.run([*LOOPBOT, "db", "upgrade"], env=env, check=True, capture_output=True)
         log = (tmp_path / "serve.log").open("w+")
         proc = subprocess.Popen([*LOOPBOT, "serve"], env=env, stdout=log, stderr=log)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        url = f"http://127.0.0.1:{env['PORT']}"
+        _healthy(url)
         try:
             yield url, SlackClient(url + "/slack/events", "s3cret-for-tests", emulator), log
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def _children(pid: int) -> set[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(p) for p in found.read_text().split()} if found.exists() else set()
+
+
+def _alive(pid: int) -> bool:
+    """Running, not dead or a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def test_serve_with_two_processes_outlives_one_and_stops_as_a_whole(tmp_path: Path) -> None:
+    with SlackEmulator(rate_limits=False) as emulator:
+        env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2")
+        subprocess.run([*LOOPBOT, "db", "upgrade"], env=env, check=True, capture_output=True)
+        log_path = tmp_path / "serve.log"
+        log = log_path.open("w")
+        proc = subprocess.Popen([*LOOPBOT, "serve"], env=env, stdout=log, stderr=log)
+        url = f"http://127.0.0.1:{env['PORT']}"
+        slack = SlackClient(url + "/slack/events", "s3cret-for-tests", emulator)
+        try:
+            assert _healthy(url)
+            deadline = time.monotonic() + 20
+            while "serving process ready (2 of 2)" not in (said := log_path.read_text()):
+                assert time.monotonic() < deadline, said
+                time.sleep(0.05)
+            first = _children(proc.pid)
+            assert len(first) == 2
+            lost = next(iter(first))
+            os.kill(lost, signal.SIGKILL)
+            while _alive(lost):
+                time.sleep(0.01)
+            for _ in range(10):  # the survivor answers while the lost one is replaced
+                reply = slack.command("oliver.rec", "/loop", "help")
+                assert reply.status == 200 and "`/loop help`" in reply.json["text"]
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and len(_children(proc.pid) - first) < 1:
+                time.sleep(0.1)
+            assert len(_children(proc.pid)) == 2 and _children(proc.pid) != first
+            proc.terminate()
+            assert proc.wait(timeout=10) == 0
+            assert not _healthy(url, timeout=1)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
+def test_serve_stops_when_its_processes_cannot_start(tmp_path: Path) -> None:
+    """A database URL that cannot work is reported, not retried forever."""
+    with SlackEmulator(rate_limits=False) as emulator:
+        env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2", DATABASE_URL="nosuch://db")
+        done = subprocess.run(
+            [*LOOPBOT, "serve"], env=env, capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 1
+    assert "failed to start" in done.stderr
 
 
 def test_serve_answers_health_help_and_refuses_unsigned(served) -> None:
