@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import union
+from sqlalchemy import bindparam, union
 from sqlmodel import Session, col, select
 
 from bot.authz import Standing
@@ -19,6 +19,39 @@ LOOP_ROLE = "-"  # letter of a loop-level assignment: the person holds that role
 
 
 _parsed: dict[tuple[str, str], LoopTemplate] = {}
+
+# Statements every request runs are built once: building one costs more CPU than running it.
+_VERSIONS = select(TemplateVersion.id, TemplateVersion.template_id, TemplateVersion.sha256).where(
+    col(TemplateVersion.id).in_(bindparam("ids", expanding=True))
+)
+_LOOP_BY_SHORT_ID = select(Loop).where(Loop.short_id == bindparam("short"))
+_ROUNDS_OF = select(Round).where(Round.loop_id == bindparam("loop")).order_by(col(Round.number))
+_ASSIGNMENTS_OF = (
+    select(Assignment).where(Assignment.loop_id == bindparam("loop")).order_by(col(Assignment.id))
+)
+_ACTIVE_ASSIGNMENTS_OF = (
+    select(Assignment)
+    .where(Assignment.loop_id == bindparam("loop"), col(Assignment.active).is_(True))
+    .order_by(col(Assignment.id))
+)
+_HELD_BY = select(Assignment.letter, Assignment.role_code).where(
+    Assignment.loop_id == bindparam("loop"),
+    Assignment.user_id == bindparam("user"),
+    col(Assignment.active).is_(True),
+)
+_MINE = union(
+    # A UNION of two indexed lookups: an OR across the two would scan every loop.
+    select(Assignment.loop_id).where(
+        Assignment.user_id == bindparam("user"), col(Assignment.active).is_(True)
+    ),
+    select(Loop.id).where(Loop.created_by == bindparam("user")),
+)
+_LOOPS_FOR = (
+    select(Loop)
+    .where(col(Loop.id).in_(select(_MINE.subquery().c[0])))
+    .order_by(col(Loop.created_at).desc())
+    .limit(bindparam("limit"))
+)
 
 
 def parsed_template(record: TemplateVersion) -> LoopTemplate:
@@ -33,9 +66,7 @@ def templates_by_version(session: Session, version_ids: set[int]) -> dict[int, L
     """Templates for several stored versions; bodies are read only the first time."""
     out = {}
     for version_id, template_id, sha256 in session.exec(
-        select(TemplateVersion.id, TemplateVersion.template_id, TemplateVersion.sha256).where(
-            col(TemplateVersion.id).in_(version_ids)
-        )
+        _VERSIONS, params={"ids": list(version_ids)}
     ).all():
         cached = _parsed.get((template_id, sha256))
         if cached is None:
@@ -48,15 +79,13 @@ def templates_by_version(session: Session, version_ids: set[int]) -> dict[int, L
 
 def template_of(session: Session, loop: Loop) -> LoopTemplate:
     """The loop document as it was when the loop was created."""
-    record = session.get(TemplateVersion, loop.template_version_id)
-    assert record is not None
-    return parsed_template(record)
+    return templates_by_version(session, {loop.template_version_id})[loop.template_version_id]
 
 
 def find_loop(session: Session, ref: str) -> Loop:
     """A loop by the short id shown on its card (any case, with or without a leading #)."""
     short = re.sub(r"[^A-Za-z0-9]", "", ref or "").upper()[:16]
-    loop = session.exec(select(Loop).where(Loop.short_id == short)).first() if short else None
+    loop = session.exec(_LOOP_BY_SHORT_ID, params={"short": short}).first() if short else None
     if loop is None:
         shown = (ref or "").strip()[:20] or "(none)"
         raise NotFound(f"No loop `{shown}`. `/loop list` shows the loops you're part of.")
@@ -64,18 +93,12 @@ def find_loop(session: Session, ref: str) -> Loop:
 
 
 def rounds_of(session: Session, loop: Loop) -> list[Round]:
-    return list(
-        session.exec(
-            select(Round).where(Round.loop_id == loop.id).order_by(col(Round.number))
-        ).all()
-    )
+    return list(session.exec(_ROUNDS_OF, params={"loop": loop.id}).all())
 
 
 def assignments_of(session: Session, loop: Loop, *, active: bool = True) -> list[Assignment]:
-    query = select(Assignment).where(Assignment.loop_id == loop.id)
-    if active:
-        query = query.where(col(Assignment.active).is_(True))
-    return list(session.exec(query.order_by(col(Assignment.id))).all())
+    query = _ACTIVE_ASSIGNMENTS_OF if active else _ASSIGNMENTS_OF
+    return list(session.exec(query, params={"loop": loop.id}).all())
 
 
 def standing(
@@ -88,7 +111,7 @@ def standing(
 ) -> Standing:
     """What `user_id` is to `loop`: RACI letters held, recruiter, creator, admin."""
     template = template or template_of(session, loop)
-    mine = [a for a in assignments_of(session, loop) if a.user_id == user_id]
+    mine = session.exec(_HELD_BY, params={"loop": loop.id, "user": user_id}).all()
     recruiter_codes = {
         r.code
         for r in template.roles
@@ -122,15 +145,7 @@ def rounds_run_by(session: Session, loop: Loop, user_id: str) -> list[int]:
 
 def loops_for(session: Session, user_id: str, *, limit: int = 20) -> list[Loop]:
     """Loops the person created or holds any role in, newest first."""
-    # A UNION of two indexed lookups: an OR across the two would scan every loop.
-    mine = union(
-        select(Assignment.loop_id).where(
-            Assignment.user_id == user_id, col(Assignment.active).is_(True)
-        ),
-        select(Loop.id).where(Loop.created_by == user_id),
-    )
-    query = select(Loop).where(col(Loop.id).in_(select(mine.subquery().c[0])))
-    return list(session.exec(query.order_by(col(Loop.created_at).desc()).limit(limit)).all())
+    return list(session.exec(_LOOPS_FOR, params={"user": user_id, "limit": limit}).all())
 
 
 def bookings_between(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.documents.models import LoopTemplate
@@ -36,6 +37,20 @@ PEOPLE_COLUMNS = (
 )
 LETTER_NAMES = {"R": "interviewer", "A": "accountable", "C": "consulted", "I": "informed"}
 
+# Built once: a statement built per request costs more CPU than running it.
+_LOOP_IDS = bindparam("ids", expanding=True)
+_ROUNDS = (
+    select(*ROUND_COLUMNS).where(col(Round.loop_id).in_(_LOOP_IDS)).order_by(col(Round.number))
+)
+_PEOPLE = (
+    select(*PEOPLE_COLUMNS)
+    .where(col(Assignment.loop_id).in_(_LOOP_IDS), col(Assignment.active).is_(True))
+    .order_by(col(Assignment.id))
+)
+_SUBMITTED = select(Scorecard.round_id, Scorecard.author_id).where(
+    col(Scorecard.loop_id).in_(_LOOP_IDS), col(Scorecard.submitted).is_(True)
+)
+
 
 @dataclass
 class Snapshot:
@@ -55,27 +70,16 @@ class Snapshot:
         if not ids:
             return snap
         # Plain rows, not ORM objects: a home tab reads hundreds of them per request.
-        for rnd in session.exec(
-            select(*ROUND_COLUMNS).where(col(Round.loop_id).in_(ids)).order_by(col(Round.number))
-        ).all():
+        given = {"ids": ids}
+        for rnd in session.exec(_ROUNDS, params=given).all():
             snap.rounds.setdefault(rnd.loop_id, []).append(rnd)
-        for person in session.exec(
-            select(*PEOPLE_COLUMNS)
-            .where(col(Assignment.loop_id).in_(ids), col(Assignment.active).is_(True))
-            .order_by(col(Assignment.id))
-        ).all():
+        for person in session.exec(_PEOPLE, params=given).all():
             snap.people.setdefault(person.loop_id, []).append(person)
             if person.round_id is not None:
                 snap.by_round.setdefault((person.round_id, person.letter), []).append(
                     person.user_id
                 )
-        snap.submitted = set(
-            session.exec(
-                select(Scorecard.round_id, Scorecard.author_id).where(
-                    col(Scorecard.loop_id).in_(ids), col(Scorecard.submitted).is_(True)
-                )
-            ).all()
-        )
+        snap.submitted = set(session.exec(_SUBMITTED, params=given).all())
         snap.templates = templates_by_version(session, {loop.template_version_id for loop in loops})
         return snap
 
