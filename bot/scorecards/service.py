@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from bot.authz import Standing
 from bot.documents import Library
@@ -17,6 +18,7 @@ from bot.reminders.relevance import values_for_round
 from bot.scorecards.form import ScorecardAnswers, problems
 from bot.scorecards.visibility import may_read, may_read_private_note
 from bot.store.models import (
+    Assignment,
     AuditEntry,
     Decision,
     Loop,
@@ -24,6 +26,20 @@ from bot.store.models import (
     Round,
     Scorecard,
     ScorecardRevision,
+)
+
+# Built once: every submission runs them.
+_ROUND = select(Round).where(
+    Round.loop_id == bindparam("loop"), Round.number == bindparam("number")
+)
+_INTERVIEWERS = select(Assignment.user_id).where(
+    Assignment.round_id == bindparam("round"),
+    Assignment.letter == "R",
+    col(Assignment.active).is_(True),
+)
+_DECIDED = select(Decision.id).where(Decision.loop_id == bindparam("loop"))
+_MINE = select(Scorecard).where(
+    Scorecard.round_id == bindparam("round"), Scorecard.author_id == bindparam("author")
 )
 
 
@@ -61,7 +77,7 @@ def values_under_probe(library: Library, loop: Loop, spec: TemplateRound) -> lis
 def subject_of(session: Session, library: Library, short_id: str, number: int) -> Subject:
     loop = find_loop(session, short_id)
     template = template_of(session, loop)
-    rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
+    rnd = session.exec(_ROUND, params={"loop": loop.id, "number": number}).first()
     if rnd is None:
         raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
     spec = template.round(number)
@@ -69,23 +85,15 @@ def subject_of(session: Session, library: Library, short_id: str, number: int) -
 
 
 def _owners(session: Session, subject: Subject) -> list[str]:
-    return [
-        a.user_id
-        for a in assignments_of(session, subject.loop)
-        if a.round_id == subject.rnd.id and a.letter == "R"
-    ]
+    return list(session.exec(_INTERVIEWERS, params={"round": subject.rnd.id}).all())
 
 
 def _decided(session: Session, loop: Loop) -> bool:
-    return session.exec(select(Decision.id).where(Decision.loop_id == loop.id)).first() is not None
+    return session.exec(_DECIDED, params={"loop": loop.id}).first() is not None
 
 
 def _mine(session: Session, subject: Subject, user_id: str) -> Scorecard | None:
-    return session.exec(
-        select(Scorecard).where(
-            Scorecard.round_id == subject.rnd.id, Scorecard.author_id == user_id
-        )
-    ).first()
+    return session.exec(_MINE, params={"round": subject.rnd.id, "author": user_id}).first()
 
 
 def check_writer(session: Session, subject: Subject, user_id: str) -> None:
