@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.types import UTCDateTime, utcnow
@@ -91,7 +91,11 @@ class Assignment(SQLModel, table=True):
 
 class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
-    __table_args__ = (UniqueConstraint("assignment_id", "kind", "round_version"),)
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "kind", "round_version"),
+        # The dispatcher's claim: rows waiting or leased, by due time, never the sent history.
+        Index("ix_reminders_state_due_at", "state", "due_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     assignment_id: int = Field(foreign_key="assignments.id", index=True)
     loop_id: int = Field(foreign_key="loops.id", index=True)
