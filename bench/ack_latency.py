@@ -32,6 +32,8 @@ import multiprocessing
 import os
 import platform
 import secrets
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -734,6 +736,114 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2) if a is not None and b else None
 
 
+# profiling -----------------------------------------------------------------------------------
+
+PROFILE_RATE_HZ = 250
+PROFILE_TOP = 25
+WHERE = (
+    # (label, what a sampled leaf frame's file path contains); py-spy names files from the
+    # package on (sqlalchemy/engine/base.py); the first match wins
+    ("SQLAlchemy (building, running, loading statements)", "sqlalchemy/"),
+    ("SQLite driver", "sqlite3/"),
+    ("HTTP client (Slack calls, response URLs)", "http/client.py"),
+    ("HTTP client (Slack calls, response URLs)", "urllib/"),
+    ("HTTP client (Slack calls, response URLs)", "slack_sdk/"),
+    ("Bolt (parsing, verifying, routing)", "slack_bolt/"),
+    ("waitress (HTTP server)", "waitress/"),
+    ("templates (Jinja)", "jinja2/"),
+    ("pydantic", "pydantic"),
+    ("loopbot's own code", "(bot/"),
+    ("loopbot's own code", "(handlers/"),
+    ("JSON", "json/"),
+    ("logging", "logging/"),
+    ("threads and locks", "threading.py"),
+    ("threads and locks", "concurrent/"),
+)
+
+
+def _py_spy() -> str:
+    found = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(found).exists():
+        raise RuntimeError("--profile needs py-spy: pip install -e '.[bench]'")
+    return found
+
+
+def profile_steady(server: Server, traffic: Traffic, config: Config, offset: int) -> dict:
+    """py-spy on every serving process (samples of the thread holding the interpreter lock)
+    during one more steady phase; where that time goes, by frame and by library."""
+    spy = _py_spy()
+    pids = process_tree(server.process.pid)
+    pids = pids[1:] if len(pids) > 1 else pids  # the serving processes, not their supervisor
+    with tempfile.TemporaryDirectory(prefix="loopbot-profile-") as tmp:
+        outputs = [Path(tmp) / f"{pid}.txt" for pid in pids]
+        spies = [
+            subprocess.Popen(
+                [spy, "record", "--pid", str(pid), "--gil", "--rate", str(PROFILE_RATE_HZ)]
+                + ["--format", "raw", "--output", str(out)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for pid, out in zip(pids, outputs, strict=True)
+        ]
+        time.sleep(1.0)  # attached
+        server.settle()
+        samples = run_steady(
+            server, traffic, rate=config.rate, seconds=config.seconds, offset=offset
+        )
+        server.settle()
+        for process in spies:
+            process.send_signal(signal.SIGINT)
+        for process in spies:
+            process.wait(timeout=30)
+        stacks = [line for out in outputs if out.exists() for line in out.read_text().splitlines()]
+    return {"requests": len(samples), **summarize_stacks(stacks)}
+
+
+def summarize_stacks(lines: list[str]) -> dict:
+    """Inclusive share of each frame, and each library's share of the leaf (self) time."""
+    total = 0
+    inclusive: dict[str, int] = {}
+    by_library: dict[str, int] = {}
+    for line in lines:
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        for frame in dict.fromkeys(_frame(f) for f in frames):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+        leaf = frames[-1]
+        label = next((name for name, part in WHERE if part in leaf), "other (Python itself)")
+        by_library[label] = by_library.get(label, 0) + n
+    if not total:
+        return {"samples": 0, "frames": [], "self_by_library": []}
+    ours = [
+        (frame, n)
+        for frame, n in inclusive.items()
+        if any(f"({top}/" in frame for top in ("bot", "handlers", "slack_bolt"))
+    ]
+    ours.sort(key=lambda item: -item[1])
+    return {
+        "samples": total,
+        "frames": [[frame, round(n / total, 3)] for frame, n in ours[:PROFILE_TOP]],
+        "self_by_library": sorted(
+            ([name, round(n / total, 3)] for name, n in by_library.items()), key=lambda x: -x[1]
+        ),
+    }
+
+
+def _frame(raw: str) -> str:
+    """'function (path:line)' as 'function (path)', with the path from the package on."""
+    name, _, where = raw.partition(" (")
+    path = where.split(":", 1)[0]
+    if path.startswith(f"{ROOT}/"):
+        path = path[len(f"{ROOT}/") :]
+    elif "/site-packages/" in path:
+        path = path.split("/site-packages/", 1)[1]
+    return f"{name} ({path})"
+
+
 # the run -------------------------------------------------------------------------------------
 
 
@@ -747,6 +857,7 @@ class Config:
     scorecards: int
     smoke: bool
     processes: int = 1
+    profile: bool = False
     probe: int = 40
     load_before: list[float] = field(default_factory=list)
 
@@ -953,7 +1064,11 @@ def measure(
         for phase, stats in summary[name].items()
         if stats["errors"] or stats["over_3s"]
     ]
+    profile = (
+        profile_steady(servers["loopbot"], traffic, config, offset) if config.profile else None
+    )
     return {
+        "profile": profile,
         "config": {
             "rate": config.rate,
             "seconds": config.seconds,
@@ -1115,6 +1230,16 @@ def render(result: dict[str, Any]) -> str:
             f"RSS {name}: idle {_mib(rss.get('idle'))}, after steady "
             + (", ".join(_mib(v) for v in after) or "-")
         )
+    if result.get("profile"):
+        profile = result["profile"]
+        lines.append(
+            f"\nprofile of loopbot at {cfg['rate']:g} req/s ({profile['requests']} requests, "
+            f"{profile['samples']} py-spy samples of the thread holding the interpreter lock):"
+        )
+        lines.append("  where the time is spent, by library (self time):")
+        lines += [f"    {share:6.1%}  {name}" for name, share in profile["self_by_library"]]
+        lines.append("  inclusive share of loopbot's and Bolt's frames:")
+        lines += [f"    {share:6.1%}  {frame}" for frame, share in profile["frames"]]
     lines.append(
         "first requests after start-up (ms, list/show/submit/click): "
         + "; ".join(f"{n} {result['warm_up_ms'][n]}" for n in SERVERS)
@@ -1159,6 +1284,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
         "--smoke", action="store_true", help="tiny run for CI (10 req/s, 2 s, burst 10)"
     )
     parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="then profile loopbot under the steady load with py-spy (pip install -e '.[bench]')",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         help=f"JSON results file (default: {RESULTS.relative_to(ROOT)}; none for --smoke)",
@@ -1178,6 +1308,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
             scorecards=1,
             smoke=True,
             processes=args.processes,
+            profile=args.profile,
             probe=4,
         )
         return smoke, args.out
@@ -1190,6 +1321,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
         scorecards=3,
         smoke=False,
         processes=args.processes,
+        profile=args.profile,
     )
     return config, args.out or RESULTS
 
