@@ -57,7 +57,6 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler  # noqa: E402
 
 from bot.documents import load_library  # noqa: E402
 from bot.documents.models import LoopTemplate  # noqa: E402
@@ -364,25 +363,11 @@ class ReplicaStats:
     opens: int = 0
     open_s: float = 0.0  # conversations.open, the same
     waits: int = 0
-    wait_s: float = 0.0  # asleep on Retry-After
+    wait_s: float = 0.0  # asleep until a rate-limited row may go (Retry-After)
     idle_s: float = 0.0
     cpu_s: float = 0.0
     wall_s: float = 0.0
     error: str | None = None
-
-
-class _TimedRetry(RateLimitErrorRetryHandler):
-    def __init__(self, stats: ReplicaStats, max_retry_count: int) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.stats = stats
-
-    def prepare_for_next_attempt(self, **kwargs: Any) -> None:
-        started = time.perf_counter()
-        try:
-            super().prepare_for_next_attempt(**kwargs)
-        finally:
-            self.stats.waits += 1
-            self.stats.wait_s += time.perf_counter() - started
 
 
 class _TimedMessenger(Messenger):
@@ -465,13 +450,9 @@ def replica(
     db = Database(url)
     try:
         try:
-            client = make_client(token, api_url)
-            client.retry_handlers = [
-                _TimedRetry(stats, h.max_retry_count)
-                if isinstance(h, RateLimitErrorRetryHandler)
-                else h
-                for h in client.retry_handlers
-            ]
+            # As `loopbot serve` builds it: a 429 puts that person's row back, not the replica
+            # to sleep.
+            client = make_client(token, api_url, wait_on_rate_limits=False)
             messenger = _TimedMessenger(client, stats, known)
             dispatcher = _TimedDispatcher(
                 db=db,
@@ -492,7 +473,14 @@ def replica(
             outcome = asdict(dispatcher.tick(datetime.now(UTC)))
             stats.ticks += 1
             totals.update({k: v for k, v in outcome.items() if v})
-            if sum(outcome.values()):
+            if sum(v for k, v in outcome.items() if k != "deferred"):
+                continue
+            if (resume := dispatcher.resume_at) is not None:
+                # Only rate-limited rows are left to this replica for now: wait for the first.
+                wait = max(0.0, (resume - datetime.now(UTC)).total_seconds())
+                time.sleep(wait)
+                stats.waits += 1
+                stats.wait_s += wait
                 continue
             stats.idle_ticks += 1
             if _outstanding(db, horizon) == 0:

@@ -21,9 +21,9 @@ from sqlmodel import Session, col, select
 from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, template_of
-from bot.reminders.messages import Situation, compose, round_lines
+from bot.reminders.messages import Outgoing, Situation, compose, round_lines
 from bot.reminders.plan import BEFORE_START, Kind
-from bot.slack.messenger import Messenger, SlackCallFailed
+from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import (
     Assignment,
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 BATCH = 50
 MAX_ATTEMPTS = 6
+RATE_LIMIT_WAITS = 3
+"""Waits for Retry-After on the second or later message of a reminder (the first went out)."""
 # Errors no retry can fix: the person or their DM is gone.
 PERMANENT = {
     "user_not_found",
@@ -84,6 +86,8 @@ class Outcome:
     skipped: int = 0
     retried: int = 0
     failed: int = 0
+    deferred: int = 0
+    """Put back because Slack rate-limited the person's DM; due again after Retry-After."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -107,15 +111,23 @@ class Dispatcher:
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
         self.batch = batch
+        self._blocked: dict[str, datetime] = {}
+        """People whose DM Slack rate-limited, until when: their rows wait, others go on."""
 
     @property
     def library(self) -> Library:
         """The documents in service now (a reload swaps them between ticks)."""
         return self._library() if callable(self._library) else self._library
 
+    @property
+    def resume_at(self) -> datetime | None:
+        """When the earliest rate-limited row may be sent (tick again then), if any."""
+        return min(self._blocked.values(), default=None)
+
     def tick(self, now: datetime) -> Outcome:
         """Send everything due at `now`, batch after batch, oldest first."""
         total = Outcome()
+        self._blocked = {user: until for user, until in self._blocked.items() if until > now}
         self._started = (now, time.monotonic())
         while True:
             # Claim on the same moving clock the renewal uses: a backlog drained in one tick
@@ -165,7 +177,8 @@ class Dispatcher:
     def deliver(self, reminder_id: int, now: datetime) -> str:
         """Re-check, send and record one claimed row; returns the outcome's name."""
         with self.db.session() as session:
-            if not self._renew(session, reminder_id, self._current(now)):
+            current = self._current(now)
+            if not self._renew(session, reminder_id, current):
                 return "skipped"
             reminder = session.get(Reminder, reminder_id)
             if reminder is None or reminder.claimed_by != self.worker:
@@ -176,11 +189,27 @@ class Dispatcher:
                 return "skipped"
             assignment = session.get(Assignment, reminder.assignment_id)
             assert assignment is not None
+            user_id = assignment.user_id
+            if self._blocked.get(user_id, current) > current:
+                self._defer(session, reminder, self._blocked[user_id], current)
+                return "deferred"
             situation = self._situation(session, reminder, assignment)
             messages = compose(situation, self.library)
-            user_id = assignment.user_id
+        posted: list[Posted] = []
         try:
-            posted = [self.messenger.dm(user_id, text=m.text, blocks=m.blocks) for m in messages]
+            for message in messages:
+                posted.append(self._dm(user_id, message, waits=RATE_LIMIT_WAITS if posted else 0))
+        except RateLimited as exc:
+            if posted:
+                return self._failed_send(reminder_id, exc, now)
+            current = self._current(now)
+            until = current + timedelta(seconds=exc.retry_after)
+            self._blocked[user_id] = until
+            with self.db.session() as session:
+                reminder = session.get(Reminder, reminder_id)
+                assert reminder is not None
+                self._defer(session, reminder, until, current)
+            return "deferred"
         except SlackUnavailable as exc:
             return self._failed_send(reminder_id, exc, now)
         with self.db.session() as session:
@@ -199,6 +228,28 @@ class Dispatcher:
                     )
                 )
         return "sent"
+
+    def _dm(self, user_id: str, message: Outgoing, *, waits: int) -> Posted:
+        """Post one message, waiting out up to `waits` rate limits."""
+        while True:
+            try:
+                return self.messenger.dm(user_id, text=message.text, blocks=message.blocks)
+            except RateLimited as exc:
+                if waits <= 0:
+                    raise
+                waits -= 1
+                time.sleep(exc.retry_after)
+
+    @staticmethod
+    def _defer(session: Session, reminder: Reminder, until: datetime, now: datetime) -> None:
+        """Back to pending until `until`; a rate limit is not a failed attempt."""
+        reminder.state = ReminderState.PENDING
+        reminder.due_at = until
+        reminder.lease_until = None
+        reminder.attempts = max(0, reminder.attempts - 1)
+        reminder.last_error = "ratelimited"
+        reminder.updated_at = now
+        session.add(reminder)
 
     def _stale(self, session: Session, reminder: Reminder, now: datetime) -> str | None:
         loop = session.get(Loop, reminder.loop_id)

@@ -31,6 +31,11 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
     def dispatch() -> None:
         try:
             outcome = dispatcher.tick(runtime.clock())
+            if dispatcher.resume_at is not None:
+                # Rate-limited rows wait for their Retry-After, not for the next regular tick.
+                scheduler.modify_job(
+                    DISPATCH_JOB, next_run_time=max(dispatcher.resume_at, datetime.now(UTC))
+                )
             if outcome.sent or outcome.failed:
                 log.info(
                     "dispatched",
@@ -38,6 +43,7 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
                         "sent": outcome.sent,
                         "failed": outcome.failed,
                         "retried": outcome.retried,
+                        "deferred": outcome.deferred,
                     },
                 )
         except Exception as error:  # noqa: BLE001 - the next tick retries; rows are leased

@@ -60,18 +60,24 @@ class SlackUser:
     is_bot: bool
 
 
-def make_client(token: str, api_url: str, *, retries: int = 4, timeout: int = 10) -> WebClient:
-    """A WebClient that waits out 429s (Retry-After) and retries connection and 5xx errors."""
-    return WebClient(
-        token=token,
-        base_url=api_url,
-        timeout=timeout,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=retries),
-            ConnectionErrorRetryHandler(max_retry_count=retries),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+def make_client(
+    token: str,
+    api_url: str,
+    *,
+    retries: int = 4,
+    timeout: int = 10,
+    wait_on_rate_limits: bool = True,
+) -> WebClient:
+    """A WebClient that retries connection and 5xx errors and, unless told not to, waits out
+    429s (Retry-After). The dispatcher does not wait: it puts a rate-limited row back and goes
+    on with other people's messages (`RateLimited`)."""
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=retries),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+    if wait_on_rate_limits:
+        handlers.insert(0, RateLimitErrorRetryHandler(max_retry_count=retries))
+    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
 
 
 class Messenger:
@@ -92,6 +98,9 @@ class Messenger:
             return self.client.api_call(method, json=args).data  # type: ignore[return-value]
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error")
+            if exc.response.status_code == 429:
+                log.info("slack rate limit", extra={"method": method})
+                raise RateLimited(method, _retry_after(exc.response.headers)) from None
             log.warning("slack call failed", extra={"method": method, "slack_error": error})
             raise SlackCallFailed(method, error) from None
         except OSError as exc:
@@ -241,3 +250,22 @@ class SlackCallFailed(SlackUnavailable):
         super().__init__(f"Slack refused {method} ({error}); please try again.")
         self.method = method
         self.error = error
+
+
+class RateLimited(SlackCallFailed):
+    """Slack answered 429: the call may be made again after `retry_after` seconds."""
+
+    def __init__(self, method: str, retry_after: float):
+        super().__init__(method, "ratelimited")
+        self.retry_after = retry_after
+
+
+def _retry_after(headers: dict[str, Any]) -> float:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
+                break
+    return 1.0

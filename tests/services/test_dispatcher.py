@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -205,6 +206,58 @@ def test_a_flood_of_429s_still_delivers_everything_in_order(sqlite_db, library) 
                 n.split(" with ")[0]
             ),
         )
+
+
+def test_a_rate_limited_person_waits_while_everyone_else_is_sent_to(sqlite_db, library) -> None:
+    """A dispatcher that does not wait out 429s (as `loopbot serve` runs it) puts that person's
+    rows back until Retry-After and goes on: one busy DM never holds up the others."""
+    with SlackEmulator(rate_limits=True) as emulator:
+        _create(
+            sqlite_db,
+            library,
+            people={
+                "HM": ["U0HM00001"],
+                "REC": ["U0RC00001"],
+                "IL": ["U0IL00001"],
+                "PI": POOL[:3],
+                "XS": [],
+            },
+        )
+        client = make_client(emulator.bot_token, emulator.api_url, wait_on_rate_limits=False)
+        dispatcher = Dispatcher(db=sqlite_db, messenger=Messenger(client), library=library)
+        when = NOW
+        while True:  # the notices of a new loop, then every guide falling due at once
+            dispatcher.tick(when)
+            if dispatcher.resume_at is None:
+                break
+            time.sleep(1.05)
+            when = dispatcher.resume_at
+        emulator.reset_calls()
+        guides_at = NOW + timedelta(days=4)
+        first = dispatcher.tick(guides_at)
+        first_calls = emulator.calls_to("chat.postMessage")
+        ticks = 1
+        while dispatcher.resume_at is not None and ticks < 30:
+            time.sleep(1.05)
+            dispatcher.tick(max(guides_at, dispatcher.resume_at))
+            ticks += 1
+        posts = emulator.calls_to("chat.postMessage")
+    assert first.deferred > 0 and first.failed == 0
+    # Each interviewer got a guide in the first tick, and no DM was asked twice after a 429.
+    first_sent = {c.args["channel"] for c in first_calls if c.status == 200}
+    refused = Counter(c.args["channel"] for c in first_calls if c.status == 429)
+    assert len(first_sent) >= 3 and max(refused.values()) == 1
+    # In the end every due message went out exactly once; nothing failed or was dropped.
+    texts = [(c.args["channel"], c.args["text"]) for c in posts if c.status == 200]
+    assert len(texts) == len(set(texts))
+    with sqlite_db.session() as session:
+        rows = session.exec(select(Reminder).where(Reminder.due_at <= guides_at)).all()
+        waiting = session.exec(
+            select(Reminder).where(Reminder.state == ReminderState.PENDING)
+        ).all()
+    assert rows and all(r.state in (ReminderState.SENT, ReminderState.SKIPPED) for r in rows)
+    assert all(r.due_at > guides_at + timedelta(minutes=1) for r in waiting)
+    assert max(r.attempts for r in rows) == 1
 
 
 def test_two_dispatchers_on_postgres_send_each_reminder_once(
