@@ -47,6 +47,16 @@ def _create(db: Database, library, now=NOW, **changes):
     return loop, proposal
 
 
+# Three interviewers for six rounds: every guide falling due at once meets Slack's limits.
+SMALL_TEAM = {
+    "HM": ["U0HM00001"],
+    "REC": ["U0RC00001"],
+    "IL": ["U0IL00001"],
+    "PI": POOL[:3],
+    "XS": [],
+}
+
+
 def _states(db: Database) -> Counter:
     with db.session() as session:
         return Counter(r.state for r in session.exec(select(Reminder)).all())
@@ -171,17 +181,7 @@ def test_transient_failures_are_retried_with_backoff(any_db, emulator, library) 
 
 def test_a_flood_of_429s_still_delivers_everything_in_order(sqlite_db, library) -> None:
     with SlackEmulator(rate_limits=True) as emulator:
-        _create(
-            sqlite_db,
-            library,
-            people={
-                "HM": ["U0HM00001"],
-                "REC": ["U0RC00001"],
-                "IL": ["U0IL00001"],
-                "PI": POOL[:3],
-                "XS": [],
-            },
-        )
+        _create(sqlite_db, library, people=SMALL_TEAM)
         dispatcher = _dispatcher(sqlite_db, emulator, library)
         dispatcher.tick(NOW)
         emulator.reset_calls()
@@ -212,17 +212,7 @@ def test_a_rate_limited_person_waits_while_everyone_else_is_sent_to(sqlite_db, l
     """A dispatcher that does not wait out 429s (as `loopbot serve` runs it) puts that person's
     rows back until Retry-After and goes on: one busy DM never holds up the others."""
     with SlackEmulator(rate_limits=True) as emulator:
-        _create(
-            sqlite_db,
-            library,
-            people={
-                "HM": ["U0HM00001"],
-                "REC": ["U0RC00001"],
-                "IL": ["U0IL00001"],
-                "PI": POOL[:3],
-                "XS": [],
-            },
-        )
+        _create(sqlite_db, library, people=SMALL_TEAM)
         client = make_client(emulator.bot_token, emulator.api_url, wait_on_rate_limits=False)
         dispatcher = Dispatcher(db=sqlite_db, messenger=Messenger(client), library=library)
         when = NOW
