@@ -16,24 +16,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, template_of
+from bot.reminders.checks import why_not_send
 from bot.reminders.messages import Outgoing, Situation, compose, round_lines
-from bot.reminders.plan import BEFORE_START, Kind
+from bot.reminders.plan import Kind
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import (
     Assignment,
     Decision,
     Loop,
-    LoopStatus,
     Reminder,
     ReminderState,
     Round,
-    Scorecard,
     SlackMessage,
 )
 
@@ -54,8 +53,6 @@ PERMANENT = {
     "invalid_auth",
     "missing_scope",
 }
-SCORECARD_KINDS = (Kind.DUE, Kind.NUDGE, Kind.ESCALATION)
-LOOP_WIDE = (Kind.SUMMARY, Kind.CALIBRATE, Kind.STATUS, Kind.CHANGED, Kind.CANCELLED, Kind.DECIDED)
 
 _CLAIM_POSTGRES = text("""
     UPDATE reminders SET state = 'claimed', lease_until = :lease, claimed_by = :me,
@@ -183,7 +180,7 @@ class Dispatcher:
             reminder = session.get(Reminder, reminder_id)
             if reminder is None or reminder.claimed_by != self.worker:
                 return "skipped"
-            why_not = self._stale(session, reminder, now)
+            why_not = why_not_send(session, reminder, now)
             if why_not:
                 self._finish(session, reminder, ReminderState.SKIPPED, now, error=why_not)
                 return "skipped"
@@ -250,39 +247,6 @@ class Dispatcher:
         reminder.last_error = "ratelimited"
         reminder.updated_at = now
         session.add(reminder)
-
-    def _stale(self, session: Session, reminder: Reminder, now: datetime) -> str | None:
-        loop = session.get(Loop, reminder.loop_id)
-        if loop is None:
-            return "loop gone"
-        if loop.status == LoopStatus.CANCELLED and reminder.kind != Kind.CANCELLED:
-            return "loop cancelled"
-        assignment = session.get(Assignment, reminder.assignment_id)
-        if assignment is None or (not assignment.active and reminder.kind != Kind.UNASSIGNED):
-            return "no longer assigned"
-        if reminder.kind in LOOP_WIDE:
-            return None
-        rnd = session.get(Round, reminder.round_id) if reminder.round_id else None
-        if rnd is None or rnd.cancelled:
-            return "round gone"
-        if rnd.version != reminder.round_version and reminder.kind != Kind.UNASSIGNED:
-            return "round changed since"
-        if reminder.kind in BEFORE_START and rnd.starts_at is not None and rnd.starts_at <= now:
-            return "interview already started"
-        if reminder.kind in SCORECARD_KINDS:
-            owners = [
-                a.user_id
-                for a in assignments_of(session, loop)
-                if a.round_id == rnd.id and a.letter == "R"
-            ]
-            submitted = session.exec(
-                select(Scorecard.author_id).where(
-                    Scorecard.round_id == rnd.id, col(Scorecard.submitted).is_(True)
-                )
-            ).all()
-            if owners and set(owners) <= set(submitted):
-                return "scorecard already in"
-        return None
 
     def _situation(self, session: Session, reminder: Reminder, assignment: Assignment) -> Situation:
         loop = session.get(Loop, reminder.loop_id)

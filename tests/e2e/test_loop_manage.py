@@ -123,8 +123,10 @@ def test_cancel_stops_reminders_and_tells_everyone(sb: Sandbox, loop_id: str) ->
     before = len(sb.emulator.calls_to("chat.postMessage"))
     sb.dispatch(MONDAY.replace(day=30))
     assert len(sb.emulator.calls_to("chat.postMessage")) == before
-    _, card = card_in_channel(sb, loop_id)
-    assert "status: *cancelled*" in json.dumps(card.blocks)
+    # The card is updated after the confirmation, as work that follows the acknowledgement.
+    assert wait_for(
+        lambda: "status: *cancelled*" in json.dumps(card_in_channel(sb, loop_id)[1].blocks)
+    )
 
 
 @pytest.mark.parametrize("who", ["diego.la", IL, XS, "beatriz.sp"])

@@ -1,0 +1,54 @@
+"""The check just before a reminder is sent: is it still true, still wanted, still on time?
+
+Reminders are written when a loop is created or changed; by the time one is due, the loop may be
+cancelled, the round moved or the scorecard already in. The dispatcher asks here, in the same
+transaction that renews its lease on the row, and skips the reminder with the reason given.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.loops.queries import assignments_of
+from bot.reminders.plan import BEFORE_START, Kind
+from bot.store.models import Assignment, Loop, LoopStatus, Reminder, Round, Scorecard
+
+SCORECARD_KINDS = (Kind.DUE, Kind.NUDGE, Kind.ESCALATION)
+LOOP_WIDE = (Kind.SUMMARY, Kind.CALIBRATE, Kind.STATUS, Kind.CHANGED, Kind.CANCELLED, Kind.DECIDED)
+
+
+def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | None:
+    """Why `reminder` must not go out at `now`, or None when it should."""
+    loop = session.get(Loop, reminder.loop_id)
+    if loop is None:
+        return "loop gone"
+    if loop.status == LoopStatus.CANCELLED and reminder.kind != Kind.CANCELLED:
+        return "loop cancelled"
+    assignment = session.get(Assignment, reminder.assignment_id)
+    if assignment is None or (not assignment.active and reminder.kind != Kind.UNASSIGNED):
+        return "no longer assigned"
+    if reminder.kind in LOOP_WIDE:
+        return None
+    rnd = session.get(Round, reminder.round_id) if reminder.round_id else None
+    if rnd is None or rnd.cancelled:
+        return "round gone"
+    if rnd.version != reminder.round_version and reminder.kind != Kind.UNASSIGNED:
+        return "round changed since"
+    if reminder.kind in BEFORE_START and rnd.starts_at is not None and rnd.starts_at <= now:
+        return "interview already started"
+    if reminder.kind in SCORECARD_KINDS:
+        owners = [
+            a.user_id
+            for a in assignments_of(session, loop)
+            if a.round_id == rnd.id and a.letter == "R"
+        ]
+        submitted = session.exec(
+            select(Scorecard.author_id).where(
+                Scorecard.round_id == rnd.id, col(Scorecard.submitted).is_(True)
+            )
+        ).all()
+        if owners and set(owners) <= set(submitted):
+            return "scorecard already in"
+    return None
