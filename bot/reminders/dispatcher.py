@@ -7,6 +7,7 @@ row is taken again. On SQLite, BEGIN IMMEDIATE serializes the claims.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import socket
 import time
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 BATCH = 50
 MAX_ATTEMPTS = 6
+RATE_LIMITED = "ratelimited"
 RATE_LIMIT_WAITS = 3
 """Waits for Retry-After on the second or later message of a reminder (the first went out)."""
 # Errors no retry can fix: the person or their DM is gone.
@@ -78,6 +80,24 @@ _RENEW = text("""
 
 
 @dataclass
+class _Lane:
+    """One person's DM after Slack rate-limited it: the next free slot, and Slack's pace."""
+
+    free_at: datetime
+    pace: timedelta
+
+    def refused(self, now: datetime, retry_after: float) -> None:
+        self.pace = timedelta(seconds=max(retry_after, 1.0))
+        self.free_at = max(self.free_at, now + timedelta(seconds=retry_after))
+
+    def take(self) -> datetime:
+        """A slot for one more message; the next one comes a pace later."""
+        slot = self.free_at
+        self.free_at += self.pace
+        return slot
+
+
+@dataclass
 class Outcome:
     sent: int = 0
     skipped: int = 0
@@ -108,8 +128,10 @@ class Dispatcher:
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
         self.batch = batch
-        self._blocked: dict[str, datetime] = {}
-        """People whose DM Slack rate-limited, until when: their rows wait, others go on."""
+        self._lanes: dict[str, _Lane] = {}
+        """People whose DM Slack rate-limited: their rows wait for a slot, others go on."""
+        self._slots: list[datetime] = []
+        """When rows put back are due again (a heap): the dispatcher should tick then."""
 
     @property
     def library(self) -> Library:
@@ -118,13 +140,15 @@ class Dispatcher:
 
     @property
     def resume_at(self) -> datetime | None:
-        """When the earliest rate-limited row may be sent (tick again then), if any."""
-        return min(self._blocked.values(), default=None)
+        """When the earliest row put back for a rate limit is due again (tick then), if any."""
+        return self._slots[0] if self._slots else None
 
     def tick(self, now: datetime) -> Outcome:
         """Send everything due at `now`, batch after batch, oldest first."""
         total = Outcome()
-        self._blocked = {user: until for user, until in self._blocked.items() if until > now}
+        self._lanes = {user: lane for user, lane in self._lanes.items() if lane.free_at > now}
+        while self._slots and self._slots[0] <= now:
+            heapq.heappop(self._slots)
         self._started = (now, time.monotonic())
         while True:
             # Claim on the same moving clock the renewal uses: a backlog drained in one tick
@@ -187,8 +211,10 @@ class Dispatcher:
             assignment = session.get(Assignment, reminder.assignment_id)
             assert assignment is not None
             user_id = assignment.user_id
-            if self._blocked.get(user_id, current) > current:
-                self._defer(session, reminder, self._blocked[user_id], current)
+            lane = self._lanes.get(user_id)
+            if lane and lane.free_at > current and reminder.last_error != RATE_LIMITED:
+                # Not yet refused itself: queue behind that person's others, at Slack's pace.
+                self._defer(session, reminder, lane.take(), current)
                 return "deferred"
             situation = self._situation(session, reminder, assignment)
             messages = compose(situation, self.library)
@@ -200,12 +226,12 @@ class Dispatcher:
             if posted:
                 return self._failed_send(reminder_id, exc, now)
             current = self._current(now)
-            until = current + timedelta(seconds=exc.retry_after)
-            self._blocked[user_id] = until
+            lane = self._lanes.setdefault(user_id, _Lane(current, timedelta(0)))
+            lane.refused(current, exc.retry_after)
             with self.db.session() as session:
                 reminder = session.get(Reminder, reminder_id)
                 assert reminder is not None
-                self._defer(session, reminder, until, current)
+                self._defer(session, reminder, lane.take(), current)
             return "deferred"
         except SlackUnavailable as exc:
             return self._failed_send(reminder_id, exc, now)
@@ -237,16 +263,16 @@ class Dispatcher:
                 waits -= 1
                 time.sleep(exc.retry_after)
 
-    @staticmethod
-    def _defer(session: Session, reminder: Reminder, until: datetime, now: datetime) -> None:
+    def _defer(self, session: Session, reminder: Reminder, until: datetime, now: datetime) -> None:
         """Back to pending until `until`; a rate limit is not a failed attempt."""
         reminder.state = ReminderState.PENDING
         reminder.due_at = until
         reminder.lease_until = None
         reminder.attempts = max(0, reminder.attempts - 1)
-        reminder.last_error = "ratelimited"
+        reminder.last_error = RATE_LIMITED
         reminder.updated_at = now
         session.add(reminder)
+        heapq.heappush(self._slots, until)
 
     def _situation(self, session: Session, reminder: Reminder, assignment: Assignment) -> Situation:
         loop = session.get(Loop, reminder.loop_id)
