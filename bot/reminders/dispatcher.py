@@ -24,6 +24,7 @@ from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, template_of
 from bot.reminders.checks import why_not_send
 from bot.reminders.messages import Outgoing, Situation, compose, round_lines
+from bot.reminders.pacing import RATE_LIMITED, Lane
 from bot.reminders.plan import Kind
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 BATCH = 50
 MAX_ATTEMPTS = 6
-RATE_LIMITED = "ratelimited"
 RATE_LIMIT_WAITS = 3
 """Waits for Retry-After on the second or later message of a reminder (the first went out)."""
 # Errors no retry can fix: the person or their DM is gone.
@@ -80,24 +80,6 @@ _RENEW = text("""
 
 
 @dataclass
-class _Lane:
-    """One person's DM after Slack rate-limited it: the next free slot, and Slack's pace."""
-
-    free_at: datetime
-    pace: timedelta
-
-    def refused(self, now: datetime, retry_after: float) -> None:
-        self.pace = timedelta(seconds=max(retry_after, 1.0))
-        self.free_at = max(self.free_at, now + timedelta(seconds=retry_after))
-
-    def take(self) -> datetime:
-        """A slot for one more message; the next one comes a pace later."""
-        slot = self.free_at
-        self.free_at += self.pace
-        return slot
-
-
-@dataclass
 class Outcome:
     sent: int = 0
     skipped: int = 0
@@ -128,7 +110,7 @@ class Dispatcher:
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
         self.batch = batch
-        self._lanes: dict[str, _Lane] = {}
+        self._lanes: dict[str, Lane] = {}
         """People whose DM Slack rate-limited: their rows wait for a slot, others go on."""
         self._slots: list[datetime] = []
         """When rows put back are due again (a heap): the dispatcher should tick then."""
@@ -226,7 +208,7 @@ class Dispatcher:
             if posted:
                 return self._failed_send(reminder_id, exc, now)
             current = self._current(now)
-            lane = self._lanes.setdefault(user_id, _Lane(current, timedelta(0)))
+            lane = self._lanes.setdefault(user_id, Lane(current, timedelta(0)))
             lane.refused(current, exc.retry_after)
             with self.db.session() as session:
                 reminder = session.get(Reminder, reminder_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -67,7 +68,7 @@ def test_failing_work_does_not_stop_later_work(caplog) -> None:
     def broken() -> None:
         raise RuntimeError("candidate Jane Doe")
 
-    with ThreadPoolExecutor(1) as pool:
+    with caplog.at_level(logging.WARNING, logger="loopbot.runtime"), ThreadPoolExecutor(1) as pool:
         coalescer = Coalescer(pool, delay_s=0.01)
         coalescer.submit("a", broken)
         coalescer.submit("b", lambda: runs.append("b"))
