@@ -1204,20 +1204,14 @@ def render(result: dict[str, Any]) -> str:
             k = result["probe"][name][kind]
             cells.append(f"{name} {_ms(k['p50_ms'])}, cpu {_ms(k['server_cpu_ms_per_req'])}")
         lines.append(f"  {kind:<7} " + "   ".join(cells))
-    lines += ["", "per request kind, steady (p50 / p99 ms):"]
-    for kind in KINDS:
-        cells = []
-        for name in SERVERS:
-            k = summary[name]["steady"]["by_kind"].get(kind, {})
-            cells.append(f"{name} {_ms(k.get('p50_ms'))} / {_ms(k.get('p99_ms'))}")
-        lines.append(f"  {kind:<7} " + "   ".join(cells))
-    lines += ["", "per request kind, burst (p50 / p99 ms):"]
-    for kind in KINDS:
-        cells = []
-        for name in SERVERS:
-            k = summary[name]["burst"]["by_kind"].get(kind, {})
-            cells.append(f"{name} {_ms(k.get('p50_ms'))} / {_ms(k.get('p99_ms'))}")
-        lines.append(f"  {kind:<7} " + "   ".join(cells))
+    for phase in ("steady", "burst"):
+        lines += ["", f"per request kind, {phase} (p50 / p99 ms):"]
+        for kind in KINDS:
+            cells = []
+            for name in SERVERS:
+                k = summary[name][phase]["by_kind"].get(kind, {})
+                cells.append(f"{name} {_ms(k.get('p50_ms'))} / {_ms(k.get('p99_ms'))}")
+            lines.append(f"  {kind:<7} " + "   ".join(cells))
     lines.append("")
     lines.append(
         "start-up (process start to first 200 on /healthz): "

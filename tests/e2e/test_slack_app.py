@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from bot.sandbox import Sandbox
 from bot.store import Database
+from tests.e2e.helpers import wait_for
 
 HELP_FORM = {
     "command": "/loop",
@@ -90,19 +91,10 @@ def _home_opened(user: str) -> dict:
     }
 
 
-def _wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
 def test_opening_app_home_publishes_the_home_tab(sandbox: Sandbox) -> None:
     reply = sandbox.slack.event(_home_opened("U0PN00001"), event_id="Ev0001")
     assert reply.status == 200
-    assert _wait_for(lambda: sandbox.emulator.home_of("U0PN00001") is not None)
+    assert wait_for(lambda: sandbox.emulator.home_of("U0PN00001") is not None)
     text = json.dumps(sandbox.emulator.home_of("U0PN00001"))
     assert "AI-First Engineering" in text
 
@@ -110,7 +102,7 @@ def test_opening_app_home_publishes_the_home_tab(sandbox: Sandbox) -> None:
 def test_a_retried_event_is_processed_once_even_across_a_restart(sandbox: Sandbox) -> None:
     event = _home_opened("U0PN00002")
     assert sandbox.slack.event(event, event_id="Ev0002").status == 200
-    assert _wait_for(lambda: len(sandbox.emulator.calls_to("views.publish")) == 1)
+    assert wait_for(lambda: len(sandbox.emulator.calls_to("views.publish")) == 1)
     assert (
         sandbox.slack.event(
             event, event_id="Ev0002", retry_num=1, retry_reason="http_timeout"
@@ -132,7 +124,7 @@ def test_a_retried_event_is_processed_once_even_across_a_restart(sandbox: Sandbo
 def test_rate_limited_publish_is_retried_after_retry_after(sandbox: Sandbox) -> None:
     sandbox.emulator.fail_next("views.publish", retry_after=1, times=2)
     sandbox.slack.event(_home_opened("U0PN00003"), event_id="Ev0003")
-    assert _wait_for(lambda: sandbox.emulator.home_of("U0PN00003") is not None, timeout=8)
+    assert wait_for(lambda: sandbox.emulator.home_of("U0PN00003") is not None, timeout=8)
     statuses = [c.status for c in sandbox.emulator.calls_to("views.publish")]
     assert statuses == [429, 429, 200]
 
@@ -166,7 +158,7 @@ def test_unexpected_errors_reach_the_user_with_a_reference(sandbox: Sandbox, cap
     with caplog.at_level(logging.INFO):
         reply = sandbox.slack.click("maya.hm", "boom", "x", channel_id="C0HIRING1")
         assert reply.status == 200
-        assert _wait_for(sandbox.emulator.all_responses)
+        assert wait_for(sandbox.emulator.all_responses)
     (said,) = sandbox.emulator.all_responses()
     assert said["text"].startswith("Something went wrong on loopbot's side (ref `")
     ref = said["text"].split("`")[1]

@@ -8,15 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.runtime import Coalescer
-
-
-def _wait_until(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
+from tests.e2e.helpers import wait_for
 
 
 def test_a_burst_for_one_key_runs_once_and_other_keys_each_run() -> None:
@@ -36,7 +28,7 @@ def test_a_burst_for_one_key_runs_once_and_other_keys_each_run() -> None:
             coalescer.submit("card A", work("A"))
         coalescer.submit("card B", work("B"))
         assert runs == []  # nothing yet: it waits for more of the same
-        assert _wait_until(lambda: len(runs) == 2)
+        assert wait_for(lambda: len(runs) == 2)
         time.sleep(0.3)
     assert sorted(runs) == ["A", "B"]
 
@@ -47,9 +39,9 @@ def test_asking_again_after_a_run_started_runs_again() -> None:
     with ThreadPoolExecutor(2) as pool:
         coalescer = Coalescer(pool, delay_s=0.05)
         coalescer.submit("card", lambda: runs.append(1))
-        assert _wait_until(lambda: runs == [1])
+        assert wait_for(lambda: runs == [1])
         coalescer.submit("card", lambda: runs.append(2))
-        assert _wait_until(lambda: runs == [1, 2])
+        assert wait_for(lambda: runs == [1, 2])
 
 
 def test_flush_runs_what_waits_even_after_the_pool_stopped() -> None:
@@ -72,6 +64,6 @@ def test_failing_work_does_not_stop_later_work(caplog) -> None:
         coalescer = Coalescer(pool, delay_s=0.01)
         coalescer.submit("a", broken)
         coalescer.submit("b", lambda: runs.append("b"))
-        assert _wait_until(lambda: runs == ["b"])
+        assert wait_for(lambda: runs == ["b"])
     assert "background work failed" in caplog.text
     assert "Jane Doe" not in caplog.text
