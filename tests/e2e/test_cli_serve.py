@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -11,12 +12,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from subprocess import STDOUT
 
 import pytest
 
 from bot.emulator import SlackClient, SlackEmulator
 
 LOOPBOT = [sys.executable, "-m", "bot.cli"]
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 def _free_port() -> int:
@@ -90,10 +93,7 @@ def test_serve_with_two_processes_outlives_one_and_stops_as_a_whole(tmp_path: Pa
         slack = SlackClient(url + "/slack/events", "s3cret-for-tests", emulator)
         try:
             assert _healthy(url)
-            deadline = time.monotonic() + 20
-            while "serving process ready (2 of 2)" not in (said := log_path.read_text()):
-                assert time.monotonic() < deadline, said
-                time.sleep(0.05)
+            _said(log_path, "serving process ready (2 of 2)")
             first = _children(proc.pid)
             assert len(first) == 2
             lost = next(iter(first))
@@ -113,6 +113,50 @@ def test_serve_with_two_processes_outlives_one_and_stops_as_a_whole(tmp_path: Pa
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+def test_a_hangup_reaches_every_serving_process(tmp_path: Path) -> None:
+    """`kill -HUP` on `loopbot serve` re-reads the documents in each of its processes."""
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    with SlackEmulator(rate_limits=False) as emulator:
+        env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2", LOOPBOT_DOCS=str(docs))
+        subprocess.run([*LOOPBOT, "db", "upgrade"], env=env, check=True, capture_output=True)
+        log_path = tmp_path / "serve.log"
+        proc = subprocess.Popen(
+            [*LOOPBOT, "serve"], env=env, stdout=log_path.open("w"), stderr=STDOUT
+        )
+        slack = SlackClient(
+            f"http://127.0.0.1:{env['PORT']}/slack/events", "s3cret-for-tests", emulator
+        )
+        try:
+            _said(log_path, "serving process ready (2 of 2)")
+            original = (SEEDS / "loops" / "ai-first-engineering.md").read_text()
+            (docs / "loops" / "platform.md").write_text(
+                original.replace("id: ai-first-engineering", "id: platform-engineering").replace(
+                    "# Interview Loop Proposal: AI-First Engineering",
+                    "# Interview Loop Proposal: Platform Engineering",
+                )
+            )
+            proc.send_signal(signal.SIGHUP)
+            _said(log_path, "documents reloaded", times=2)
+            emulator.reset_calls()
+            for _ in range(8):  # both processes take some of these
+                assert slack.command("oliver.rec", "/loop", "create").status == 200
+            opened = [json.dumps(c.args) for c in emulator.calls_to("views.open")]
+            assert len(opened) == 8
+            assert all("Platform Engineering" in view for view in opened)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def _said(log_path: Path, text: str, *, times: int = 1, timeout: float = 20) -> str:
+    deadline = time.monotonic() + timeout
+    while (said := log_path.read_text()).count(text) < times:
+        assert time.monotonic() < deadline, said[-2000:]
+        time.sleep(0.05)
+    return said
 
 
 def test_serve_stops_when_its_processes_cannot_start(tmp_path: Path) -> None:
