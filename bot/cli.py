@@ -236,21 +236,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     def build():
         # In each serving process: its own database connections, scheduler and pools.
-        from bot.reminders.dispatcher import Dispatcher
-        from bot.reminders.scheduler import start_scheduler
-        from bot.slack.messenger import Messenger, make_client
+        from bot.reminders.scheduler import serving_dispatcher, start_scheduler
 
         runtime = build_runtime(settings, library)
         app = create_app(runtime)
-        # The dispatcher's own client does not wait out a 429: it puts that person's row back
-        # and goes on with everyone else's.
-        no_waiting = make_client(
-            settings.slack_bot_token.get_secret_value(), settings.api_url, wait_on_rate_limits=False
-        )
-        dispatcher = Dispatcher(
-            db=runtime.db, messenger=Messenger(no_waiting), library=lambda: runtime.library
-        )
-        start_scheduler(runtime, dispatcher)
+        start_scheduler(runtime, serving_dispatcher(runtime))
         _reload_on_hangup(runtime)
         return app, runtime
 

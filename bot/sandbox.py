@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,8 @@ from pydantic import SecretStr
 
 from bot.documents import load_library
 from bot.emulator import SlackClient, SlackEmulator
-from bot.reminders.dispatcher import Dispatcher, Outcome
+from bot.reminders.dispatcher import Outcome
+from bot.reminders.scheduler import serving_dispatcher
 from bot.runtime import Runtime
 from bot.server import BackgroundServer
 from bot.settings import SEEDS_DIR, Settings
@@ -84,9 +86,7 @@ class Sandbox:
             messenger=Messenger(client),
             clock=self.clock,
         )
-        self.dispatcher = Dispatcher(
-            db=self.db, messenger=self.runtime.messenger, library=self.runtime.library
-        )
+        self.dispatcher = serving_dispatcher(self.runtime)
         self.app = self._app_factory(self.runtime)
         wsgi = self._wsgi_factory(self.app, self.db)
         self.server = BackgroundServer(wsgi, threads=4).start()
@@ -98,10 +98,16 @@ class Sandbox:
         return self.now or datetime.now(UTC)
 
     def dispatch(self, now: datetime | None = None) -> Outcome:
-        """One dispatcher tick at `now` (default: the sandbox clock)."""
+        """Dispatch at `now` (default: the sandbox clock) as `loopbot serve` would: one tick,
+        then, while Slack's rate limits put rows back, another when the first slot comes."""
         if now is not None:
             self.now = now
-        return self.dispatcher.tick(self.clock())
+        total = self.dispatcher.tick(self.clock())
+        while (resume := self.dispatcher.resume_at) is not None:
+            time.sleep(max(0.0, (resume - self.clock()).total_seconds()))
+            done = self.dispatcher.tick(resume)
+            total = Outcome(**{k: v + getattr(done, k) for k, v in vars(total).items()})
+        return total
 
     def stop_bot(self) -> None:
         if self.server:

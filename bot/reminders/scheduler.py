@@ -12,9 +12,21 @@ from bot.logs import exception_summary
 from bot.purge import loops_older_than, purge_loops, retention_cutoff
 from bot.reminders.dispatcher import Dispatcher
 from bot.runtime import Runtime
+from bot.slack.messenger import Messenger, make_client
 
 log = logging.getLogger(__name__)
 DISPATCH_JOB = "dispatch"
+
+
+def serving_dispatcher(runtime: Runtime) -> Dispatcher:
+    """The dispatcher as `loopbot serve` runs it. Its own Slack client does not wait out a 429:
+    the dispatcher puts that person's row back and goes on with everyone else's."""
+    client = make_client(
+        runtime.settings.slack_bot_token.get_secret_value(),
+        runtime.settings.api_url,
+        wait_on_rate_limits=False,
+    )
+    return Dispatcher(db=runtime.db, messenger=Messenger(client), library=lambda: runtime.library)
 
 
 def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundScheduler:

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.emulator import ModalForm
+from bot.emulator.workspace import Message
 from bot.sandbox import Sandbox
 from bot.store.models import Loop, SlackMessage
 from tests.e2e.helpers import (
@@ -105,8 +106,16 @@ def test_values_are_mapped_across_rounds(sb: Sandbox) -> None:
     assert "Security &amp; Compliance First*: *PROVEN*" in text
 
 
-def _decide(sb: Sandbox, short_id: str, who: str, label: str, reason: str = "Strong panel."):
-    (summary,) = wait_for(lambda: summaries(sb, short_id))
+def _decide(
+    sb: Sandbox,
+    short_id: str,
+    who: str,
+    label: str,
+    reason: str = "Strong panel.",
+    seen: Message | None = None,
+):
+    """Click `label` on the summary (`seen`: the copy of it the person has on screen)."""
+    (summary,) = [seen] if seen else wait_for(lambda: summaries(sb, short_id))
     button = next(
         e
         for b in summary.blocks
@@ -163,8 +172,10 @@ def test_only_the_accountable_may_decide(sb: Sandbox, who: str) -> None:
 def test_a_double_click_records_one_decision(sb: Sandbox) -> None:
     short_id = create_loop(sb)
     all_in(sb, short_id, ["Hire"] * 6)
-    _decide(sb, short_id, HM, "Hire")
-    again = _decide(sb, short_id, HM, "Hire")
+    (on_screen,) = wait_for(lambda: summaries(sb, short_id))
+    # Both clicks land on the message as it was, before the first decision updated it.
+    _decide(sb, short_id, HM, "Hire", seen=on_screen)
+    again = _decide(sb, short_id, HM, "Hire", seen=on_screen)
     assert again is None or again.json == {"response_action": "clear"}
     sb.dispatch()
     assert sum("recorded *Hire*" in t for t in dm_texts(sb, REC)) == 1
