@@ -1,4 +1,11 @@
-"""Who may do what to a loop: the one place these rules live."""
+"""Who may do and read what: the one place these rules live.
+
+Every permission in loopbot is a call to `can` or `require` with one `Action`. What a person is to
+a loop (their `Standing`) is read from the store by `bot.loops.queries.standing`; nothing else
+looks at a person's letters or roles to decide what they may do. The README's who-sees-what table
+is this function in words, and `tests/app/test_who_sees_what.py` drives every row of it through
+the real Slack handlers.
+"""
 
 from __future__ import annotations
 
@@ -9,76 +16,124 @@ from bot.errors import NotAllowed
 
 
 class Action(StrEnum):
-    VIEW = "view"
+    VIEW_STATUS = "view_status"
+    """Rounds, times, people and who has submitted (never what): card, /loop show, App Home."""
     CHANGE = "change"
     CANCEL = "cancel"
-    SUBMIT_SCORECARD = "submit_scorecard"
-    READ_SCORECARDS = "read_scorecards"
-    READ_PRIVATE_NOTES = "read_private_notes"
+    WRITE_SCORECARD = "write_scorecard"
+    """Open, draft, submit or edit the scorecard of one round (`round=`)."""
+    READ_SCORECARD = "read_scorecard"
+    """Read another person's scorecard content (`author=`)."""
+    READ_PRIVATE_NOTE = "read_private_note"
+    READ_GUIDE = "read_guide"
+    """A round's interviewer guide (`round=`)."""
+    OPEN_DEBRIEF = "open_debrief"
+    READ_DEBRIEF = "read_debrief"
+    """The debrief summary, and so membership of the loop's channel where it is posted."""
     DECIDE = "decide"
+    MARK_FINALIST = "mark_finalist"
     EXPORT = "export"
     CALIBRATE = "calibrate"
+    """Compare interviewers with their panels: on one loop, or (no loop) at all."""
 
 
 @dataclass(frozen=True)
 class Standing:
-    """What one person is to one loop."""
+    """What one person is to one loop, and the loop's state that the rules depend on."""
 
     user_id: str
-    creator: bool = False
-    admin: bool = False
+    is_creator: bool = False
+    is_admin: bool = False
+    is_recruiter: bool = False
     letters: frozenset[str] = field(default_factory=frozenset)
-    recruiter: bool = False
-
-    @property
-    def accountable(self) -> bool:
-        return "A" in self.letters
-
-    @property
-    def consulted(self) -> bool:
-        return "C" in self.letters
-
-    @property
-    def involved(self) -> bool:
-        return bool(self.letters) or self.creator or self.recruiter
+    """RACI letters held on any round."""
+    round_letters: dict[int, frozenset[str]] = field(default_factory=dict)
+    """RACI letters by round number."""
+    submitted_all: bool = False
+    """Has submitted the scorecard of every live round they run."""
+    only_on_finalists: bool = False
+    """Holds only roles the document reserves for finalists (the executive sponsor)."""
+    debrief_open: bool = False
+    finalist: bool = False
 
 
-def can(action: Action, who: Standing, *, debrief_open: bool = False) -> bool:
-    """The rule table. Scorecard content before the debrief opens is decided per scorecard."""
-    if action is Action.VIEW:
-        return who.involved or who.admin
+def _holds(who: Standing, letter: str) -> bool:
+    return letter in who.letters
+
+
+def told_of_loop(*, finalists_only: bool, finalist: bool) -> bool:
+    """A role the document informs "on finalists only" hears of a loop once the hiring manager
+    has marked the candidate a finalist; every other role from the start."""
+    return not finalists_only or finalist
+
+
+def _informed_now(who: Standing) -> bool:
+    return told_of_loop(finalists_only=who.only_on_finalists, finalist=who.finalist)
+
+
+def _done_interviewer(who: Standing) -> bool:
+    return _holds(who, "R") and who.submitted_all
+
+
+def can(action: Action, who: Standing, *, round: int | None = None, author: str = "") -> bool:
+    """The rule table."""
+    involved = bool(who.letters) or who.is_creator or who.is_recruiter
+    if action is Action.VIEW_STATUS:
+        return who.is_admin or (involved and _informed_now(who))
     if action in (Action.CHANGE, Action.CANCEL):
-        return who.accountable or who.recruiter or who.creator or who.admin
-    if action is Action.SUBMIT_SCORECARD:
-        return "R" in who.letters
-    if action is Action.READ_SCORECARDS:
-        return (who.accountable or who.consulted) and debrief_open
-    if action is Action.READ_PRIVATE_NOTES:
-        return who.accountable
-    if action is Action.DECIDE:
-        return who.accountable
+        return _holds(who, "A") or who.is_recruiter or who.is_creator or who.is_admin
+    if action is Action.WRITE_SCORECARD:
+        return "R" in who.round_letters.get(round or 0, frozenset())
+    if action is Action.READ_SCORECARD:
+        if author and author == who.user_id:
+            return True
+        lead_or_manager = _holds(who, "A") or _holds(who, "C")
+        # An interviewer sees the others only once their own are in, so nobody anchors on them.
+        return (lead_or_manager and who.debrief_open) or _done_interviewer(who)
+    if action is Action.READ_PRIVATE_NOTE:
+        return (bool(author) and author == who.user_id) or _holds(who, "A")
+    if action is Action.READ_GUIDE:
+        return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "A", "C"})
+    if action is Action.READ_DEBRIEF:
+        return _holds(who, "A") or _holds(who, "C") or _done_interviewer(who)
+    if action in (Action.OPEN_DEBRIEF, Action.DECIDE, Action.MARK_FINALIST):
+        return _holds(who, "A")
     if action is Action.EXPORT:
-        return who.accountable or who.recruiter or who.admin
+        return _holds(who, "A") or who.is_admin
     if action is Action.CALIBRATE:
-        return who.consulted or who.admin
+        return _holds(who, "C") or who.is_admin
     return False
 
 
+def calibrates_every_loop(who: Standing) -> bool:
+    """Whether CALIBRATE lets the person calibrate loops they hold no letter in (admins)."""
+    return can(Action.CALIBRATE, Standing(who.user_id, is_admin=who.is_admin))
+
+
 REFUSALS = {
-    Action.VIEW: "You're not part of loop {loop}.",
+    Action.VIEW_STATUS: "You're not part of loop {loop}.",
     Action.CHANGE: "Only the loop's hiring manager, recruiter, creator or a loopbot admin can "
     "change loop {loop}.",
     Action.CANCEL: "Only the loop's hiring manager, recruiter, creator or a loopbot admin can "
     "cancel loop {loop}.",
-    Action.SUBMIT_SCORECARD: "Only the round's interviewer can submit its scorecard.",
-    Action.READ_SCORECARDS: "Scorecards of loop {loop} are not open to you yet.",
-    Action.READ_PRIVATE_NOTES: "Private notes are for the hiring manager only.",
+    Action.WRITE_SCORECARD: "Only the interviewer of round {round} can write its scorecard.",
+    Action.READ_SCORECARD: "Scorecards of loop {loop} are not open to you.",
+    Action.READ_PRIVATE_NOTE: "Private notes are for the hiring manager only.",
+    Action.READ_GUIDE: "The guide of round {round} is for its interviewer, hiring manager and "
+    "interview lead.",
+    Action.OPEN_DEBRIEF: "Only the loop's hiring manager can open the debrief early.",
+    Action.READ_DEBRIEF: "The debrief of loop {loop} is not open to you.",
     Action.DECIDE: "Only the loop's hiring manager can record the decision.",
-    Action.EXPORT: "Only the hiring manager, recruiter or an admin can export loop {loop}.",
+    Action.MARK_FINALIST: "Only the loop's hiring manager can mark the candidate a finalist.",
+    Action.EXPORT: "Only the hiring manager or an admin can export loop {loop}.",
     Action.CALIBRATE: "Calibration is for interview leads and admins.",
 }
 
 
-def require(action: Action, who: Standing, *, loop: str = "", debrief_open: bool = False) -> None:
-    if not can(action, who, debrief_open=debrief_open):
-        raise NotAllowed(REFUSALS[action].format(loop=loop))
+def require(
+    action: Action, who: Standing, *, loop: str = "", round: int | None = None, author: str = ""
+) -> None:
+    if not can(action, who, round=round, author=author):
+        raise NotAllowed(
+            REFUSALS[action].format(loop=f"`{loop}`" if loop else "", round=round or "")
+        )

@@ -174,9 +174,9 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
         f"deleted: {report.messages_deleted}, left: {report.messages_left}"
     )
     if report.messages_left:
+        why = ", ".join(f"{error} ×{n}" for error, n in sorted(report.refusals.items()))
         print(
-            "some Slack messages could not be deleted (no token, or Slack refused); "
-            "delete them by hand",
+            f"{report.messages_left} Slack message(s) not deleted ({why}); delete them by hand",
             file=sys.stderr,
         )
     return 0

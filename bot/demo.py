@@ -315,6 +315,8 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
 
 def _card(sb: Sandbox, short_id: str):
     for channel in sb.emulator.workspace.channels.values():
+        if channel.is_im:
+            continue
         for message in sb.emulator.messages_in(channel.id):
             if f"loop `{short_id}`" in json.dumps(message.blocks or []):
                 return channel, message

@@ -4,7 +4,7 @@ loopbot posted about them. What stays is an audit entry that names no one."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, select
@@ -35,6 +35,12 @@ class PurgeReport:
     scorecards: int = 0
     messages_deleted: int = 0
     messages_left: int = 0
+    refusals: dict[str, int] = field(default_factory=dict)
+    """Slack's error for each message it would not delete, counted."""
+
+    def refused(self, error: str) -> None:
+        self.messages_left += 1
+        self.refusals[error] = self.refusals.get(error, 0) + 1
 
 
 def loops_of_candidate(session: Session, key: str) -> list[int]:
@@ -67,24 +73,37 @@ def purge_loops(
     if not loop_ids:
         return report
     with db.read() as session:
-        messages = session.exec(
-            select(SlackMessage).where(col(SlackMessage.loop_id).in_(loop_ids))
-        ).all()
-    for message in messages:
+        posted = {
+            (m.channel_id, m.ts)
+            for m in session.exec(
+                select(SlackMessage).where(col(SlackMessage.loop_id).in_(loop_ids))
+            ).all()
+        }
+        # DMs the dispatcher sent (guides, reminders, notices) are recorded on their rows.
+        posted |= set(
+            session.exec(
+                select(Reminder.channel_id, Reminder.sent_ts).where(
+                    col(Reminder.loop_id).in_(loop_ids),
+                    col(Reminder.sent_ts).is_not(None),
+                    col(Reminder.channel_id).is_not(None),
+                )
+            ).all()
+        )
+    for channel, ts in sorted(posted):
         if messenger is None:
-            report.messages_left += 1
+            report.refused("no Slack token")
             continue
         try:
-            messenger.delete(message.channel_id, message.ts)
+            messenger.delete(channel, ts)
             report.messages_deleted += 1
         except SlackCallFailed as exc:
             if exc.error in GONE_ALREADY:
                 report.messages_deleted += 1
             else:
-                report.messages_left += 1
+                report.refused(exc.error)
                 log.warning("message not deleted", extra={"slack_error": exc.error})
         except LoopbotError:
-            report.messages_left += 1
+            report.refused("Slack unreachable")
     with db.session() as session:
         cards = session.exec(select(Scorecard.id).where(col(Scorecard.loop_id).in_(loop_ids))).all()
         report.scorecards = len(cards)
@@ -118,6 +137,7 @@ def purge_loops(
                 },
             )
         )
+    db.compact()
     return report
 
 

@@ -27,8 +27,8 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
     listeners = middleware.Listeners(app, runtime)
     commands = LoopCommands()
     commands.register(listeners)
-    loops.register(listeners, runtime, commands)
-    scorecards.register(listeners, runtime, commands)
-    debrief.register(listeners, runtime, commands)
-    home.register(listeners, runtime, commands)
+    loops.register(listeners, commands)
+    scorecards.register(listeners, commands)
+    debrief.register(listeners, commands)
+    home.register(listeners, commands)
     return app

@@ -1,18 +1,16 @@
-"""The debrief: `/loop debrief`, the Open debrief button, and the decision buttons."""
+"""The debrief: `/loop debrief|finalist|export|calibration`, and the summary's buttons."""
 
 from __future__ import annotations
 
 from slack_bolt import Ack, Respond
 
-from bot.authz import Action, require
+from bot.app import debrief
 from bot.commands import CommandSpec
-from bot.debrief.announce import post_summary, refresh_summary, summary_posted
-from bot.debrief.calibration import LAST_LOOPS, calibrate
-from bot.debrief.service import Outcome, open_early, record_decision
+from bot.debrief.calibration import LAST_LOOPS
+from bot.debrief.service import Outcome
 from bot.errors import InvalidInput, LoopbotError
-from bot.loops.announce import refresh_card
-from bot.loops.queries import find_loop, standing
 from bot.runtime import Runtime
+from bot.slack.blocks import build_message_document
 from bot.slack.blocks.debrief import (
     DebriefIds,
     build_message_calibration,
@@ -25,7 +23,11 @@ from handlers.middleware import Listeners, later
 from handlers.requests import SlashCommand
 from handlers.router import LoopCommands
 
-USAGE = "/loop debrief <loop>"
+USAGE = {
+    "debrief": "/loop debrief <loop>",
+    "finalist": "/loop finalist <loop>",
+    "export": "/loop export <loop>",
+}
 
 
 def _decision_ref(value: str) -> tuple[str, Outcome]:
@@ -36,89 +38,123 @@ def _decision_ref(value: str) -> tuple[str, Outcome]:
         raise InvalidInput("That decision button is broken; use the debrief summary.") from None
 
 
-def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
-    admins = runtime.settings.loopbot_admins
+def _action_value(body: dict) -> str:
+    return str((body.get("actions") or [{}])[0].get("value") or "")
 
-    def _open(ref: str, user_id: str) -> str:
-        with runtime.db.session() as session:
-            loop = find_loop(session, ref)
-            open_early(session, loop, user_id, admins, runtime.clock())
-            loop_id, short_id = loop.id, loop.short_id
-        already = summary_posted(runtime, loop_id)
-        post_summary(runtime=runtime, loop_id=loop_id)
-        refresh_card(runtime=runtime, loop_id=loop_id)
-        return (
-            f"The debrief for loop `{short_id}` is already open."
-            if already
-            else f"The debrief for loop `{short_id}` is open; its summary is in the loop's channel."
+
+def _first_arg(args: tuple[str, ...], name: str) -> str:
+    if not args:
+        raise InvalidInput(f"Usage: `{USAGE[name]}`")
+    return args[0]
+
+
+def handle_debrief_command(
+    *,
+    ack: Ack,
+    respond: Respond,
+    command: SlashCommand,
+    args: tuple[str, ...],
+    runtime: Runtime,
+    **_: object,
+) -> None:
+    ref = _first_arg(args, "debrief")
+    ack()
+    done = debrief.open_debrief(runtime, actor=command.user_id, ref=ref)
+    respond(text=done.text, response_type="ephemeral")
+    later(runtime, {"response_url": command.response_url}, done.then)
+
+
+def handle_debrief_open_button(ack: Ack, body: dict, respond: Respond, runtime: Runtime) -> None:
+    ack()
+    done = debrief.open_debrief(runtime, actor=body["user"]["id"], ref=_action_value(body))
+    respond(text=done.text, response_type="ephemeral", replace_original=False)
+    later(runtime, body, done.then)
+
+
+def handle_finalist_command(
+    *,
+    ack: Ack,
+    respond: Respond,
+    command: SlashCommand,
+    args: tuple[str, ...],
+    runtime: Runtime,
+    **_: object,
+) -> None:
+    ref = _first_arg(args, "finalist")
+    ack()
+    done = debrief.finalist(runtime, actor=command.user_id, ref=ref)
+    respond(text=done.text, response_type="ephemeral")
+    later(runtime, {"response_url": command.response_url}, done.then)
+
+
+def handle_finalist_button(ack: Ack, body: dict, respond: Respond, runtime: Runtime) -> None:
+    ack()
+    done = debrief.finalist(runtime, actor=body["user"]["id"], ref=_action_value(body))
+    respond(text=done.text, response_type="ephemeral", replace_original=False)
+    later(runtime, body, done.then)
+
+
+def handle_decide_button(ack: Ack, body: dict, runtime: Runtime) -> None:
+    ack()
+    short_id, outcome = _decision_ref(_action_value(body))
+    candidate = debrief.decision_form(runtime, actor=body["user"]["id"], ref=short_id)
+    runtime.messenger.open_view(
+        body["trigger_id"],
+        build_modal_decision(short_id=short_id, outcome=outcome, candidate=candidate),
+    )
+
+
+def handle_decision_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -> None:
+    short_id, outcome = _decision_ref(view.get("private_metadata", ""))
+    reason = Form(view).text(DebriefIds.REASON)
+    try:
+        done = debrief.decide(
+            runtime, actor=body["user"]["id"], ref=short_id, outcome=outcome, reason=reason
         )
+    except LoopbotError as refusal:
+        ack(response_action="errors", errors={DebriefIds.REASON: refusal.user_message})
+        return
+    ack(response_action="clear")
+    later(runtime, body, done.then)
 
-    def handle_debrief_command(
-        *, ack: Ack, respond: Respond, command: SlashCommand, args: tuple[str, ...], **_: object
-    ) -> None:
-        if not args:
-            raise InvalidInput(f"Usage: `{USAGE}`")
-        ack()
-        respond(text=_open(args[0], command.user_id), response_type="ephemeral")
 
-    def handle_open_button(ack: Ack, body: dict, respond: Respond) -> None:
-        ack()
-        text = _open(body["actions"][0].get("value", ""), body["user"]["id"])
-        respond(text=text, response_type="ephemeral", replace_original=False)
+def handle_export_command(
+    *,
+    ack: Ack,
+    respond: Respond,
+    command: SlashCommand,
+    args: tuple[str, ...],
+    runtime: Runtime,
+    **_: object,
+) -> None:
+    ref = _first_arg(args, "export")
+    ack()
+    respond(**build_message_document(debrief.export(runtime, actor=command.user_id, ref=ref)))
 
-    def handle_decide_button(ack: Ack, body: dict) -> None:
-        ack()
-        short_id, outcome = _decision_ref(body["actions"][0].get("value", ""))
-        with runtime.db.read() as session:
-            loop = find_loop(session, short_id)
-            require(
-                Action.DECIDE,
-                standing(session, loop, body["user"]["id"], admins=admins),
-                loop=loop.short_id,
-            )
-            candidate = loop.candidate_name
-        runtime.messenger.open_view(
-            body["trigger_id"],
-            build_modal_decision(short_id=short_id, outcome=outcome, candidate=candidate),
-        )
 
-    def handle_decision_submitted(ack: Ack, body: dict, view: dict) -> None:
-        short_id, outcome = _decision_ref(view.get("private_metadata", ""))
-        reason = Form(view).text(DebriefIds.REASON)
-        try:
-            with runtime.db.session() as session:
-                loop = find_loop(session, short_id)
-                _, recorded = record_decision(
-                    session,
-                    loop,
-                    actor=body["user"]["id"],
-                    outcome=outcome,
-                    reason=reason,
-                    admins=admins,
-                    now=runtime.clock(),
-                )
-                loop_id = loop.id
-        except LoopbotError as refusal:
-            ack(response_action="errors", errors={DebriefIds.REASON: refusal.user_message})
-            return
-        ack(response_action="clear")
-        if recorded:
+def handle_calibration_command(
+    *, ack: Ack, command: SlashCommand, runtime: Runtime, **_: object
+) -> None:
+    rows = debrief.calibration(runtime, actor=command.user_id)
+    ack(**build_message_calibration(rows=rows, last=LAST_LOOPS))
 
-            def refresh() -> None:
-                refresh_summary(runtime=runtime, loop_id=loop_id)
-                refresh_card(runtime=runtime, loop_id=loop_id)
-                runtime.kick()
 
-            later(runtime, body, refresh)
-
-    def handle_calibration_command(*, ack: Ack, command: SlashCommand, **_: object) -> None:
-        with runtime.db.read() as session:
-            rows = calibrate(session, command.user_id, admins)
-        ack(**build_message_calibration(rows=rows, last=LAST_LOOPS))
-
+def register(listeners: Listeners, commands: LoopCommands) -> None:
     commands.add(
-        CommandSpec("debrief", USAGE, "open the debrief now (hiring manager)"),
+        CommandSpec("debrief", USAGE["debrief"], "open the debrief now (hiring manager)"),
         handle_debrief_command,
+    )
+    commands.add(
+        CommandSpec(
+            "finalist",
+            USAGE["finalist"],
+            "mark the candidate a finalist; the executive sponsor is told (hiring manager)",
+        ),
+        handle_finalist_command,
+    )
+    commands.add(
+        CommandSpec("export", USAGE["export"], "the debrief as Markdown (hiring manager, admins)"),
+        handle_export_command,
     )
     commands.add(
         CommandSpec(
@@ -128,7 +164,8 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         ),
         handle_calibration_command,
     )
-    listeners.action(LoopIds.CARD_DEBRIEF, handle_open_button)
+    listeners.action(LoopIds.CARD_DEBRIEF, handle_debrief_open_button)
+    listeners.action(DebriefIds.FINALIST, handle_finalist_button)
     for outcome in Outcome:
         listeners.action(decide_action(outcome), handle_decide_button)
     listeners.view(DebriefIds.DECISION, handle_decision_submitted)

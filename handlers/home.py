@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import Ack
 
-from bot.errors import NotAllowed
-from bot.loops.guides import round_guide_blocks
-from bot.loops.views import home_lists
+from bot.app import home
+from bot.app.scorecards import round_number
 from bot.runtime import Runtime
 from bot.slack.blocks.home import HomeIds, build_home, build_modal_guide
 from handlers.middleware import Listeners
@@ -15,28 +14,27 @@ from handlers.router import LoopCommands
 EVENTS = ("app_home_opened",)
 
 
-def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
-    def handle_home_opened(event: dict) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        user_id = event["user"]
-        with runtime.db.read() as session:
-            lists = home_lists(session, user_id, runtime.clock())
-        titles = [t.title for t in runtime.library.loops.values()]
-        view = build_home(lists=lists, loop_titles=titles, commands=commands.specs)
-        runtime.messenger.publish_home(user_id, view)
+def handle_home_opened(event: dict, runtime: Runtime, commands: LoopCommands) -> None:
+    if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
+        return
+    lists, titles = home.home_of(runtime, user_id=event["user"])
+    view = build_home(lists=lists, loop_titles=titles, commands=commands.specs)
+    runtime.messenger.publish_home(event["user"], view)
 
-    def handle_open_guide(ack: Ack, body: dict) -> None:
-        ack()
-        short_id, _, number = body["actions"][0]["value"].partition(":")
-        title, blocks = round_guide_blocks(
-            runtime=runtime, short_id=short_id, number=int(number or 0), viewer=body["user"]["id"]
-        )
-        if not blocks:
-            raise NotAllowed("That guide is for the round's interviewer.")
-        runtime.messenger.open_view(
-            body["trigger_id"], build_modal_guide(title=title, blocks=blocks)
-        )
 
-    listeners.event("app_home_opened", handle_home_opened)
-    listeners.action(HomeIds.OPEN_GUIDE, handle_open_guide)
+def handle_guide_open(ack: Ack, body: dict, runtime: Runtime) -> None:
+    ack()
+    value = str((body.get("actions") or [{}])[0].get("value") or "")
+    short_id, _, number = value.partition(":")
+    title, blocks = home.round_guide(
+        runtime, actor=body["user"]["id"], ref=short_id, number=round_number(number)
+    )
+    runtime.messenger.open_view(body["trigger_id"], build_modal_guide(title=title, blocks=blocks))
+
+
+def register(listeners: Listeners, commands: LoopCommands) -> None:
+    listeners.event(
+        "app_home_opened",
+        lambda event, runtime: handle_home_opened(event, runtime, commands),
+    )
+    listeners.action(HomeIds.OPEN_GUIDE, handle_guide_open)

@@ -75,7 +75,7 @@ def report(runtime: Runtime, error: Exception, body: dict, context: dict) -> Non
 
 def report_errors(runtime: Runtime, listener: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a listener so its errors are reported, and Slack is acknowledged even when it fails
-    before calling ack()."""
+    before calling ack(). A listener that names a `runtime` parameter is given the runtime."""
     own = list(inspect.signature(listener).parameters)
 
     @functools.wraps(listener)
@@ -88,6 +88,8 @@ def report_errors(runtime: Runtime, listener: Callable[..., Any]) -> Callable[..
             return ack(*args, **more) if ack else None
 
         mine = {k: (ack_once if k == "ack" else v) for k, v in kwargs.items() if k in own}
+        if "runtime" in own:
+            mine["runtime"] = runtime
         try:
             return listener(**mine)
         except Exception as error:  # noqa: BLE001 - reported to the person and logged
@@ -102,6 +104,7 @@ def report_errors(runtime: Runtime, listener: Callable[..., Any]) -> Callable[..
     params = [
         inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         for name in dict.fromkeys([*own, "ack", "body", "context"])
+        if name != "runtime"
     ]
     guarded.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     del guarded.__wrapped__  # type: ignore[attr-defined]

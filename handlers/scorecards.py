@@ -4,27 +4,17 @@ from __future__ import annotations
 
 from slack_bolt import Ack
 
+from bot.app import scorecards
+from bot.app.scorecards import round_number
 from bot.commands import CommandSpec
-from bot.debrief.announce import debrief_if_all_in
 from bot.documents.models import ValueStatus
 from bot.errors import InvalidInput, LoopbotError
-from bot.loops.announce import refresh_card_soon
-from bot.loops.queries import find_loop, rounds_run_by
 from bot.runtime import Runtime
 from bot.scorecards.form import ScorecardAnswers, SignalRating, ValueFinding
-from bot.scorecards.service import (
-    ScorecardProblems,
-    Subject,
-    open_scorecard,
-    readable_scorecards,
-    save_draft,
-    subject_of,
-    submit_scorecard,
-)
+from bot.scorecards.service import ScorecardProblems, Subject
 from bot.slack.blocks.scorecards import (
     Field,
     ScorecardIds,
-    build_message_scorecard_receipt,
     build_modal_scorecard,
     build_modal_scorecard_read,
     question_field,
@@ -76,98 +66,88 @@ def read_answers(view: dict, subject: Subject) -> ScorecardAnswers:
 
 def _reference(value: str) -> tuple[str, int]:
     short_id, _, number = (value or "").partition(":")
-    if not number.isdigit():
+    if not short_id or not number:
         raise InvalidInput("That scorecard link is broken; use `/loop scorecard <loop>`.")
-    return short_id, int(number)
+    return short_id, round_number(number)
 
 
-def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
+def _open_modal(runtime: Runtime, trigger_id: str, actor: str, ref: str, number: int | None):
+    form = scorecards.scorecard_form(runtime, actor=actor, ref=ref, number=number)
+    runtime.messenger.open_view(
+        trigger_id, build_modal_scorecard(subject=form.subject, answers=form.answers)
+    )
 
-    def _modal(user_id: str, short_id: str, number: int) -> dict:
-        with runtime.db.read() as session:
-            subject = subject_of(session, runtime.library, short_id, number)
-            answers = open_scorecard(session, subject, user_id)
-        return build_modal_scorecard(subject=subject, answers=answers)
 
-    def handle_scorecard_command(
-        *, ack: Ack, command: SlashCommand, args: tuple[str, ...], **_: object
-    ) -> None:
-        if not args:
-            raise InvalidInput(f"Usage: `{USAGE}`")
-        with runtime.db.read() as session:
-            loop = find_loop(session, args[0])
-            mine = rounds_run_by(session, loop, command.user_id)
-        if len(args) > 1:
-            if not args[1].isdigit():
-                raise InvalidInput(f"Give the round as a number. Usage: `{USAGE}`")
-            number = int(args[1])
-        elif mine:
-            number = mine[0]
-        else:
-            raise InvalidInput(f"You don't run a round in loop `{loop.short_id}`.")
-        modal = _modal(command.user_id, loop.short_id, number)
-        ack()
-        runtime.messenger.open_view(command.trigger_id, modal)
+def handle_scorecard_command(
+    *, ack: Ack, command: SlashCommand, args: tuple[str, ...], runtime: Runtime, **_: object
+) -> None:
+    if not args:
+        raise InvalidInput(f"Usage: `{USAGE}`")
+    number = round_number(args[1]) if len(args) > 1 else None
+    form = scorecards.scorecard_form(runtime, actor=command.user_id, ref=args[0], number=number)
+    ack()
+    runtime.messenger.open_view(
+        command.trigger_id, build_modal_scorecard(subject=form.subject, answers=form.answers)
+    )
 
-    def handle_open(ack: Ack, body: dict) -> None:
-        ack()
-        short_id, number = _reference(body["actions"][0].get("value", ""))
-        modal = _modal(body["user"]["id"], short_id, number)
-        runtime.messenger.open_view(body["trigger_id"], modal)
 
-    def handle_submit(ack: Ack, body: dict, view: dict) -> None:
-        user_id = body["user"]["id"]
-        short_id, number = _reference(view.get("private_metadata", ""))
-        try:
-            with runtime.db.session() as session:
-                subject = subject_of(session, runtime.library, short_id, number)
-                answers = read_answers(view, subject)
-                card, last = submit_scorecard(session, subject, user_id, answers, runtime.clock())
-                loop_id, revision = subject.loop.id, card.revision
-        except ScorecardProblems as problem:
-            ack(response_action="errors", errors=problem.errors)
-            return
-        except LoopbotError as refusal:
-            ack(response_action="errors", errors={Field.RECOMMENDATION: refusal.user_message})
-            return
-        ack(response_action="clear")
+def handle_scorecard_open(ack: Ack, body: dict, runtime: Runtime) -> None:
+    ack()
+    short_id, number = _reference(_action_value(body))
+    _open_modal(runtime, body["trigger_id"], body["user"]["id"], short_id, number)
 
-        def tell() -> None:
-            receipt = build_message_scorecard_receipt(
-                subject=subject, answers=answers, revision=revision
-            )
-            runtime.messenger.dm(user_id, text=receipt["text"], blocks=receipt["blocks"])
-            refresh_card_soon(runtime=runtime, loop_id=loop_id)
-            if last:
-                debrief_if_all_in(runtime=runtime, loop_id=loop_id)
 
-        later(runtime, body, tell)
+def _action_value(body: dict) -> str:
+    return str((body.get("actions") or [{}])[0].get("value") or "")
 
-    def handle_closed(ack: Ack, body: dict, view: dict) -> None:
-        ack()
-        short_id, number = _reference(view.get("private_metadata", ""))
-        with runtime.db.session() as session:
-            subject = subject_of(session, runtime.library, short_id, number)
-            save_draft(
-                session, subject, body["user"]["id"], read_answers(view, subject), runtime.clock()
-            )
 
-    def handle_read(ack: Ack, body: dict) -> None:
-        ack()
-        short_id = body["actions"][0].get("value", "")
-        with runtime.db.read() as session:
-            loop = find_loop(session, short_id)
-            items = readable_scorecards(
-                session, loop, body["user"]["id"], runtime.settings.loopbot_admins
-            )
-        runtime.messenger.open_view(
-            body["trigger_id"], build_modal_scorecard_read(loop_short_id=loop.short_id, items=items)
+def handle_scorecard_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -> None:
+    short_id, number = _reference(view.get("private_metadata", ""))
+    try:
+        done = scorecards.submit(
+            runtime,
+            actor=body["user"]["id"],
+            ref=short_id,
+            number=number,
+            read=lambda subject: read_answers(view, subject),
         )
+    except ScorecardProblems as problem:
+        ack(response_action="errors", errors=problem.errors)
+        return
+    except LoopbotError as refusal:
+        ack(response_action="errors", errors={Field.RECOMMENDATION: refusal.user_message})
+        return
+    ack(response_action="clear")
+    later(runtime, body, done.then)
 
+
+def handle_scorecard_closed(ack: Ack, body: dict, view: dict, runtime: Runtime) -> None:
+    ack()
+    short_id, number = _reference(view.get("private_metadata", ""))
+    scorecards.keep_draft(
+        runtime,
+        actor=body["user"]["id"],
+        ref=short_id,
+        number=number,
+        read=lambda subject: read_answers(view, subject),
+    )
+
+
+def handle_scorecards_read(ack: Ack, body: dict, runtime: Runtime) -> None:
+    ack()
+    short_id, items = scorecards.read_scorecards(
+        runtime, actor=body["user"]["id"], ref=_action_value(body)
+    )
+    runtime.messenger.open_view(
+        body["trigger_id"], build_modal_scorecard_read(loop_short_id=short_id, items=items)
+    )
+
+
+def register(listeners: Listeners, commands: LoopCommands) -> None:
     commands.add(
         CommandSpec("scorecard", USAGE, "write or edit your scorecard"), handle_scorecard_command
     )
-    listeners.action(ScorecardIds.OPEN, handle_open)
-    listeners.action(ScorecardIds.READ, handle_read)
-    listeners.view(ScorecardIds.SUBMIT, handle_submit)
-    listeners.view_closed(ScorecardIds.SUBMIT, handle_closed)
+    listeners.action(ScorecardIds.OPEN, handle_scorecard_open)
+    listeners.action(ScorecardIds.READ, handle_scorecards_read)
+    listeners.view(ScorecardIds.SUBMIT, handle_scorecard_submitted)
+    listeners.view_closed(ScorecardIds.SUBMIT, handle_scorecard_closed)

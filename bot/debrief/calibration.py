@@ -7,8 +7,8 @@ from statistics import mean
 
 from sqlmodel import Session, col, select
 
-from bot.errors import NotAllowed
-from bot.loops.queries import template_of
+from bot.authz import Action, calibrates_every_loop, can, require
+from bot.loops.queries import standing, standing_across_loops, template_of
 from bot.store.models import Assignment, Loop, Scorecard
 
 THRESHOLD = 0.5
@@ -50,13 +50,15 @@ def calibrate(
             select(Assignment.loop_id).where(Assignment.user_id == viewer, Assignment.letter == "C")
         ).all()
     )
-    if not consulted and viewer not in admins:
-        raise NotAllowed("Calibration is for interview leads and admins.")
+    across = standing_across_loops(session, viewer, admins=admins)
+    require(Action.CALIBRATE, across)
     query = select(Loop).where(col(Loop.debrief_opened_at).is_not(None))
-    if viewer not in admins:
+    if not calibrates_every_loop(across):  # read fewer loops; each is still checked below
         query = query.where(col(Loop.id).in_(consulted))
     per_person: dict[str, list[float]] = {}
     for loop in session.exec(query.order_by(col(Loop.debrief_opened_at).desc())).all():
+        if not can(Action.CALIBRATE, standing(session, loop, viewer, admins=admins)):
+            continue
         levels = [lvl.name for lvl in template_of(session, loop).rubric]
         ranks = {}
         for card in session.exec(

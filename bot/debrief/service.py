@@ -8,11 +8,11 @@ from enum import StrEnum
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.authz import Action, require
+from bot.authz import Action, Standing, require, told_of_loop
 from bot.debrief.summary import CardIn, Summary, summarize
 from bot.documents.models import LoopTemplate, ValueStatus
 from bot.errors import InvalidInput
-from bot.loops.queries import LOOP_ROLE, assignments_of, round_statuses, standing, template_of
+from bot.loops.queries import LOOP_ROLE, assignments_of, round_statuses, template_of
 from bot.reminders.plan import Kind, notice
 from bot.scorecards.service import all_in
 from bot.store.models import AuditEntry, Decision, Loop, LoopStatus, Scorecard
@@ -44,11 +44,9 @@ def claim_debrief(session: Session, loop: Loop, now: datetime, *, early: bool = 
     return result.rowcount == 1
 
 
-def open_early(session: Session, loop: Loop, actor: str, admins: list[str], now: datetime) -> bool:
+def open_early(session: Session, loop: Loop, who: Standing, now: datetime) -> bool:
     """The Accountable opens the debrief before every scorecard is in."""
-    who = standing(session, loop, actor, admins=admins)
-    if not who.accountable:
-        raise InvalidInput("Only the loop's hiring manager can open the debrief early.")
+    require(Action.OPEN_DEBRIEF, who, loop=loop.short_id)
     if loop.status == LoopStatus.CANCELLED:
         raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
     claimed = claim_debrief(session, loop, now, early=True)
@@ -56,13 +54,44 @@ def open_early(session: Session, loop: Loop, actor: str, admins: list[str], now:
         session.add(
             AuditEntry(
                 at=now,
-                actor=actor,
+                actor=who.user_id,
                 action="debrief.opened",
                 loop_id=loop.id,
                 detail={"early": not all_in(session, loop)},
             )
         )
     return claimed
+
+
+def _tell_finalists_only_roles(session: Session, loop: Loop, kind: Kind, now: datetime) -> None:
+    template = template_of(session, loop)
+    finalists_only = {r.code for r in template.roles if r.finalists_only}
+    told: set[str] = set()
+    for holder in assignments_of(session, loop):
+        if holder.letter == LOOP_ROLE and holder.role_code in finalists_only:
+            if holder.user_id not in told:
+                told.add(holder.user_id)
+                session.add(notice(kind, holder, version=loop.version, now=now))
+
+
+def mark_finalist(session: Session, loop: Loop, who: Standing, now: datetime) -> bool:
+    """The Accountable marks the candidate a finalist: roles the document informs on finalists
+    only (the executive sponsor) hear of the loop from now on. True when newly marked."""
+    require(Action.MARK_FINALIST, who, loop=loop.short_id)
+    if loop.status == LoopStatus.CANCELLED:
+        raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
+    if loop.finalist:
+        return False
+    loop.finalist = True
+    loop.version += 1
+    loop.updated_at = now
+    session.add(loop)
+    session.flush()
+    _tell_finalists_only_roles(session, loop, Kind.FINALIST, now)
+    session.add(
+        AuditEntry(at=now, actor=who.user_id, action="loop.finalist", loop_id=loop.id, detail={})
+    )
+    return True
 
 
 def gather(session: Session, loop: Loop) -> tuple[LoopTemplate, Summary]:
@@ -110,15 +139,15 @@ def record_decision(
     session: Session,
     loop: Loop,
     *,
-    actor: str,
+    who: Standing,
     outcome: Outcome,
     reason: str,
-    admins: list[str],
     now: datetime,
 ) -> tuple[Decision, bool]:
-    """The Accountable's decision: locks scorecards, tells the recruiter, and the executive
-    sponsor only when it advances the candidate. Returns (decision, newly recorded)."""
-    require(Action.DECIDE, standing(session, loop, actor, admins=admins), loop=loop.short_id)
+    """The Accountable's decision: locks scorecards and tells those the loop informs (a
+    finalists-only role once the candidate is a finalist). Returns (decision, newly recorded)."""
+    require(Action.DECIDE, who, loop=loop.short_id)
+    actor = who.user_id
     if loop.status == LoopStatus.CANCELLED:
         raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
     existing = decision_of(session, loop)
@@ -139,6 +168,7 @@ def record_decision(
         decided_at=now,
     )
     session.add(decision)
+    newly_finalist = outcome.advances and not loop.finalist
     loop.status = LoopStatus.DECIDED
     loop.finalist = loop.finalist or outcome.advances
     loop.version += 1
@@ -152,12 +182,15 @@ def record_decision(
     for holder in assignments_of(session, loop):
         if holder.letter != LOOP_ROLE or holder.role_code not in informed:
             continue
-        if holder.role_code in finalists_only and not outcome.advances:
+        if not told_of_loop(
+            finalists_only=holder.role_code in finalists_only, finalist=loop.finalist
+        ):
             continue
         if holder.user_id in told or holder.user_id == actor:
             continue
         told.add(holder.user_id)
-        session.add(notice(Kind.DECIDED, holder, version=loop.version, now=now))
+        kind = Kind.FINALIST if newly_finalist and holder.role_code in finalists_only else None
+        session.add(notice(kind or Kind.DECIDED, holder, version=loop.version, now=now))
     session.add(
         AuditEntry(
             at=now,

@@ -232,6 +232,18 @@ class SlackEmulator:
         with self.lock:
             return [post for record in self._response_urls.values() for post in record.posts]
 
+    def responses_for(self, user: str) -> list[dict[str, Any]]:
+        """Every body the bot posted to response_urls issued to one user (id or handle): what
+        that person saw privately, in order."""
+        with self.lock:
+            user_id = self.workspace.user(user).id
+            return [
+                post
+                for record in self._response_urls.values()
+                if record.user == user_id
+                for post in record.posts
+            ]
+
     def close_view(self, user: str, view_id: str | None = None) -> None:
         """The user dismisses a modal view (or, with no id, the whole stack)."""
         with self.lock:

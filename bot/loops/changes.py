@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
-from bot.authz import Action, require
+from bot.authz import Action, require, told_of_loop
 from bot.errors import InvalidInput
 from bot.loops.assignment import overlaps
 from bot.loops.queries import (
@@ -233,9 +233,13 @@ def cancel(*, session: Session, loop: Loop, actor: str, admins: list[str], now: 
     loop.updated_at = now
     session.add(loop)
     session.flush()
+    finalists_only = {r.code for r in template_of(session, loop).roles if r.finalists_only}
     told: set[str] = set()
     for holder in assignments_of(session, loop):
-        if holder.letter == LOOP_ROLE and holder.user_id not in told:
+        hears = told_of_loop(
+            finalists_only=holder.role_code in finalists_only, finalist=loop.finalist
+        )
+        if holder.letter == LOOP_ROLE and hears and holder.user_id not in told:
             told.add(holder.user_id)
             session.add(notice(Kind.CANCELLED, holder, version=loop.version, now=now))
     session.add(

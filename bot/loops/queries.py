@@ -34,10 +34,19 @@ _ACTIVE_ASSIGNMENTS_OF = (
     .where(Assignment.loop_id == bindparam("loop"), col(Assignment.active).is_(True))
     .order_by(col(Assignment.id))
 )
-_HELD_BY = select(Assignment.letter, Assignment.role_code).where(
-    Assignment.loop_id == bindparam("loop"),
-    Assignment.user_id == bindparam("user"),
-    col(Assignment.active).is_(True),
+_HELD_BY = (
+    select(Assignment.letter, Assignment.role_code, Round.number, Round.id, Round.cancelled)
+    .outerjoin(Round, col(Round.id) == col(Assignment.round_id))
+    .where(
+        Assignment.loop_id == bindparam("loop"),
+        Assignment.user_id == bindparam("user"),
+        col(Assignment.active).is_(True),
+    )
+)
+_SUBMITTED_BY = select(Scorecard.round_id).where(
+    Scorecard.loop_id == bindparam("loop"),
+    Scorecard.author_id == bindparam("user"),
+    col(Scorecard.submitted).is_(True),
 )
 _MINE = union(
     # A UNION of two indexed lookups: an OR across the two would scan every loop.
@@ -109,21 +118,74 @@ def standing(
     admins: list[str],
     template: LoopTemplate | None = None,
 ) -> Standing:
-    """What `user_id` is to `loop`: RACI letters held, recruiter, creator, admin."""
-    template = template or template_of(session, loop)
-    mine = session.exec(_HELD_BY, params={"loop": loop.id, "user": user_id}).all()
-    recruiter_codes = {
-        r.code
-        for r in template.roles
-        if not r.finalists_only and any(r.code in rnd.informed for rnd in template.rounds)
-    }
+    """What `user_id` is to `loop`, read from the store."""
+    held = session.exec(_HELD_BY, params={"loop": loop.id, "user": user_id}).all()
+    done = set(session.exec(_SUBMITTED_BY, params={"loop": loop.id, "user": user_id}).all())
+    return build_standing(
+        loop=loop,
+        template=template or template_of(session, loop),
+        user_id=user_id,
+        admins=admins,
+        held=[Held(*row) for row in held],
+        done=done,
+    )
+
+
+@dataclass(frozen=True)
+class Held:
+    """One active assignment of a person: a RACI letter on a round, or a role in the loop."""
+
+    letter: str
+    role_code: str
+    round_number: int | None
+    round_id: int | None
+    round_cancelled: bool | None
+
+
+def build_standing(
+    *,
+    loop: Loop,
+    template: LoopTemplate,
+    user_id: str,
+    admins: list[str],
+    held: list[Held],
+    done: set[int],
+) -> Standing:
+    """What a person is to a loop (letters by round, roles, creator, admin, whether their
+    scorecards are all in) and the loop's state the rules depend on. `done`: ids of rounds whose
+    scorecard they have submitted."""
+    informed_codes = {c for rnd in template.rounds for c in rnd.informed}
+    finalist_codes = {r.code for r in template.roles if r.finalists_only}
+    by_round: dict[int, set[str]] = {}
+    owed: set[int] = set()
+    for h in held:
+        if h.letter != LOOP_ROLE and h.round_number is not None:
+            by_round.setdefault(h.round_number, set()).add(h.letter)
+            if h.letter == "R" and not h.round_cancelled and h.round_id is not None:
+                owed.add(h.round_id)
+    codes = {h.role_code for h in held if h.letter == LOOP_ROLE}
     return Standing(
         user_id=user_id,
-        creator=loop.created_by == user_id,
-        admin=user_id in admins,
-        letters=frozenset(a.letter for a in mine if a.letter != LOOP_ROLE),
-        recruiter=any(a.role_code in recruiter_codes for a in mine if a.letter == LOOP_ROLE),
+        is_creator=loop.created_by == user_id,
+        is_admin=user_id in admins,
+        is_recruiter=bool(codes & (informed_codes - finalist_codes)),
+        letters=frozenset(h.letter for h in held if h.letter != LOOP_ROLE),
+        round_letters={n: frozenset(v) for n, v in by_round.items()},
+        submitted_all=bool(owed) and owed <= done,
+        only_on_finalists=bool(codes) and codes <= finalist_codes,
+        debrief_open=loop.debrief_opened_at is not None,
+        finalist=loop.finalist,
     )
+
+
+def standing_across_loops(session: Session, user_id: str, *, admins: list[str]) -> Standing:
+    """What a person is across every loop (for rules not about one loop, like calibration)."""
+    letters = session.exec(
+        select(Assignment.letter)
+        .where(Assignment.user_id == user_id, Assignment.letter != LOOP_ROLE)
+        .distinct()
+    ).all()
+    return Standing(user_id=user_id, is_admin=user_id in admins, letters=frozenset(letters))
 
 
 def rounds_run_by(session: Session, loop: Loop, user_id: str) -> list[int]:

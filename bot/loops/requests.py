@@ -18,7 +18,6 @@ class LoopRequest(BaseModel):
     candidate_tz: str
     first_day: date
     people: dict[str, list[str]]
-    channel_id: str | None = None
     created_by: str
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.loops.assignment import Slot, assign_responsible
@@ -141,7 +142,6 @@ def create_loop(
         template_version_id=template_record(session, template).id,
         variant=request.variant,
         candidate_tz=request.candidate_tz.strip(),
-        channel_id=request.channel_id,
         created_by=request.created_by,
         created_at=now,
         updated_at=now,
@@ -259,7 +259,9 @@ def loop_notices(
             kind = accountable_kind
         elif "C" in held:
             kind = Kind.CALIBRATE if accountable_kind is Kind.SUMMARY else accountable_kind
-        elif "I" in held and (holder.role_code not in finalists_only or loop.finalist):
+        elif "I" in held and told_of_loop(
+            finalists_only=holder.role_code in finalists_only, finalist=loop.finalist
+        ):
             kind = Kind.STATUS if accountable_kind is Kind.SUMMARY else accountable_kind
         else:
             continue

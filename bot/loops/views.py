@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from bot.authz import Action, Standing, can
 from bot.documents.models import LoopTemplate
-from bot.loops.queries import LOOP_ROLE, loops_for, templates_by_version
+from bot.loops.queries import LOOP_ROLE, Held, build_standing, loops_for, templates_by_version
 from bot.slack.format import mention, minutes, slack_time, zone_time
 from bot.store.models import Assignment, Loop, LoopStatus, Round, Scorecard
 
@@ -92,6 +93,33 @@ class Snapshot:
     def owners(self, rnd: Round) -> list[str]:
         return self.holders(rnd, "R")
 
+    def standing(self, loop: Loop, user_id: str, admins: list[str]) -> Standing:
+        """What the person is to the loop, from what the snapshot already read."""
+        rounds = {r.id: r for r in self.rounds.get(loop.id, [])}
+        held = []
+        for a in self.people.get(loop.id, []):
+            if a.user_id != user_id:
+                continue
+            rnd = rounds.get(a.round_id) if a.round_id is not None else None
+            held.append(
+                Held(
+                    a.letter,
+                    a.role_code,
+                    rnd.number if rnd else None,
+                    a.round_id,
+                    rnd.cancelled if rnd else None,
+                )
+            )
+        done = {round_id for round_id, author in self.submitted if author == user_id}
+        return build_standing(
+            loop=loop,
+            template=self.template(loop),
+            user_id=user_id,
+            admins=admins,
+            held=held,
+            done=done,
+        )
+
 
 def loop_card(session: Session, loop: Loop, snap: Snapshot | None = None) -> dict:
     """Rounds, times and people of a loop, with scorecard status (who is in, not what)."""
@@ -136,12 +164,14 @@ def loop_card(session: Session, loop: Loop, snap: Snapshot | None = None) -> dic
     }
 
 
-def loop_rows(session: Session, user_id: str, now: datetime) -> list[dict]:
-    """`/loop list`: the person's loops, their part in each, and the next interview."""
+def loop_rows(session: Session, user_id: str, now: datetime, *, admins: list[str]) -> list[dict]:
+    """`/loop list`: the loops the person may see, their part in each, and the next interview."""
     loops = loops_for(session, user_id)
     snap = Snapshot.read(session, loops)
     rows = []
     for loop in loops:
+        if not can(Action.VIEW_STATUS, snap.standing(loop, user_id, admins)):
+            continue
         mine = [a for a in snap.people.get(loop.id, []) if a.user_id == user_id]
         parts = sorted({LETTER_NAMES[a.letter] for a in mine if a.letter in LETTER_NAMES})
         if loop.created_by == user_id:
@@ -169,7 +199,7 @@ def loop_rows(session: Session, user_id: str, now: datetime) -> list[dict]:
     return rows
 
 
-def home_lists(session: Session, user_id: str, now: datetime) -> dict:
+def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[str]) -> dict:
     """App Home: upcoming interviews, scorecards owed, loops the person is accountable for."""
     loops = [
         loop
@@ -179,6 +209,8 @@ def home_lists(session: Session, user_id: str, now: datetime) -> dict:
     snap = Snapshot.read(session, loops)
     upcoming, owed, accountable = [], [], []
     for loop in loops:
+        if not can(Action.VIEW_STATUS, snap.standing(loop, user_id, admins)):
+            continue
         for rnd in snap.rounds.get(loop.id, []):
             if rnd.cancelled or rnd.starts_at is None or user_id not in snap.owners(rnd):
                 continue

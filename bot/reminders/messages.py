@@ -123,6 +123,7 @@ TEMPLATE_BY_KIND = {
     Kind.NUDGE: "nudge",
     Kind.ESCALATION: "escalation",
     Kind.DECIDED: "decided",
+    Kind.FINALIST: "finalist",
 }
 
 

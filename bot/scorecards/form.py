@@ -62,10 +62,16 @@ def problems(
     ):
         if len(text) > limit and field not in errors:
             errors[field] = f"Keep this under {limit:,} characters (it has {len(text):,})."
+    rated = {r.signal: i for i, r in enumerate(answers.ratings)}
+    for index, signal in enumerate(spec.measure):
+        if signal not in rated:
+            errors[f"signal:{index}"] = "Rate this signal."
     for index, rating in enumerate(answers.ratings):
         if rating.signal not in spec.measure:
             errors[f"signal:{index}"] = "That signal is not one this round measures."
-        elif rating.rating is not None and rating.rating not in template.rating_scale:
+        elif rating.rating is None:
+            errors[f"signal:{index}"] = "Rate this signal."
+        elif rating.rating not in template.rating_scale:
             errors[f"signal:{index}"] = "Pick a rating from the scale."
         elif len(rating.evidence) > MAX_LINE:
             errors[f"signal:{index}:evidence"] = f"Keep evidence under {MAX_LINE} characters."

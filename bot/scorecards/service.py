@@ -6,19 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from bot.authz import Standing
+from bot.authz import Action, Standing, can, require
 from bot.documents import Library
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.errors import InvalidInput, LoopbotError, NotAllowed
-from bot.loops.queries import assignments_of, find_loop, rounds_of, standing, template_of
+from bot.errors import InvalidInput, LoopbotError
+from bot.loops.queries import assignments_of, find_loop, rounds_of, template_of
 from bot.reminders.relevance import values_for_round
 from bot.scorecards.form import ScorecardAnswers, problems
-from bot.scorecards.visibility import may_read, may_read_private_note
 from bot.store.models import (
-    Assignment,
     AuditEntry,
     Decision,
     Loop,
@@ -31,11 +29,6 @@ from bot.store.models import (
 # Built once: every submission runs them.
 _ROUND = select(Round).where(
     Round.loop_id == bindparam("loop"), Round.number == bindparam("number")
-)
-_INTERVIEWERS = select(Assignment.user_id).where(
-    Assignment.round_id == bindparam("round"),
-    Assignment.letter == "R",
-    col(Assignment.active).is_(True),
 )
 _DECIDED = select(Decision.id).where(Decision.loop_id == bindparam("loop"))
 _MINE = select(Scorecard).where(
@@ -84,10 +77,6 @@ def subject_of(session: Session, library: Library, short_id: str, number: int) -
     return Subject(loop, rnd, spec, template, values_under_probe(library, loop, spec))
 
 
-def _owners(session: Session, subject: Subject) -> list[str]:
-    return list(session.exec(_INTERVIEWERS, params={"round": subject.rnd.id}).all())
-
-
 def _decided(session: Session, loop: Loop) -> bool:
     return session.exec(_DECIDED, params={"loop": loop.id}).first() is not None
 
@@ -96,18 +85,18 @@ def _mine(session: Session, subject: Subject, user_id: str) -> Scorecard | None:
     return session.exec(_MINE, params={"round": subject.rnd.id, "author": user_id}).first()
 
 
-def check_writer(session: Session, subject: Subject, user_id: str) -> None:
-    if user_id not in _owners(session, subject):
-        raise NotAllowed(f"Only the interviewer of {subject.spec.name} can write its scorecard.")
+def check_writer(session: Session, subject: Subject, who: Standing) -> None:
+    require(Action.WRITE_SCORECARD, who, loop=subject.loop.short_id, round=subject.rnd.number)
     if subject.loop.status == LoopStatus.CANCELLED:
         raise InvalidInput(f"Loop `{subject.loop.short_id}` is cancelled.")
     if _decided(session, subject.loop):
         raise InvalidInput("The hiring manager has recorded the decision; scorecards are locked.")
 
 
-def open_scorecard(session: Session, subject: Subject, user_id: str) -> ScorecardAnswers | None:
+def open_scorecard(session: Session, subject: Subject, who: Standing) -> ScorecardAnswers | None:
     """The person's draft or submitted answers, if any, after checking they may write it."""
-    check_writer(session, subject, user_id)
+    check_writer(session, subject, who)
+    user_id = who.user_id
     mine = _mine(session, subject, user_id)
     if mine is None or not mine.answers:
         return None
@@ -117,10 +106,11 @@ def open_scorecard(session: Session, subject: Subject, user_id: str) -> Scorecar
 
 
 def save_draft(
-    session: Session, subject: Subject, user_id: str, answers: ScorecardAnswers, now: datetime
+    session: Session, subject: Subject, who: Standing, answers: ScorecardAnswers, now: datetime
 ) -> None:
     """Keep what was typed when the modal closed; a submitted scorecard is never overwritten."""
-    check_writer(session, subject, user_id)
+    check_writer(session, subject, who)
+    user_id = who.user_id
     mine = _mine(session, subject, user_id)
     if mine is not None and mine.submitted:
         return
@@ -133,11 +123,12 @@ def save_draft(
 
 
 def submit_scorecard(
-    session: Session, subject: Subject, user_id: str, answers: ScorecardAnswers, now: datetime
+    session: Session, subject: Subject, who: Standing, answers: ScorecardAnswers, now: datetime
 ) -> tuple[Scorecard, bool]:
     """Store a submission (or an edit, as a new revision); returns it and whether this was the
-    loop's last missing scorecard."""
-    check_writer(session, subject, user_id)
+    loop's last missing scorecard. Nothing is stored when an answer is missing or invalid."""
+    check_writer(session, subject, who)
+    user_id = who.user_id
     errors = problems(answers, spec=subject.spec, template=subject.template)
     if errors:
         raise ScorecardProblems(errors)
@@ -195,13 +186,6 @@ def all_in(session: Session, loop: Loop) -> bool:
     return bool(owners) and owners <= done
 
 
-def open_debrief(session: Session, loop: Loop, now: datetime) -> None:
-    loop.debrief_opened_at = now
-    loop.status = LoopStatus.DEBRIEF
-    loop.updated_at = now
-    session.add(loop)
-
-
 @dataclass(frozen=True)
 class Readable:
     round_number: int
@@ -212,26 +196,23 @@ class Readable:
     """None when the viewer may see only that it was submitted."""
 
 
-def readable_scorecards(
-    session: Session, loop: Loop, viewer: str, admins: list[str]
-) -> list[Readable]:
-    """Every submitted scorecard of the loop, with content only where the viewer may read it."""
-    who: Standing = standing(session, loop, viewer, admins=admins)
+def readable_scorecards(session: Session, loop: Loop, who: Standing) -> list[Readable]:
+    """Every submitted scorecard of the loop, with content only where the viewer may read it.
+    Only people who may see the loop's status get even that."""
+    require(Action.VIEW_STATUS, who, loop=loop.short_id)
     cards = session.exec(
         select(Scorecard).where(Scorecard.loop_id == loop.id, Scorecard.submitted)
     ).all()
-    viewer_submitted = any(c.author_id == viewer for c in cards)
     numbers = {r.id: (r.number, r.name) for r in rounds_of(session, loop)}
     out = []
     for card in sorted(cards, key=lambda c: numbers[c.round_id][0]):
         content = None
-        if may_read(
-            who,
-            author=card.author_id,
-            viewer_submitted=viewer_submitted,
-            debrief_open=loop.debrief_opened_at is not None,
-        ):
-            note = card.private_note if may_read_private_note(who, author=card.author_id) else ""
+        if can(Action.READ_SCORECARD, who, author=card.author_id):
+            note = (
+                card.private_note
+                if can(Action.READ_PRIVATE_NOTE, who, author=card.author_id)
+                else ""
+            )
             content = ScorecardAnswers.model_validate({**card.answers, "private_note": note or ""})
         number, name = numbers[card.round_id]
         out.append(Readable(number, name, card.author_id, True, content))

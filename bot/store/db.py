@@ -51,6 +51,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kw
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten, not just unlinked: an erased candidate stays erased.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -101,6 +103,22 @@ class Database:
             return True
         except SQLAlchemyError:
             return False
+
+    def compact(self) -> None:
+        """After erasing: on SQLite, rewrite the file and empty the write-ahead log so no freed
+        page or old log frame still holds what was deleted. PostgreSQL needs nothing here."""
+        if self.dialect != "sqlite":
+            return
+        # Outside any transaction (VACUUM refuses to run inside one), so not through a session.
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            for statement in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM"):
+                cursor.execute(statement)
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        finally:
+            raw.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -79,11 +79,25 @@ def create_loop(sb: Sandbox, who: str = REC, step2: dict | None = None, **change
 
 
 def card_in_channel(sb: Sandbox, short_id: str):
+    """(the loop's channel, its card); DM copies of the card are not looked at."""
     for channel in sb.emulator.workspace.channels.values():
+        if channel.is_im:
+            continue
         for message in sb.emulator.messages_in(channel.id):
             if f"loop `{short_id}`" in json.dumps(message.blocks or []):
                 return channel, message
     return None
+
+
+def members_of_loop_channel(sb: Sandbox, short_id: str) -> set[str]:
+    """The handles of everyone in the loop's channel (the bot aside)."""
+    channel, _ = card_in_channel(sb, short_id)
+    by_id = {u.id: handle for handle, u in _users(sb).items()}
+    return {by_id[m] for m in sb.emulator.workspace.channels[channel.id].members if m in by_id}
+
+
+def _users(sb: Sandbox) -> dict:
+    return {u.name: u for u in sb.emulator.workspace.users.values()}
 
 
 def dm_texts(sb: Sandbox, handle: str) -> list[str]:

@@ -26,7 +26,12 @@ from tests.e2e.test_scorecards import owner
 
 
 def submit(
-    sb: Sandbox, short_id: str, number: int, recommendation: str, evidence: str | None = None
+    sb: Sandbox,
+    short_id: str,
+    number: int,
+    recommendation: str,
+    evidence: str | None = None,
+    private: str = "",
 ) -> None:
     who = owner(sb, short_id, number)
     reply = sb.slack.command(who, "/loop", f"scorecard {short_id} {number}")
@@ -49,6 +54,7 @@ def submit(
             **values,
             "Overall recommendation": recommendation,
             "Key evidence": evidence or f"Round {number} evidence.",
+            **({"Private note for the hiring manager": private} if private else {}),
         }
     )
     assert sb.slack.submit(who, modal, answers).json == {"response_action": "clear"}
@@ -67,9 +73,9 @@ def summaries(sb: Sandbox, short_id: str) -> list:
     return [m for m in sb.emulator.messages_in(channel) if any(m.ts == r.ts for r in records)]
 
 
-def all_in(sb: Sandbox, short_id: str, recommendations: list[str]) -> None:
+def all_in(sb: Sandbox, short_id: str, recommendations: list[str], private: str = "") -> None:
     for number, recommendation in enumerate(recommendations, start=1):
-        submit(sb, short_id, number, recommendation)
+        submit(sb, short_id, number, recommendation, private=private)
 
 
 def test_the_last_scorecard_posts_exactly_one_summary(sb: Sandbox) -> None:

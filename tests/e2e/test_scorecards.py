@@ -116,6 +116,19 @@ def test_missing_fields_get_inline_errors_and_nothing_is_stored(sb, loop_id) -> 
     assert [s for s in stored(sb) if s.submitted] == []
 
 
+def test_required_ratings_left_empty_get_inline_errors_and_nothing_is_stored(sb, loop_id) -> None:
+    """Slack's client enforces "required"; a forged or older client need not. The server does."""
+    who, modal = open_from_due_dm(sb, loop_id, 3)
+    values = answers(sb, modal, **{"Rate limits": None, "Security": None})
+    reply = sb.slack.submit(who, modal, values, force=True)
+    assert reply.json["response_action"] == "errors"
+    assert reply.json["errors"] == {
+        "signal:2": "Rate this signal.",
+        "signal:3": "Rate this signal.",
+    }
+    assert stored(sb) == []
+
+
 def test_a_value_the_form_never_offered_is_refused(sb: Sandbox, loop_id: str) -> None:
     who, modal = open_from_due_dm(sb, loop_id, 3)
     values = answers(sb, modal)
@@ -201,7 +214,7 @@ def test_only_the_rounds_interviewer_may_write_it(sb: Sandbox, loop_id: str) -> 
     for who in (HM, IL, REC, "beatriz.sp"):
         reply = sb.slack.command(who, "/loop", f"scorecard {loop_id} 3")
         assert (
-            "Only the interviewer of Production Engineering" in reply.json["text"]
+            "Only the interviewer of round 3 can write its scorecard" in reply.json["text"]
             or "You don't run a round" in reply.json["text"]
         )
     assert stored(sb) == []

@@ -118,7 +118,7 @@ def test_a_modal_naming_another_loops_round_is_refused(sandbox: Sandbox) -> None
     modal = top_view(sandbox, REC)
     values = ModalForm(modal, sandbox.emulator.workspace).fill({"Round": "9"})
     reply = sandbox.slack.submit(REC, modal, values)
-    assert "has no round 9" in json.dumps(reply.json)
+    assert "Which round? This loop has: 1. Async Build" in json.dumps(reply.json)
 
 
 def test_a_decision_button_with_a_forged_value_is_refused(sandbox: Sandbox) -> None:

@@ -38,22 +38,23 @@ def test_a_lost_dm_channel_is_reopened(sb: Sandbox) -> None:
     assert short_id
 
 
-def test_a_picked_channel_without_the_bot_tells_the_creator(sb: Sandbox) -> None:
+def test_a_channel_slack_will_not_create_is_explained_to_the_creator(sb: Sandbox) -> None:
     from tests.e2e.helpers import open_create, step_one_answers
     from tests.e2e.helpers import submit as submit_form
 
+    sb.emulator.fail_next("conversations.create", error="restricted_action")
     open_create(sb)
-    submit_form(sb, REC, step_one_answers(sb, **{"Debrief channel": "C0HIRING1"}))
+    submit_form(sb, REC, step_one_answers(sb))
     reply = submit_form(sb, REC, {})
     assert reply.json["response_action"] == "update"
     told = wait_for(
         lambda: [
-            m.text for m in sb.emulator.dms_to(uid(sb, REC)) if "Invite @loopbot" in (m.text or "")
+            m.text for m in sb.emulator.dms_to(uid(sb, REC)) if "private channel" in (m.text or "")
         ]
     )
-    assert told and "<#C0HIRING1>" in told[0]
-    with sb.db.read() as session:
-        assert session.exec(select(Loop)).one().channel_id == "C0HIRING1"
+    assert told and "Slack said `restricted_action`" in told[0] and "/loop show L" in told[0]
+    # Nothing is lost: the loop exists and its people are told once the dispatcher runs.
+    assert sb.dispatch().sent > 0
 
 
 def test_an_expired_trigger_asks_the_person_to_try_again(sb: Sandbox) -> None:
@@ -121,7 +122,7 @@ def test_a_restart_right_after_a_submission_keeps_the_scorecard(sb: Sandbox) -> 
 
 
 def test_concurrent_last_scorecards_post_one_summary(sb: Sandbox) -> None:
-    from bot.debrief.announce import debrief_if_all_in
+    from bot.app.announce import debrief_if_all_in
 
     short_id = create_loop(sb)
     for number in range(1, 7):

@@ -6,7 +6,7 @@ import json
 import logging
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.logs import JsonLines, Redact
 from bot.purge import loops_older_than, purge_loops, retention_cutoff
@@ -24,6 +24,7 @@ from tests.e2e.helpers import HM, MONDAY, create_loop, wait_for
 from tests.e2e.test_debrief import _decide, all_in, summaries
 
 EVIDENCE = "Round {n} evidence."
+NOTE = "Asked about the on-call rota twice."
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def story(sandbox: Sandbox):
     try:
         short_id = create_loop(sandbox)
         sandbox.dispatch()
-        all_in(sandbox, short_id, ["Hire", "Mixed", "Hire", "Hire", "No Hire", "Hire"])
+        all_in(sandbox, short_id, ["Hire", "Mixed", "Hire", "Hire", "No Hire", "Hire"], NOTE)
         _decide(sandbox, short_id, HM, "Hire", "Confident in the panel's evidence.")
         sandbox.dispatch(MONDAY.replace(day=30))
         wait_for(
@@ -79,9 +80,24 @@ def test_settings_never_show_tokens() -> None:
 def test_purge_erases_the_candidate_and_loopbots_messages(story) -> None:
     sb, short_id, _ = story
     with sb.db.read() as session:
-        posted = session.exec(select(SlackMessage)).all()
         loop_id = session.exec(select(Loop.id).where(Loop.short_id == short_id)).one()
-    assert len(posted) > 10
+        posted = {(m.channel_id, m.ts) for m in session.exec(select(SlackMessage)).all()}
+        posted |= set(
+            session.exec(
+                select(Reminder.channel_id, Reminder.sent_ts).where(
+                    col(Reminder.sent_ts).is_not(None)
+                )
+            ).all()
+        )
+    bot = sb.emulator.workspace.bot.id
+    about_candidate = {
+        (m.channel, m.ts)
+        for c in list(sb.emulator.workspace.channels.values())
+        for m in sb.emulator.messages_in(c.id)
+        if m.user == bot and (short_id in json.dumps(m.to_slack()) or "Juyoung" in (m.text or ""))
+    }
+    # Every kind a person received: the card (channel and DM), summary, receipts, guides, notices.
+    assert about_candidate <= posted and len(about_candidate) > 20
     report = purge_loops(
         db=sb.db,
         messenger=sb.runtime.messenger,
@@ -97,7 +113,14 @@ def test_purge_erases_the_candidate_and_loopbots_messages(story) -> None:
         for c in sb.emulator.calls_to("chat.delete")
         if c.status == 200
     }
-    assert deleted == {(m.channel_id, m.ts) for m in posted}
+    assert deleted == posted
+    left = [
+        m
+        for c in list(sb.emulator.workspace.channels.values())
+        for m in sb.emulator.messages_in(c.id)
+        if m.user == bot and (short_id in json.dumps(m.to_slack()) or "Juyoung" in (m.text or ""))
+    ]
+    assert left == []
     with sb.db.read() as session:
         for table in (Loop, Scorecard, ScorecardRevision, Reminder, SlackMessage):
             assert session.exec(select(table)).all() == [], table.__name__
@@ -106,6 +129,27 @@ def test_purge_erases_the_candidate_and_loopbots_messages(story) -> None:
     audit = json.dumps([e.detail for e in entries] + [e.action for e in entries])
     assert "phoenix" not in audit and "Juyoung" not in audit
     assert all(e.loop_id is None for e in entries)
+
+
+def test_purge_leaves_nothing_readable_in_the_sqlite_files(story) -> None:
+    """The raw bytes of the database and its write-ahead log, searched after an erasure."""
+    from pathlib import Path
+
+    sb, short_id, _ = story
+    database = Path(sb.database_url.removeprefix("sqlite:///"))
+    files = [database, database.with_name(database.name + "-wal")]
+    secrets = [b"Juyoung", b"phoenix_005_juyoung_park", NOTE.encode(), b"Round 3 evidence."]
+    before = b"".join(f.read_bytes() for f in files if f.exists())
+    assert all(s in before for s in secrets)  # the search finds them while they are there
+    with sb.db.read() as session:
+        loop_id = session.exec(select(Loop.id).where(Loop.short_id == short_id)).one()
+    purge_loops(
+        db=sb.db, messenger=None, loop_ids=[loop_id], actor="cli", reason="x", now=sb.clock()
+    )
+    after = {f.name: f.read_bytes() for f in files if f.exists()}
+    assert {name: [s for s in secrets if s in raw] for name, raw in after.items()} == {
+        name: [] for name in after
+    }
 
 
 def test_retention_erases_only_finished_loops_past_the_window(story) -> None:

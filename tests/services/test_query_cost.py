@@ -52,11 +52,18 @@ def _loops(db: Database, library, count: int, start: int = 0) -> list[str]:
                 for a in assignments_of(session, subject.loop)
                 if a.round_id == subject.rnd.id and a.letter == "R"
             )
+            from bot.loops.queries import standing
+            from bot.scorecards.form import SignalRating
+
+            rated = [
+                SignalRating(signal=s, rating=subject.template.rating_scale[0])
+                for s in subject.spec.measure
+            ]
             submit_scorecard(
                 session,
                 subject,
-                owner,
-                ScorecardAnswers(recommendation="Hire", key_evidence="e"),
+                standing(session, subject.loop, owner, admins=[]),
+                ScorecardAnswers(recommendation="Hire", key_evidence="e", ratings=rated),
                 NOW,
             )
     return ids
@@ -73,8 +80,8 @@ def _cost(db: Database, read: Callable) -> int:
 def test_list_home_card_and_summary_cost_the_same_for_more_loops(any_db, library) -> None:
     first = _loops(any_db, library, 2)
     reads = {
-        "list": lambda s: loop_rows(s, HM, NOW),
-        "home": lambda s: home_lists(s, HM, NOW),
+        "list": lambda s: loop_rows(s, HM, NOW, admins=[]),
+        "home": lambda s: home_lists(s, HM, NOW, admins=[]),
         "card": lambda s: loop_card(s, find_loop(s, first[0])),
         "summary": lambda s: gather(s, find_loop(s, first[0])),
     }

@@ -130,3 +130,10 @@ def build_home_welcome(*, loop_titles: list[str], commands) -> dict:
     """The App Home tab for someone with nothing on their plate yet."""
     text = render("home_welcome", loop_titles=loop_titles, commands=commands)
     return {"type": "home", "blocks": [header("loopbot"), section(text)]}
+
+
+def build_message_document(document: str) -> dict:
+    """A Markdown document, verbatim, as a private reply: code blocks within Slack's limits."""
+    chunks = split_text(document, SECTION_TEXT_LIMIT - 8)
+    blocks = [section(f"```{chunk}```") for chunk in chunks][:MESSAGE_BLOCK_LIMIT]
+    return {"response_type": "ephemeral", "text": document[:3000], "blocks": blocks}

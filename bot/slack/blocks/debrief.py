@@ -27,6 +27,7 @@ class DebriefIds(StrEnum):
     DECIDE = "debrief_decide"
     DECISION = "debrief_decision"
     OPEN_EARLY = "debrief_open_early"
+    FINALIST = "debrief_finalist"
     REASON = "reason"
 
 
@@ -40,7 +41,7 @@ def decide_action(outcome: Outcome) -> str:
 
 
 def build_messages_debrief(
-    *, summary: Summary, card: dict, mentions: str, decision: dict | None
+    *, summary: Summary, card: dict, mentions: str, decision: dict | None, finalist: bool = False
 ) -> list[dict]:
     """The summary as one message, plus thread replies when it would pass Slack's limits."""
     head = [
@@ -73,7 +74,21 @@ def build_messages_debrief(
                 block_id="decision",
             )
         )
-        tail.append(context("Only the hiring manager can record the decision."))
+        if finalist:
+            tail.append(context("Marked a finalist: the executive sponsor has been told."))
+        else:
+            tail.append(
+                actions(
+                    button("Mark finalist", DebriefIds.FINALIST, card["short_id"]),
+                    block_id="finalist",
+                )
+            )
+        tail.append(
+            context(
+                "Only the hiring manager can record the decision or mark a finalist (which "
+                "tells the executive sponsor)."
+            )
+        )
     room = FIRST_MESSAGE_BLOCKS - len(head) - len(tail)
     first = head + body[:room] + tail
     rest = body[room:]

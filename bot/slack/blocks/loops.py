@@ -49,7 +49,6 @@ class Field(StrEnum):
     VARIANT = "variant"
     CANDIDATE_TZ = "candidate_tz"
     FIRST_DAY = "first_day"
-    CHANNEL = "channel"
     ROUND = "round"
     WHEN = "when"
     PERSON = "person"
@@ -185,18 +184,6 @@ def build_modal_loop_step1(
         blocks.append(
             input_block(role_field(role.code), label, element, optional=role.optional, hint=hint)
         )
-    blocks.append(
-        input_block(
-            Field.CHANNEL,
-            "Debrief channel",
-            {
-                "type": "conversations_select",
-                "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-            },
-            optional=True,
-            hint="Leave empty and loopbot creates a private channel for this loop.",
-        )
-    )
     return _modal(
         LoopIds.CREATE_STEP1,
         "New interview loop",
@@ -273,11 +260,11 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
     )
 
 
-def build_modal_loop_created(*, short_id: str, channel: str | None) -> dict:
-    where = f"<#{channel}>" if channel else "a new private channel"
+def build_modal_loop_created(*, short_id: str) -> dict:
     text = (
-        f"Loop `{short_id}` is created. Its card goes to {where}, and everyone in it is "
-        "being told their part."
+        f"Loop `{short_id}` is created. Its card goes to a new private channel for the hiring "
+        "manager and interview lead (interviewers join once their scorecards are in), and to "
+        "you by DM if you're not in it; everyone in the loop is being told their part."
     )
     return _modal(LoopIds.CREATE_DONE, "Loop created", [section(text)], submit=None, close="Done")
 

@@ -247,8 +247,9 @@ def build_modal_scorecard_read(*, loop_short_id: str, items: list[Readable]) -> 
         if item.answers is None:
             blocks.append(
                 context(
-                    f"<@{item.author}> submitted ✓. You'll see it once yours is "
-                    "in, or when the debrief opens."
+                    f"<@{item.author}> submitted ✓. What it says is for the hiring manager "
+                    "and interview lead once the debrief opens, and for the loop's "
+                    "interviewers once all of theirs are in."
                 )
             )
             continue

@@ -1,0 +1,271 @@
+"""What loopbot posts about a loop, and who is in the loop's channel.
+
+The loop's channel is private and holds only people who may read what is posted there: the debrief
+summary is posted in it, so its members are exactly those `authz` lets read the debrief (the
+hiring manager, the interview lead, and each interviewer once their scorecards are in). Everyone
+else who follows the loop (the recruiter, the creator) gets the card, status only, in a DM that
+is kept up to date with the channel's copy. Every message posted about a loop is recorded, so
+`loopbot purge` can delete it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlmodel import select
+
+from bot.authz import Action, can
+from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
+from bot.errors import LoopbotError
+from bot.loops.queries import assignments_of, standing, template_of
+from bot.loops.views import loop_card
+from bot.runtime import Runtime
+from bot.slack.blocks.debrief import build_messages_debrief
+from bot.slack.blocks.loops import build_message_loop_card
+from bot.slack.format import slack_time
+from bot.slack.messenger import SlackCallFailed
+from bot.store.models import Loop, SlackMessage
+
+log = logging.getLogger(__name__)
+CARD = "loop_card"
+SUMMARY = "debrief"
+THREAD = "debrief_thread"
+NOT_A_MEMBER = ("already_in_channel", "cant_invite_self")
+
+
+def channel_name(candidate: str, title: str, short_id: str) -> str:
+    """Slack's channel name rules: lower case, digits, - and _, at most 80 characters."""
+    slug = re.sub(r"[^a-z0-9]+", "-", f"loop {candidate} {title}".lower()).strip("-")
+    return f"{slug[:70].rstrip('-')}-{short_id.lower()}"
+
+
+def _audience(runtime: Runtime, loop_id: int) -> tuple[Loop, list[str], list[str]]:
+    """(loop, who may be in its channel, who follows it by DM instead)."""
+    admins = runtime.settings.loopbot_admins
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        assert loop is not None
+        template = template_of(session, loop)
+        people = dict.fromkeys(
+            [loop.created_by, *(a.user_id for a in assignments_of(session, loop))]
+        )
+        readers, followers = [], []
+        for person in people:
+            who = standing(session, loop, person, admins=admins, template=template)
+            if can(Action.READ_DEBRIEF, who):
+                readers.append(person)
+            elif can(Action.CHANGE, who):
+                followers.append(person)
+        session.expunge(loop)
+    return loop, readers, followers
+
+
+def record(runtime: Runtime, loop_id: int, purpose: str, channel: str, ts: str) -> None:
+    with runtime.db.session() as session:
+        session.add(SlackMessage(loop_id=loop_id, channel_id=channel, ts=ts, purpose=purpose))
+
+
+def dm_about(
+    runtime: Runtime,
+    loop_id: int,
+    user_id: str,
+    *,
+    purpose: str,
+    text: str,
+    blocks: list[dict] | None = None,
+) -> None:
+    """A DM about a loop, recorded so erasing the candidate deletes it too."""
+    posted = runtime.messenger.dm(user_id, text=text, blocks=blocks)
+    record(runtime, loop_id, purpose, posted.channel, posted.ts)
+
+
+def announce_loop(*, runtime: Runtime, loop_id: int) -> str:
+    """Create the loop's private channel with its readers, post the card there and DM it to the
+    people who run the loop from outside it. Returns the channel id."""
+    loop, readers, followers = _audience(runtime, loop_id)
+    messenger = runtime.messenger
+    channel = loop.channel_id
+    if channel is None:
+        name = channel_name(loop.candidate_name, _title(runtime, loop_id), loop.short_id)
+        try:
+            channel = messenger.create_private_channel(name)
+        except SlackCallFailed as exc:
+            raise LoopbotError(
+                f"Loop `{loop.short_id}` is created and everyone in it is being told their "
+                f"part, but I couldn't create its private channel (Slack said `{exc.error}`). "
+                "Ask a Slack admin to let loopbot create private channels; meanwhile "
+                f"`/loop show {loop.short_id}` shows the loop."
+            ) from None
+        with runtime.db.session() as session:
+            stored = session.get(Loop, loop_id)
+            assert stored is not None
+            stored.channel_id = channel
+            session.add(stored)
+    _invite(runtime, channel, readers)
+    for person in followers:
+        _dm_card(runtime, loop_id, person)
+    post_card(runtime=runtime, loop_id=loop_id, channel=channel)
+    return channel
+
+
+def _title(runtime: Runtime, loop_id: int) -> str:
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        assert loop is not None
+        return template_of(session, loop).title
+
+
+def _invite(runtime: Runtime, channel: str, people: list[str]) -> None:
+    for person in people:
+        try:
+            runtime.messenger.invite(channel, [person])
+        except SlackCallFailed as exc:
+            if exc.error not in NOT_A_MEMBER:
+                raise
+
+
+def admit_reader(*, runtime: Runtime, loop_id: int, user_id: str) -> bool:
+    """Bring a person into the loop's channel once they may read it (an interviewer whose
+    scorecards are all in). True when they may."""
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        if loop is None or not loop.channel_id:
+            return False
+        who = standing(session, loop, user_id, admins=runtime.settings.loopbot_admins)
+        channel = loop.channel_id
+    if not can(Action.READ_DEBRIEF, who):
+        return False
+    _invite(runtime, channel, [user_id])
+    return True
+
+
+def _card_message(runtime: Runtime, loop_id: int) -> dict:
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        assert loop is not None
+        return build_message_loop_card(card=loop_card(session, loop))
+
+
+def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
+    message = _card_message(runtime, loop_id)
+    try:
+        posted = runtime.messenger.post(channel, text=message["text"], blocks=message["blocks"])
+    except SlackCallFailed as exc:
+        if exc.error not in ("not_in_channel", "channel_not_found", "is_archived"):
+            raise
+        raise LoopbotError(
+            f"I couldn't post the loop's card in <#{channel}> (Slack said `{exc.error}`); "
+            "`/loop list` shows the loop."
+        ) from None
+    record(runtime, loop_id, CARD, posted.channel, posted.ts)
+
+
+def _dm_card(runtime: Runtime, loop_id: int, user_id: str) -> None:
+    message = _card_message(runtime, loop_id)
+    dm_about(runtime, loop_id, user_id, purpose=CARD, **message)
+
+
+def refresh_card_soon(*, runtime: Runtime, loop_id: int) -> None:
+    """Refresh the card shortly, once for every change made meanwhile: a burst of submissions
+    costs one chat.update, which Slack limits per channel."""
+    runtime.coalesced.submit(
+        ("loop card", loop_id), lambda: refresh_card(runtime=runtime, loop_id=loop_id)
+    )
+
+
+def refresh_card(*, runtime: Runtime, loop_id: int) -> None:
+    """Update every copy of the loop card (the channel's and the DMs') in place."""
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        copies = session.exec(
+            select(SlackMessage).where(
+                SlackMessage.loop_id == loop_id, SlackMessage.purpose == CARD
+            )
+        ).all()
+        if loop is None or not copies:
+            return
+        message = build_message_loop_card(card=loop_card(session, loop))
+        where = [(c.channel_id, c.ts) for c in copies]
+    for channel, ts in where:
+        runtime.messenger.update(channel, ts, text=message["text"], blocks=message["blocks"])
+
+
+def debrief_if_all_in(*, runtime: Runtime, loop_id: int) -> bool:
+    """After a submission: open the debrief and post its summary, once, when all are in."""
+    with runtime.db.session() as session:
+        loop = session.get(Loop, loop_id)
+        claimed = loop is not None and claim_debrief(session, loop, runtime.clock())
+    if claimed:
+        post_summary(runtime=runtime, loop_id=loop_id)
+    return claimed
+
+
+def _summary(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMessage | None]:
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        assert loop is not None and loop.channel_id
+        _, summary = gather(session, loop)
+        card = loop_card(session, loop)
+        people = assignments_of(session, loop)
+        mentions = " ".join(
+            f"<@{u}>" for u in dict.fromkeys(a.user_id for a in people if a.letter in ("A", "C"))
+        )
+        decision = decision_of(session, loop)
+        shown = (
+            None
+            if decision is None
+            else {
+                "label": Outcome(decision.outcome).label,
+                "by": decision.decided_by,
+                "when": slack_time(decision.decided_at),
+            }
+        )
+        posted = session.exec(
+            select(SlackMessage).where(
+                SlackMessage.loop_id == loop_id, SlackMessage.purpose == SUMMARY
+            )
+        ).first()
+        channel = loop.channel_id
+        finalist = loop.finalist
+    messages = build_messages_debrief(
+        summary=summary, card=card, mentions=mentions, decision=shown, finalist=finalist
+    )
+    return channel, messages, posted
+
+
+def post_summary(*, runtime: Runtime, loop_id: int) -> None:
+    """Post the summary (and its continuation in a thread) unless it is already posted. The
+    channel holds only its readers, so it may be read by all of them."""
+    channel, messages, posted = _summary(runtime, loop_id)
+    if posted is not None:
+        return
+    first = runtime.messenger.post(channel, text=messages[0]["text"], blocks=messages[0]["blocks"])
+    record(runtime, loop_id, SUMMARY, first.channel, first.ts)
+    for more in messages[1:]:
+        reply = runtime.messenger.post(
+            channel, text=more["text"], blocks=more["blocks"], thread_ts=first.ts
+        )
+        record(runtime, loop_id, THREAD, reply.channel, reply.ts)
+
+
+def refresh_summary(*, runtime: Runtime, loop_id: int) -> None:
+    """Update the summary in place (after the decision: no more buttons)."""
+    _, messages, posted = _summary(runtime, loop_id)
+    if posted is None:
+        return
+    runtime.messenger.update(
+        posted.channel_id, posted.ts, text=messages[0]["text"], blocks=messages[0]["blocks"]
+    )
+
+
+def summary_posted(runtime: Runtime, loop_id: int) -> bool:
+    with runtime.db.read() as session:
+        return (
+            session.exec(
+                select(SlackMessage.id).where(
+                    SlackMessage.loop_id == loop_id, SlackMessage.purpose == SUMMARY
+                )
+            ).first()
+            is not None
+        )

@@ -1,0 +1,99 @@
+"""Use cases for the debrief: open it early, mark a finalist, decide, export, calibrate."""
+
+from __future__ import annotations
+
+from bot.app import Done
+from bot.app.announce import post_summary, refresh_card, refresh_summary, summary_posted
+from bot.authz import Action, require
+from bot.debrief.calibration import Calibration, calibrate
+from bot.debrief.export import export_markdown
+from bot.debrief.service import Outcome, mark_finalist, open_early, record_decision
+from bot.loops.queries import find_loop, standing
+from bot.runtime import Runtime
+
+
+def open_debrief(runtime: Runtime, *, actor: str, ref: str) -> Done:
+    """The hiring manager opens the debrief before every scorecard is in. Its summary goes to
+    the loop's channel, which holds only people who may read it."""
+    with runtime.db.session() as session:
+        loop = find_loop(session, ref)
+        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        open_early(session, loop, who, runtime.clock())
+        loop_id, short_id = loop.id, loop.short_id
+    assert loop_id is not None
+    already = summary_posted(runtime, loop_id)
+    post_summary(runtime=runtime, loop_id=loop_id)
+    text = (
+        f"The debrief for loop `{short_id}` is already open."
+        if already
+        else f"The debrief for loop `{short_id}` is open; its summary is in the loop's channel, "
+        "which only the hiring manager, the interview lead and interviewers whose scorecards "
+        "are in can read."
+    )
+    return Done(text, lambda: refresh_card(runtime=runtime, loop_id=loop_id))
+
+
+def finalist(runtime: Runtime, *, actor: str, ref: str) -> Done:
+    """The hiring manager marks the candidate a finalist; the executive sponsor is told."""
+    with runtime.db.session() as session:
+        loop = find_loop(session, ref)
+        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        newly = mark_finalist(session, loop, who, runtime.clock())
+        loop_id, short_id, candidate = loop.id, loop.short_id, loop.candidate_name
+    assert loop_id is not None
+
+    def follow_up() -> None:
+        refresh_summary(runtime=runtime, loop_id=loop_id)
+        refresh_card(runtime=runtime, loop_id=loop_id)
+        runtime.kick()
+
+    text = (
+        f"{candidate} is marked a finalist (loop `{short_id}`); the executive sponsor is told."
+        if newly
+        else f"{candidate} is already a finalist (loop `{short_id}`)."
+    )
+    return Done(text, follow_up)
+
+
+def decision_form(runtime: Runtime, *, actor: str, ref: str) -> str:
+    """The candidate's name for the decision modal, once the person may decide."""
+    with runtime.db.read() as session:
+        loop = find_loop(session, ref)
+        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        require(Action.DECIDE, who, loop=loop.short_id)
+        return loop.candidate_name
+
+
+def decide(runtime: Runtime, *, actor: str, ref: str, outcome: Outcome, reason: str) -> Done:
+    """Record the decision (once, however often it is clicked); the summary loses its buttons."""
+    with runtime.db.session() as session:
+        loop = find_loop(session, ref)
+        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        _, recorded = record_decision(
+            session, loop, who=who, outcome=outcome, reason=reason, now=runtime.clock()
+        )
+        loop_id = loop.id
+    assert loop_id is not None
+    if not recorded:
+        return Done("")
+
+    def follow_up() -> None:
+        refresh_summary(runtime=runtime, loop_id=loop_id)
+        refresh_card(runtime=runtime, loop_id=loop_id)
+        runtime.kick()
+
+    return Done("", follow_up)
+
+
+def export(runtime: Runtime, *, actor: str, ref: str) -> str:
+    """The loop's debrief as a Markdown document, for those who may export it."""
+    with runtime.db.read() as session:
+        loop = find_loop(session, ref)
+        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        require(Action.EXPORT, who, loop=loop.short_id)
+        return export_markdown(session, loop, runtime.clock())
+
+
+def calibration(runtime: Runtime, *, actor: str) -> list[Calibration]:
+    with runtime.db.read() as session:
+        return calibrate(session, actor, runtime.settings.loopbot_admins)

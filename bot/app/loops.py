@@ -1,0 +1,267 @@
+"""Use cases for loops: create (both steps), list, show, reschedule, swap, cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session
+
+from bot.app import Done
+from bot.app.announce import announce_loop, refresh_card
+from bot.authz import Action, require
+from bot.documents.models import LoopTemplate
+from bot.errors import InvalidInput
+from bot.loops import changes
+from bot.loops.queries import find_loop, rounds_of, standing, template_of
+from bot.loops.requests import LoopRequest, Proposal, ProposedRound
+from bot.loops.schedule import next_business_day
+from bot.loops.service import create_loop, propose
+from bot.loops.validate import validate_request, validate_schedule
+from bot.loops.views import loop_card, loop_rows
+from bot.reminders.plan import offsets_for
+from bot.runtime import Runtime
+from bot.store.models import Loop
+
+
+@dataclass(frozen=True)
+class CreateStart:
+    template: LoopTemplate
+    tz: str
+    first_day: date
+
+
+def _today_and_tz(runtime: Runtime, user_id: str) -> tuple[date, str]:
+    tz = runtime.messenger.user(user_id).tz
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz, zone = "UTC", ZoneInfo("UTC")
+    return runtime.clock().astimezone(zone).date(), tz
+
+
+def start_create(runtime: Runtime, *, actor: str, template_id: str | None) -> CreateStart:
+    """What step 1 opens with: the document asked for (else the first by title), the person's
+    own time zone and the next business day."""
+    if not runtime.library.loops:
+        raise InvalidInput("No loop documents are loaded; add one to the documents folder.")
+    template = (
+        runtime.library.loops.get(template_id or "")
+        or sorted(runtime.library.loops.values(), key=lambda t: t.title)[0]
+    )
+    today, tz = _today_and_tz(runtime, actor)
+    return CreateStart(template, tz, next_business_day(today))
+
+
+def _offsets(runtime: Runtime, template: LoopTemplate) -> dict[str, int]:
+    return offsets_for(runtime.settings.loopbot_reminders, template.reminder_offsets)
+
+
+def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Proposal:
+    """The one run of the assignment engine, with the settings in force, for both steps."""
+    template = runtime.library.loops[request.template_id]
+    return propose(
+        session=session,
+        request=request,
+        template=template,
+        now=runtime.clock(),
+        weekly_cap=runtime.settings.loopbot_weekly_cap,
+    )
+
+
+def propose_loop(runtime: Runtime, *, request: LoopRequest) -> Proposal:
+    """Step 1 checked (raises `FieldProblems`), then the proposed schedule."""
+    template = runtime.library.loops.get(request.template_id)
+    if template is None:
+        raise FieldProblems({"template": "Pick a loop document."})
+    picked = {u for people in request.people.values() for u in people}
+    users = {u: runtime.messenger.user(u) for u in sorted(picked)}
+    errors = validate_request(
+        request=request,
+        template=template,
+        library=runtime.library,
+        now=runtime.clock(),
+        users=users,
+    )
+    if errors:
+        raise FieldProblems(errors)
+    with runtime.db.read() as session:
+        return _proposal(runtime, session, request)
+
+
+class FieldProblems(InvalidInput):
+    """A modal's answers that cannot be used; `errors` name the fields."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class RoundEdit:
+    """What a person changed in step 2 for one round (None: kept as proposed)."""
+
+    starts_at: datetime | None = None
+    responsible: str | None = None
+    responsible_given: bool = False
+
+
+def create(
+    runtime: Runtime, *, actor: str, request: LoopRequest, edits: dict[int, RoundEdit]
+) -> Done:
+    """Step 2: the proposal as edited, checked, created in one transaction; then the channel,
+    the card and everyone's first messages."""
+    template = runtime.library.loops.get(request.template_id)
+    if template is None or request.created_by != actor:
+        raise InvalidInput("That loop document is no longer loaded; start again.")
+    now = runtime.clock()
+    with runtime.db.session() as session:
+        proposed = _proposal(runtime, session, request)
+        edited = Proposal(
+            request=request,
+            rounds=[_edited(r, edits.get(r.number)) for r in proposed.rounds],
+        )
+        errors = validate_schedule(session=session, proposal=edited, now=now)
+        if errors:
+            raise FieldProblems(errors)
+        loop = create_loop(
+            session=session,
+            proposal=edited,
+            template=template,
+            now=now,
+            offsets=_offsets(runtime, template),
+        )
+        loop_id, short_id = loop.id, loop.short_id
+    assert loop_id is not None
+
+    def announce() -> None:
+        announce_loop(runtime=runtime, loop_id=loop_id)
+        runtime.kick()
+
+    return Done(short_id, announce)
+
+
+def _edited(proposed: ProposedRound, edit: RoundEdit | None) -> ProposedRound:
+    if edit is None:
+        return proposed
+    return proposed.model_copy(
+        update={
+            "starts_at": edit.starts_at or proposed.starts_at,
+            "responsible": edit.responsible if edit.responsible_given else proposed.responsible,
+        }
+    )
+
+
+def list_loops(runtime: Runtime, *, actor: str) -> list[dict]:
+    """The loops the person is part of, status only."""
+    with runtime.db.read() as session:
+        return loop_rows(session, actor, runtime.clock(), admins=runtime.settings.loopbot_admins)
+
+
+def show_loop(runtime: Runtime, *, actor: str, ref: str) -> dict:
+    """One loop's card (status only) for someone allowed to see it."""
+    with runtime.db.read() as session:
+        loop = find_loop(session, ref)
+        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        require(Action.VIEW_STATUS, who, loop=loop.short_id)
+        return loop_card(session, loop)
+
+
+def change_form(runtime: Runtime, *, actor: str, ref: str) -> tuple[str, list[tuple[int, str]]]:
+    """(short id, rounds) for the reschedule and swap modals, once the person may change it."""
+    with runtime.db.read() as session:
+        loop = find_loop(session, ref)
+        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        require(Action.CHANGE, who, loop=loop.short_id)
+        return loop.short_id, [(r.number, r.name) for r in rounds_of(session, loop)]
+
+
+def parse_round(loop_rounds: list[tuple[int, str]], ref: str) -> int:
+    """A round by number ("2") or by the start of its name ("live ai")."""
+    ref = ref.strip().rstrip(".")
+    if ref.isdigit() and len(ref) <= 3 and any(n == int(ref) for n, _ in loop_rounds):
+        return int(ref)
+    matches = [n for n, name in loop_rounds if name.lower().startswith(ref.lower())] if ref else []
+    if len(matches) == 1:
+        return matches[0]
+    listed = ", ".join(f"{n}. {name}" for n, name in loop_rounds)
+    raise InvalidInput(f"Which round? This loop has: {listed}.")
+
+
+def _changed(runtime: Runtime, loop_id: int, text: str) -> Done:
+    def follow_up() -> None:
+        refresh_card(runtime=runtime, loop_id=loop_id)
+        runtime.kick()
+
+    return Done(text, follow_up)
+
+
+def _offsets_of(runtime: Runtime, session: Session, loop: Loop) -> dict[str, int]:
+    return offsets_for(
+        runtime.settings.loopbot_reminders, template_of(session, loop).reminder_offsets
+    )
+
+
+def reschedule_round(
+    runtime: Runtime, *, actor: str, ref: str, round_ref: str, starts_at: datetime
+) -> Done:
+    """Move a round (from `/loop reschedule` or the card's modal)."""
+    with runtime.db.session() as session:
+        loop = find_loop(session, ref)
+        number = parse_round([(r.number, r.name) for r in rounds_of(session, loop)], round_ref)
+        rnd = changes.reschedule(
+            session=session,
+            loop=loop,
+            round_number=number,
+            starts_at=starts_at,
+            actor=actor,
+            admins=runtime.settings.loopbot_admins,
+            now=runtime.clock(),
+            offsets=_offsets_of(runtime, session, loop),
+        )
+        text = f"Moved {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
+        loop_id = loop.id
+    assert loop_id is not None
+    return _changed(runtime, loop_id, text)
+
+
+def swap_round(runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_user: str) -> Done:
+    """Give a round to someone else (from `/loop swap` or the card's modal)."""
+    if runtime.messenger.user(new_user).deleted:
+        raise InvalidInput(f"<@{new_user}> has left the workspace.")
+    with runtime.db.session() as session:
+        loop = find_loop(session, ref)
+        number = parse_round([(r.number, r.name) for r in rounds_of(session, loop)], round_ref)
+        rnd = changes.swap(
+            session=session,
+            loop=loop,
+            round_number=number,
+            new_user=new_user,
+            actor=actor,
+            admins=runtime.settings.loopbot_admins,
+            now=runtime.clock(),
+            offsets=_offsets_of(runtime, session, loop),
+        )
+        text = f"<@{new_user}> now runs {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
+        loop_id = loop.id
+    assert loop_id is not None
+    return _changed(runtime, loop_id, text)
+
+
+def cancel_loop(runtime: Runtime, *, actor: str, ref: str) -> Done:
+    """Cancel a loop (from `/loop cancel` or the card's button)."""
+    with runtime.db.session() as session:
+        loop = find_loop(session, ref)
+        changes.cancel(
+            session=session,
+            loop=loop,
+            actor=actor,
+            admins=runtime.settings.loopbot_admins,
+            now=runtime.clock(),
+        )
+        loop_id, short_id = loop.id, loop.short_id
+    assert loop_id is not None
+    return _changed(
+        runtime, loop_id, f"Loop `{short_id}` is cancelled; everyone in it is being told."
+    )

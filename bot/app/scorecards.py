@@ -1,0 +1,98 @@
+"""Use cases for scorecards: open the form, submit, keep a draft, read the loop's scorecards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.app import Done
+from bot.app.announce import admit_reader, debrief_if_all_in, dm_about, refresh_card_soon
+from bot.errors import InvalidInput
+from bot.loops.queries import find_loop, rounds_run_by, standing
+from bot.runtime import Runtime
+from bot.scorecards.form import ScorecardAnswers
+from bot.scorecards.service import (
+    Readable,
+    Subject,
+    open_scorecard,
+    readable_scorecards,
+    save_draft,
+    subject_of,
+    submit_scorecard,
+)
+from bot.slack.blocks.scorecards import build_message_scorecard_receipt
+
+RECEIPT = "scorecard_receipt"
+ReadAnswers = Callable[[Subject], ScorecardAnswers]
+MAX_ROUND = 999
+
+
+@dataclass(frozen=True)
+class ScorecardForm:
+    subject: Subject
+    answers: ScorecardAnswers | None
+
+
+def round_number(raw: str) -> int:
+    """A round number as typed or carried by a button; anything else is refused plainly."""
+    raw = (raw or "").strip()
+    if not raw.isdigit() or not 0 < int(raw[:4]) <= MAX_ROUND:
+        raise InvalidInput("Give the round as a number, e.g. `2`.")
+    return int(raw)
+
+
+def scorecard_form(runtime: Runtime, *, actor: str, ref: str, number: int | None) -> ScorecardForm:
+    """The person's scorecard for a round (their first round when none is named), with their
+    draft or submitted answers, once they may write it."""
+    admins = runtime.settings.loopbot_admins
+    with runtime.db.read() as session:
+        loop = find_loop(session, ref)
+        if number is None:
+            mine = rounds_run_by(session, loop, actor)
+            if not mine:
+                raise InvalidInput(f"You don't run a round in loop `{loop.short_id}`.")
+            number = mine[0]
+        subject = subject_of(session, runtime.library, loop.short_id, number)
+        who = standing(session, subject.loop, actor, admins=admins, template=subject.template)
+        return ScorecardForm(subject, open_scorecard(session, subject, who))
+
+
+def submit(runtime: Runtime, *, actor: str, ref: str, number: int, read: ReadAnswers) -> Done:
+    """Store a submission (raises `ScorecardProblems` naming fields, storing nothing); then the
+    receipt, the channel once all the person's scorecards are in, the card, the debrief."""
+    admins = runtime.settings.loopbot_admins
+    with runtime.db.session() as session:
+        subject = subject_of(session, runtime.library, ref, number)
+        who = standing(session, subject.loop, actor, admins=admins, template=subject.template)
+        answers = read(subject)
+        card, last = submit_scorecard(session, subject, who, answers, runtime.clock())
+        loop_id, revision = subject.loop.id, card.revision
+    assert loop_id is not None
+    receipt = build_message_scorecard_receipt(subject=subject, answers=answers, revision=revision)
+
+    def follow_up() -> None:
+        dm_about(runtime, loop_id, actor, purpose=RECEIPT, **receipt)
+        admit_reader(runtime=runtime, loop_id=loop_id, user_id=actor)
+        refresh_card_soon(runtime=runtime, loop_id=loop_id)
+        if last:
+            debrief_if_all_in(runtime=runtime, loop_id=loop_id)
+
+    return Done("", follow_up)
+
+
+def keep_draft(runtime: Runtime, *, actor: str, ref: str, number: int, read: ReadAnswers) -> None:
+    """What was typed when the form closed, kept for next time."""
+    admins = runtime.settings.loopbot_admins
+    with runtime.db.session() as session:
+        subject = subject_of(session, runtime.library, ref, number)
+        who = standing(session, subject.loop, actor, admins=admins, template=subject.template)
+        save_draft(session, subject, who, read(subject), runtime.clock())
+
+
+def read_scorecards(runtime: Runtime, *, actor: str, ref: str) -> tuple[str, list[Readable]]:
+    """The loop's submitted scorecards: content where the person may read it, status elsewhere;
+    refused to anyone outside the loop."""
+    with runtime.db.read() as session:
+        loop = find_loop(session, ref)
+        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        return loop.short_id, readable_scorecards(session, loop, who)

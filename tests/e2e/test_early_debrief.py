@@ -1,0 +1,150 @@
+"""The hiring manager opens the debrief early: the blind-feedback promise holds on every surface.
+
+Five interviewers, one idle pool member, a recruiter, an interview lead and a sponsor. One
+interviewer has submitted; the hiring manager opens the debrief while the others have not. Then
+each person's whole view of Slack is collected (every channel they are in, their DMs, the private
+replies they got, App Home, the scorecards modal, an export) and searched for what the scorecard
+said.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.emulator import ModalForm
+from bot.sandbox import Sandbox
+from tests.app.test_who_sees_what import EXTRA_POOL, _loop, _rounds, _sandbox
+from tests.e2e.helpers import HM, IL, PANEL, REC, XS, said, top_view, uid, wait_for
+
+SECRETS = {
+    "Key evidence": "KEY-EVIDENCE: traced the retry storm to the missing jitter.",
+    "Concerns": "CONCERN: hand-waved the eval sample size.",
+    "Private note for the hiring manager": "PRIVATE: asked twice about remote work.",
+}
+SIGNAL_EVIDENCE = "SIGNAL-EVIDENCE: read the flame graph unprompted."
+# What only a reader of scorecards sees: the summary, and a scorecard's recommendation line.
+CONTENT_MARKERS = ("Debrief:", "*Recommendation:*", *SECRETS.values(), SIGNAL_EVIDENCE)
+
+
+def submit_all_of(sb: Sandbox, who: str, short_id: str, rounds: list[int]) -> None:
+    for number in rounds:
+        sb.slack.command(who, "/loop", f"scorecard {short_id} {number}")
+        modal = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
+        form = ModalForm(modal, sb.emulator.workspace)
+        answers: dict = {}
+        for f in form.fields:
+            if f.block_id.startswith("signal:"):
+                answers[f.label] = SIGNAL_EVIDENCE if f.block_id.endswith("evidence") else "Strong"
+        answers.update({"Overall recommendation": "Strong Hire", **SECRETS})
+        reply = sb.slack.submit(who, modal, form.fill(answers))
+        assert reply.json == {"response_action": "clear"}, reply.body_text
+        sb.emulator.close_view(uid(sb, who))
+    wait_for(
+        lambda: (
+            sum("Your scorecard for" in (m.text or "") for m in sb.emulator.dms_to(who))
+            >= len(rounds)
+        )
+    )
+
+
+def everything_seen_by(sb: Sandbox, who: str, short_id: str) -> dict[str, str]:
+    """Each surface as the person sees it, as text."""
+    emulator, person = sb.emulator, uid(sb, who)
+    channels = [
+        m
+        for c in list(emulator.workspace.channels.values())
+        if not c.is_im and person in c.members
+        for m in emulator.messages_in(c.id)
+    ]
+    views_before, replies_before = (
+        len(emulator.open_views(person)),
+        len(emulator.responses_for(who)),
+    )
+    sb.slack.click(who, "scorecard_read", short_id, channel_id=emulator.workspace.im_for(person).id)
+    modal = wait_for(
+        lambda: (
+            (len(emulator.open_views(person)) > views_before and emulator.open_views(person)[-1])
+            or emulator.responses_for(who)[replies_before:]
+        )
+    )
+    emulator.close_view(person)
+    exported = said(sb, who, f"export {short_id}")
+    sb.slack.event({"type": "app_home_opened", "user": person, "tab": "home"})
+    home = wait_for(lambda: emulator.home_of(person))
+    dumped = {
+        "channel": [m.to_slack() for m in channels],
+        "DM": [m.to_slack() for m in emulator.dms_to(who)],
+        "ephemeral": emulator.responses_for(who),
+        "App Home": home,
+        "modal": modal,
+        "export": exported,
+    }
+    return {k: json.dumps(v, ensure_ascii=False) for k, v in dumped.items()}
+
+
+def leaks(seen: dict[str, str]) -> list[str]:
+    return [
+        f"{surface}: {marker!r}"
+        for surface, text in seen.items()
+        for marker in CONTENT_MARKERS
+        if marker in text
+    ]
+
+
+@pytest.fixture(scope="module")
+def story():
+    sb = _sandbox()
+    try:
+        short_id = _loop(sb)
+        rounds = _rounds(sb, short_id)
+        pool = [*PANEL, *EXTRA_POOL]
+        interviewers = sorted(h for h in pool if h in rounds)
+        idle = sorted(h for h in pool if h not in rounds)
+        first, waiting = interviewers[0], interviewers[1:]
+        assert len(waiting) >= 4 and idle
+        submit_all_of(sb, first, short_id, rounds[first])
+        assert "is open" in said(sb, HM, f"debrief {short_id}")
+        assert wait_for(
+            lambda: any(
+                "Debrief:" in json.dumps(m.blocks or [])
+                for c in list(sb.emulator.workspace.channels.values())
+                if not c.is_im
+                for m in sb.emulator.messages_in(c.id)
+            )
+        )
+        sb.dispatch()
+        yield sb, short_id, rounds, first, waiting, idle[0]
+    finally:
+        sb.stop()
+
+
+def test_the_hiring_manager_and_lead_read_the_early_debrief(story) -> None:
+    sb, short_id, *_ = story
+    for who in (HM, IL):
+        seen = everything_seen_by(sb, who, short_id)
+        assert "Debrief:" in seen["channel"], who
+        assert SECRETS["Key evidence"] in seen["modal"], who
+    assert (
+        SECRETS["Private note for the hiring manager"]
+        in everything_seen_by(sb, HM, short_id)["modal"]
+    )
+
+
+def test_nobody_else_reads_any_of_it_on_any_surface(story) -> None:
+    sb, short_id, _, _, waiting, idle = story
+    found = {who: leaks(everything_seen_by(sb, who, short_id)) for who in [*waiting, idle, REC, XS]}
+    assert found == {who: [] for who in found}
+
+
+def test_an_interviewer_reads_it_once_their_own_are_in(story) -> None:
+    sb, short_id, rounds, first, waiting, _ = story
+    late = waiting[0]
+    submit_all_of(sb, late, short_id, rounds[late])
+    seen = everything_seen_by(sb, late, short_id)
+    assert "Debrief:" in seen["channel"]
+    assert SECRETS["Key evidence"] in seen["modal"]
+    # Private notes stay the hiring manager's, and the author's own.
+    first_note_seen = seen["modal"].count(SECRETS["Private note for the hiring manager"])
+    assert first_note_seen == 1  # theirs, not the first interviewer's
