@@ -32,6 +32,8 @@ class Action(StrEnum):
     """The debrief summary, and so membership of the loop's channel where it is posted."""
     DECIDE = "decide"
     MARK_FINALIST = "mark_finalist"
+    HEAR_OF_LOOP = "hear_of_loop"
+    """Be told of the loop by DM (created, changed, cancelled, decided)."""
     EXPORT = "export"
     CALIBRATE = "calibrate"
     """Compare interviewers with their panels: on one loop, or (no loop) at all."""
@@ -50,7 +52,7 @@ class Standing:
     round_letters: dict[int, frozenset[str]] = field(default_factory=dict)
     """RACI letters by round number."""
     submitted_all: bool = False
-    """Has submitted the scorecard of every live round they run."""
+    """Runs at least one live round and has submitted the scorecard of every one."""
     only_on_finalists: bool = False
     """Holds only roles the document reserves for finalists (the executive sponsor)."""
     debrief_open: bool = False
@@ -72,7 +74,8 @@ def _informed_now(who: Standing) -> bool:
 
 
 def _done_interviewer(who: Standing) -> bool:
-    return _holds(who, "R") and who.submitted_all
+    """Runs rounds in the loop and has submitted every one of their scorecards."""
+    return who.submitted_all
 
 
 def can(action: Action, who: Standing, *, round: int | None = None, author: str = "") -> bool:
@@ -80,6 +83,8 @@ def can(action: Action, who: Standing, *, round: int | None = None, author: str 
     involved = bool(who.letters) or who.is_creator or who.is_recruiter
     if action is Action.VIEW_STATUS:
         return who.is_admin or (involved and _informed_now(who))
+    if action is Action.HEAR_OF_LOOP:
+        return involved and _informed_now(who)
     if action in (Action.CHANGE, Action.CANCEL):
         return _holds(who, "A") or who.is_recruiter or who.is_creator or who.is_admin
     if action is Action.WRITE_SCORECARD:
@@ -125,6 +130,7 @@ REFUSALS = {
     Action.READ_DEBRIEF: "The debrief of loop {loop} is not open to you.",
     Action.DECIDE: "Only the loop's hiring manager can record the decision.",
     Action.MARK_FINALIST: "Only the loop's hiring manager can mark the candidate a finalist.",
+    Action.HEAR_OF_LOOP: "You're not part of loop {loop}.",
     Action.EXPORT: "Only the hiring manager or an admin can export loop {loop}.",
     Action.CALIBRATE: "Calibration is for interview leads and admins.",
 }

@@ -206,14 +206,67 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
     _wait(lambda: _card(sb, short_id) is not None)
     channel, card = _card(sb, short_id)
     n.say()
+    n.say(
+        f"   #{channel.name} is private, for who may read the debrief: {_members(sb, channel.id)}"
+    )
     n.show(
-        f"#{channel.name} gets the loop card (as Oliver sees it, in Europe/London):",
+        "Oliver follows the loop through a copy of its card in his DMs (times in Europe/London):",
         blocks_as_text(card.blocks or [], n.reader(recruiter)),
     )
     return short_id
 
 
 RECOMMENDATIONS = ["Hire", "Strong Hire", "Mixed", "Hire", "Hire", "Hire"]
+EARLY_AFTER = 2  # Maya opens the debrief once this many scorecards are in
+
+
+def _members(sb: Sandbox, channel_id: str) -> str:
+    ws = sb.emulator.workspace
+    people = sorted(
+        ws.users[m].real_name for m in ws.channels[channel_id].members if not ws.users[m].is_bot
+    )
+    return ", ".join(people)
+
+
+def _early_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
+    """Maya opens the debrief before everyone has submitted: the summary reaches only its
+    readers, the recruiter sees status, and the sponsor hears once Maya marks a finalist."""
+    ws = sb.emulator.workspace
+    hm, rec = (ws.user(h).id for h in ("maya.hm", "oliver.rec"))
+    n.step(hm, f"types `/loop debrief {short_id}` before every scorecard is in")
+    before = len(sb.emulator.responses_for(hm))
+    sb.slack.command(hm, "/loop", f"debrief {short_id}")
+    _wait(lambda: len(sb.emulator.responses_for(hm)) > before)
+    n.reply(sb.emulator.responses_for(hm)[-1])
+    channel, _ = _card(sb, short_id)
+    _wait(
+        lambda: any(
+            "Debrief:" in json.dumps(m.blocks or []) for m in sb.emulator.messages_in(channel.id)
+        )
+    )
+    n.say(f"   #{channel.name} holds only who may read it: {_members(sb, channel.id)}")
+    n.step(rec, "presses Scorecards on his copy of the card")
+    card = next(
+        m
+        for m in reversed(sb.emulator.dms_to(rec))
+        if f"loop `{short_id}`" in json.dumps(m.blocks or [])
+    )
+    sb.slack.click(rec, "scorecard_read", short_id, message=card)
+    _wait(lambda: sb.emulator.open_views(rec))
+    n.show(
+        "modal (status, never content):",
+        view_as_text(sb.emulator.open_views(rec)[-1], n.reader(rec)),
+    )
+    sb.emulator.close_view(rec)
+    summary = next(
+        m for m in sb.emulator.messages_in(channel.id) if "Debrief:" in json.dumps(m.blocks or [])
+    )
+    n.step(hm, "presses Mark finalist on the summary")
+    sb.slack.click(hm, "debrief_finalist", short_id, message=summary)
+    _wait(lambda: any("finalist" in (r.get("text") or "") for r in sb.emulator.responses_for(hm)))
+    n.reply(sb.emulator.responses_for(hm)[-1])
+    n.clock("the executive sponsor, who heard nothing of the loop before, is told", sb.now)
+    n.deliveries(sb.dispatch())
 
 
 def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
@@ -266,6 +319,8 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
             )
         )
         n.deliveries(None, brief=True)
+        if number == EARLY_AFTER:
+            _early_debrief(sb, n, short_id)
     channel, _ = _card(sb, short_id)
     _wait(
         lambda: any(

@@ -23,3 +23,5 @@ class Done:
 
     text: str
     then: Callable[[], None] = field(default=_nothing)
+    loop_id: int | None = None
+    """The loop the change was about, so a confirmation sent by DM can be erased with it."""

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session
 
 from bot.app import Done
-from bot.app.announce import announce_loop, refresh_card
+from bot.app.announce import announce_loop, dm_about, refresh_card
 from bot.authz import Action, require
 from bot.documents.models import LoopTemplate
 from bot.errors import InvalidInput
@@ -23,6 +23,8 @@ from bot.loops.views import loop_card, loop_rows
 from bot.reminders.plan import offsets_for
 from bot.runtime import Runtime
 from bot.store.models import Loop
+
+CHANGE_NOTICE = "change_notice"
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,15 @@ def _changed(runtime: Runtime, loop_id: int, text: str) -> Done:
         refresh_card(runtime=runtime, loop_id=loop_id)
         runtime.kick()
 
-    return Done(text, follow_up)
+    return Done(text, follow_up, loop_id)
+
+
+def confirm_by_dm(runtime: Runtime, *, actor: str, done: Done) -> None:
+    """A change made from a modal has no reply to answer in: the person gets a DM, recorded with
+    the loop's other messages."""
+    if done.loop_id is not None:
+        dm_about(runtime, done.loop_id, actor, purpose=CHANGE_NOTICE, text=done.text)
+    done.then()
 
 
 def _offsets_of(runtime: Runtime, session: Session, loop: Loop) -> dict[str, int]:

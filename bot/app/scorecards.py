@@ -6,7 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.app import Done
-from bot.app.announce import admit_reader, debrief_if_all_in, dm_about, refresh_card_soon
+from bot.app.announce import (
+    admit_reader,
+    debrief_if_all_in,
+    dm_about,
+    refresh_card_soon,
+    refresh_summary,
+)
 from bot.errors import InvalidInput
 from bot.loops.queries import find_loop, rounds_run_by, standing
 from bot.runtime import Runtime
@@ -74,8 +80,9 @@ def submit(runtime: Runtime, *, actor: str, ref: str, number: int, read: ReadAns
         dm_about(runtime, loop_id, actor, purpose=RECEIPT, **receipt)
         admit_reader(runtime=runtime, loop_id=loop_id, user_id=actor)
         refresh_card_soon(runtime=runtime, loop_id=loop_id)
-        if last:
-            debrief_if_all_in(runtime=runtime, loop_id=loop_id)
+        if not (last and debrief_if_all_in(runtime=runtime, loop_id=loop_id)):
+            # A debrief opened early keeps its summary current as the others come in.
+            refresh_summary(runtime=runtime, loop_id=loop_id)
 
     return Done("", follow_up)
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
-from bot.authz import Action, require, told_of_loop
+from bot.authz import Action, can, require
 from bot.errors import InvalidInput
 from bot.loops.assignment import overlaps
 from bot.loops.queries import (
@@ -233,13 +233,13 @@ def cancel(*, session: Session, loop: Loop, actor: str, admins: list[str], now: 
     loop.updated_at = now
     session.add(loop)
     session.flush()
-    finalists_only = {r.code for r in template_of(session, loop).roles if r.finalists_only}
+    template = template_of(session, loop)
     told: set[str] = set()
     for holder in assignments_of(session, loop):
-        hears = told_of_loop(
-            finalists_only=holder.role_code in finalists_only, finalist=loop.finalist
-        )
-        if holder.letter == LOOP_ROLE and hears and holder.user_id not in told:
+        if holder.letter != LOOP_ROLE or holder.user_id in told:
+            continue
+        who = standing(session, loop, holder.user_id, admins=admins, template=template)
+        if can(Action.HEAR_OF_LOOP, who):
             told.add(holder.user_id)
             session.add(notice(Kind.CANCELLED, holder, version=loop.version, now=now))
     session.add(

@@ -170,12 +170,7 @@ def _submit_change(ack: Ack, body: dict, view: dict, runtime: Runtime, field: st
         ack(response_action="errors", errors={field: problem.user_message})
         return
     ack()
-
-    def tell() -> None:
-        runtime.messenger.dm(body["user"]["id"], text=done.text)
-        done.then()
-
-    later(runtime, body, tell)
+    later(runtime, body, lambda: loops.confirm_by_dm(runtime, actor=body["user"]["id"], done=done))
 
 
 def handle_reschedule_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -> None:

@@ -8,6 +8,7 @@ the README's who-sees-what table; changing any one rule in `bot/authz.py` makes 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -29,35 +30,54 @@ from tests.e2e.helpers import (
 CREATOR, ADMIN, OUTSIDER = "liam.syd", "ada.admin", "olga.outside"
 EXTRA_POOL = ["beatriz.sp", "nora.pool", "omar.pool"]
 INTERVIEWER, OTHER, IDLE = "interviewer", "other round's interviewer", "idle pool member"
-ROLES = [OUTSIDER, OTHER, INTERVIEWER, IDLE, REC, IL, HM, XS, ADMIN, CREATOR]
 EVIDENCE = "Sized the retry budget from p99 latency, not guesses."
 PRIVATE = "Mentioned a competing offer."
+# The README's columns, as the people of this story.
+COLUMNS = {
+    "outsider": OUTSIDER,
+    "other interviewer": OTHER,
+    "interviewer": INTERVIEWER,
+    "idle pool": IDLE,
+    "recruiter": REC,
+    "interview lead": IL,
+    "hiring manager": HM,
+    "executive sponsor": XS,
+    "admin": ADMIN,
+    "creator": CREATOR,
+}
+ROLES = list(COLUMNS.values())
+# Rows that change the loop: in the first pass only those who must be refused try them; the
+# allowed act where the change is meant to happen.
+CHANGES_THE_LOOP = {"open the debrief", "cancel the loop", "mark a finalist"}
+DEBRIEF_OPEN = ", debrief open"
 
-# action → roles that succeed, as a person notices it (the debrief not yet open)
-BEFORE = {
-    "show the loop": {OTHER, INTERVIEWER, REC, IL, HM, ADMIN, CREATOR},
-    "read scorecards (status)": {OTHER, INTERVIEWER, REC, IL, HM, ADMIN, CREATOR},
-    "read a scorecard's content": {INTERVIEWER},
-    "write the round's scorecard": {INTERVIEWER},
-    "open the round's guide": {INTERVIEWER, IL, HM},
-    "change the loop": {REC, HM, ADMIN, CREATOR},
-    "open the decision": {HM},
-    "export the debrief": {HM, ADMIN},
-    "calibrate": {IL, ADMIN},
-}
-# actions that change the loop: here only the roles that must be refused try them; the allowed
-# ones act further down, where the change is meant to happen
-REFUSED_ONLY = {
-    "open the debrief": {HM},
-    "cancel the loop": {REC, HM, ADMIN, CREATOR},
-    "mark a finalist": {HM},
-}
-# once the hiring manager has opened the debrief early
-AFTER = {
-    "read a scorecard's content": {INTERVIEWER, IL, HM},
-    "read the private note": {INTERVIEWER, HM},
-    "in the loop's channel": {INTERVIEWER, IL, HM},
-}
+
+def readme_table() -> dict[str, dict[str, str]]:
+    """action → role → "✓", "–" or "finalist", from the README's who-sees-what table."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    lines = text.split("<!-- who-sees-what", 1)[1].splitlines()[1:]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+    rows = rows[: next(i for i, r in enumerate(rows) if len(r) < 3)]
+    header, body = rows[0], rows[2:]
+    return {
+        row[0]: {COLUMNS[name]: cell for name, cell in zip(header[2:], row[2:], strict=True)}
+        for row in body
+    }
+
+
+TABLE = readme_table()
+
+
+def allowed(action: str, *, finalist: bool = False) -> set[str]:
+    return {
+        role
+        for role, cell in TABLE[action].items()
+        if cell == "✓" or (cell == "finalist" and finalist)
+    }
+
+
+BEFORE = [a for a in TABLE if DEBRIEF_OPEN not in a and a != "hear of the loop"]
+AFTER = [a for a in TABLE if DEBRIEF_OPEN in a]
 
 
 class Probe:
@@ -111,7 +131,10 @@ class Probe:
             "show the loop": lambda: self.command(role, f"show {s}"),
             "read scorecards (status)": lambda: self.click(role, "scorecard_read", s),
             "read a scorecard's content": lambda: self.click(role, "scorecard_read", s),
-            "read the private note": lambda: self.click(role, "scorecard_read", s),
+            "read a scorecard's content, debrief open": lambda: self.click(
+                role, "scorecard_read", s
+            ),
+            "read the private note, debrief open": lambda: self.click(role, "scorecard_read", s),
             "write the round's scorecard": lambda: self.command(role, f"scorecard {s} {round_no}"),
             "open the round's guide": lambda: self.click(
                 role, "home_open_guide", f"{s}:{round_no}"
@@ -126,9 +149,9 @@ class Probe:
         }[action]()
         if action == "read scorecards (status)":
             return seen.startswith("modal") and "Scorecards" in seen
-        if action == "read a scorecard's content":
+        if action.startswith("read a scorecard's content"):
             return EVIDENCE in seen
-        if action == "read the private note":
+        if action.startswith("read the private note"):
             return PRIVATE in seen
         if action == "calibrate":
             return "Calibration is for" not in seen
@@ -201,83 +224,114 @@ def _loop(sb: Sandbox) -> str:
     return create_loop(sb, who=CREATOR, **{"Panel Interviewer (PI) pool": pool})
 
 
+def cast(sb: Sandbox, short_id: str) -> dict[str, str]:
+    """Who plays the interviewer, the other round's interviewer and the idle pool member."""
+    from tests.e2e.helpers import PANEL
+
+    rounds = _rounds(sb, short_id)
+    pool = [*PANEL, *EXTRA_POOL]
+    single = sorted(h for h in pool if len(rounds.get(h, [])) == 1)
+    idle = sorted(h for h in pool if h not in rounds)
+    assert len(single) >= 2 and idle, rounds
+    return {
+        INTERVIEWER: single[0],
+        OTHER: single[1],
+        IDLE: idle[0],
+        "round": str(rounds[single[0]][0]),
+    }
+
+
 @pytest.fixture(scope="module")
 def story():
     sb = _sandbox()
     try:
         short_id = _loop(sb)
+        people = cast(sb, short_id)
         rounds = _rounds(sb, short_id)
-        pool = [*__import__("tests.e2e.helpers", fromlist=["PANEL"]).PANEL, *EXTRA_POOL]
-        single = sorted(h for h in pool if len(rounds.get(h, [])) == 1)
-        idle = sorted(h for h in pool if h not in rounds)
-        assert len(single) >= 2 and idle, rounds
-        people = {
-            INTERVIEWER: single[0],
-            OTHER: single[1],
-            IDLE: idle[0],
-            "round": str(rounds[single[0]][0]),
-        }
-        _submit(sb, single[0], short_id, rounds[single[0]][0])
+        single = people[INTERVIEWER]
+        _submit(sb, single, short_id, rounds[single][0])
         sb.dispatch()
         yield sb, Probe(sb, short_id, people)
     finally:
         sb.stop()
 
 
+def heard_of(sb: Sandbox, probe: Probe, role: str) -> bool:
+    who = probe.handle(role)
+    return any(
+        probe.short_id in json.dumps(m.to_slack(), ensure_ascii=False)
+        for m in sb.emulator.dms_to(who)
+    )
+
+
 def test_before_the_debrief_opens(story) -> None:
     sb, probe = story
     wrong = [
-        f"{role} / {action}: expected {'allowed' if role in BEFORE[action] else 'refused'}"
+        f"{role} / {action}: expected {'allowed' if role in allowed(action) else 'refused'}"
         for action in BEFORE
         for role in ROLES
-        if probe.succeeds(action, role) is not (role in BEFORE[action])
+        if (action not in CHANGES_THE_LOOP or role not in allowed(action))
+        and probe.succeeds(action, role) is not (role in allowed(action))
     ]
+    told = allowed("hear of the loop")
     wrong += [
-        f"{role} / {action}: expected refused"
-        for action, allowed in REFUSED_ONLY.items()
+        f"{role} / hear of the loop: expected {'told' if role in told else 'nothing'}"
         for role in ROLES
-        if role not in allowed and probe.succeeds(action, role)
+        if heard_of(sb, probe, role) is not (role in told)
     ]
     assert not wrong, "\n".join(wrong)
-    # The executive sponsor is informed on finalists only: nothing has reached them yet.
-    assert not any(probe.short_id in (m.text or "") for m in sb.emulator.dms_to(XS))
 
 
 def test_after_the_hiring_manager_opens_the_debrief_early(story) -> None:
     sb, probe = story
+    assert allowed("open the debrief") == {HM}
     assert probe.succeeds("open the debrief", HM)
     channel = members_of_loop_channel(sb, probe.short_id)
     wrong = [
-        f"{role} / {action}: expected {'allowed' if role in AFTER[action] else 'refused'}"
+        f"{role} / {action}: expected {'allowed' if role in allowed(action) else 'refused'}"
         for action in AFTER
         for role in ROLES
         if (
             (probe.handle(role) in channel)
-            if action == "in the loop's channel"
+            if action.startswith("in the loop's channel")
             else probe.succeeds(action, role)
         )
-        is not (role in AFTER[action])
+        is not (role in allowed(action))
     ]
     assert not wrong, "\n".join(wrong)
 
 
 def test_the_hiring_manager_marks_a_finalist_and_the_sponsor_hears_of_it(story) -> None:
     sb, probe = story
+    assert allowed("mark a finalist") == {HM}
     assert probe.succeeds("mark a finalist", HM)
     sb.dispatch()
     told = [m.text or "" for m in sb.emulator.dms_to(XS) if probe.short_id in (m.text or "")]
     assert len(told) == 1 and "is a finalist" in told[0]
     # What the sponsor receives stands on its own: no link into a channel they cannot open.
     assert "<#" not in told[0]
-    assert probe.succeeds("show the loop", XS)
-    assert not probe.succeeds("read a scorecard's content", XS)
+    for action in ("show the loop", "read scorecards (status)"):
+        assert probe.succeeds(action, XS) is (XS in allowed(action, finalist=True)), action
+    assert heard_of(sb, probe, XS) is (XS in allowed("hear of the loop", finalist=True))
+    assert not probe.succeeds("read a scorecard's content, debrief open", XS)
     assert XS not in members_of_loop_channel(sb, probe.short_id)
 
 
-@pytest.mark.parametrize("role", sorted(REFUSED_ONLY["cancel the loop"]))
+@pytest.mark.parametrize("role", sorted(allowed("cancel the loop")))
 def test_who_may_cancel(story, role: str) -> None:
     sb, _ = story
     sb.now = MONDAY
     short_id = _loop(sb)
-    probe = Probe(sb, short_id, {"round": "1"})
+    probe = Probe(sb, short_id, cast(sb, short_id))
     assert probe.succeeds("cancel the loop", role)
+    sb.dispatch()
+    told = {
+        r
+        for r in ROLES
+        if any(
+            "was cancelled" in (m.text or "") and short_id in (m.text or "")
+            for m in sb.emulator.dms_to(probe.handle(r))
+        )
+    }
+    # The cancellation reaches those who had heard of the loop, other than who cancelled it.
+    assert told - {role} <= allowed("hear of the loop") and IDLE not in told

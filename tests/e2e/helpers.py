@@ -120,3 +120,22 @@ def said(sb: Sandbox, who: str, text: str) -> str:
     return "\n".join(
         json.dumps(r, ensure_ascii=False) if r.get("blocks") else r.get("text", "") for r in fresh
     )
+
+
+def card_in_dm(sb: Sandbox, handle: str, short_id: str):
+    """The copy of the loop card in a person's DMs (the recruiter's, the creator's)."""
+    for message in reversed(sb.emulator.dms_to(uid(sb, handle))):
+        if f"loop `{short_id}`" in json.dumps(message.blocks or []) and any(
+            b.get("type") == "actions" for b in message.blocks or []
+        ):
+            return message
+    return None
+
+
+def reschedule_by_modal(sb: Sandbox, who: str, short_id: str, number: int, when: datetime):
+    """`who` presses Reschedule on their copy of the card, picks the round and the new start."""
+    card = wait_for(lambda: card_in_dm(sb, who, short_id))
+    sb.slack.click(who, "loop_card_reschedule", short_id, message=card)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Round": str(number), "New start": when})
+    return sb.slack.submit(who, modal, values)

@@ -18,8 +18,10 @@ from tests.e2e.helpers import (
     REC,
     XS,
     card_in_channel,
+    card_in_dm,
     create_loop,
     dm_texts,
+    reschedule_by_modal,
     said,
     top_view,
     uid,
@@ -79,6 +81,21 @@ def test_reschedule_by_command_moves_the_round_and_tells_people(sb: Sandbox, loo
     assert any("changed" in t for t in dm_texts(sb, REC))
     _, card = card_in_channel(sb, loop_id)
     assert str(int(rnd.starts_at.timestamp())) in json.dumps(card.blocks)
+
+
+def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: str) -> None:
+    when = MONDAY.replace(day=27, hour=1)
+    reply = reschedule_by_modal(sb, REC, loop_id, 6, when)
+    assert reply.status == 200 and not reply.body_text
+    told = wait_for(lambda: [t for t in dm_texts(sb, REC) if t.startswith("Moved 6.")])
+    assert told == [f"Moved 6. Communication and Execution of loop `{loop_id}`."]
+    with sb.db.read() as session:
+        rnd = session.exec(select(Round).where(Round.number == 6)).one()
+    assert rnd.starts_at == when and rnd.version == 2
+    # Both copies of the card show the new time.
+    stamp = f"<!date^{int(when.timestamp())}^"
+    assert wait_for(lambda: stamp in json.dumps(card_in_channel(sb, loop_id)[1].blocks))
+    assert wait_for(lambda: stamp in json.dumps(card_in_dm(sb, REC, loop_id).blocks))
 
 
 def test_swap_from_the_card_retargets_the_round(sb: Sandbox, loop_id: str) -> None:

@@ -20,7 +20,15 @@ from bot.store.models import (
     ScorecardRevision,
     SlackMessage,
 )
-from tests.e2e.helpers import HM, MONDAY, create_loop, wait_for
+from tests.e2e.helpers import (
+    HM,
+    MONDAY,
+    REC,
+    create_loop,
+    dm_texts,
+    reschedule_by_modal,
+    wait_for,
+)
 from tests.e2e.test_debrief import _decide, all_in, summaries
 
 EVIDENCE = "Round {n} evidence."
@@ -42,6 +50,8 @@ def story(sandbox: Sandbox):
     root.setLevel(logging.DEBUG)
     try:
         short_id = create_loop(sandbox)
+        reschedule_by_modal(sandbox, REC, short_id, 6, MONDAY.replace(day=27, hour=1))
+        wait_for(lambda: any(t.startswith("Moved 6.") for t in dm_texts(sandbox, REC)))
         sandbox.dispatch()
         all_in(sandbox, short_id, ["Hire", "Mixed", "Hire", "Hire", "No Hire", "Hire"], NOTE)
         _decide(sandbox, short_id, HM, "Hire", "Confident in the panel's evidence.")

@@ -23,6 +23,7 @@ from bot.slack.blocks import (
     section,
     sections_for,
 )
+from bot.slack.blocks.scorecards import ScorecardIds
 from bot.slack.format import mention, minutes, slack_time, zone_time
 
 VALUE = INPUT_ACTION
@@ -277,6 +278,7 @@ def build_message_loop_card(*, card: dict) -> dict:
         value = card["short_id"]
         blocks.append(
             actions(
+                button("Scorecards", ScorecardIds.READ, value),
                 button("Reschedule a round", LoopIds.CARD_RESCHEDULE, value),
                 button("Swap an interviewer", LoopIds.CARD_SWAP, value),
                 button(
