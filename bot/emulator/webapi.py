@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import secrets
@@ -186,25 +187,28 @@ class SlackEmulator:
             self.calls.clear()
 
     def messages_in(self, channel: str, *, include_ephemeral: bool = False) -> list[Message]:
-        """Messages still visible in a conversation (by id or name), oldest first."""
+        """Messages still visible in a conversation (by id or name), oldest first.
+
+        Each is a copy as it is now, like a message on someone's screen: a later chat.update
+        changes the workspace, not what a test already holds (and may click on)."""
         with self.lock:
             found = self.workspace.find_channel(channel)
             if found is None:
                 raise KeyError(f"no channel {channel!r}")
             return [
-                m
+                copy.deepcopy(m)
                 for m in self.workspace.messages.get(found.id, [])
                 if not m.deleted and (include_ephemeral or m.ephemeral_for is None)
             ]
 
     def dms_to(self, user: str) -> list[Message]:
-        """Messages the bot posted in its DM with a user (id or handle)."""
+        """Messages the bot posted in its DM with a user (id or handle), copies as they are now."""
         with self.lock:
             user_id = self.workspace.user(user).id
             im_id = self.workspace.im_id(user_id)
             bot_id = self.workspace.bot.id
             return [
-                m
+                copy.deepcopy(m)
                 for m in self.workspace.messages.get(im_id, [])
                 if m.user == bot_id and not m.deleted and m.ephemeral_for is None
             ]
