@@ -56,7 +56,12 @@ class BackgroundServer:
 
     def stop(self) -> None:
         self._stopping = True
-        self._server.close()
+        if not self._thread.is_alive():
+            self._server.close()
+            return
+        # Closed from inside waitress's loop, woken by its trigger: the loop ends now rather
+        # than at its next one-second select() timeout.
+        self._server.trigger.pull_trigger(self._server.close)
         self._thread.join(timeout=5)
 
     def __enter__(self) -> BackgroundServer:
