@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from bot.emulator import ModalForm, SlackEmulator
+from bot.emulator import ModalForm
 from bot.emulator.transcript import Reader, blocks_as_text, mrkdwn_to_text, view_as_text
 from bot.emulator.workspace import PANEL_HANDLES
 from bot.loops.queries import find_loop, round_statuses, rounds_of
@@ -111,7 +111,7 @@ def run_demo(
     out: TextIO = sys.stdout,
 ) -> int:
     """Play the story; returns the exit code (non-zero if Slack's rules were broken)."""
-    with Sandbox(app_factory, wsgi_factory, emulator=SlackEmulator(rate_limits=True)) as sb:
+    with Sandbox(app_factory, wsgi_factory, rate_limits=True) as sb:
         sb.now = DEMO_START
         n = Narrator(sb, out, speed)
         ws = sb.emulator.workspace
