@@ -77,10 +77,10 @@ def test_scheduler_ticks_are_not_logged_at_info(capsys, level: str, routine_show
     try:
         ran = threading.Event()
         scheduler = BackgroundScheduler()
-        scheduler.add_job(ran.set, id="tick")
+        scheduler.add_job(ran.set, "interval", seconds=0.05, id="tick")
         scheduler.start()
         assert ran.wait(5)
-        scheduler.shutdown(wait=True)
+        scheduler.shutdown(wait=True)  # after the ticks that ran have logged
         err = capsys.readouterr().err
     finally:
         configure_logging(level="WARNING")
