@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from waitress.server import create_server
 
+from bot import metrics
+
 log = logging.getLogger("loopbot.server")
 
 
@@ -83,7 +85,8 @@ def serve_forever(
         _create(build(), host=host, port=port, threads=threads).run()
         return 0
     listener = socket.create_server((host, port), backlog=1024)
-    return Supervisor(listener, build, threads=threads, processes=processes).run()
+    with metrics.shared_between_processes():
+        return Supervisor(listener, build, threads=threads, processes=processes).run()
 
 
 @dataclass

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from bot import metrics
 from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, template_of
@@ -149,8 +150,10 @@ class Dispatcher:
             # Claim on the same moving clock the renewal uses: a backlog drained in one tick
             # outlasts a lease, and a lease written from the tick's start would be born expired.
             ids = self.claim(self._current(now))
+            metrics.reminders_due(len(ids))
             for reminder_id in ids:
                 result = self.deliver(reminder_id, now)
+                metrics.reminder_outcome(result)
                 setattr(total, result, getattr(total, result) + 1)
             if len(ids) < self.batch:
                 return total
@@ -236,6 +239,7 @@ class Dispatcher:
             reminder.channel_id = posted[0].channel
             reminder.sent_ts = posted[0].ts
             self._finish(session, reminder, ReminderState.SENT, now)
+            metrics.reminder_sent(reminder.kind, due=reminder.due_at, at=self._current(now))
             for post in posted:
                 session.add(
                     SlackMessage(

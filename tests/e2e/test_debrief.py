@@ -128,8 +128,10 @@ def _decide(
     sb.slack.click(who, button["action_id"], button["value"], message=summary)
     # The click either opens the decision modal or is answered with a refusal: wait for one.
     wait_for(
-        lambda: len(sb.emulator.open_views(uid(sb, who))) > before
-        or len(sb.emulator.all_responses()) > answered
+        lambda: (
+            len(sb.emulator.open_views(uid(sb, who))) > before
+            or len(sb.emulator.all_responses()) > answered
+        )
     )
     if len(sb.emulator.open_views(uid(sb, who))) <= before:
         return None
