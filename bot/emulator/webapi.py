@@ -32,6 +32,8 @@ _STATUS_ERRORS = {500: "internal_error", 503: "service_unavailable", 408: "reque
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    # Keep-alive, as slack.com does: every answer carries its Content-Length.
+    protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
         self.server.emulator._serve(self)
@@ -345,7 +347,16 @@ class SlackEmulator:
                     except ApiError as exc:
                         body = exc.body()
             self.calls.append(
-                ApiCall(method, args, body, status, self.clock(), dict(headers), injected)
+                ApiCall(
+                    method,
+                    args,
+                    body,
+                    status,
+                    self.clock(),
+                    dict(headers),
+                    injected,
+                    connection=request.client_address[1],
+                )
             )
         log.debug("%s -> %s %s", method, status, body.get("error") or "ok")
         return status, body, headers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -19,6 +20,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import metrics
 from bot.errors import SlackUnavailable
+from bot.slack.transport import ConnectionPool, PooledWebClient
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ def make_client(
     ]
     if wait_on_rate_limits:
         handlers.insert(0, _CountedRateLimitRetry(max_retry_count=retries))
-    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
+    return PooledWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
 
 
 class _CountedRateLimitRetry(RateLimitErrorRetryHandler):
@@ -240,17 +242,29 @@ class Messenger:
         replace_original: bool = False,
     ) -> None:
         """Answer through an interaction's response URL (ephemeral unless replacing)."""
+        body: dict[str, Any] = {
+            "text": text,
+            "response_type": "ephemeral",
+            "replace_original": replace_original,
+        }
+        if blocks is not None:
+            body["blocks"] = blocks
+        pool = getattr(self.client, "pool", None)
         try:
-            response = WebhookClient(response_url, timeout=10).send(
-                text=text,
-                blocks=blocks,
-                response_type="ephemeral",
-                replace_original=replace_original,
-            )
+            if isinstance(pool, ConnectionPool):  # the connections the Web API calls use
+                status, _, _, data = pool.post(
+                    response_url,
+                    json.dumps(body).encode(),
+                    {"Content-Type": "application/json;charset=utf-8"},
+                )
+                answer = data.decode("utf-8", errors="replace")
+            else:
+                response = WebhookClient(response_url, timeout=10).send_dict(body)
+                status, answer = response.status_code, response.body
         except OSError:
             raise SlackUnavailable("Slack did not answer; please try again in a minute.") from None
-        if response.status_code >= 400:
-            raise SlackCallFailed("response_url", response.body or str(response.status_code))
+        if status >= 400:
+            raise SlackCallFailed("response_url", answer or str(status))
 
     def create_private_channel(self, name: str) -> str:
         return self.call("conversations.create", name=name, is_private=True)["channel"]["id"]
