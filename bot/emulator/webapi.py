@@ -346,18 +346,9 @@ class SlackEmulator:
                         body = {"ok": True, **METHODS[method](self, args)}
                     except ApiError as exc:
                         body = exc.body()
-            self.calls.append(
-                ApiCall(
-                    method,
-                    args,
-                    body,
-                    status,
-                    self.clock(),
-                    dict(headers),
-                    injected,
-                    connection=request.client_address[1],
-                )
-            )
+            call = ApiCall(method, args, body, status, self.clock(), dict(headers), injected)
+            call.connection = request.client_address[1]
+            self.calls.append(call)
         log.debug("%s -> %s %s", method, status, body.get("error") or "ok")
         return status, body, headers
 
