@@ -32,8 +32,10 @@ _STATUS_ERRORS = {500: "internal_error", 503: "service_unavailable", 408: "reque
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
-    # Keep-alive, as slack.com does: every answer carries its Content-Length.
+    # Keep-alive, as slack.com does: every answer carries its Content-Length, and goes out at
+    # once (headers and body are two writes; Nagle would hold the second for the client's ACK).
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self.server.emulator._serve(self)
