@@ -3,12 +3,14 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: demo test serve install
+.PHONY: demo test serve install lock
 
-$(BIN)/.installed: pyproject.toml
+# Exactly the locked, hashed set (requirements/test.txt), then loopbot itself on top without deps.
+$(BIN)/.installed: pyproject.toml requirements/test.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(BIN)/.installed
@@ -24,3 +26,14 @@ test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Re-resolve the lock files from pyproject.toml (pip-tools in a venv of its own).
+TOOLS := .venv-tools/bin
+COMPILE := $(TOOLS)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-find-links --no-emit-index-url
+lock:
+	$(PYTHON) -m venv .venv-tools
+	$(TOOLS)/pip install --quiet 'pip-tools>=7.4,<8'
+	$(COMPILE) --upgrade -o requirements/runtime.txt pyproject.toml
+	$(COMPILE) --upgrade --extra test -c requirements/runtime.txt -o requirements/test.txt pyproject.toml
+	$(COMPILE) --upgrade -o requirements/audit.txt requirements/audit.in

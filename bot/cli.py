@@ -299,42 +299,93 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(create_app, make_wsgi_app, speed=args.speed)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="loopbot", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+ABOUT = "loopbot runs interview loops in Slack, driven by the hiring team's own documents."
+SETTINGS_HELP = """settings come from the environment (or a .env file in the current folder):
+  DATABASE_URL      sqlite:///loopbot.db (default), or postgresql://user:pass@host/db
+  LOOPBOT_DOCS      folder of loop documents (default: the documents shipped with loopbot)
+  SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL   for serve and purge
+  LOOPBOT_LOG_LEVEL, LOOPBOT_LOG_JSON   logging
+every setting and its default: the README's Configuration table"""
 
-    docs = commands.add_parser("docs", help="check and inspect loop documents")
-    docs_commands = docs.add_subparsers(dest="docs_command", required=True)
-    check = docs_commands.add_parser("check", help="validate every document; non-zero on errors")
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("loopbot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="loopbot", description=ABOUT, epilog=SETTINGS_HELP, formatter_class=formatter
+    )
+    parser.add_argument("--version", action="version", version=f"loopbot {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(parent, name: str, summary: str, epilog: str | None = None):
+        return parent.add_parser(
+            name, help=summary, description=summary, epilog=epilog, formatter_class=formatter
+        )
+
+    docs = command(commands, "docs", "check and inspect loop documents (LOOPBOT_DOCS)")
+    docs_commands = docs.add_subparsers(dest="docs_command", required=True, metavar="COMMAND")
+    check = command(
+        docs_commands,
+        "check",
+        "validate every document: one line per file, file:line for each error; "
+        "exits non-zero on any error",
+    )
     check.add_argument("path", nargs="?", help="file or folder (default: LOOPBOT_DOCS)")
     check.set_defaults(run=_docs_check)
-    docs_commands.add_parser("list", help="list loaded documents").set_defaults(run=_docs_list)
-    show = docs_commands.add_parser("show", help="what loopbot understood from one document")
-    show.add_argument("id")
+    docs_list = command(docs_commands, "list", "list the documents loaded from LOOPBOT_DOCS")
+    docs_list.set_defaults(run=_docs_list)
+    show = command(docs_commands, "show", "what loopbot understood from one LOOPBOT_DOCS document")
+    show.add_argument("id", help="the document's id (see `loopbot docs list`)")
     show.add_argument("--json", action="store_true", help="stable machine-readable form")
     show.set_defaults(run=_docs_show)
 
-    db = commands.add_parser("db", help="database schema")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+    db = command(commands, "db", "the database schema (DATABASE_URL)")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    upgrade = command(db_commands, "upgrade", "apply migrations to DATABASE_URL (once per deploy)")
+    upgrade.set_defaults(run=_db_upgrade)
 
-    export = commands.add_parser("export", help="a loop's debrief as a Markdown document")
+    export = command(commands, "export", "a loop's debrief as a Markdown document (DATABASE_URL)")
     export.add_argument("loop", help="the loop's short id, as on its card")
     export.add_argument("--out", help="file to write (default: standard output)")
     export.set_defaults(run=_export)
 
-    purge = commands.add_parser("purge", help="erase a candidate's loops and loopbot's messages")
+    purge = command(
+        commands,
+        "purge",
+        "erase a candidate's loops and loopbot's messages about them",
+        "reads DATABASE_URL; deletes the Slack messages with SLACK_BOT_TOKEN (and SLACK_API_URL)",
+    )
     purge.add_argument("--candidate", metavar="KEY", help="the candidate key")
     purge.add_argument(
         "--older-than-days", type=int, metavar="N", help="every finished loop untouched for N days"
     )
     purge.set_defaults(run=_purge)
 
-    serve = commands.add_parser("serve", help="serve Slack's requests (HTTP, or Socket Mode)")
+    serve = command(
+        commands,
+        "serve",
+        "serve Slack's requests (HTTP, or Socket Mode) and send the reminders",
+        "needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for --socket-mode);\n"
+        "reads DATABASE_URL, LOOPBOT_DOCS, PORT, LOOPBOT_PROCESSES, LOOPBOT_THREADS and the\n"
+        "LOOPBOT_* policy settings (see the README's Configuration table);\n"
+        "POST /slack/events, GET /healthz, GET /metrics; kill -HUP re-reads the documents",
+    )
     serve.add_argument("--socket-mode", action="store_true", help="connect with SLACK_APP_TOKEN")
     serve.set_defaults(run=_serve)
 
-    demo = commands.add_parser("demo", help="play a whole loop offline against the emulator")
+    demo = command(
+        commands,
+        "demo",
+        "play a whole loop offline against the built-in Slack emulator (needs no settings)",
+    )
     demo.add_argument("--speed", type=float, default=0.0, help="seconds to pause between steps")
     demo.set_defaults(run=_demo)
     return parser

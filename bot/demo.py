@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from bot.emulator import ModalForm, SlackEmulator
+from bot.emulator import ModalForm
 from bot.emulator.transcript import Reader, blocks_as_text, mrkdwn_to_text, view_as_text
 from bot.emulator.workspace import PANEL_HANDLES
 from bot.loops.queries import find_loop, round_statuses, rounds_of
@@ -111,7 +111,7 @@ def run_demo(
     out: TextIO = sys.stdout,
 ) -> int:
     """Play the story; returns the exit code (non-zero if Slack's rules were broken)."""
-    with Sandbox(app_factory, wsgi_factory, emulator=SlackEmulator(rate_limits=True)) as sb:
+    with Sandbox(app_factory, wsgi_factory, rate_limits=True) as sb:
         sb.now = DEMO_START
         n = Narrator(sb, out, speed)
         ws = sb.emulator.workspace
@@ -234,10 +234,10 @@ def _early_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     ws = sb.emulator.workspace
     hm, rec = (ws.user(h).id for h in ("maya.hm", "oliver.rec"))
     n.step(hm, f"types `/loop debrief {short_id}` before every scorecard is in")
-    before = len(sb.emulator.responses_for(hm))
+    before = len(sb.emulator.all_responses(hm))
     sb.slack.command(hm, "/loop", f"debrief {short_id}")
-    _wait(lambda: len(sb.emulator.responses_for(hm)) > before)
-    n.reply(sb.emulator.responses_for(hm)[-1])
+    _wait(lambda: len(sb.emulator.all_responses(hm)) > before)
+    n.reply(sb.emulator.all_responses(hm)[-1])
     channel, _ = _card(sb, short_id)
     _wait(
         lambda: any(
@@ -263,8 +263,8 @@ def _early_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     )
     n.step(hm, "presses Mark finalist on the summary")
     sb.slack.click(hm, "debrief_finalist", short_id, message=summary)
-    _wait(lambda: any("finalist" in (r.get("text") or "") for r in sb.emulator.responses_for(hm)))
-    n.reply(sb.emulator.responses_for(hm)[-1])
+    _wait(lambda: any("finalist" in (r.get("text") or "") for r in sb.emulator.all_responses(hm)))
+    n.reply(sb.emulator.all_responses(hm)[-1])
     n.clock("the executive sponsor, who heard nothing of the loop before, is told", sb.now)
     n.deliveries(sb.dispatch())
 

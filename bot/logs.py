@@ -68,3 +68,7 @@ def configure_logging(*, json_lines: bool = False, level: str = "INFO") -> None:
     # The SDK logs request bodies at DEBUG; they can hold candidate data, so never below INFO.
     for name in ("slack_sdk", "slack_bolt", "urllib3"):
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    # APScheduler says "Running job" and "executed successfully" at INFO on every tick (about
+    # 250 lines per idle 10 minutes): routine, so shown at DEBUG only; its warnings stay.
+    routine = logging.WARNING if root.level >= logging.INFO else root.level
+    logging.getLogger("apscheduler.executors").setLevel(routine)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-from bot.settings import TEMPLATES_DIR
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 
 def slack_escape(value: Any) -> str:
@@ -18,7 +16,7 @@ def slack_escape(value: Any) -> str:
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=PackageLoader("bot", "templates"),
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -31,5 +29,5 @@ def environment() -> Environment:
 
 
 def render(name: str, **context: Any) -> str:
-    """Render `templates/<name>.j2` to mrkdwn text."""
+    """Render `bot/templates/<name>.j2` to mrkdwn text."""
     return environment().get_template(f"{name}.j2").render(**context).strip()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from waitress.server import create_server
 
+from bot import metrics
+
 log = logging.getLogger("loopbot.server")
 
 
@@ -56,7 +58,12 @@ class BackgroundServer:
 
     def stop(self) -> None:
         self._stopping = True
-        self._server.close()
+        if not self._thread.is_alive():
+            self._server.close()
+            return
+        # Closed from inside waitress's loop, woken by its trigger: the loop ends now rather
+        # than at its next one-second select() timeout.
+        self._server.trigger.pull_trigger(self._server.close)
         self._thread.join(timeout=5)
 
     def __enter__(self) -> BackgroundServer:
@@ -78,7 +85,8 @@ def serve_forever(
         _create(build(), host=host, port=port, threads=threads).run()
         return 0
     listener = socket.create_server((host, port), backlog=1024)
-    return Supervisor(listener, build, threads=threads, processes=processes).run()
+    with metrics.shared_between_processes():
+        return Supervisor(listener, build, threads=threads, processes=processes).run()
 
 
 @dataclass

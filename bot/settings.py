@@ -8,9 +8,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SEEDS_DIR = PROJECT_ROOT / "seeds"
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
+from bot.resources import shipped
+
+SEEDS_DIR = shipped("seeds")
 
 
 class Settings(BaseSettings):

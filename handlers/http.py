@@ -1,4 +1,5 @@
-"""The HTTP surface: Slack's requests on POST /slack/events, health on GET /healthz (WSGI)."""
+"""The HTTP surface: Slack's requests on POST /slack/events, health on GET /healthz, metrics on
+GET /metrics (WSGI)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import metrics
 from bot.store import Database
 
 EVENTS_PATH = "/slack/events"
@@ -82,4 +84,4 @@ def make_wsgi_app(app: App, db: Database, guard: ReplayGuard | None = None):
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
-    return wsgi
+    return metrics.instrument(wsgi, events_path=EVENTS_PATH, db=db)

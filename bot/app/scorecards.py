@@ -77,8 +77,9 @@ def submit(runtime: Runtime, *, actor: str, ref: str, number: int, read: ReadAns
     receipt = build_message_scorecard_receipt(subject=subject, answers=answers, revision=revision)
 
     def follow_up() -> None:
-        dm_about(runtime, loop_id, actor, purpose=RECEIPT, **receipt)
+        # Into the channel first: the receipt is what tells them they may now read it.
         admit_reader(runtime=runtime, loop_id=loop_id, user_id=actor)
+        dm_about(runtime, loop_id, actor, purpose=RECEIPT, **receipt)
         refresh_card_soon(runtime=runtime, loop_id=loop_id)
         if not (last and debrief_if_all_in(runtime=runtime, loop_id=loop_id)):
             # A debrief opened early keeps its summary current as the others come in.

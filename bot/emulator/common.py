@@ -47,6 +47,8 @@ class ApiCall:
     at: float
     response_headers: dict[str, str] = field(default_factory=dict)
     injected: bool = False
+    connection: int = 0
+    """Which of the caller's TCP connections it came on (its port): kept-alive calls share one."""
 
     @property
     def ok(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import secrets
@@ -31,6 +32,10 @@ _STATUS_ERRORS = {500: "internal_error", 503: "service_unavailable", 408: "reque
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    # Keep-alive, as slack.com does: every answer carries its Content-Length, and goes out at
+    # once (headers and body are two writes; Nagle would hold the second for the client's ACK).
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self.server.emulator._serve(self)
@@ -186,25 +191,28 @@ class SlackEmulator:
             self.calls.clear()
 
     def messages_in(self, channel: str, *, include_ephemeral: bool = False) -> list[Message]:
-        """Messages still visible in a conversation (by id or name), oldest first."""
+        """Messages still visible in a conversation (by id or name), oldest first.
+
+        Each is a copy as it is now, like a message on someone's screen: a later chat.update
+        changes the workspace, not what a test already holds (and may click on)."""
         with self.lock:
             found = self.workspace.find_channel(channel)
             if found is None:
                 raise KeyError(f"no channel {channel!r}")
             return [
-                m
+                copy.deepcopy(m)
                 for m in self.workspace.messages.get(found.id, [])
                 if not m.deleted and (include_ephemeral or m.ephemeral_for is None)
             ]
 
     def dms_to(self, user: str) -> list[Message]:
-        """Messages the bot posted in its DM with a user (id or handle)."""
+        """Messages the bot posted in its DM with a user (id or handle), copies as they are now."""
         with self.lock:
             user_id = self.workspace.user(user).id
             im_id = self.workspace.im_id(user_id)
             bot_id = self.workspace.bot.id
             return [
-                m
+                copy.deepcopy(m)
                 for m in self.workspace.messages.get(im_id, [])
                 if m.user == bot_id and not m.deleted and m.ephemeral_for is None
             ]
@@ -227,22 +235,13 @@ class SlackEmulator:
             record = self._response_urls.get(url.rstrip("/").rsplit("/", 1)[-1])
             return list(record.posts) if record else []
 
-    def all_responses(self) -> list[dict[str, Any]]:
-        """Every body the bot posted to any response_url, by URL issue order."""
+    def all_responses(self, user: str | None = None) -> list[dict[str, Any]]:
+        """Every body the bot posted to any response_url (or only to those issued to `user`: what
+        that person saw privately), by URL issue order."""
         with self.lock:
-            return [post for record in self._response_urls.values() for post in record.posts]
-
-    def responses_for(self, user: str) -> list[dict[str, Any]]:
-        """Every body the bot posted to response_urls issued to one user (id or handle): what
-        that person saw privately, in order."""
-        with self.lock:
-            user_id = self.workspace.user(user).id
-            return [
-                post
-                for record in self._response_urls.values()
-                if record.user == user_id
-                for post in record.posts
-            ]
+            who = self.workspace.user(user).id if user else None
+            records = [r for r in self._response_urls.values() if who in (None, r.user)]
+            return [post for record in records for post in record.posts]
 
     def close_view(self, user: str, view_id: str | None = None) -> None:
         """The user dismisses a modal view (or, with no id, the whole stack)."""
@@ -352,9 +351,9 @@ class SlackEmulator:
                         body = {"ok": True, **METHODS[method](self, args)}
                     except ApiError as exc:
                         body = exc.body()
-            self.calls.append(
-                ApiCall(method, args, body, status, self.clock(), dict(headers), injected)
-            )
+            call = ApiCall(method, args, body, status, self.clock(), dict(headers), injected)
+            call.connection = request.client_address[1]
+            self.calls.append(call)
         log.debug("%s -> %s %s", method, status, body.get("error") or "ok")
         return status, body, headers
 

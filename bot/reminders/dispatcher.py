@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from bot import metrics
 from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, template_of
@@ -110,6 +111,8 @@ class Dispatcher:
         worker: str | None = None,
         lease: timedelta = LEASE,
         batch: int = BATCH,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self.db = db
         self.messenger = messenger
@@ -117,6 +120,10 @@ class Dispatcher:
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
         self.batch = batch
+        self.sleep = sleep
+        """How a Retry-After between two messages of one reminder is waited out."""
+        self.monotonic = monotonic
+        """The clock that measures how long a tick has run (its leases move on with it)."""
         self._lanes: dict[str, Lane] = {}
         """People whose DM Slack rate-limited: their rows wait for a slot, others go on."""
         self._slots: list[datetime] = []
@@ -138,13 +145,15 @@ class Dispatcher:
         self._lanes = {user: lane for user, lane in self._lanes.items() if lane.free_at > now}
         while self._slots and self._slots[0] <= now:
             heapq.heappop(self._slots)
-        self._started = (now, time.monotonic())
+        self._started = (now, self.monotonic())
         while True:
             # Claim on the same moving clock the renewal uses: a backlog drained in one tick
             # outlasts a lease, and a lease written from the tick's start would be born expired.
             ids = self.claim(self._current(now))
+            metrics.reminders_due(len(ids))
             for reminder_id in ids:
                 result = self.deliver(reminder_id, now)
+                metrics.reminder_outcome(result)
                 setattr(total, result, getattr(total, result) + 1)
             if len(ids) < self.batch:
                 return total
@@ -166,7 +175,7 @@ class Dispatcher:
         started = getattr(self, "_started", None)
         if started is None or started[0] != now:
             return now
-        return now + timedelta(seconds=time.monotonic() - started[1])
+        return now + timedelta(seconds=self.monotonic() - started[1])
 
     def _renew(self, session: Session, reminder_id: int, current: datetime) -> bool:
         """Extend our lease just before sending, if the row is still ours and unexpired.
@@ -230,6 +239,7 @@ class Dispatcher:
             reminder.channel_id = posted[0].channel
             reminder.sent_ts = posted[0].ts
             self._finish(session, reminder, ReminderState.SENT, now)
+            metrics.reminder_sent(reminder.kind, due=reminder.due_at, at=self._current(now))
             for post in posted:
                 session.add(
                     SlackMessage(
@@ -250,7 +260,7 @@ class Dispatcher:
                 if waits <= 0:
                     raise
                 waits -= 1
-                time.sleep(exc.retry_after)
+                self.sleep(exc.retry_after)
 
     def _defer(self, session: Session, reminder: Reminder, until: datetime, now: datetime) -> None:
         """Back to pending until `until`; a rate limit is not a failed attempt."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -17,7 +18,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
+from bot import metrics
 from bot.errors import SlackUnavailable
+from bot.slack.transport import ConnectionPool, PooledWebClient
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +79,19 @@ def make_client(
         ServerErrorRetryHandler(max_retry_count=2),
     ]
     if wait_on_rate_limits:
-        handlers.insert(0, RateLimitErrorRetryHandler(max_retry_count=retries))
-    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
+        handlers.insert(0, _CountedRateLimitRetry(max_retry_count=retries))
+    return PooledWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
+
+
+class _CountedRateLimitRetry(RateLimitErrorRetryHandler):
+    """Waits out a 429 (Retry-After) as the SDK does, counting it for /metrics first."""
+
+    def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
+        if response is not None:
+            metrics.slack_call(request.url.rsplit("/", 1)[-1], "rate_limited")
+        super().prepare_for_next_attempt(
+            state=state, request=request, response=response, error=error
+        )
 
 
 class Messenger:
@@ -95,17 +109,22 @@ class Messenger:
         if method not in METHOD_SCOPES:
             raise AssertionError(f"{method} is not declared in METHOD_SCOPES")
         try:
-            return self.client.api_call(method, json=args).data  # type: ignore[return-value]
+            data = self.client.api_call(method, json=args).data
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error")
             if exc.response.status_code == 429:
+                metrics.slack_call(method, "rate_limited")
                 log.info("slack rate limit", extra={"method": method})
                 raise RateLimited(method, _retry_after(exc.response.headers)) from None
+            metrics.slack_call(method, "refused")
             log.warning("slack call failed", extra={"method": method, "slack_error": error})
             raise SlackCallFailed(method, error) from None
         except OSError as exc:
+            metrics.slack_call(method, "unreachable")
             log.warning("slack unreachable", extra={"method": method, "error": type(exc).__name__})
             raise SlackUnavailable("Slack did not answer; please try again in a minute.") from None
+        metrics.slack_call(method, "ok")
+        return data  # type: ignore[return-value]
 
     def dm_channel(self, user_id: str) -> str:
         with self._lock:
@@ -223,17 +242,29 @@ class Messenger:
         replace_original: bool = False,
     ) -> None:
         """Answer through an interaction's response URL (ephemeral unless replacing)."""
+        body: dict[str, Any] = {
+            "text": text,
+            "response_type": "ephemeral",
+            "replace_original": replace_original,
+        }
+        if blocks is not None:
+            body["blocks"] = blocks
+        pool = getattr(self.client, "pool", None)
         try:
-            response = WebhookClient(response_url, timeout=10).send(
-                text=text,
-                blocks=blocks,
-                response_type="ephemeral",
-                replace_original=replace_original,
-            )
+            if isinstance(pool, ConnectionPool):  # the connections the Web API calls use
+                status, _, _, data = pool.post(
+                    response_url,
+                    json.dumps(body).encode(),
+                    {"Content-Type": "application/json;charset=utf-8"},
+                )
+                answer = data.decode("utf-8", errors="replace")
+            else:
+                response = WebhookClient(response_url, timeout=10).send_dict(body)
+                status, answer = response.status_code, response.body
         except OSError:
             raise SlackUnavailable("Slack did not answer; please try again in a minute.") from None
-        if response.status_code >= 400:
-            raise SlackCallFailed("response_url", response.body or str(response.status_code))
+        if status >= 400:
+            raise SlackCallFailed("response_url", answer or str(status))
 
     def create_private_channel(self, name: str) -> str:
         return self.call("conversations.create", name=name, is_private=True)["channel"]["id"]

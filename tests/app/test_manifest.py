@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
-from bot.settings import PROJECT_ROOT
 from bot.slack.messenger import METHOD_SCOPES
 from handlers import BOT_EVENTS, COMMANDS
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SHARED_SLACK = PROJECT_ROOT / "tests" / "reference" / "slack"
 MANIFEST = yaml.safe_load((PROJECT_ROOT / "app.yaml").read_text())
 

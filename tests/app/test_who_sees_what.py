@@ -94,7 +94,7 @@ class Probe:
         opened = emulator.open_views(uid(self.sb, who))
         if len(opened) > views:
             return "modal " + json.dumps(opened[-1], ensure_ascii=False)
-        fresh = emulator.responses_for(who)[replies:]
+        fresh = emulator.all_responses(who)[replies:]
         if fresh:
             return "reply " + json.dumps(fresh, ensure_ascii=False)
         return None
@@ -103,7 +103,7 @@ class Probe:
         emulator = self.sb.emulator
         views, replies = (
             len(emulator.open_views(uid(self.sb, who))),
-            len(emulator.responses_for(who)),
+            len(emulator.all_responses(who)),
         )
         answer = act()
         if answer.json and answer.json.get("text"):

@@ -9,8 +9,9 @@ import pytest
 
 from bot.cli import main
 from bot.documents import DocumentErrors, load_library
+from bot.settings import SEEDS_DIR
 
-SEED = (Path(__file__).parents[2] / "seeds" / "loops" / "ai-first-engineering.md").read_text()
+SEED = (SEEDS_DIR / "loops" / "ai-first-engineering.md").read_text()
 
 
 def _line(text: str, marker: str, nth: int = 1) -> int:

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from bot.documents import DocumentErrors, load_library
 from bot.documents.markdown import split_list
+from bot.settings import SEEDS_DIR
 
-SEED = (Path(__file__).parents[2] / "seeds" / "loops" / "ai-first-engineering.md").read_text()
+SEED = (SEEDS_DIR / "loops" / "ai-first-engineering.md").read_text()
 LINES = SEED.splitlines()
 
 markdownish = st.lists(

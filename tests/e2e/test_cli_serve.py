@@ -17,9 +17,10 @@ from subprocess import STDOUT
 import pytest
 
 from bot.emulator import SlackClient, SlackEmulator
+from bot.settings import SEEDS_DIR
 
 LOOPBOT = [sys.executable, "-m", "bot.cli"]
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+SEEDS = SEEDS_DIR
 
 
 def _free_port() -> int:

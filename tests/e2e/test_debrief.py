@@ -130,12 +130,18 @@ def _decide(
         if e["text"]["text"] == label
     )
     before = len(sb.emulator.open_views(uid(sb, who)))
+    answered = len(sb.emulator.all_responses())
     sb.slack.click(who, button["action_id"], button["value"], message=summary)
-    modal = wait_for(
-        lambda: len(sb.emulator.open_views(uid(sb, who))) > before and top_view(sb, who)
+    # The click either opens the decision modal or is answered with a refusal: wait for one.
+    wait_for(
+        lambda: (
+            len(sb.emulator.open_views(uid(sb, who))) > before
+            or len(sb.emulator.all_responses()) > answered
+        )
     )
-    if not modal:
+    if len(sb.emulator.open_views(uid(sb, who))) <= before:
         return None
+    modal = top_view(sb, who)
     values = ModalForm(modal, sb.emulator.workspace).fill({"Reason": reason})
     return sb.slack.submit(who, modal, values)
 

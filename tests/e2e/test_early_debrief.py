@@ -60,13 +60,13 @@ def everything_seen_by(sb: Sandbox, who: str, short_id: str) -> dict[str, str]:
     ]
     views_before, replies_before = (
         len(emulator.open_views(person)),
-        len(emulator.responses_for(who)),
+        len(emulator.all_responses(who)),
     )
     sb.slack.click(who, "scorecard_read", short_id, channel_id=emulator.workspace.im_for(person).id)
     modal = wait_for(
         lambda: (
             (len(emulator.open_views(person)) > views_before and emulator.open_views(person)[-1])
-            or emulator.responses_for(who)[replies_before:]
+            or emulator.all_responses(who)[replies_before:]
         )
     )
     emulator.close_view(person)
@@ -76,7 +76,7 @@ def everything_seen_by(sb: Sandbox, who: str, short_id: str) -> dict[str, str]:
     dumped = {
         "channel": [m.to_slack() for m in channels],
         "DM": [m.to_slack() for m in emulator.dms_to(who)],
-        "ephemeral": emulator.responses_for(who),
+        "ephemeral": emulator.all_responses(who),
         "App Home": home,
         "modal": modal,
         "export": exported,

@@ -9,9 +9,10 @@ import pytest
 
 from bot.documents import DocumentErrors, load_library
 from bot.sandbox import Sandbox
+from bot.settings import SEEDS_DIR
 from tests.e2e.helpers import wait_for
 
-SEED = (Path(__file__).parents[2] / "seeds" / "loops" / "ai-first-engineering.md").read_text()
+SEED = (SEEDS_DIR / "loops" / "ai-first-engineering.md").read_text()
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.emulator import SlackEmulator
+from bot.emulator import ManualClock, SlackEmulator
 from bot.loops.service import create_loop, propose
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
@@ -211,7 +210,8 @@ def test_a_flood_of_429s_still_delivers_everything_in_order(sqlite_db, library) 
 def test_a_rate_limited_person_waits_while_everyone_else_is_sent_to(sqlite_db, library) -> None:
     """A dispatcher that does not wait out 429s (as `loopbot serve` runs it) puts that person's
     rows back until Retry-After and goes on: one busy DM never holds up the others."""
-    with SlackEmulator(rate_limits=True) as emulator:
+    slack_time = ManualClock()  # Retry-After passes for Slack without the test sleeping
+    with SlackEmulator(rate_limits=True, clock=slack_time) as emulator:
         _create(sqlite_db, library, people=SMALL_TEAM)
         client = make_client(emulator.bot_token, emulator.api_url, wait_on_rate_limits=False)
         dispatcher = Dispatcher(db=sqlite_db, messenger=Messenger(client), library=library)
@@ -220,7 +220,7 @@ def test_a_rate_limited_person_waits_while_everyone_else_is_sent_to(sqlite_db, l
             dispatcher.tick(when)
             if dispatcher.resume_at is None:
                 break
-            time.sleep(1.05)
+            slack_time.advance(1.05)
             when = dispatcher.resume_at
         emulator.reset_calls()
         guides_at = NOW + timedelta(days=4)
@@ -228,7 +228,7 @@ def test_a_rate_limited_person_waits_while_everyone_else_is_sent_to(sqlite_db, l
         first_calls = emulator.calls_to("chat.postMessage")
         ticks, put_back = 1, first.deferred
         while dispatcher.resume_at is not None and ticks < 30:
-            time.sleep(1.05)
+            slack_time.advance(1.05)
             put_back += dispatcher.tick(max(guides_at, dispatcher.resume_at)).deferred
             ticks += 1
         posts = emulator.calls_to("chat.postMessage")
@@ -368,11 +368,11 @@ def test_rows_claimed_late_in_a_long_tick_are_sent_not_skipped(any_db, emulator,
     dispatcher.batch = 3
     dispatcher.lease = timedelta(seconds=1)
     real_deliver = dispatcher.deliver
+    elapsed = [0.0]
+    dispatcher.monotonic = lambda: elapsed[0]
 
     def slow_deliver(reminder_id, now):
-        import time as _time
-
-        _time.sleep(0.4)  # the tick runs past its lease between batches
+        elapsed[0] += 0.4  # the tick runs past its lease between batches
         return real_deliver(reminder_id, now)
 
     dispatcher.deliver = slow_deliver

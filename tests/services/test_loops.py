@@ -271,6 +271,11 @@ def test_admins_may_change_any_loop(any_db: Database, library) -> None:
             admins=["U0ADMIN"],
             now=NOW,
         )
+    # The admin is in none of the loop's roles, yet the loop is cancelled and everyone told.
+    assert "U0ADMIN" not in {HM, REC, IL, XS, *POOL}
+    assert {r.kind for r in _pending(any_db, loop.id)} == {Kind.CANCELLED}
+    with any_db.session() as session:
+        assert find_loop(session, loop.short_id).status == "cancelled"
 
 
 def test_reschedule_into_the_past_or_a_clash_is_refused(any_db: Database, library) -> None:

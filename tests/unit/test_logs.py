@@ -65,3 +65,25 @@ def test_sdk_debug_logging_is_never_enabled() -> None:
     finally:
         root.handlers[:], root.level = saved[0], saved[1]
         logging.getLogger("slack_sdk").setLevel(saved[2])
+
+
+@pytest.mark.parametrize(("level", "routine_shown"), [("INFO", False), ("DEBUG", True)])
+def test_scheduler_ticks_are_not_logged_at_info(capsys, level: str, routine_shown: bool) -> None:
+    import threading
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    configure_logging(level=level)
+    try:
+        ran = threading.Event()
+        scheduler = BackgroundScheduler()
+        scheduler.add_job(ran.set, "interval", seconds=0.05, id="tick")
+        scheduler.start()
+        assert ran.wait(5)
+        scheduler.shutdown(wait=True)  # after the ticks that ran have logged
+        err = capsys.readouterr().err
+    finally:
+        configure_logging(level="WARNING")
+        logging.getLogger().handlers.clear()
+    assert ("executed successfully" in err) is routine_shown
+    assert ("Scheduler started" in err) is True
