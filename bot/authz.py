@@ -18,6 +18,7 @@ class Action(StrEnum):
     DECIDE = "decide"
     EXPORT = "export"
     CALIBRATE = "calibrate"
+    READ_CANDIDATE_BRIEF = "read_candidate_brief"
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,11 @@ class Standing:
         return bool(self.letters) or self.creator or self.recruiter
 
 
-def can(action: Action, who: Standing, *, debrief_open: bool = False) -> bool:
-    """The rule table. Scorecard content before the debrief opens is decided per scorecard."""
+def can(
+    action: Action, who: Standing, *, debrief_open: bool = False, briefed: bool = False
+) -> bool:
+    """The rule table. Scorecard content before the debrief opens is decided per scorecard.
+    `briefed`: the round in question is one the candidate's own documents brief."""
     if action is Action.VIEW:
         return who.involved or who.admin
     if action in (Action.CHANGE, Action.CANCEL):
@@ -61,6 +65,10 @@ def can(action: Action, who: Standing, *, debrief_open: bool = False) -> bool:
         return who.accountable or who.recruiter or who.admin
     if action is Action.CALIBRATE:
         return who.consulted or who.admin
+    if action is Action.READ_CANDIDATE_BRIEF:
+        # The hiring manager and interview lead read a candidate's documents whole; an
+        # interviewer only for the round those documents were written for.
+        return who.accountable or who.consulted or ("R" in who.letters and briefed)
     return False
 
 
@@ -76,6 +84,7 @@ REFUSALS = {
     Action.DECIDE: "Only the loop's hiring manager can record the decision.",
     Action.EXPORT: "Only the hiring manager, recruiter or an admin can export loop {loop}.",
     Action.CALIBRATE: "Calibration is for interview leads and admins.",
+    Action.READ_CANDIDATE_BRIEF: "The candidate's documents brief another round.",
 }
 
 

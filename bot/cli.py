@@ -131,7 +131,10 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
         with db.read() as session:
-            text = export_markdown(session, find_loop(session, args.loop), datetime.now(UTC))
+            loop = find_loop(session, args.loop)
+            text = export_markdown(
+                session, loop, datetime.now(UTC), load_library(settings.docs_dir)
+            )
     except LoopbotError as exc:
         print(
             exc.user_message.replace("`/loop list` shows the loops you're part of.", ""),

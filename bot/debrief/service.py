@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Action, require
 from bot.debrief.summary import CardIn, Summary, summarize
+from bot.documents import Library
 from bot.documents.models import LoopTemplate, ValueStatus
 from bot.errors import InvalidInput
 from bot.loops.queries import LOOP_ROLE, assignments_of, round_statuses, standing, template_of
@@ -65,8 +66,11 @@ def open_early(session: Session, loop: Loop, actor: str, admins: list[str], now:
     return claimed
 
 
-def gather(session: Session, loop: Loop) -> tuple[LoopTemplate, Summary]:
-    """The summary's inputs from the store: submitted scorecards and who is still missing."""
+def gather(
+    session: Session, loop: Loop, library: Library | None = None
+) -> tuple[LoopTemplate, Summary]:
+    """The summary's inputs: submitted scorecards, who is still missing, and the candidate's
+    baseline values from their context document (when the library has one)."""
     template = template_of(session, loop)
     cards = session.exec(
         select(Scorecard).where(Scorecard.loop_id == loop.id, Scorecard.submitted)
@@ -99,7 +103,9 @@ def gather(session: Session, loop: Loop) -> tuple[LoopTemplate, Summary]:
         for user in s.responsible
         if user not in s.submitted
     ]
-    return template, summarize(incoming, template=template, missing=missing)
+    context = library.context_for(loop.candidate_key) if library and loop.candidate_key else None
+    baseline = context.values if context else []
+    return template, summarize(incoming, template=template, missing=missing, baseline=baseline)
 
 
 def decision_of(session: Session, loop: Loop) -> Decision | None:

@@ -59,12 +59,9 @@ class Library:
 
     def prep_guide_for(self, round_name: str, round_type: str | None = None) -> PrepGuide | None:
         """The preparation guide whose `applies_to` names this round or its type."""
-        names = {normalize(round_name), normalize(round_type or "")}
-        for guide in self.prep_guides.values():
-            wanted = [normalize(a) for a in guide.applies_to]
-            if any(w and any(w in n for n in names) for w in wanted):
-                return guide
-        return None
+        return next(
+            (g for g in self.prep_guides.values() if g.applies(round_name, round_type)), None
+        )
 
 
 def document_files(path: Path) -> list[Path]:

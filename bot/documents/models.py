@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.documents.markdown import normalize
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -160,7 +162,9 @@ class InterviewGuide(Frozen):
     calibration_topics: list[CalibrationTopic] = []
     calibration_depth: str = ""
     success_indicators: str = ""
-    rounds: list[str] = Field([], description="round names it applies to; empty means every round")
+    rounds: list[str] = Field(
+        [], description="round numbers or names it briefs; empty: the recruiter picks one"
+    )
     source: str = ""
 
 
@@ -186,6 +190,7 @@ class CandidateContext(Frozen):
     version: str
     candidate_key: str
     candidate_name: str = ""
+    repository: str = ""
     summary: str = ""
     role_fit: str = ""
     highlights: list[str] = []
@@ -193,6 +198,9 @@ class CandidateContext(Frozen):
     values: list[ValueMapping] = []
     priorities: str = ""
     time_allocation: str = ""
+    rounds: list[str] = Field(
+        [], description="round numbers or names it briefs; empty: the recruiter picks one"
+    )
     source: str = ""
 
 
@@ -210,6 +218,11 @@ class PrepGuide(Frozen):
     sections: list[GuideSection] = []
     applies_to: list[str] = Field([], description="round names or round types it prepares for")
     source: str = ""
+
+    def applies(self, *names: str | None) -> bool:
+        """Whether `applies_to` names one of these rounds, round types or descriptions."""
+        texts = [normalize(n) for n in names if n]
+        return any(w and any(w in t for t in texts) for w in map(normalize, self.applies_to))
 
 
 class RoundOutcome(Frozen):

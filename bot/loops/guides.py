@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.authz import Standing
 from bot.loops.queries import assignments_of, find_loop, rounds_of, template_of
 from bot.reminders.messages import Situation, compose_guide, round_lines
 from bot.reminders.plan import Kind
@@ -35,6 +36,12 @@ def round_guide_blocks(
             channel="",
             rnd=rnd,
             spec=template.round(number),
+            reader=Standing(
+                user_id=viewer,
+                letters=frozenset(
+                    a.letter for a in people if a.round_id == rnd.id and a.user_id == viewer
+                ),
+            ),
         )
     messages = compose_guide(situation, runtime.library)
     return f"Guide: {rnd.name}", [b for m in messages for b in m.blocks]

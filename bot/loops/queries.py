@@ -101,6 +101,15 @@ def assignments_of(session: Session, loop: Loop, *, active: bool = True) -> list
     return list(session.exec(query, params={"loop": loop.id}).all())
 
 
+def recruiter_roles(template: LoopTemplate) -> set[str]:
+    """Roles kept informed on every candidate (not finalists only): the recruiter's."""
+    return {
+        r.code
+        for r in template.roles
+        if not r.finalists_only and any(r.code in rnd.informed for rnd in template.rounds)
+    }
+
+
 def standing(
     session: Session,
     loop: Loop,
@@ -112,11 +121,7 @@ def standing(
     """What `user_id` is to `loop`: RACI letters held, recruiter, creator, admin."""
     template = template or template_of(session, loop)
     mine = session.exec(_HELD_BY, params={"loop": loop.id, "user": user_id}).all()
-    recruiter_codes = {
-        r.code
-        for r in template.roles
-        if not r.finalists_only and any(r.code in rnd.informed for rnd in template.rounds)
-    }
+    recruiter_codes = recruiter_roles(template)
     return Standing(
         user_id=user_id,
         creator=loop.created_by == user_id,

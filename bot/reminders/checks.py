@@ -16,7 +16,15 @@ from bot.reminders.plan import BEFORE_START, Kind
 from bot.store.models import Assignment, Loop, LoopStatus, Reminder, Round, Scorecard
 
 SCORECARD_KINDS = (Kind.DUE, Kind.NUDGE, Kind.ESCALATION)
-LOOP_WIDE = (Kind.SUMMARY, Kind.CALIBRATE, Kind.STATUS, Kind.CHANGED, Kind.CANCELLED, Kind.DECIDED)
+LOOP_WIDE = (
+    Kind.SUMMARY,
+    Kind.CALIBRATE,
+    Kind.STATUS,
+    Kind.CHANGED,
+    Kind.CANCELLED,
+    Kind.DECIDED,
+    Kind.ITINERARY,
+)
 
 
 def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | None:

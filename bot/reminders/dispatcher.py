@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from bot.authz import Standing
 from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, template_of
@@ -292,11 +293,16 @@ class Dispatcher:
                     for a in people
                 )
             ]
+        held = [a for a in people if a.user_id == assignment.user_id and a.letter != LOOP_ROLE]
+        reader = Standing(
+            user_id=assignment.user_id,
+            letters=frozenset(a.letter for a in held if rnd is None or a.round_id == rnd.id),
+        )
         return Situation(
             kind=Kind(reminder.kind),
             loop=loop,
             template=template,
-            rounds=round_lines(shown, owners),
+            rounds=round_lines(shown, owners, loop.candidate_tz),
             channel=f"<#{loop.channel_id}>" if loop.channel_id else "the loop's channel",
             rnd=rnd,
             spec=spec,
@@ -304,6 +310,7 @@ class Dispatcher:
             new_owner=new_owner,
             status=loop.status,
             decision=_decision_label(session, loop),
+            reader=reader,
         )
 
     def _failed_send(self, reminder_id: int, exc: SlackUnavailable, now: datetime) -> str:

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     CHANGED = "changed"
     CANCELLED = "cancelled"
     DECIDED = "decided"
+    ITINERARY = "itinerary"
 
 
 # Minutes relative to the interview's start (guide, heads-up) or end (the rest).
