@@ -57,6 +57,18 @@ class Library:
     def context_for(self, candidate_key: str) -> CandidateContext | None:
         return next((c for c in self.contexts.values() if c.candidate_key == candidate_key), None)
 
+    def round_type_named(self, name: str | None) -> RoundType | None:
+        """The catalogue entry a round's `Type:` names (by name, id or alias)."""
+        wanted = normalize(name or "")
+        return next(
+            (
+                t
+                for t in self.round_types.values()
+                if wanted and wanted in {normalize(n) for n in (t.name, t.id, *t.aliases)}
+            ),
+            None,
+        )
+
     def prep_guide_for(self, round_name: str, round_type: str | None = None) -> PrepGuide | None:
         """The preparation guide whose `applies_to` names this round or its type."""
         return next(

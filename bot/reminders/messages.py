@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.authz import Action, Standing, can
 from bot.documents import Library
-from bot.documents.models import LoopTemplate, Variant
+from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
 from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
@@ -180,6 +180,11 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     return [Outgoing(text=text, blocks=blocks)]
 
 
+def _round_type(s: Situation, library: Library, number: int) -> RoundType | None:
+    spec = next((r for r in s.template.rounds if r.number == number), None)
+    return library.round_type_named(spec.round_type) if spec else None
+
+
 def _scope_note(s: Situation, brief: Briefing) -> str:
     numbers = sorted(brief.rounds)
     if not numbers:
@@ -219,6 +224,7 @@ def compose_itinerary(s: Situation, library: Library) -> list[Outgoing]:
             "length": r.length,
             "format": r.format,
             "description": (vr.description if variant and (vr := variant.round(r.number)) else ""),
+            "prepare": (kind.how_to_prepare if (kind := _round_type(s, library, r.number)) else ""),
         }
         for r in s.rounds
         if not r.cancelled
@@ -243,7 +249,7 @@ def compose_guide(s: Situation, library: Library) -> list[Outgoing]:
     """The round guide: the round's own page of the loop document, the candidate's own guide
     and context when they brief this round, and what the candidate was asked to prepare."""
     assert s.spec is not None
-    values = dict(_common(s))
+    values = dict(_common(s), round_type=library.round_type_named(s.spec.round_type))
     parts: list[list[dict]] = [
         [header(f"Round guide: {s.spec.name}"), *sections_for(render("guide", **values))],
         sections_for(render("guide_questions", **values)),

@@ -106,6 +106,7 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
                 candidate=subject.loop.candidate_name,
                 round=spec,
                 short_id=subject.loop.short_id,
+                variant=template.variant(subject.loop.variant) if subject.loop.variant else None,
             )
         )
     ]
