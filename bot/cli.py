@@ -18,7 +18,7 @@ def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.path) if args.path else settings.docs_dir
     results = check_documents(path)
     failed = 0
-    for name, errors in results:
+    for name, errors, warnings in results:
         if errors:
             failed += 1
             print(f"FAIL {name}")
@@ -26,6 +26,8 @@ def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {error}")
         else:
             print(f"ok   {name}")
+            for warning in warnings:
+                print(f"  warning: {warning}")
     if not results:
         print(f"no documents (*.md) under {path}")
         return 1
@@ -104,7 +106,9 @@ def describe_loop(template: LoopTemplate) -> str:
                 ("I", rnd.informed),
             )
         )
-        lines.append(f"  {rnd.number}. {rnd.name}  ({rnd.duration_minutes} min)  {raci}")
+        assumed = f"rounds.{rnd.number}.duration_minutes" in template.defaulted
+        length = f"{rnd.duration_minutes} min{', default' if assumed else ''}"
+        lines.append(f"  {rnd.number}. {rnd.name}  ({length})  {raci}")
         if rnd.primary_output:
             lines.append(f"     Output:   {rnd.primary_output}")
         lines.append(f"     Measure:  {'; '.join(rnd.measure)}")
@@ -115,6 +119,10 @@ def describe_loop(template: LoopTemplate) -> str:
         lines += [f"       - {q}" for q in rnd.core_questions]
     lines += ["", "Scoring rubric:"]
     lines += [f"  {lvl.name}: {lvl.meaning}" for lvl in template.rubric]
+    lines += ["", "Rating scale: " + " / ".join(template.rating_scale)]
+    if template.defaulted:
+        lines += ["", "Not in the document (loopbot's defaults):"]
+        lines += [f"  {path}: {value}" for path, value in template.defaulted.items()]
     for warning in template.warnings:
         lines.append(f"warning: {warning}")
     return "\n".join(lines)

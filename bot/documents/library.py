@@ -163,7 +163,11 @@ def load_library(path: Path) -> Library:
     return library
 
 
-def check_documents(path: Path) -> list[tuple[str, list[DocumentError]]]:
-    """Every file under `path` with the problems found in it (empty when it is fine)."""
-    _, sources = _load(path)
-    return [(s.path, s.errors) for s in sources]
+def check_documents(path: Path) -> list[tuple[str, list[DocumentError], list[str]]]:
+    """Every file under `path` with the problems found in it (empty when it is fine) and the
+    warnings about what it leaves to loopbot's defaults."""
+    library, sources = _load(path)
+    warnings: dict[str, list[str]] = {}
+    for template in library.loops.values():
+        warnings.setdefault(template.source, []).extend(template.warnings)
+    return [(s.path, s.errors, warnings.get(s.path, [])) for s in sources]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.documents.defaults import DEFAULT_MINUTES, default_warnings, loop_defaults
 from bot.documents.markdown import (
     Line,
     Section,
@@ -293,6 +294,8 @@ def assemble_loop(
     unused = [r.code for r in roles if not any(r.code in codes for codes in used.values())]
     warnings += [f"role '{code}' is not used in the RACI matrix" for code in unused]
     meta = source.meta
+    defaulted = loop_defaults(meta, drafts, catalogue)
+    warnings += default_warnings(defaulted, drafts)
     try:
         return LoopTemplate(
             id=str(meta.get("id") or _slug(title) or _slug(source.path)),
@@ -308,6 +311,7 @@ def assemble_loop(
             variants=variants,
             default_variant=str(meta.get("default_variant", "On-site")),
             reminder_offsets=meta.get("reminders") or {},
+            defaulted=defaulted,
             warnings=warnings,
         )
     except ValidationError as exc:
@@ -358,7 +362,7 @@ def _build_round(
     duration = (
         fields.pop("duration", None)
         or draft.duration
-        or (round_type.duration_minutes if round_type else 60)
+        or (round_type.duration_minutes if round_type else DEFAULT_MINUTES)
     )
     return Round(
         number=draft.number,

@@ -110,6 +110,9 @@ class LoopTemplate(Frozen):
     reminder_offsets: dict[str, int] = Field(
         {}, description="minutes, overriding the global reminder defaults per kind"
     )
+    defaulted: dict[str, str] = Field(
+        {}, description="fields the document leaves out, by path, with the value loopbot assumes"
+    )
     warnings: list[str] = []
 
     def role(self, code: str) -> Role:

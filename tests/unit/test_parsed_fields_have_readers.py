@@ -130,6 +130,7 @@ LOGIC: dict[tuple[type[BaseModel], str], str] = {
     },
     (LoopTemplate, "sha256"): "which version of the document a loop was created from",
     (LoopTemplate, "warnings"): "printed by `loopbot docs check`",
+    (LoopTemplate, "defaulted"): "marked by `loopbot docs show` (not read from the document)",
     (LoopTemplate, "reminder_offsets"): "when reminders are due",
     (LoopTemplate, "raci_definitions"): "checked below, letter by letter",
     (LoopTemplate, "roles"): "container, rows of its own",
