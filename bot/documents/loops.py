@@ -349,10 +349,15 @@ def _build_round(
         problem = "no Accountable role" if not accountable else "more than one Accountable role"
         source.error(draft.line, f"round '{draft.name}' has {problem}; RACI needs exactly one")
         return None
+    examples = []
     if round_type:
         for key in ("focus", "measure", "core_questions"):
-            fields.setdefault(key, getattr(round_type, key))
-        fields.setdefault("observe", round_type.look_for)
+            if key not in fields and getattr(round_type, key):
+                fields[key] = getattr(round_type, key)
+                examples += [key] if key in round_type.examples else []
+        if "observe" not in fields and round_type.look_for:
+            fields["observe"] = round_type.look_for
+            examples += ["observe"] if "look_for" in round_type.examples else []
     if not fields.get("measure"):
         source.error(
             draft.detail_line or draft.line,
@@ -374,6 +379,7 @@ def _build_round(
         primary_output=draft.primary_output,
         artifacts=split_list(draft.primary_output),
         round_type=round_type.name if round_type else None,
+        examples=examples,
         duration_minutes=duration,
         line=draft.line,
         **fields,

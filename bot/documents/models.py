@@ -79,6 +79,9 @@ class Round(Frozen):
     example_prompt: str = ""
     core_questions: list[str] = []
     round_type: str | None = None
+    examples: list[str] = Field(
+        [], description="fields filled from a round type's example, not the team's own words"
+    )
     duration_minutes: int = 60
     line: int = 0
 
@@ -139,6 +142,9 @@ class RoundType(Frozen):
     measure: list[str] = []
     look_for: list[str] = []
     core_questions: list[str] = []
+    examples: list[str] = Field(
+        [], description="fields written as loopbot's example, not taken from the catalogue"
+    )
     source: str = ""
 
 

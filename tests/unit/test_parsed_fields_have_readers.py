@@ -133,6 +133,8 @@ LOGIC: dict[tuple[type[BaseModel], str], str] = {
     (LoopTemplate, "defaulted"): "marked by `loopbot docs show` (not read from the document)",
     (LoopTemplate, "reminder_offsets"): "when reminders are due",
     (LoopTemplate, "raci_definitions"): "checked below, letter by letter",
+    (Round, "examples"): "checked below: the guide and scorecard label them",
+    (RoundType, "examples"): "marks the fields a round takes as Round.examples (parser)",
     (LoopTemplate, "roles"): "container, rows of its own",
     (LoopTemplate, "rounds"): "container, rows of its own",
     (LoopTemplate, "rubric"): "container, rows of its own",
@@ -326,3 +328,17 @@ def test_each_raci_definition_reaches_the_reader_it_defines(seeds_library: Libra
     assert marked["R"] in shown[GUIDE]
     assert marked["A"] in shown[HM_BRIEF]
     assert marked["C"] in shown[LEAD_BRIEF]
+
+
+def test_fields_from_loopbots_examples_are_labelled_as_such(seeds_library: Library) -> None:
+    docs = _documents(seeds_library)
+    template = docs["loop"]
+    first = template.rounds[0].model_copy(update={"examples": ["measure", "core_questions"]})
+    docs["loop"] = template.model_copy(update={"rounds": [first, *template.rounds[1:]]})
+    shown = surfaces(_library(docs))
+    assert "Core questions (loopbot's example for Take-Home Walkthrough, not your team's)" in (
+        shown[GUIDE].replace("_", "").replace("*", "")
+    )
+    assert "Signals (loopbot's example for Take-Home Walkthrough)" in shown[SCORECARD]
+    plain = surfaces(_library(_documents(seeds_library)))
+    assert "loopbot's example" not in plain[GUIDE] + plain[SCORECARD]

@@ -110,7 +110,8 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
             )
         )
     ]
-    blocks.append(header("Signals"))
+    example = f" (loopbot's example for {spec.round_type})" if "measure" in spec.examples else ""
+    blocks.append(header(f"Signals{example}"))
     scale = [option(level, level) for level in template.rating_scale]
     for index, signal in enumerate(spec.measure):
         mine = rated.get(signal)
@@ -135,7 +136,8 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
             )
         )
     if spec.core_questions:
-        blocks.append(header("Core questions"))
+        example = "core_questions" in spec.examples
+        blocks.append(header("Core questions" + (" (loopbot's example)" if example else "")))
     for index, question in enumerate(spec.core_questions):
         note = a.question_notes[index] if index < len(a.question_notes) else ""
         blocks.append(
