@@ -29,6 +29,7 @@ ALLOWED = {
     Action.DECIDE: {A},
     Action.EXPORT: {A, REC, ADMIN},
     Action.CALIBRATE: {C, ADMIN},
+    Action.READ_CANDIDATE_BRIEF: {A, C},
 }
 
 
@@ -41,6 +42,11 @@ def test_role_by_action(role: str, action: Action) -> None:
 def test_reading_scorecards_opens_for_a_and_c_with_the_debrief() -> None:
     allowed = {r for r in ROLES if can(Action.READ_SCORECARDS, ROLES[r], debrief_open=True)}
     assert allowed == {A, C}
+
+
+def test_an_interviewer_reads_the_candidates_documents_only_for_the_round_they_brief() -> None:
+    allowed = {r for r in ROLES if can(Action.READ_CANDIDATE_BRIEF, ROLES[r], briefed=True)}
+    assert allowed == {A, C, R}
 
 
 # (role, viewer has submitted their own, debrief open) → reads another's scorecard

@@ -49,6 +49,7 @@ from bot.store.models import Round as StoredRound
 
 GUIDE, HM_BRIEF, LEAD_BRIEF = "round guide", "hiring manager's brief", "lead's brief"
 ITINERARY, SCORECARD, CREATE, DEBRIEF = "itinerary", "scorecard", "create modal", "debrief"
+STATUS = "status card"
 
 # Which document each model sits in, and the path to its first instance there.
 LOCATIONS: dict[type[BaseModel], tuple[str, tuple[str, ...]]] = {
@@ -280,6 +281,7 @@ def surfaces(library: Library) -> dict[str, str]:
         HM_BRIEF: text(Kind.SUMMARY, "A"),
         LEAD_BRIEF: text(Kind.CALIBRATE, "C"),
         ITINERARY: text(Kind.ITINERARY, "I"),
+        STATUS: text(Kind.STATUS, "I"),
         SCORECARD: json.dumps(build_modal_scorecard(subject=subject, answers=None)),
         CREATE: json.dumps(
             build_modal_loop_step1(
@@ -322,12 +324,13 @@ def test_each_parsed_field_reaches_its_readers(
 def test_each_raci_definition_reaches_the_reader_it_defines(seeds_library: Library) -> None:
     docs = _documents(seeds_library)
     template = docs["loop"]
-    marked = {letter: f"MARKRACI{letter}" for letter in "RAC"}
+    marked = {letter: f"MARKRACI{letter}" for letter in "RACI"}
     docs["loop"] = template.model_copy(update={"raci_definitions": marked})
     shown = surfaces(_library(docs))
     assert marked["R"] in shown[GUIDE]
     assert marked["A"] in shown[HM_BRIEF]
     assert marked["C"] in shown[LEAD_BRIEF]
+    assert marked["I"] in shown[STATUS]
 
 
 def test_fields_from_loopbots_examples_are_labelled_as_such(seeds_library: Library) -> None:
