@@ -273,7 +273,7 @@ def test_two_dispatchers_on_postgres_send_each_reminder_once(
     later = NOW + timedelta(days=90)  # every reminder of every loop is due
     with postgres_db.session() as session:
         total = len(session.exec(select(Reminder)).all())
-    assert total == 12 * (6 * 6 + 3)  # per round: assigned + five reminders; three notices
+    assert total == 12 * (6 * 6 + 4)  # per round: assigned + five reminders; four notices
     replicas = [_dispatcher(postgres_db, emulator, library, f"replica-{i}") for i in range(2)]
     for replica in replicas:
         replica.batch = 7
