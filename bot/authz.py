@@ -37,6 +37,9 @@ class Action(StrEnum):
     EXPORT = "export"
     CALIBRATE = "calibrate"
     """Compare interviewers with their panels: on one loop, or (no loop) at all."""
+    READ_CANDIDATE_BRIEF = "read_candidate_brief"
+    """The candidate's own guide and context: whole (no `round=`), or the parts that brief one
+    round (`round=`, `briefed=` when the documents or the recruiter put them on that round)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,14 @@ def _done_interviewer(who: Standing) -> bool:
     return who.submitted_all
 
 
-def can(action: Action, who: Standing, *, round: int | None = None, author: str = "") -> bool:
+def can(
+    action: Action,
+    who: Standing,
+    *,
+    round: int | None = None,
+    author: str = "",
+    briefed: bool = False,
+) -> bool:
     """The rule table."""
     involved = bool(who.letters) or who.is_creator or who.is_recruiter
     if action is Action.VIEW_STATUS:
@@ -99,6 +109,10 @@ def can(action: Action, who: Standing, *, round: int | None = None, author: str 
         return (bool(author) and author == who.user_id) or _holds(who, "A")
     if action is Action.READ_GUIDE:
         return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "A", "C"})
+    if action is Action.READ_CANDIDATE_BRIEF:
+        if round is None:
+            return _holds(who, "A") or _holds(who, "C")
+        return briefed and bool(who.round_letters.get(round, frozenset()) & {"R", "A", "C"})
     if action is Action.READ_DEBRIEF:
         return _holds(who, "A") or _holds(who, "C") or _done_interviewer(who)
     if action in (Action.OPEN_DEBRIEF, Action.DECIDE, Action.MARK_FINALIST):
@@ -133,6 +147,7 @@ REFUSALS = {
     Action.HEAR_OF_LOOP: "You're not part of loop {loop}.",
     Action.EXPORT: "Only the hiring manager or an admin can export loop {loop}.",
     Action.CALIBRATE: "Calibration is for interview leads and admins.",
+    Action.READ_CANDIDATE_BRIEF: "The candidate's documents brief another round.",
 }
 
 

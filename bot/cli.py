@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.documents import DocumentErrors, check_documents, load_library
+from bot.documents.describe import describe_loop
 from bot.documents.library import Library
 from bot.documents.models import LoopTemplate
 from bot.settings import Settings, get_settings
@@ -18,7 +19,7 @@ def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.path) if args.path else settings.docs_dir
     results = check_documents(path)
     failed = 0
-    for name, errors in results:
+    for name, errors, warnings in results:
         if errors:
             failed += 1
             print(f"FAIL {name}")
@@ -26,6 +27,8 @@ def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {error}")
         else:
             print(f"ok   {name}")
+            for warning in warnings:
+                print(f"  warning: {warning}")
     if not results:
         print(f"no documents (*.md) under {path}")
         return 1
@@ -83,43 +86,6 @@ def _docs_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def describe_loop(template: LoopTemplate) -> str:
-    """A person's view of what loopbot understood from a loop document."""
-    lines = [
-        f"{template.title} ({template.id} v{template.version}) from {template.source}",
-        "",
-        "Roles:",
-    ]
-    for role in template.roles:
-        flags = [f for f, on in (("pool", role.pool), ("optional", role.optional)) if on]
-        lines.append(f"  {role.code:<5} {role.name}" + (f"  [{', '.join(flags)}]" if flags else ""))
-    lines += ["", "Rounds:"]
-    for rnd in template.rounds:
-        raci = "  ".join(
-            f"{x}: {', '.join(codes) or '-'}"
-            for x, codes in (
-                ("R", rnd.responsible),
-                ("A", rnd.accountable),
-                ("C", rnd.consulted),
-                ("I", rnd.informed),
-            )
-        )
-        lines.append(f"  {rnd.number}. {rnd.name}  ({rnd.duration_minutes} min)  {raci}")
-        if rnd.primary_output:
-            lines.append(f"     Output:   {rnd.primary_output}")
-        lines.append(f"     Measure:  {'; '.join(rnd.measure)}")
-        for variant in template.variants:
-            if vr := variant.round(rnd.number):
-                lines.append(f"     {variant.name}: {vr.description}")
-        lines.append("     Core questions:")
-        lines += [f"       - {q}" for q in rnd.core_questions]
-    lines += ["", "Scoring rubric:"]
-    lines += [f"  {lvl.name}: {lvl.meaning}" for lvl in template.rubric]
-    for warning in template.warnings:
-        lines.append(f"warning: {warning}")
-    return "\n".join(lines)
-
-
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
@@ -131,7 +97,10 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
         with db.read() as session:
-            text = export_markdown(session, find_loop(session, args.loop), datetime.now(UTC))
+            loop = find_loop(session, args.loop)
+            text = export_markdown(
+                session, loop, datetime.now(UTC), load_library(settings.docs_dir)
+            )
     except LoopbotError as exc:
         print(
             exc.user_message.replace("`/loop list` shows the loops you're part of.", ""),

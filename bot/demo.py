@@ -185,6 +185,8 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
     answers = {
         "Candidate name": "Juyoung Park",
         "Candidate key": "phoenix_005_juyoung_park",
+        # Her interview guide describes the take-home deep dive, which is round 1 here.
+        "Round the candidate's guide briefs": "1. Async Build",
         "Candidate's time zone": "Asia/Seoul",
         "First interview day": "2026-11-25",
         "Hiring Manager (HM)": ws.user("maya.hm").id,
@@ -193,7 +195,10 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
         "Panel Interviewer (PI) pool": [ws.user(h).id for h in PANEL_HANDLES[:4]],
         "Executive Sponsor (XS)": ws.user("robert.exec").id,
     }
-    n.step(recruiter, "fills it in for Juyoung Park (Asia/Seoul) and presses Next")
+    n.step(
+        recruiter,
+        "fills it in for Juyoung Park (Asia/Seoul), says her guide briefs round 1, presses Next",
+    )
     sb.slack.submit(recruiter, step1, ModalForm(step1, ws).fill(answers))
     step2 = sb.emulator.open_views(recruiter)[-1]
     n.show("modal:", view_as_text(step2, n.name))

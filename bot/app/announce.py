@@ -205,7 +205,7 @@ def _summary(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMess
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
         assert loop is not None and loop.channel_id
-        _, summary = gather(session, loop)
+        _, summary = gather(session, loop, runtime.library)
         card = loop_card(session, loop)
         people = assignments_of(session, loop)
         mentions = " ".join(

@@ -43,6 +43,7 @@ def round_guide(runtime: Runtime, *, actor: str, ref: str, number: int) -> tuple
             channel="",
             rnd=rnd,
             spec=template.round(number),
+            reader=who,
         )
         messages = compose_guide(situation, runtime.library)
     return f"Guide: {rnd.name}", [b for m in messages for b in m.blocks]

@@ -8,15 +8,18 @@ import yaml
 from sqlmodel import Session
 
 from bot.debrief.service import Outcome, decision_of, gather
+from bot.documents import Library
 from bot.loops.queries import template_of
 from bot.render import render
 from bot.store.models import Loop
 
 
-def export_markdown(session: Session, loop: Loop, now: datetime) -> str:
+def export_markdown(
+    session: Session, loop: Loop, now: datetime, library: Library | None = None
+) -> str:
     """Front matter (type debrief_summary, candidate key, loop, decision, dates) and a body in
     the shape of the candidate context document, so `loopbot docs` reads it back."""
-    template, summary = gather(session, loop)
+    template, summary = gather(session, loop, library)
     decision = decision_of(session, loop)
     key = loop.candidate_key or f"loop_{loop.short_id.lower()}"
     meta = {

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Action, Standing, require, told_of_loop
 from bot.debrief.summary import CardIn, Summary, summarize
+from bot.documents import Library
 from bot.documents.models import LoopTemplate, ValueStatus
 from bot.errors import InvalidInput
 from bot.loops.queries import LOOP_ROLE, assignments_of, round_statuses, template_of
@@ -94,8 +95,11 @@ def mark_finalist(session: Session, loop: Loop, who: Standing, now: datetime) ->
     return True
 
 
-def gather(session: Session, loop: Loop) -> tuple[LoopTemplate, Summary]:
-    """The summary's inputs from the store: submitted scorecards and who is still missing."""
+def gather(
+    session: Session, loop: Loop, library: Library | None = None
+) -> tuple[LoopTemplate, Summary]:
+    """The summary's inputs: submitted scorecards, who is still missing, and the candidate's
+    baseline values from their context document (when the library has one)."""
     template = template_of(session, loop)
     cards = session.exec(
         select(Scorecard).where(Scorecard.loop_id == loop.id, Scorecard.submitted)
@@ -128,7 +132,9 @@ def gather(session: Session, loop: Loop) -> tuple[LoopTemplate, Summary]:
         for user in s.responsible
         if user not in s.submitted
     ]
-    return template, summarize(incoming, template=template, missing=missing)
+    context = library.context_for(loop.candidate_key) if library and loop.candidate_key else None
+    baseline = context.values if context else []
+    return template, summarize(incoming, template=template, missing=missing, baseline=baseline)
 
 
 def decision_of(session: Session, loop: Loop) -> Decision | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.documents.models import LoopTemplate, ValueStatus
+from bot.documents.models import LoopTemplate, ValueMapping, ValueStatus
 
 SHORT_EVIDENCE = 280
 STATUS_ORDER = (ValueStatus.PROVEN, ValueStatus.SUGGESTED, ValueStatus.MISSING)
@@ -35,10 +35,37 @@ class RoundLine:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """What one round's interviewer found for one value."""
+
+    round: str
+    status: ValueStatus
+    evidence: str
+
+
+@dataclass(frozen=True)
 class ValueLine:
+    """One value: each round's finding, whether they disagree, and the candidate's baseline.
+    `status` is the rounds' common finding, the most cautious one when they disagree, and the
+    baseline's when no round assessed the value."""
+
     value: str
     status: ValueStatus
-    evidence: list[str]
+    findings: list[Finding]
+    baseline: ValueMapping | None = None
+
+    @property
+    def disagree(self) -> bool:
+        return len({f.status for f in self.findings}) > 1
+
+    @property
+    def movement(self) -> str:
+        """'MISSING before the loop → PROVEN in 2. Live AI Pairing, MISSING in 3. …'"""
+        found = ", ".join(f"{f.status.value} in {f.round}" for f in self.findings)
+        if self.baseline is None:
+            return f"No baseline → {found}" if found else ""
+        before = f"{self.baseline.status.value} before the loop"
+        return f"{before} → {found}" if found else f"{before}; not assessed in this loop"
 
 
 @dataclass
@@ -60,7 +87,11 @@ def shorten(text: str, limit: int = SHORT_EVIDENCE) -> str:
 
 
 def summarize(
-    cards: list[CardIn], *, template: LoopTemplate, missing: list[tuple[str, str]]
+    cards: list[CardIn],
+    *,
+    template: LoopTemplate,
+    missing: list[tuple[str, str]],
+    baseline: list[ValueMapping] | None = None,
 ) -> Summary:
     """Per-round lines, the spread, a disagreement flag, values across rounds, what is missing."""
     advancing = {level.name for level in template.rubric if level.advances}
@@ -91,19 +122,24 @@ def summarize(
             f"{c.round_number}. {c.round_name}"
             for c in sorted(minority, key=lambda c: c.round_number)
         ]
-    summary.values = _values(cards)
+    summary.values = _values(cards, baseline or [])
     return summary
 
 
-def _values(cards: list[CardIn]) -> list[ValueLine]:
-    """Each value's strongest finding across rounds, with every round's evidence for it."""
-    found: dict[str, list[tuple[ValueStatus, str]]] = {}
+def _values(cards: list[CardIn], baseline: list[ValueMapping]) -> list[ValueLine]:
+    """Every value of the baseline, then any other a round assessed, each with its findings
+    round by round. Rounds that disagree show the most cautious status, never the best."""
+    found: dict[str, list[Finding]] = {v.value: [] for v in baseline}
     for card in sorted(cards, key=lambda c: c.round_number):
+        label = f"{card.round_number}. {card.round_name}"
         for value, status, evidence in card.values:
-            line = f"{card.round_name}: {evidence}" if evidence else card.round_name
-            found.setdefault(value, []).append((status, line))
+            found.setdefault(value, []).append(Finding(label, status, evidence))
+    before = {v.value: v for v in baseline}
     out = []
     for value, findings in found.items():
-        best = min((s for s, _ in findings), key=STATUS_ORDER.index)
-        out.append(ValueLine(value, best, [line for _, line in findings]))
+        if findings:
+            status = max((f.status for f in findings), key=STATUS_ORDER.index)
+        else:
+            status = before[value].status
+        out.append(ValueLine(value, status, findings, before.get(value)))
     return out

@@ -19,6 +19,8 @@ from bot.documents.models import (
 from bot.documents.source import Source
 
 _CANDIDATE_LINE = re.compile(r"^\s*Candidate\s*:\s*(.+?)\s*(?:\(([^)]+)\))?\s*$", re.I)
+_ROUNDS_LINE = re.compile(r"^\s*Rounds?\s*:\s*(.+?)\s*$", re.I)
+_REPOSITORY_LINE = re.compile(r"^\s*Repository(?: for review)?\s*:\s*(\S+)\s*$", re.I)
 _VALUE_LINE = re.compile(
     r"^(PROVEN|SUGGESTED|MISSING)\b\s*[—–-]*\s*(?:Evidence\s*:\s*)?(.*)$", re.I
 )
@@ -51,6 +53,24 @@ def candidate_identity(source: Source) -> tuple[str, str] | None:
         )
         return None
     return key, name
+
+
+def briefed_rounds(source: Source) -> list[str]:
+    """The rounds a candidate document says it briefs: `rounds:` in its front matter, or a
+    `Round:` line in its text (numbers or names). Empty when it does not say."""
+    raw = source.meta.get("rounds")
+    if raw is None:
+        for line in source.body.splitlines():
+            match = _ROUNDS_LINE.match(line)
+            if match:
+                raw = re.split(r"\s*[,;]\s*", match.group(1))
+                break
+    items = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    return [str(r).strip() for r in items if str(r).strip()]
+
+
+def _line(source: Source, pattern: re.Pattern[str]) -> str:
+    return next((m.group(1) for raw in source.body.splitlines() if (m := pattern.match(raw))), "")
 
 
 def _section(root: Section, *words: str) -> Section | None:
@@ -125,7 +145,7 @@ def parse_interview_guide(source: Source) -> InterviewGuide | None:
         calibration_topics=topics,
         calibration_depth=depth,
         success_indicators=indicators,
-        rounds=[str(r) for r in source.meta.get("rounds") or []],
+        rounds=briefed_rounds(source),
         source=source.path,
     )
 
@@ -223,6 +243,7 @@ def parse_candidate_context(source: Source) -> CandidateContext | None:
         version=str(source.meta.get("version", "1")),
         candidate_key=identity[0],
         candidate_name=identity[1],
+        repository=_line(source, _REPOSITORY_LINE),
         summary=_rest(fields.get("summary")),
         role_fit=_rest(fields.get("role fit")),
         highlights=[c.text for c in highlights.children] if highlights else [],
@@ -230,5 +251,6 @@ def parse_candidate_context(source: Source) -> CandidateContext | None:
         values=values,
         priorities=_rest(plan.get("priorities")),
         time_allocation=_rest(plan.get("time allocation")),
+        rounds=briefed_rounds(source),
         source=source.path,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.documents.markdown import normalize, parse_bullets, parse_sections
 from bot.documents.models import GuideSection, PrepGuide, RoundType
 from bot.documents.source import Source
@@ -36,6 +38,9 @@ def parse_prep_guide(source: Source) -> PrepGuide | None:
     )
 
 
+_EXAMPLE = re.compile(r"\s*\((?:loopbot'?s\s+)?example\)\s*$", re.I)
+
+
 def parse_round_type(source: Source) -> RoundType | None:
     """One entry of the round-type catalogue that loops may reference by name."""
     meta = source.meta
@@ -44,7 +49,13 @@ def parse_round_type(source: Source) -> RoundType | None:
         source.error(source.meta_key_line("name"), "a round type needs a `name:`")
         return None
     root = parse_sections(source.body, source.body_line)
-    parts = {normalize(s.title): s for s in root.walk() if s.level}
+    parts, examples = {}, set()
+    for section in (s for s in root.walk() if s.level):
+        # "## Core questions (loopbot's example)": written for loopbot, not by the catalogue.
+        title = _EXAMPLE.sub("", section.title)
+        parts[normalize(title)] = section
+        if title != section.title:
+            examples.add(normalize(title))
 
     def items(*keys: str) -> list[str]:
         for key in keys:
@@ -56,9 +67,9 @@ def parse_round_type(source: Source) -> RoundType | None:
         return next((parts[k].text() for k in keys if k in parts), "")
 
     measure = items("measure", "signals")
-    if not measure:
-        source.error(source.body_line, f"round type '{name}' has no '## Measure' list")
-        return None
+    fields = {"focus": ("focus",), "measure": ("measure", "signals")}
+    fields["core_questions"] = ("core questions", "questions")
+    fields["look_for"] = ("what to look for", "look for")
     span = meta.get("duration_range")
     aliases = meta.get("aliases") or []
     return RoundType(
@@ -75,5 +86,6 @@ def parse_round_type(source: Source) -> RoundType | None:
         measure=measure,
         look_for=items("what to look for", "look for"),
         core_questions=items("core questions", "questions"),
+        examples=sorted(f for f, keys in fields.items() if examples & set(keys)),
         source=source.path,
     )

@@ -57,14 +57,23 @@ class Library:
     def context_for(self, candidate_key: str) -> CandidateContext | None:
         return next((c for c in self.contexts.values() if c.candidate_key == candidate_key), None)
 
+    def round_type_named(self, name: str | None) -> RoundType | None:
+        """The catalogue entry a round's `Type:` names (by name, id or alias)."""
+        wanted = normalize(name or "")
+        return next(
+            (
+                t
+                for t in self.round_types.values()
+                if wanted and wanted in {normalize(n) for n in (t.name, t.id, *t.aliases)}
+            ),
+            None,
+        )
+
     def prep_guide_for(self, round_name: str, round_type: str | None = None) -> PrepGuide | None:
         """The preparation guide whose `applies_to` names this round or its type."""
-        names = {normalize(round_name), normalize(round_type or "")}
-        for guide in self.prep_guides.values():
-            wanted = [normalize(a) for a in guide.applies_to]
-            if any(w and any(w in n for n in names) for w in wanted):
-                return guide
-        return None
+        return next(
+            (g for g in self.prep_guides.values() if g.applies(round_name, round_type)), None
+        )
 
 
 def document_files(path: Path) -> list[Path]:
@@ -154,7 +163,11 @@ def load_library(path: Path) -> Library:
     return library
 
 
-def check_documents(path: Path) -> list[tuple[str, list[DocumentError]]]:
-    """Every file under `path` with the problems found in it (empty when it is fine)."""
-    _, sources = _load(path)
-    return [(s.path, s.errors) for s in sources]
+def check_documents(path: Path) -> list[tuple[str, list[DocumentError], list[str]]]:
+    """Every file under `path` with the problems found in it (empty when it is fine) and the
+    warnings about what it leaves to loopbot's defaults."""
+    library, sources = _load(path)
+    warnings: dict[str, list[str]] = {}
+    for template in library.loops.values():
+        warnings.setdefault(template.source, []).extend(template.warnings)
+    return [(s.path, s.errors, warnings.get(s.path, [])) for s in sources]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.documents.defaults import DEFAULT_MINUTES, default_warnings, loop_defaults
 from bot.documents.markdown import (
     Line,
     Section,
@@ -293,6 +294,8 @@ def assemble_loop(
     unused = [r.code for r in roles if not any(r.code in codes for codes in used.values())]
     warnings += [f"role '{code}' is not used in the RACI matrix" for code in unused]
     meta = source.meta
+    defaulted = loop_defaults(meta, drafts, catalogue)
+    warnings += default_warnings(defaulted, drafts)
     try:
         return LoopTemplate(
             id=str(meta.get("id") or _slug(title) or _slug(source.path)),
@@ -308,6 +311,7 @@ def assemble_loop(
             variants=variants,
             default_variant=str(meta.get("default_variant", "On-site")),
             reminder_offsets=meta.get("reminders") or {},
+            defaulted=defaulted,
             warnings=warnings,
         )
     except ValidationError as exc:
@@ -345,10 +349,15 @@ def _build_round(
         problem = "no Accountable role" if not accountable else "more than one Accountable role"
         source.error(draft.line, f"round '{draft.name}' has {problem}; RACI needs exactly one")
         return None
+    examples = []
     if round_type:
         for key in ("focus", "measure", "core_questions"):
-            fields.setdefault(key, getattr(round_type, key))
-        fields.setdefault("observe", round_type.look_for)
+            if key not in fields and getattr(round_type, key):
+                fields[key] = getattr(round_type, key)
+                examples += [key] if key in round_type.examples else []
+        if "observe" not in fields and round_type.look_for:
+            fields["observe"] = round_type.look_for
+            examples += ["observe"] if "look_for" in round_type.examples else []
     if not fields.get("measure"):
         source.error(
             draft.detail_line or draft.line,
@@ -358,7 +367,7 @@ def _build_round(
     duration = (
         fields.pop("duration", None)
         or draft.duration
-        or (round_type.duration_minutes if round_type else 60)
+        or (round_type.duration_minutes if round_type else DEFAULT_MINUTES)
     )
     return Round(
         number=draft.number,
@@ -370,6 +379,7 @@ def _build_round(
         primary_output=draft.primary_output,
         artifacts=split_list(draft.primary_output),
         round_type=round_type.name if round_type else None,
+        examples=examples,
         duration_minutes=duration,
         line=draft.line,
         **fields,

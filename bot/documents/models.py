@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.documents.markdown import normalize
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -77,6 +79,9 @@ class Round(Frozen):
     example_prompt: str = ""
     core_questions: list[str] = []
     round_type: str | None = None
+    examples: list[str] = Field(
+        [], description="fields filled from a round type's example, not the team's own words"
+    )
     duration_minutes: int = 60
     line: int = 0
 
@@ -108,6 +113,9 @@ class LoopTemplate(Frozen):
     reminder_offsets: dict[str, int] = Field(
         {}, description="minutes, overriding the global reminder defaults per kind"
     )
+    defaulted: dict[str, str] = Field(
+        {}, description="fields the document leaves out, by path, with the value loopbot assumes"
+    )
     warnings: list[str] = []
 
     def role(self, code: str) -> Role:
@@ -134,6 +142,9 @@ class RoundType(Frozen):
     measure: list[str] = []
     look_for: list[str] = []
     core_questions: list[str] = []
+    examples: list[str] = Field(
+        [], description="fields written as loopbot's example, not taken from the catalogue"
+    )
     source: str = ""
 
 
@@ -160,7 +171,9 @@ class InterviewGuide(Frozen):
     calibration_topics: list[CalibrationTopic] = []
     calibration_depth: str = ""
     success_indicators: str = ""
-    rounds: list[str] = Field([], description="round names it applies to; empty means every round")
+    rounds: list[str] = Field(
+        [], description="round numbers or names it briefs; empty: the recruiter picks one"
+    )
     source: str = ""
 
 
@@ -186,6 +199,7 @@ class CandidateContext(Frozen):
     version: str
     candidate_key: str
     candidate_name: str = ""
+    repository: str = ""
     summary: str = ""
     role_fit: str = ""
     highlights: list[str] = []
@@ -193,6 +207,9 @@ class CandidateContext(Frozen):
     values: list[ValueMapping] = []
     priorities: str = ""
     time_allocation: str = ""
+    rounds: list[str] = Field(
+        [], description="round numbers or names it briefs; empty: the recruiter picks one"
+    )
     source: str = ""
 
 
@@ -210,6 +227,11 @@ class PrepGuide(Frozen):
     sections: list[GuideSection] = []
     applies_to: list[str] = Field([], description="round names or round types it prepares for")
     source: str = ""
+
+    def applies(self, *names: str | None) -> bool:
+        """Whether `applies_to` names one of these rounds, round types or descriptions."""
+        texts = [normalize(n) for n in names if n]
+        return any(w and any(w in t for t in texts) for w in map(normalize, self.applies_to))
 
 
 class RoundOutcome(Frozen):

@@ -110,6 +110,15 @@ def assignments_of(session: Session, loop: Loop, *, active: bool = True) -> list
     return list(session.exec(query, params={"loop": loop.id}).all())
 
 
+def recruiter_roles(template: LoopTemplate) -> set[str]:
+    """Roles kept informed on every candidate (not finalists only): the recruiter's."""
+    return {
+        r.code
+        for r in template.roles
+        if not r.finalists_only and any(r.code in rnd.informed for rnd in template.rounds)
+    }
+
+
 def standing(
     session: Session,
     loop: Loop,
@@ -154,7 +163,6 @@ def build_standing(
     """What a person is to a loop (letters by round, roles, creator, admin, whether their
     scorecards are all in) and the loop's state the rules depend on. `done`: ids of rounds whose
     scorecard they have submitted."""
-    informed_codes = {c for rnd in template.rounds for c in rnd.informed}
     finalist_codes = {r.code for r in template.roles if r.finalists_only}
     by_round: dict[int, set[str]] = {}
     owed: set[int] = set()
@@ -168,7 +176,7 @@ def build_standing(
         user_id=user_id,
         is_creator=loop.created_by == user_id,
         is_admin=user_id in admins,
-        is_recruiter=bool(codes & (informed_codes - finalist_codes)),
+        is_recruiter=bool(codes & recruiter_roles(template)),
         letters=frozenset(h.letter for h in held if h.letter != LOOP_ROLE),
         round_letters={n: frozenset(v) for n, v in by_round.items()},
         submitted_all=bool(owed) and owed <= done,

@@ -15,6 +15,7 @@ class LoopRequest(BaseModel):
     candidate_key: str | None = None
     template_id: str
     variant: str | None = None
+    briefed_round: int | None = None
     candidate_tz: str
     first_day: date
     people: dict[str, list[str]]

@@ -12,7 +12,7 @@ from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.loops.assignment import Slot, assign_responsible
-from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned
+from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned, recruiter_roles
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import RoundLength, propose_times
 from bot.loops.validate import letters_by_role
@@ -141,6 +141,7 @@ def create_loop(
         candidate_key=(request.candidate_key or "").strip() or None,
         template_version_id=template_record(session, template).id,
         variant=request.variant,
+        briefed_round=request.briefed_round,
         candidate_tz=request.candidate_tz.strip(),
         created_by=request.created_by,
         created_at=now,
@@ -188,6 +189,12 @@ def create_loop(
             )
     session.flush()
     reminders += loop_notices(loop, template, holders, Kind.SUMMARY, now=now)
+    recruiters = recruiter_roles(template)
+    reminders += [
+        notice(Kind.ITINERARY, holder, version=loop.version, now=now)
+        for holder in holders
+        if holder.role_code in recruiters
+    ]
     session.add_all(reminders)
     session.add(
         AuditEntry(

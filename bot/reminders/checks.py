@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.loops.queries import assignments_of
 from bot.reminders.plan import BEFORE_START, Kind
-from bot.store.models import Assignment, Loop, LoopStatus, Reminder, Round, Scorecard
+from bot.store.models import Assignment, Decision, Loop, LoopStatus, Reminder, Round, Scorecard
 
 SCORECARD_KINDS = (Kind.DUE, Kind.NUDGE, Kind.ESCALATION)
 LOOP_WIDE = (
@@ -24,6 +24,7 @@ LOOP_WIDE = (
     Kind.CANCELLED,
     Kind.DECIDED,
     Kind.FINALIST,
+    Kind.ITINERARY,
 )
 
 
@@ -60,3 +61,10 @@ def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | N
         if owners and set(owners) <= set(submitted):
             return "scorecard already in"
     return None
+
+
+def decision_label(session: Session, loop: Loop) -> str:
+    """The decision as a message names it, or "" before there is one."""
+    decision = session.exec(select(Decision).where(Decision.loop_id == loop.id)).first()
+    labels = {"hire": "Hire", "no_hire": "No hire", "hold": "Hold"}
+    return labels.get(decision.outcome, decision.outcome) if decision else ""

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import metrics
 from bot.documents import Library
 from bot.errors import SlackUnavailable
-from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, template_of
-from bot.reminders.checks import why_not_send
+from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, standing, template_of
+from bot.reminders.checks import decision_label, why_not_send
 from bot.reminders.messages import Outgoing, Situation, compose, round_lines
 from bot.reminders.pacing import RATE_LIMITED, Lane
 from bot.reminders.plan import Kind
@@ -31,7 +31,6 @@ from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import (
     Assignment,
-    Decision,
     Loop,
     Reminder,
     ReminderState,
@@ -302,18 +301,20 @@ class Dispatcher:
                     for a in people
                 )
             ]
+        reader = standing(session, loop, assignment.user_id, admins=[], template=template)
         return Situation(
             kind=Kind(reminder.kind),
             loop=loop,
             template=template,
-            rounds=round_lines(shown, owners),
+            rounds=round_lines(shown, owners, loop.candidate_tz),
             channel=f"<#{loop.channel_id}>" if loop.channel_id else "the loop's channel",
             rnd=rnd,
             spec=spec,
             owner=owner,
             new_owner=new_owner,
             status=loop.status,
-            decision=_decision_label(session, loop),
+            decision=decision_label(session, loop),
+            reader=reader,
         )
 
     def _failed_send(self, reminder_id: int, exc: SlackUnavailable, now: datetime) -> str:
@@ -384,12 +385,6 @@ class Dispatcher:
         reminder.last_error = error
         reminder.updated_at = now
         session.add(reminder)
-
-
-def _decision_label(session: Session, loop: Loop) -> str:
-    decision = session.exec(select(Decision).where(Decision.loop_id == loop.id)).first()
-    labels = {"hire": "Hire", "no_hire": "No hire", "hold": "Hold"}
-    return labels.get(decision.outcome, decision.outcome) if decision else ""
 
 
 def _param(when: datetime, db: Database) -> datetime | str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.authz import Action, Standing, can
 from bot.documents import Library
-from bot.documents.models import LoopTemplate
+from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
+from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
-from bot.reminders.relevance import risks_for_round, values_for_round
 from bot.render import render
 from bot.slack.blocks import (
     MESSAGE_BLOCK_LIMIT,
@@ -40,6 +41,8 @@ class RoundLine:
     length: str
     owner: str
     cancelled: bool
+    candidate_when: str = ""
+    format: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,12 @@ class Situation:
     new_owner: str | None = None
     status: str = "scheduled"
     decision: str = ""
+    reader: Standing | None = None
 
 
-def round_lines(rounds: list[Round], owners: dict[int, list[str]]) -> list[RoundLine]:
+def round_lines(
+    rounds: list[Round], owners: dict[int, list[str]], candidate_tz: str | None = None
+) -> list[RoundLine]:
     return [
         RoundLine(
             r.number,
@@ -68,6 +74,8 @@ def round_lines(rounds: list[Round], owners: dict[int, list[str]]) -> list[Round
             minutes(r.duration_minutes),
             ", ".join(mention(u) for u in owners.get(r.id or 0, [])) or mention(None),
             r.cancelled,
+            zone_time(r.starts_at, candidate_tz) if r.starts_at and candidate_tz else "",
+            r.format,
         )
         for r in rounds
     ]
@@ -89,6 +97,9 @@ def _common(s: Situation) -> dict:
         "owner": mention(s.owner),
         "new_owner": mention(s.new_owner) if s.new_owner else "",
         "decision": s.decision,
+        "variant_rules": _variant(s),
+        "variant_round": None,
+        "your_part": _your_part(s),
     }
     if s.rnd is not None and s.rnd.starts_at is not None:
         end = s.rnd.starts_at + timedelta(minutes=s.rnd.duration_minutes)
@@ -102,12 +113,29 @@ def _common(s: Situation) -> dict:
             lead=minutes(-DEFAULT_OFFSETS[Kind.HEADS_UP]),
             guide_lead=minutes(-DEFAULT_OFFSETS[Kind.GUIDE]),
         )
+        variant = _variant(s)
+        if variant is not None:
+            out["variant_round"] = variant.round(s.rnd.number)
     return out
 
 
+def _variant(s: Situation) -> Variant | None:
+    return s.template.variant(s.loop.variant) if s.loop.variant else None
+
+
 def _variant_name(s: Situation) -> str:
-    variant = s.template.variant(s.loop.variant) if s.loop.variant else None
+    variant = _variant(s)
     return variant.name if variant else ""
+
+
+# The letter a message speaks to, so it can quote the loop document's RACI definition.
+LETTER_BY_KIND = {Kind.GUIDE: "R", Kind.SUMMARY: "A", Kind.CALIBRATE: "C", Kind.STATUS: "I"}
+
+
+def _your_part(s: Situation) -> tuple[str, str] | None:
+    letter = LETTER_BY_KIND.get(s.kind)
+    meaning = s.template.raci_definitions.get(letter or "")
+    return (letter, meaning) if letter and meaning else None
 
 
 TEMPLATE_BY_KIND = {
@@ -131,6 +159,8 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     """One or more messages (long guides are split, never cut)."""
     if s.kind is Kind.GUIDE:
         return compose_guide(s, library)
+    if s.kind is Kind.ITINERARY:
+        return compose_itinerary(s, library)
     name = TEMPLATE_BY_KIND.get(s.kind, "status" if s.kind is Kind.CHANGED else "")
     if s.kind is Kind.CHANGED and s.owner is None:
         name = "status"
@@ -138,34 +168,102 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
         blocks.append(actions(open_button(s.loop.short_id, s.spec.number)))
+    if s.kind in (Kind.SUMMARY, Kind.CALIBRATE):
+        brief = briefing_for(library, s.loop, s.template)
+        if brief.exists and s.reader and can(Action.READ_CANDIDATE_BRIEF, s.reader):
+            blocks += [divider(), *sections_for(_candidate_brief(s, brief))]
+    if len(blocks) > GUIDE_BLOCKS_PER_MESSAGE:
+        return [
+            Outgoing(text=text if i == 0 else f"{text[:100]} (continued)", blocks=part)
+            for i, part in enumerate(_pack([blocks]))
+        ]
     return [Outgoing(text=text, blocks=blocks)]
+
+
+def _round_type(s: Situation, library: Library, number: int) -> RoundType | None:
+    spec = next((r for r in s.template.rounds if r.number == number), None)
+    return library.round_type_named(spec.round_type) if spec else None
+
+
+def _scope_note(s: Situation, brief: Briefing) -> str:
+    numbers = sorted(brief.rounds)
+    if not numbers:
+        return (
+            "Their documents name no round and none was picked: only the hiring manager "
+            "and the interview lead read them."
+        )
+    names = [f"{n}. {s.template.round(n).name}" for n in numbers]
+    how = "as their documents say" if brief.named else "as picked when the loop was created"
+    return f"Their documents brief {', '.join(names)}, {how}."
+
+
+def _candidate_brief(s: Situation, brief: Briefing, number: int | None = None) -> str:
+    """The candidate's own documents: whole (with the executive briefing) for the hiring
+    manager's and the lead's loop briefs, or the parts that brief round `number`."""
+    guide = brief.guide if number is None or number in brief.guide_rounds else None
+    context = brief.context if number is None or number in brief.context_rounds else None
+    return render(
+        "candidate_brief",
+        candidate=s.loop.candidate_name,
+        guide=guide,
+        context=context,
+        executive=number is None,
+        scope_note=_scope_note(s, brief) if number is None else "",
+    )
+
+
+def compose_itinerary(s: Situation, library: Library) -> list[Outgoing]:
+    """The recruiter's copy of the candidate's side: the schedule in the candidate's time
+    zone, what to collect, and the preparation guides to forward."""
+    variant = _variant(s)
+    itinerary = [
+        {
+            "number": r.number,
+            "name": r.name,
+            "candidate_when": r.candidate_when or r.when,
+            "length": r.length,
+            "format": r.format,
+            "description": (vr.description if variant and (vr := variant.round(r.number)) else ""),
+            "prepare": (kind.how_to_prepare if (kind := _round_type(s, library, r.number)) else ""),
+        }
+        for r in s.rounds
+        if not r.cancelled
+    ]
+    collect = [(f"{r.number}. {r.name}", r.artifacts) for r in s.template.rounds if r.artifacts]
+    brief = briefing_for(library, s.loop, s.template)
+    preps = prep_guides_for(library, s.template, brief)
+    text = render("itinerary", **_common(s), itinerary=itinerary, collect=collect, preps=preps)
+    parts = [sections_for(text)]
+    for prep, numbers in preps:
+        names = [f"{n}. {s.template.round(n).name}" for n in numbers]
+        body = render("prep_forward", guide=prep, rounds=names)
+        parts.append([divider(), *sections_for(body)])
+    fallback = f"Itinerary for {s.loop.candidate_name} (loop {s.loop.short_id})"
+    return [
+        Outgoing(text=fallback if i == 0 else f"{fallback} (continued)", blocks=blocks)
+        for i, blocks in enumerate(_pack(parts))
+    ]
 
 
 def compose_guide(s: Situation, library: Library) -> list[Outgoing]:
     """The round guide: the round's own page of the loop document, the candidate's own guide
-    and context for this round, and preparation material for deep dives."""
+    and context when they brief this round, and what the candidate was asked to prepare."""
     assert s.spec is not None
-    values = dict(_common(s))
+    values = dict(_common(s), round_type=library.round_type_named(s.spec.round_type))
     parts: list[list[dict]] = [
         [header(f"Round guide: {s.spec.name}"), *sections_for(render("guide", **values))],
         sections_for(render("guide_questions", **values)),
         sections_for(render("guide_rubric", **values)),
     ]
-    key = s.loop.candidate_key
-    guide = library.guide_for(key) if key else None
-    ctx = library.context_for(key) if key else None
-    if guide or ctx:
-        text = render(
-            "guide_candidate",
-            **values,
-            guidance=guide.guidance if guide else "",
-            values=values_for_round(guide, s.spec) if guide else [],
-            risks=risks_for_round(ctx, s.spec) if ctx else [],
-        )
-        parts.append([divider(), *sections_for(text)])
-    prep = library.prep_guide_for(s.spec.name, s.spec.round_type)
-    if prep is not None:
-        parts.append([divider(), *sections_for(render("guide_prep", **values, guide=prep))])
+    brief = briefing_for(library, s.loop, s.template)
+    number = s.spec.number
+    if s.reader and can(
+        Action.READ_CANDIDATE_BRIEF, s.reader, round=number, briefed=number in brief.rounds
+    ):
+        parts.append([divider(), *sections_for(_candidate_brief(s, brief, number))])
+    for prep, numbers in prep_guides_for(library, s.template, brief):
+        if number in numbers:
+            parts.append([divider(), *sections_for(render("guide_prep", guide=prep))])
     parts.append(
         [
             actions(open_button(s.loop.short_id, s.spec.number)),

@@ -26,6 +26,7 @@ class Kind(StrEnum):
     CANCELLED = "cancelled"
     DECIDED = "decided"
     FINALIST = "finalist"
+    ITINERARY = "itinerary"
 
 
 # Minutes relative to the interview's start (guide, heads-up) or end (the rest).

@@ -13,8 +13,8 @@ from bot.documents import Library
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.errors import InvalidInput, LoopbotError
+from bot.loops.briefing import briefing_for
 from bot.loops.queries import assignments_of, find_loop, rounds_of, template_of
-from bot.reminders.relevance import values_for_round
 from bot.scorecards.form import ScorecardAnswers, problems
 from bot.store.models import (
     AuditEntry,
@@ -55,16 +55,17 @@ class Subject:
     values: list[str]
 
 
-def values_under_probe(library: Library, loop: Loop, spec: TemplateRound) -> list[str]:
-    """The candidate's values this round should find evidence for (from their own documents)."""
-    if not loop.candidate_key:
-        return []
-    guide = library.guide_for(loop.candidate_key)
-    context = library.context_for(loop.candidate_key)
-    if guide is None or context is None:
-        return []
-    known = {v.value for v in context.values}
-    return [v.value for v in values_for_round(guide, spec) if v.value in known]
+def values_under_probe(
+    library: Library, loop: Loop, template: LoopTemplate, spec: TemplateRound
+) -> list[str]:
+    """The candidate's values this round should find evidence for: those of their interview
+    guide (else their context's mapping) when it briefs this round, none otherwise."""
+    brief = briefing_for(library, loop, template)
+    if brief.guide and spec.number in brief.guide_rounds:
+        return [v.value for v in brief.guide.values]
+    if brief.context and spec.number in brief.context_rounds:
+        return [v.value for v in brief.context.values]
+    return []
 
 
 def subject_of(session: Session, library: Library, short_id: str, number: int) -> Subject:
@@ -74,7 +75,7 @@ def subject_of(session: Session, library: Library, short_id: str, number: int) -
     if rnd is None:
         raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
     spec = template.round(number)
-    return Subject(loop, rnd, spec, template, values_under_probe(library, loop, spec))
+    return Subject(loop, rnd, spec, template, values_under_probe(library, loop, template, spec))
 
 
 def _decided(session: Session, loop: Loop) -> bool:

@@ -54,6 +54,9 @@ class Loop(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     status: str = Field(default=LoopStatus.SCHEDULED, index=True, max_length=20)
     finalist: bool = False
+    briefed_round: int | None = Field(
+        default=None, description="the round the candidate's documents brief, when they name none"
+    )
     debrief_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = Field(default=1, description="bumped by every change people are told about")
     created_by: str = Field(max_length=32, index=True)

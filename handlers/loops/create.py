@@ -74,6 +74,7 @@ def _step1_request(form: Form, template: LoopTemplate, user_id: str) -> LoopRequ
         candidate_key=form.text(Field.CANDIDATE_KEY) or None,
         template_id=template.id,
         variant=None if variant in (None, ON_SITE) else variant,
+        briefed_round=int(briefed) if (briefed := form.option(Field.BRIEFED_ROUND)) else None,
         candidate_tz=form.text(Field.CANDIDATE_TZ),
         first_day=first_day,
         people={

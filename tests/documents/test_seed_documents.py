@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,34 @@ def test_shipped_bodies_are_as_the_team_wrote_them(
 ) -> None:
     written = (SHARED_SEEDS / original).read_text()
     assert (seeds / shipped).read_text().endswith(written)
+
+
+def test_docs_show_marks_what_loopbot_assumed_and_check_warns_about_durations(
+    seeds: Path, capsys
+) -> None:
+    loop = _show_json(capsys, "ai-first-engineering")
+    # The AI-first loop gives no durations, rating scale or on-site variant name: say so.
+    assert loop["defaulted"] == {
+        "rating_scale": "Strong / Solid / Weak / No signal",
+        "default_variant": "On-site",
+        **{f"rounds.{n}.duration_minutes": "60" for n in range(1, 7)},
+    }
+    assert main(["docs", "show", "ai-first-engineering"]) == 0
+    shown = capsys.readouterr().out
+    assert "1. Async Build  (60 min, default)" in shown
+    assert "Not in the document (loopbot's defaults):" in shown
+    assert main(["docs", "check", str(seeds)]) == 0
+    checked = capsys.readouterr().out
+    assert (
+        "warning: round 'Live AI Pairing' gives no duration: loopbot assumes 60 minutes" in checked
+    )
+
+
+def test_a_loop_that_gives_its_durations_has_none_marked(seeds: Path, tmp_path: Path) -> None:
+    from bot.documents import load_library
+
+    shutil.copytree(seeds / "round_types", tmp_path / "round_types")
+    shutil.copy(Path(__file__).parent / "fixtures" / "platform-loop.md", tmp_path)
+    (template,) = load_library(tmp_path).loops.values()
+    assert not any(path.endswith("duration_minutes") for path in template.defaulted)
+    assert not any("gives no duration" in w for w in template.warnings)

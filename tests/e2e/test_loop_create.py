@@ -115,7 +115,9 @@ def test_guides_go_out_with_the_rounds_own_questions(sb: Sandbox) -> None:
     production = next(t for t in texts if "ROUND GUIDE: PRODUCTION ENGINEERING" in t)
     assert "What would you log and what would you avoid logging?" in production
     assert "How do you isolate tenant data" not in production
-    assert "Security & Compliance First" in production
+    # The candidate's guide briefs no round here (none named, none picked): no value of it
+    # is spread into this round by shared words.
+    assert "Security & Compliance First" not in production
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,10 @@ PRODUCTION = {"number": 3, "name": "Production Engineering"}
 
 @pytest.fixture
 def loop_id(sb: Sandbox) -> str:
-    short_id = create_loop(sb)
+    # The candidate's guide names no round; the recruiter picks Production Engineering.
+    short_id = create_loop(
+        sb, **{"Round the candidate's guide briefs": "3. Production Engineering"}
+    )
     sb.dispatch()
     return short_id
 
@@ -98,7 +101,7 @@ def test_the_due_dm_opens_a_modal_built_from_the_round(sb: Sandbox, loop_id: str
     questions = sb.runtime.library.loops["ai-first-engineering"].round(3).core_questions
     assert [label for label in labels if label in signals] == signals
     assert [label for label in labels if label in questions] == questions
-    assert "Security & Compliance First" in labels  # a value under probe for this candidate
+    assert "Security & Compliance First" in labels  # the candidate's guide briefs this round
     recommendation = next(b for b in modal["blocks"] if b["block_id"] == "recommendation")
     options = recommendation["element"]["options"]
     assert [o["value"] for o in options] == ["Strong Hire", "Hire", "Mixed", "No Hire"]

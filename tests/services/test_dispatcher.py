@@ -65,7 +65,7 @@ def test_each_message_goes_out_once_at_its_time(any_db, emulator, library) -> No
     loop, proposal = _create(any_db, library)
     dispatcher = _dispatcher(any_db, emulator, library)
     first = dispatcher.tick(NOW)
-    assert first.sent == 6 + 3  # six assignment DMs, summary, calibration, status
+    assert first.sent == 6 + 4  # six assignment DMs, summary, calibration, status, itinerary
     assert dispatcher.tick(NOW).sent == 0
     start = proposal.rounds[0].starts_at
     assert dispatcher.tick(start - timedelta(hours=24, seconds=1)).sent == 0
@@ -116,11 +116,11 @@ def test_a_crash_between_claim_and_send_loses_nothing(any_db, emulator, library)
     _create(any_db, library)
     crashed = _dispatcher(any_db, emulator, library, "crashed")
     claimed = crashed.claim(NOW)  # ...and the process dies before sending
-    assert len(claimed) == 9
+    assert len(claimed) == 10
     survivor = _dispatcher(any_db, emulator, library, "survivor")
     assert survivor.tick(NOW).sent == 0  # the lease still holds
-    assert survivor.tick(NOW + crashed.lease + timedelta(seconds=1)).sent == 9
-    assert len(emulator.calls_to("chat.postMessage")) == 9
+    assert survivor.tick(NOW + crashed.lease + timedelta(seconds=1)).sent == 10
+    assert len(emulator.calls_to("chat.postMessage")) == 10
 
 
 def test_cancelled_and_moved_rounds_never_get_old_reminders(any_db, emulator, library) -> None:
@@ -174,8 +174,8 @@ def test_transient_failures_are_retried_with_backoff(any_db, emulator, library) 
     dispatcher = _dispatcher(any_db, emulator, library)
     outcome = dispatcher.tick(NOW)
     assert outcome.retried > 0 and outcome.failed == 0
-    assert dispatcher.tick(NOW + timedelta(hours=2)).sent == 9 - outcome.sent
-    assert _states(any_db)[ReminderState.SENT] == 9
+    assert dispatcher.tick(NOW + timedelta(hours=2)).sent == 10 - outcome.sent
+    assert _states(any_db)[ReminderState.SENT] == 10
 
 
 def test_a_flood_of_429s_still_delivers_everything_in_order(sqlite_db, library) -> None:
@@ -273,7 +273,7 @@ def test_two_dispatchers_on_postgres_send_each_reminder_once(
     later = NOW + timedelta(days=90)  # every reminder of every loop is due
     with postgres_db.session() as session:
         total = len(session.exec(select(Reminder)).all())
-    assert total == 12 * (6 * 6 + 3)  # per round: assigned + five reminders; three notices
+    assert total == 12 * (6 * 6 + 4)  # per round: assigned + five reminders; four notices
     replicas = [_dispatcher(postgres_db, emulator, library, f"replica-{i}") for i in range(2)]
     for replica in replicas:
         replica.batch = 7
@@ -378,7 +378,7 @@ def test_rows_claimed_late_in_a_long_tick_are_sent_not_skipped(any_db, emulator,
     dispatcher.deliver = slow_deliver
     outcome = dispatcher.tick(NOW)
     # Rows whose lease ran out before their turn are re-claimed, not failed or counted as tries.
-    assert outcome.sent == 9 and outcome.failed == 0
+    assert outcome.sent == 10 and outcome.failed == 0
     with any_db.session() as session:
         attempts = {
             r.attempts

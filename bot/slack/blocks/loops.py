@@ -48,6 +48,7 @@ class Field(StrEnum):
     CANDIDATE_KEY = "candidate_key"
     TEMPLATE = "template"
     VARIANT = "variant"
+    BRIEFED_ROUND = "briefed_round"
     CANDIDATE_TZ = "candidate_tz"
     FIRST_DAY = "first_day"
     ROUND = "round"
@@ -161,6 +162,23 @@ def build_modal_loop_step1(
                 },
             )
         )
+    blocks.append(
+        input_block(
+            Field.BRIEFED_ROUND,
+            "Round the candidate's guide briefs",
+            {
+                "type": "static_select",
+                "options": [
+                    option(f"{r.number}. {r.name}", str(r.number)) for r in template.rounds
+                ][:100],
+            },
+            optional=True,
+            hint=(
+                "For a candidate guide or context that doesn't name its round. Left empty, "
+                "only the hiring manager and interview lead read them."
+            ),
+        )
+    )
     blocks += [
         input_block(
             Field.CANDIDATE_TZ,

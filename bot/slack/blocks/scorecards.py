@@ -106,10 +106,12 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
                 candidate=subject.loop.candidate_name,
                 round=spec,
                 short_id=subject.loop.short_id,
+                variant=template.variant(subject.loop.variant) if subject.loop.variant else None,
             )
         )
     ]
-    blocks.append(header("Signals"))
+    example = f" (loopbot's example for {spec.round_type})" if "measure" in spec.examples else ""
+    blocks.append(header(f"Signals{example}"))
     scale = [option(level, level) for level in template.rating_scale]
     for index, signal in enumerate(spec.measure):
         mine = rated.get(signal)
@@ -134,7 +136,8 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
             )
         )
     if spec.core_questions:
-        blocks.append(header("Core questions"))
+        example = "core_questions" in spec.examples
+        blocks.append(header("Core questions" + (" (loopbot's example)" if example else "")))
     for index, question in enumerate(spec.core_questions):
         note = a.question_notes[index] if index < len(a.question_notes) else ""
         blocks.append(

@@ -1,0 +1,89 @@
+"""Which rounds a candidate's own documents brief.
+
+A candidate's interview guide or context is written for the interview(s) it names; loopbot
+never spreads it across other rounds. When a document names none, the round the recruiter
+picked in `/loop create` is the one; with neither, only the hiring manager and the interview
+lead read it (their loop briefs carry it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.documents import Library
+from bot.documents.markdown import normalize
+from bot.documents.models import CandidateContext, InterviewGuide, LoopTemplate, PrepGuide
+from bot.store.models import Loop
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """A loop's candidate documents and the round numbers each one briefs."""
+
+    guide: InterviewGuide | None = None
+    context: CandidateContext | None = None
+    guide_rounds: frozenset[int] = frozenset()
+    context_rounds: frozenset[int] = frozenset()
+    named: bool = False  # a document names its rounds itself
+
+    @property
+    def rounds(self) -> frozenset[int]:
+        return self.guide_rounds | self.context_rounds
+
+    @property
+    def exists(self) -> bool:
+        return self.guide is not None or self.context is not None
+
+
+def rounds_named(names: list[str], template: LoopTemplate) -> set[int]:
+    """Template round numbers for `2`, `2. Live AI Pairing` or `Live AI Pairing`."""
+    out = set()
+    by_name = {normalize(r.name): r.number for r in template.rounds}
+    numbers = {r.number for r in template.rounds}
+    for name in names:
+        head = re.match(r"^\s*(\d+)\b", name)
+        if head and int(head.group(1)) in numbers:
+            out.add(int(head.group(1)))
+        elif normalize(name) in by_name:
+            out.add(by_name[normalize(name)])
+    return out
+
+
+def briefing_for(library: Library, loop: Loop, template: LoopTemplate) -> Briefing:
+    """The candidate's documents for this loop, each scoped to the round(s) it briefs."""
+    key = loop.candidate_key
+    guide = library.guide_for(key) if key else None
+    context = library.context_for(key) if key else None
+    picked = {loop.briefed_round} if loop.briefed_round else set()
+
+    def scope(named: list[str]) -> frozenset[int]:
+        return frozenset(rounds_named(named, template) if named else picked)
+
+    return Briefing(
+        guide=guide,
+        context=context,
+        guide_rounds=scope(guide.rounds) if guide else frozenset(),
+        context_rounds=scope(context.rounds) if context else frozenset(),
+        named=bool((guide and guide.rounds) or (context and context.rounds)),
+    )
+
+
+def prep_guides_for(
+    library: Library, template: LoopTemplate, briefing: Briefing
+) -> list[tuple[PrepGuide, list[int]]]:
+    """Preparation guides for this loop and the rounds they prepare for: a guide applies to a
+    round its `applies_to` names (by round name or type), and to the briefed round when the
+    candidate's interview guide describes that kind of interview."""
+    described = " ".join(briefing.guide.structure) if briefing.guide else ""
+    out = []
+    for prep in library.prep_guides.values():
+        rounds = [
+            r.number
+            for r in template.rounds
+            if prep.applies(r.name, r.round_type)
+            or (r.number in briefing.guide_rounds and prep.applies(described))
+        ]
+        if rounds or (described and not briefing.guide_rounds and prep.applies(described)):
+            out.append((prep, rounds))
+    return out

@@ -1,0 +1,142 @@
+"""A candidate's own documents reach the round they brief, the people who decide, and (for
+material written to the candidate) the recruiter who forwards it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import Sandbox
+from tests.e2e.helpers import HM, IL, MONDAY, PANEL, REC, XS, create_loop, dm_texts
+
+ROUNDS = {
+    1: "ASYNC BUILD",
+    2: "LIVE AI PAIRING",
+    3: "PRODUCTION ENGINEERING",
+    4: "EVALS AND DATA QUALITY",
+    5: "AI-MEDIATED SYSTEM DESIGN",
+    6: "COMMUNICATION AND EXECUTION",
+}
+# Words only the candidate's interview guide and context contain.
+CANDIDATE_MATERIAL = (
+    "About Juyoung Park",
+    "Ownership & Proactivity",
+    "Testing Strategy",
+    "jyp-on/dunamis",
+    "Resilience",
+    "take-home",
+)
+PICK = "Round the candidate's guide briefs"
+
+
+def guides_by_round(sb: Sandbox) -> dict[int, str]:
+    """Every round's guide as its interviewer received it, once every guide has gone out."""
+    for step in range(0, 7 * 24, 6):
+        sb.dispatch(MONDAY + timedelta(hours=step))
+    texts = [t for handle in PANEL for t in dm_texts(sb, handle)]
+    out = {}
+    for number, name in ROUNDS.items():
+        found = [t for t in texts if t.startswith(f"ROUND GUIDE: {name}")]
+        assert len(found) == 1, (number, len(found))
+        out[number] = found[0]
+    return out
+
+
+def carries_candidate_material(text: str) -> list[str]:
+    return [words for words in CANDIDATE_MATERIAL if words in text]
+
+
+def test_unpicked_documents_reach_only_the_hiring_manager_and_lead(sb: Sandbox) -> None:
+    create_loop(sb)
+    guides = guides_by_round(sb)
+    for number, text in guides.items():
+        assert carries_candidate_material(text) == [], f"round {number}"
+    summary = next(t for t in dm_texts(sb, HM) if "You're accountable for" in t)
+    calibrate = next(t for t in dm_texts(sb, IL) if "You calibrate the panel" in t)
+    for brief in (summary, calibrate):
+        assert carries_candidate_material(brief) == list(CANDIDATE_MATERIAL)
+        assert "Executive briefing:" in brief and "8.5/10" in brief
+        assert "Mid-level. We are not looking for a perfect answer" in brief
+        assert "Success indicators:" in brief
+        assert "only the hiring manager and the interview lead read them" in brief
+    for handle in (REC, XS):
+        assert not any("About Juyoung Park" in t for t in dm_texts(sb, handle))
+
+
+def test_the_recruiters_pick_briefs_that_round_and_no_other(sb: Sandbox) -> None:
+    create_loop(sb, **{PICK: "1. Async Build"})
+    guides = guides_by_round(sb)
+    assert carries_candidate_material(guides[1]) == list(CANDIDATE_MATERIAL)
+    for words in (
+        "Calibrate: Expected depth:",
+        "Expected depth: Mid-level",
+        "Success indicators: The candidate can articulate",
+        "Integrity & Reliability: MISSING",
+    ):
+        assert words.split(": ", 1)[-1] in guides[1]
+    for number in range(2, 7):
+        assert carries_candidate_material(guides[number]) == [], f"round {number}"
+    # The executive briefing is for the hiring manager and the lead, not the interviewer.
+    assert "Executive briefing:" not in guides[1]
+    summary = next(t for t in dm_texts(sb, HM) if "You're accountable for" in t)
+    assert "Their documents brief 1. Async Build, as picked when the loop was created" in summary
+
+
+def _docs_naming_round(tmp_path: Path, seeds: Path, line: str) -> Path:
+    docs = tmp_path / "docs"
+    shutil.copytree(seeds, docs)
+    guide = docs / "candidates" / "phoenix_005_interview_guide.md"
+    text = guide.read_text()
+    guide.write_text(text.replace("Candidate: Juyoung Park", f"{line}\nCandidate: Juyoung Park"))
+    return docs
+
+
+@pytest.fixture
+def named_sb(tmp_path: Path, seeds: Path) -> Iterator[Sandbox]:
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    docs = _docs_naming_round(tmp_path, seeds, "Round: 3. Production Engineering")
+    with Sandbox(create_app, make_wsgi_app, docs=docs) as sb:
+        sb.now = MONDAY
+        yield sb
+
+
+def test_a_round_the_guide_names_wins_over_the_pick(named_sb: Sandbox) -> None:
+    sb = named_sb
+    create_loop(sb, **{PICK: "1. Async Build"})
+    guides = guides_by_round(sb)
+    # The guide names round 3; the context names none, so it follows the pick (round 1).
+    assert "Testing Strategy" in guides[3] and "Ownership & Proactivity" in guides[3]
+    assert "jyp-on/dunamis" not in guides[3]
+    assert "jyp-on/dunamis" in guides[1] and "Testing Strategy" not in guides[1]
+    for number in (2, 4, 5, 6):
+        assert carries_candidate_material(guides[number]) == [], f"round {number}"
+
+
+def test_the_prep_guide_goes_to_the_recruiter_to_forward(sb: Sandbox) -> None:
+    short_id = create_loop(sb, **{PICK: "1. Async Build"})
+    guides = guides_by_round(sb)
+    itinerary = next(t for t in dm_texts(sb, REC) if "The itinerary for" in t)
+    assert short_id in itinerary and "Asia/Seoul" in itinerary
+    for number, name in ROUNDS.items():
+        assert f"{number}. {name.lower()}" in itinerary.lower()
+    assert "1. Async Build: Code, tests, AI usage log" in itinerary
+    forwarded = "\n".join(dm_texts(sb, REC))
+    assert "*To forward: Deep-Dive Preparation Guide* (prepares for 1. Async Build)" in forwarded
+    assert "1) Structure: use STAR/CARE with technical depth" in forwarded
+    assert "8) System/design review process: a crisp rubric" in forwarded
+    # The interviewer of the briefed round sees what the candidate was asked to prepare,
+    # not the coaching written to the candidate; no other round mentions it.
+    assert "What the candidate was asked to prepare" in guides[1]
+    assert "Describe a project you worked on in depth" in guides[1]
+    for text in guides.values():
+        assert "STAR/CARE" not in text and "crisp rubric" not in text
+    for number in range(2, 7):
+        assert "What the candidate was asked to prepare" not in guides[number]
+    for handle in (HM, IL, *PANEL):
+        assert not any("To forward:" in t for t in dm_texts(sb, handle))
