@@ -260,7 +260,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     def wsgi():
         app, runtime = build()
-        return make_wsgi_app(app, runtime.db)
+        return make_wsgi_app(app, runtime)
 
     return serve_forever(
         wsgi,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -70,6 +71,39 @@ def _logged(work: Callable[[], None]) -> None:
         log.warning("background work failed: %s", exception_summary(error))
 
 
+class Heartbeat:
+    """How this process's dispatcher is doing, for `/healthz`: "ok" while its ticks finish (or
+    one is under way) within a few intervals, "stalled" or "failing" otherwise."""
+
+    def __init__(self, interval_s: float, *, clock: Callable[[], float] = time.monotonic):
+        self.grace_s = max(3 * interval_s, 60.0)
+        self.clock = clock
+        self._last_ok = clock()
+        self._running_since: float | None = None
+        self._failures = 0
+        self.stopped = False
+
+    def started(self) -> None:
+        self._running_since = self.clock()
+
+    def finished(self, *, ok: bool) -> None:
+        self._running_since = None
+        if ok:
+            self._last_ok, self._failures = self.clock(), 0
+        else:
+            self._failures += 1
+
+    def state(self) -> str:
+        now = self.clock()
+        if self.stopped:
+            return "stopped"
+        if self._failures >= 3:
+            return "failing"
+        if self._running_since is not None:
+            return "ok" if now - self._running_since < 120 else "stalled"
+        return "ok" if now - self._last_ok < self.grace_s else "stalled"
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -93,6 +127,8 @@ class Runtime:
     """Wakes the dispatcher after something was queued (set by `loopbot serve`)."""
     coalesce_s: float = 1.0
     """How long upkeep after an acknowledgement (a card refresh) waits for more of the same."""
+    heartbeat: Heartbeat | None = None
+    """This process's dispatcher, when it runs one (`loopbot serve`)."""
 
     def __post_init__(self) -> None:
         self.coalesced = Coalescer(self.after_ack, self.coalesce_s)

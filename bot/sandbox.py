@@ -27,7 +27,7 @@ from bot.store import Database
 from bot.store.migrate import upgrade
 
 AppFactory = Callable[[Runtime], Any]
-WsgiFactory = Callable[[Any, Database], Any]
+WsgiFactory = Callable[[Any, Runtime], Any]
 
 
 class Sandbox:
@@ -88,7 +88,7 @@ class Sandbox:
         )
         self.dispatcher = serving_dispatcher(self.runtime)
         self.app = self._app_factory(self.runtime)
-        wsgi = self._wsgi_factory(self.app, self.db)
+        wsgi = self._wsgi_factory(self.app, self.runtime)
         self.server = BackgroundServer(wsgi, threads=4).start()
         self.slack = SlackClient(
             self.server.url + "/slack/events", self.signing_secret, self.emulator

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack
 
+from bot.commands import round_number
 from bot.errors import NotAllowed
 from bot.loops.guides import round_guide_blocks
 from bot.loops.views import home_lists
@@ -30,7 +31,10 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
         ack()
         short_id, _, number = body["actions"][0]["value"].partition(":")
         title, blocks = round_guide_blocks(
-            runtime=runtime, short_id=short_id, number=int(number or 0), viewer=body["user"]["id"]
+            runtime=runtime,
+            short_id=short_id,
+            number=round_number(number) or 0,
+            viewer=body["user"]["id"],
         )
         if not blocks:
             raise NotAllowed("That guide is for the round's interviewer.")

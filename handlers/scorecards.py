@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack
 
-from bot.commands import CommandSpec
+from bot.commands import CommandSpec, round_number
 from bot.debrief.announce import debrief_if_all_in
 from bot.documents.models import ValueStatus
 from bot.errors import InvalidInput, LoopbotError
@@ -75,10 +75,11 @@ def read_answers(view: dict, subject: Subject) -> ScorecardAnswers:
 
 
 def _reference(value: str) -> tuple[str, int]:
-    short_id, _, number = (value or "").partition(":")
-    if not number.isdigit():
+    short_id, _, ref = (value or "").partition(":")
+    number = round_number(ref)
+    if number is None:
         raise InvalidInput("That scorecard link is broken; use `/loop scorecard <loop>`.")
-    return short_id, int(number)
+    return short_id, number
 
 
 def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> None:
@@ -98,9 +99,10 @@ def register(listeners: Listeners, runtime: Runtime, commands: LoopCommands) -> 
             loop = find_loop(session, args[0])
             mine = rounds_run_by(session, loop, command.user_id)
         if len(args) > 1:
-            if not args[1].isdigit():
+            typed = round_number(args[1])
+            if typed is None:
                 raise InvalidInput(f"Give the round as a number. Usage: `{USAGE}`")
-            number = int(args[1])
+            number = typed
         elif mine:
             number = mine[0]
         else:

@@ -7,11 +7,16 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.events import RETRY_WINDOW, forget_events_before
+from bot.events import (
+    REPLAY_WINDOW,
+    RETRY_WINDOW,
+    forget_events_before,
+    forget_requests_before,
+)
 from bot.logs import exception_summary
 from bot.purge import loops_older_than, purge_loops, retention_cutoff
 from bot.reminders.dispatcher import Dispatcher
-from bot.runtime import Runtime
+from bot.runtime import Heartbeat, Runtime
 from bot.slack.messenger import Messenger, make_client
 
 log = logging.getLogger(__name__)
@@ -40,7 +45,10 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
 
+    heartbeat = runtime.heartbeat = Heartbeat(runtime.settings.loopbot_tick_seconds)
+
     def dispatch() -> None:
+        heartbeat.started()
         try:
             outcome = dispatcher.tick(runtime.clock())
             if dispatcher.resume_at is not None:
@@ -59,11 +67,15 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
                     },
                 )
         except Exception as error:  # noqa: BLE001 - the next tick retries; rows are leased
+            heartbeat.finished(ok=False)
             log.error("dispatch tick failed: %s", exception_summary(error))
+        else:
+            heartbeat.finished(ok=True)
 
     def prune() -> None:
         try:
             forget_events_before(runtime.db, runtime.clock() - RETRY_WINDOW)
+            forget_requests_before(runtime.db, datetime.now(UTC) - REPLAY_WINDOW)
         except Exception as error:  # noqa: BLE001 - harmless to retry next hour
             log.warning("pruning events failed: %s", exception_summary(error))
 
@@ -94,7 +106,7 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
         except Exception as error:  # noqa: BLE001 - tried again tomorrow
             log.warning("retention purge failed: %s", exception_summary(error))
 
-    scheduler.add_job(prune, "interval", hours=1, id="prune-events")
+    scheduler.add_job(prune, "interval", minutes=5, id="prune-events")
     scheduler.add_job(retain, "interval", hours=24, id="retention", next_run_time=datetime.now(UTC))
     scheduler.start()
 

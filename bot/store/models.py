@@ -183,3 +183,12 @@ class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "processed_events"
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class SeenRequest(SQLModel, table=True):
+    """Signed HTTP requests already accepted, kept for Slack's 5-minute window so a replay is
+    refused by every process and replica, and after a restart."""
+
+    __tablename__ = "seen_requests"
+    key: str = Field(primary_key=True, max_length=64, description="sha256 of the signature")
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

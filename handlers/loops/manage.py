@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, Respond
 
 from bot.authz import Action, require
-from bot.commands import CommandSpec, user_mention
+from bot.commands import CommandSpec, round_number, user_mention
 from bot.errors import InvalidInput, LoopbotError
 from bot.loops import changes
 from bot.loops.announce import refresh_card
@@ -42,8 +42,9 @@ USAGE = {
 def parse_round(loop_rounds: list[tuple[int, str]], ref: str) -> int:
     """A round by number ("2") or by the start of its name ("live ai")."""
     ref = ref.strip().rstrip(".")
-    if ref.isdigit() and any(n == int(ref) for n, _ in loop_rounds):
-        return int(ref)
+    number = round_number(ref)
+    if number is not None and any(n == number for n, _ in loop_rounds):
+        return number
     matches = [n for n, name in loop_rounds if name.lower().startswith(ref.lower())] if ref else []
     if len(matches) == 1:
         return matches[0]
