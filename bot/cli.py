@@ -156,6 +156,15 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     if not args.candidate and args.older_than_days is None:
         print("say which: --candidate KEY or --older-than-days N", file=sys.stderr)
         return 2
+    if args.candidate and args.older_than_days is not None:
+        print("give one of --candidate KEY or --older-than-days N, not both", file=sys.stderr)
+        return 2
+    if args.older_than_days is not None and args.older_than_days < 1:
+        print(
+            "--older-than-days must be 1 or more (0 would erase every finished loop)",
+            file=sys.stderr,
+        )
+        return 2
     now = datetime.now(UTC)
     db = Database(settings.database_url)
     with db.read() as session:
@@ -183,11 +192,20 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.startup import StartupError, check_reachable, reason, where
     from bot.store import Database
     from bot.store.migrate import upgrade
 
     db = Database(settings.database_url)
-    upgrade(db)
+    check_reachable(db)
+    try:
+        upgrade(db)
+    except SQLAlchemyError as exc:
+        raise StartupError(
+            f"upgrading the database at {where(db.url)} failed ({reason(exc)})"
+        ) from None
     print(f"database schema is up to date ({db.dialect})")
     return 0
 
@@ -210,6 +228,7 @@ def build_runtime(settings: Settings, library: Library | None = None):
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.logs import configure_logging
     from bot.server import serve_forever
+    from bot.startup import check_current, check_token, listen
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
@@ -233,6 +252,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     library = _library(settings)
     if library is None:
         return 1
+    checked = build_runtime(settings, library)
+    check_current(checked.db)
+    check_token(checked.messenger, settings.api_url)
+    checked.db.dispose()
 
     def build():
         # In each serving process: its own database connections, scheduler and pools.
@@ -250,6 +273,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         app, _ = build()
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         return 0
+    listener = listen(settings.host, settings.port)
     processes = settings.loopbot_processes
     print(
         f"loopbot listening on {settings.host}:{settings.port} (POST /slack/events, GET /healthz)"
@@ -260,14 +284,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     def wsgi():
         app, runtime = build()
-        return make_wsgi_app(app, runtime)
+        return make_wsgi_app(app, runtime), runtime.drain
 
     return serve_forever(
         wsgi,
-        host=settings.host,
-        port=settings.port,
+        listener=listener,
         threads=settings.loopbot_threads,
         processes=processes,
+        grace_s=settings.loopbot_grace_seconds,
     )
 
 
@@ -341,8 +365,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.settings import BadSettings
+    from bot.startup import StartupError
+
     args = build_parser().parse_args(argv)
-    return args.run(args, get_settings())
+    try:
+        return args.run(args, get_settings())
+    except BadSettings as exc:
+        print(f"loopbot: setting {exc}", file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        print(f"loopbot: {exc}", file=sys.stderr)
+        return exc.status
 
 
 if __name__ == "__main__":

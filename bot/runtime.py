@@ -129,10 +129,24 @@ class Runtime:
     """How long upkeep after an acknowledgement (a card refresh) waits for more of the same."""
     heartbeat: Heartbeat | None = None
     """This process's dispatcher, when it runs one (`loopbot serve`)."""
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
+    """Run last by `drain` (the scheduler stops, the dispatcher gives back its leases)."""
 
     def __post_init__(self) -> None:
         self.coalesced = Coalescer(self.after_ack, self.coalesce_s)
         """Upkeep several requests can share (`Coalescer.submit(key, work)`)."""
+
+    def drain(self) -> None:
+        """Finish what acknowledged requests started, then stop: listeners still running, the
+        work they queued after acknowledging, refreshes waiting to coalesce, the dispatcher."""
+        self.listeners.shutdown(wait=True)
+        self.after_ack.shutdown(wait=True)
+        self.coalesced.flush()
+        for stop in self.on_stop:
+            try:
+                stop()
+            except Exception as error:  # noqa: BLE001 - the other steps still run
+                log.warning("stopping failed: %s", exception_summary(error))
 
     def reload_documents(self) -> list[str]:
         """Read the documents folder again; on any error keep the set in service and say why."""

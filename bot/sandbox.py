@@ -113,10 +113,8 @@ class Sandbox:
         if self.server:
             self.server.stop()
             self.server = None
-            # Let work that started after an acknowledgement finish, as a graceful stop would.
-            self.runtime.listeners.shutdown(wait=True)
-            self.runtime.after_ack.shutdown(wait=True)
-            self.runtime.coalesced.flush()
+            # Let work that started after an acknowledgement finish, as a graceful stop does.
+            self.runtime.drain()
 
     def stop(self) -> None:
         self.stop_bot()

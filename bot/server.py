@@ -1,5 +1,10 @@
 """Serving a WSGI app with waitress: in the foreground (`loopbot serve`), as several processes
-sharing one port (`LOOPBOT_PROCESSES`), or in a thread (tests)."""
+sharing one port (`LOOPBOT_PROCESSES`), or in a thread (tests).
+
+SIGTERM (or SIGINT) drains a serving process: it stops accepting, lets the requests in flight
+finish and the work they started after acknowledging (`drain`), then exits 0, all within a grace
+period (`LOOPBOT_GRACE_SECONDS`); past it, it exits 1 and says what was left.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,12 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
 
 log = logging.getLogger("loopbot.server")
 
@@ -29,11 +36,24 @@ def _create(app: Callable, *, threads: int, **where):
     )
 
 
+Built = tuple[Callable, Callable[[], None]]
+"""What a serving process builds: its WSGI app, and how to drain what that app started."""
+
+
 class BackgroundServer:
     """A waitress server on a thread; `url` is where it listens."""
 
-    def __init__(self, app: Callable, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
-        self._server = _create(app, host=host, port=port, threads=threads)
+    def __init__(
+        self,
+        app: Callable,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 8,
+        listener: socket.socket | None = None,
+    ):
+        where = {"sockets": [listener]} if listener else {"host": host, "port": port}
+        self._server = _create(app, threads=threads, **where)
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="loopbot-http", daemon=True)
 
@@ -59,6 +79,40 @@ class BackgroundServer:
         self._server.close()
         self._thread.join(timeout=5)
 
+    def drain(self, then: Callable[[], None], *, grace_s: float) -> bool:
+        """Stop accepting, wait for the requests in flight, run `then`, close; True when all of
+        it finished within `grace_s`."""
+        deadline = time.monotonic() + grace_s
+        channels = self._map()
+        for listening in [c for c in channels.values() if isinstance(c, BaseWSGIServer)]:
+            listening.accepting = False
+        while time.monotonic() < deadline and self._busy(channels):
+            time.sleep(0.02)
+        in_flight = self._busy(channels)
+        finishing = threading.Thread(target=then, name="loopbot-drain", daemon=True)
+        finishing.start()
+        finishing.join(timeout=max(0.0, deadline - time.monotonic()))
+        if in_flight or finishing.is_alive():
+            log.error(
+                "grace period over with work left",
+                extra={"requests": in_flight, "after_ack": finishing.is_alive()},
+            )
+        self.stop()
+        return not in_flight and not finishing.is_alive()
+
+    def _map(self) -> dict:
+        return getattr(self._server, "map", None) or self._server._map
+
+    def _busy(self, channels: dict) -> int:
+        """Requests received and not yet fully answered."""
+        tasks = self._server.task_dispatcher
+        busy = [
+            c
+            for c in list(channels.values())
+            if isinstance(c, HTTPChannel) and (c.requests or c.total_outbufs_len)
+        ]
+        return len(busy) + len(tasks.queue) + tasks.active_count
+
     def __enter__(self) -> BackgroundServer:
         return self.start()
 
@@ -67,18 +121,51 @@ class BackgroundServer:
 
 
 def serve_forever(
-    build: Callable[[], Callable], *, host: str, port: int, threads: int, processes: int = 1
+    build: Callable[[], Built],
+    *,
+    listener: socket.socket,
+    threads: int,
+    processes: int = 1,
+    grace_s: float = 20.0,
 ) -> int:
-    """Serve the app `build()` returns until stopped; returns the exit status.
+    """Serve the app `build()` returns on `listener` until stopped; returns the exit status.
 
-    With several processes, this one binds the port and forks them; each builds its own app
-    (database connections, scheduler) and accepts on the shared socket. Python runs one thread
-    at a time per process, so one process per core is what lets a replica use its cores."""
+    With several processes, this one forks them; each builds its own app (database
+    connections, scheduler) and accepts on the shared socket. Python runs one thread at a time
+    per process, so one process per core is what lets a replica use its cores."""
     if processes <= 1:
-        _create(build(), host=host, port=port, threads=threads).run()
-        return 0
-    listener = socket.create_server((host, port), backlog=1024)
-    return Supervisor(listener, build, threads=threads, processes=processes).run()
+        return serve_process(listener, build, threads=threads, grace_s=grace_s)
+    supervisor = Supervisor(listener, build, threads=threads, processes=processes, grace_s=grace_s)
+    return supervisor.run()
+
+
+def serve_process(
+    listener: socket.socket,
+    build: Callable[[], Built],
+    *,
+    threads: int,
+    grace_s: float,
+    ready: Callable[[], None] = lambda: None,
+) -> int:
+    """One serving process, until SIGTERM or SIGINT drains it: 0 when everything finished
+    within the grace period, 1 when it had to leave work behind."""
+    stop = threading.Event()
+
+    def on_stop(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    app, drain = build()
+    server = BackgroundServer(app, listener=listener, threads=threads).start()
+    ready()
+    while not stop.wait(0.5):
+        pass
+    log.info("stopping: finishing the requests in flight", extra={"grace_s": grace_s})
+    drained = server.drain(drain, grace_s=grace_s)
+    if drained:
+        log.info("stopped")
+    return 0 if drained else 1
 
 
 @dataclass
@@ -111,11 +198,13 @@ class Supervisor:
         *,
         threads: int,
         processes: int,
+        grace_s: float = 20.0,
     ):
         self.listener = listener
         self.build = build
         self.threads = threads
         self.processes = processes
+        self.grace_s = grace_s
         self.children: dict[int, _Child] = {}
         self.stopping = False
         self.status = 0
@@ -154,9 +243,11 @@ class Supervisor:
                 continue
             _check_ready(child)
             os.close(child.ready_fd)
-            if self.stopping:
-                continue
             code = os.waitstatus_to_exitcode(wait_status)
+            if self.stopping:
+                if code != 0 and self.status == 0:
+                    self.status = code if code > 0 else 1
+                continue
             if not child.ready:
                 log.error("a serving process failed to start (exit %s); stopping", code)
                 self.status = code if code > 0 else 1
@@ -177,11 +268,15 @@ class Supervisor:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
         code = 0
-        try:
-            server = _create(self.build(), sockets=[self.listener], threads=self.threads)
+
+        def ready() -> None:
             os.write(say_ready, b"1")
             os.close(say_ready)
-            server.run()
+
+        try:
+            code = serve_process(
+                self.listener, self.build, threads=self.threads, grace_s=self.grace_s, ready=ready
+            )
         except BaseException as error:  # noqa: BLE001 - the parent decides what happens next
             print(f"loopbot: serving process stopped: {type(error).__name__}", file=sys.stderr)
             code = 1
@@ -189,6 +284,9 @@ class Supervisor:
             os._exit(code)
 
     def _stop(self, signum: int, _frame: object) -> None:
+        if not self.stopping:
+            # Each process drains; once they have closed their copies too, the port refuses.
+            self.listener.close()
         self.stopping = True
         self._signal_all(signal.SIGTERM)
 

@@ -85,6 +85,11 @@ _RENEW = text("""
     UPDATE reminders SET lease_until = :until, attempts = attempts + 1
     WHERE id = :id AND claimed_by = :me AND state = 'claimed' AND lease_until >= :now""")
 
+_RELEASE = text("""
+    UPDATE reminders SET state = 'pending', lease_until = NULL, claimed_by = NULL,
+           updated_at = :now
+    WHERE claimed_by = :me AND state = 'claimed'""")
+
 
 @dataclass
 class Outcome:
@@ -121,6 +126,8 @@ class Dispatcher:
         """People whose DM Slack rate-limited: their rows wait for a slot, others go on."""
         self._slots: list[datetime] = []
         """When rows put back are due again (a heap): the dispatcher should tick then."""
+        self.stopping = False
+        """Set by a graceful stop: the tick ends after the row in hand; `release` the rest."""
 
     @property
     def library(self) -> Library:
@@ -144,10 +151,20 @@ class Dispatcher:
             # outlasts a lease, and a lease written from the tick's start would be born expired.
             ids = self.claim(self._current(now))
             for reminder_id in ids:
+                if self.stopping:
+                    return total
                 result = self.deliver(reminder_id, now)
                 setattr(total, result, getattr(total, result) + 1)
             if len(ids) < self.batch:
                 return total
+
+    def release(self, now: datetime) -> int:
+        """Give back every row this dispatcher still holds (a graceful stop); returns how many."""
+        with self.db.session() as session:
+            result = session.connection().execute(
+                _RELEASE, {"me": self.worker, "now": _param(now, self.db)}
+            )
+            return result.rowcount or 0
 
     def claim(self, now: datetime) -> list[int]:
         statement = _CLAIM_POSTGRES if self.db.dialect == "postgresql" else _CLAIM_SQLITE

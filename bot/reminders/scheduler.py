@@ -111,7 +111,18 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
     scheduler.start()
 
     def kick() -> None:
-        scheduler.modify_job(DISPATCH_JOB, next_run_time=datetime.now(UTC))
+        if scheduler.running:
+            scheduler.modify_job(DISPATCH_JOB, next_run_time=datetime.now(UTC))
+
+    def stop() -> None:
+        # A tick under way finishes (its rows are recorded); then rows still leased to this
+        # process go back to the others at once instead of when the lease runs out.
+        heartbeat.stopped = dispatcher.stopping = True
+        scheduler.shutdown(wait=True)
+        released = dispatcher.release(runtime.clock())
+        if released:
+            log.info("leases released", extra={"reminders": released})
 
     runtime.kick = kick
+    runtime.on_stop.append(stop)
     return scheduler

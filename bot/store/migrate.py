@@ -36,7 +36,7 @@ _heads: list[str] = []
 
 
 def schema_state(db: Database) -> str:
-    """"ok", "unreachable", or "needs `loopbot db upgrade`" (older, or never upgraded)."""
+    """ "ok", "unreachable", or "needs `loopbot db upgrade`" (older, or never upgraded)."""
     if not _heads:
         _heads.extend(ScriptDirectory.from_config(alembic_config(db)).get_heads())
     try:

@@ -198,15 +198,22 @@ def test_one_signed_request_sent_20_times_to_two_processes_and_after_a_restart_c
             proc.wait(timeout=20)
 
 
-def test_serve_stops_when_its_processes_cannot_start(tmp_path: Path) -> None:
-    """A database URL that cannot work is reported, not retried forever."""
+def test_serve_with_a_database_it_cannot_reach_stops_in_one_line(tmp_path: Path) -> None:
+    """Checked before any process is started: reported once, not retried forever."""
     with SlackEmulator(rate_limits=False) as emulator:
-        env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2", DATABASE_URL="nosuch://db")
+        env = _serve_env(
+            emulator,
+            tmp_path,
+            LOOPBOT_PROCESSES="2",
+            DATABASE_URL=f"postgresql://loopbot@127.0.0.1:{_free_port()}/loopbot",
+        )
         done = subprocess.run(
             [*LOOPBOT, "serve"], env=env, capture_output=True, text=True, timeout=60
         )
     assert done.returncode == 1
-    assert "failed to start" in done.stderr
+    assert done.stderr.splitlines() == [
+        f"loopbot: cannot reach the database at {env['DATABASE_URL'][21:]} (Connection refused)"
+    ]
 
 
 def test_serve_answers_health_help_and_refuses_unsigned(served) -> None:
