@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from bot.documents import DocumentErrors, Library, load_library
 from bot.logs import exception_summary
+from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.slack.messenger import Messenger
 from bot.store import Database
@@ -135,6 +136,8 @@ class Runtime:
     def __post_init__(self) -> None:
         self.coalesced = Coalescer(self.after_ack, self.coalesce_s)
         """Upkeep several requests can share (`Coalescer.submit(key, work)`)."""
+        self.outbox = OutboxSender(db=self.db, messenger=self.messenger)
+        """How channel messages are posted: durably, retried by the dispatcher if need be."""
 
     def drain(self) -> None:
         """Finish what acknowledged requests started, then stop: listeners still running, the

@@ -10,6 +10,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +34,7 @@ HEALTH_PATH = "/healthz"
 MAX_BODY = 2 * 1024 * 1024
 """Far above anything Slack sends (a large modal's state is tens of kilobytes)."""
 FORM = "application/x-www-form-urlencoded"
+REPLAY_WINDOW_S = 5 * 60
 
 
 class Refused(Exception):
@@ -46,6 +50,7 @@ def make_wsgi_app(app: App, runtime: Runtime):
     """A WSGI callable for any production server (loopbot serve uses waitress)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     verifier = SignatureVerifier(runtime.settings.slack_signing_secret.get_secret_value() or "-")
+    local = LocalGuard()
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -57,7 +62,7 @@ def make_wsgi_app(app: App, runtime: Runtime):
         try:
             body = _body(environ)
             text = _text(body)
-            _verify(verifier, runtime, environ, text)
+            _verify(verifier, runtime, local, environ, text)
             _check_shape(environ.get("CONTENT_TYPE", ""), text)
         except Refused as refused:
             log.info("request refused", extra={"status": refused.status[:3]})
@@ -106,7 +111,28 @@ def _text(body: bytes) -> str:
         raise Refused("400 Bad Request", "body is not UTF-8") from None
 
 
-def _verify(verifier: SignatureVerifier, runtime: Runtime, environ: dict, body: str) -> None:
+class LocalGuard:
+    """Signatures this process accepted in the last 5 minutes, for when the database cannot
+    say (the shared guard is `bot.events.claim_request`)."""
+
+    def __init__(self) -> None:
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claim(self, signature: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            while self._seen and next(iter(self._seen.values())) < now - REPLAY_WINDOW_S:
+                self._seen.popitem(last=False)
+            if signature in self._seen:
+                return False
+            self._seen[signature] = now
+            return True
+
+
+def _verify(
+    verifier: SignatureVerifier, runtime: Runtime, local: LocalGuard, environ: dict, body: str
+) -> None:
     """Signed with our secret, within 5 minutes, and never accepted before."""
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
     signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
@@ -114,7 +140,14 @@ def _verify(verifier: SignatureVerifier, runtime: Runtime, environ: dict, body: 
         raise Refused("401 Unauthorized", "missing or malformed X-Slack-Request-Timestamp")
     if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
         raise Refused("401 Unauthorized", "invalid or stale signature")
-    if not claim_request(runtime.db, signature, datetime.now(UTC)):
+    try:
+        first = claim_request(runtime.db, signature, datetime.now(UTC))
+    except UNAVAILABLE:
+        # A locked or unreachable database should still let the listener answer the person
+        # ("busy, try again"); this process's own memory guards the window meanwhile.
+        log.warning("replay guard fell back to this process's memory")
+        first = local.claim(signature)
+    if not first:
         raise Refused("401 Unauthorized", "replayed request")
 
 

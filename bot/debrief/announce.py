@@ -7,10 +7,11 @@ from sqlmodel import select
 from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
 from bot.loops.queries import assignments_of
 from bot.loops.views import loop_card
+from bot.outbox import Message
 from bot.runtime import Runtime
 from bot.slack.blocks.debrief import build_messages_debrief
 from bot.slack.format import slack_time
-from bot.store.models import Loop, SlackMessage
+from bot.store.models import Loop, OutboxMessage, OutboxState, SlackMessage
 
 SUMMARY = "debrief"
 THREAD = "debrief_thread"
@@ -59,24 +60,38 @@ def _messages(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMes
     )
 
 
-def post_summary(*, runtime: Runtime, loop_id: int) -> None:
-    """Post the summary (and its continuation in a thread) unless it is already posted."""
+def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
+    """Post the summary (and its continuation in a thread) unless it is already posted; through
+    the outbox, so a refusing Slack delays it and `actor` (else the loop's creator) hears if it
+    never arrives."""
     channel, messages, posted = _messages(runtime, loop_id)
-    if posted is not None:
+    with runtime.db.read() as session:
+        queued = session.exec(
+            select(OutboxMessage.id).where(
+                OutboxMessage.loop_id == loop_id,
+                OutboxMessage.purpose == SUMMARY,
+                OutboxMessage.state != OutboxState.FAILED,
+            )
+        ).first()
+        loop = session.get(Loop, loop_id)
+        actor = actor or (loop.created_by if loop else None)
+    if posted is not None or queued is not None:
         return
-    first = runtime.messenger.post(channel, text=messages[0]["text"], blocks=messages[0]["blocks"])
-    records = [
-        SlackMessage(loop_id=loop_id, channel_id=first.channel, ts=first.ts, purpose=SUMMARY)
-    ]
-    for more in messages[1:]:
-        reply = runtime.messenger.post(
-            channel, text=more["text"], blocks=more["blocks"], thread_ts=first.ts
-        )
-        records.append(
-            SlackMessage(loop_id=loop_id, channel_id=reply.channel, ts=reply.ts, purpose=THREAD)
-        )
-    with runtime.db.session() as session:
-        session.add_all(records)
+    purposes = [SUMMARY] + [THREAD] * (len(messages) - 1)
+    runtime.outbox.post(
+        [
+            Message(
+                channel=channel,
+                text=m["text"],
+                blocks=m["blocks"],
+                purpose=purpose,
+                loop_id=loop_id,
+                actor=actor,
+            )
+            for m, purpose in zip(messages, purposes, strict=True)
+        ],
+        runtime.clock(),
+    )
 
 
 def refresh_summary(*, runtime: Runtime, loop_id: int) -> None:

@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot.errors import LoopbotError
 from bot.loops.queries import LOOP_ROLE, assignments_of, template_of
 from bot.loops.views import loop_card
+from bot.outbox import Message, OutboxFailed
 from bot.runtime import Runtime
 from bot.slack.blocks.loops import build_message_loop_card
 from bot.slack.messenger import SlackCallFailed
@@ -62,14 +63,24 @@ def announce_loop(*, runtime: Runtime, loop_id: int) -> str:
 
 
 def post_card(*, runtime: Runtime, loop_id: int) -> None:
+    """Post the loop card through the outbox: if Slack refuses for a while it arrives later,
+    once; if Slack refuses for good, the person who acted is told."""
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
         assert loop is not None and loop.channel_id
         message = build_message_loop_card(card=loop_card(session, loop))
-        channel, short_id = loop.channel_id, loop.short_id
+        channel, short_id, creator = loop.channel_id, loop.short_id, loop.created_by
+    card = Message(
+        channel=channel,
+        text=message["text"],
+        blocks=message["blocks"],
+        purpose=CARD,
+        loop_id=loop_id,
+        actor=creator,
+    )
     try:
-        posted = runtime.messenger.post(channel, text=message["text"], blocks=message["blocks"])
-    except SlackCallFailed as exc:
+        runtime.outbox.post([card], runtime.clock())
+    except OutboxFailed as exc:
         if exc.error not in ("not_in_channel", "channel_not_found", "is_archived"):
             raise
         raise LoopbotError(
@@ -77,10 +88,6 @@ def post_card(*, runtime: Runtime, loop_id: int) -> None:
             f"said `{exc.error}`). Invite @loopbot to that channel, then use "
             f"`/loop show {short_id}`."
         ) from None
-    with runtime.db.session() as session:
-        session.add(
-            SlackMessage(loop_id=loop_id, channel_id=posted.channel, ts=posted.ts, purpose=CARD)
-        )
 
 
 def refresh_card_soon(*, runtime: Runtime, loop_id: int) -> None:

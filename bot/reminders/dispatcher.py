@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, template_of
+from bot.outbox import OutboxSender
 from bot.reminders.checks import why_not_send
 from bot.reminders.messages import Outgoing, Situation, compose, round_lines
 from bot.reminders.pacing import RATE_LIMITED, Lane
@@ -99,6 +100,8 @@ class Outcome:
     failed: int = 0
     deferred: int = 0
     """Put back because Slack rate-limited the person's DM; due again after Retry-After."""
+    posted: int = 0
+    """Channel messages from the outbox that had waited for a retry."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -115,9 +118,12 @@ class Dispatcher:
         worker: str | None = None,
         lease: timedelta = LEASE,
         batch: int = BATCH,
+        outbox: OutboxSender | None = None,
     ):
         self.db = db
         self.messenger = messenger
+        self.outbox = outbox
+        """Channel messages waiting for a retry go out on the same ticks."""
         self._library = library
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
@@ -146,6 +152,8 @@ class Dispatcher:
         while self._slots and self._slots[0] <= now:
             heapq.heappop(self._slots)
         self._started = (now, time.monotonic())
+        if self.outbox is not None:
+            total.posted = self.outbox.tick(now)
         while True:
             # Claim on the same moving clock the renewal uses: a backlog drained in one tick
             # outlasts a lease, and a lease written from the tick's start would be born expired.
@@ -224,10 +232,19 @@ class Dispatcher:
                 return "deferred"
             situation = self._situation(session, reminder, assignment)
             messages = compose(situation, self.library)
+            # Taken before: Slack may have accepted some of it before that attempt was cut off
+            # (a crash before the record, a timeout), so look in the DM before sending again.
+            uncertain = reminder.attempts > 1
         posted: list[Posted] = []
         try:
-            for message in messages:
-                posted.append(self._dm(user_id, message, waits=RATE_LIMIT_WAITS if posted else 0))
+            already = self.messenger.tagged_in_dm(user_id) if uncertain else {}
+            for part, message in enumerate(messages):
+                tag = f"reminder:{reminder_id}:{part}"
+                if tag in already:
+                    posted.append(already[tag])
+                    continue
+                waits = RATE_LIMIT_WAITS if posted else 0
+                posted.append(self._dm(user_id, message, waits=waits, tag=tag))
         except RateLimited as exc:
             if posted:
                 return self._failed_send(reminder_id, exc, now)
@@ -258,11 +275,11 @@ class Dispatcher:
                 )
         return "sent"
 
-    def _dm(self, user_id: str, message: Outgoing, *, waits: int) -> Posted:
+    def _dm(self, user_id: str, message: Outgoing, *, waits: int, tag: str) -> Posted:
         """Post one message, waiting out up to `waits` rate limits."""
         while True:
             try:
-                return self.messenger.dm(user_id, text=message.text, blocks=message.blocks)
+                return self.messenger.dm(user_id, text=message.text, blocks=message.blocks, tag=tag)
             except RateLimited as exc:
                 if waits <= 0:
                     raise

@@ -14,6 +14,7 @@ from bot.events import (
     forget_requests_before,
 )
 from bot.logs import exception_summary
+from bot.outbox import OutboxSender
 from bot.purge import loops_older_than, purge_loops, retention_cutoff
 from bot.reminders.dispatcher import Dispatcher
 from bot.runtime import Heartbeat, Runtime
@@ -31,7 +32,13 @@ def serving_dispatcher(runtime: Runtime) -> Dispatcher:
         runtime.settings.api_url,
         wait_on_rate_limits=False,
     )
-    return Dispatcher(db=runtime.db, messenger=Messenger(client), library=lambda: runtime.library)
+    messenger = Messenger(client)
+    return Dispatcher(
+        db=runtime.db,
+        messenger=messenger,
+        library=lambda: runtime.library,
+        outbox=OutboxSender(db=runtime.db, messenger=messenger),
+    )
 
 
 def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundScheduler:
@@ -56,7 +63,7 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
                 scheduler.modify_job(
                     DISPATCH_JOB, next_run_time=max(dispatcher.resume_at, datetime.now(UTC))
                 )
-            if outcome.sent or outcome.failed:
+            if outcome.sent or outcome.failed or outcome.posted:
                 log.info(
                     "dispatched",
                     extra={
@@ -64,6 +71,7 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
                         "failed": outcome.failed,
                         "retried": outcome.retried,
                         "deferred": outcome.deferred,
+                        "posted": outcome.posted,
                     },
                 )
         except Exception as error:  # noqa: BLE001 - the next tick retries; rows are leased
