@@ -46,6 +46,7 @@ class Sandbox:
         emulator: SlackEmulator | None = None,
         rate_limits: bool = False,
         settings: dict[str, Any] | None = None,
+        socket_mode: bool = False,
     ):
         self._app_factory = app_factory
         self._wsgi_factory = wsgi_factory
@@ -56,6 +57,9 @@ class Sandbox:
         self.signing_secret = secrets.token_hex(16)
         self._extra_settings = settings or {}
         self.server: BackgroundServer | None = None
+        self.socket_mode = socket_mode
+        """Slack delivers over a Socket Mode connection the bot opened, not signed HTTP."""
+        self._socket: Any = None
         self.now: datetime | None = None
         """The bot's business clock; None follows the real time."""
 
@@ -91,8 +95,21 @@ class Sandbox:
         wsgi = self._wsgi_factory(self.app, self.runtime)
         self.server = BackgroundServer(wsgi, threads=4).start()
         self.slack = SlackClient(
-            self.server.url + "/slack/events", self.signing_secret, self.emulator
+            self.server.url + "/slack/events",
+            self.signing_secret,
+            self.emulator,
+            socket_mode=self.socket_mode,
         )
+        if self.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            opened = self.emulator.socket_mode.opened
+            self._socket = SocketModeHandler(self.app, self.emulator.app_token)
+            self._socket.connect()
+            deadline = time.monotonic() + 10
+            while self.emulator.socket_mode.opened == opened and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert self.emulator.socket_mode.wait_connected(), "the bot did not connect"
 
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
@@ -110,6 +127,9 @@ class Sandbox:
         return total
 
     def stop_bot(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
         if self.server:
             self.server.stop()
             self.server = None

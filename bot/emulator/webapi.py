@@ -17,6 +17,8 @@ from . import chat, methods, views
 from .chat import ResponseUrl
 from .common import ApiCall, ApiError, Fault, decode_json_args
 from .ratelimit import RateLimiter
+from .socketmode import PATH as SOCKET_PATH
+from .socketmode import SocketModeHub
 from .workspace import Message, Workspace, sample_workspace
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,10 @@ METHODS: dict[str, Callable[[SlackEmulator, dict[str, Any]], dict[str, Any]]] = 
     **methods.METHODS,
     **chat.METHODS,
     **views.METHODS,
+    "apps.connections.open": lambda em, args: {"url": em.socket_mode.new_url()},
 }
+APP_TOKEN_METHODS = {"apps.connections.open"}
+"""Methods that take the app-level token (xapp-); every other one takes the bot token."""
 _STATUS_ERRORS = {500: "internal_error", 503: "service_unavailable", 408: "request_timeout"}
 
 
@@ -63,6 +68,7 @@ class SlackEmulator:
         rate_scale: float = 1.0,
         workspace_posts_per_second: float | None = None,
         bot_token: str = "xoxb-emulator",
+        app_token: str = "xapp-emulator",
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -70,6 +76,9 @@ class SlackEmulator:
         self.workspace = workspace if workspace is not None else sample_workspace(clock)
         self.workspace.clock = clock
         self.bot_token = bot_token
+        self.app_token = app_token
+        self.socket_mode = SocketModeHub(lambda: self.base_url)
+        """Socket Mode: deliveries over the WebSocket an app opened (`apps.connections.open`)."""
         self.limiter = RateLimiter(
             clock,
             enabled=rate_limits,
@@ -104,6 +113,7 @@ class SlackEmulator:
 
     def stop(self) -> None:
         """Stop serving and free the port."""
+        self.socket_mode.close_all()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -259,6 +269,9 @@ class SlackEmulator:
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
+        if parts.path.startswith(SOCKET_PATH) and request.command == "GET":
+            self.socket_mode.serve(request, parts.path[len(SOCKET_PATH) :])
+            return
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         headers: dict[str, str] = {}
@@ -325,7 +338,10 @@ class SlackEmulator:
                 body = parse_error.body()
             elif not token:
                 body = {"ok": False, "error": "not_authed"}
-            elif token != self.bot_token:
+            elif (token == self.app_token) != (method in APP_TOKEN_METHODS):
+                known = token in (self.app_token, self.bot_token)
+                body = {"ok": False, "error": "not_allowed_token_type" if known else "invalid_auth"}
+            elif token not in (self.app_token, self.bot_token):
                 body = {"ok": False, "error": "invalid_auth"}
             elif fault is not None and fault.fails:
                 status, body, headers = self._faulted(fault)
