@@ -46,7 +46,7 @@ class Sandbox:
         emulator: SlackEmulator | None = None,
         rate_limits: bool = False,
         settings: dict[str, Any] | None = None,
-        socket_mode: bool = False,
+        socket_mode: Callable[[Any, str], Any] | None = None,
     ):
         self._app_factory = app_factory
         self._wsgi_factory = wsgi_factory
@@ -58,7 +58,8 @@ class Sandbox:
         self._extra_settings = settings or {}
         self.server: BackgroundServer | None = None
         self.socket_mode = socket_mode
-        """Slack delivers over a Socket Mode connection the bot opened, not signed HTTP."""
+        """`(app, app_token) -> handler` (Bolt's SocketModeHandler): Slack then delivers over
+        the Socket Mode connection the bot opens, not signed HTTP."""
         self._socket: Any = None
         self.now: datetime | None = None
         """The bot's business clock; None follows the real time."""
@@ -98,13 +99,11 @@ class Sandbox:
             self.server.url + "/slack/events",
             self.signing_secret,
             self.emulator,
-            socket_mode=self.socket_mode,
+            socket_mode=self.socket_mode is not None,
         )
-        if self.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
+        if self.socket_mode is not None:
             opened = self.emulator.socket_mode.opened
-            self._socket = SocketModeHandler(self.app, self.emulator.app_token)
+            self._socket = self.socket_mode(self.app, self.emulator.app_token)
             self._socket.connect()
             deadline = time.monotonic() + 10
             while self.emulator.socket_mode.opened == opened and time.monotonic() < deadline:

@@ -13,12 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import chat, methods, views
+from . import chat, methods, socketmode, views
 from .chat import ResponseUrl
 from .common import ApiCall, ApiError, Fault, decode_json_args
 from .ratelimit import RateLimiter
-from .socketmode import PATH as SOCKET_PATH
-from .socketmode import SocketModeHub
 from .workspace import Message, Workspace, sample_workspace
 
 log = logging.getLogger(__name__)
@@ -27,10 +25,9 @@ METHODS: dict[str, Callable[[SlackEmulator, dict[str, Any]], dict[str, Any]]] = 
     **methods.METHODS,
     **chat.METHODS,
     **views.METHODS,
-    "apps.connections.open": lambda em, args: {"url": em.socket_mode.new_url()},
 }
-APP_TOKEN_METHODS = {"apps.connections.open"}
-"""Methods that take the app-level token (xapp-); every other one takes the bot token."""
+# Socket Mode's method takes the app-level token (xapp-); every other one the bot token.
+APP_TOKEN_METHODS = {"apps.connections.open": lambda em, args: {"url": em.socket_mode.new_url()}}
 _STATUS_ERRORS = {500: "internal_error", 503: "service_unavailable", 408: "request_timeout"}
 
 
@@ -77,8 +74,7 @@ class SlackEmulator:
         self.workspace.clock = clock
         self.bot_token = bot_token
         self.app_token = app_token
-        self.socket_mode = SocketModeHub(lambda: self.base_url)
-        """Socket Mode: deliveries over the WebSocket an app opened (`apps.connections.open`)."""
+        self.socket_mode = socketmode.SocketModeHub(lambda: self.base_url)
         self.limiter = RateLimiter(
             clock,
             enabled=rate_limits,
@@ -269,8 +265,8 @@ class SlackEmulator:
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
-        if parts.path.startswith(SOCKET_PATH) and request.command == "GET":
-            self.socket_mode.serve(request, parts.path[len(SOCKET_PATH) :])
+        if parts.path.startswith(socketmode.PATH) and request.command == "GET":
+            self.socket_mode.serve(request, parts.path[len(socketmode.PATH) :])
             return
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
@@ -332,17 +328,16 @@ class SlackEmulator:
             time.sleep(fault.delay)  # outside the lock: other callers keep being served
         status, headers, injected = 200, {}, False
         with self.lock:
-            if method not in METHODS:
+            if method not in METHODS and method not in APP_TOKEN_METHODS:
                 body = {"ok": False, "error": "unknown_method", "req_method": method}
             elif parse_error is not None:
                 body = parse_error.body()
             elif not token:
                 body = {"ok": False, "error": "not_authed"}
-            elif (token == self.app_token) != (method in APP_TOKEN_METHODS):
-                known = token in (self.app_token, self.bot_token)
-                body = {"ok": False, "error": "not_allowed_token_type" if known else "invalid_auth"}
             elif token not in (self.app_token, self.bot_token):
                 body = {"ok": False, "error": "invalid_auth"}
+            elif (token == self.app_token) != (method in APP_TOKEN_METHODS):
+                body = {"ok": False, "error": "not_allowed_token_type"}
             elif fault is not None and fault.fails:
                 status, body, headers = self._faulted(fault)
                 injected = True
@@ -353,7 +348,8 @@ class SlackEmulator:
                     body = {"ok": False, "error": "ratelimited"}
                 else:
                     try:
-                        body = {"ok": True, **METHODS[method](self, args)}
+                        call = METHODS.get(method) or APP_TOKEN_METHODS[method]
+                        body = {"ok": True, **call(self, args)}
                     except ApiError as exc:
                         body = exc.body()
             self.calls.append(

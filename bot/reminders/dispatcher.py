@@ -23,7 +23,7 @@ from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, template_of
 from bot.outbox import OutboxSender
-from bot.reminders.checks import why_not_send
+from bot.reminders.checks import failure_note, why_not_send
 from bot.reminders.messages import Outgoing, Situation, compose, round_lines
 from bot.reminders.pacing import RATE_LIMITED, Lane
 from bot.reminders.plan import Kind
@@ -35,7 +35,6 @@ from bot.store.models import (
     Loop,
     Reminder,
     ReminderState,
-    Round,
     SlackMessage,
 )
 
@@ -350,7 +349,7 @@ class Dispatcher:
                 log.warning(
                     "reminder failed", extra={"reminder": reminder_id, "slack_error": error}
                 )
-                recruiters, note = self._failure_note(session, reminder, error)
+                recruiters, note = failure_note(session, reminder, error)
             else:
                 reminder.state = ReminderState.PENDING
                 reminder.due_at = now + backoff(reminder.attempts)
@@ -365,35 +364,6 @@ class Dispatcher:
             except SlackUnavailable:
                 log.warning("could not tell the recruiter", extra={"reminder": reminder_id})
         return "failed"
-
-    def _failure_note(
-        self, session: Session, reminder: Reminder, error: str
-    ) -> tuple[list[str], str]:
-        """Who runs the loop day to day (its recruiter, else its creator) and what to tell them."""
-        loop = session.get(Loop, reminder.loop_id)
-        assignment = session.get(Assignment, reminder.assignment_id)
-        assert loop is not None and assignment is not None
-        template = template_of(session, loop)
-        informed = {
-            r.code
-            for r in template.roles
-            if not r.finalists_only and any(r.code in rnd.informed for rnd in template.rounds)
-        }
-        recruiters = sorted(
-            {
-                a.user_id
-                for a in assignments_of(session, loop)
-                if a.letter == LOOP_ROLE and a.role_code in informed
-            }
-        )
-        rnd = session.get(Round, reminder.round_id) if reminder.round_id else None
-        what = f"the {reminder.kind.replace('_', ' ')} message"
-        where = f" for {rnd.name}" if rnd else ""
-        note = (
-            f"I could not deliver {what}{where} to <@{assignment.user_id}> in loop "
-            f"`{loop.short_id}` (Slack said `{error}`). Please reach them another way."
-        )
-        return recruiters or [loop.created_by], note
 
     @staticmethod
     def _finish(

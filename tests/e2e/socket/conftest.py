@@ -12,11 +12,13 @@ from bot.sandbox import Sandbox
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
     from handlers import create_app
     from handlers.http import make_wsgi_app
     from tests.emulator.conftest import assert_documented
 
-    with Sandbox(create_app, make_wsgi_app, socket_mode=True) as sb:
+    with Sandbox(create_app, make_wsgi_app, socket_mode=SocketModeHandler) as sb:
         yield sb
         violations = list(sb.emulator.violations)
         calls = list(sb.emulator.calls)
