@@ -139,16 +139,8 @@ def serve_forever(
     return supervisor.run()
 
 
-def serve_process(
-    listener: socket.socket,
-    build: Callable[[], Built],
-    *,
-    threads: int,
-    grace_s: float,
-    ready: Callable[[], None] = lambda: None,
-) -> int:
-    """One serving process, until SIGTERM or SIGINT drains it: 0 when everything finished
-    within the grace period, 1 when it had to leave work behind."""
+def stop_on_signals() -> threading.Event:
+    """An event SIGTERM or SIGINT sets (once, in a process that serves)."""
     stop = threading.Event()
 
     def on_stop(_signum: int, _frame: object) -> None:
@@ -156,6 +148,21 @@ def serve_process(
 
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
+    return stop
+
+
+def serve_process(
+    listener: socket.socket,
+    build: Callable[[], Built],
+    *,
+    threads: int,
+    grace_s: float,
+    ready: Callable[[], None] = lambda: None,
+    stop: threading.Event | None = None,
+) -> int:
+    """One serving process, until SIGTERM or SIGINT drains it: 0 when everything finished
+    within the grace period, 1 when it had to leave work behind."""
+    stop = stop or stop_on_signals()
     app, drain = build()
     server = BackgroundServer(app, listener=listener, threads=threads).start()
     ready()
@@ -265,8 +272,9 @@ class Supervisor:
             self.children[pid] = _Child(ready_fd)
             return
         os.close(ready_fd)
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_DFL)
+        # A stop that comes while this process is still starting is kept, then drains it.
+        stop = stop_on_signals()
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
         code = 0
 
         def ready() -> None:
@@ -275,7 +283,12 @@ class Supervisor:
 
         try:
             code = serve_process(
-                self.listener, self.build, threads=self.threads, grace_s=self.grace_s, ready=ready
+                self.listener,
+                self.build,
+                threads=self.threads,
+                grace_s=self.grace_s,
+                ready=ready,
+                stop=stop,
             )
         except BaseException as error:  # noqa: BLE001 - the parent decides what happens next
             print(f"loopbot: serving process stopped: {type(error).__name__}", file=sys.stderr)

@@ -110,7 +110,7 @@ def test_serve_with_two_processes_outlives_one_and_stops_as_a_whole(tmp_path: Pa
                 time.sleep(0.1)
             assert len(_children(proc.pid)) == 2 and _children(proc.pid) != first
             proc.terminate()
-            assert proc.wait(timeout=10) == 0
+            assert proc.wait(timeout=10) == 0, log_path.read_text()[-3000:]
             assert not _healthy(url, timeout=1)
         finally:
             if proc.poll() is None:
