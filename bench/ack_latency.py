@@ -859,12 +859,14 @@ class Config:
     processes: int = 1
     profile: bool = False
     probe: int = 40
+    server: str = "loopbot"
+    """What serves loopbot: `loopbot serve` (waitress), or gunicorn (bench/gunicorn_serve.py)."""
     load_before: list[float] = field(default_factory=list)
 
 
 @contextmanager
 def servers_running(
-    slack: EmulatorHost, database_url: str, workdir: Path, processes: int
+    slack: EmulatorHost, database_url: str, workdir: Path, processes: int, server: str = "loopbot"
 ) -> Iterator[dict[str, Server]]:
     """Both servers, loopbot first (its start-up is measured on an idle machine)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOOPBOT_"))}
@@ -873,6 +875,8 @@ def servers_running(
     running: dict[str, Server] = {}
     try:
         loopbot = [sys.executable, "-m", "bot.cli", "serve"]
+        if server == "gunicorn":
+            loopbot = [sys.executable, str(ROOT / "bench" / "gunicorn_serve.py")]
         running["loopbot"] = start_server("loopbot", loopbot, env, slack, workdir, processes)
         bare = [sys.executable, str(BARE_APP)]
         running["bare"] = start_server("bare", bare, env, slack, workdir, processes)
@@ -938,7 +942,9 @@ def run(config: Config) -> dict[str, Any]:
                 file=sys.stderr,
             )
             traffic = Traffic(slack, slack.data)
-            with servers_running(slack, database_url, workdir, config.processes) as servers:
+            with servers_running(
+                slack, database_url, workdir, config.processes, config.server
+            ) as servers:
                 try:
                     return measure(config, slack, traffic, servers)
                 except BaseException:
@@ -1275,6 +1281,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
         help="LOOPBOT_PROCESSES for both servers (default: one per core, as the README says)",
     )
     parser.add_argument(
+        "--server",
+        choices=["loopbot", "gunicorn"],
+        default="loopbot",
+        help="serve loopbot with `loopbot serve` or with gunicorn (pip install -e '.[bench]')",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="tiny run for CI (10 req/s, 2 s, burst 10)"
     )
     parser.add_argument(
@@ -1304,6 +1316,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
             processes=args.processes,
             profile=args.profile,
             probe=4,
+            server=args.server,
         )
         return smoke, args.out
     config = Config(
@@ -1316,6 +1329,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
         smoke=False,
         processes=args.processes,
         profile=args.profile,
+        server=args.server,
     )
     return config, args.out or RESULTS
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -74,22 +75,21 @@ def main() -> int:
         return 2
     threads = int(env.get("LOOPBOT_THREADS", "8"))
 
-    def build() -> Callable[[dict, Callable], Iterable[bytes]]:
+    def build() -> tuple[Callable[[dict, Callable], Iterable[bytes]], Callable[[], None]]:
         app = create_bare_app(
             signing_secret=env["SLACK_SIGNING_SECRET"],
             token=env["SLACK_BOT_TOKEN"],
             api_url=env.get("SLACK_API_URL", "https://slack.com/api/"),
             threads=threads,
         )
-        return make_wsgi_app(app)
+        return make_wsgi_app(app), lambda: None
 
     host, port = env.get("HOST", "127.0.0.1"), int(env.get("PORT", "3000"))
     print(f"bare app listening on {host}:{port}", file=sys.stderr)
     # The same server as `loopbot serve`, with as many processes (LOOPBOT_PROCESSES).
     return serve_forever(
         build,
-        host=host,
-        port=port,
+        listener=socket.create_server((host, port), backlog=1024),
         threads=threads,
         processes=int(env.get("LOOPBOT_PROCESSES", "1")),
     )

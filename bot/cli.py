@@ -60,14 +60,8 @@ def _docs_show(args: argparse.Namespace, settings: Settings) -> int:
     found = next(
         (
             doc
-            for group in (
-                library.debriefs,
-                library.loops,
-                library.round_types,
-                library.guides,
-                library.contexts,
-                library.prep_guides,
-            )
+            for group in (library.debriefs, library.loops, library.round_types)
+            + (library.guides, library.contexts, library.prep_guides)
             for doc_id, doc in group.items()
             if doc_id == args.id
         ),
@@ -77,9 +71,7 @@ def _docs_show(args: argparse.Namespace, settings: Settings) -> int:
         known = ", ".join(doc_id for _, doc_id, _ in library.documents())
         print(f"no document with id '{args.id}' (known: {known})", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps(found.model_dump(mode="json"), indent=2, ensure_ascii=False))
-    elif isinstance(found, LoopTemplate):
+    if isinstance(found, LoopTemplate) and not args.json:
         print(describe_loop(found))
     else:
         print(json.dumps(found.model_dump(mode="json"), indent=2, ensure_ascii=False))
@@ -125,6 +117,15 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     if not args.candidate and args.older_than_days is None:
         print("say which: --candidate KEY or --older-than-days N", file=sys.stderr)
         return 2
+    if args.candidate and args.older_than_days is not None:
+        print("give one of --candidate KEY or --older-than-days N, not both", file=sys.stderr)
+        return 2
+    if args.older_than_days is not None and args.older_than_days < 1:
+        print(
+            "--older-than-days must be 1 or more (0 would erase every finished loop)",
+            file=sys.stderr,
+        )
+        return 2
     now = datetime.now(UTC)
     db = Database(settings.database_url)
     with db.read() as session:
@@ -152,11 +153,20 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.startup import StartupError, check_reachable, reason, where
     from bot.store import Database
     from bot.store.migrate import upgrade
 
     db = Database(settings.database_url)
-    upgrade(db)
+    check_reachable(db)
+    try:
+        upgrade(db)
+    except SQLAlchemyError as exc:
+        raise StartupError(
+            f"upgrading the database at {where(db.url)} failed ({reason(exc)})"
+        ) from None
     print(f"database schema is up to date ({db.dialect})")
     return 0
 
@@ -179,6 +189,7 @@ def build_runtime(settings: Settings, library: Library | None = None):
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.logs import configure_logging
     from bot.server import serve_forever
+    from bot.startup import check_current, check_token, listen
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
@@ -202,6 +213,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     library = _library(settings)
     if library is None:
         return 1
+    checked = build_runtime(settings, library)
+    check_current(checked.db)
+    check_token(checked.messenger, settings.api_url)
+    checked.db.dispose()
 
     def build():
         # In each serving process: its own database connections, scheduler and pools.
@@ -219,6 +234,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         app, _ = build()
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         return 0
+    listener = listen(settings.host, settings.port)
     processes = settings.loopbot_processes
     print(
         f"loopbot listening on {settings.host}:{settings.port} (POST /slack/events, GET /healthz)"
@@ -229,14 +245,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     def wsgi():
         app, runtime = build()
-        return make_wsgi_app(app, runtime.db)
+        return make_wsgi_app(app, runtime), runtime.drain
 
     return serve_forever(
         wsgi,
-        host=settings.host,
-        port=settings.port,
+        listener=listener,
         threads=settings.loopbot_threads,
         processes=processes,
+        grace_s=settings.loopbot_grace_seconds,
     )
 
 
@@ -361,8 +377,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.settings import BadSettings
+    from bot.startup import StartupError
+
     args = build_parser().parse_args(argv)
-    return args.run(args, get_settings())
+    try:
+        return args.run(args, get_settings())
+    except BadSettings as exc:
+        print(f"loopbot: setting {exc}", file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        print(f"loopbot: {exc}", file=sys.stderr)
+        return exc.status
 
 
 if __name__ == "__main__":

@@ -45,3 +45,16 @@ def user_mention(token: str) -> str | None:
     """`<@U123|name>` or `<@U123>` → "U123"; anything else → None."""
     match = re.fullmatch(r"<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>", token)
     return match.group(1) if match else None
+
+
+MAX_ROUND = 999
+
+
+def round_number(text: str) -> int | None:
+    """A round as typed or carried in a button: 1 to 999 in ASCII digits, else None (so "²",
+    "٣" or a 21-digit number never reach the database)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROUND))):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ROUND else None

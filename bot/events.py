@@ -1,14 +1,26 @@
-"""Events API deliveries: each event id is processed once, across replicas and restarts."""
+"""Once only, across replicas and restarts: Events API deliveries by event id, signed requests
+by signature (the replay guard)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import delete
 
 from bot.store import Database
-from bot.store.models import ProcessedEvent
+from bot.store.models import ProcessedEvent, SeenRequest
+from bot.store.types import UTCDateTime
+
+REPLAY_WINDOW = timedelta(minutes=5)
+"""Slack refuses to sign for longer: an older timestamp fails verification before this check."""
+
+# One statement, no exception on a replay: both engines take ON CONFLICT DO NOTHING.
+_CLAIM = text(
+    "INSERT INTO seen_requests (key, seen_at) VALUES (:key, :at) ON CONFLICT DO NOTHING"
+).bindparams(bindparam("at", type_=UTCDateTime()))
 
 
 def claim_event(db: Database, event_id: str) -> bool:
@@ -29,3 +41,18 @@ def forget_events_before(db: Database, cutoff: datetime) -> int:
 
 
 RETRY_WINDOW = timedelta(hours=2)
+
+
+def claim_request(db: Database, signature: str, now: datetime) -> bool:
+    """True the first time a verified signature is seen by any process; False for a replay."""
+    key = hashlib.sha256(signature.encode()).hexdigest()
+    with db.session() as session:
+        result = session.connection().execute(_CLAIM, {"key": key, "at": now})
+        return result.rowcount == 1
+
+
+def forget_requests_before(db: Database, cutoff: datetime) -> int:
+    """Drop signatures older than the replay window (their timestamps fail verification now)."""
+    with db.session() as session:
+        result = session.exec(delete(SeenRequest).where(SeenRequest.seen_at < cutoff))
+        return result.rowcount or 0

@@ -18,6 +18,7 @@ from bot.store.models import (
     Decision,
     Loop,
     LoopStatus,
+    OutboxMessage,
     Reminder,
     Round,
     Scorecard,
@@ -110,7 +111,7 @@ def purge_loops(
         session.exec(
             delete(ScorecardRevision).where(col(ScorecardRevision.scorecard_id).in_(cards))
         )
-        for table in (Scorecard, Reminder, Decision, SlackMessage):
+        for table in (Scorecard, Reminder, Decision, SlackMessage, OutboxMessage):
             session.exec(delete(table).where(col(table.loop_id).in_(loop_ids)))
         session.exec(delete(Assignment).where(col(Assignment.loop_id).in_(loop_ids)))
         session.exec(delete(Round).where(col(Round.loop_id).in_(loop_ids)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 
 from bot.documents import DocumentErrors, Library, load_library
 from bot.logs import exception_summary
+from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.slack.messenger import Messenger
 from bot.store import Database
@@ -70,6 +72,39 @@ def _logged(work: Callable[[], None]) -> None:
         log.warning("background work failed: %s", exception_summary(error))
 
 
+class Heartbeat:
+    """How this process's dispatcher is doing, for `/healthz`: "ok" while its ticks finish (or
+    one is under way) within a few intervals, "stalled" or "failing" otherwise."""
+
+    def __init__(self, interval_s: float, *, clock: Callable[[], float] = time.monotonic):
+        self.grace_s = max(3 * interval_s, 60.0)
+        self.clock = clock
+        self._last_ok = clock()
+        self._running_since: float | None = None
+        self._failures = 0
+        self.stopped = False
+
+    def started(self) -> None:
+        self._running_since = self.clock()
+
+    def finished(self, *, ok: bool) -> None:
+        self._running_since = None
+        if ok:
+            self._last_ok, self._failures = self.clock(), 0
+        else:
+            self._failures += 1
+
+    def state(self) -> str:
+        now = self.clock()
+        if self.stopped:
+            return "stopped"
+        if self._failures >= 3:
+            return "failing"
+        if self._running_since is not None:
+            return "ok" if now - self._running_since < 120 else "stalled"
+        return "ok" if now - self._last_ok < self.grace_s else "stalled"
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -93,10 +128,28 @@ class Runtime:
     """Wakes the dispatcher after something was queued (set by `loopbot serve`)."""
     coalesce_s: float = 1.0
     """How long upkeep after an acknowledgement (a card refresh) waits for more of the same."""
+    heartbeat: Heartbeat | None = None
+    """This process's dispatcher, when it runs one (`loopbot serve`)."""
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
+    """Run last by `drain` (the scheduler stops, the dispatcher gives back its leases)."""
 
     def __post_init__(self) -> None:
         self.coalesced = Coalescer(self.after_ack, self.coalesce_s)
         """Upkeep several requests can share (`Coalescer.submit(key, work)`)."""
+        self.outbox = OutboxSender(db=self.db, messenger=self.messenger)
+        """How channel messages are posted: durably, retried by the dispatcher if need be."""
+
+    def drain(self) -> None:
+        """Finish what acknowledged requests started, then stop: listeners still running, the
+        work they queued after acknowledging, refreshes waiting to coalesce, the dispatcher."""
+        self.listeners.shutdown(wait=True)
+        self.after_ack.shutdown(wait=True)
+        self.coalesced.flush()
+        for stop in self.on_stop:
+            try:
+                stop()
+            except Exception as error:  # noqa: BLE001 - the other steps still run
+                log.warning("stopping failed: %s", exception_summary(error))
 
     def reload_documents(self) -> list[str]:
         """Read the documents folder again; on any error keep the set in service and say why."""

@@ -27,7 +27,7 @@ from bot.store import Database
 from bot.store.migrate import upgrade
 
 AppFactory = Callable[[Runtime], Any]
-WsgiFactory = Callable[[Any, Database], Any]
+WsgiFactory = Callable[[Any, Runtime], Any]
 
 
 class Sandbox:
@@ -46,6 +46,7 @@ class Sandbox:
         emulator: SlackEmulator | None = None,
         rate_limits: bool = False,
         settings: dict[str, Any] | None = None,
+        socket_mode: Callable[[Any, str], Any] | None = None,
     ):
         self._app_factory = app_factory
         self._wsgi_factory = wsgi_factory
@@ -58,6 +59,10 @@ class Sandbox:
         self.signing_secret = secrets.token_hex(16)
         self._extra_settings = settings or {}
         self.server: BackgroundServer | None = None
+        self.socket_mode = socket_mode
+        """`(app, app_token) -> handler` (Bolt's SocketModeHandler): Slack then delivers over
+        the Socket Mode connection the bot opens, not signed HTTP."""
+        self._socket: Any = None
         self.now: datetime | None = None
         """The bot's business clock; None follows the real time."""
 
@@ -91,11 +96,22 @@ class Sandbox:
         self.dispatcher = serving_dispatcher(self.runtime)
         self.dispatcher.sleep = self.wait
         self.app = self._app_factory(self.runtime)
-        wsgi = self._wsgi_factory(self.app, self.db)
+        wsgi = self._wsgi_factory(self.app, self.runtime)
         self.server = BackgroundServer(wsgi, threads=4).start()
         self.slack = SlackClient(
-            self.server.url + "/slack/events", self.signing_secret, self.emulator
+            self.server.url + "/slack/events",
+            self.signing_secret,
+            self.emulator,
+            socket_mode=self.socket_mode is not None,
         )
+        if self.socket_mode is not None:
+            opened = self.emulator.socket_mode.opened
+            self._socket = self.socket_mode(self.app, self.emulator.app_token)
+            self._socket.connect()
+            deadline = time.monotonic() + 10
+            while self.emulator.socket_mode.opened == opened and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert self.emulator.socket_mode.wait_connected(), "the bot did not connect"
 
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
@@ -124,13 +140,14 @@ class Sandbox:
         return total
 
     def stop_bot(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
         if self.server:
             self.server.stop()
             self.server = None
-            # Let work that started after an acknowledgement finish, as a graceful stop would.
-            self.runtime.listeners.shutdown(wait=True)
-            self.runtime.after_ack.shutdown(wait=True)
-            self.runtime.coalesced.flush()
+            # Let work that started after an acknowledgement finish, as a graceful stop does.
+            self.runtime.drain()
 
     def stop(self) -> None:
         self.stop_bot()

@@ -1,5 +1,10 @@
 """Serving a WSGI app with waitress: in the foreground (`loopbot serve`), as several processes
-sharing one port (`LOOPBOT_PROCESSES`), or in a thread (tests)."""
+sharing one port (`LOOPBOT_PROCESSES`), or in a thread (tests).
+
+SIGTERM (or SIGINT) drains a serving process: it stops accepting, lets the requests in flight
+finish and the work they started after acknowledging (`drain`), then exits 0, all within a grace
+period (`LOOPBOT_GRACE_SECONDS`); past it, it exits 1 and says what was left.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,12 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
 
 from bot import metrics
 
@@ -31,11 +38,24 @@ def _create(app: Callable, *, threads: int, **where):
     )
 
 
+Built = tuple[Callable, Callable[[], None]]
+"""What a serving process builds: its WSGI app, and how to drain what that app started."""
+
+
 class BackgroundServer:
     """A waitress server on a thread; `url` is where it listens."""
 
-    def __init__(self, app: Callable, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
-        self._server = _create(app, host=host, port=port, threads=threads)
+    def __init__(
+        self,
+        app: Callable,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 8,
+        listener: socket.socket | None = None,
+    ):
+        where = {"sockets": [listener]} if listener else {"host": host, "port": port}
+        self._server = _create(app, threads=threads, **where)
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="loopbot-http", daemon=True)
 
@@ -66,6 +86,40 @@ class BackgroundServer:
         self._server.trigger.pull_trigger(self._server.close)
         self._thread.join(timeout=5)
 
+    def drain(self, then: Callable[[], None], *, grace_s: float) -> bool:
+        """Stop accepting, wait for the requests in flight, run `then`, close; True when all of
+        it finished within `grace_s`."""
+        deadline = time.monotonic() + grace_s
+        channels = self._map()
+        for listening in [c for c in channels.values() if isinstance(c, BaseWSGIServer)]:
+            listening.accepting = False
+        while time.monotonic() < deadline and self._busy(channels):
+            time.sleep(0.02)
+        in_flight = self._busy(channels)
+        finishing = threading.Thread(target=then, name="loopbot-drain", daemon=True)
+        finishing.start()
+        finishing.join(timeout=max(0.0, deadline - time.monotonic()))
+        if in_flight or finishing.is_alive():
+            log.error(
+                "grace period over with work left",
+                extra={"requests": in_flight, "after_ack": finishing.is_alive()},
+            )
+        self.stop()
+        return not in_flight and not finishing.is_alive()
+
+    def _map(self) -> dict:
+        return getattr(self._server, "map", None) or self._server._map
+
+    def _busy(self, channels: dict) -> int:
+        """Requests received and not yet fully answered."""
+        tasks = self._server.task_dispatcher
+        busy = [
+            c
+            for c in list(channels.values())
+            if isinstance(c, HTTPChannel) and (c.requests or c.total_outbufs_len)
+        ]
+        return len(busy) + len(tasks.queue) + tasks.active_count
+
     def __enter__(self) -> BackgroundServer:
         return self.start()
 
@@ -74,19 +128,59 @@ class BackgroundServer:
 
 
 def serve_forever(
-    build: Callable[[], Callable], *, host: str, port: int, threads: int, processes: int = 1
+    build: Callable[[], Built],
+    *,
+    listener: socket.socket,
+    threads: int,
+    processes: int = 1,
+    grace_s: float = 20.0,
 ) -> int:
-    """Serve the app `build()` returns until stopped; returns the exit status.
+    """Serve the app `build()` returns on `listener` until stopped; returns the exit status.
 
-    With several processes, this one binds the port and forks them; each builds its own app
-    (database connections, scheduler) and accepts on the shared socket. Python runs one thread
-    at a time per process, so one process per core is what lets a replica use its cores."""
+    With several processes, this one forks them; each builds its own app (database
+    connections, scheduler) and accepts on the shared socket. Python runs one thread at a time
+    per process, so one process per core is what lets a replica use its cores."""
     if processes <= 1:
-        _create(build(), host=host, port=port, threads=threads).run()
-        return 0
-    listener = socket.create_server((host, port), backlog=1024)
+        return serve_process(listener, build, threads=threads, grace_s=grace_s)
+    supervisor = Supervisor(listener, build, threads=threads, processes=processes, grace_s=grace_s)
     with metrics.shared_between_processes():
-        return Supervisor(listener, build, threads=threads, processes=processes).run()
+        return supervisor.run()
+
+
+def stop_on_signals() -> threading.Event:
+    """An event SIGTERM or SIGINT sets (once, in a process that serves)."""
+    stop = threading.Event()
+
+    def on_stop(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    return stop
+
+
+def serve_process(
+    listener: socket.socket,
+    build: Callable[[], Built],
+    *,
+    threads: int,
+    grace_s: float,
+    ready: Callable[[], None] = lambda: None,
+    stop: threading.Event | None = None,
+) -> int:
+    """One serving process, until SIGTERM or SIGINT drains it: 0 when everything finished
+    within the grace period, 1 when it had to leave work behind."""
+    stop = stop or stop_on_signals()
+    app, drain = build()
+    server = BackgroundServer(app, listener=listener, threads=threads).start()
+    ready()
+    while not stop.wait(0.5):
+        pass
+    log.info("stopping: finishing the requests in flight", extra={"grace_s": grace_s})
+    drained = server.drain(drain, grace_s=grace_s)
+    if drained:
+        log.info("stopped")
+    return 0 if drained else 1
 
 
 @dataclass
@@ -119,11 +213,13 @@ class Supervisor:
         *,
         threads: int,
         processes: int,
+        grace_s: float = 20.0,
     ):
         self.listener = listener
         self.build = build
         self.threads = threads
         self.processes = processes
+        self.grace_s = grace_s
         self.children: dict[int, _Child] = {}
         self.stopping = False
         self.status = 0
@@ -162,9 +258,11 @@ class Supervisor:
                 continue
             _check_ready(child)
             os.close(child.ready_fd)
-            if self.stopping:
-                continue
             code = os.waitstatus_to_exitcode(wait_status)
+            if self.stopping:
+                if code != 0 and self.status == 0:
+                    self.status = code if code > 0 else 1
+                continue
             if not child.ready:
                 log.error("a serving process failed to start (exit %s); stopping", code)
                 self.status = code if code > 0 else 1
@@ -182,14 +280,24 @@ class Supervisor:
             self.children[pid] = _Child(ready_fd)
             return
         os.close(ready_fd)
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_DFL)
+        # A stop that comes while this process is still starting is kept, then drains it.
+        stop = stop_on_signals()
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
         code = 0
-        try:
-            server = _create(self.build(), sockets=[self.listener], threads=self.threads)
+
+        def ready() -> None:
             os.write(say_ready, b"1")
             os.close(say_ready)
-            server.run()
+
+        try:
+            code = serve_process(
+                self.listener,
+                self.build,
+                threads=self.threads,
+                grace_s=self.grace_s,
+                ready=ready,
+                stop=stop,
+            )
         except BaseException as error:  # noqa: BLE001 - the parent decides what happens next
             print(f"loopbot: serving process stopped: {type(error).__name__}", file=sys.stderr)
             code = 1
@@ -197,6 +305,9 @@ class Supervisor:
             os._exit(code)
 
     def _stop(self, signum: int, _frame: object) -> None:
+        if not self.stopping:
+            # Each process drains; once they have closed their copies too, the port refuses.
+            self.listener.close()
         self.stopping = True
         self._signal_all(signal.SIGTERM)
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.resources import shipped
 
+REMINDER_KINDS = ("guide", "heads_up", "due", "nudge", "escalation")
+"""The kinds `LOOPBOT_REMINDERS` may move (bot.reminders.plan.DEFAULT_OFFSETS)."""
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SEEDS_DIR = shipped("seeds")
 
 
@@ -22,23 +28,63 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite:///loopbot.db"
     loopbot_docs: Path = SEEDS_DIR
-    port: int = 3000
+    port: int = Field(3000, ge=1, le=65535)
     host: str = "0.0.0.0"
     loopbot_log_json: bool = False
     loopbot_log_level: str = "INFO"
     loopbot_admins: list[str] = Field(default_factory=list, description="Slack user ids")
-    loopbot_threads: int = Field(8, description="server threads per process")
+    loopbot_threads: int = Field(8, ge=1, le=256, description="server threads per process")
     loopbot_processes: int = Field(
-        1, ge=1, description="serving processes on one listening port (one per core)"
+        1, ge=1, le=256, description="serving processes on one listening port (one per core)"
     )
-    loopbot_weekly_cap: int | None = Field(None, description="interviews per person per week")
+    loopbot_weekly_cap: int | None = Field(None, ge=1, description="interviews per person per week")
     loopbot_reminders: dict[str, int] = Field(
         default_factory=dict, description='minutes per reminder kind, e.g. {"guide": -2880}'
     )
     loopbot_retention_days: int | None = Field(
-        None, description="erase finished loops this many days after their last change"
+        None, ge=1, description="erase finished loops this many days after their last change"
     )
-    loopbot_tick_seconds: float = Field(5.0, description="how often the dispatcher looks")
+    loopbot_tick_seconds: float = Field(5.0, gt=0, description="how often the dispatcher looks")
+    loopbot_grace_seconds: float = Field(
+        20.0, ge=0, le=600, description="how long a stop waits for work in flight (SIGTERM)"
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError("not a database URL (sqlite:///FILE or postgresql://…)") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"unsupported database '{backend}' (use sqlite or postgresql)")
+        return value
+
+    @field_validator("loopbot_reminders")
+    @classmethod
+    def _known_reminders(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(REMINDER_KINDS))
+        if unknown:
+            raise ValueError(
+                f"unknown reminder kind {', '.join(unknown)} (known: {', '.join(REMINDER_KINDS)})"
+            )
+        return value
+
+    @field_validator("loopbot_log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"not a log level ({', '.join(LOG_LEVELS)})")
+        return value.upper()
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr, info) -> SecretStr:
+        prefix = "xoxb-" if info.field_name == "slack_bot_token" else "xapp-"
+        token = value.get_secret_value()
+        if token and not token.startswith(prefix):
+            raise ValueError(f"should start with {prefix}")
+        return value
 
     @property
     def docs_dir(self) -> Path:
@@ -49,6 +95,19 @@ class Settings(BaseSettings):
         return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
 
 
+class BadSettings(Exception):
+    """A setting that cannot work; the message names it in one line, never its value."""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+        reason = error["msg"].removeprefix("Value error, ")
+        raise BadSettings(f"{name}: {reason}") from None
+    except SettingsError as exc:
+        name = str(exc).split('"')[1].upper() if '"' in str(exc) else "a setting"
+        raise BadSettings(f"{name}: not valid JSON") from None

@@ -1,87 +1,213 @@
 """The HTTP surface: Slack's requests on POST /slack/events, health on GET /healthz, metrics on
-GET /metrics (WSGI)."""
+GET /metrics (WSGI).
+
+A request reaches Bolt only once it is signed, fresh, not seen before (by any process or replica,
+across restarts: the database remembers each signature for Slack's 5-minute window) and shaped
+the way Slack shapes its requests; anything else gets a 4xx saying why, never a 500.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import io
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 
 from bot import metrics
-from bot.store import Database
+from bot.events import claim_request
+from bot.runtime import Runtime
+from bot.store import UNAVAILABLE
+from bot.store.migrate import schema_state
+
+log = logging.getLogger("loopbot.requests")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+MAX_BODY = 2 * 1024 * 1024
+"""Far above anything Slack sends (a large modal's state is tens of kilobytes)."""
+FORM = "application/x-www-form-urlencoded"
 REPLAY_WINDOW_S = 5 * 60
 
 
-class ReplayGuard:
-    """Remembers accepted signatures for Slack's 5-minute window, so a captured request replayed
-    inside it is refused too (Slack signs every delivery, retries included, afresh)."""
+class Refused(Exception):
+    """A request answered with `status` and a one-line reason, before Bolt sees it."""
 
-    def __init__(self, window_s: int = REPLAY_WINDOW_S, clock: Callable[[], float] = time.time):
-        self.window_s = window_s
-        self.clock = clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def key(signature: str) -> str:
-        return hashlib.sha256(signature.encode()).hexdigest()
-
-    def seen(self, signature: str) -> bool:
-        with self._lock:
-            self._expire()
-            return self.key(signature) in self._seen
-
-    def remember(self, signature: str) -> None:
-        with self._lock:
-            self._seen[self.key(signature)] = self.clock()
-
-    def _expire(self) -> None:
-        cutoff = self.clock() - self.window_s
-        while self._seen and next(iter(self._seen.values())) < cutoff:
-            self._seen.popitem(last=False)
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
-def make_wsgi_app(app: App, db: Database, guard: ReplayGuard | None = None):
+def make_wsgi_app(app: App, runtime: Runtime):
     """A WSGI callable for any production server (loopbot serve uses waitress)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
-    guard = guard or ReplayGuard()
+    verifier = SignatureVerifier(runtime.settings.slack_signing_secret.get_secret_value() or "-")
+    local = LocalGuard()
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            healthy = db.ping()
-            body = json.dumps({"ok": healthy, "database": "ok" if healthy else "unreachable"})
-            start_response(
-                "200 OK" if healthy else "503 Service Unavailable",
-                [("Content-Type", "application/json")],
-            )
-            return [body.encode()]
-        if path == EVENTS_PATH and method == "POST":
-            signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-            if signature and guard.seen(signature):
-                start_response("401 Unauthorized", [("Content-Type", "text/plain")])
-                return [b"replayed request"]
-            status: list[str] = []
+            return _health(runtime, start_response)
+        if path != EVENTS_PATH or method != "POST":
+            return _answer(start_response, "404 Not Found", "not found")
+        try:
+            body = _body(environ)
+            text = _text(body)
+            _verify(verifier, runtime, local, environ, text)
+            _check_shape(environ.get("CONTENT_TYPE", ""), text)
+        except Refused as refused:
+            log.info("request refused", extra={"status": refused.status[:3]})
+            return _answer(start_response, refused.status, refused.reason)
+        except UNAVAILABLE:
+            return _answer(start_response, "503 Service Unavailable", "database unavailable")
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return slack(environ, start_response)
 
-            def capture(status_line: str, headers: list, exc_info=None):
-                status.append(status_line)
-                return start_response(status_line, headers, exc_info)
+    return metrics.instrument(wsgi, events_path=EVENTS_PATH, db=runtime.db)
 
-            result = slack(environ, capture)
-            if signature and status and not status[0].startswith("401"):
-                guard.remember(signature)
-            return result
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found"]
 
-    return metrics.instrument(wsgi, events_path=EVENTS_PATH, db=db)
+def _answer(start_response: Callable, status: str, text: str) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+    return [text.encode()]
+
+
+def _health(runtime: Runtime, start_response: Callable) -> list[bytes]:
+    """The database (reachable, schema current) and this process's dispatcher; 503 if either
+    is down, so a load balancer takes the replica out."""
+    database = schema_state(runtime.db)
+    dispatcher = runtime.heartbeat.state() if runtime.heartbeat else "not run here"
+    healthy = database == "ok" and dispatcher in ("ok", "not run here")
+    body = json.dumps({"ok": healthy, "database": database, "dispatcher": dispatcher})
+    start_response(
+        "200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")]
+    )
+    return [body.encode()]
+
+
+def _body(environ: dict) -> bytes:
+    raw = environ.get("CONTENT_LENGTH") or "0"
+    if not (raw.isascii() and raw.isdigit()):
+        raise Refused("400 Bad Request", "bad Content-Length")
+    length = int(raw)
+    if length > MAX_BODY:
+        raise Refused("413 Content Too Large", "request too large")
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused("400 Bad Request", "body is not UTF-8") from None
+
+
+class LocalGuard:
+    """Signatures this process accepted in the last 5 minutes, for when the database cannot
+    say (the shared guard is `bot.events.claim_request`)."""
+
+    def __init__(self) -> None:
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claim(self, signature: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            while self._seen and next(iter(self._seen.values())) < now - REPLAY_WINDOW_S:
+                self._seen.popitem(last=False)
+            if signature in self._seen:
+                return False
+            self._seen[signature] = now
+            return True
+
+
+def _verify(
+    verifier: SignatureVerifier, runtime: Runtime, local: LocalGuard, environ: dict, body: str
+) -> None:
+    """Signed with our secret, within 5 minutes, and never accepted before."""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise Refused("401 Unauthorized", "missing or malformed X-Slack-Request-Timestamp")
+    if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+        raise Refused("401 Unauthorized", "invalid or stale signature")
+    try:
+        first = claim_request(runtime.db, signature, datetime.now(UTC))
+    except UNAVAILABLE:
+        # A locked or unreachable database should still let the listener answer the person
+        # ("busy, try again"); this process's own memory guards the window meanwhile.
+        log.warning("replay guard fell back to this process's memory")
+        first = local.claim(signature)
+    if not first:
+        raise Refused("401 Unauthorized", "replayed request")
+
+
+def _check_shape(content_type: str, text: str) -> None:
+    """The fields Bolt and the listeners read without checking are there, with their types."""
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        _check_event(_json_object(text, "body"))
+        return
+    form = parse_qs(text, keep_blank_values=True)
+    if "payload" in form:
+        _check_interaction(_json_object(form["payload"][0], "payload"))
+    elif "command" in form:
+        for name in ("command", "user_id"):
+            if not form.get(name, [""])[0]:
+                raise Refused("400 Bad Request", f"a slash command without {name}")
+    elif "ssl_check" not in form:
+        raise Refused("400 Bad Request", "neither a command nor an interaction payload")
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise Refused("400 Bad Request", f"{what} is not JSON") from None
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        raise Refused("400 Bad Request", f"{what} is not an object with a type")
+    return value
+
+
+def _check_event(body: dict[str, Any]) -> None:
+    if body["type"] == "url_verification" and not isinstance(body.get("challenge"), str):
+        raise Refused("400 Bad Request", "url_verification without a challenge")
+    if body["type"] == "event_callback":
+        event = body.get("event")
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise Refused("400 Bad Request", "event_callback without an event")
+
+
+def _check_interaction(payload: dict[str, Any]) -> None:
+    user = payload.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        raise Refused("400 Bad Request", "interaction without a user")
+    kind = payload["type"]
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not actions:
+            raise Refused("400 Bad Request", "block_actions without actions")
+        for action in actions:
+            if not isinstance(action, dict) or not isinstance(action.get("action_id"), str):
+                raise Refused("400 Bad Request", "an action without an action_id")
+            if not isinstance(action.get("value", ""), str):
+                raise Refused("400 Bad Request", "an action value that is not text")
+    elif kind in ("view_submission", "view_closed"):
+        view = payload.get("view")
+        if not isinstance(view, dict) or not isinstance(view.get("callback_id"), str):
+            raise Refused("400 Bad Request", f"{kind} without a view")
+        if not isinstance(view.get("private_metadata", ""), str):
+            raise Refused("400 Bad Request", "private_metadata that is not text")
+        state = view.get("state", {"values": {}})
+        if not isinstance(state, dict) or not isinstance(state.get("values", {}), dict):
+            raise Refused("400 Bad Request", "view state that is not an object")

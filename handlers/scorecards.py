@@ -7,6 +7,7 @@ from slack_bolt import Ack
 from bot.app import scorecards
 from bot.app.scorecards import round_number
 from bot.commands import CommandSpec
+from bot.commands import round_number as parse_round_number
 from bot.documents.models import ValueStatus
 from bot.errors import InvalidInput, LoopbotError
 from bot.runtime import Runtime
@@ -65,10 +66,11 @@ def read_answers(view: dict, subject: Subject) -> ScorecardAnswers:
 
 
 def _reference(value: str) -> tuple[str, int]:
-    short_id, _, number = (value or "").partition(":")
-    if not short_id or not number:
+    short_id, _, ref = (value or "").partition(":")
+    number = parse_round_number(ref)
+    if not short_id or number is None:
         raise InvalidInput("That scorecard link is broken; use `/loop scorecard <loop>`.")
-    return short_id, round_number(number)
+    return short_id, number
 
 
 def _open_modal(runtime: Runtime, trigger_id: str, actor: str, ref: str, number: int | None):

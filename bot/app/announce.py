@@ -20,12 +20,13 @@ from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
 from bot.errors import LoopbotError
 from bot.loops.queries import assignments_of, standing, template_of
 from bot.loops.views import loop_card
+from bot.outbox import Message, OutboxFailed
 from bot.runtime import Runtime
 from bot.slack.blocks.debrief import build_messages_debrief
 from bot.slack.blocks.loops import build_message_loop_card
 from bot.slack.format import slack_time
 from bot.slack.messenger import SlackCallFailed
-from bot.store.models import Loop, SlackMessage
+from bot.store.models import Loop, OutboxMessage, OutboxState, SlackMessage
 
 log = logging.getLogger(__name__)
 CARD = "loop_card"
@@ -103,9 +104,9 @@ def announce_loop(*, runtime: Runtime, loop_id: int) -> str:
             stored.channel_id = channel
             session.add(stored)
     _invite(runtime, channel, readers)
-    for person in followers:
-        _dm_card(runtime, loop_id, person)
     post_card(runtime=runtime, loop_id=loop_id, channel=channel)
+    for person in followers:
+        post_card(runtime=runtime, loop_id=loop_id, channel=runtime.messenger.dm_channel(person))
     return channel
 
 
@@ -148,22 +149,31 @@ def _card_message(runtime: Runtime, loop_id: int) -> dict:
 
 
 def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
+    """Post the loop card (in its channel, or a copy in a follower's DM) through the outbox: if
+    Slack refuses for a while it arrives later, once; if Slack refuses for good, the person who
+    created the loop is told."""
     message = _card_message(runtime, loop_id)
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        assert loop is not None
+        creator = loop.created_by
+    card = Message(
+        channel=channel,
+        text=message["text"],
+        blocks=message["blocks"],
+        purpose=CARD,
+        loop_id=loop_id,
+        actor=creator,
+    )
     try:
-        posted = runtime.messenger.post(channel, text=message["text"], blocks=message["blocks"])
-    except SlackCallFailed as exc:
+        runtime.outbox.post([card], runtime.clock())
+    except OutboxFailed as exc:
         if exc.error not in ("not_in_channel", "channel_not_found", "is_archived"):
             raise
         raise LoopbotError(
             f"I couldn't post the loop's card in <#{channel}> (Slack said `{exc.error}`); "
             "`/loop list` shows the loop."
         ) from None
-    record(runtime, loop_id, CARD, posted.channel, posted.ts)
-
-
-def _dm_card(runtime: Runtime, loop_id: int, user_id: str) -> None:
-    message = _card_message(runtime, loop_id)
-    dm_about(runtime, loop_id, user_id, purpose=CARD, **message)
 
 
 def refresh_card_soon(*, runtime: Runtime, loop_id: int) -> None:
@@ -234,19 +244,38 @@ def _summary(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMess
     return channel, messages, posted
 
 
-def post_summary(*, runtime: Runtime, loop_id: int) -> None:
-    """Post the summary (and its continuation in a thread) unless it is already posted. The
-    channel holds only its readers, so it may be read by all of them."""
+def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
+    """Post the summary (and its continuation in a thread) unless it is already posted or on
+    its way; through the outbox, so a refusing Slack delays it and `actor` (else the loop's
+    creator) hears if it never arrives. The channel holds only its readers."""
     channel, messages, posted = _summary(runtime, loop_id)
-    if posted is not None:
+    with runtime.db.read() as session:
+        queued = session.exec(
+            select(OutboxMessage.id).where(
+                OutboxMessage.loop_id == loop_id,
+                OutboxMessage.purpose == SUMMARY,
+                OutboxMessage.state != OutboxState.FAILED,
+            )
+        ).first()
+        loop = session.get(Loop, loop_id)
+        actor = actor or (loop.created_by if loop else None)
+    if posted is not None or queued is not None:
         return
-    first = runtime.messenger.post(channel, text=messages[0]["text"], blocks=messages[0]["blocks"])
-    record(runtime, loop_id, SUMMARY, first.channel, first.ts)
-    for more in messages[1:]:
-        reply = runtime.messenger.post(
-            channel, text=more["text"], blocks=more["blocks"], thread_ts=first.ts
-        )
-        record(runtime, loop_id, THREAD, reply.channel, reply.ts)
+    purposes = [SUMMARY] + [THREAD] * (len(messages) - 1)
+    runtime.outbox.post(
+        [
+            Message(
+                channel=channel,
+                text=m["text"],
+                blocks=m["blocks"],
+                purpose=purpose,
+                loop_id=loop_id,
+                actor=actor,
+            )
+            for m, purpose in zip(messages, purposes, strict=True)
+        ],
+        runtime.clock(),
+    )
 
 
 def refresh_summary(*, runtime: Runtime, loop_id: int) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot.app import Done
 from bot.app.announce import announce_loop, dm_about, refresh_card
 from bot.authz import Action, require
+from bot.commands import round_number
 from bot.documents.models import LoopTemplate
 from bot.errors import InvalidInput
 from bot.loops import changes
@@ -182,8 +183,9 @@ def change_form(runtime: Runtime, *, actor: str, ref: str) -> tuple[str, list[tu
 def parse_round(loop_rounds: list[tuple[int, str]], ref: str) -> int:
     """A round by number ("2") or by the start of its name ("live ai")."""
     ref = ref.strip().rstrip(".")
-    if ref.isdigit() and len(ref) <= 3 and any(n == int(ref) for n, _ in loop_rounds):
-        return int(ref)
+    number = round_number(ref)
+    if number is not None and any(n == number for n, _ in loop_rounds):
+        return number
     matches = [n for n, name in loop_rounds if name.lower().startswith(ref.lower())] if ref else []
     if len(matches) == 1:
         return matches[0]

@@ -13,6 +13,7 @@ from bot.app.announce import (
     refresh_card_soon,
     refresh_summary,
 )
+from bot.commands import round_number as parse_round_number
 from bot.errors import InvalidInput
 from bot.loops.queries import find_loop, rounds_run_by, standing
 from bot.runtime import Runtime
@@ -30,7 +31,6 @@ from bot.slack.blocks.scorecards import build_message_scorecard_receipt
 
 RECEIPT = "scorecard_receipt"
 ReadAnswers = Callable[[Subject], ScorecardAnswers]
-MAX_ROUND = 999
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,10 @@ class ScorecardForm:
 
 def round_number(raw: str) -> int:
     """A round number as typed or carried by a button; anything else is refused plainly."""
-    raw = (raw or "").strip()
-    if not raw.isdigit() or not 0 < int(raw[:4]) <= MAX_ROUND:
+    number = parse_round_number(raw)
+    if number is None:
         raise InvalidInput("Give the round as a number, e.g. `2`.")
-    return int(raw)
+    return number
 
 
 def scorecard_form(runtime: Runtime, *, actor: str, ref: str, number: int | None) -> ScorecardForm:

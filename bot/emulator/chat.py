@@ -91,10 +91,25 @@ def post_message(em: SlackEmulator, args: dict[str, Any]) -> dict[str, Any]:
     text, blocks = message_content(em, "chat.postMessage", args)
     channel = postable_channel(em, require(args, "channel", "channel_not_found"))
     thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
-    message = ws.add_message(
-        Message(channel.id, ws.next_ts(), ws.bot.id, text, blocks, thread_ts, bot_id=ws.bot_id)
+    message = Message(
+        channel.id, ws.next_ts(), ws.bot.id, text, blocks, thread_ts, bot_id=ws.bot_id
     )
+    message.metadata = _metadata(args.get("metadata"))
+    ws.add_message(message)
     return {"channel": channel.id, "ts": message.ts, "message": message.to_slack()}
+
+
+def _metadata(value: Any) -> dict[str, Any] | None:
+    """Message metadata as Slack takes it: an event_type and an object of event_payload."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("event_type"), str)
+        or not isinstance(value.get("event_payload"), dict)
+    ):
+        raise ApiError("invalid_metadata_format")
+    return {"event_type": value["event_type"], "event_payload": value["event_payload"]}
 
 
 def post_ephemeral(em: SlackEmulator, args: dict[str, Any]) -> dict[str, Any]:

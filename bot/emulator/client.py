@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from .forms import FormError, ModalForm, element_state
 from .webapi import SlackEmulator
@@ -70,6 +70,7 @@ class SlackClient:
         clock: Callable[[], float] = time.time,
         timeout: float = 10.0,
         verification_token: str = "emulator-verification-token",
+        socket_mode: bool = False,
     ) -> None:
         self.bot_url = bot_url
         self.signing_secret = signing_secret
@@ -77,6 +78,8 @@ class SlackClient:
         self.clock = clock
         self.timeout = timeout
         self.verification_token = verification_token
+        self.socket_mode = socket_mode
+        """Deliver over the app's Socket Mode connection instead of signed HTTP requests."""
 
     # signing and sending ------------------------------------------------------------------
 
@@ -118,6 +121,8 @@ class SlackClient:
     def _send(
         self, kind: str, body: bytes, content_type: str, extra: Mapping[str, str] | None = None
     ) -> Reply:
+        if self.socket_mode:
+            return self._over_socket(kind, body, content_type, extra or {})
         headers = self.signed_headers(body, content_type) | dict(extra or {})
         reply = self.send_raw(body, headers)
         if reply.elapsed > ACK_DEADLINE:
@@ -125,6 +130,31 @@ class SlackClient:
                 kind, [f"acknowledged after {reply.elapsed:.1f}s; Slack gives up after 3s"]
             )
         return reply
+
+    def _over_socket(
+        self, kind: str, body: bytes, content_type: str, extra: Mapping[str, str]
+    ) -> Reply:
+        """The same delivery as an envelope on the app's Socket Mode connection: what the HTTP
+        body carried becomes the payload; the acknowledgement's payload is the reply."""
+        if content_type == "application/json":
+            envelope, payload = "events_api", json.loads(body)
+        else:
+            fields = {k: v[-1] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+            if "payload" in fields:
+                envelope, payload = "interactive", json.loads(fields["payload"])
+            else:
+                envelope, payload = "slash_commands", fields
+        started = time.monotonic()
+        answer = self.emulator.socket_mode.deliver(
+            envelope, payload, retry_attempt=int(extra.get("X-Slack-Retry-Num", 0))
+        )
+        elapsed = time.monotonic() - started
+        if elapsed > ACK_DEADLINE:
+            self.emulator.record_violation(
+                kind, [f"acknowledged after {elapsed:.1f}s; Slack gives up after 3s"]
+            )
+        text = json.dumps(answer) if answer else ""
+        return Reply(200, {}, text, answer or None, elapsed)
 
     def _form(self, kind: str, fields: Mapping[str, Any]) -> Reply:
         return self._send(kind, urlencode(fields).encode(), "application/x-www-form-urlencoded")

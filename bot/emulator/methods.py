@@ -277,8 +277,9 @@ def conversations_history(em: SlackEmulator, args: dict[str, Any]) -> dict[str, 
         found.append(message)
     page = found[:limit]
     has_more = len(found) > limit
+    with_metadata = flag(args, "include_all_metadata")
     return {
-        "messages": [m.to_slack() for m in page],
+        "messages": [m.to_slack(with_metadata=with_metadata) for m in page],
         "has_more": has_more,
         "pin_count": 0,
         "response_metadata": {"next_cursor": _cursor(page[-1].ts) if has_more else ""},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import secrets
@@ -14,11 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import chat, methods, views
+from . import chat, methods, socketmode, views
 from .chat import ResponseUrl
 from .common import ApiCall, ApiError, Fault, decode_json_args
+from .inspection import Inspection
 from .ratelimit import RateLimiter
-from .workspace import Message, Workspace, sample_workspace
+from .workspace import Workspace, sample_workspace
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,8 @@ METHODS: dict[str, Callable[[SlackEmulator, dict[str, Any]], dict[str, Any]]] = 
     **chat.METHODS,
     **views.METHODS,
 }
+# Socket Mode's method takes the app-level token (xapp-); every other one the bot token.
+APP_TOKEN_METHODS = {"apps.connections.open": lambda em, args: {"url": em.socket_mode.new_url()}}
 _STATUS_ERRORS = {500: "internal_error", 503: "service_unavailable", 408: "request_timeout"}
 
 
@@ -56,7 +58,7 @@ class _Server(ThreadingHTTPServer):
         self.emulator = emulator
 
 
-class SlackEmulator:
+class SlackEmulator(Inspection):
     """A local stand-in for slack.com: start(), point a WebClient at .api_url, inspect state."""
 
     def __init__(
@@ -68,6 +70,7 @@ class SlackEmulator:
         rate_scale: float = 1.0,
         workspace_posts_per_second: float | None = None,
         bot_token: str = "xoxb-emulator",
+        app_token: str = "xapp-emulator",
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -75,6 +78,8 @@ class SlackEmulator:
         self.workspace = workspace if workspace is not None else sample_workspace(clock)
         self.workspace.clock = clock
         self.bot_token = bot_token
+        self.app_token = app_token
+        self.socket_mode = socketmode.SocketModeHub(lambda: self.base_url)
         self.limiter = RateLimiter(
             clock,
             enabled=rate_limits,
@@ -109,6 +114,7 @@ class SlackEmulator:
 
     def stop(self) -> None:
         """Stop serving and free the port."""
+        self.socket_mode.close_all()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -178,71 +184,6 @@ class SlackEmulator:
         with self.lock:
             self.violations.extend(f"{where}: {problem}" for problem in problems)
 
-    # inspection ----------------------------------------------------------------------------
-
-    def calls_to(self, method: str) -> list[ApiCall]:
-        """Every recorded call of one method, oldest first."""
-        with self.lock:
-            return [call for call in self.calls if call.method == method]
-
-    def reset_calls(self) -> None:
-        """Forget the call record (state such as messages and views stays)."""
-        with self.lock:
-            self.calls.clear()
-
-    def messages_in(self, channel: str, *, include_ephemeral: bool = False) -> list[Message]:
-        """Messages still visible in a conversation (by id or name), oldest first.
-
-        Each is a copy as it is now, like a message on someone's screen: a later chat.update
-        changes the workspace, not what a test already holds (and may click on)."""
-        with self.lock:
-            found = self.workspace.find_channel(channel)
-            if found is None:
-                raise KeyError(f"no channel {channel!r}")
-            return [
-                copy.deepcopy(m)
-                for m in self.workspace.messages.get(found.id, [])
-                if not m.deleted and (include_ephemeral or m.ephemeral_for is None)
-            ]
-
-    def dms_to(self, user: str) -> list[Message]:
-        """Messages the bot posted in its DM with a user (id or handle), copies as they are now."""
-        with self.lock:
-            user_id = self.workspace.user(user).id
-            im_id = self.workspace.im_id(user_id)
-            bot_id = self.workspace.bot.id
-            return [
-                copy.deepcopy(m)
-                for m in self.workspace.messages.get(im_id, [])
-                if m.user == bot_id and not m.deleted and m.ephemeral_for is None
-            ]
-
-    def home_of(self, user: str) -> dict[str, Any] | None:
-        """The Home tab the bot last published for a user, as Slack stores it."""
-        with self.lock:
-            view_id = self.workspace.homes.get(self.workspace.user(user).id)
-            return self.workspace.views[view_id].to_slack() if view_id else None
-
-    def open_views(self, user: str) -> list[dict[str, Any]]:
-        """The user's open modal stack, bottom first."""
-        with self.lock:
-            stack = self.workspace.modal_stacks.get(self.workspace.user(user).id, [])
-            return [self.workspace.views[view_id].to_slack() for view_id in stack]
-
-    def responses(self, url: str) -> list[dict[str, Any]]:
-        """Bodies the bot posted to a response_url, oldest first."""
-        with self.lock:
-            record = self._response_urls.get(url.rstrip("/").rsplit("/", 1)[-1])
-            return list(record.posts) if record else []
-
-    def all_responses(self, user: str | None = None) -> list[dict[str, Any]]:
-        """Every body the bot posted to any response_url (or only to those issued to `user`: what
-        that person saw privately), by URL issue order."""
-        with self.lock:
-            who = self.workspace.user(user).id if user else None
-            records = [r for r in self._response_urls.values() if who in (None, r.user)]
-            return [post for record in records for post in record.posts]
-
     def close_view(self, user: str, view_id: str | None = None) -> None:
         """The user dismisses a modal view (or, with no id, the whole stack)."""
         with self.lock:
@@ -270,6 +211,9 @@ class SlackEmulator:
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
+        if parts.path.startswith(socketmode.PATH) and request.command == "GET":
+            self.socket_mode.serve(request, parts.path[len(socketmode.PATH) :])
+            return
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         headers: dict[str, str] = {}
@@ -330,14 +274,16 @@ class SlackEmulator:
             time.sleep(fault.delay)  # outside the lock: other callers keep being served
         status, headers, injected = 200, {}, False
         with self.lock:
-            if method not in METHODS:
+            if method not in METHODS and method not in APP_TOKEN_METHODS:
                 body = {"ok": False, "error": "unknown_method", "req_method": method}
             elif parse_error is not None:
                 body = parse_error.body()
             elif not token:
                 body = {"ok": False, "error": "not_authed"}
-            elif token != self.bot_token:
+            elif token not in (self.app_token, self.bot_token):
                 body = {"ok": False, "error": "invalid_auth"}
+            elif (token == self.app_token) != (method in APP_TOKEN_METHODS):
+                body = {"ok": False, "error": "not_allowed_token_type"}
             elif fault is not None and fault.fails:
                 status, body, headers = self._faulted(fault)
                 injected = True
@@ -348,7 +294,8 @@ class SlackEmulator:
                     body = {"ok": False, "error": "ratelimited"}
                 else:
                     try:
-                        body = {"ok": True, **METHODS[method](self, args)}
+                        call = METHODS.get(method) or APP_TOKEN_METHODS[method]
+                        body = {"ok": True, **call(self, args)}
                     except ApiError as exc:
                         body = exc.body()
             call = ApiCall(method, args, body, status, self.clock(), dict(headers), injected)

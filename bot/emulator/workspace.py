@@ -100,10 +100,14 @@ class Message:
     edits: list[Edit] = field(default_factory=list)
     bot_id: str | None = None
     edited_ts: str | None = None
+    metadata: dict[str, Any] | None = None
+    """What the app attached (`event_type`, `event_payload`); shown only when asked for."""
 
-    def to_slack(self) -> dict[str, Any]:
+    def to_slack(self, *, with_metadata: bool = False) -> dict[str, Any]:
         """The message object as conversations.history and payloads show it."""
         out: dict[str, Any] = {"type": "message", "user": self.user, "ts": self.ts}
+        if with_metadata and self.metadata is not None:
+            out["metadata"] = self.metadata
         out["text"] = self.text or ""
         if self.blocks is not None:
             out["blocks"] = self.blocks

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.loops.queries import assignments_of
+from bot.loops.queries import LOOP_ROLE, assignments_of, template_of
 from bot.reminders.plan import BEFORE_START, Kind
 from bot.store.models import Assignment, Decision, Loop, LoopStatus, Reminder, Round, Scorecard
 
@@ -68,3 +68,31 @@ def decision_label(session: Session, loop: Loop) -> str:
     decision = session.exec(select(Decision).where(Decision.loop_id == loop.id)).first()
     labels = {"hire": "Hire", "no_hire": "No hire", "hold": "Hold"}
     return labels.get(decision.outcome, decision.outcome) if decision else ""
+
+
+def failure_note(session: Session, reminder: Reminder, error: str) -> tuple[list[str], str]:
+    """Who runs the loop day to day (its recruiter, else its creator) and what to tell them."""
+    loop = session.get(Loop, reminder.loop_id)
+    assignment = session.get(Assignment, reminder.assignment_id)
+    assert loop is not None and assignment is not None
+    template = template_of(session, loop)
+    informed = {
+        r.code
+        for r in template.roles
+        if not r.finalists_only and any(r.code in rnd.informed for rnd in template.rounds)
+    }
+    recruiters = sorted(
+        {
+            a.user_id
+            for a in assignments_of(session, loop)
+            if a.letter == LOOP_ROLE and a.role_code in informed
+        }
+    )
+    rnd = session.get(Round, reminder.round_id) if reminder.round_id else None
+    what = f"the {reminder.kind.replace('_', ' ')} message"
+    where = f" for {rnd.name}" if rnd else ""
+    note = (
+        f"I could not deliver {what}{where} to <@{assignment.user_id}> in loop "
+        f"`{loop.short_id}` (Slack said `{error}`). Please reach them another way."
+    )
+    return recruiters or [loop.created_by], note

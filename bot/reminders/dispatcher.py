@@ -23,7 +23,8 @@ from bot import metrics
 from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, standing, template_of
-from bot.reminders.checks import decision_label, why_not_send
+from bot.outbox import OutboxSender
+from bot.reminders.checks import decision_label, failure_note, why_not_send
 from bot.reminders.messages import Outgoing, Situation, compose, round_lines
 from bot.reminders.pacing import RATE_LIMITED, Lane
 from bot.reminders.plan import Kind
@@ -34,7 +35,6 @@ from bot.store.models import (
     Loop,
     Reminder,
     ReminderState,
-    Round,
     SlackMessage,
 )
 
@@ -85,6 +85,11 @@ _RENEW = text("""
     UPDATE reminders SET lease_until = :until, attempts = attempts + 1
     WHERE id = :id AND claimed_by = :me AND state = 'claimed' AND lease_until >= :now""")
 
+_RELEASE = text("""
+    UPDATE reminders SET state = 'pending', lease_until = NULL, claimed_by = NULL,
+           updated_at = :now
+    WHERE claimed_by = :me AND state = 'claimed'""")
+
 
 @dataclass
 class Outcome:
@@ -94,6 +99,8 @@ class Outcome:
     failed: int = 0
     deferred: int = 0
     """Put back because Slack rate-limited the person's DM; due again after Retry-After."""
+    posted: int = 0
+    """Channel messages from the outbox that had waited for a retry."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -112,9 +119,12 @@ class Dispatcher:
         batch: int = BATCH,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        outbox: OutboxSender | None = None,
     ):
         self.db = db
         self.messenger = messenger
+        self.outbox = outbox
+        """Channel messages waiting for a retry go out on the same ticks."""
         self._library = library
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
@@ -127,6 +137,8 @@ class Dispatcher:
         """People whose DM Slack rate-limited: their rows wait for a slot, others go on."""
         self._slots: list[datetime] = []
         """When rows put back are due again (a heap): the dispatcher should tick then."""
+        self.stopping = False
+        """Set by a graceful stop: the tick ends after the row in hand; `release` the rest."""
 
     @property
     def library(self) -> Library:
@@ -145,17 +157,29 @@ class Dispatcher:
         while self._slots and self._slots[0] <= now:
             heapq.heappop(self._slots)
         self._started = (now, self.monotonic())
+        if self.outbox is not None:
+            total.posted = self.outbox.tick(now)
         while True:
             # Claim on the same moving clock the renewal uses: a backlog drained in one tick
             # outlasts a lease, and a lease written from the tick's start would be born expired.
             ids = self.claim(self._current(now))
             metrics.reminders_due(len(ids))
             for reminder_id in ids:
+                if self.stopping:
+                    return total
                 result = self.deliver(reminder_id, now)
                 metrics.reminder_outcome(result)
                 setattr(total, result, getattr(total, result) + 1)
             if len(ids) < self.batch:
                 return total
+
+    def release(self, now: datetime) -> int:
+        """Give back every row this dispatcher still holds (a graceful stop); returns how many."""
+        with self.db.session() as session:
+            result = session.connection().execute(
+                _RELEASE, {"me": self.worker, "now": _param(now, self.db)}
+            )
+            return result.rowcount or 0
 
     def claim(self, now: datetime) -> list[int]:
         statement = _CLAIM_POSTGRES if self.db.dialect == "postgresql" else _CLAIM_SQLITE
@@ -215,10 +239,19 @@ class Dispatcher:
                 return "deferred"
             situation = self._situation(session, reminder, assignment)
             messages = compose(situation, self.library)
+            # Taken before: Slack may have accepted some of it before that attempt was cut off
+            # (a crash before the record, a timeout), so look in the DM before sending again.
+            uncertain = reminder.attempts > 1
         posted: list[Posted] = []
         try:
-            for message in messages:
-                posted.append(self._dm(user_id, message, waits=RATE_LIMIT_WAITS if posted else 0))
+            already = self.messenger.tagged_in_dm(user_id) if uncertain else {}
+            for part, message in enumerate(messages):
+                tag = f"reminder:{reminder_id}:{part}"
+                if tag in already:
+                    posted.append(already[tag])
+                    continue
+                waits = RATE_LIMIT_WAITS if posted else 0
+                posted.append(self._dm(user_id, message, waits=waits, tag=tag))
         except RateLimited as exc:
             if posted:
                 return self._failed_send(reminder_id, exc, now)
@@ -250,11 +283,11 @@ class Dispatcher:
                 )
         return "sent"
 
-    def _dm(self, user_id: str, message: Outgoing, *, waits: int) -> Posted:
+    def _dm(self, user_id: str, message: Outgoing, *, waits: int, tag: str) -> Posted:
         """Post one message, waiting out up to `waits` rate limits."""
         while True:
             try:
-                return self.messenger.dm(user_id, text=message.text, blocks=message.blocks)
+                return self.messenger.dm(user_id, text=message.text, blocks=message.blocks, tag=tag)
             except RateLimited as exc:
                 if waits <= 0:
                     raise
@@ -327,7 +360,7 @@ class Dispatcher:
                 log.warning(
                     "reminder failed", extra={"reminder": reminder_id, "slack_error": error}
                 )
-                recruiters, note = self._failure_note(session, reminder, error)
+                recruiters, note = failure_note(session, reminder, error)
             else:
                 reminder.state = ReminderState.PENDING
                 reminder.due_at = now + backoff(reminder.attempts)
@@ -342,35 +375,6 @@ class Dispatcher:
             except SlackUnavailable:
                 log.warning("could not tell the recruiter", extra={"reminder": reminder_id})
         return "failed"
-
-    def _failure_note(
-        self, session: Session, reminder: Reminder, error: str
-    ) -> tuple[list[str], str]:
-        """Who runs the loop day to day (its recruiter, else its creator) and what to tell them."""
-        loop = session.get(Loop, reminder.loop_id)
-        assignment = session.get(Assignment, reminder.assignment_id)
-        assert loop is not None and assignment is not None
-        template = template_of(session, loop)
-        informed = {
-            r.code
-            for r in template.roles
-            if not r.finalists_only and any(r.code in rnd.informed for rnd in template.rounds)
-        }
-        recruiters = sorted(
-            {
-                a.user_id
-                for a in assignments_of(session, loop)
-                if a.letter == LOOP_ROLE and a.role_code in informed
-            }
-        )
-        rnd = session.get(Round, reminder.round_id) if reminder.round_id else None
-        what = f"the {reminder.kind.replace('_', ' ')} message"
-        where = f" for {rnd.name}" if rnd else ""
-        note = (
-            f"I could not deliver {what}{where} to <@{assignment.user_id}> in loop "
-            f"`{loop.short_id}` (Slack said `{error}`). Please reach them another way."
-        )
-        return recruiters or [loop.created_by], note
 
     @staticmethod
     def _finish(

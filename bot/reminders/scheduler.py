@@ -7,11 +7,17 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.events import RETRY_WINDOW, forget_events_before
+from bot.events import (
+    REPLAY_WINDOW,
+    RETRY_WINDOW,
+    forget_events_before,
+    forget_requests_before,
+)
 from bot.logs import exception_summary
+from bot.outbox import OutboxSender
 from bot.purge import loops_older_than, purge_loops, retention_cutoff
 from bot.reminders.dispatcher import Dispatcher
-from bot.runtime import Runtime
+from bot.runtime import Heartbeat, Runtime
 from bot.slack.messenger import Messenger, make_client
 
 log = logging.getLogger(__name__)
@@ -26,7 +32,13 @@ def serving_dispatcher(runtime: Runtime) -> Dispatcher:
         runtime.settings.api_url,
         wait_on_rate_limits=False,
     )
-    return Dispatcher(db=runtime.db, messenger=Messenger(client), library=lambda: runtime.library)
+    messenger = Messenger(client)
+    return Dispatcher(
+        db=runtime.db,
+        messenger=messenger,
+        library=lambda: runtime.library,
+        outbox=OutboxSender(db=runtime.db, messenger=messenger),
+    )
 
 
 def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundScheduler:
@@ -40,7 +52,10 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
 
+    heartbeat = runtime.heartbeat = Heartbeat(runtime.settings.loopbot_tick_seconds)
+
     def dispatch() -> None:
+        heartbeat.started()
         try:
             outcome = dispatcher.tick(runtime.clock())
             if dispatcher.resume_at is not None:
@@ -48,7 +63,7 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
                 scheduler.modify_job(
                     DISPATCH_JOB, next_run_time=max(dispatcher.resume_at, datetime.now(UTC))
                 )
-            if outcome.sent or outcome.failed:
+            if outcome.sent or outcome.failed or outcome.posted:
                 log.info(
                     "dispatched",
                     extra={
@@ -56,14 +71,19 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
                         "failed": outcome.failed,
                         "retried": outcome.retried,
                         "deferred": outcome.deferred,
+                        "posted": outcome.posted,
                     },
                 )
         except Exception as error:  # noqa: BLE001 - the next tick retries; rows are leased
+            heartbeat.finished(ok=False)
             log.error("dispatch tick failed: %s", exception_summary(error))
+        else:
+            heartbeat.finished(ok=True)
 
     def prune() -> None:
         try:
             forget_events_before(runtime.db, runtime.clock() - RETRY_WINDOW)
+            forget_requests_before(runtime.db, datetime.now(UTC) - REPLAY_WINDOW)
         except Exception as error:  # noqa: BLE001 - harmless to retry next hour
             log.warning("pruning events failed: %s", exception_summary(error))
 
@@ -94,12 +114,23 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
         except Exception as error:  # noqa: BLE001 - tried again tomorrow
             log.warning("retention purge failed: %s", exception_summary(error))
 
-    scheduler.add_job(prune, "interval", hours=1, id="prune-events")
+    scheduler.add_job(prune, "interval", minutes=5, id="prune-events")
     scheduler.add_job(retain, "interval", hours=24, id="retention", next_run_time=datetime.now(UTC))
     scheduler.start()
 
     def kick() -> None:
-        scheduler.modify_job(DISPATCH_JOB, next_run_time=datetime.now(UTC))
+        if scheduler.running:
+            scheduler.modify_job(DISPATCH_JOB, next_run_time=datetime.now(UTC))
+
+    def stop() -> None:
+        # A tick under way finishes (its rows are recorded); then rows still leased to this
+        # process go back to the others at once instead of when the lease runs out.
+        heartbeat.stopped = dispatcher.stopping = True
+        scheduler.shutdown(wait=True)
+        released = dispatcher.release(runtime.clock())
+        if released:
+            log.info("leases released", extra={"reminders": released})
 
     runtime.kick = kick
+    runtime.on_stop.append(stop)
     return scheduler

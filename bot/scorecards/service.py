@@ -9,6 +9,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.authz import Action, Standing, can, require
+from bot.commands import MAX_ROUND
 from bot.documents import Library
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
@@ -71,7 +72,9 @@ def values_under_probe(
 def subject_of(session: Session, library: Library, short_id: str, number: int) -> Subject:
     loop = find_loop(session, short_id)
     template = template_of(session, loop)
-    rnd = session.exec(_ROUND, params={"loop": loop.id, "number": number}).first()
+    rnd = None
+    if 1 <= number <= MAX_ROUND:  # a number the database's integer column can hold
+        rnd = session.exec(_ROUND, params={"loop": loop.id, "number": number}).first()
     if rnd is None:
         raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
     spec = template.round(number)

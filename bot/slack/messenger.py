@@ -36,6 +36,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "conversations.create": "groups:write",
     "conversations.invite": "groups:write",
     "conversations.info": "groups:read",
+    "conversations.history": "im:history",
     "users.info": "users:read",
     "views.open": None,
     "views.update": None,
@@ -43,6 +44,9 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.publish": None,
 }
 
+
+TAG_EVENT = "loopbot_message"
+"""Message metadata event type of loopbot's tagged messages."""
 
 TRIGGER_ERRORS = ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id")
 
@@ -136,16 +140,34 @@ class Messenger:
             self._dm_channels[user_id] = channel
         return channel
 
-    def dm(self, user_id: str, *, text: str, blocks: list[dict] | None = None) -> Posted:
+    def dm(
+        self, user_id: str, *, text: str, blocks: list[dict] | None = None, tag: str | None = None
+    ) -> Posted:
         """Post to a person's DM with the bot, re-opening the DM once if Slack lost it."""
         try:
-            return self.post(self.dm_channel(user_id), text=text, blocks=blocks)
+            return self.post(self.dm_channel(user_id), text=text, blocks=blocks, tag=tag)
         except SlackCallFailed as exc:
             if exc.error not in ("channel_not_found", "is_archived"):
                 raise
             with self._lock:
                 self._dm_channels.pop(user_id, None)
-            return self.post(self.dm_channel(user_id), text=text, blocks=blocks)
+            return self.post(self.dm_channel(user_id), text=text, blocks=blocks, tag=tag)
+
+    def tagged_in_dm(self, user_id: str, *, limit: int = 50) -> dict[str, Posted]:
+        """loopbot's tags (`post(tag=…)`) on the latest messages of a person's DM, so a message
+        whose sending was cut off can be looked for before it is sent again."""
+        channel = self.dm_channel(user_id)
+        data = self.call(
+            "conversations.history", channel=channel, limit=limit, include_all_metadata=True
+        )
+        found: dict[str, Posted] = {}
+        for message in data.get("messages", []):
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == TAG_EVENT:
+                tag = (meta.get("event_payload") or {}).get("tag")
+                if isinstance(tag, str):
+                    found[tag] = Posted(channel=channel, ts=message["ts"])
+        return found
 
     def post(
         self,
@@ -154,12 +176,16 @@ class Messenger:
         text: str,
         blocks: list[dict] | None = None,
         thread_ts: str | None = None,
+        tag: str | None = None,
     ) -> Posted:
+        """Post a message; `tag` goes with it as message metadata, so it can be found again."""
         args: dict[str, Any] = {"channel": channel, "text": text}
         if blocks is not None:
             args["blocks"] = blocks
         if thread_ts:
             args["thread_ts"] = thread_ts
+        if tag:
+            args["metadata"] = {"event_type": TAG_EVENT, "event_payload": {"tag": tag}}
         data = self.call("chat.postMessage", **args)
         return Posted(channel=data["channel"], ts=data["ts"])
 

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store.db import Database
 
@@ -27,3 +30,18 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
 def downgrade(db: Database, revision: str) -> None:
     command.downgrade(alembic_config(db), revision)
+
+
+_heads: list[str] = []
+
+
+def schema_state(db: Database) -> str:
+    """ "ok", "unreachable", or "needs `loopbot db upgrade`" (older, or never upgraded)."""
+    if not _heads:
+        _heads.extend(ScriptDirectory.from_config(alembic_config(db)).get_heads())
+    try:
+        with db.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_heads()
+    except SQLAlchemyError:
+        return "unreachable"
+    return "ok" if set(current) == set(_heads) else "needs `loopbot db upgrade`"

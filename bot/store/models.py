@@ -186,3 +186,44 @@ class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "processed_events"
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class SeenRequest(SQLModel, table=True):
+    """Signed HTTP requests already accepted, kept for Slack's 5-minute window so a replay is
+    refused by every process and replica, and after a restart."""
+
+    __tablename__ = "seen_requests"
+    key: str = Field(primary_key=True, max_length=64, description="sha256 of the signature")
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message loopbot means to post to a channel, kept until Slack has it: sent at once when
+    it can be, retried with backoff by the dispatcher when Slack refuses for a while, and the
+    person who acted told when it gives up. `loop_id` lets a purge erase it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_due_at", "state", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    loop_id: int | None = Field(default=None, index=True)
+    channel_id: str = Field(max_length=32)
+    purpose: str = Field(max_length=32, description="as recorded in slack_messages once sent")
+    thread_of: int | None = Field(default=None, description="the outbox row it replies to")
+    text: str
+    blocks: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    actor: str | None = Field(default=None, max_length=32, description="told if it fails")
+    state: str = Field(default=OutboxState.PENDING, max_length=16)
+    attempts: int = 0
+    due_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    sent_ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -74,7 +74,9 @@ def create_loop(sb: Sandbox, who: str = REC, step2: dict | None = None, **change
     short_id = text.split("Loop `", 1)[1].split("`", 1)[0]
     sb.slack.close(who, top_view(sb, who))
     sb.emulator.close_view(uid(sb, who))
-    wait_for(lambda: card_in_channel(sb, short_id))
+    found = wait_for(lambda: card_in_channel(sb, short_id))
+    if found and uid(sb, who) not in found[0].members:
+        wait_for(lambda: card_in_dm(sb, who, short_id))  # the creator's own copy comes after
     return short_id
 
 

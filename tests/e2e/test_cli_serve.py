@@ -11,8 +11,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from subprocess import STDOUT
+from urllib.parse import urlencode
 
 import pytest
 
@@ -109,7 +111,7 @@ def test_serve_with_two_processes_outlives_one_and_stops_as_a_whole(tmp_path: Pa
                 time.sleep(0.1)
             assert len(_children(proc.pid)) == 2 and _children(proc.pid) != first
             proc.terminate()
-            assert proc.wait(timeout=10) == 0
+            assert proc.wait(timeout=10) == 0, log_path.read_text()[-3000:]
             assert not _healthy(url, timeout=1)
         finally:
             if proc.poll() is None:
@@ -160,21 +162,65 @@ def _said(log_path: Path, text: str, *, times: int = 1, timeout: float = 20) -> 
     return said
 
 
-def test_serve_stops_when_its_processes_cannot_start(tmp_path: Path) -> None:
-    """A database URL that cannot work is reported, not retried forever."""
+def test_one_signed_request_sent_20_times_to_two_processes_and_after_a_restart_counts_once(
+    tmp_path: Path,
+) -> None:
     with SlackEmulator(rate_limits=False) as emulator:
-        env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2", DATABASE_URL="nosuch://db")
+        env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2")
+        subprocess.run([*LOOPBOT, "db", "upgrade"], env=env, check=True, capture_output=True)
+        log_path = tmp_path / "serve.log"
+        url = f"http://127.0.0.1:{env['PORT']}"
+        slack = SlackClient(url + "/slack/events", "s3cret-for-tests", emulator)
+        user = emulator.workspace.user("oliver.rec")
+        body = urlencode(
+            {"command": "/loop", "text": "create", "user_id": user.id, "trigger_id": "t.1"}
+        ).encode()
+        headers = slack.signed_headers(body, "application/x-www-form-urlencoded")
+        proc = subprocess.Popen(
+            [*LOOPBOT, "serve"], env=env, stdout=log_path.open("w"), stderr=STDOUT
+        )
+        try:
+            _said(log_path, "serving process ready (2 of 2)")
+            with ThreadPoolExecutor(max_workers=20) as pool:
+                statuses = sorted(
+                    pool.map(lambda _: slack.send_raw(body, headers).status, range(20))
+                )
+            assert statuses == [200] + [401] * 19
+            proc.terminate()
+            assert proc.wait(timeout=20) == 0
+            proc = subprocess.Popen(
+                [*LOOPBOT, "serve"], env=env, stdout=log_path.open("a"), stderr=STDOUT
+            )
+            assert _healthy(url)
+            assert slack.send_raw(body, headers).status == 401
+            assert len(emulator.calls_to("views.open")) == 1
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def test_serve_with_a_database_it_cannot_reach_stops_in_one_line(tmp_path: Path) -> None:
+    """Checked before any process is started: reported once, not retried forever."""
+    with SlackEmulator(rate_limits=False) as emulator:
+        env = _serve_env(
+            emulator,
+            tmp_path,
+            LOOPBOT_PROCESSES="2",
+            DATABASE_URL=f"postgresql://loopbot@127.0.0.1:{_free_port()}/loopbot",
+        )
         done = subprocess.run(
             [*LOOPBOT, "serve"], env=env, capture_output=True, text=True, timeout=60
         )
     assert done.returncode == 1
-    assert "failed to start" in done.stderr
+    assert done.stderr.splitlines() == [
+        f"loopbot: cannot reach the database at {env['DATABASE_URL'][21:]} (Connection refused)"
+    ]
 
 
 def test_serve_answers_health_help_and_refuses_unsigned(served) -> None:
     url, slack, log = served
     with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
-        assert json.loads(response.read()) == {"ok": True, "database": "ok"}
+        assert json.loads(response.read()) == {"ok": True, "database": "ok", "dispatcher": "ok"}
     help_reply = slack.command("oliver.rec", "/loop", "help")
     assert help_reply.status == 200 and "`/loop help`" in help_reply.json["text"]
     unsigned = slack.send_raw(

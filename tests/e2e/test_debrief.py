@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections.abc import Iterator
@@ -242,7 +243,8 @@ def test_only_the_accountable_may_decide(sb: Sandbox, who: str) -> None:
 def test_a_double_click_records_one_decision(sb: Sandbox) -> None:
     short_id = create_loop(sb)
     all_in(sb, short_id, ["Hire"] * 6)
-    (on_screen,) = wait_for(lambda: summaries(sb, short_id))
+    (shown,) = wait_for(lambda: summaries(sb, short_id))
+    on_screen = copy.deepcopy(shown)  # the emulator edits its own copy in place
     # Both clicks land on the message as it was, before the first decision updated it.
     _decide(sb, short_id, HM, "Hire", seen=on_screen)
     again = _decide(sb, short_id, HM, "Hire", seen=on_screen)

@@ -131,7 +131,7 @@ def test_rate_limited_publish_is_retried_after_retry_after(sandbox: Sandbox) -> 
 
 def test_healthz_reports_the_database(sandbox: Sandbox) -> None:
     status, body = _get(sandbox.url + "/healthz")
-    assert (status, body) == (200, {"ok": True, "database": "ok"})
+    assert (status, body) == (200, {"ok": True, "database": "ok", "dispatcher": "not run here"})
     sandbox.runtime.db.engine.dispose()
     real = sandbox.db
     unreachable = Database(
@@ -146,7 +146,10 @@ def test_healthz_reports_the_database(sandbox: Sandbox) -> None:
         sandbox.stop_bot()
         sandbox.db = real
         sandbox.start_bot()
-    assert (status, body) == (503, {"ok": False, "database": "unreachable"})
+    assert (status, body) == (
+        503,
+        {"ok": False, "database": "unreachable", "dispatcher": "not run here"},
+    )
 
 
 def test_unexpected_errors_reach_the_user_with_a_reference(sandbox: Sandbox, caplog) -> None:

@@ -62,3 +62,14 @@ def test_a_tampered_body_is_refused(sandbox: Sandbox) -> None:
     headers = _headers(sandbox, body)
     forged = urlencode({**FORM, "user_id": "U0HM00001"}).encode()
     assert sandbox.slack.send_raw(forged, headers).status == 401
+
+
+def test_a_request_replayed_after_a_restart_is_refused(sandbox: Sandbox) -> None:
+    """The replay guard lives in the database: a restarted bot still knows the signature."""
+    body = urlencode(FORM).encode()
+    headers = _headers(sandbox, body)
+    assert sandbox.slack.send_raw(body, headers).status == 200
+    sandbox.stop_bot()
+    sandbox.start_bot()
+    replayed = sandbox.slack.send_raw(body, headers)
+    assert (replayed.status, replayed.body_text) == (401, "replayed request")

@@ -123,6 +123,37 @@ def test_a_crash_between_claim_and_send_loses_nothing(any_db, emulator, library)
     assert len(emulator.calls_to("chat.postMessage")) == 10
 
 
+class Killed(BaseException):
+    """The process dying: nothing after it runs, nothing catches it."""
+
+
+def test_a_crash_after_slack_accepted_a_dm_and_before_the_record_sends_it_once(
+    any_db, emulator, library
+) -> None:
+    _create(any_db, library)
+    crashed = _dispatcher(any_db, emulator, library, "crashed")
+    real_dm = crashed.messenger.dm
+
+    def dm_then_die(user_id, **kwargs):
+        real_dm(user_id, **kwargs)  # Slack has the message...
+        raise Killed  # ...and the process is gone before it records that
+
+    crashed.messenger.dm = dm_then_die
+    with pytest.raises(Killed):
+        crashed.tick(NOW)
+    assert len(emulator.calls_to("chat.postMessage")) == 1
+    person = emulator.calls_to("chat.postMessage")[0].args["channel"]
+    survivor = _dispatcher(any_db, emulator, library, "survivor")
+    assert survivor.tick(NOW).sent == 0  # the crashed one's lease still holds
+    outcome = survivor.tick(NOW + crashed.lease + timedelta(seconds=1))
+    assert outcome.sent == 9 and outcome.failed == 0
+    posts = [c.args for c in emulator.calls_to("chat.postMessage")]
+    assert len(posts) == 9  # the first one was found in the person's DM, not sent again
+    first_text = posts[0]["text"]
+    assert [m.text for m in emulator.messages_in(person)].count(first_text) == 1
+    assert _states(any_db)[ReminderState.SENT] == 9
+
+
 def test_cancelled_and_moved_rounds_never_get_old_reminders(any_db, emulator, library) -> None:
     from bot.loops import changes
     from bot.loops.queries import find_loop

@@ -1,0 +1,237 @@
+"""The outbox: every message loopbot posts to a channel is a row first, so none is lost.
+
+`post` writes the row (claimed by the caller) and sends it at once; if Slack refuses for a while
+(5xx, unreachable, rate-limited) the row waits and the dispatcher's `OutboxSender.tick` sends it
+later, with backoff; if Slack keeps refusing, or refuses for good, the person who acted is told.
+Once Slack has it, the row is marked sent and the message recorded (`slack_messages`) in one
+transaction, so it can be updated and erased like any other.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, or_, select
+
+from bot.errors import SlackUnavailable
+from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
+from bot.store import Database
+from bot.store.models import OutboxMessage, OutboxState, SlackMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 6
+"""Tries over about a quarter of an hour (30 s, 1, 2, 4, 8 min apart) before giving up."""
+BATCH = 50
+# Refusals no retry can fix: the channel is gone or the bot is not in it.
+PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "invalid_auth",
+    "missing_scope",
+    "not_allowed_token_type",
+    "invalid_blocks",
+    "msg_too_long",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to post: where, what, and what it is (`purpose`, as recorded)."""
+
+    channel: str
+    text: str
+    blocks: list[dict] | None
+    purpose: str
+    loop_id: int | None = None
+    actor: str | None = None
+    """Who acted (created the loop, submitted the last scorecard): told if it never arrives."""
+
+
+class OutboxFailed(SlackUnavailable):
+    """Slack refused a message for good (`error`); the row is marked failed."""
+
+    def __init__(self, error: str):
+        super().__init__(f"Slack refused the message ({error}).")
+        self.error = error
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class OutboxSender:
+    """Sends outbox rows; one per serving process for immediate sends, one in the dispatcher."""
+
+    def __init__(self, *, db: Database, messenger: Messenger, worker: str | None = None):
+        self.db = db
+        self.messenger = messenger
+        self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
+
+    def post(self, messages: list[Message], now: datetime) -> list[Posted | None]:
+        """Queue `messages` (the second and later as replies in the first's thread) and send
+        them now. Each is Posted, or None when it waits for a retry. A permanent refusal of
+        the first raises OutboxFailed (the caller may say more than the generic notice)."""
+        with self.db.session() as session:
+            rows: list[OutboxMessage] = []
+            for message in messages:
+                row = OutboxMessage(
+                    loop_id=message.loop_id,
+                    channel_id=message.channel,
+                    purpose=message.purpose,
+                    thread_of=rows[0].id if rows else None,
+                    text=message.text,
+                    blocks=message.blocks,
+                    actor=message.actor,
+                    state=OutboxState.CLAIMED,
+                    attempts=1,
+                    due_at=now,
+                    lease_until=now + LEASE,
+                    claimed_by=self.worker,
+                    created_at=now,
+                )
+                session.add(row)
+                session.flush()
+                rows.append(row)
+            ids = [row.id for row in rows]
+        results: list[Posted | None] = []
+        for index, row_id in enumerate(ids):
+            assert row_id is not None
+            results.append(self._send(row_id, now, tell=index > 0))
+        return results
+
+    def tick(self, now: datetime) -> int:
+        """Send every row due at `now` (waiting ones, and ones whose sender died); returns how
+        many went out."""
+        sent = 0
+        while True:
+            ids = self._claim(now)
+            for row_id in ids:
+                sent += self._send(row_id, now, tell=True) is not None
+            if len(ids) < BATCH:
+                return sent
+
+    def _claim(self, now: datetime) -> list[int]:
+        with self.db.session() as session:
+            query = (
+                select(OutboxMessage)
+                .where(
+                    or_(
+                        (OutboxMessage.state == OutboxState.PENDING)
+                        & (OutboxMessage.due_at <= now),
+                        (OutboxMessage.state == OutboxState.CLAIMED)
+                        & (OutboxMessage.lease_until < now),
+                    )
+                )
+                .order_by(OutboxMessage.id)
+                .limit(BATCH)
+            )
+            if self.db.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = list(session.exec(query).all())
+            for row in rows:
+                row.state, row.claimed_by = OutboxState.CLAIMED, self.worker
+                row.lease_until = now + LEASE
+                row.attempts += 1
+                session.add(row)
+            return [row.id for row in rows if row.id is not None]
+
+    def _send(self, row_id: int, now: datetime, *, tell: bool) -> Posted | None:
+        with self.db.read() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.claimed_by != self.worker or row.state != OutboxState.CLAIMED:
+                return None
+            parent = session.get(OutboxMessage, row.thread_of) if row.thread_of else None
+        if row.thread_of is not None and (parent is None or parent.state == OutboxState.FAILED):
+            self._fail(row_id, now, "thread_failed", tell=False)
+            return None
+        thread_ts = parent.sent_ts if parent is not None else None
+        if parent is not None and thread_ts is None:  # the thread's first message waits yet
+            self._retry(row_id, now + backoff(1), "waiting_for_thread", count=False)
+            return None
+        try:
+            posted = self.messenger.post(
+                row.channel_id, text=row.text, blocks=row.blocks, thread_ts=thread_ts
+            )
+        except RateLimited as exc:
+            self._retry(row_id, now + timedelta(seconds=exc.retry_after), exc.error, count=False)
+            return None
+        except SlackCallFailed as exc:
+            if exc.error in PERMANENT or row.attempts >= MAX_ATTEMPTS:
+                self._fail(row_id, now, exc.error, tell=tell)
+                if not tell:
+                    raise OutboxFailed(exc.error) from None
+                return None
+            self._retry(row_id, now + backoff(row.attempts), exc.error)
+            return None
+        except SlackUnavailable:
+            if row.attempts >= MAX_ATTEMPTS:
+                self._fail(row_id, now, "unreachable", tell=True)
+            else:
+                self._retry(row_id, now + backoff(row.attempts), "unreachable")
+            return None
+        with self.db.session() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is not None:
+                row.state, row.sent_ts, row.lease_until = OutboxState.SENT, posted.ts, None
+                session.add(row)
+                session.add(
+                    SlackMessage(
+                        loop_id=row.loop_id,
+                        channel_id=posted.channel,
+                        ts=posted.ts,
+                        purpose=row.purpose,
+                        posted_at=now,
+                    )
+                )
+        return posted
+
+    def _retry(self, row_id: int, when: datetime, error: str, *, count: bool = True) -> None:
+        with self.db.session() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None:
+                return
+            row.state, row.due_at, row.lease_until = OutboxState.PENDING, when, None
+            row.last_error = error[:200]
+            if not count:
+                row.attempts = max(0, row.attempts - 1)
+            session.add(row)
+        log.info("message waits for a retry", extra={"outbox": row_id, "slack_error": error})
+
+    def _fail(self, row_id: int, now: datetime, error: str, *, tell: bool) -> None:
+        with self.db.session() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None:
+                return
+            row.state, row.lease_until, row.last_error = OutboxState.FAILED, None, error[:200]
+            session.add(row)
+            actor, channel, loop_id = row.actor, row.channel_id, row.loop_id
+            short_id = _short_id(session, loop_id)
+        log.warning("message not delivered", extra={"outbox": row_id, "slack_error": error})
+        if not (tell and actor):
+            return
+        about = f" about loop `{short_id}`" if short_id else ""
+        try:
+            self.messenger.dm(
+                actor,
+                text=(
+                    f"I couldn't post a message{about} in <#{channel}>: Slack kept refusing "
+                    f"(`{error}`). Please tell your loopbot admin; "
+                    + (f"`/loop show {short_id}` shows the loop meanwhile." if short_id else "")
+                ).strip(),
+            )
+        except SlackUnavailable:
+            log.warning("could not tell the person who acted", extra={"outbox": row_id})
+
+
+def _short_id(session: Session, loop_id: int | None) -> str | None:
+    from bot.store.models import Loop
+
+    loop = session.get(Loop, loop_id) if loop_id is not None else None
+    return loop.short_id if loop else None

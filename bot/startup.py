@@ -1,0 +1,76 @@
+"""What `loopbot` checks before it serves or migrates, each failure said in one line."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.errors import SlackUnavailable
+from bot.slack.messenger import Messenger, SlackCallFailed
+from bot.store import Database
+from bot.store.migrate import schema_state
+
+
+class StartupError(Exception):
+    """Why loopbot cannot start, for the operator; `status` is the exit code."""
+
+    def __init__(self, message: str, status: int = 1):
+        super().__init__(message)
+        self.status = status
+
+
+def where(url: str) -> str:
+    """The database's host and name (or file), never its password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
+def reason(error: SQLAlchemyError) -> str:
+    """The driver's own words, last clause of its first line ("Connection refused")."""
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()
+    first = detail[0] if detail else type(error).__name__
+    return first.rsplit(" failed: ", 1)[-1].strip()
+
+
+def check_reachable(db: Database) -> None:
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise StartupError(
+            f"cannot reach the database at {where(db.url)} ({reason(exc)})"
+        ) from None
+
+
+def check_current(db: Database) -> None:
+    """Reachable and migrated to what this version expects."""
+    check_reachable(db)
+    state = schema_state(db)
+    if state != "ok":
+        raise StartupError(
+            f"the database at {where(db.url)} needs `loopbot db upgrade` before serving"
+        )
+
+
+def check_token(messenger: Messenger, api_url: str) -> None:
+    try:
+        messenger.call("auth.test")
+    except SlackCallFailed as exc:
+        raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({exc.error})") from None
+    except SlackUnavailable:
+        raise StartupError(f"cannot reach Slack at {api_url}") from None
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind the serving port before saying it is listening."""
+    try:
+        return socket.create_server((host, port), backlog=1024)
+    except OSError as exc:
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise StartupError(f"cannot listen on {host}:{port} ({why})") from None

@@ -1,0 +1,73 @@
+"""A stop (SIGTERM, as at every deploy) finishes what was acknowledged before the process exits."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from subprocess import STDOUT
+
+import pytest
+from sqlmodel import select
+
+from bot.emulator import SlackClient, SlackEmulator
+from bot.sandbox import Sandbox
+from bot.store.models import Loop, Round
+from tests.e2e.helpers import MONDAY, REC, create_loop
+from tests.e2e.test_cli_serve import LOOPBOT, _healthy, _said, _serve_env
+
+GRACE_S = 15
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_acknowledged_commands_are_applied_and_answered_when_a_stop_comes(
+    tmp_path: Path, processes: str
+) -> None:
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    with SlackEmulator(rate_limits=False) as emulator:
+        sb = Sandbox(create_app, make_wsgi_app, database_url=url, emulator=emulator).start()
+        sb.now = MONDAY
+        short_id = create_loop(sb)
+        sb.stop_bot()
+        env = _serve_env(
+            emulator,
+            tmp_path,
+            DATABASE_URL=url,
+            SLACK_SIGNING_SECRET=sb.signing_secret,
+            LOOPBOT_PROCESSES=processes,
+            LOOPBOT_GRACE_SECONDS=str(GRACE_S),
+        )
+        log_path = tmp_path / "serve.log"
+        proc = subprocess.Popen(
+            [*LOOPBOT, "serve"], env=env, stdout=log_path.open("w"), stderr=STDOUT
+        )
+        base = f"http://127.0.0.1:{env['PORT']}"
+        slack = SlackClient(base + "/slack/events", sb.signing_secret, emulator)
+        try:
+            assert _healthy(base)
+            # Each command is acknowledged at once; its work then waits on a slow Slack.
+            emulator.fail_next("users.info", delay=2.0, times=3)
+            moves = {2: "2027-01-11 10:00", 3: "2027-01-12 10:00", 4: "2027-01-13 10:00"}
+            for number, when in moves.items():
+                reply = slack.command(REC, "/loop", f"reschedule {short_id} {number} {when}")
+                assert reply.status == 200
+            stopped_at = time.monotonic()
+            proc.terminate()
+            assert proc.wait(timeout=GRACE_S + 5) == 0, log_path.read_text()[-2000:]
+            assert time.monotonic() - stopped_at < GRACE_S
+            said = [r.get("text", "") for r in emulator.all_responses()]
+            for number in moves:
+                assert any(f"Moved {number}." in text for text in said), said
+            with sb.db.read() as session:
+                loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+                rounds = session.exec(select(Round).where(Round.loop_id == loop.id)).all()
+            moved = {r.number: r.starts_at.date().isoformat() for r in rounds if r.number in moves}
+            assert moved == {n: w[:10] for n, w in moves.items()}
+            _said(log_path, "stopped")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            sb.stop()

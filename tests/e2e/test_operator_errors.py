@@ -1,0 +1,209 @@
+"""An operator's mistake gets one line naming it and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.emulator import SlackEmulator
+from bot.reminders.plan import DEFAULT_OFFSETS
+from bot.runtime import Heartbeat
+from bot.sandbox import Sandbox
+from bot.settings import REMINDER_KINDS, get_settings
+from bot.store import Database
+from bot.store.migrate import downgrade, upgrade
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture):
+    """`loopbot ARGS` with these settings: (exit code, what it printed on stderr)."""
+    monkeypatch.chdir(tmp_path)  # no .env from the checkout
+
+    def run(args: list[str], **env: str) -> tuple[int, str]:
+        for name in list(__import__("os").environ):
+            if name.startswith(("SLACK_", "LOOPBOT_", "DATABASE_", "PORT")):
+                monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        try:
+            code = main(args)
+        finally:
+            get_settings.cache_clear()
+        return code, capsys.readouterr().err.strip()
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"LOOPBOT_REMINDERS": "{bad"}, "loopbot: setting LOOPBOT_REMINDERS: not valid JSON"),
+        (
+            {"LOOPBOT_REMINDERS": '{"gide": 5}'},
+            "loopbot: setting LOOPBOT_REMINDERS: unknown reminder kind gide (known: guide, "
+            "heads_up, due, nudge, escalation)",
+        ),
+        (
+            {"PORT": "eighty"},
+            "loopbot: setting PORT: Input should be a valid integer, unable to parse string as "
+            "an integer",
+        ),
+        ({"PORT": "70000"}, "loopbot: setting PORT: Input should be less than or equal to 65535"),
+        (
+            {"LOOPBOT_PROCESSES": "0"},
+            "loopbot: setting LOOPBOT_PROCESSES: Input should be greater than or equal to 1",
+        ),
+        (
+            {"DATABASE_URL": "mysql://db.internal/loopbot"},
+            "loopbot: setting DATABASE_URL: unsupported database 'mysql' (use sqlite or "
+            "postgresql)",
+        ),
+        (
+            {"DATABASE_URL": "not a url"},
+            "loopbot: setting DATABASE_URL: not a database URL (sqlite:///FILE or postgresql://…)",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": "xapp-1"},
+            "loopbot: setting SLACK_BOT_TOKEN: should start with xoxb-",
+        ),
+        ({"LOOPBOT_LOG_LEVEL": "LOUD"}, "loopbot: setting LOOPBOT_LOG_LEVEL: not a log level"),
+    ],
+)
+def test_a_bad_setting_is_named_in_one_line(run, env: dict, said: str) -> None:
+    code, err = run(["db", "upgrade"], **env)
+    assert code == 2
+    assert err.startswith(said) and "\n" not in err, err
+
+
+def test_the_reminder_kinds_a_setting_may_move_are_the_planned_ones() -> None:
+    assert set(REMINDER_KINDS) == set(DEFAULT_OFFSETS)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_db_upgrade_names_the_unreachable_host_and_why(run) -> None:
+    port = _closed_port()
+    code, err = run(["db", "upgrade"], DATABASE_URL=f"postgresql://me:pw@127.0.0.1:{port}/lb")
+    assert (code, err) == (
+        1,
+        f"loopbot: cannot reach the database at 127.0.0.1:{port}/lb (Connection refused)",
+    )
+    assert "pw" not in err
+
+
+def _serve_env(emulator: SlackEmulator, db_url: str, port: int) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": emulator.bot_token,
+        "SLACK_SIGNING_SECRET": "s3cret",
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": db_url,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+    }
+
+
+def test_serve_refuses_an_unreachable_database(run) -> None:
+    port = _closed_port()
+    with SlackEmulator(rate_limits=False) as emulator:
+        url = f"postgresql://me@127.0.0.1:{port}/lb"
+        code, err = run(["serve"], **_serve_env(emulator, url, _closed_port()))
+    assert code == 1
+    assert err.endswith(
+        f"loopbot: cannot reach the database at 127.0.0.1:{port}/lb (Connection refused)"
+    ), err
+
+
+def test_serve_refuses_a_database_that_needs_an_upgrade(run, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = Database(url)
+    upgrade(db, "0004")
+    db.dispose()
+    with SlackEmulator(rate_limits=False) as emulator:
+        code, err = run(["serve"], **_serve_env(emulator, url, _closed_port()))
+    assert code == 1
+    assert err.endswith(
+        f"loopbot: the database at {tmp_path / 'old.db'} needs `loopbot db upgrade` before serving"
+    ), err
+
+
+def test_serve_refuses_a_token_slack_refuses(run, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    upgrade(Database(url))
+    with SlackEmulator(rate_limits=False) as emulator:
+        env = _serve_env(emulator, url, _closed_port()) | {"SLACK_BOT_TOKEN": "xoxb-revoked"}
+        code, err = run(["serve"], **env)
+    assert (code, err.splitlines()[-1]) == (
+        1,
+        "loopbot: Slack refused SLACK_BOT_TOKEN (invalid_auth)",
+    )
+
+
+def test_serve_on_a_port_in_use_says_so_before_claiming_to_listen(run, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    upgrade(Database(url))
+    with (
+        SlackEmulator(rate_limits=False) as emulator,
+        socket.create_server(("127.0.0.1", 0)) as taken,
+    ):
+        port = taken.getsockname()[1]
+        code, err = run(["serve"], **_serve_env(emulator, url, port))
+    assert code == 1
+    assert (
+        err.splitlines()[-1]
+        == f"loopbot: cannot listen on 127.0.0.1:{port} (Address already in use)"
+    )
+    assert "listening" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--older-than-days", "0"], "--older-than-days must be 1 or more"),
+        (["--older-than-days", "-3"], "--older-than-days must be 1 or more"),
+        (["--candidate", "k", "--older-than-days", "30"], "give one of --candidate KEY or"),
+    ],
+)
+def test_purge_refuses_an_age_that_erases_everything_or_two_answers(
+    run, tmp_path, args, said
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    code, err = run(["purge", *args], DATABASE_URL=url)
+    assert code == 2 and err.startswith(said) and "\n" not in err
+
+
+def _health(sb: Sandbox) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(sb.url + "/healthz", timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_health_is_503_when_the_schema_is_behind_or_the_dispatcher_is_down(
+    sandbox: Sandbox,
+) -> None:
+    assert _health(sandbox) == (200, {"ok": True, "database": "ok", "dispatcher": "not run here"})
+    beat = sandbox.runtime.heartbeat = Heartbeat(5)
+    assert _health(sandbox)[1]["dispatcher"] == "ok"
+    for _ in range(3):
+        beat.started()
+        beat.finished(ok=False)
+    assert _health(sandbox) == (503, {"ok": False, "database": "ok", "dispatcher": "failing"})
+    sandbox.runtime.heartbeat = None
+    downgrade(sandbox.db, "0004")
+    assert _health(sandbox) == (
+        503,
+        {"ok": False, "database": "needs `loopbot db upgrade`", "dispatcher": "not run here"},
+    )
+    upgrade(sandbox.db)
