@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.authz import Action, can
 from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
@@ -65,6 +65,31 @@ def _audience(runtime: Runtime, loop_id: int) -> tuple[Loop, list[str], list[str
 def record(runtime: Runtime, loop_id: int, purpose: str, channel: str, ts: str) -> None:
     with runtime.db.session() as session:
         session.add(SlackMessage(loop_id=loop_id, channel_id=channel, ts=ts, purpose=purpose))
+
+
+def _recorded(session: Session, loop_id: int, purpose: str) -> list[SlackMessage]:
+    """The messages posted about a loop for one purpose (the card's copies, the summary)."""
+    return list(
+        session.exec(
+            select(SlackMessage).where(
+                SlackMessage.loop_id == loop_id, SlackMessage.purpose == purpose
+            )
+        ).all()
+    )
+
+
+def _outgoing(
+    message: dict, channel: str, purpose: str, loop_id: int, actor: str | None
+) -> Message:
+    """A built message (`text`, `blocks`) as an outbox row about the loop."""
+    return Message(
+        channel=channel,
+        text=message["text"],
+        blocks=message["blocks"],
+        purpose=purpose,
+        loop_id=loop_id,
+        actor=actor,
+    )
 
 
 def dm_about(
@@ -157,16 +182,8 @@ def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
         loop = session.get(Loop, loop_id)
         assert loop is not None
         creator = loop.created_by
-    card = Message(
-        channel=channel,
-        text=message["text"],
-        blocks=message["blocks"],
-        purpose=CARD,
-        loop_id=loop_id,
-        actor=creator,
-    )
     try:
-        runtime.outbox.post([card], runtime.clock())
+        runtime.outbox.post([_outgoing(message, channel, CARD, loop_id, creator)], runtime.clock())
     except OutboxFailed as exc:
         if exc.error not in ("not_in_channel", "channel_not_found", "is_archived"):
             raise
@@ -188,11 +205,7 @@ def refresh_card(*, runtime: Runtime, loop_id: int) -> None:
     """Update every copy of the loop card (the channel's and the DMs') in place."""
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
-        copies = session.exec(
-            select(SlackMessage).where(
-                SlackMessage.loop_id == loop_id, SlackMessage.purpose == CARD
-            )
-        ).all()
+        copies = _recorded(session, loop_id, CARD)
         if loop is None or not copies:
             return
         message = build_message_loop_card(card=loop_card(session, loop))
@@ -231,11 +244,7 @@ def _summary(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMess
                 "when": slack_time(decision.decided_at),
             }
         )
-        posted = session.exec(
-            select(SlackMessage).where(
-                SlackMessage.loop_id == loop_id, SlackMessage.purpose == SUMMARY
-            )
-        ).first()
+        posted = next(iter(_recorded(session, loop_id, SUMMARY)), None)
         channel = loop.channel_id
         finalist = loop.finalist
     messages = build_messages_debrief(
@@ -264,14 +273,7 @@ def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) ->
     purposes = [SUMMARY] + [THREAD] * (len(messages) - 1)
     runtime.outbox.post(
         [
-            Message(
-                channel=channel,
-                text=m["text"],
-                blocks=m["blocks"],
-                purpose=purpose,
-                loop_id=loop_id,
-                actor=actor,
-            )
+            _outgoing(m, channel, purpose, loop_id, actor)
             for m, purpose in zip(messages, purposes, strict=True)
         ],
         runtime.clock(),
@@ -290,11 +292,4 @@ def refresh_summary(*, runtime: Runtime, loop_id: int) -> None:
 
 def summary_posted(runtime: Runtime, loop_id: int) -> bool:
     with runtime.db.read() as session:
-        return (
-            session.exec(
-                select(SlackMessage.id).where(
-                    SlackMessage.loop_id == loop_id, SlackMessage.purpose == SUMMARY
-                )
-            ).first()
-            is not None
-        )
+        return bool(_recorded(session, loop_id, SUMMARY))
