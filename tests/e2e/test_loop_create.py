@@ -95,7 +95,8 @@ def test_create_a_six_round_loop_and_everyone_hears_their_part(sb: Sandbox) -> N
         assigned = [t for t in dm_texts(sb, handle) if "You're interviewing" in t]
         assert len(assigned) == owners[uid(sb, handle)]
         assert all("Asia/Seoul" in t and "Juyoung Park" in t for t in assigned)
-    assert any("You're accountable for" in t for t in dm_texts(sb, HM))
+    brief = next(t for t in dm_texts(sb, HM) if "You're accountable for" in t)
+    assert f"/loop debrief {short_id}" in brief
     calibrate = next(t for t in dm_texts(sb, IL) if "You calibrate the panel" in t)
     assert "Strong Hire" in calibrate and "Communication and Execution" in calibrate
     assert any(f"`{short_id}`" in t and "is scheduled" in t for t in dm_texts(sb, REC))
