@@ -82,8 +82,13 @@ class BackgroundServer:
             self._server.close()
             return
         # Closed from inside waitress's loop, woken by its trigger: the loop ends now rather
-        # than at its next one-second select() timeout.
-        self._server.trigger.pull_trigger(self._server.close)
+        # than at its next one-second select() timeout. A trigger waitress already closed (it
+        # closes its own on an error in the loop) cannot wake it: close from here then, and the
+        # loop sees it at that timeout.
+        try:
+            self._server.trigger.pull_trigger(self._server.close)
+        except OSError:
+            self._server.close()
         self._thread.join(timeout=5)
 
     def drain(self, then: Callable[[], None], *, grace_s: float) -> bool:
