@@ -23,14 +23,23 @@ class LoopRequest(BaseModel):
 
 
 class ProposedRound(BaseModel):
+    """One round of a proposal. A live round has a start time and a place; an asynchronous one
+    (format "async": a take-home, a submission) has no slot but a submission deadline."""
+
     model_config = ConfigDict(frozen=True)
     number: int
     name: str
-    starts_at: datetime
+    starts_at: datetime | None
     minutes: int
     format: str
     responsible: str | None
     problem: str | None = None
+    deadline: datetime | None = None
+    place: str | None = None
+
+    @property
+    def asynchronous(self) -> bool:
+        return self.format == "async"
 
 
 class Proposal(BaseModel):
