@@ -20,6 +20,8 @@ class Action(StrEnum):
     """Rounds, times, people and who has submitted (never what): card, /loop show, App Home."""
     CHANGE = "change"
     CANCEL = "cancel"
+    MARK_RECEIVED = "mark_received"
+    """Mark an asynchronous round's submission received, which starts its review window."""
     WRITE_SCORECARD = "write_scorecard"
     """Open, draft, submit or edit the scorecard of one round (`round=`)."""
     READ_SCORECARD = "read_scorecard"
@@ -97,6 +99,8 @@ def can(
         return involved and _informed_now(who)
     if action in (Action.CHANGE, Action.CANCEL):
         return _holds(who, "A") or who.is_recruiter or who.is_creator or who.is_admin
+    if action is Action.MARK_RECEIVED:
+        return who.is_recruiter or who.is_creator or who.is_admin
     if action is Action.WRITE_SCORECARD:
         return "R" in who.round_letters.get(round or 0, frozenset())
     if action is Action.READ_SCORECARD:
@@ -135,6 +139,8 @@ REFUSALS = {
     "change loop {loop}.",
     Action.CANCEL: "Only the loop's hiring manager, recruiter, creator or a loopbot admin can "
     "cancel loop {loop}.",
+    Action.MARK_RECEIVED: "Only the loop's recruiter, creator or a loopbot admin can mark a "
+    "submission received in loop {loop}.",
     Action.WRITE_SCORECARD: "Only the interviewer of round {round} can write its scorecard.",
     Action.READ_SCORECARD: "Scorecards of loop {loop} are not open to you.",
     Action.READ_PRIVATE_NOTE: "Private notes are for the hiring manager only.",

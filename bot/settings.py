@@ -11,10 +11,11 @@ from pydantic_settings.exceptions import SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.reminders import policy
 from bot.resources import shipped
 
-REMINDER_KINDS = ("guide", "heads_up", "due", "nudge", "escalation")
-"""The kinds `LOOPBOT_REMINDERS` may move (bot.reminders.plan.DEFAULT_OFFSETS)."""
+REMINDER_KINDS = policy.KINDS
+"""The kinds `LOOPBOT_REMINDERS` may move (bot.reminders.policy.DEFAULT_OFFSETS)."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SEEDS_DIR = shipped("seeds")
 
@@ -41,6 +42,16 @@ class Settings(BaseSettings):
     loopbot_reminders: dict[str, int] = Field(
         default_factory=dict, description='minutes per reminder kind, e.g. {"guide": -2880}'
     )
+    loopbot_places: dict[str, str] = Field(
+        default_factory=dict,
+        description='a live round\'s place by variant, e.g. {"on-site": "Room 4.1", "remote": "https://…"}',
+    )
+    loopbot_submission_days: int = Field(
+        3, ge=1, le=60, description="working days a candidate has for an asynchronous round"
+    )
+    loopbot_review_days: int = Field(
+        2, ge=1, le=30, description="working days (reviewer's zone) to review a submission"
+    )
     loopbot_retention_days: int | None = Field(
         None, ge=1, description="erase finished loops this many days after their last change"
     )
@@ -63,11 +74,9 @@ class Settings(BaseSettings):
     @field_validator("loopbot_reminders")
     @classmethod
     def _known_reminders(cls, value: dict[str, int]) -> dict[str, int]:
-        unknown = sorted(set(value) - set(REMINDER_KINDS))
-        if unknown:
-            raise ValueError(
-                f"unknown reminder kind {', '.join(unknown)} (known: {', '.join(REMINDER_KINDS)})"
-            )
+        found = policy.problems(value)
+        if found:
+            raise ValueError(found[0][1])
         return value
 
     @field_validator("loopbot_log_level")

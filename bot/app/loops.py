@@ -14,7 +14,7 @@ from bot.authz import Action, require
 from bot.commands import round_number
 from bot.documents.models import LoopTemplate
 from bot.errors import InvalidInput
-from bot.loops import changes
+from bot.loops import changes, submissions
 from bot.loops.queries import find_loop, rounds_of, standing, template_of
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import next_business_day
@@ -23,6 +23,7 @@ from bot.loops.validate import validate_request, validate_schedule
 from bot.loops.views import loop_card, loop_rows
 from bot.reminders.plan import offsets_for
 from bot.runtime import Runtime
+from bot.slack.format import mention, slack_time
 from bot.store.models import Loop
 
 CHANGE_NOTICE = "change_notice"
@@ -70,6 +71,8 @@ def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Propo
         template=template,
         now=runtime.clock(),
         weekly_cap=runtime.settings.loopbot_weekly_cap,
+        places=runtime.settings.loopbot_places,
+        submission_days=runtime.settings.loopbot_submission_days,
     )
 
 
@@ -108,6 +111,8 @@ class RoundEdit:
     starts_at: datetime | None = None
     responsible: str | None = None
     responsible_given: bool = False
+    place: str | None = None
+    deadline: datetime | None = None
 
 
 def create(
@@ -150,8 +155,10 @@ def _edited(proposed: ProposedRound, edit: RoundEdit | None) -> ProposedRound:
         return proposed
     return proposed.model_copy(
         update={
-            "starts_at": edit.starts_at or proposed.starts_at,
+            "starts_at": None if proposed.asynchronous else edit.starts_at or proposed.starts_at,
             "responsible": edit.responsible if edit.responsible_given else proposed.responsible,
+            "place": (edit.place or "").strip()[:500] or proposed.place,
+            "deadline": edit.deadline or proposed.deadline,
         }
     )
 
@@ -256,6 +263,39 @@ def swap_round(runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_us
             offsets=_offsets_of(runtime, session, loop),
         )
         text = f"<@{new_user}> now runs {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
+        loop_id = loop.id
+    assert loop_id is not None
+    return _changed(runtime, loop_id, text)
+
+
+def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> Done:
+    """The recruiter has the candidate's submission (the card's button): the reviewer's window
+    starts, in the reviewer's own working days."""
+    with runtime.db.read() as session:
+        loop = find_loop(session, ref)
+        number = parse_round([(r.number, r.name) for r in rounds_of(session, loop)], round_ref)
+        reviewer = submissions.reviewer_of(
+            session, loop, submissions.waiting_round(session, loop, number)
+        )
+    reviewer_tz = runtime.messenger.user(reviewer).tz if reviewer else None
+    with runtime.db.session() as session:
+        loop = find_loop(session, ref)
+        rnd = submissions.mark_received(
+            session=session,
+            loop=loop,
+            round_number=number,
+            actor=actor,
+            admins=runtime.settings.loopbot_admins,
+            now=runtime.clock(),
+            offsets=_offsets_of(runtime, session, loop),
+            reviewer_tz=reviewer_tz,
+            review_days=runtime.settings.loopbot_review_days,
+        )
+        assert rnd.review_due is not None
+        text = (
+            f"Submission for {rnd.number}. {rnd.name} of loop `{loop.short_id}` received: "
+            f"{mention(reviewer)} reviews it by {slack_time(rnd.review_due)}."
+        )
         loop_id = loop.id
     assert loop_id is not None
     return _changed(runtime, loop_id, text)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.documents import schedule_meta
 from bot.documents.defaults import DEFAULT_MINUTES, default_warnings, loop_defaults
 from bot.documents.markdown import (
     Line,
@@ -282,6 +283,8 @@ def assemble_loop(
 ) -> LoopTemplate | None:
     """Check the rounds against roles and the catalogue and build the template, or record errors."""
     rounds = [r for d in drafts if (r := _build_round(source, d, catalogue))]
+    offsets, places = schedule_meta.reminder_offsets(source), schedule_meta.places(source)
+    submission_days = schedule_meta.submission_days(source)
     if source.errors:
         return None
     used = {x: {code for r in rounds for code in r.roles(x)} for x in RaciLetter}
@@ -310,7 +313,9 @@ def assemble_loop(
             rating_scale=list(meta.get("rating_scale") or DEFAULT_RATING_SCALE),
             variants=variants,
             default_variant=str(meta.get("default_variant", "On-site")),
-            reminder_offsets=meta.get("reminders") or {},
+            reminder_offsets=offsets,
+            places=places,
+            submission_days=submission_days,
             defaulted=defaulted,
             warnings=warnings,
         )

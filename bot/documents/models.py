@@ -113,6 +113,12 @@ class LoopTemplate(Frozen):
     reminder_offsets: dict[str, int] = Field(
         {}, description="minutes, overriding the global reminder defaults per kind"
     )
+    places: dict[str, str] = Field(
+        {}, description="a room or a meeting link by variant id (or on-site / remote)"
+    )
+    submission_days: int | None = Field(
+        None, description="working days the candidate has for an asynchronous round"
+    )
     defaulted: dict[str, str] = Field(
         {}, description="fields the document leaves out, by path, with the value loopbot assumes"
     )

@@ -136,6 +136,8 @@ def reschedule(
     require(Action.CHANGE, standing(session, loop, actor, admins=admins), loop=loop.short_id)
     _live(loop)
     rnd = _round(session, loop, round_number)
+    if rnd.starts_at is None and rnd.format == "async":
+        raise InvalidInput(f"{rnd.number}. {rnd.name} is asynchronous: it has no meeting to move.")
     if starts_at <= now:
         raise InvalidInput("Pick a time in the future.")
     for owner in [

@@ -12,6 +12,7 @@ from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.loops.assignment import Slot, assign_responsible
+from bot.loops.places import ASYNC, decorate, round_format
 from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned, recruiter_roles
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import RoundLength, propose_times
@@ -28,9 +29,8 @@ def round_minutes(
     """(minutes, format) of a round in the chosen variant."""
     variant = template.variant(variant_id) if variant_id else None
     vr = variant.round(rnd.number) if variant else None
-    if vr is not None:
-        return (vr.minutes_max or rnd.duration_minutes), vr.format
-    return rnd.duration_minutes, "on-site"
+    minutes = (vr.minutes_max if vr else None) or rnd.duration_minutes
+    return minutes, round_format(rnd, template, variant_id)
 
 
 def propose(
@@ -40,17 +40,23 @@ def propose(
     template: LoopTemplate,
     now: datetime,
     weekly_cap: int | None = None,
+    places: dict[str, str] | None = None,
+    submission_days: int | None = None,
 ) -> Proposal:
-    """Times in the candidate's working hours and a Responsible per round from the pools."""
+    """Times in the candidate's working hours and a Responsible per round from the pools; then
+    each live round's place and each asynchronous round's deadline (`places.decorate`)."""
     zone = ZoneInfo(request.candidate_tz)
     lengths = {r.number: round_minutes(r, template, request.variant) for r in template.rounds}
     times = propose_times(
-        rounds=[RoundLength(n, m) for n, (m, _) in lengths.items()],
+        rounds=[RoundLength(n, m) for n, (m, f) in lengths.items() if f != ASYNC],
         first_day=request.first_day,
         tz=zone,
         not_before=now,
     )
     pools = {r.code for r in template.roles if r.pool}
+    # An asynchronous round has no slot; the engine still balances who reviews it.
+    first = min(times.values()) if times else now
+    times.update({n: first for n, (_, f) in lengths.items() if f == ASYNC})
     start, end = min(times.values()), max(times.values())
     bookings = bookings_between(session, start - timedelta(days=7), end + timedelta(days=7))
     people = sorted({u for code in pools for u in request.people.get(code, [])})
@@ -62,7 +68,8 @@ def propose(
                 r.number,
                 r.name,
                 times[r.number],
-                times[r.number] + timedelta(minutes=lengths[r.number][0]),
+                times[r.number]
+                + timedelta(minutes=0 if lengths[r.number][1] == ASYNC else lengths[r.number][0]),
             )
             for r in template.rounds
             if code in r.responsible
@@ -88,14 +95,15 @@ def propose(
             ProposedRound(
                 number=rnd.number,
                 name=rnd.name,
-                starts_at=times[rnd.number],
+                starts_at=None if fmt == ASYNC else times[rnd.number],
                 minutes=minutes,
                 format=fmt,
                 responsible=owner,
                 problem=problem,
             )
         )
-    return Proposal(request=request, rounds=rounds)
+    proposal = Proposal(request=request, rounds=rounds)
+    return decorate(proposal, template, places=places, submission_days=submission_days)
 
 
 def template_record(session: Session, template: LoopTemplate) -> TemplateVersion:
@@ -174,6 +182,8 @@ def create_loop(
             starts_at=proposed.starts_at,
             duration_minutes=proposed.minutes,
             format=proposed.format,
+            place=proposed.place,
+            deadline=proposed.deadline,
         )
         session.add(rnd)
         session.flush()

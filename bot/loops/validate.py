@@ -122,8 +122,11 @@ def validate_request(
 
 def validate_schedule(*, session: Session, proposal: Proposal, now: datetime) -> dict[str, str]:
     """Step 2's problems, keyed "round:N:time" or "round:N:owner"."""
-    errors: dict[str, str] = {}
-    rounds = sorted(proposal.rounds, key=lambda r: (r.starts_at, r.number))
+    errors = _async_problems(proposal, now)
+    rounds = sorted(
+        (r for r in proposal.rounds if r.starts_at is not None),
+        key=lambda r: (r.starts_at, r.number),
+    )
     if not rounds:
         return errors
     bookings = bookings_between(
@@ -165,4 +168,17 @@ def validate_schedule(*, session: Session, proposal: Proposal, now: datetime) ->
                 f"<@{rnd.responsible}> is already interviewing then, in another loop."
             )
         mine.append((rnd, end))
+    return errors
+
+
+def _async_problems(proposal: Proposal, now: datetime) -> dict[str, str]:
+    """An asynchronous round needs a reviewer and a deadline in the future, never a slot."""
+    errors: dict[str, str] = {}
+    for rnd in proposal.rounds:
+        if rnd.starts_at is not None:
+            continue
+        if rnd.deadline is None or rnd.deadline <= now:
+            errors[f"round:{rnd.number}:deadline"] = "Pick a submission deadline in the future."
+        if rnd.responsible is None:
+            errors[f"round:{rnd.number}:owner"] = rnd.problem or "Pick who reviews this round."
     return errors

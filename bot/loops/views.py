@@ -28,6 +28,10 @@ ROUND_COLUMNS = (
     Round.duration_minutes,
     Round.format,
     Round.cancelled,
+    Round.place,
+    Round.deadline,
+    Round.received_at,
+    Round.review_due,
 )
 PEOPLE_COLUMNS = (
     Assignment.loop_id,
@@ -121,6 +125,30 @@ class Snapshot:
         )
 
 
+def round_when(rnd: Round) -> dict:
+    """When and where a round happens, as the card and the lists say it."""
+    if rnd.starts_at is not None:
+        return {
+            "when": slack_time(rnd.starts_at),
+            "place": rnd.place or "place not set yet",
+            "asynchronous": False,
+        }
+    if rnd.received_at is not None and rnd.review_due is not None:
+        return {
+            "when": f"submission received {slack_time(rnd.received_at)}, "
+            f"review due {slack_time(rnd.review_due)}",
+            "place": "",
+            "asynchronous": True,
+        }
+    if rnd.deadline is not None:
+        return {
+            "when": f"submission due {slack_time(rnd.deadline)}",
+            "place": "",
+            "asynchronous": True,
+        }
+    return {"when": "unscheduled", "place": "", "asynchronous": False}
+
+
 def loop_card(session: Session, loop: Loop, snap: Snapshot | None = None) -> dict:
     """Rounds, times and people of a loop, with scorecard status (who is in, not what)."""
     snap = snap or Snapshot.read(session, [loop])
@@ -138,7 +166,8 @@ def loop_card(session: Session, loop: Loop, snap: Snapshot | None = None) -> dic
                 "number": rnd.number,
                 "name": rnd.name,
                 "cancelled": rnd.cancelled,
-                "when": slack_time(rnd.starts_at) if rnd.starts_at else "unscheduled",
+                **round_when(rnd),
+                "waiting": rnd.format == "async" and rnd.starts_at is None and not rnd.received_at,
                 "candidate_time": zone_time(rnd.starts_at, loop.candidate_tz)
                 if rnd.starts_at
                 else "-",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.authz import Action, Standing, can
@@ -10,6 +10,8 @@ from bot.documents import Library
 from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
 from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
+from bot.loops.places import REVIEW_DAYS
+from bot.loops.views import round_when
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
 from bot.render import render
 from bot.slack.blocks import (
@@ -20,6 +22,7 @@ from bot.slack.blocks import (
     header,
     sections_for,
 )
+from bot.slack.blocks.schedule import guide_button
 from bot.slack.blocks.scorecards import open_button
 from bot.slack.format import mention, minutes, slack_time, zone_time
 from bot.store.models import Loop, Round
@@ -61,6 +64,9 @@ class Situation:
     status: str = "scheduled"
     decision: str = ""
     reader: Standing | None = None
+    offsets: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_OFFSETS))
+    """The lead times in force for this loop (bot.reminders.policy)."""
+    review_days: int = REVIEW_DAYS
 
 
 def round_lines(
@@ -70,7 +76,7 @@ def round_lines(
         RoundLine(
             r.number,
             r.name,
-            slack_time(r.starts_at) if r.starts_at else "unscheduled",
+            round_when(r)["when"],
             minutes(r.duration_minutes),
             ", ".join(mention(u) for u in owners.get(r.id or 0, [])) or mention(None),
             r.cancelled,
@@ -101,21 +107,50 @@ def _common(s: Situation) -> dict:
         "variant_round": None,
         "your_part": _your_part(s),
     }
-    if s.rnd is not None and s.rnd.starts_at is not None:
-        end = s.rnd.starts_at + timedelta(minutes=s.rnd.duration_minutes)
+    if s.rnd is not None:
+        out.update(_round_values(s, s.rnd))
+    return out
+
+
+def _round_values(s: Situation, rnd: Round) -> dict:
+    """When, where and the lead times in force, for a live or an asynchronous round."""
+    offsets = s.offsets
+    out: dict = {
+        "round": s.spec or rnd,
+        "length": minutes(rnd.duration_minutes),
+        "format": rnd.format,
+        "place": rnd.place or "",
+        "lead": minutes(-offsets[Kind.HEADS_UP]),
+        "guide_lead": minutes(-offsets[Kind.GUIDE]),
+        "due_after": minutes(offsets[Kind.DUE]) if offsets[Kind.DUE] else "",
+        "nudge_after": minutes(offsets[Kind.NUDGE]),
+        "escalation_after": minutes(offsets[Kind.ESCALATION]),
+        "asynchronous": rnd.starts_at is None,
+        "review_days": s.review_days,
+        "deadline": slack_time(rnd.deadline) if rnd.deadline else "",
+        "received": slack_time(rnd.received_at) if rnd.received_at else "",
+        "review_due": slack_time(rnd.review_due) if rnd.review_due else "",
+    }
+    if rnd.starts_at is not None:
+        end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
         out.update(
-            round=s.spec or s.rnd,
-            when=slack_time(s.rnd.starts_at),
-            candidate_time=zone_time(s.rnd.starts_at, loop.candidate_tz),
-            length=minutes(s.rnd.duration_minutes),
-            format=s.rnd.format,
+            when=slack_time(rnd.starts_at),
+            candidate_time=zone_time(rnd.starts_at, s.loop.candidate_tz),
             ended=slack_time(end),
-            lead=minutes(-DEFAULT_OFFSETS[Kind.HEADS_UP]),
-            guide_lead=minutes(-DEFAULT_OFFSETS[Kind.GUIDE]),
         )
-        variant = _variant(s)
-        if variant is not None:
-            out["variant_round"] = variant.round(s.rnd.number)
+    else:
+        out.update(
+            when=f"review by {out['review_due']}" if rnd.review_due else "",
+            candidate_time=(
+                f"submission due {zone_time(rnd.deadline, s.loop.candidate_tz)}"
+                if rnd.deadline
+                else ""
+            ),
+            ended=out["review_due"],
+        )
+    variant = _variant(s)
+    if variant is not None:
+        out["variant_round"] = variant.round(rnd.number)
     return out
 
 
@@ -168,6 +203,8 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
         blocks.append(actions(open_button(s.loop.short_id, s.spec.number)))
+    if s.kind is Kind.HEADS_UP and s.spec is not None:
+        blocks.append(actions(guide_button(s.loop.short_id, s.spec.number)))
     if s.kind in (Kind.SUMMARY, Kind.CALIBRATE):
         brief = briefing_for(library, s.loop, s.template)
         if brief.exists and s.reader and can(Action.READ_CANDIDATE_BRIEF, s.reader):

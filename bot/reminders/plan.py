@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.reminders.policy import DEFAULT_OFFSETS, in_force
 from bot.store.models import Assignment, Reminder, Round
+
+__all__ = ["DEFAULT_OFFSETS", "Kind", "notice", "offsets_for", "round_reminders"]
 
 
 class Kind(StrEnum):
@@ -29,20 +32,13 @@ class Kind(StrEnum):
     ITINERARY = "itinerary"
 
 
-# Minutes relative to the interview's start (guide, heads-up) or end (the rest).
-DEFAULT_OFFSETS: dict[str, int] = {
-    Kind.GUIDE: -24 * 60,
-    Kind.HEADS_UP: -15,
-    Kind.DUE: 0,
-    Kind.NUDGE: 24 * 60,
-    Kind.ESCALATION: 48 * 60,
-}
+# Offsets count from the start (guide, heads-up) or the end (the rest): bot.reminders.policy
 BEFORE_START = (Kind.GUIDE, Kind.HEADS_UP)
 
 
 def offsets_for(global_offsets: dict[str, int], document_offsets: dict[str, int]) -> dict[str, int]:
     """Defaults, then the deployment's settings, then the loop document's front matter."""
-    return {**DEFAULT_OFFSETS, **global_offsets, **document_offsets}
+    return in_force(global_offsets, document_offsets)
 
 
 def round_reminders(
@@ -53,16 +49,26 @@ def round_reminders(
     now: datetime,
     offsets: dict[str, int],
 ) -> list[Reminder]:
-    """The reminder rows for one round version; a guide that is already late goes out at once."""
-    if rnd.starts_at is None or rnd.cancelled:
+    """The reminder rows for one round version; a guide that is already late goes out at once.
+
+    An asynchronous round has no meeting: nothing until its submission is received, then the
+    guide at once and due, nudge and escalation after its review window; never a heads-up."""
+    if rnd.cancelled:
         return []
-    start = rnd.starts_at
-    end = start + timedelta(minutes=rnd.duration_minutes)
+    if rnd.starts_at is not None:
+        start = rnd.starts_at
+        end = start + timedelta(minutes=rnd.duration_minutes)
+        kinds = [Kind.GUIDE, Kind.HEADS_UP, Kind.DUE, Kind.NUDGE, Kind.ESCALATION]
+    elif rnd.received_at is not None and rnd.review_due is not None:
+        start, end = rnd.received_at, rnd.review_due
+        kinds = [Kind.GUIDE, Kind.DUE, Kind.NUDGE, Kind.ESCALATION]
+    else:
+        return []
     rows = []
-    for kind in (Kind.GUIDE, Kind.HEADS_UP, Kind.DUE, Kind.NUDGE, Kind.ESCALATION):
+    for kind in kinds:
         base = start if kind in BEFORE_START else end
         due = base + timedelta(minutes=offsets[kind])
-        if kind in BEFORE_START and start <= now:
+        if kind in BEFORE_START and start <= now and rnd.starts_at is not None:
             continue
         if kind is Kind.HEADS_UP and due <= now:
             continue

@@ -38,6 +38,8 @@ def serving_dispatcher(runtime: Runtime) -> Dispatcher:
         messenger=messenger,
         library=lambda: runtime.library,
         outbox=OutboxSender(db=runtime.db, messenger=messenger),
+        reminders=runtime.settings.loopbot_reminders,
+        review_days=runtime.settings.loopbot_review_days,
     )
 
 

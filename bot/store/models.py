@@ -74,6 +74,16 @@ class Round(SQLModel, table=True):
     starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     duration_minutes: int = 60
     format: str = Field(default="on-site", max_length=20)
+    place: str | None = Field(default=None, max_length=500, description="a room or a meeting link")
+    deadline: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="an asynchronous round's submission due"
+    )
+    received_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="when the recruiter marked it received"
+    )
+    review_due: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="the end of the reviewer's window"
+    )
     version: int = Field(default=1, description="bumped by every reschedule or swap")
     cancelled: bool = False
 

@@ -22,7 +22,11 @@ from bot.slack.blocks.loops import (
     build_modal_loop_step1,
     build_modal_loop_step2,
     role_field,
+)
+from bot.slack.blocks.schedule import (
+    round_deadline_field,
     round_owner_field,
+    round_place_field,
     round_time_field,
 )
 from handlers.forms import Form
@@ -119,13 +123,15 @@ def handle_step2_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -
     numbers = {
         int(m.group(1))
         for block_id in form.values
-        if (m := re.fullmatch(r"round:(\d{1,3}):(?:time|owner)", block_id))
+        if (m := re.fullmatch(r"round:(\d{1,3}):(?:time|owner|place|deadline)", block_id))
     }
     edits = {
         n: loops.RoundEdit(
             starts_at=form.moment(round_time_field(n)),
             responsible=form.user(round_owner_field(n)),
             responsible_given=round_owner_field(n) in form.values,
+            place=form.text(round_place_field(n)) or None,
+            deadline=form.moment(round_deadline_field(n)),
         )
         for n in numbers
     }

@@ -47,7 +47,7 @@ def test_reordered_four_round_loop_with_other_roles(library: Library) -> None:
         "automation instinct",
     ]
     assert [lvl.name for lvl in loop.rubric] == ["Strong Yes", "Yes", "No"]
-    assert loop.reminder_offsets == {"guide": 2880}
+    assert loop.reminder_offsets == {"guide": -2880}
     assert "round 'Values Conversation' has no core questions" in loop.warnings
 
 

@@ -67,9 +67,11 @@ def test_each_message_goes_out_once_at_its_time(any_db, emulator, library) -> No
     first = dispatcher.tick(NOW)
     assert first.sent == 6 + 4  # six assignment DMs, summary, calibration, status, itinerary
     assert dispatcher.tick(NOW).sent == 0
-    start = proposal.rounds[0].starts_at
+    start = proposal.rounds[1].starts_at
     assert dispatcher.tick(start - timedelta(hours=24, seconds=1)).sent == 0
-    assert dispatcher.tick(start - timedelta(hours=24)).sent == 1  # round 1's guide
+    assert (
+        dispatcher.tick(start - timedelta(hours=24)).sent == 1
+    )  # round 2's guide (round 1 is asynchronous)
     assert dispatcher.tick(start - timedelta(minutes=15)).sent >= 2  # heads-up, later guides
     posted = len(emulator.calls_to("chat.postMessage"))
     assert dispatcher.tick(start - timedelta(minutes=15)).sent == 0
@@ -82,7 +84,7 @@ def test_a_guide_for_an_interview_that_started_is_skipped_and_a_nudge_is_sent_la
     _, proposal = _create(any_db, library)
     dispatcher = _dispatcher(any_db, emulator, library)
     dispatcher.tick(NOW)
-    late = proposal.rounds[0].starts_at + timedelta(days=3)
+    late = proposal.rounds[1].starts_at + timedelta(days=3)
     outcome = dispatcher.tick(late)
     with any_db.session() as session:
         rows = session.exec(
@@ -338,7 +340,7 @@ def test_times_survive_a_daylight_saving_change(any_db, emulator, library) -> No
         any_db, library, now=created, candidate_tz="America/New_York", first_day=date(2026, 11, 2)
     )
     new_york = ZoneInfo("America/New_York")
-    first = proposal.rounds[0].starts_at
+    first = proposal.rounds[1].starts_at
     assert first.astimezone(new_york).strftime("%a %H:%M") == "Mon 09:00"
     assert first == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # EST, no longer EDT
     dispatcher = _dispatcher(any_db, emulator, library)
@@ -347,7 +349,7 @@ def test_times_survive_a_daylight_saving_change(any_db, emulator, library) -> No
     guide = next(
         c.args
         for c in emulator.calls_to("chat.postMessage")
-        if c.args["text"].startswith("Round guide: Async Build")
+        if c.args["text"].startswith("Round guide: Live AI Pairing")
     )
     assert "Mon 02 Nov 09:00 America/New_York" in str(guide["blocks"])
     with any_db.session() as session:
@@ -362,12 +364,12 @@ def test_times_survive_a_daylight_saving_change(any_db, emulator, library) -> No
 def test_escalation_goes_to_the_accountable_naming_who_is_late(any_db, emulator, library) -> None:
     _, proposal = _create(any_db, library)
     dispatcher = _dispatcher(any_db, emulator, library)
-    end = proposal.rounds[0].starts_at + timedelta(minutes=proposal.rounds[0].minutes)
+    end = proposal.rounds[1].starts_at + timedelta(minutes=proposal.rounds[1].minutes)
     dispatcher.tick(end + timedelta(hours=48))
     to_hm = [m.text for m in emulator.dms_to("U0HM00001")]
-    owner = proposal.rounds[0].responsible
+    owner = proposal.rounds[1].responsible
     assert any(
-        f"<@{owner}> has not submitted the scorecard for *1. Async Build*" in t for t in to_hm
+        f"<@{owner}> has not submitted the scorecard for *2. Live AI Pairing*" in t for t in to_hm
     )
     with any_db.session() as session:
         assignment_ids = {

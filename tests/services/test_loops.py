@@ -59,7 +59,9 @@ def test_times_are_in_the_candidates_working_hours(any_db: Database, library) ->
     from zoneinfo import ZoneInfo
 
     _, proposal = _create(any_db, library)
-    seoul = [r.starts_at.astimezone(ZoneInfo("Asia/Seoul")) for r in proposal.rounds]
+    assert [(r.number, r.starts_at) for r in proposal.rounds if r.asynchronous] == [(1, None)]
+    live = [r for r in proposal.rounds if not r.asynchronous]
+    seoul = [r.starts_at.astimezone(ZoneInfo("Asia/Seoul")) for r in live]
     assert all(9 <= t.hour < 18 and t.weekday() < 5 for t in seoul)
     assert seoul[0].date() == date(2026, 11, 24)
 
@@ -81,7 +83,9 @@ def test_creation_plans_guides_and_first_messages(any_db: Database, library) -> 
         kinds = Counter(
             r.kind for r in session.exec(select(Reminder).where(Reminder.loop_id == loop.id)).all()
         )
-    assert kinds[Kind.ASSIGNED] == 6 and kinds[Kind.GUIDE] == 6 and kinds[Kind.ESCALATION] == 6
+    # The asynchronous Async Build gets its guide and reminders once its submission is in.
+    assert kinds[Kind.ASSIGNED] == 6 and kinds[Kind.GUIDE] == 5 and kinds[Kind.ESCALATION] == 5
+    assert kinds[Kind.HEADS_UP] == 5
     assert kinds[Kind.SUMMARY] == 1 and kinds[Kind.CALIBRATE] == 1
     assert kinds[Kind.STATUS] == 1  # the recruiter; the sponsor hears only about finalists
 
@@ -154,7 +158,7 @@ def test_valid_step_one_has_no_problems(library) -> None:
 
 def test_double_booking_in_step_two_is_refused(any_db: Database, library) -> None:
     _, first = _create(any_db, library)
-    taken = first.rounds[0]
+    taken = first.rounds[1]
     template = library.loops["ai-first-engineering"]
     with any_db.session() as session:
         second = propose(
@@ -163,15 +167,16 @@ def test_double_booking_in_step_two_is_refused(any_db: Database, library) -> Non
         edited = second.model_copy(
             update={
                 "rounds": [
-                    second.rounds[0].model_copy(
+                    second.rounds[0],
+                    second.rounds[1].model_copy(
                         update={"starts_at": taken.starts_at, "responsible": taken.responsible}
                     ),
-                    *second.rounds[1:],
+                    *second.rounds[2:],
                 ]
             }
         )
         errors = validate_schedule(session=session, proposal=edited, now=NOW)
-    assert "already interviewing then" in errors["round:1:owner"]
+    assert "already interviewing then" in errors["round:2:owner"]
 
 
 def _pending(db: Database, loop_id: int) -> list[Reminder]:
@@ -284,20 +289,20 @@ def test_reschedule_into_the_past_or_a_clash_is_refused(any_db: Database, librar
         changes.reschedule(
             session=session,
             loop=find_loop(session, loop.short_id),
-            round_number=1,
+            round_number=2,
             starts_at=NOW - timedelta(hours=1),
             actor=HM,
             admins=[],
             now=NOW,
             offsets=DEFAULT_OFFSETS,
         )
-    owner = proposal.rounds[0].responsible
-    clash = next(r for r in proposal.rounds[1:] if r.responsible == owner)
+    owner = proposal.rounds[1].responsible
+    clash = next(r for r in proposal.rounds[2:] if r.responsible == owner)
     with any_db.session() as session, pytest.raises(InvalidInput, match="already interviewing"):
         changes.reschedule(
             session=session,
             loop=find_loop(session, loop.short_id),
-            round_number=1,
+            round_number=2,
             starts_at=clash.starts_at,
             actor=HM,
             admins=[],

@@ -133,6 +133,8 @@ LOGIC: dict[tuple[type[BaseModel], str], str] = {
     (LoopTemplate, "warnings"): "printed by `loopbot docs check`",
     (LoopTemplate, "defaulted"): "marked by `loopbot docs show` (not read from the document)",
     (LoopTemplate, "reminder_offsets"): "when reminders are due",
+    (LoopTemplate, "places"): "each live round's place, proposed in step 2 (bot/loops/places.py)",
+    (LoopTemplate, "submission_days"): "an asynchronous round's deadline (bot/loops/places.py)",
     (LoopTemplate, "raci_definitions"): "checked below, letter by letter",
     (Round, "examples"): "checked below: the guide and scorecard label them",
     (RoundType, "examples"): "marks the fields a round takes as Round.examples (parser)",

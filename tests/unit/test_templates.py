@@ -40,6 +40,8 @@ def test_card_rounds_do_not_run_together() -> None:
         "when": "W",
         "length": "1 h",
         "format": "on-site",
+        "place": "Room 1",
+        "asynchronous": False,
         "candidate_time": "C",
         "R": "@r",
         "A": "@a",

@@ -23,8 +23,12 @@ from bot.slack.blocks import (
     section,
     sections_for,
 )
+from bot.slack.blocks.schedule import (
+    round_owner_field,
+    round_when_where,
+)
 from bot.slack.blocks.scorecards import ScorecardIds
-from bot.slack.format import mention, minutes, slack_time, zone_time
+from bot.slack.format import mention, slack_time, zone_time
 
 VALUE = INPUT_ACTION
 ON_SITE = "on-site"
@@ -39,6 +43,7 @@ class LoopIds(StrEnum):
     CARD_SWAP = "loop_card_swap"
     CARD_CANCEL = "loop_card_cancel"
     CARD_DEBRIEF = "loop_card_debrief"
+    CARD_RECEIVED = "loop_card_received"
     RESCHEDULE = "loop_reschedule"
     SWAP = "loop_swap"
 
@@ -58,14 +63,6 @@ class Field(StrEnum):
 
 def role_field(code: str) -> str:
     return f"role:{code}"
-
-
-def round_time_field(number: int) -> str:
-    return f"round:{number}:time"
-
-
-def round_owner_field(number: int) -> str:
-    return f"round:{number}:owner"
 
 
 def _textinput_block(
@@ -230,23 +227,7 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
     ]
     for proposed in proposal.rounds:
         spec = template.round(proposed.number)
-        blocks.append(
-            section(
-                f"*{spec.number}. {spec.name}* · {minutes(proposed.minutes)} · "
-                f"{proposed.format} · {zone_time(proposed.starts_at, request.candidate_tz)} "
-                "for the candidate"
-            )
-        )
-        blocks.append(
-            input_block(
-                round_time_field(spec.number),
-                "Starts at",
-                {
-                    "type": "datetimepicker",
-                    "initial_date_time": int(proposed.starts_at.timestamp()),
-                },
-            )
-        )
+        blocks += round_when_where(proposed, spec.name, request.candidate_tz)
         if set(spec.responsible) & pools:
             element: dict = {"type": "users_select"}
             if proposed.responsible:
@@ -294,6 +275,17 @@ def build_message_loop_card(*, card: dict) -> dict:
     blocks = [header(f"Interview loop: {card['candidate']}"), *sections_for(text)]
     if card["status"] != "cancelled":
         value = card["short_id"]
+        for r in card["rounds"]:
+            if r.get("waiting"):
+                blocks.append(
+                    actions(
+                        button(
+                            f"Submission received: {r['number']}. {r['name']}"[:75],
+                            LoopIds.CARD_RECEIVED,
+                            f"{value}:{r['number']}",
+                        )
+                    )
+                )
         blocks.append(
             actions(
                 button("Scorecards", ScorecardIds.READ, value),

@@ -1,0 +1,78 @@
+"""Front matter that steers scheduling: `reminders:`, `places:`, `submission_days:`.
+
+Each mistake is recorded at the line that holds it (`file:line: what is wrong`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.documents.markdown import normalize
+from bot.documents.source import Source
+from bot.reminders import policy
+
+
+def _sub_key_line(source: Source, key: str, sub: str) -> int:
+    """The file line of `sub:` inside the top-level mapping `key:`, else the line of `key:`."""
+    lines = source.meta_text.splitlines()
+    top = source.meta_key_line(key)
+    start = top - source.meta_line
+    if 0 <= start < len(lines) and f"{sub}:" in lines[start].split(":", 1)[-1]:
+        return top
+    for offset in range(start + 1, len(lines)):
+        raw = lines[offset]
+        if raw and not raw.startswith((" ", "\t", "-")):
+            break
+        if raw.strip().split(":", 1)[0].strip().strip("'\"") == sub:
+            return source.meta_line + offset
+    return top
+
+
+def reminder_offsets(source: Source) -> dict[str, int]:
+    """The document's `reminders:` (minutes per kind), each checked against the policy."""
+    value: Any = source.meta.get("reminders") or {}
+    if not isinstance(value, dict):
+        source.error(
+            source.meta_key_line("reminders"),
+            "front matter 'reminders': give minutes per kind, e.g. `guide: -2880`",
+        )
+        return {}
+    found = policy.problems({str(k): v for k, v in value.items()})
+    for kind, message in found:
+        line = (
+            _sub_key_line(source, "reminders", kind) if kind else source.meta_key_line("reminders")
+        )
+        source.error(line, f"front matter 'reminders': {message}")
+    return {} if found else {str(k): v for k, v in value.items()}
+
+
+def places(source: Source) -> dict[str, str]:
+    """`places:` maps a variant (its name, or `on-site` / `remote`) to a room or a link."""
+    value: Any = source.meta.get("places") or {}
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str) and v.strip() for v in value.values()
+    ):
+        source.error(
+            source.meta_key_line("places"),
+            "front matter 'places': give a room or a link per variant, e.g. `remote: https://…`",
+        )
+        return {}
+    return {_variant_key(str(k)): v.strip()[:500] for k, v in value.items()}
+
+
+def _variant_key(name: str) -> str:
+    return normalize(name).replace(" ", "-")
+
+
+def submission_days(source: Source) -> int | None:
+    """`submission_days:` working days the candidate has for an asynchronous round."""
+    value = source.meta.get("submission_days")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60:
+        source.error(
+            source.meta_key_line("submission_days"),
+            "front matter 'submission_days': give a whole number of working days from 1 to 60",
+        )
+        return None
+    return value

@@ -1,0 +1,112 @@
+"""What kind of round each one is and where it happens: a live round's place (a room or a
+meeting link), an asynchronous round's submission deadline and, once the submission is in, its
+review window. Read from the loop document (its variant, `places:`, `submission_days:`), then the
+deployment's settings."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.documents.markdown import normalize
+from bot.documents.models import LoopTemplate
+from bot.documents.models import Round as TemplateRound
+from bot.loops.requests import Proposal
+
+ASYNC = "async"
+ON_SITE = "on-site"
+REMOTE = "remote"
+DEADLINE_TIME = time(17, 0)
+"""An asynchronous round's submission is due at this time of the candidate's day."""
+SUBMISSION_DAYS = 3
+REVIEW_DAYS = 2
+_ASYNC_WORDS = re.compile(r"\b(async|asynchronous|take[- ]home|submission)\b", re.I)
+
+
+def round_format(rnd: TemplateRound, template: LoopTemplate, variant_id: str | None) -> str:
+    """The one decision of a round's format: the variant's word for it when the variant names
+    the round (live, async, hybrid); else asynchronous when the round says so in its name or
+    focus (an "Async Build", a take-home, a submission); else on-site."""
+    variant = template.variant(variant_id) if variant_id else None
+    vr = variant.round(rnd.number) if variant else None
+    if vr is not None:
+        return vr.format
+    if _ASYNC_WORDS.search(f"{rnd.name} {rnd.focus}") and "live" not in rnd.name.lower():
+        return ASYNC
+    return ON_SITE
+
+
+def add_working_days(day: date, days: int) -> date:
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def _zone(tz: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def submission_deadline(
+    first_day: date, candidate_tz: str, template: LoopTemplate, default_days: int | None
+) -> datetime:
+    """The document's `submission_days` (else the setting) working days after the loop's first
+    day, at the end of the candidate's afternoon."""
+    days = template.submission_days or default_days or SUBMISSION_DAYS
+    day = add_working_days(first_day, days)
+    return datetime.combine(day, DEADLINE_TIME, tzinfo=_zone(candidate_tz)).astimezone(UTC)
+
+
+def review_due(received_at: datetime, reviewer_tz: str | None, days: int | None) -> datetime:
+    """The end of the review window: `days` working days in the reviewer's zone, same hour."""
+    local = received_at.astimezone(_zone(reviewer_tz))
+    day = add_working_days(local.date(), days or REVIEW_DAYS)
+    return datetime.combine(day, local.timetz()).astimezone(UTC)
+
+
+def place_for(
+    template: LoopTemplate, variant_id: str | None, fmt: str, defaults: dict[str, str]
+) -> str | None:
+    """A live round's place: the document's `places:` for its variant, else for on-site or
+    remote, else the deployment's `LOOPBOT_PLACES`; None for an asynchronous round."""
+    if fmt == ASYNC:
+        return None
+    variant = template.variant(variant_id) if variant_id else None
+    key = variant.id if variant else normalize(template.default_variant).replace(" ", "-")
+    kind = REMOTE if REMOTE in key else ON_SITE
+    settings = {normalize(k).replace(" ", "-"): v for k, v in defaults.items()}
+    for source in (template.places, settings):
+        if key in source:
+            return source[key]
+        if kind in source:
+            return source[kind]
+    return None
+
+
+def decorate(
+    proposal: Proposal,
+    template: LoopTemplate,
+    *,
+    places: dict[str, str] | None = None,
+    submission_days: int | None = None,
+) -> Proposal:
+    """The proposal with each live round's place and each asynchronous round's deadline (no
+    slot). The assignment engine decides times and people; this step only adds where and by
+    when."""
+    request = proposal.request
+    rounds = []
+    for rnd in proposal.rounds:
+        if rnd.asynchronous:
+            deadline = rnd.deadline or submission_deadline(
+                request.first_day, request.candidate_tz, template, submission_days
+            )
+            rounds.append(rnd.model_copy(update={"starts_at": None, "deadline": deadline}))
+        else:
+            place = rnd.place or place_for(template, request.variant, rnd.format, places or {})
+            rounds.append(rnd.model_copy(update={"place": place}))
+    return proposal.model_copy(update={"rounds": rounds})

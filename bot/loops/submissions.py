@@ -1,0 +1,83 @@
+"""An asynchronous round's submission: marked received, it starts the reviewer's window."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.authz import Action, require
+from bot.errors import InvalidInput
+from bot.loops.places import review_due
+from bot.loops.queries import assignments_of, rounds_of, standing
+from bot.reminders.plan import round_reminders
+from bot.slack.format import slack_time
+from bot.store.models import AuditEntry, Loop, LoopStatus, Round
+
+
+def waiting_round(session: Session, loop: Loop, number: int) -> Round:
+    """The asynchronous round `number`, still waiting for its submission."""
+    if loop.status == LoopStatus.CANCELLED:
+        raise InvalidInput(f"Loop {loop.short_id} is cancelled.")
+    rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
+    if rnd is None or rnd.cancelled:
+        raise InvalidInput(f"Loop {loop.short_id} has no round {number}.")
+    if rnd.starts_at is not None or rnd.format != "async":
+        raise InvalidInput(f"{rnd.number}. {rnd.name} is a live round; it has no submission.")
+    if rnd.received_at is not None:
+        raise InvalidInput(
+            f"The submission for {rnd.number}. {rnd.name} was already marked received "
+            f"{slack_time(rnd.received_at)}."
+        )
+    return rnd
+
+
+def reviewer_of(session: Session, loop: Loop, rnd: Round) -> str | None:
+    return next(
+        (
+            a.user_id
+            for a in assignments_of(session, loop)
+            if a.round_id == rnd.id and a.letter == "R"
+        ),
+        None,
+    )
+
+
+def mark_received(
+    *,
+    session: Session,
+    loop: Loop,
+    round_number: int,
+    actor: str,
+    admins: list[str],
+    now: datetime,
+    offsets: dict[str, int],
+    reviewer_tz: str | None,
+    review_days: int,
+) -> Round:
+    """Record the submission and plan the reviewer's guide, due, nudge and escalation."""
+    require(Action.MARK_RECEIVED, standing(session, loop, actor, admins=admins), loop=loop.short_id)
+    rnd = waiting_round(session, loop, round_number)
+    rnd.received_at = now
+    rnd.review_due = review_due(now, reviewer_tz, review_days)
+    loop.updated_at = now
+    session.add_all([rnd, loop])
+    session.flush()
+    people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
+    accountable = next((a for a in people if a.letter == "A"), None)
+    for owner in (a for a in people if a.letter == "R"):
+        session.add_all(
+            round_reminders(
+                rnd=rnd, responsible=owner, accountable=accountable, now=now, offsets=offsets
+            )
+        )
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action="round.received",
+            loop_id=loop.id,
+            detail={"round": rnd.number},
+        )
+    )
+    return rnd

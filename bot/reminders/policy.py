@@ -1,0 +1,56 @@
+"""The reminder policy: which lead times are in force, and which ones cannot work.
+
+Defaults, then the deployment's `LOOPBOT_REMINDERS`, then a loop document's `reminders:` front
+matter, merged here and nowhere else. Each layer is checked on its own (a setting at start-up, a
+document when it is read) so a mistake is refused where it was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+KINDS = ("guide", "heads_up", "due", "nudge", "escalation")
+"""The kinds an offset may move, in the order they go out."""
+BEFORE_START = ("guide", "heads_up")
+"""Minutes relative to the interview's start (negative: before); the rest count from its end."""
+
+DEFAULT_OFFSETS: dict[str, int] = {
+    "guide": -24 * 60,
+    "heads_up": -15,
+    "due": 0,
+    "nudge": 24 * 60,
+    "escalation": 48 * 60,
+}
+
+
+def problems(offsets: Mapping[str, object]) -> list[tuple[str | None, str]]:
+    """What is wrong with one layer of offsets: (the kind it is about, one line) each."""
+    out: list[tuple[str | None, str]] = []
+    valid: dict[str, int] = {}
+    for kind, value in offsets.items():
+        if kind not in KINDS:
+            out.append((kind, f"unknown reminder kind '{kind}' (known: {', '.join(KINDS)})"))
+        elif isinstance(value, bool) or not isinstance(value, int):
+            out.append((kind, f"{kind}: give whole minutes, not '{value}'"))
+        elif kind in BEFORE_START and value >= 0:
+            out.append((kind, f"{kind} must come before the start: negative minutes (got {value})"))
+        elif kind not in BEFORE_START and value < 0:
+            out.append((kind, f"{kind} must come at or after the end: 0 or more (got {value})"))
+        else:
+            valid[kind] = value
+    merged = {**DEFAULT_OFFSETS, **valid}
+    for first, then in (("guide", "heads_up"), ("due", "nudge"), ("nudge", "escalation")):
+        if (first in valid or then in valid) and merged[first] >= merged[then]:
+            kind = then if then in valid else first
+            out.append(
+                (
+                    kind,
+                    f"{first} ({merged[first]} min) must come before {then} ({merged[then]} min)",
+                )
+            )
+    return out
+
+
+def in_force(settings: Mapping[str, int], document: Mapping[str, int]) -> dict[str, int]:
+    """The offsets a loop's reminders use: defaults, then settings, then its document."""
+    return {**DEFAULT_OFFSETS, **settings, **document}
