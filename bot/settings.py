@@ -79,6 +79,13 @@ class Settings(BaseSettings):
             raise ValueError(found[0][1])
         return value
 
+    @field_validator("loopbot_places")
+    @classmethod
+    def _real_places(cls, value: dict[str, str]) -> dict[str, str]:
+        if not all(v.strip() and len(v) <= 500 for v in value.values()):
+            raise ValueError("give a room or a link per variant (up to 500 characters)")
+        return value
+
     @field_validator("loopbot_log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from bot.authz import Action, require
-from bot.loops.queries import assignments_of, find_loop, rounds_of, standing, template_of
+from bot.errors import InvalidInput
+from bot.loops.queries import find_loop, rounds_of, standing, template_of
 from bot.loops.views import home_lists
-from bot.reminders.messages import Situation, compose_guide, round_lines
+from bot.reminders.messages import compose_guide
 from bot.reminders.plan import Kind
+from bot.reminders.situation import situation_for
 from bot.runtime import Runtime
+from bot.store.models import Assignment
 
 
 def home_of(runtime: Runtime, *, user_id: str) -> tuple[dict, list[str]]:
@@ -29,21 +32,17 @@ def round_guide(runtime: Runtime, *, actor: str, ref: str, number: int) -> tuple
             session, loop, actor, admins=runtime.settings.loopbot_admins, template=template
         )
         require(Action.READ_GUIDE, who, loop=loop.short_id, round=number)
-        rounds = rounds_of(session, loop)
-        rnd = next(r for r in rounds if r.number == number)
-        owners: dict[int, list[str]] = {}
-        for a in assignments_of(session, loop):
-            if a.letter == "R" and a.round_id is not None:
-                owners.setdefault(a.round_id, []).append(a.user_id)
-        situation = Situation(
-            kind=Kind.GUIDE,
-            loop=loop,
-            template=template,
-            rounds=round_lines(rounds, owners),
-            channel="",
-            rnd=rnd,
-            spec=template.round(number),
-            reader=who,
+        rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
+        if rnd is None or loop.id is None:
+            raise InvalidInput(f"Loop {loop.short_id} has no round {number}.")
+        situation = situation_for(
+            session,
+            loop.id,
+            Kind.GUIDE,
+            round_id=rnd.id,
+            reader=Assignment(loop_id=loop.id, letter="R", role_code="", user_id=actor),
+            settings_offsets=runtime.settings.loopbot_reminders,
+            review_days=runtime.settings.loopbot_review_days,
         )
         messages = compose_guide(situation, runtime.library)
     return f"Guide: {rnd.name}", [b for m in messages for b in m.blocks]

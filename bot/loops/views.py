@@ -241,18 +241,27 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
         if not can(Action.VIEW_STATUS, snap.standing(loop, user_id, admins)):
             continue
         for rnd in snap.rounds.get(loop.id, []):
-            if rnd.cancelled or rnd.starts_at is None or user_id not in snap.owners(rnd):
+            if rnd.cancelled or user_id not in snap.owners(rnd):
                 continue
-            end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
+            # An asynchronous round is upcoming until its review is due, then owed.
+            start = rnd.starts_at or rnd.deadline or rnd.review_due
+            if start is None:
+                continue
+            end = rnd.review_due or start + timedelta(minutes=rnd.duration_minutes)
             item = {
                 "short_id": loop.short_id,
                 "candidate": loop.candidate_name,
                 "number": rnd.number,
                 "name": rnd.name,
-                "when": slack_time(rnd.starts_at),
-                "starts_at": rnd.starts_at,
+                "when": round_when(rnd)["when"],
+                "starts_at": start,
             }
-            if rnd.starts_at > now:
+            if rnd.starts_at is None and end > now:
+                upcoming.append(item)
+            elif rnd.starts_at is None:
+                if rnd.received_at is not None and (rnd.id, user_id) not in snap.submitted:
+                    owed.append(item)
+            elif rnd.starts_at > now:
                 upcoming.append(item)
             elif end <= now and (rnd.id, user_id) not in snap.submitted:
                 owed.append(item)

@@ -128,6 +128,7 @@ def _round_values(s: Situation, rnd: Round) -> dict:
         "asynchronous": rnd.starts_at is None,
         "review_days": s.review_days,
         "deadline": slack_time(rnd.deadline) if rnd.deadline else "",
+        "candidate_deadline": zone_time(rnd.deadline, s.loop.candidate_tz) if rnd.deadline else "",
         "received": slack_time(rnd.received_at) if rnd.received_at else "",
         "review_due": slack_time(rnd.review_due) if rnd.review_due else "",
     }

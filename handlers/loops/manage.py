@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, Respond
 
-from bot.app import Done, guides, loops
+from bot.app import Done, loops
 from bot.commands import CommandSpec, user_mention
 from bot.errors import InvalidInput, LoopbotError
 from bot.runtime import Runtime
@@ -20,7 +20,6 @@ from bot.slack.blocks.loops import (
     build_modal_reschedule,
     build_modal_swap,
 )
-from bot.slack.blocks.schedule import GUIDE_OPEN, build_modal_guide
 from handlers.forms import Form
 from handlers.middleware import Listeners, later
 from handlers.requests import SlashCommand
@@ -146,15 +145,6 @@ def handle_card_received(ack: Ack, body: dict, respond: Respond, runtime: Runtim
     _answer(runtime, respond, body, done)
 
 
-def handle_guide_open(ack: Ack, body: dict, runtime: Runtime) -> None:
-    ack()
-    short_id, _, number = _card_value(body).partition(":")
-    if not number.isdigit():
-        raise InvalidInput("That button is out of date.")
-    blocks = guides.round_guide(runtime, actor=body["user"]["id"], ref=short_id, number=int(number))
-    runtime.messenger.open_view(body["trigger_id"], build_modal_guide(blocks=blocks))
-
-
 def _card_value(body: dict) -> str:
     return str((body.get("actions") or [{}])[0].get("value") or "")
 
@@ -237,7 +227,6 @@ def register(listeners: Listeners, commands: LoopCommands) -> None:
     commands.add(CommandSpec("cancel", USAGE["cancel"], "cancel a loop"), handle_cancel_command)
     listeners.action(LoopIds.CARD_CANCEL, handle_card_cancel)
     listeners.action(LoopIds.CARD_RECEIVED, handle_card_received)
-    listeners.action(GUIDE_OPEN, handle_guide_open)
     listeners.action(LoopIds.CARD_RESCHEDULE, handle_card_reschedule)
     listeners.action(LoopIds.CARD_SWAP, handle_card_swap)
     listeners.view(LoopIds.RESCHEDULE, handle_reschedule_submitted)

@@ -92,7 +92,9 @@ def test_create_a_six_round_loop_and_everyone_hears_their_part(sb: Sandbox) -> N
     assert sent.failed == 0
     owners = Counter(raci[n]["R"][0] for n in range(1, 7))
     for handle in PANEL:
-        assigned = [t for t in dm_texts(sb, handle) if "You're interviewing" in t]
+        assigned = [
+            t for t in dm_texts(sb, handle) if "You're interviewing" in t or "You review" in t
+        ]
         assert len(assigned) == owners[uid(sb, handle)]
         assert all("Asia/Seoul" in t and "Juyoung Park" in t for t in assigned)
     brief = next(t for t in dm_texts(sb, HM) if "You're accountable for" in t)

@@ -47,8 +47,32 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureF
         ({"LOOPBOT_REMINDERS": "{bad"}, "loopbot: setting LOOPBOT_REMINDERS: not valid JSON"),
         (
             {"LOOPBOT_REMINDERS": '{"gide": 5}'},
-            "loopbot: setting LOOPBOT_REMINDERS: unknown reminder kind gide (known: guide, "
+            "loopbot: setting LOOPBOT_REMINDERS: unknown reminder kind 'gide' (known: guide, "
             "heads_up, due, nudge, escalation)",
+        ),
+        (
+            {"LOOPBOT_REMINDERS": '{"guide": 2880}'},
+            "loopbot: setting LOOPBOT_REMINDERS: guide must come before the start: negative "
+            "minutes (got 2880)",
+        ),
+        (
+            {"LOOPBOT_REMINDERS": '{"heads_up": 5}'},
+            "loopbot: setting LOOPBOT_REMINDERS: heads_up must come before the start: negative "
+            "minutes (got 5)",
+        ),
+        (
+            {"LOOPBOT_REMINDERS": '{"nudge": -60}'},
+            "loopbot: setting LOOPBOT_REMINDERS: nudge must come at or after the end: 0 or more "
+            "(got -60)",
+        ),
+        (
+            {"LOOPBOT_REMINDERS": '{"nudge": 4000}'},
+            "loopbot: setting LOOPBOT_REMINDERS: nudge (4000 min) must come before escalation "
+            "(2880 min)",
+        ),
+        (
+            {"LOOPBOT_PLACES": '{"remote": ""}'},
+            "loopbot: setting LOOPBOT_PLACES: give a room or a link per variant",
         ),
         (
             {"PORT": "eighty"},

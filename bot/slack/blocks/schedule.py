@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.loops.requests import ProposedRound
 from bot.slack.blocks import button, input_block, plain, section
+from bot.slack.blocks.home import HomeIds
 from bot.slack.format import minutes, zone_time
 
 
@@ -67,20 +68,6 @@ def round_when_where(proposed: ProposedRound, name: str, candidate_tz: str) -> l
     ]
 
 
-GUIDE_OPEN = "round_guide_open"
-
-
 def guide_button(short_id: str, number: int) -> dict:
-    """The heads-up's button: the round guide again, in a modal."""
-    return button("Open the round guide", GUIDE_OPEN, f"{short_id}:{number}")
-
-
-def build_modal_guide(*, blocks: list[dict]) -> dict:
-    """A round guide in a modal (what the guide DM says, at most Slack's 100 blocks)."""
-    return {
-        "type": "modal",
-        "callback_id": GUIDE_OPEN,
-        "title": plain("Round guide", 24),
-        "close": plain("Close", 24),
-        "blocks": blocks[:100],
-    }
+    """The heads-up's button: the round guide again, in a modal (as from App Home)."""
+    return button("Open the round guide", HomeIds.OPEN_GUIDE, f"{short_id}:{number}")
