@@ -43,6 +43,7 @@ def round_guide(runtime: Runtime, *, actor: str, ref: str, number: int) -> tuple
             reader=Assignment(loop_id=loop.id, letter="R", role_code="", user_id=actor),
             settings_offsets=runtime.settings.loopbot_reminders,
             review_days=runtime.settings.loopbot_review_days,
+            now=runtime.clock(),
         )
         messages = compose_guide(situation, runtime.library)
     return f"Guide: {rnd.name}", [b for m in messages for b in m.blocks]

@@ -251,6 +251,7 @@ class Dispatcher:
                 reader=assignment,
                 settings_offsets=self.reminders,
                 review_days=self.review_days,
+                now=now,
             )
             messages = compose(situation, self.library)
             # Taken before: Slack may have accepted some of it before that attempt was cut off

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.authz import Action, Standing, can
 from bot.documents import Library
@@ -67,6 +67,8 @@ class Situation:
     offsets: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_OFFSETS))
     """The lead times in force for this loop (bot.reminders.policy)."""
     review_days: int = REVIEW_DAYS
+    now: datetime | None = None
+    """When the message goes out (a guide already due by then has gone or goes at once)."""
 
 
 def round_lines(
@@ -80,11 +82,21 @@ def round_lines(
             minutes(r.duration_minutes),
             ", ".join(mention(u) for u in owners.get(r.id or 0, [])) or mention(None),
             r.cancelled,
-            zone_time(r.starts_at, candidate_tz) if r.starts_at and candidate_tz else "",
+            _candidate_when(r, candidate_tz),
             r.format,
         )
         for r in rounds
     ]
+
+
+def _candidate_when(r: Round, candidate_tz: str | None) -> str:
+    if not candidate_tz:
+        return ""
+    if r.starts_at is not None:
+        return zone_time(r.starts_at, candidate_tz)
+    if r.deadline is not None:
+        return f"submission due {zone_time(r.deadline, candidate_tz)}"
+    return ""
 
 
 def _common(s: Situation) -> dict:
@@ -134,7 +146,9 @@ def _round_values(s: Situation, rnd: Round) -> dict:
     }
     if rnd.starts_at is not None:
         end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
+        guide_at = rnd.starts_at + timedelta(minutes=offsets[Kind.GUIDE])
         out.update(
+            guide_now=s.now is not None and guide_at <= s.now,
             when=slack_time(rnd.starts_at),
             candidate_time=zone_time(rnd.starts_at, s.loop.candidate_tz),
             ended=slack_time(end),

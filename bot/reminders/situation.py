@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session
 
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, standing, template_of
@@ -21,6 +23,7 @@ def situation_for(
     reader: Assignment,
     settings_offsets: dict[str, int],
     review_days: int,
+    now: datetime | None = None,
 ) -> Situation:
     loop = session.get(Loop, loop_id)
     assert loop is not None
@@ -66,4 +69,5 @@ def situation_for(
         reader=who,
         offsets=in_force(settings_offsets, template.reminder_offsets),
         review_days=review_days,
+        now=now,
     )

@@ -102,6 +102,41 @@ BROKEN = [
         "not in the RACI matrix",
     ),
     (
+        "a guide after the start",
+        _replace("version: 1\n", "version: 1\nreminders:\n  heads_up: -30\n  guide: 2880\n"),
+        "  guide:",
+        1,
+        "front matter 'reminders': guide must come before the start: negative minutes (got 2880)",
+    ),
+    (
+        "an unknown reminder kind",
+        _replace("version: 1\n", "version: 1\nreminders: {heads-up: -30}\n"),
+        "reminders:",
+        1,
+        "unknown reminder kind 'heads-up' (known: guide, heads_up, due, nudge, escalation)",
+    ),
+    (
+        "a nudge after the escalation",
+        _replace("version: 1\n", "version: 1\nreminders:\n  nudge: 3000\n"),
+        "  nudge:",
+        1,
+        "nudge (3000 min) must come before escalation (2880 min)",
+    ),
+    (
+        "a due before the end",
+        _replace("version: 1\n", "version: 1\nreminders:\n  due: -10\n"),
+        "  due:",
+        1,
+        "due must come at or after the end: 0 or more (got -10)",
+    ),
+    (
+        "an empty place",
+        _replace("version: 1\n", "version: 1\nplaces:\n  remote: ''\n"),
+        "places:",
+        1,
+        "front matter 'places': give a room or a link per variant",
+    ),
+    (
         "matrix row with a missing cell",
         _replace("| 1. Async Build | PI | HM | IL | REC |", "| 1. Async Build | PI | HM | IL |"),
         "| 1. Async Build",
@@ -218,3 +253,16 @@ def test_one_broken_document_loads_nothing(tmp_path: Path, seeds: Path, capsys) 
     out = capsys.readouterr().out
     assert "FAIL docs/loops/broken.md" in out and "ok   docs/loops/ai-first-engineering.md" in out
     assert "unknown role code 'ZZ'" in out
+
+
+def test_docs_check_refuses_a_reminder_after_the_start(tmp_path: Path, seeds: Path, capsys) -> None:
+    shutil.copytree(seeds, tmp_path / "docs")
+    loop = tmp_path / "docs" / "loops" / "ai-first-engineering.md"
+    loop.write_text(SEED.replace("version: 1\n", "version: 1\nreminders:\n  heads_up: 15\n"))
+    assert main(["docs", "check", str(tmp_path / "docs")]) == 1
+    out = capsys.readouterr().out
+    line = _line(loop.read_text(), "  heads_up:")
+    assert (
+        f"docs/loops/ai-first-engineering.md:{line}: front matter 'reminders': heads_up must "
+        "come before the start: negative minutes (got 15)"
+    ) in out

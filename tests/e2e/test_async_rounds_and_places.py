@@ -1,0 +1,214 @@
+"""Asynchronous rounds (a deadline, then a review window), places, and the lead times in force,
+as the recruiter, the interviewers and the hiring manager see them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.sandbox import Sandbox
+from bot.store.models import Assignment, Loop, Round
+from tests.e2e.helpers import (
+    HM,
+    MONDAY,
+    REC,
+    card_in_channel,
+    card_in_dm,
+    create_loop,
+    dm_texts,
+    open_create,
+    step_one_answers,
+    submit,
+    top_view,
+    uid,
+    wait_for,
+)
+
+ROOM = "Room Ada, 4th floor"
+LEADS = {"guide": -2880, "heads_up": -30, "due": 60}
+
+
+@pytest.fixture
+def sbx() -> Iterator[Sandbox]:
+    """The bot with a room for on-site rounds and lead times other than the defaults."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    settings = {"loopbot_places": {"on-site": ROOM}, "loopbot_reminders": LEADS}
+    with Sandbox(create_app, make_wsgi_app, settings=settings) as sb:
+        sb.now = MONDAY
+        yield sb
+        violations = list(sb.emulator.violations)
+    assert not violations, violations
+
+
+def _round(sb: Sandbox, short_id: str, number: int) -> tuple[Round, str]:
+    """The stored round and the handle of its interviewer."""
+    with sb.db.session() as session:
+        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        rnd = session.exec(
+            select(Round).where(Round.loop_id == loop.id, Round.number == number)
+        ).one()
+        owner = session.exec(
+            select(Assignment.user_id).where(
+                Assignment.round_id == rnd.id, Assignment.letter == "R"
+            )
+        ).one()
+    return rnd, sb.emulator.workspace.user(owner).name
+
+
+def _about(sb: Sandbox, handle: str, words: str) -> list[str]:
+    return [t for t in dm_texts(sb, handle) if words in t]
+
+
+def test_step_two_proposes_the_async_build_with_a_deadline_and_live_rounds_with_a_place(
+    sbx: Sandbox,
+) -> None:
+    open_create(sbx)
+    submit(sbx, REC, step_one_answers(sbx))
+    view = top_view(sbx, REC)
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert "round:1:time" not in inputs and "round:1:place" not in inputs
+    assert inputs["round:1:deadline"]["label"]["text"] == "Submission deadline"
+    # Tuesday 24 Nov is the first day; three working days later, 17:00 in Seoul.
+    friday = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    assert inputs["round:1:deadline"]["element"]["initial_date_time"] == int(friday.timestamp())
+    text = json.dumps(view["blocks"], ensure_ascii=False)
+    assert "*1. Async Build* · asynchronous (a submission, no meeting) · due Fri 27 Nov 17:00" in (
+        text
+    )
+    for number in range(2, 7):
+        assert inputs[f"round:{number}:place"]["element"]["initial_value"] == ROOM
+    # The recruiter moves the deadline and gives round 2 a video link instead of the room.
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    second = submit(
+        sbx,
+        REC,
+        {"round:1:deadline": int(monday.timestamp()), "round:2:place": "https://meet.example/ai"},
+    )
+    assert second.json and second.json.get("response_action") == "update", second.body_text
+    short_id = json.dumps(second.json["view"]["blocks"]).split("Loop `", 1)[1].split("`", 1)[0]
+    rnd, _ = _round(sbx, short_id, 1)
+    assert (rnd.format, rnd.starts_at, rnd.deadline, rnd.place) == ("async", None, monday, None)
+    assert _round(sbx, short_id, 2)[0].place == "https://meet.example/ai"
+    assert _round(sbx, short_id, 3)[0].place == ROOM
+
+
+def test_a_deadline_in_the_past_is_refused_in_step_two(sbx: Sandbox) -> None:
+    open_create(sbx)
+    submit(sbx, REC, step_one_answers(sbx))
+    past = int((MONDAY - timedelta(days=1)).timestamp())
+    reply = submit(sbx, REC, {"round:1:deadline": past})
+    assert reply.json == {
+        "response_action": "errors",
+        "errors": {"round:1:deadline": "Pick a submission deadline in the future."},
+    }
+
+
+def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
+    sbx: Sandbox,
+) -> None:
+    short_id = create_loop(sbx)
+    _, reviewer = _round(sbx, short_id, 1)
+    sbx.dispatch()
+    (assigned,) = _about(sbx, reviewer, "submission for *1. Async Build*")
+    assert "You review *Juyoung Park*'s submission" in assigned
+    assert "(asynchronous: no meeting)" in assigned and "17:00 Asia/Seoul for them" in assigned
+    assert "you have 2 working days (in your time zone) to review it" in assigned
+    # Round 2 starts tomorrow morning: its guide, due 48 h before, cannot wait for that.
+    _, second = _round(sbx, short_id, 2)
+    (live,) = _about(sbx, second, "for *2. Live AI Pairing*")
+    assert "Your round guide follows now (it goes 48 h before the interview)" in live
+    # Nothing more about it until the submission is in, however long that takes.
+    sbx.dispatch(MONDAY + timedelta(days=3))
+    assert not _about(sbx, reviewer, "ROUND GUIDE: ASYNC BUILD")
+
+    # Only the recruiter (or the creator, an admin) marks it received, from the card.
+    card = wait_for(lambda: card_in_dm(sbx, REC, short_id))
+    assert "submission due" in json.dumps(card.blocks)
+    received = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # a Thursday in every panel zone
+    sbx.now = received
+    sbx.slack.click(REC, "loop_card_received", f"{short_id}:1", message=card)
+    answer = wait_for(lambda: sbx.emulator.all_responses())[-1]["text"]
+    # Two working days from Thursday, in the reviewer's own zone: Monday, the same hour.
+    due = received + timedelta(days=4)
+    assert f"Submission for 1. Async Build of loop `{short_id}` received" in answer
+    assert f"<!date^{int(due.timestamp())}^" in answer
+    sbx.slack.click(REC, "loop_card_received", f"{short_id}:1", message=card)
+    assert "already marked received" in wait_for(lambda: sbx.emulator.all_responses())[-1]["text"]
+
+    sbx.dispatch()
+    (guide,) = _about(sbx, reviewer, "ROUND GUIDE: ASYNC BUILD")
+    assert "*Submission:* received" in guide and "*your review is due:*" in guide
+    assert "*Where:*" not in guide
+    # Due an hour (LOOPBOT_REMINDERS' due: 60) after the window, then the nudge and escalation.
+    sbx.dispatch(due + timedelta(minutes=59))
+    assert not _about(sbx, reviewer, "Your review of")
+    sbx.dispatch(due + timedelta(minutes=60))
+    (due_now,) = _about(sbx, reviewer, "Your review of")
+    assert "Your review of *Juyoung Park*'s submission for *1. Async Build*" in due_now
+    assert "your scorecard is due now" in due_now
+    sbx.dispatch(due + timedelta(hours=24))
+    assert _about(sbx, reviewer, "the review was due")
+    sbx.dispatch(due + timedelta(hours=48))
+    assert any("the review of the submission was due" in t for t in dm_texts(sbx, HM))
+    about_round = _about(sbx, reviewer, "1. Async Build")
+    assert not any("has ended" in t or t.startswith("In ") for t in about_round), about_round
+
+
+def test_only_the_recruiter_creator_or_an_admin_marks_a_submission_received(
+    sbx: Sandbox,
+) -> None:
+    short_id = create_loop(sbx)
+    _, reviewer = _round(sbx, short_id, 1)
+    _, card = card_in_channel(sbx, short_id)
+    sbx.slack.click(HM, "loop_card_received", f"{short_id}:1", message=card)
+    answer = wait_for(lambda: sbx.emulator.all_responses())[-1]["text"]
+    assert "Only the loop's recruiter, creator or a loopbot admin can mark a submission" in answer
+    assert _round(sbx, short_id, 1)[0].received_at is None
+    mine = wait_for(lambda: card_in_dm(sbx, REC, short_id))
+    sbx.slack.click(REC, "loop_card_received", f"{short_id}:2", message=mine)
+    assert (
+        "is a live round; it has no submission"
+        in (wait_for(lambda: sbx.emulator.all_responses())[-1]["text"])
+    )
+
+
+def test_the_heads_up_names_the_place_and_its_button_opens_the_guide(sbx: Sandbox) -> None:
+    short_id = create_loop(sbx, **{"First interview day": "2026-11-26"})
+    rnd, owner = _round(sbx, short_id, 2)
+    assert rnd.starts_at is not None
+    sbx.dispatch()
+    (assigned,) = _about(sbx, owner, "for *2. Live AI Pairing*")
+    assert f"at {ROOM}" in assigned
+    # Every text quotes the lead times in force (LOOPBOT_REMINDERS), not the defaults.
+    assert (
+        "Your round guide arrives 48 h before the interview and a heads-up 30 min before; "
+        "your scorecard is due 1 h after it ends." in assigned
+    )
+    sbx.dispatch(rnd.starts_at - timedelta(hours=48, seconds=1))
+    assert not _about(sbx, owner, "ROUND GUIDE: LIVE AI PAIRING")
+    sbx.dispatch(rnd.starts_at - timedelta(hours=48))
+    (guide,) = _about(sbx, owner, "ROUND GUIDE: LIVE AI PAIRING")
+    assert f"*Where:* {ROOM}" in guide
+    sbx.dispatch(rnd.starts_at - timedelta(minutes=30))
+    heads_up = next(
+        m
+        for m in sbx.emulator.dms_to(uid(sbx, owner))
+        if (m.text or "").startswith("In 30 min: *2. Live AI Pairing*")
+    )
+    assert f"*Where:* {ROOM}" in heads_up.text
+    buttons = [e for b in heads_up.blocks or [] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["text"]["text"], b["value"]) for b in buttons] == [
+        ("Open the round guide", f"{short_id}:2")
+    ]
+    sbx.slack.click(owner, buttons[0]["action_id"], buttons[0]["value"], message=heads_up)
+    modal = wait_for(lambda: sbx.emulator.open_views(uid(sbx, owner)) and top_view(sbx, owner))
+    shown = json.dumps(modal)
+    assert "Show the prompt you would use and explain why." in shown and ROOM in shown
+    sbx.dispatch(rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60))
+    assert _about(sbx, owner, "has ended (1 h ago): your scorecard is due now")
