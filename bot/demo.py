@@ -9,10 +9,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
+from bot.demo_rounds import _card, _first_round_start, _owner_of_round, submission_received
 from bot.emulator import ModalForm
 from bot.emulator.transcript import Reader, blocks_as_text, mrkdwn_to_text, view_as_text
 from bot.emulator.workspace import PANEL_HANDLES
-from bot.loops.queries import find_loop, round_statuses, rounds_of
+from bot.loops.queries import find_loop, rounds_of
 from bot.sandbox import AppFactory, Sandbox, WsgiFactory
 
 
@@ -111,7 +112,8 @@ def run_demo(
     out: TextIO = sys.stdout,
 ) -> int:
     """Play the story; returns the exit code (non-zero if Slack's rules were broken)."""
-    with Sandbox(app_factory, wsgi_factory, rate_limits=True) as sb:
+    places = {"loopbot_places": {"on-site": "Room Ada, 4th floor"}}
+    with Sandbox(app_factory, wsgi_factory, rate_limits=True, settings=places) as sb:
         sb.now = DEMO_START
         n = Narrator(sb, out, speed)
         ws = sb.emulator.workspace
@@ -154,6 +156,7 @@ def run_demo(
         )
         _wait(lambda: sb.emulator.home_of(owner) is not None)
         n.home(owner)
+        submission_received(sb, n, short_id, recruiter.id, DEMO_START + timedelta(hours=12))
 
         first = _first_round_start(sb, short_id)
         n.clock("24 hours before the first interview", first - timedelta(hours=24))
@@ -279,7 +282,11 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     ws = sb.emulator.workspace
     with sb.db.session() as session:
         rounds = rounds_of(session, find_loop(session, short_id))
-    end = max(r.starts_at + timedelta(minutes=r.duration_minutes) for r in rounds)
+    end = max(
+        (r.starts_at + timedelta(minutes=r.duration_minutes)) if r.starts_at else r.review_due
+        for r in rounds
+        if r.starts_at or r.review_due
+    )
     n.clock("the last interview has ended", end)
     n.deliveries(sb.dispatch(end))
     for number, recommendation in enumerate(RECOMMENDATIONS, start=1):
@@ -371,26 +378,3 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     n.show("the summary now reads:", [ln for ln in head if "Decision" in ln or "Spread" in ln])
     n.clock("the decision is recorded", sb.now)
     n.deliveries(sb.dispatch())
-
-
-def _card(sb: Sandbox, short_id: str):
-    for channel in sb.emulator.workspace.channels.values():
-        if channel.is_im:
-            continue
-        for message in sb.emulator.messages_in(channel.id):
-            if f"loop `{short_id}`" in json.dumps(message.blocks or []):
-                return channel, message
-    return None
-
-
-def _first_round_start(sb: Sandbox, short_id: str) -> datetime:
-    with sb.db.session() as session:
-        loop = find_loop(session, short_id)
-        return min(r.starts_at for r in rounds_of(session, loop) if r.starts_at)
-
-
-def _owner_of_round(sb: Sandbox, short_id: str, number: int) -> str:
-    with sb.db.session() as session:
-        loop = find_loop(session, short_id)
-        statuses = round_statuses(session, loop)
-    return next(s.responsible[0] for s in statuses if s.round.number == number)

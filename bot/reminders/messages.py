@@ -79,7 +79,7 @@ def round_lines(
             r.number,
             r.name,
             round_when(r)["when"],
-            minutes(r.duration_minutes),
+            minutes(r.duration_minutes) if r.starts_at is not None else "",
             ", ".join(mention(u) for u in owners.get(r.id or 0, [])) or mention(None),
             r.cancelled,
             _candidate_when(r, candidate_tz),

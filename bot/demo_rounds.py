@@ -1,0 +1,67 @@
+"""`loopbot demo`, continued: the loop's rounds, its card, an asynchronous round's submission."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+from bot.loops.queries import find_loop, round_statuses, rounds_of
+from bot.sandbox import Sandbox
+
+
+def submission_received(sb: Sandbox, n: Any, short_id: str, recruiter: str, when: datetime) -> None:
+    """The Async Build has a deadline, not a slot; the candidate's submission comes in and the
+    recruiter marks it received on the card, which starts the reviewer's window."""
+    with sb.db.session() as session:
+        rnd = next(r for r in rounds_of(session, find_loop(session, short_id)) if r.number == 1)
+    if rnd.deadline is None:
+        return
+    n.clock("the candidate sends the Async Build submission, well before its deadline", when)
+    card = next(
+        m
+        for m in reversed(sb.emulator.dms_to(recruiter))
+        if f"loop `{short_id}`" in json.dumps(m.blocks or []) and "actions" in json.dumps(m.blocks)
+    )
+    button = next(
+        e
+        for b in card.blocks or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "loop_card_received"
+    )
+    n.step(recruiter, f"presses {button['text']['text']!r} on his copy of the card")
+    before = len(sb.emulator.all_responses())
+    sb.slack.click(recruiter, button["action_id"], button["value"], message=card)
+    for _ in range(250):
+        if len(sb.emulator.all_responses()) > before:
+            break
+        time.sleep(0.02)
+    responses = sb.emulator.all_responses()[before:]
+    if responses:
+        n.reply(responses[-1])
+    n.deliveries(sb.dispatch(), brief=True)
+
+
+def _card(sb: Sandbox, short_id: str):  # noqa: ANN201
+    for channel in sb.emulator.workspace.channels.values():
+        if channel.is_im:
+            continue
+        for message in sb.emulator.messages_in(channel.id):
+            if f"loop `{short_id}`" in json.dumps(message.blocks or []):
+                return channel, message
+    return None
+
+
+def _first_round_start(sb: Sandbox, short_id: str) -> datetime:
+    with sb.db.session() as session:
+        loop = find_loop(session, short_id)
+        return min(r.starts_at for r in rounds_of(session, loop) if r.starts_at)
+
+
+def _owner_of_round(sb: Sandbox, short_id: str, number: int) -> str:
+    with sb.db.session() as session:
+        loop = find_loop(session, short_id)
+        statuses = round_statuses(session, loop)
+    return next(s.responsible[0] for s in statuses if s.round.number == number)
