@@ -141,3 +141,18 @@ def reschedule_by_modal(sb: Sandbox, who: str, short_id: str, number: int, when:
     modal = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
     values = ModalForm(modal, sb.emulator.workspace).fill({"Round": str(number), "New start": when})
     return sb.slack.submit(who, modal, values)
+
+
+def mark_submissions_received(sb: Sandbox, who: str = REC) -> int:
+    """`who` presses *Submission received* on every asynchronous round their card copies
+    offer; returns how many."""
+    pressed = 0
+    for message in list(sb.emulator.dms_to(uid(sb, who))):
+        for block in message.blocks or []:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if element.get("action_id") == "loop_card_received":
+                    before = len(sb.emulator.all_responses())
+                    sb.slack.click(who, element["action_id"], element["value"], message=message)
+                    wait_for(lambda b=before: len(sb.emulator.all_responses()) > b)
+                    pressed += 1
+    return pressed

@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox import Sandbox
-from tests.e2e.helpers import HM, IL, MONDAY, PANEL, REC, XS, create_loop, dm_texts
+from tests.e2e.helpers import (
+    HM,
+    IL,
+    MONDAY,
+    PANEL,
+    REC,
+    XS,
+    create_loop,
+    dm_texts,
+    mark_submissions_received,
+)
 
 ROUNDS = {
     1: "ASYNC BUILD",
@@ -34,7 +44,9 @@ PICK = "Round the candidate's guide briefs"
 
 
 def guides_by_round(sb: Sandbox) -> dict[int, str]:
-    """Every round's guide as its interviewer received it, once every guide has gone out."""
+    """Every round's guide as its interviewer received it, once every guide has gone out (the
+    Async Build's once its submission is received)."""
+    assert mark_submissions_received(sb) == 1
     for step in range(0, 7 * 24, 6):
         sb.dispatch(MONDAY + timedelta(hours=step))
     texts = [t for handle in PANEL for t in dm_texts(sb, handle)]
