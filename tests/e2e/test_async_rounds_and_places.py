@@ -29,6 +29,7 @@ from tests.e2e.helpers import (
 )
 
 ROOM = "Room Ada, 4th floor"
+LINK = "https://meet.example/loop"
 LEADS = {"guide": -2880, "heads_up": -30, "due": 60}
 
 
@@ -38,7 +39,8 @@ def sbx() -> Iterator[Sandbox]:
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
-    settings = {"loopbot_places": {"on-site": ROOM}, "loopbot_reminders": LEADS}
+    places = {"on-site": ROOM, "remote": LINK}
+    settings = {"loopbot_places": places, "loopbot_reminders": LEADS}
     with Sandbox(create_app, make_wsgi_app, settings=settings) as sb:
         sb.now = MONDAY
         yield sb
@@ -212,3 +214,18 @@ def test_the_heads_up_names_the_place_and_its_button_opens_the_guide(sbx: Sandbo
     assert "Show the prompt you would use and explain why." in shown and ROOM in shown
     sbx.dispatch(rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60))
     assert _about(sbx, owner, "has ended (1 h ago): your scorecard is due now")
+
+
+def test_the_remote_first_variant_takes_the_remote_link_and_keeps_the_async_build_slotless(
+    sbx: Sandbox,
+) -> None:
+    short_id = create_loop(sbx, Variant="Remote-First")
+    async_build, _ = _round(sbx, short_id, 1)
+    assert (async_build.format, async_build.starts_at, async_build.place) == ("async", None, None)
+    # "async write-up plus a 20-minute live review": a live part, so a slot and a place.
+    review, owner = _round(sbx, short_id, 3)
+    assert (review.format, review.duration_minutes) == ("hybrid", 20)
+    assert review.place == LINK
+    sbx.dispatch()
+    (assigned,) = _about(sbx, owner, "for *3. Production Engineering*")
+    assert f"(20 min, hybrid) at {LINK}" in assigned
