@@ -4,8 +4,10 @@ as the recruiter, the interviewers and the hiring manager see them."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -20,6 +22,7 @@ from tests.e2e.helpers import (
     card_in_dm,
     create_loop,
     dm_texts,
+    mark_submissions_received,
     open_create,
     step_one_answers,
     submit,
@@ -229,3 +232,37 @@ def test_the_remote_first_variant_takes_the_remote_link_and_keeps_the_async_buil
     sbx.dispatch()
     (assigned,) = _about(sbx, owner, "for *3. Production Engineering*")
     assert f"(20 min, hybrid) at {LINK}" in assigned
+
+
+def test_the_documents_places_and_submission_days_win_over_the_settings(
+    tmp_path: Path, seeds: Path
+) -> None:
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    docs = tmp_path / "docs"
+    shutil.copytree(seeds, docs)
+    loop = docs / "loops" / "ai-first-engineering.md"
+    front = "version: 1\nsubmission_days: 1\nplaces:\n  On-site: The Atrium\n"
+    loop.write_text(loop.read_text().replace("version: 1\n", front, 1))
+    settings = {
+        "loopbot_places": {"on-site": ROOM},
+        "loopbot_submission_days": 5,
+        "loopbot_review_days": 1,
+    }
+    with Sandbox(create_app, make_wsgi_app, docs=docs, settings=settings) as sb:
+        sb.now = MONDAY
+        short_id = create_loop(sb)
+        # One working day after Tuesday 24 Nov, 17:00 in Seoul; the document's room.
+        async_build, reviewer = _round(sb, short_id, 1)
+        assert async_build.deadline == datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+        assert _round(sb, short_id, 2)[0].place == "The Atrium"
+        sb.dispatch()
+        (assigned,) = _about(sb, reviewer, "submission for *1. Async Build*")
+        assert "you have 1 working day (in your time zone)" in assigned
+        received = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # a Friday in every panel zone
+        sb.now = received
+        assert mark_submissions_received(sb) == 1
+        with sb.db.session() as session:
+            rnd = session.get(Round, async_build.id)
+            assert rnd is not None and rnd.review_due == received + timedelta(days=3)
