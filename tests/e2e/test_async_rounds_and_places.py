@@ -66,6 +66,14 @@ def _round(sb: Sandbox, short_id: str, number: int) -> tuple[Round, str]:
     return rnd, sb.emulator.workspace.user(owner).name
 
 
+def _press(sb: Sandbox, who: str, value: str, message) -> str:
+    """`who` presses *Submission received*; loopbot's private answer."""
+    before = len(sb.emulator.all_responses())
+    sb.slack.click(who, "loop_card_received", value, message=message)
+    wait_for(lambda: len(sb.emulator.all_responses()) > before)
+    return sb.emulator.all_responses()[-1]["text"]
+
+
 def _about(sb: Sandbox, handle: str, words: str) -> list[str]:
     return [t for t in dm_texts(sb, handle) if words in t]
 
@@ -137,14 +145,12 @@ def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
     assert "submission due" in json.dumps(card.blocks)
     received = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # a Thursday in every panel zone
     sbx.now = received
-    sbx.slack.click(REC, "loop_card_received", f"{short_id}:1", message=card)
-    answer = wait_for(lambda: sbx.emulator.all_responses())[-1]["text"]
+    answer = _press(sbx, REC, f"{short_id}:1", card)
     # Two working days from Thursday, in the reviewer's own zone: Monday, the same hour.
     due = received + timedelta(days=4)
     assert f"Submission for 1. Async Build of loop `{short_id}` received" in answer
     assert f"<!date^{int(due.timestamp())}^" in answer
-    sbx.slack.click(REC, "loop_card_received", f"{short_id}:1", message=card)
-    assert "already marked received" in wait_for(lambda: sbx.emulator.all_responses())[-1]["text"]
+    assert "already marked received" in _press(sbx, REC, f"{short_id}:1", card)
 
     sbx.dispatch()
     (guide,) = _about(sbx, reviewer, "ROUND GUIDE: ASYNC BUILD")
@@ -171,16 +177,11 @@ def test_only_the_recruiter_creator_or_an_admin_marks_a_submission_received(
     short_id = create_loop(sbx)
     _, reviewer = _round(sbx, short_id, 1)
     _, card = card_in_channel(sbx, short_id)
-    sbx.slack.click(HM, "loop_card_received", f"{short_id}:1", message=card)
-    answer = wait_for(lambda: sbx.emulator.all_responses())[-1]["text"]
+    answer = _press(sbx, HM, f"{short_id}:1", card)
     assert "Only the loop's recruiter, creator or a loopbot admin can mark a submission" in answer
     assert _round(sbx, short_id, 1)[0].received_at is None
     mine = wait_for(lambda: card_in_dm(sbx, REC, short_id))
-    sbx.slack.click(REC, "loop_card_received", f"{short_id}:2", message=mine)
-    assert (
-        "is a live round; it has no submission"
-        in (wait_for(lambda: sbx.emulator.all_responses())[-1]["text"])
-    )
+    assert "is a live round; it has no submission" in _press(sbx, REC, f"{short_id}:2", mine)
 
 
 def test_the_heads_up_names_the_place_and_its_button_opens_the_guide(sbx: Sandbox) -> None:
