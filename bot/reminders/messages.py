@@ -136,7 +136,6 @@ def _round_values(s: Situation, rnd: Round) -> dict:
         "guide_lead": minutes(-offsets[Kind.GUIDE]),
         "due_after": minutes(offsets[Kind.DUE]) if offsets[Kind.DUE] else "",
         "nudge_after": minutes(offsets[Kind.NUDGE]),
-        "escalation_after": minutes(offsets[Kind.ESCALATION]),
         "asynchronous": rnd.starts_at is None,
         "review_days": s.review_days,
         "deadline": slack_time(rnd.deadline) if rnd.deadline else "",
