@@ -323,10 +323,10 @@ class Dispatcher:
         if rnd is not None:
             current = owners.get(rnd.id or 0, [])
             owner = current[0] if current else None
-            if reminder.kind is Kind.UNASSIGNED:
+            if Kind(reminder.kind) is Kind.UNASSIGNED:
                 new_owner = owner
         shown = rounds
-        if assignment.letter == LOOP_ROLE and reminder.kind in (Kind.CALIBRATE,):
+        if assignment.letter == LOOP_ROLE and Kind(reminder.kind) is Kind.CALIBRATE:
             shown = [
                 r
                 for r in rounds

@@ -108,9 +108,9 @@ def test_swap_from_the_card_retargets_the_round(sb: Sandbox, loop_id: str) -> No
     assert sb.slack.submit(REC, modal, values).status == 200
     assert wait_for(lambda: _owner(sb, loop_id, 3) == new)
     sb.dispatch()
+    # The interviewer swapped out is told who took over.
     assert any(
-        "You no longer run *3. Production Engineering*" in t
-        or "You no longer run 3. Production Engineering" in t
+        "You no longer run *3. Production Engineering*" in t and f"; @{new} does." in t
         for t in dm_texts(sb, _handle(sb, old))
     )
     assert any(
