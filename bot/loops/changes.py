@@ -71,23 +71,32 @@ def _check_free(
 def _replan(
     session: Session, loop: Loop, rnd: Round, now: datetime, offsets: dict[str, int]
 ) -> list[Assignment]:
-    """New reminders for the round's new version; returns its Responsible rows."""
+    """New reminders for the round's new version; returns its Responsible rows. Someone who
+    already has the round's guide is not sent it again: their "moved" DM gives the new time."""
     people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
     accountable = next((a for a in people if a.letter == "A"), None)
     owners = [a for a in people if a.letter == "R"]
-    for owner in owners:
-        session.add_all(
-            round_reminders(
-                rnd=rnd, responsible=owner, accountable=accountable, now=now, offsets=offsets
+    has_guide = set(
+        session.exec(
+            select(Reminder.assignment_id).where(
+                Reminder.round_id == rnd.id,
+                Reminder.kind == Kind.GUIDE,
+                Reminder.state == ReminderState.SENT,
             )
+        ).all()
+    )
+    for owner in owners:
+        planned = round_reminders(
+            rnd=rnd, responsible=owner, accountable=accountable, now=now, offsets=offsets
         )
+        session.add_all(r for r in planned if not (r.kind == Kind.GUIDE and owner.id in has_guide))
     return owners
 
 
-def _tell_consulted_and_informed(session: Session, loop: Loop, now: datetime) -> None:
+def _tell_consulted_and_informed(session: Session, loop: Loop, rnd: Round, now: datetime) -> None:
     holders = [a for a in assignments_of(session, loop) if a.letter == LOOP_ROLE]
     template = template_of(session, loop)
-    session.add_all(loop_notices(loop, template, holders, Kind.CHANGED, now=now))
+    session.add_all(loop_notices(loop, template, holders, Kind.CHANGED, now=now, round_id=rnd.id))
 
 
 def _new_version(
@@ -100,8 +109,10 @@ def _new_version(
     actor: str,
     action: str,
     owners_hear: Kind,
+    change: dict,
 ) -> None:
-    """A changed round: new version, new reminders, its people and the C and I told, audited."""
+    """A changed round: new version, new reminders, its people and the C and I told, audited
+    with what changed (`change`: from and to), which the messages quote."""
     rnd.version += 1
     loop.version += 1
     loop.updated_at = now
@@ -109,14 +120,19 @@ def _new_version(
     session.flush()
     for owner in _replan(session, loop, rnd, now, offsets):
         session.add(notice(owners_hear, owner, version=rnd.version, now=now))
-    _tell_consulted_and_informed(session, loop, now)
+    _tell_consulted_and_informed(session, loop, rnd, now)
     session.add(
         AuditEntry(
             at=now,
             actor=actor,
             action=action,
             loop_id=loop.id,
-            detail={"round": rnd.number, "version": rnd.version},
+            detail={
+                "round": rnd.number,
+                "version": rnd.version,
+                "loop_version": loop.version,
+                **change,
+            },
         )
     )
 
@@ -145,6 +161,7 @@ def reschedule(
             session, loop, owner.user_id, starts_at, rnd.duration_minutes, skip_round=rnd.id
         )
     _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
+    was = rnd.starts_at
     rnd.starts_at = starts_at
     _new_version(
         session,
@@ -155,6 +172,7 @@ def reschedule(
         actor=actor,
         action="round.rescheduled",
         owners_hear=Kind.MOVED,
+        change={"from": was.isoformat() if was else None, "to": starts_at.isoformat()},
     )
     return rnd
 
@@ -217,6 +235,7 @@ def swap(
         actor=actor,
         action="round.swapped",
         owners_hear=Kind.ASSIGNED,
+        change={"from_user": old.user_id if old else None, "to_user": new_user},
     )
     if old is not None:
         session.add(notice(Kind.UNASSIGNED, old, version=rnd.version, now=now))

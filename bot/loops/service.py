@@ -254,6 +254,7 @@ def loop_notices(
     accountable_kind: Kind,
     *,
     now: datetime,
+    round_id: int | None = None,
 ) -> list[Reminder]:
     """Loop-wide messages: the Accountable's summary, the Consulted's calibration brief, the
     Informed's status card (finalists-only roles only once the candidate is a finalist)."""
@@ -272,5 +273,5 @@ def loop_notices(
             kind = Kind.STATUS if accountable_kind is Kind.SUMMARY else accountable_kind
         else:
             continue
-        out.append(notice(kind, holder, version=loop.version, now=now))
+        out.append(notice(kind, holder, version=loop.version, now=now, round_id=round_id))
     return out

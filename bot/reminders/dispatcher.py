@@ -22,17 +22,15 @@ from sqlmodel import Session
 from bot import metrics
 from bot.documents import Library
 from bot.errors import SlackUnavailable
-from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, standing, template_of
 from bot.outbox import OutboxSender
-from bot.reminders.checks import decision_label, failure_note, why_not_send
-from bot.reminders.messages import Outgoing, Situation, compose, round_lines
+from bot.reminders.checks import failure_note, why_not_send
+from bot.reminders.messages import Outgoing, compose
 from bot.reminders.pacing import RATE_LIMITED, Lane
-from bot.reminders.plan import Kind
+from bot.reminders.situation import situation_of
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import (
     Assignment,
-    Loop,
     Reminder,
     ReminderState,
     SlackMessage,
@@ -238,7 +236,7 @@ class Dispatcher:
                 # Not yet refused itself: queue behind that person's others, at Slack's pace.
                 self._defer(session, reminder, lane.take(), current)
                 return "deferred"
-            situation = self._situation(session, reminder, assignment)
+            situation = situation_of(session, reminder, assignment)
             messages = compose(situation, self.library)
             # Taken before: Slack may have accepted some of it before that attempt was cut off
             # (a crash before the record, a timeout), so look in the DM before sending again.
@@ -305,51 +303,6 @@ class Dispatcher:
         reminder.updated_at = now
         session.add(reminder)
         heapq.heappush(self._slots, until)
-
-    def _situation(self, session: Session, reminder: Reminder, assignment: Assignment) -> Situation:
-        loop = session.get(Loop, reminder.loop_id)
-        assert loop is not None
-        template = template_of(session, loop)
-        rounds = rounds_of(session, loop)
-        people = assignments_of(session, loop)
-        owners: dict[int, list[str]] = {}
-        for a in people:
-            if a.letter == "R" and a.round_id is not None:
-                owners.setdefault(a.round_id, []).append(a.user_id)
-        rnd = next((r for r in rounds if r.id == reminder.round_id), None)
-        spec = next((r for r in template.rounds if rnd and r.number == rnd.number), None)
-        owner = None
-        new_owner = None
-        if rnd is not None:
-            current = owners.get(rnd.id or 0, [])
-            owner = current[0] if current else None
-            if Kind(reminder.kind) is Kind.UNASSIGNED:
-                new_owner = owner
-        shown = rounds
-        if assignment.letter == LOOP_ROLE and Kind(reminder.kind) is Kind.CALIBRATE:
-            shown = [
-                r
-                for r in rounds
-                if any(
-                    a.round_id == r.id and a.letter == "C" and a.user_id == assignment.user_id
-                    for a in people
-                )
-            ]
-        reader = standing(session, loop, assignment.user_id, admins=[], template=template)
-        return Situation(
-            kind=Kind(reminder.kind),
-            loop=loop,
-            template=template,
-            rounds=round_lines(shown, owners, loop.candidate_tz),
-            channel=f"<#{loop.channel_id}>" if loop.channel_id else "the loop's channel",
-            rnd=rnd,
-            spec=spec,
-            owner=owner,
-            new_owner=new_owner,
-            status=loop.status,
-            decision=decision_label(session, loop),
-            reader=reader,
-        )
 
     def _failed_send(self, reminder_id: int, exc: SlackUnavailable, now: datetime) -> str:
         error = exc.error if isinstance(exc, SlackCallFailed) else "unreachable"

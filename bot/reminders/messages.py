@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.authz import Action, Standing, can
 from bot.documents import Library
@@ -58,6 +58,8 @@ class Situation:
     spec: TemplateRound | None = None
     owner: str | None = None
     new_owner: str | None = None
+    change: dict | None = None
+    """For a loop change: the audited round change (round, from, to) the message names."""
     status: str = "scheduled"
     decision: str = ""
     reader: Standing | None = None
@@ -96,6 +98,7 @@ def _common(s: Situation) -> dict:
         "changed": s.kind is Kind.CHANGED,
         "owner": mention(s.owner),
         "new_owner": mention(s.new_owner) if s.new_owner else "",
+        "change": _change(s),
         "decision": s.decision,
         "variant_rules": _variant(s),
         "variant_round": None,
@@ -116,6 +119,23 @@ def _common(s: Situation) -> dict:
         variant = _variant(s)
         if variant is not None:
             out["variant_round"] = variant.round(s.rnd.number)
+    return out
+
+
+def _change(s: Situation) -> dict | None:
+    """What a loop change did, with times as Slack date tokens and people as mentions."""
+    c = s.change
+    if not c:
+        return None
+    spec = next((r for r in s.template.rounds if r.number == c.get("round")), None)
+    out = dict.fromkeys(("moved_to", "moved_from", "now_run_by", "was_run_by"), "")
+    out["round"] = f"{c.get('round')}. {spec.name if spec else ''}".strip()
+    if "to" in c:
+        out["moved_to"] = slack_time(datetime.fromisoformat(c["to"]))
+        out["moved_from"] = slack_time(datetime.fromisoformat(c["from"])) if c.get("from") else ""
+    if "to_user" in c:
+        out["now_run_by"] = mention(c["to_user"])
+        out["was_run_by"] = mention(c["from_user"]) if c.get("from_user") else ""
     return out
 
 
