@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.documents import Library
 from bot.documents.models import LoopTemplate
-from bot.loops.requests import Proposal
+from bot.loops.requests import Proposal, ProposedRound
 from bot.loops.validate import role_label
 from bot.render import render
 from bot.slack.blocks import (
@@ -24,6 +25,7 @@ from bot.slack.blocks import (
     sections_for,
 )
 from bot.slack.blocks.scorecards import ScorecardIds
+from bot.slack.blocks.zones import zone_select
 from bot.slack.format import mention, minutes, slack_time, zone_time
 
 VALUE = INPUT_ACTION
@@ -107,9 +109,11 @@ def build_modal_loop_step1(
     template: LoopTemplate,
     tz: str,
     first_day: date,
+    hours: str,
     values: dict[str, object] | None = None,
 ) -> dict:
-    """Step 1 of `/loop create`: candidate, document, time zone, day, and people per role."""
+    """Step 1 of `/loop create`: candidate, document, time zone, day, and people per role;
+    `hours` is the default working day a candidate is given."""
     values = values or {}
     templates = sorted(library.loops.values(), key=lambda t: t.title)
     template_options = [option(t.title, t.id) for t in templates][:100]
@@ -183,8 +187,11 @@ def build_modal_loop_step1(
         input_block(
             Field.CANDIDATE_TZ,
             "Candidate's time zone",
-            _textinput_block(tz, max_length=64),
-            hint="An IANA name such as Asia/Seoul; interviews are laid out in its working hours.",
+            zone_select(tz, first_day),
+            hint=(
+                f"Interviews are proposed inside the candidate's working day ({hours}, local) "
+                "and each interviewer's own."
+            ),
         ),
         input_block(
             Field.FIRST_DAY,
@@ -230,46 +237,7 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
     ]
     for proposed in proposal.rounds:
         spec = template.round(proposed.number)
-        blocks.append(
-            section(
-                f"*{spec.number}. {spec.name}* · {minutes(proposed.minutes)} · "
-                f"{proposed.format} · {zone_time(proposed.starts_at, request.candidate_tz)} "
-                "for the candidate"
-            )
-        )
-        blocks.append(
-            input_block(
-                round_time_field(spec.number),
-                "Starts at",
-                {
-                    "type": "datetimepicker",
-                    "initial_date_time": int(proposed.starts_at.timestamp()),
-                },
-            )
-        )
-        if set(spec.responsible) & pools:
-            element: dict = {"type": "users_select"}
-            if proposed.responsible:
-                element["initial_user"] = proposed.responsible
-            blocks.append(
-                input_block(
-                    round_owner_field(spec.number),
-                    "Interviewer (Responsible)",
-                    element,
-                    hint=proposed.problem,
-                )
-            )
-        else:
-            blocks.append(
-                context(
-                    "Run by "
-                    + ", ".join(
-                        f"{mention(u)} ({c})"
-                        for c in spec.responsible
-                        for u in request.people.get(c, [])
-                    )
-                )
-            )
+        blocks += _round_blocks(proposal, proposed, set(spec.responsible) & pools, spec.responsible)
     return _modal(
         LoopIds.CREATE_STEP2,
         "Confirm the schedule",
@@ -277,6 +245,72 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
         submit="Create loop",
         metadata=request.model_dump_json(),
     )
+
+
+def local_span(starts_at: datetime, length: int, tz: str) -> str:
+    """`Tue 24 Nov 10:00–11:00 Asia/Seoul`: a round as someone in `tz` lives it."""
+    if not tz:
+        return ""
+    zone = ZoneInfo(tz)
+    start = starts_at.astimezone(zone)
+    end = (starts_at + timedelta(minutes=length)).astimezone(zone)
+    return f"{start:%a %d %b %H:%M}–{end:%H:%M} {tz}"
+
+
+def _round_blocks(
+    proposal: Proposal, proposed: ProposedRound, in_pool: set[str], codes: list[str]
+) -> list[dict]:
+    """One round of step 2: what it is, when (in the candidate's and the interviewer's zone),
+    or why no time works; then the fields to change it."""
+    request = proposal.request
+    head = f"*{proposed.number}. {proposed.name}* · {minutes(proposed.minutes)} · {proposed.format}"
+    gap = proposal.gaps.get(proposed.number)
+    blocks = []
+    if proposed.asynchronous:
+        blocks.append(section(f"{head} · no meeting: the candidate submits it"))
+    elif proposed.starts_at is None:
+        blocks.append(section(head))
+        if gap is not None:
+            blocks += sections_for(render("create_step2_gap", gap=gap, tz=request.candidate_tz))
+    else:
+        when = zone_time(proposed.starts_at, request.candidate_tz)
+        blocks.append(section(f"{head} · {when} for the candidate"))
+        blocks.append(
+            context(
+                render(
+                    "create_step2_local",
+                    candidate=local_span(
+                        proposed.starts_at, proposed.minutes, request.candidate_tz
+                    ),
+                    owner=proposed.responsible,
+                    owner_time=local_span(
+                        proposed.starts_at,
+                        proposed.minutes,
+                        proposal.zones.get(proposed.responsible or "", ""),
+                    ),
+                )
+            )
+        )
+    if not proposed.asynchronous:
+        picker: dict = {"type": "datetimepicker"}
+        if proposed.starts_at is not None:
+            picker["initial_date_time"] = int(proposed.starts_at.timestamp())
+        blocks.append(input_block(round_time_field(proposed.number), "Starts at", picker))
+    if in_pool:
+        element: dict = {"type": "users_select"}
+        if proposed.responsible:
+            element["initial_user"] = proposed.responsible
+        label = "Reviewer (Responsible)" if proposed.asynchronous else "Interviewer (Responsible)"
+        hint = proposed.problem or ("Nobody could take it; see above." if gap else None)
+        blocks.append(input_block(round_owner_field(proposed.number), label, element, hint=hint))
+    else:
+        blocks.append(
+            context(
+                "Run by "
+                + ", ".join(f"{mention(u)} ({c})" for c in codes for u in request.people.get(c, []))
+            )
+        )
+    return blocks
 
 
 def build_modal_loop_created(*, short_id: str) -> dict:
