@@ -20,11 +20,11 @@ from bot.slack.blocks.loops import (
     LoopIds,
     build_modal_loop_created,
     build_modal_loop_step1,
-    build_modal_loop_step2,
     role_field,
     round_owner_field,
     round_time_field,
 )
+from bot.slack.blocks.proposal import build_modal_loop_step2
 from handlers.forms import Form
 from handlers.middleware import Listeners, later
 from handlers.requests import SlashCommand
