@@ -117,6 +117,7 @@ def test_a_pool_that_cannot_cover_the_candidate_s_day_is_told_why_per_round(
         "overlaps the candidate's day by only 30 min" in shown
     )
     assert "add an interviewer whose working day overlaps 00:00–08:30 UTC" in shown
+    assert "\n• @Felix Wagner (Mon–Fri" in shown and "\n*What would work:*" in shown
     # Nothing is proposed at night: no time is filled in.
     pickers = [
         b["element"]
@@ -133,6 +134,11 @@ def test_an_asynchronous_round_gets_a_reviewer_and_no_slot(team: Sandbox) -> Non
     assert "round:1:time" not in blocks and "round:2:time" in blocks
     assert blocks["round:1:owner"]["element"].get("initial_user") in {uid(sb, h) for h in SIX}
     assert "no meeting: the candidate submits it" in _text(sb, step2)
+    created = submit(sb, REC, {})
+    assert "is created" in json.dumps(created.json["view"])
+    with sb.db.session() as session:
+        first = session.exec(select(Round).where(Round.number == 1)).one()
+    assert first.starts_at is None and first.format == "async"
 
 
 def _open_home(sb: Sandbox, handle: str) -> dict:

@@ -193,3 +193,29 @@ def test_every_pick_is_inside_both_days_and_never_double_booked(zones, booked, c
         assert SEOUL.contains(p.starts_at, end) and hours[p.user_id].contains(p.starts_at, end)
         assert not any(u == p.user_id and s < end and p.starts_at < e for u, s, e in taken)
         taken.append((p.user_id, p.starts_at, end))
+
+
+def test_step_two_names_each_reason_and_what_would_work() -> None:
+    from bot.loops.requests import Gap, Unavailable
+    from bot.render import render
+
+    people = [
+        Unavailable(user_id="UA", reason="cap", hours="Mon–Fri 09:00–17:30 Asia/Seoul"),
+        Unavailable(user_id="UB", reason="daily", hours="Mon–Fri 09:00–17:30 Asia/Seoul"),
+        Unavailable(user_id="UC", reason="busy", hours="Mon–Fri 09:00–17:30 Asia/Seoul"),
+    ]
+    gap = Gap(
+        number=2,
+        minutes=60,
+        candidate_hours="Mon–Fri 09:00–17:30 Asia/Seoul",
+        candidate_utc="00:00–08:30 UTC",
+        people=people,
+    )
+    text = render("create_step2_gap", gap=gap, tz="Asia/Seoul")
+    assert "<@UA> (Mon–Fri 09:00–17:30 Asia/Seoul): already at the weekly cap" in text
+    assert "<@UB> (Mon–Fri 09:00–17:30 Asia/Seoul): already at their daily maximum" in text
+    assert "<@UC> (Mon–Fri 09:00–17:30 Asia/Seoul): already interviewing or busy" in text
+    assert text.endswith(
+        "*What would work:* a later first interview day; or pick a time and interviewer below "
+        "yourself."
+    )
