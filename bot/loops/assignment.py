@@ -83,9 +83,12 @@ def week_of(when: datetime) -> tuple[int, int]:
 
 
 def round_up(when: datetime, step: timedelta = GRID) -> datetime:
-    when = when.replace(second=0, microsecond=0)
-    extra = (-(when.minute % int(step.total_seconds() // 60))) % int(step.total_seconds() // 60)
-    return when + timedelta(minutes=extra)
+    """`when` moved forward to the next whole step of the hour (15 minutes by default)."""
+    exact = when.replace(second=0, microsecond=0)
+    if exact < when:
+        exact += timedelta(minutes=1)
+    minutes = int(step.total_seconds() // 60)
+    return exact + timedelta(minutes=-exact.minute % minutes)
 
 
 @dataclass

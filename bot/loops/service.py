@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
 from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.loops.assignment import Limits, RoundNeed, plan
+from bot.loops.assignment import Limits, Placed, RoundNeed, plan
 from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, parse_hours, stored_hours
 from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned, recruiter_roles
 from bot.loops.requests import Gap, LoopRequest, Proposal, ProposedRound, Unavailable
@@ -102,7 +102,14 @@ def propose(
     )
 
 
-def _gap(need: RoundNeed, got, candidate: WorkingDay, hours, first_day) -> Gap:
+def _gap(
+    need: RoundNeed,
+    got: Placed,
+    candidate: WorkingDay,
+    hours: dict[str, WorkingDay],
+    first_day: date,
+) -> Gap:
+    """Why round `need` has no time: each pool member's reason, with the candidate's day."""
     day = first_day
     while candidate.window(day) is None:
         day += timedelta(days=1)
