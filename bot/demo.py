@@ -11,7 +11,6 @@ from typing import TextIO
 
 from bot.emulator import ModalForm
 from bot.emulator.transcript import Reader, blocks_as_text, mrkdwn_to_text, view_as_text
-from bot.emulator.workspace import PANEL_HANDLES
 from bot.loops.queries import find_loop, round_statuses, rounds_of
 from bot.sandbox import AppFactory, Sandbox, WsgiFactory
 
@@ -192,7 +191,9 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
         "Hiring Manager (HM)": ws.user("maya.hm").id,
         "Recruiter or coordinator (REC)": recruiter,
         "Interview Lead or bar raiser (IL)": ws.user("lena.lead").id,
-        "Panel Interviewer (PI) pool": [ws.user(h).id for h in PANEL_HANDLES[:4]],
+        "Panel Interviewer (PI) pool": [
+            ws.user(h).id for h in ("ananya.blr", "liam.syd", "diego.la", "joao.lis")
+        ],
         "Executive Sponsor (XS)": ws.user("robert.exec").id,
     }
     n.step(
@@ -202,6 +203,8 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
     sb.slack.submit(recruiter, step1, ModalForm(step1, ws).fill(answers))
     step2 = sb.emulator.open_views(recruiter)[-1]
     n.show("modal:", view_as_text(step2, n.name))
+    n.say("   Every round lies inside Juyoung's working day and its interviewer's own (Mon–Fri")
+    n.say("   09:00–17:30, local); Lisbon shares no hour with Seoul's day, so João is given none.")
     n.step(recruiter, "keeps the proposed schedule and presses Create loop")
     reply = sb.slack.submit(recruiter, step2, ModalForm(step2, ws).fill({}))
     done = (reply.json or {}).get("view", {})

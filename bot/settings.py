@@ -38,6 +38,16 @@ class Settings(BaseSettings):
         1, ge=1, le=256, description="serving processes on one listening port (one per core)"
     )
     loopbot_weekly_cap: int | None = Field(None, ge=1, description="interviews per person per week")
+    loopbot_working_hours: str = Field(
+        "Mon-Fri 09:00-17:30",
+        description="interview days and hours, local to each person, until they set their own",
+    )
+    loopbot_buffer_minutes: int = Field(
+        15, ge=0, le=240, description="free minutes kept around each person's interviews"
+    )
+    loopbot_daily_max: int | None = Field(
+        3, ge=1, le=24, description="interviews per person per day (their local day)"
+    )
     loopbot_reminders: dict[str, int] = Field(
         default_factory=dict, description='minutes per reminder kind, e.g. {"guide": -2880}'
     )
@@ -69,6 +79,21 @@ class Settings(BaseSettings):
                 f"unknown reminder kind {', '.join(unknown)} (known: {', '.join(REMINDER_KINDS)})"
             )
         return value
+
+    @field_validator("loopbot_working_hours")
+    @classmethod
+    def _working_hours(cls, value: str) -> str:
+        from bot.loops.hours import parse_hours
+
+        parse_hours(value)
+        return value
+
+    @property
+    def working_hours(self):
+        """The default working hours (bot.loops.hours.Hours)."""
+        from bot.loops.hours import parse_hours
+
+        return parse_hours(self.loopbot_working_hours)
 
     @field_validator("loopbot_log_level")
     @classmethod

@@ -227,3 +227,15 @@ class OutboxMessage(SQLModel, table=True):
     sent_ts: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WorkingHours(SQLModel, table=True):
+    """The days and hours a person interviews, as they set them in App Home (local times; their
+    time zone comes from Slack)."""
+
+    __tablename__ = "working_hours"
+    user_id: str = Field(primary_key=True, max_length=32)
+    days: str = Field(default="01234", max_length=7, description="weekdays, 0 = Monday")
+    start_minute: int = Field(default=540, description="minutes after local midnight")
+    end_minute: int = Field(default=1050, description="minutes after local midnight")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -221,7 +221,9 @@ def _loop(sb: Sandbox) -> str:
     from tests.e2e.helpers import PANEL
 
     pool = [uid(sb, p) for p in [*PANEL, *EXTRA_POOL]]
-    return create_loop(sb, who=CREATOR, **{"Panel Interviewer (PI) pool": pool})
+    # A London candidate: all but Los Angeles share a working day with them.
+    answers = {"Panel Interviewer (PI) pool": pool, "Candidate's time zone": "Europe/London"}
+    return create_loop(sb, who=CREATOR, **answers)
 
 
 def cast(sb: Sandbox, short_id: str) -> dict[str, str]:
