@@ -5,7 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.render import render
-from bot.slack.blocks import button, context, divider, header, section, sections_for
+from bot.slack.blocks import actions, button, context, divider, header, section, sections_for
+from bot.slack.blocks.replacements import cant_make_it_button
 
 HOME_BLOCK_LIMIT = 100
 
@@ -28,6 +29,7 @@ def build_home(*, lists: dict, loop_titles: list[str], commands) -> dict:
                 ),
             )
         )
+        blocks.append(actions(cant_make_it_button(item["short_id"], item["number"])))
     blocks += [divider(), header("Scorecards you owe")]
     if not lists["owed"]:
         blocks.append(context("You're all caught up."))
