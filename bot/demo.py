@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
+from bot.demo_scenes import cant_make_it
 from bot.emulator import ModalForm
 from bot.emulator.transcript import Reader, blocks_as_text, mrkdwn_to_text, view_as_text
 from bot.emulator.workspace import PANEL_HANDLES
@@ -80,10 +81,11 @@ class Narrator:
             person = self.name("U" + channel[1:])
             blocks = call.args.get("blocks") or []
             reader = self.reader("U" + channel[1:])
-            lines = blocks_as_text(blocks, reader) if blocks else [call.args["text"]]
+            text = mrkdwn_to_text(call.args["text"], reader)
+            lines = blocks_as_text(blocks, reader) if blocks else text.splitlines()
             guide = call.args["text"].startswith("Round guide")
             if brief or (guide and shown >= full_guides):
-                self.say(f"   → DM to {person}: {call.args['text']} ({len(lines)} lines)")
+                self.say(f"   → DM to {person}: {text.splitlines()[0]} ({len(lines)} lines)")
                 continue
             shown += guide
             self.show(f"→ DM to {person} (times in {reader.tz}):", lines)
@@ -115,6 +117,8 @@ def run_demo(
         sb.now = DEMO_START
         n = Narrator(sb, out, speed)
         ws = sb.emulator.workspace
+        # A seventh pool member, free of the loop: who takes over when someone can't make it.
+        ws.add_user("kenji.tyo", "Kenji Sato", "kenji@example.com", "Asia/Tokyo", id="U0PN00011")
         n.say(
             "loopbot demo: a Slack emulator on loopback, the bot behind the same HTTP server as "
             "`loopbot serve`, and a throwaway SQLite database. Nothing leaves this machine; "
@@ -155,6 +159,8 @@ def run_demo(
         _wait(lambda: sb.emulator.home_of(owner) is not None)
         n.home(owner)
 
+        cant_make_it(sb, n, short_id)
+
         first = _first_round_start(sb, short_id)
         n.clock("24 hours before the first interview", first - timedelta(hours=24))
         n.deliveries(sb.dispatch(first - timedelta(hours=24)), full_guides=1)
@@ -192,7 +198,7 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
         "Hiring Manager (HM)": ws.user("maya.hm").id,
         "Recruiter or coordinator (REC)": recruiter,
         "Interview Lead or bar raiser (IL)": ws.user("lena.lead").id,
-        "Panel Interviewer (PI) pool": [ws.user(h).id for h in PANEL_HANDLES[:4]],
+        "Panel Interviewer (PI) pool": [ws.user(h).id for h in (*PANEL_HANDLES, "kenji.tyo")],
         "Executive Sponsor (XS)": ws.user("robert.exec").id,
     }
     n.step(
@@ -255,6 +261,7 @@ def _early_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
         m
         for m in reversed(sb.emulator.dms_to(rec))
         if f"loop `{short_id}`" in json.dumps(m.blocks or [])
+        and "scorecard_read" in json.dumps(m.blocks or [])
     )
     sb.slack.click(rec, "scorecard_read", short_id, message=card)
     _wait(lambda: sb.emulator.open_views(rec))

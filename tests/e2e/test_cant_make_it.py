@@ -158,7 +158,7 @@ def test_a_replacement_accepts_and_takes_the_round_over(team: Sandbox) -> None:
     thanks = wait_for(lambda: _texts(sb, leaving, "Thanks for saying so"))
     assert f"loopbot asked @{uid(sb, asked)} to take *{number}. {name}*" in thanks[-1]
     for organiser in (REC, HM):
-        news = wait_for(lambda o=organiser: _texts(sb, o, f"“{REASON}”"))
+        news = wait_for(lambda o=organiser: _texts(sb, o, f"\n>{REASON}\n"))
         assert f"loopbot asked @{uid(sb, asked)} to take it over" in news[-1], organiser
 
     assert sb.slack.click(asked, "replacement_accept", message=question).status == 200
