@@ -55,6 +55,15 @@ class Settings(BaseSettings):
         None, ge=1, description="erase finished loops this many days after their last change"
     )
     loopbot_tick_seconds: float = Field(5.0, gt=0, description="how often the dispatcher looks")
+    loopbot_replacement_asks: int = Field(
+        2, ge=1, le=10, description="people asked in turn for a declined round before the recruiter"
+    )
+    loopbot_replacement_cutoff_hours: float = Field(
+        48, ge=0, le=24 * 14, description="closer than this to the interview, the recruiter picks"
+    )
+    loopbot_replacement_answer_hours: float = Field(
+        4, gt=0, le=24 * 7, description="how long each person asked has to answer"
+    )
     loopbot_grace_seconds: float = Field(
         20.0, ge=0, le=600, description="how long a stop waits for work in flight (SIGTERM)"
     )

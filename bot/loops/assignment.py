@@ -267,3 +267,40 @@ def _earliest(ledger: _Ledger, person: str, day_window, lo, hi, length: timedelt
             return start, None, best_overlap
         why = BUSY
     return None, why, best_overlap
+
+
+def replacement(
+    *,
+    number: int,
+    start: datetime | None,
+    minutes: int,
+    pool: Iterable[str],
+    hours: dict[str, WorkingDay],
+    bookings: Iterable[Booking],
+    last_assigned: dict[str, datetime] | None = None,
+    limits: Limits | None = None,
+    now: datetime,
+) -> Placed:
+    """Who can take a round whose time is fixed (its interviewer can't make it): the pool member
+    inside their working day then, free with the buffer, under the daily maximum and the weekly
+    cap, least loaded, then least recently assigned. An asynchronous round (no `start`) goes to
+    the least loaded. Nobody: each person's reason, as `Placed.refusals`."""
+    ledger = _Ledger(hours=hours, limits=limits or Limits())
+    for b in sorted(bookings, key=lambda b: (b.starts_at, b.user_id, b.ends_at)):
+        ledger.add(b)
+    last = last_assigned or {}
+    when = start or now
+    options, refusals = [], []
+    for person in sorted(set(pool)):
+        if start is not None:
+            length = timedelta(minutes=minutes)
+            span = (start, start + length)
+            got, why, overlap = _earliest(ledger, person, span, *span, length)
+            if got != start:
+                refusals.append(Refusal(person, why or BUSY, overlap))
+                continue
+        never = datetime.min.replace(tzinfo=when.tzinfo)
+        options.append((ledger.load_near(person, when), last.get(person, never), person))
+    if not options:
+        return Placed(number, start, None, tuple(refusals))
+    return Placed(number, start, min(options)[-1])

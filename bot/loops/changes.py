@@ -20,12 +20,16 @@ from bot.loops.queries import (
 from bot.loops.service import loop_notices
 from bot.reminders.plan import Kind, notice, round_reminders
 from bot.store.models import (
+    AskState,
     Assignment,
     AuditEntry,
+    Decline,
+    DeclineState,
     Loop,
     LoopStatus,
     Reminder,
     ReminderState,
+    ReplacementAsk,
     Round,
 )
 
@@ -49,6 +53,29 @@ def _cancel_pending(session: Session, *, loop_id: int, round_id: int | None = No
     if round_id is not None:
         query = query.where(col(Reminder.round_id) == round_id)
     session.exec(query.values(state=ReminderState.CANCELLED))  # type: ignore[call-overload]
+
+
+def _settle_declines(session: Session, *, loop_id: int, round_id: int | None = None) -> None:
+    """A round that changed hands (or a cancelled loop) needs no replacement any more: open
+    declines close and unanswered asks are withdrawn."""
+    declines = select(Decline.id).where(
+        Decline.loop_id == loop_id, Decline.state == DeclineState.ASKING
+    )
+    if round_id is not None:
+        declines = declines.where(Decline.round_id == round_id)
+    ids = list(session.exec(declines).all())
+    if not ids:
+        return
+    session.exec(
+        update(ReplacementAsk)  # type: ignore[call-overload]
+        .where(
+            col(ReplacementAsk.decline_id).in_(ids), col(ReplacementAsk.state) == AskState.PENDING
+        )
+        .values(state=AskState.VOID)
+    )
+    session.exec(
+        update(Decline).where(col(Decline.id).in_(ids)).values(state=DeclineState.CLOSED)  # type: ignore[call-overload]
+    )
 
 
 def _check_free(
@@ -190,6 +217,29 @@ def swap(
 ) -> Round:
     """Give a round to someone else; the old interviewer is told, the new one gets the DMs."""
     require(Action.CHANGE, standing(session, loop, actor, admins=admins), loop=loop.short_id)
+    return hand_over(
+        session=session,
+        loop=loop,
+        round_number=round_number,
+        new_user=new_user,
+        actor=actor,
+        now=now,
+        offsets=offsets,
+    )
+
+
+def hand_over(
+    *,
+    session: Session,
+    loop: Loop,
+    round_number: int,
+    new_user: str,
+    actor: str,
+    now: datetime,
+    offsets: dict[str, int],
+) -> Round:
+    """The round's new interviewer, once the caller has checked who may make the change (a
+    swap by the people who run the loop, a replacement who accepted)."""
     _live(loop)
     rnd = _round(session, loop, round_number)
     owners = [a for a in assignments_of(session, loop) if a.round_id == rnd.id and a.letter == "R"]
@@ -199,6 +249,7 @@ def swap(
         _check_free(session, loop, new_user, rnd.starts_at, rnd.duration_minutes, skip_round=None)
     old = owners[0] if owners else None
     _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
+    _settle_declines(session, loop_id=loop.id or 0, round_id=rnd.id)
     if old is not None:
         old.active = False
         session.add(old)
@@ -247,6 +298,7 @@ def cancel(*, session: Session, loop: Loop, actor: str, admins: list[str], now: 
     require(Action.CANCEL, standing(session, loop, actor, admins=admins), loop=loop.short_id)
     _live(loop)
     _cancel_pending(session, loop_id=loop.id or 0)
+    _settle_declines(session, loop_id=loop.id or 0)
     loop.status = LoopStatus.CANCELLED
     loop.version += 1
     loop.updated_at = now

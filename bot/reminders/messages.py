@@ -20,6 +20,7 @@ from bot.slack.blocks import (
     header,
     sections_for,
 )
+from bot.slack.blocks.replacements import cant_make_it_button
 from bot.slack.blocks.scorecards import open_button
 from bot.slack.format import mention, minutes, slack_time, zone_time
 from bot.store.models import Loop, Round
@@ -188,6 +189,8 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
         blocks.append(actions(open_button(s.loop.short_id, s.spec.number)))
+    if s.kind is Kind.ASSIGNED and s.spec is not None:
+        blocks.append(actions(cant_make_it_button(s.loop.short_id, s.spec.number)))
     if s.kind in (Kind.SUMMARY, Kind.CALIBRATE):
         brief = briefing_for(library, s.loop, s.template)
         if brief.exists and s.reader and can(Action.READ_CANDIDATE_BRIEF, s.reader):
@@ -284,9 +287,12 @@ def compose_guide(s: Situation, library: Library) -> list[Outgoing]:
     for prep, numbers in prep_guides_for(library, s.template, brief):
         if number in numbers:
             parts.append([divider(), *sections_for(render("guide_prep", guide=prep))])
+    buttons = [open_button(s.loop.short_id, number)]
+    if s.reader and can(Action.DECLINE_ROUND, s.reader, round=number):
+        buttons.append(cant_make_it_button(s.loop.short_id, number))
     parts.append(
         [
-            actions(open_button(s.loop.short_id, s.spec.number)),
+            actions(*buttons),
             context(f"Loop `{s.loop.short_id}` · {s.template.title} v{s.template.version}"),
         ]
     )

@@ -139,6 +139,9 @@ class Probe:
             "open the round's guide": lambda: self.click(
                 role, "home_open_guide", f"{s}:{round_no}"
             ),
+            "say you can't make the round": lambda: self.click(
+                role, "round_decline", f"{s}:{round_no}"
+            ),
             "change the loop": lambda: self.click(role, "loop_card_reschedule", s),
             "open the decision": lambda: self.click(role, "debrief_decide:hire", f"{s}:hire"),
             "export the debrief": lambda: self.command(role, f"export {s}"),

@@ -253,6 +253,10 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
     assert "Oliver Bennett types `/loop create`" in done.stdout
     assert "→ DM to Diego Ramirez (times in America/Los_Angeles)" in done.stdout
     assert "ROUND GUIDE: ASYNC BUILD" in done.stdout
+    # An interviewer who can't make it, and the pool member who takes the round over.
+    assert "presses Can't make it on round 6" in done.stdout
+    assert "presses Accept" in done.stdout and "You now run *6." in done.stdout
+    assert "now runs *6. Communication and Execution* instead of @" in done.stdout
     assert "presses Open scorecard for round 6" in done.stdout
     assert "DEBRIEF: JUYOUNG PARK" in done.stdout and "*Decision: Hire*" in done.stdout
     assert "The hiring manager recorded *Hire*" in done.stdout

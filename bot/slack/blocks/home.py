@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from bot.render import render
 from bot.slack.blocks import (
+    actions,
     button,
     context,
     divider,
@@ -17,6 +18,7 @@ from bot.slack.blocks import (
     section,
     sections_for,
 )
+from bot.slack.blocks.replacements import cant_make_it_button
 
 HOME_BLOCK_LIMIT = 100
 
@@ -56,6 +58,7 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
                 ),
             )
         )
+        blocks.append(actions(cant_make_it_button(item["short_id"], item["number"])))
     blocks += [divider(), header("Scorecards you owe")]
     if not lists["owed"]:
         blocks.append(context("You're all caught up."))
