@@ -39,6 +39,8 @@ class Action(StrEnum):
     EXPORT = "export"
     CALIBRATE = "calibrate"
     """Compare interviewers with their panels: on one loop, or (no loop) at all."""
+    DECLINE_ROUND = "decline_round"
+    """Say one cannot make one's own round (`round=`), so loopbot looks for a replacement."""
     READ_CANDIDATE_BRIEF = "read_candidate_brief"
     """The candidate's own guide and context: whole (no `round=`), or the parts that brief one
     round (`round=`, `briefed=` when the documents or the recruiter put them on that round)."""
@@ -101,7 +103,7 @@ def can(
         return _holds(who, "A") or who.is_recruiter or who.is_creator or who.is_admin
     if action is Action.MARK_RECEIVED:
         return who.is_recruiter or who.is_creator or who.is_admin
-    if action is Action.WRITE_SCORECARD:
+    if action in (Action.WRITE_SCORECARD, Action.DECLINE_ROUND):
         return "R" in who.round_letters.get(round or 0, frozenset())
     if action is Action.READ_SCORECARD:
         if author and author == who.user_id:
@@ -154,6 +156,7 @@ REFUSALS = {
     Action.EXPORT: "Only the hiring manager or an admin can export loop {loop}.",
     Action.CALIBRATE: "Calibration is for interview leads and admins.",
     Action.READ_CANDIDATE_BRIEF: "The candidate's documents brief another round.",
+    Action.DECLINE_ROUND: "Only the interviewer of round {round} can say they can't make it.",
 }
 
 

@@ -220,11 +220,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     def build():
         # In each serving process: its own database connections, scheduler and pools.
+        from bot.app.replacements import expire_asks
         from bot.reminders.scheduler import serving_dispatcher, start_scheduler
 
         runtime = build_runtime(settings, library)
         app = create_app(runtime)
-        start_scheduler(runtime, serving_dispatcher(runtime))
+        start_scheduler(
+            runtime,
+            serving_dispatcher(runtime),
+            every_minute={"replacement-asks": lambda: expire_asks(runtime)},
+        )
         _reload_on_hangup(runtime)
         return app, runtime
 

@@ -4,95 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
+from bot.demo_narrator import Narrator
 from bot.demo_rounds import _card, _first_round_start, _owner_of_round, submission_received
+from bot.demo_scenes import cant_make_it
 from bot.emulator import ModalForm
-from bot.emulator.transcript import Reader, blocks_as_text, mrkdwn_to_text, view_as_text
-from bot.emulator.workspace import PANEL_HANDLES
+from bot.emulator.transcript import blocks_as_text, view_as_text
 from bot.loops.queries import find_loop, rounds_of
 from bot.sandbox import AppFactory, Sandbox, WsgiFactory
-
-
-class Narrator:
-    """Prints who did what and what each person saw, in order."""
-
-    def __init__(self, sandbox: Sandbox, out: TextIO, pause: float):
-        self.sb = sandbox
-        self.out = out
-        self.pause = pause
-
-    def name(self, user_id: str) -> str:
-        user = self.sb.emulator.workspace.find_user(user_id)
-        return user.real_name if user else user_id
-
-    def reader(self, user_id: str | None) -> Reader:
-        """How `user_id` sees text: names resolved, times in their own zone."""
-        workspace = self.sb.emulator.workspace
-        user = workspace.find_user(user_id) if user_id else None
-
-        def channel(channel_id: str) -> str:
-            found = workspace.find_channel(channel_id)
-            return found.name if found else channel_id
-
-        return Reader(name_of=self.name, channel_of=channel, tz=user.tz if user else "UTC")
-
-    def say(self, text: str = "") -> None:
-        print(text, file=self.out)
-
-    def step(self, who: str, action: str) -> None:
-        self.say()
-        self.say(f"── {self.name(who)} {action}")
-        if self.pause:
-            time.sleep(self.pause)
-
-    def show(self, heading: str, lines: list[str]) -> None:
-        self.say(f"   {heading}")
-        for line in lines:
-            for piece in textwrap.wrap(line, 96, subsequent_indent="    ") or [""]:
-                self.say(f"   │ {piece}")
-
-    def reply(self, body: dict) -> None:
-        lines = (
-            blocks_as_text(body.get("blocks") or [], self.name)
-            or mrkdwn_to_text(body.get("text", ""), self.name).splitlines()
-        )
-        self.show("loopbot (only visible to you):", lines)
-
-    def clock(self, what: str, when: datetime) -> None:
-        self.sb.now = when
-        self.say()
-        self.say(f"⏱  {when.strftime('%a %d %b %H:%M UTC')}: {what}")
-        self._seen = getattr(self, "_seen", 0)
-
-    def deliveries(self, outcome, *, full_guides: int = 0, brief: bool = False) -> None:
-        """Every DM loopbot sent since the last look, by person."""
-        calls = [c for c in self.sb.emulator.calls_to("chat.postMessage") if c.status == 200]
-        start = getattr(self, "_seen", 0)
-        self._seen = len(calls)
-        shown = 0
-        for call in calls[start:]:
-            channel = call.args["channel"]
-            if not channel.startswith("D"):
-                continue
-            person = self.name("U" + channel[1:])
-            blocks = call.args.get("blocks") or []
-            reader = self.reader("U" + channel[1:])
-            lines = blocks_as_text(blocks, reader) if blocks else [call.args["text"]]
-            guide = call.args["text"].startswith("Round guide")
-            if brief or (guide and shown >= full_guides):
-                self.say(f"   → DM to {person}: {call.args['text']} ({len(lines)} lines)")
-                continue
-            shown += guide
-            self.show(f"→ DM to {person} (times in {reader.tz}):", lines)
-
-    def home(self, user_id: str) -> None:
-        view = self.sb.emulator.home_of(user_id) or {}
-        reader = self.reader(user_id)
-        self.show(f"Home tab (times in {reader.tz}):", view_as_text(view, reader))
 
 
 def _wait(predicate, timeout: float = 5.0) -> None:
@@ -101,6 +23,13 @@ def _wait(predicate, timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
+EXTRA_POOL = [
+    ("kenji.tyo", "Kenji Sato", "Asia/Tokyo", "U0PN00011"),
+    ("hana.sel", "Hana Lee", "Asia/Seoul", "U0PN00012"),
+    ("mei.sgp", "Mei Tan", "Asia/Singapore", "U0PN00013"),
+    ("ruby.per", "Ruby Walsh", "Australia/Perth", "U0PN00014"),
+    ("aroha.akl", "Aroha Ngata", "Pacific/Auckland", "U0PN00015"),
+]
 DEMO_START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday morning, UTC
 
 
@@ -117,6 +46,8 @@ def run_demo(
         sb.now = DEMO_START
         n = Narrator(sb, out, speed)
         ws = sb.emulator.workspace
+        for handle, name, tz, user_id in EXTRA_POOL:  # more of the pool near the candidate
+            ws.add_user(handle, name, f"{handle.split('.')[0]}@example.com", tz, id=user_id)
         n.say(
             "loopbot demo: a Slack emulator on loopback, the bot behind the same HTTP server as "
             "`loopbot serve`, and a throwaway SQLite database. Nothing leaves this machine; "
@@ -158,6 +89,8 @@ def run_demo(
         n.home(owner)
         submission_received(sb, n, short_id, recruiter.id, DEMO_START + timedelta(hours=12))
 
+        cant_make_it(sb, n, short_id)
+
         first = _first_round_start(sb, short_id)
         n.clock("24 hours before the first interview", first - timedelta(hours=24))
         n.deliveries(sb.dispatch(first - timedelta(hours=24)), full_guides=1)
@@ -195,7 +128,10 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
         "Hiring Manager (HM)": ws.user("maya.hm").id,
         "Recruiter or coordinator (REC)": recruiter,
         "Interview Lead or bar raiser (IL)": ws.user("lena.lead").id,
-        "Panel Interviewer (PI) pool": [ws.user(h).id for h in PANEL_HANDLES[:4]],
+        "Panel Interviewer (PI) pool": [
+            ws.user(h).id
+            for h in ("ananya.blr", "liam.syd", "diego.la", "joao.lis", *(p[0] for p in EXTRA_POOL))
+        ],
         "Executive Sponsor (XS)": ws.user("robert.exec").id,
     }
     n.step(
@@ -205,6 +141,8 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
     sb.slack.submit(recruiter, step1, ModalForm(step1, ws).fill(answers))
     step2 = sb.emulator.open_views(recruiter)[-1]
     n.show("modal:", view_as_text(step2, n.name))
+    n.say("   Every round lies inside Juyoung's working day and its interviewer's own (Mon–Fri")
+    n.say("   09:00–17:30, local); Lisbon shares no hour with Seoul's day, so João is given none.")
     n.step(recruiter, "keeps the proposed schedule and presses Create loop")
     reply = sb.slack.submit(recruiter, step2, ModalForm(step2, ws).fill({}))
     done = (reply.json or {}).get("view", {})
@@ -258,6 +196,7 @@ def _early_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
         m
         for m in reversed(sb.emulator.dms_to(rec))
         if f"loop `{short_id}`" in json.dumps(m.blocks or [])
+        and "scorecard_read" in json.dumps(m.blocks or [])
     )
     sb.slack.click(rec, "scorecard_read", short_id, message=card)
     _wait(lambda: sb.emulator.open_views(rec))

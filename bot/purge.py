@@ -16,10 +16,12 @@ from bot.store.models import (
     Assignment,
     AuditEntry,
     Decision,
+    Decline,
     Loop,
     LoopStatus,
     OutboxMessage,
     Reminder,
+    ReplacementAsk,
     Round,
     Scorecard,
     ScorecardRevision,
@@ -111,7 +113,15 @@ def purge_loops(
         session.exec(
             delete(ScorecardRevision).where(col(ScorecardRevision.scorecard_id).in_(cards))
         )
-        for table in (Scorecard, Reminder, Decision, SlackMessage, OutboxMessage):
+        for table in (
+            ReplacementAsk,
+            Decline,
+            Scorecard,
+            Reminder,
+            Decision,
+            SlackMessage,
+            OutboxMessage,
+        ):
             session.exec(delete(table).where(col(table.loop_id).in_(loop_ids)))
         session.exec(delete(Assignment).where(col(Assignment.loop_id).in_(loop_ids)))
         session.exec(delete(Round).where(col(Round.loop_id).in_(loop_ids)))

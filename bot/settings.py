@@ -39,6 +39,16 @@ class Settings(BaseSettings):
         1, ge=1, le=256, description="serving processes on one listening port (one per core)"
     )
     loopbot_weekly_cap: int | None = Field(None, ge=1, description="interviews per person per week")
+    loopbot_working_hours: str = Field(
+        "Mon-Fri 09:00-17:30",
+        description="interview days and hours, local to each person, until they set their own",
+    )
+    loopbot_buffer_minutes: int = Field(
+        15, ge=0, le=240, description="free minutes kept around each person's interviews"
+    )
+    loopbot_daily_max: int | None = Field(
+        3, ge=1, le=24, description="interviews per person per day (their local day)"
+    )
     loopbot_reminders: dict[str, int] = Field(
         default_factory=dict, description='minutes per reminder kind, e.g. {"guide": -2880}'
     )
@@ -56,6 +66,15 @@ class Settings(BaseSettings):
         None, ge=1, description="erase finished loops this many days after their last change"
     )
     loopbot_tick_seconds: float = Field(5.0, gt=0, description="how often the dispatcher looks")
+    loopbot_replacement_asks: int = Field(
+        2, ge=1, le=10, description="people asked in turn for a declined round before the recruiter"
+    )
+    loopbot_replacement_cutoff_hours: float = Field(
+        48, ge=0, le=24 * 14, description="closer than this to the interview, the recruiter picks"
+    )
+    loopbot_replacement_answer_hours: float = Field(
+        4, gt=0, le=24 * 7, description="how long each person asked has to answer"
+    )
     loopbot_grace_seconds: float = Field(
         20.0, ge=0, le=600, description="how long a stop waits for work in flight (SIGTERM)"
     )
@@ -85,6 +104,21 @@ class Settings(BaseSettings):
         if not all(v.strip() and len(v) <= 500 for v in value.values()):
             raise ValueError("give a room or a link per variant (up to 500 characters)")
         return value
+
+    @field_validator("loopbot_working_hours")
+    @classmethod
+    def _working_hours(cls, value: str) -> str:
+        from bot.loops.hours import parse_hours
+
+        parse_hours(value)
+        return value
+
+    @property
+    def working_hours(self):
+        """The default working hours (bot.loops.hours.Hours)."""
+        from bot.loops.hours import parse_hours
+
+        return parse_hours(self.loopbot_working_hours)
 
     @field_validator("loopbot_log_level")
     @classmethod

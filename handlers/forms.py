@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 VALUE = "value"
@@ -50,4 +50,12 @@ class Form:
         try:
             return datetime.fromtimestamp(int(raw), UTC) if raw is not None else None
         except (TypeError, ValueError, OverflowError, OSError):
+            return None
+
+    def clock(self, block_id: str) -> time | None:
+        """A timepicker's answer (HH:MM)."""
+        raw = self._element(block_id).get("selected_time")
+        try:
+            return time.fromisoformat(raw) if raw else None
+        except (TypeError, ValueError):
             return None

@@ -5,10 +5,18 @@ from __future__ import annotations
 from slack_bolt import Ack
 
 from bot.app import home
+from bot.app.loops import FieldProblems
 from bot.app.scorecards import round_number
 from bot.runtime import Runtime
-from bot.slack.blocks.home import HomeIds, build_home, build_modal_guide
-from handlers.middleware import Listeners
+from bot.slack.blocks.home import (
+    HomeIds,
+    HoursField,
+    build_home,
+    build_modal_guide,
+    build_modal_hours,
+)
+from handlers.forms import Form
+from handlers.middleware import Listeners, later
 from handlers.router import LoopCommands
 
 EVENTS = ("app_home_opened",)
@@ -17,9 +25,40 @@ EVENTS = ("app_home_opened",)
 def handle_home_opened(event: dict, runtime: Runtime, commands: LoopCommands) -> None:
     if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
         return
-    lists, titles = home.home_of(runtime, user_id=event["user"])
-    view = build_home(lists=lists, loop_titles=titles, commands=commands.specs)
-    runtime.messenger.publish_home(event["user"], view)
+    publish(runtime, event["user"], commands)
+
+
+def publish(runtime: Runtime, user_id: str, commands: LoopCommands) -> None:
+    lists, titles = home.home_of(runtime, user_id=user_id)
+    hours = home.hours_card(runtime, user_id=user_id)
+    view = build_home(lists=lists, loop_titles=titles, commands=commands.specs, hours=hours)
+    runtime.messenger.publish_home(user_id, view)
+
+
+def handle_hours_open(ack: Ack, body: dict, runtime: Runtime) -> None:
+    ack()
+    hours, tz, _ = home.hours_of(runtime, user_id=body["user"]["id"])
+    view = build_modal_hours(days=hours.days, start=hours.start, end=hours.end, tz=tz)
+    runtime.messenger.open_view(body["trigger_id"], view)
+
+
+def handle_hours_submitted(
+    ack: Ack, body: dict, view: dict, runtime: Runtime, commands: LoopCommands
+) -> None:
+    form = Form(view)
+    try:
+        home.set_hours(
+            runtime,
+            actor=body["user"]["id"],
+            days=form.options(HoursField.DAYS),
+            start=form.clock(HoursField.START),
+            end=form.clock(HoursField.END),
+        )
+    except FieldProblems as problems:
+        ack(response_action="errors", errors=problems.errors)
+        return
+    ack()
+    later(runtime, body, lambda: publish(runtime, body["user"]["id"], commands))
 
 
 def handle_guide_open(ack: Ack, body: dict, runtime: Runtime) -> None:
@@ -38,3 +77,8 @@ def register(listeners: Listeners, commands: LoopCommands) -> None:
         lambda event, runtime: handle_home_opened(event, runtime, commands),
     )
     listeners.action(HomeIds.OPEN_GUIDE, handle_guide_open)
+    listeners.action(HomeIds.EDIT_HOURS, handle_hours_open)
+    listeners.view(
+        HomeIds.HOURS,
+        lambda ack, body, view, runtime: handle_hours_submitted(ack, body, view, runtime, commands),
+    )

@@ -76,7 +76,10 @@ def _reference(value: str) -> tuple[str, int]:
 def _open_modal(runtime: Runtime, trigger_id: str, actor: str, ref: str, number: int | None):
     form = scorecards.scorecard_form(runtime, actor=actor, ref=ref, number=number)
     runtime.messenger.open_view(
-        trigger_id, build_modal_scorecard(subject=form.subject, answers=form.answers)
+        trigger_id,
+        build_modal_scorecard(
+            subject=form.subject, answers=form.answers, submitted_at=form.submitted_at
+        ),
     )
 
 
@@ -89,7 +92,10 @@ def handle_scorecard_command(
     form = scorecards.scorecard_form(runtime, actor=command.user_id, ref=args[0], number=number)
     ack()
     runtime.messenger.open_view(
-        command.trigger_id, build_modal_scorecard(subject=form.subject, answers=form.answers)
+        command.trigger_id,
+        build_modal_scorecard(
+            subject=form.subject, answers=form.answers, submitted_at=form.submitted_at
+        ),
     )
 
 

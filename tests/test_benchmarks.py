@@ -13,7 +13,9 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 @pytest.mark.bench
-@pytest.mark.parametrize("script", ["query_cost.py", "ack_latency.py", "dispatch.py"])
+@pytest.mark.parametrize(
+    "script", ["query_cost.py", "ack_latency.py", "dispatch.py", "proposal.py"]
+)
 def test_benchmark_smoke(script: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     done = subprocess.run(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import time
+
+from bot.app.loops import FieldProblems
 from bot.authz import Action, require
 from bot.errors import InvalidInput
+from bot.loops.hours import Hours, check_hours, save_hours, stored_hours
 from bot.loops.queries import find_loop, rounds_of, standing, template_of
 from bot.loops.views import home_lists
 from bot.reminders.messages import compose_guide
@@ -20,6 +24,35 @@ def home_of(runtime: Runtime, *, user_id: str) -> tuple[dict, list[str]]:
             session, user_id, runtime.clock(), admins=runtime.settings.loopbot_admins
         )
     return lists, [t.title for t in runtime.library.loops.values()]
+
+
+def hours_of(runtime: Runtime, *, user_id: str) -> tuple[Hours, str, bool]:
+    """(the person's interview hours, their Slack time zone, whether they set them)."""
+    with runtime.db.read() as session:
+        own = stored_hours(session, [user_id]).get(user_id)
+    return own or runtime.settings.working_hours, runtime.messenger.user(user_id).tz, bool(own)
+
+
+def hours_card(runtime: Runtime, *, user_id: str) -> dict:
+    hours, tz, own = hours_of(runtime, user_id=user_id)
+    return {"hours": hours.describe(), "tz": tz, "own": own}
+
+
+def set_hours(
+    runtime: Runtime, *, actor: str, days: list[str], start: time | None, end: time | None
+) -> Hours:
+    """The person's own interview hours, saved; later proposals keep inside them. Raises
+    `FieldProblems` naming the field to fix."""
+    picked = frozenset(int(d) for d in days if d.isdigit() and 0 <= int(d) <= 6)
+    if start is None or end is None:
+        raise FieldProblems({"hours_start" if start is None else "hours_end": "Pick a time."})
+    problem = check_hours(picked, start, end)
+    if problem:
+        raise FieldProblems({"hours_days" if not picked else "hours_end": problem})
+    hours = Hours(picked, start, end)
+    with runtime.db.session() as session:
+        save_hours(session, actor, hours, now=runtime.clock())
+    return hours
 
 
 def round_guide(runtime: Runtime, *, actor: str, ref: str, number: int) -> tuple[str, list[dict]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
@@ -15,6 +15,7 @@ from bot.commands import round_number
 from bot.documents.models import LoopTemplate
 from bot.errors import InvalidInput
 from bot.loops import changes, submissions
+from bot.loops.assignment import Limits
 from bot.loops.queries import find_loop, rounds_of, standing, template_of
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import next_business_day
@@ -34,6 +35,7 @@ class CreateStart:
     template: LoopTemplate
     tz: str
     first_day: date
+    hours: str
 
 
 def _today_and_tz(runtime: Runtime, user_id: str) -> tuple[date, str]:
@@ -55,22 +57,37 @@ def start_create(runtime: Runtime, *, actor: str, template_id: str | None) -> Cr
         or sorted(runtime.library.loops.values(), key=lambda t: t.title)[0]
     )
     today, tz = _today_and_tz(runtime, actor)
-    return CreateStart(template, tz, next_business_day(today))
+    return CreateStart(
+        template, tz, next_business_day(today), runtime.settings.working_hours.describe()
+    )
 
 
 def _offsets(runtime: Runtime, template: LoopTemplate) -> dict[str, int]:
     return offsets_for(runtime.settings.loopbot_reminders, template.reminder_offsets)
 
 
+def limits(runtime: Runtime) -> Limits:
+    settings = runtime.settings
+    return Limits(
+        weekly_cap=settings.loopbot_weekly_cap,
+        daily_max=settings.loopbot_daily_max,
+        buffer=timedelta(minutes=settings.loopbot_buffer_minutes),
+    )
+
+
 def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Proposal:
-    """The one run of the assignment engine, with the settings in force, for both steps."""
+    """The one run of the assignment engine, with the settings in force and everyone's time zone
+    from Slack, for both steps."""
     template = runtime.library.loops[request.template_id]
+    people = sorted({u for held in request.people.values() for u in held if u})
     return propose(
         session=session,
         request=request,
         template=template,
         now=runtime.clock(),
-        weekly_cap=runtime.settings.loopbot_weekly_cap,
+        zones={u: runtime.messenger.user(u).tz for u in people},
+        default_hours=runtime.settings.working_hours,
+        limits=limits(runtime),
         places=runtime.settings.loopbot_places,
         submission_days=runtime.settings.loopbot_submission_days,
     )
@@ -130,7 +147,9 @@ def create(
             request=request,
             rounds=[_edited(r, edits.get(r.number)) for r in proposed.rounds],
         )
-        errors = validate_schedule(session=session, proposal=edited, now=now)
+        errors = validate_schedule(
+            session=session, proposal=edited, now=now, weekly_cap=limits(runtime).weekly_cap
+        )
         if errors:
             raise FieldProblems(errors)
         loop = create_loop(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.app import Done
 from bot.app.announce import (
@@ -37,6 +38,8 @@ ReadAnswers = Callable[[Subject], ScorecardAnswers]
 class ScorecardForm:
     subject: Subject
     answers: ScorecardAnswers | None
+    submitted_at: datetime | None = None
+    """Set when the form edits a submitted scorecard: closing it keeps what was submitted."""
 
 
 def round_number(raw: str) -> int:
@@ -60,7 +63,7 @@ def scorecard_form(runtime: Runtime, *, actor: str, ref: str, number: int | None
             number = mine[0]
         subject = subject_of(session, runtime.library, loop.short_id, number)
         who = standing(session, subject.loop, actor, admins=admins, template=subject.template)
-        return ScorecardForm(subject, open_scorecard(session, subject, who))
+        return ScorecardForm(subject, *open_scorecard(session, subject, who))
 
 
 def submit(runtime: Runtime, *, actor: str, ref: str, number: int, read: ReadAnswers) -> Done:

@@ -1,37 +1,76 @@
-"""The assignment engine: who runs each round. Pure and deterministic for the same inputs."""
+"""The assignment engine: when each round lies and who runs it. Pure and deterministic for the
+same inputs.
+
+A live round goes to the earliest time inside the candidate's working day at which someone
+from its pool is inside their own working day, free (with a buffer around their other
+interviews and busy time), under their daily maximum and the weekly cap. Among those people the
+one with the fewest rounds in this loop, then the least loaded week, then the earliest time,
+then the least recently assigned is chosen. An asynchronous round gets a reviewer, no slot."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.loops.hours import WorkingDay
 
 LOAD_WINDOW = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class Slot:
-    round_number: int
-    round_name: str
-    starts_at: datetime
-    ends_at: datetime
+GRID = timedelta(minutes=15)
+GAP = timedelta(minutes=15)
+"""Between two of the candidate's rounds."""
+MAX_ROUNDS_PER_DAY = 3
+"""Rounds a candidate faces in one day."""
+HORIZON_DAYS = 10
+"""The candidate's working days searched for a round before saying none would work."""
+# Why a person could not take a round, from the first check to the last they passed.
+HOURS, SHORT, CAP, DAILY, BUSY = "hours", "short", "cap", "daily", "busy"
+_DEPTH = {HOURS: 0, SHORT: 1, CAP: 2, DAILY: 3, BUSY: 4}
 
 
 @dataclass(frozen=True)
 class Booking:
-    """An interview someone already has, in any loop."""
+    """Time someone is already taken, in any loop: an interview, or (interview False, no
+    round) busy time from elsewhere, which blocks a slot but is not interview load."""
 
     user_id: str
     starts_at: datetime
     ends_at: datetime
     round_id: int | None = None
+    interview: bool = True
 
 
 @dataclass(frozen=True)
-class Pick:
-    round_number: int
+class Limits:
+    weekly_cap: int | None = None
+    daily_max: int | None = 3
+    buffer: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class RoundNeed:
+    """A round to place: who may run it (its pool, or the one person holding its role)."""
+
+    number: int
+    minutes: int
+    pool: tuple[str, ...]
+    asynchronous: bool = False
+
+
+@dataclass(frozen=True)
+class Refusal:
+    user_id: str
+    reason: str
+    overlap_minutes: int = 0
+
+
+@dataclass(frozen=True)
+class Placed:
+    number: int
+    starts_at: datetime | None
     user_id: str | None
-    problem: str | None = None
+    refusals: tuple[Refusal, ...] = ()
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
@@ -43,74 +82,225 @@ def week_of(when: datetime) -> tuple[int, int]:
     return iso.year, iso.week
 
 
-def load_near(user_id: str, when: datetime, bookings: Iterable[Booking]) -> int:
-    """Interviews the person has in the 7 days around `when`."""
-    half = LOAD_WINDOW / 2
-    return sum(1 for b in bookings if b.user_id == user_id and abs(b.starts_at - when) <= half)
+def round_up(when: datetime, step: timedelta = GRID) -> datetime:
+    """`when` moved forward to the next whole step of the hour (15 minutes by default)."""
+    exact = when.replace(second=0, microsecond=0)
+    if exact < when:
+        exact += timedelta(minutes=1)
+    minutes = int(step.total_seconds() // 60)
+    return exact + timedelta(minutes=-exact.minute % minutes)
 
 
-def assign_responsible(
-    *,
-    slots: list[Slot],
-    pool: list[str],
-    bookings: list[Booking],
-    last_assigned: dict[str, datetime] | None = None,
-    weekly_cap: int | None = None,
-    pinned: dict[int, str] | None = None,
-) -> list[Pick]:
-    """Pick a Responsible per slot from `pool`: free at that time, under the weekly cap, least
-    loaded over the surrounding week, then least recently assigned; one round per person per
-    loop while the pool allows. A slot nobody can take gets a Pick with a `problem`."""
-    last_assigned = last_assigned or {}
-    pinned = pinned or {}
-    booked = list(bookings)
-    taken_in_loop: dict[str, int] = {}
-    picks: dict[int, Pick] = {}
-    never = datetime.min.replace(tzinfo=slots[0].starts_at.tzinfo) if slots else None
+@dataclass
+class _Ledger:
+    """Everyone's taken time and interview counts, kept up to date as rounds are placed."""
 
-    for slot in sorted(slots, key=lambda s: (s.starts_at, s.round_number)):
-        if slot.round_number in pinned:
-            chosen = pinned[slot.round_number]
-        else:
-            free, reasons = [], []
-            for person in sorted(set(pool)):
-                clash = next(
-                    (
-                        b
-                        for b in booked
-                        if b.user_id == person
-                        and overlaps(b.starts_at, b.ends_at, slot.starts_at, slot.ends_at)
-                    ),
-                    None,
-                )
-                if clash:
-                    reasons.append(f"<@{person}> is already interviewing then")
-                    continue
-                week = week_of(slot.starts_at)
-                in_week = sum(
-                    1 for b in booked if b.user_id == person and week_of(b.starts_at) == week
-                )
-                if weekly_cap is not None and in_week >= weekly_cap:
-                    reasons.append(f"<@{person}> has reached the weekly cap of {weekly_cap}")
-                    continue
-                free.append(person)
-            if not free:
-                why = "; ".join(reasons) if reasons else "the pool is empty"
-                picks[slot.round_number] = Pick(
-                    slot.round_number, None, f"nobody in the pool can take {slot.round_name}: {why}"
-                )
+    hours: dict[str, WorkingDay]
+    limits: Limits
+    busy: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    starts: dict[str, list[datetime]] = field(default_factory=dict)
+    daily: dict[tuple[str, date], int] = field(default_factory=dict)
+    weekly: dict[tuple[str, tuple[int, int]], int] = field(default_factory=dict)
+
+    def add(self, b: Booking) -> None:
+        spans = self.busy.setdefault(b.user_id, [])
+        spans.insert(bisect_left(spans, (b.starts_at, b.ends_at)), (b.starts_at, b.ends_at))
+        if not b.interview:
+            return
+        starts = self.starts.setdefault(b.user_id, [])
+        starts.insert(bisect_left(starts, b.starts_at), b.starts_at)
+        day = self.hours[b.user_id].local_day(b.starts_at) if b.user_id in self.hours else None
+        if day is not None:
+            self.daily[(b.user_id, day)] = self.daily.get((b.user_id, day), 0) + 1
+        week = (b.user_id, week_of(b.starts_at))
+        self.weekly[week] = self.weekly.get(week, 0) + 1
+
+    def load_near(self, user_id: str, when: datetime) -> int:
+        starts = self.starts.get(user_id, [])
+        half = LOAD_WINDOW / 2
+        return bisect_left(starts, when + half + timedelta(microseconds=1)) - bisect_left(
+            starts, when - half
+        )
+
+    def free_at(self, user_id: str, lo: datetime, hi: datetime, length: timedelta):
+        """The earliest start on the grid in [lo, hi - length] clear of the person's taken
+        time (with the buffer around it), or None."""
+        pad = self.limits.buffer
+        t = round_up(lo)
+        for s0, s1 in self.busy.get(user_id, []):
+            if s1 + pad <= t:
                 continue
-            chosen = min(
-                free,
-                key=lambda p: (
-                    taken_in_loop.get(p, 0),
-                    load_near(p, slot.starts_at, booked),
-                    last_assigned.get(p, never),
-                    p,
-                ),
+            if s0 - pad >= t + length:
+                break  # sorted by start: nothing later reaches this slot
+            t = max(t, round_up(s1 + pad))
+        return t if t + length <= hi else None
+
+
+def _candidate_days(candidate: WorkingDay, first_day: date, not_before: datetime | None):
+    day, out = first_day, []
+    while len(out) < HORIZON_DAYS and day < first_day + timedelta(days=7 * HORIZON_DAYS):
+        window = candidate.window(day)
+        if window and (not_before is None or window[1] > not_before):
+            start = max(window[0], round_up(not_before)) if not_before else window[0]
+            out.append((start, window[1]))
+        day += timedelta(days=1)
+    return out
+
+
+def plan(
+    *,
+    rounds: list[RoundNeed],
+    candidate: WorkingDay,
+    first_day: date,
+    hours: dict[str, WorkingDay],
+    bookings: Iterable[Booking],
+    last_assigned: dict[str, datetime] | None = None,
+    limits: Limits | None = None,
+    not_before: datetime | None = None,
+) -> list[Placed]:
+    """A time (live rounds) and a person for each round, in the order given."""
+    last_assigned = dict(last_assigned or {})
+    limits = limits or Limits()
+    ledger = _Ledger(hours=hours, limits=limits)
+    for b in sorted(bookings, key=lambda b: (b.starts_at, b.user_id, b.ends_at)):
+        ledger.add(b)
+    days = _candidate_days(candidate, first_day, not_before)
+    in_loop: dict[str, int] = {}
+    placed: dict[int, Placed] = {}
+    cursor_day, cursor, today = 0, days[0][0] if days else None, 0
+
+    for rnd in (r for r in rounds if not r.asynchronous):
+        length = timedelta(minutes=rnd.minutes)
+        worst: dict[str, tuple[int, str, int]] = {}
+        found = None
+        for d in range(cursor_day, len(days)):
+            lo, hi = days[d]
+            if d == cursor_day:
+                if today >= MAX_ROUNDS_PER_DAY:
+                    continue
+                lo = max(lo, cursor) if cursor else lo
+            options = []
+            for person in sorted(set(rnd.pool)):
+                start, why, overlap = _earliest(ledger, person, days[d], lo, hi, length)
+                if start is None:
+                    depth = (_DEPTH[why], why, overlap)
+                    if person not in worst or depth > worst[person]:
+                        worst[person] = depth
+                    continue
+                options.append(
+                    (
+                        in_loop.get(person, 0),
+                        ledger.load_near(person, start),
+                        start,
+                        last_assigned.get(person, datetime.min.replace(tzinfo=start.tzinfo)),
+                        person,
+                    )
+                )
+            if options:
+                found = (d, min(options))
+                break
+        if found is None:
+            refusals = tuple(
+                Refusal(p, worst[p][1], worst[p][2]) for p in sorted(set(rnd.pool)) if p in worst
             )
-        picks[slot.round_number] = Pick(slot.round_number, chosen)
-        taken_in_loop[chosen] = taken_in_loop.get(chosen, 0) + 1
-        booked.append(Booking(chosen, slot.starts_at, slot.ends_at))
-        last_assigned = {**last_assigned, chosen: slot.starts_at}
-    return [picks[s.round_number] for s in slots]
+            placed[rnd.number] = Placed(rnd.number, None, None, refusals)
+            continue
+        d, (_, _, start, _, person) = found
+        if d != cursor_day:
+            today = 0
+        cursor_day, cursor, today = d, start + length + GAP, today + 1
+        ledger.add(Booking(person, start, start + length))
+        in_loop[person] = in_loop.get(person, 0) + 1
+        last_assigned[person] = start
+        placed[rnd.number] = Placed(rnd.number, start, person)
+
+    anchor = days[0][0] if days else None
+    for rnd in (r for r in rounds if r.asynchronous):
+        people = sorted(set(rnd.pool))
+        if not people or anchor is None:
+            placed[rnd.number] = Placed(rnd.number, None, people[0] if people else None)
+            continue
+        cap = limits.weekly_cap
+        open_ = [
+            p for p in people if cap is None or ledger.weekly.get((p, week_of(anchor)), 0) < cap
+        ] or people
+        person = min(
+            open_,
+            key=lambda p: (
+                in_loop.get(p, 0),
+                ledger.load_near(p, anchor),
+                last_assigned.get(p, datetime.min.replace(tzinfo=anchor.tzinfo)),
+                p,
+            ),
+        )
+        in_loop[person] = in_loop.get(person, 0) + 1
+        placed[rnd.number] = Placed(rnd.number, None, person)
+    return [placed[r.number] for r in rounds]
+
+
+def _earliest(ledger: _Ledger, person: str, day_window, lo, hi, length: timedelta):
+    """(start, None, overlap) when `person` can take a round in [lo, hi) on this candidate
+    day, else (None, reason, overlap in minutes with the candidate's whole day)."""
+    mine = ledger.hours.get(person)
+    if mine is None:
+        return None, HOURS, 0
+    best_overlap, why = 0, HOURS
+    for w0, w1 in mine.windows_between(*day_window):
+        overlap = min(w1, day_window[1]) - max(w0, day_window[0])
+        best_overlap = max(best_overlap, int(overlap.total_seconds() // 60))
+        if overlap < length:
+            why = max(why, SHORT, key=_DEPTH.get) if overlap > timedelta(0) else why
+            continue
+        s, e = max(w0, lo), min(w1, hi)
+        if e - s < length:
+            why = max(why, BUSY, key=_DEPTH.get)
+            continue
+        cap, most = ledger.limits.weekly_cap, ledger.limits.daily_max
+        if cap is not None and ledger.weekly.get((person, week_of(s)), 0) >= cap:
+            why = max(why, CAP, key=_DEPTH.get)
+            continue
+        if most is not None and ledger.daily.get((person, mine.local_day(s)), 0) >= most:
+            why = max(why, DAILY, key=_DEPTH.get)
+            continue
+        start = ledger.free_at(person, s, e, length)
+        if start is not None:
+            return start, None, best_overlap
+        why = BUSY
+    return None, why, best_overlap
+
+
+def replacement(
+    *,
+    number: int,
+    start: datetime | None,
+    minutes: int,
+    pool: Iterable[str],
+    hours: dict[str, WorkingDay],
+    bookings: Iterable[Booking],
+    last_assigned: dict[str, datetime] | None = None,
+    limits: Limits | None = None,
+    now: datetime,
+) -> Placed:
+    """Who can take a round whose time is fixed (its interviewer can't make it): the pool member
+    inside their working day then, free with the buffer, under the daily maximum and the weekly
+    cap, least loaded, then least recently assigned. An asynchronous round (no `start`) goes to
+    the least loaded. Nobody: each person's reason, as `Placed.refusals`."""
+    ledger = _Ledger(hours=hours, limits=limits or Limits())
+    for b in sorted(bookings, key=lambda b: (b.starts_at, b.user_id, b.ends_at)):
+        ledger.add(b)
+    last = last_assigned or {}
+    when = start or now
+    options, refusals = [], []
+    for person in sorted(set(pool)):
+        if start is not None:
+            length = timedelta(minutes=minutes)
+            span = (start, start + length)
+            got, why, overlap = _earliest(ledger, person, span, *span, length)
+            if got != start:
+                refusals.append(Refusal(person, why or BUSY, overlap))
+                continue
+        never = datetime.min.replace(tzinfo=when.tzinfo)
+        options.append((ledger.load_near(person, when), last.get(person, never), person))
+    if not options:
+        return Placed(number, start, None, tuple(refusals))
+    return Placed(number, start, min(options)[-1])

@@ -20,12 +20,16 @@ from bot.loops.queries import (
 from bot.loops.service import loop_notices
 from bot.reminders.plan import Kind, notice, round_reminders
 from bot.store.models import (
+    AskState,
     Assignment,
     AuditEntry,
+    Decline,
+    DeclineState,
     Loop,
     LoopStatus,
     Reminder,
     ReminderState,
+    ReplacementAsk,
     Round,
 )
 
@@ -51,6 +55,29 @@ def _cancel_pending(session: Session, *, loop_id: int, round_id: int | None = No
     session.exec(query.values(state=ReminderState.CANCELLED))  # type: ignore[call-overload]
 
 
+def _settle_declines(session: Session, *, loop_id: int, round_id: int | None = None) -> None:
+    """A round that changed hands (or a cancelled loop) needs no replacement any more: open
+    declines close and unanswered asks are withdrawn."""
+    declines = select(Decline.id).where(
+        Decline.loop_id == loop_id, Decline.state == DeclineState.ASKING
+    )
+    if round_id is not None:
+        declines = declines.where(Decline.round_id == round_id)
+    ids = list(session.exec(declines).all())
+    if not ids:
+        return
+    session.exec(
+        update(ReplacementAsk)  # type: ignore[call-overload]
+        .where(
+            col(ReplacementAsk.decline_id).in_(ids), col(ReplacementAsk.state) == AskState.PENDING
+        )
+        .values(state=AskState.VOID)
+    )
+    session.exec(
+        update(Decline).where(col(Decline.id).in_(ids)).values(state=DeclineState.CLOSED)  # type: ignore[call-overload]
+    )
+
+
 def _check_free(
     session: Session,
     loop: Loop,
@@ -71,23 +98,32 @@ def _check_free(
 def _replan(
     session: Session, loop: Loop, rnd: Round, now: datetime, offsets: dict[str, int]
 ) -> list[Assignment]:
-    """New reminders for the round's new version; returns its Responsible rows."""
+    """New reminders for the round's new version; returns its Responsible rows. Someone who
+    already has the round's guide is not sent it again: their "moved" DM gives the new time."""
     people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
     accountable = next((a for a in people if a.letter == "A"), None)
     owners = [a for a in people if a.letter == "R"]
-    for owner in owners:
-        session.add_all(
-            round_reminders(
-                rnd=rnd, responsible=owner, accountable=accountable, now=now, offsets=offsets
+    has_guide = set(
+        session.exec(
+            select(Reminder.assignment_id).where(
+                Reminder.round_id == rnd.id,
+                Reminder.kind == Kind.GUIDE,
+                Reminder.state == ReminderState.SENT,
             )
+        ).all()
+    )
+    for owner in owners:
+        planned = round_reminders(
+            rnd=rnd, responsible=owner, accountable=accountable, now=now, offsets=offsets
         )
+        session.add_all(r for r in planned if not (r.kind == Kind.GUIDE and owner.id in has_guide))
     return owners
 
 
-def _tell_consulted_and_informed(session: Session, loop: Loop, now: datetime) -> None:
+def _tell_consulted_and_informed(session: Session, loop: Loop, rnd: Round, now: datetime) -> None:
     holders = [a for a in assignments_of(session, loop) if a.letter == LOOP_ROLE]
     template = template_of(session, loop)
-    session.add_all(loop_notices(loop, template, holders, Kind.CHANGED, now=now))
+    session.add_all(loop_notices(loop, template, holders, Kind.CHANGED, now=now, round_id=rnd.id))
 
 
 def _new_version(
@@ -100,8 +136,10 @@ def _new_version(
     actor: str,
     action: str,
     owners_hear: Kind,
+    change: dict,
 ) -> None:
-    """A changed round: new version, new reminders, its people and the C and I told, audited."""
+    """A changed round: new version, new reminders, its people and the C and I told, audited
+    with what changed (`change`: from and to), which the messages quote."""
     rnd.version += 1
     loop.version += 1
     loop.updated_at = now
@@ -109,14 +147,19 @@ def _new_version(
     session.flush()
     for owner in _replan(session, loop, rnd, now, offsets):
         session.add(notice(owners_hear, owner, version=rnd.version, now=now))
-    _tell_consulted_and_informed(session, loop, now)
+    _tell_consulted_and_informed(session, loop, rnd, now)
     session.add(
         AuditEntry(
             at=now,
             actor=actor,
             action=action,
             loop_id=loop.id,
-            detail={"round": rnd.number, "version": rnd.version},
+            detail={
+                "round": rnd.number,
+                "version": rnd.version,
+                "loop_version": loop.version,
+                **change,
+            },
         )
     )
 
@@ -147,6 +190,7 @@ def reschedule(
             session, loop, owner.user_id, starts_at, rnd.duration_minutes, skip_round=rnd.id
         )
     _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
+    was = rnd.starts_at
     rnd.starts_at = starts_at
     _new_version(
         session,
@@ -157,6 +201,7 @@ def reschedule(
         actor=actor,
         action="round.rescheduled",
         owners_hear=Kind.MOVED,
+        change={"from": was.isoformat() if was else None, "to": starts_at.isoformat()},
     )
     return rnd
 
@@ -174,6 +219,29 @@ def swap(
 ) -> Round:
     """Give a round to someone else; the old interviewer is told, the new one gets the DMs."""
     require(Action.CHANGE, standing(session, loop, actor, admins=admins), loop=loop.short_id)
+    return hand_over(
+        session=session,
+        loop=loop,
+        round_number=round_number,
+        new_user=new_user,
+        actor=actor,
+        now=now,
+        offsets=offsets,
+    )
+
+
+def hand_over(
+    *,
+    session: Session,
+    loop: Loop,
+    round_number: int,
+    new_user: str,
+    actor: str,
+    now: datetime,
+    offsets: dict[str, int],
+) -> Round:
+    """The round's new interviewer, once the caller has checked who may make the change (a
+    swap by the people who run the loop, a replacement who accepted)."""
     _live(loop)
     rnd = _round(session, loop, round_number)
     owners = [a for a in assignments_of(session, loop) if a.round_id == rnd.id and a.letter == "R"]
@@ -183,6 +251,7 @@ def swap(
         _check_free(session, loop, new_user, rnd.starts_at, rnd.duration_minutes, skip_round=None)
     old = owners[0] if owners else None
     _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
+    _settle_declines(session, loop_id=loop.id or 0, round_id=rnd.id)
     if old is not None:
         old.active = False
         session.add(old)
@@ -219,6 +288,7 @@ def swap(
         actor=actor,
         action="round.swapped",
         owners_hear=Kind.ASSIGNED,
+        change={"from_user": old.user_id if old else None, "to_user": new_user},
     )
     if old is not None:
         session.add(notice(Kind.UNASSIGNED, old, version=rnd.version, now=now))
@@ -230,6 +300,7 @@ def cancel(*, session: Session, loop: Loop, actor: str, admins: list[str], now: 
     require(Action.CANCEL, standing(session, loop, actor, admins=admins), loop=loop.short_id)
     _live(loop)
     _cancel_pending(session, loop_id=loop.id or 0)
+    _settle_declines(session, loop_id=loop.id or 0)
     loop.status = LoopStatus.CANCELLED
     loop.version += 1
     loop.updated_at = now

@@ -13,7 +13,15 @@ from bot.authz import Standing
 from bot.documents.models import LoopTemplate
 from bot.errors import NotFound
 from bot.loops.assignment import Booking
-from bot.store.models import Assignment, Loop, LoopStatus, Round, Scorecard, TemplateVersion
+from bot.store.models import (
+    Assignment,
+    AuditEntry,
+    Loop,
+    LoopStatus,
+    Round,
+    Scorecard,
+    TemplateVersion,
+)
 
 LOOP_ROLE = "-"  # letter of a loop-level assignment: the person holds that role in the loop
 
@@ -282,3 +290,16 @@ def round_statuses(session: Session, loop: Loop) -> list[RoundStatus]:
     ).all():
         done.setdefault(round_id, set()).add(author)
     return [RoundStatus(r, owners.get(r.id or 0, []), done.get(r.id or 0, set())) for r in rounds]
+
+
+ROUND_CHANGES = ("round.rescheduled", "round.swapped")
+
+
+def change_at(session: Session, loop: Loop, loop_version: int) -> dict | None:
+    """What the change that made `loop_version` did to a round (round, from and to), as audited."""
+    entries = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.loop_id == loop.id, col(AuditEntry.action).in_(ROUND_CHANGES))
+        .order_by(col(AuditEntry.id).desc())
+    ).all()
+    return next((e.detail for e in entries if e.detail.get("loop_version") == loop_version), None)

@@ -42,9 +42,35 @@ class ProposedRound(BaseModel):
         return self.format == "async"
 
 
+class Unavailable(BaseModel):
+    """Why one person could not take a round: "hours" (their day does not overlap the
+    candidate's), "short" (it overlaps by less than the round), "cap" (weekly cap), "daily"
+    (daily maximum) or "busy" (taken at every shared time)."""
+
+    model_config = ConfigDict(frozen=True)
+    user_id: str
+    reason: str
+    hours: str
+    overlap_minutes: int = 0
+
+
+class Gap(BaseModel):
+    """A live round no one could take inside everyone's working day: who, and why."""
+
+    model_config = ConfigDict(frozen=True)
+    number: int
+    minutes: int
+    candidate_hours: str
+    candidate_utc: str
+    people: list[Unavailable]
+
+
 class Proposal(BaseModel):
-    """Step 2: the schedule and Responsible per round, as proposed or as edited by a person."""
+    """Step 2: the schedule and Responsible per round, as proposed or as edited by a person;
+    `gaps` explains the live rounds left without a time, `zones` is each person's time zone."""
 
     model_config = ConfigDict(frozen=True)
     request: LoopRequest
     rounds: list[ProposedRound]
+    gaps: dict[int, Gap] = {}
+    zones: dict[str, str] = {}

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
 from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.loops.assignment import Slot, assign_responsible
+from bot.loops.assignment import Limits, Placed, RoundNeed, plan
+from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, parse_hours, stored_hours
 from bot.loops.places import ASYNC, decorate, round_format
 from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned, recruiter_roles
-from bot.loops.requests import LoopRequest, Proposal, ProposedRound
-from bot.loops.schedule import RoundLength, propose_times
+from bot.loops.requests import Gap, LoopRequest, Proposal, ProposedRound, Unavailable
 from bot.loops.validate import letters_by_role
 from bot.reminders.plan import Kind, notice, round_reminders
 from bot.store.models import Assignment, AuditEntry, Loop, Reminder, Round, TemplateVersion
@@ -39,71 +38,102 @@ def propose(
     request: LoopRequest,
     template: LoopTemplate,
     now: datetime,
-    weekly_cap: int | None = None,
+    zones: dict[str, str] | None = None,
+    default_hours: Hours | None = None,
+    limits: Limits | None = None,
     places: dict[str, str] | None = None,
     submission_days: int | None = None,
 ) -> Proposal:
-    """Times in the candidate's working hours and a Responsible per round from the pools; then
-    each live round's place and each asynchronous round's deadline (`places.decorate`)."""
-    zone = ZoneInfo(request.candidate_tz)
+    """Times inside the candidate's and each interviewer's working day, and a Responsible per
+    round from its pool (or the person holding its role). `zones` is each person's time zone
+    (someone missing from it is taken to share the candidate's); `default_hours` the working
+    day of everyone who has not set their own, and of the candidate. Then each live round's
+    place and each asynchronous round's submission deadline (`places.decorate`)."""
+    zones = zones or {}
+    default_hours = default_hours or parse_hours(DEFAULT_HOURS)
     lengths = {r.number: round_minutes(r, template, request.variant) for r in template.rounds}
-    times = propose_times(
-        rounds=[RoundLength(n, m) for n, (m, f) in lengths.items() if f != ASYNC],
+    pools = {r.code for r in template.roles if r.pool}
+    needs = []
+    for rnd in template.rounds:
+        minutes, fmt = lengths[rnd.number]
+        people = [u for code in rnd.responsible for u in request.people.get(code, [])]
+        if not set(rnd.responsible) & pools:
+            people = people[:1]
+        needs.append(RoundNeed(rnd.number, minutes, tuple(people), asynchronous=fmt == ASYNC))
+    everyone = sorted({u for need in needs for u in need.pool})
+    saved = stored_hours(session, everyone)
+    hours = {
+        u: WorkingDay(zones.get(u, request.candidate_tz), saved.get(u, default_hours))
+        for u in everyone
+    }
+    candidate = WorkingDay(request.candidate_tz, default_hours)
+    start = datetime.combine(request.first_day, time(0), tzinfo=UTC)
+    bookings = bookings_between(
+        session, start - timedelta(days=7), start + timedelta(days=7 * 3 + 7)
+    )
+    placed = plan(
+        rounds=needs,
+        candidate=candidate,
         first_day=request.first_day,
-        tz=zone,
+        hours=hours,
+        bookings=bookings,
+        last_assigned=last_assigned(session, everyone),
+        limits=limits or Limits(),
         not_before=now,
     )
-    pools = {r.code for r in template.roles if r.pool}
-    # An asynchronous round has no slot; the engine still balances who reviews it.
-    first = min(times.values()) if times else now
-    times.update({n: first for n, (_, f) in lengths.items() if f == ASYNC})
-    start, end = min(times.values()), max(times.values())
-    bookings = bookings_between(session, start - timedelta(days=7), end + timedelta(days=7))
-    people = sorted({u for code in pools for u in request.people.get(code, [])})
-    recent = last_assigned(session, people)
-    picks: dict[int, tuple[str | None, str | None]] = {}
-    for code in sorted(pools):
-        slots = [
-            Slot(
-                r.number,
-                r.name,
-                times[r.number],
-                times[r.number]
-                + timedelta(minutes=0 if lengths[r.number][1] == ASYNC else lengths[r.number][0]),
-            )
-            for r in template.rounds
-            if code in r.responsible
-        ]
-        if not slots:
-            continue
-        chosen = assign_responsible(
-            slots=slots,
-            pool=request.people.get(code, []),
-            bookings=bookings,
-            last_assigned=recent,
-            weekly_cap=weekly_cap,
-        )
-        picks.update({p.round_number: (p.user_id, p.problem) for p in chosen})
-    rounds = []
-    for rnd in template.rounds:
-        owner, problem = picks.get(rnd.number, (None, None))
-        if rnd.number not in picks:
-            singles = [u for code in rnd.responsible for u in request.people.get(code, [])]
-            owner = singles[0] if singles else None
+    rounds, gaps = [], {}
+    for rnd, need, got in zip(template.rounds, needs, placed, strict=True):
         minutes, fmt = lengths[rnd.number]
+        if not need.asynchronous and got.starts_at is None:
+            gaps[rnd.number] = _gap(need, got, candidate, hours, request.first_day)
         rounds.append(
             ProposedRound(
                 number=rnd.number,
                 name=rnd.name,
-                starts_at=None if fmt == ASYNC else times[rnd.number],
+                starts_at=got.starts_at,
                 minutes=minutes,
                 format=fmt,
-                responsible=owner,
-                problem=problem,
+                responsible=got.user_id,
+                problem=None if got.user_id or need.pool else "Nobody holds this round's role.",
             )
         )
-    proposal = Proposal(request=request, rounds=rounds)
+    proposal = Proposal(
+        request=request,
+        rounds=rounds,
+        gaps=gaps,
+        zones={u: hours[u].tz for u in everyone},
+    )
     return decorate(proposal, template, places=places, submission_days=submission_days)
+
+
+def _gap(
+    need: RoundNeed,
+    got: Placed,
+    candidate: WorkingDay,
+    hours: dict[str, WorkingDay],
+    first_day: date,
+) -> Gap:
+    """Why round `need` has no time: each pool member's reason, with the candidate's day."""
+    day = first_day
+    while candidate.window(day) is None:
+        day += timedelta(days=1)
+    window = candidate.window(day)
+    assert window is not None
+    return Gap(
+        number=need.number,
+        minutes=need.minutes,
+        candidate_hours=candidate.describe(),
+        candidate_utc=f"{window[0]:%H:%M}–{window[1]:%H:%M} UTC",
+        people=[
+            Unavailable(
+                user_id=r.user_id,
+                reason=r.reason,
+                hours=hours[r.user_id].describe(),
+                overlap_minutes=r.overlap_minutes,
+            )
+            for r in got.refusals
+        ],
+    )
 
 
 def template_record(session: Session, template: LoopTemplate) -> TemplateVersion:
@@ -264,6 +294,7 @@ def loop_notices(
     accountable_kind: Kind,
     *,
     now: datetime,
+    round_id: int | None = None,
 ) -> list[Reminder]:
     """Loop-wide messages: the Accountable's summary, the Consulted's calibration brief, the
     Informed's status card (finalists-only roles only once the candidate is a finalist)."""
@@ -282,5 +313,5 @@ def loop_notices(
             kind = Kind.STATUS if accountable_kind is Kind.SUMMARY else accountable_kind
         else:
             continue
-        out.append(notice(kind, holder, version=loop.version, now=now))
+        out.append(notice(kind, holder, version=loop.version, now=now, round_id=round_id))
     return out

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.documents import Library
 from bot.documents.models import LoopTemplate, Role
-from bot.loops.assignment import overlaps
+from bot.loops.assignment import overlaps, week_of
 from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.slack.messenger import SlackUser
@@ -120,65 +120,64 @@ def validate_request(
     return errors
 
 
-def validate_schedule(*, session: Session, proposal: Proposal, now: datetime) -> dict[str, str]:
-    """Step 2's problems, keyed "round:N:time" or "round:N:owner"."""
-    errors = _async_problems(proposal, now)
-    rounds = sorted(
-        (r for r in proposal.rounds if r.starts_at is not None),
-        key=lambda r: (r.starts_at, r.number),
-    )
-    if not rounds:
-        return errors
-    bookings = bookings_between(
-        session, rounds[0].starts_at - timedelta(days=1), rounds[-1].starts_at + timedelta(days=1)
-    )
-    mine: list[tuple[ProposedRound, datetime]] = []
-    for rnd in rounds:
-        end = rnd.starts_at + timedelta(minutes=rnd.minutes)
-        if rnd.starts_at <= now:
-            errors[f"round:{rnd.number}:time"] = "Pick a time in the future."
+def validate_schedule(
+    *, session: Session, proposal: Proposal, now: datetime, weekly_cap: int | None = None
+) -> dict[str, str]:
+    """Step 2's problems, keyed "round:N:time" or "round:N:owner": a time for every live round,
+    nobody booked twice, nobody over the weekly cap."""
+    errors: dict[str, str] = {}
+    live = []
+    for rnd in proposal.rounds:
         if rnd.responsible is None:
             errors[f"round:{rnd.number}:owner"] = rnd.problem or "Pick who runs this round."
+        if rnd.asynchronous:
+            # No slot: a submission deadline instead, in the future.
+            if rnd.deadline is None or rnd.deadline <= now:
+                errors[f"round:{rnd.number}:deadline"] = "Pick a submission deadline in the future."
             continue
-        clash = next(
+        if rnd.starts_at is None:
+            errors[f"round:{rnd.number}:time"] = (
+                "Pick a time: no time inside everyone's working day was found."
+            )
+        elif rnd.starts_at <= now:
+            errors[f"round:{rnd.number}:time"] = "Pick a time in the future."
+        elif rnd.responsible is not None:
+            live.append(rnd)
+    if not live:
+        return errors
+    live.sort(key=lambda r: (r.starts_at, r.number))
+    first, last = live[0].starts_at, live[-1].starts_at
+    assert first is not None and last is not None
+    bookings = bookings_between(session, first - timedelta(days=7), last + timedelta(days=7))
+    mine: list[tuple[ProposedRound, datetime]] = []
+    for rnd in live:
+        assert rnd.starts_at is not None
+        field = f"round:{rnd.number}:owner"
+        end = rnd.starts_at + timedelta(minutes=rnd.minutes)
+        theirs = [b for b in bookings if b.user_id == rnd.responsible]
+        if any(overlaps(b.starts_at, b.ends_at, rnd.starts_at, end) for b in theirs):
+            errors[field] = f"<@{rnd.responsible}> is already interviewing then, in another loop."
+        elif clash := next(
             (
-                b
-                for b in bookings
-                if b.user_id == rnd.responsible
-                and overlaps(b.starts_at, b.ends_at, rnd.starts_at, end)
+                other
+                for other, other_end in mine
+                if other.responsible == rnd.responsible
+                and overlaps(other.starts_at, other_end, rnd.starts_at, end)  # type: ignore[arg-type]
             ),
             None,
-        )
-        if clash is None:
-            clash_round = next(
-                (
-                    other
-                    for other, other_end in mine
-                    if other.responsible == rnd.responsible
-                    and overlaps(other.starts_at, other_end, rnd.starts_at, end)
-                ),
-                None,
+        ):
+            errors[field] = f"<@{rnd.responsible}> already runs {clash.name} at that time."
+        elif weekly_cap is not None:
+            week = week_of(rnd.starts_at)
+            taken = sum(1 for b in theirs if b.interview and week_of(b.starts_at) == week) + sum(
+                1
+                for other, _ in mine
+                if other.responsible == rnd.responsible and week_of(other.starts_at) == week  # type: ignore[arg-type]
             )
-            if clash_round is not None:
-                errors[f"round:{rnd.number}:owner"] = (
-                    f"<@{rnd.responsible}> already runs {clash_round.name} at that time."
+            if taken >= weekly_cap:
+                errors[field] = (
+                    f"<@{rnd.responsible}> already has {taken} interviews that week "
+                    f"(the weekly cap is {weekly_cap})."
                 )
-        else:
-            errors[f"round:{rnd.number}:owner"] = (
-                f"<@{rnd.responsible}> is already interviewing then, in another loop."
-            )
         mine.append((rnd, end))
-    return errors
-
-
-def _async_problems(proposal: Proposal, now: datetime) -> dict[str, str]:
-    """An asynchronous round needs a reviewer and a deadline in the future, never a slot."""
-    errors: dict[str, str] = {}
-    for rnd in proposal.rounds:
-        if rnd.starts_at is not None:
-            continue
-        if rnd.deadline is None or rnd.deadline <= now:
-            errors[f"round:{rnd.number}:deadline"] = "Pick a submission deadline in the future."
-        if rnd.responsible is None:
-            errors[f"round:{rnd.number}:owner"] = rnd.problem or "Pick who reviews this round."
     return errors

@@ -27,8 +27,7 @@ from bot.outbox import OutboxSender
 from bot.reminders.checks import failure_note, why_not_send
 from bot.reminders.messages import Outgoing, compose
 from bot.reminders.pacing import RATE_LIMITED, Lane
-from bot.reminders.plan import Kind
-from bot.reminders.situation import situation_for
+from bot.reminders.situation import situation_of
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import (
@@ -243,12 +242,10 @@ class Dispatcher:
                 # Not yet refused itself: queue behind that person's others, at Slack's pace.
                 self._defer(session, reminder, lane.take(), current)
                 return "deferred"
-            situation = situation_for(
+            situation = situation_of(
                 session,
-                reminder.loop_id,
-                Kind(reminder.kind),
-                round_id=reminder.round_id,
-                reader=assignment,
+                reminder,
+                assignment,
                 settings_offsets=self.reminders,
                 review_days=self.review_days,
                 now=now,

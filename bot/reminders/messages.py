@@ -22,7 +22,8 @@ from bot.slack.blocks import (
     header,
     sections_for,
 )
-from bot.slack.blocks.schedule import guide_button
+from bot.slack.blocks.home import guide_button
+from bot.slack.blocks.replacements import cant_make_it_button
 from bot.slack.blocks.scorecards import open_button
 from bot.slack.format import mention, minutes, slack_time, zone_time
 from bot.store.models import Loop, Round
@@ -61,6 +62,8 @@ class Situation:
     spec: TemplateRound | None = None
     owner: str | None = None
     new_owner: str | None = None
+    change: dict | None = None
+    """For a loop change: the audited round change (round, from, to) the message names."""
     status: str = "scheduled"
     decision: str = ""
     reader: Standing | None = None
@@ -114,6 +117,7 @@ def _common(s: Situation) -> dict:
         "changed": s.kind is Kind.CHANGED,
         "owner": mention(s.owner),
         "new_owner": mention(s.new_owner) if s.new_owner else "",
+        "change": _change(s),
         "decision": s.decision,
         "variant_rules": _variant(s),
         "variant_round": None,
@@ -168,6 +172,23 @@ def _round_values(s: Situation, rnd: Round) -> dict:
     return out
 
 
+def _change(s: Situation) -> dict | None:
+    """What a loop change did, with times as Slack date tokens and people as mentions."""
+    c = s.change
+    if not c:
+        return None
+    spec = next((r for r in s.template.rounds if r.number == c.get("round")), None)
+    out = dict.fromkeys(("moved_to", "moved_from", "now_run_by", "was_run_by"), "")
+    out["round"] = f"{c.get('round')}. {spec.name if spec else ''}".strip()
+    if "to" in c:
+        out["moved_to"] = slack_time(datetime.fromisoformat(c["to"]))
+        out["moved_from"] = slack_time(datetime.fromisoformat(c["from"])) if c.get("from") else ""
+    if "to_user" in c:
+        out["now_run_by"] = mention(c["to_user"])
+        out["was_run_by"] = mention(c["from_user"]) if c.get("from_user") else ""
+    return out
+
+
 def _variant(s: Situation) -> Variant | None:
     return s.template.variant(s.loop.variant) if s.loop.variant else None
 
@@ -217,6 +238,8 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
         blocks.append(actions(open_button(s.loop.short_id, s.spec.number)))
+    if s.kind is Kind.ASSIGNED and s.spec is not None:
+        blocks.append(actions(cant_make_it_button(s.loop.short_id, s.spec.number)))
     if s.kind is Kind.HEADS_UP and s.spec is not None:
         blocks.append(actions(guide_button(s.loop.short_id, s.spec.number)))
     if s.kind in (Kind.SUMMARY, Kind.CALIBRATE):
@@ -315,9 +338,12 @@ def compose_guide(s: Situation, library: Library) -> list[Outgoing]:
     for prep, numbers in prep_guides_for(library, s.template, brief):
         if number in numbers:
             parts.append([divider(), *sections_for(render("guide_prep", guide=prep))])
+    buttons = [open_button(s.loop.short_id, number)]
+    if s.reader and can(Action.DECLINE_ROUND, s.reader, round=number):
+        buttons.append(cant_make_it_button(s.loop.short_id, number))
     parts.append(
         [
-            actions(open_button(s.loop.short_id, s.spec.number)),
+            actions(*buttons),
             context(f"Loop `{s.loop.short_id}` · {s.template.title} v{s.template.version}"),
         ]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -43,11 +44,17 @@ def serving_dispatcher(runtime: Runtime) -> Dispatcher:
     )
 
 
-def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundScheduler:
+def start_scheduler(
+    runtime: Runtime,
+    dispatcher: Dispatcher,
+    *,
+    every_minute: dict[str, Callable[[], object]] | None = None,
+) -> BackgroundScheduler:
     """Tick the dispatcher every few seconds (and at once when `runtime.kick()` is called).
 
     Lateness is decided per reminder kind by the dispatcher, so APScheduler's own misfire
-    handling is off: a missed tick simply runs late and coalesces with the next.
+    handling is off: a missed tick simply runs late and coalesces with the next. `every_minute`
+    names other work to run each minute (replacement asks that expired).
     """
     scheduler = BackgroundScheduler(
         timezone=UTC,
@@ -117,6 +124,8 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
             log.warning("retention purge failed: %s", exception_summary(error))
 
     scheduler.add_job(prune, "interval", minutes=5, id="prune-events")
+    for name, work in (every_minute or {}).items():
+        scheduler.add_job(_logged(name, work), "interval", minutes=1, id=name)
     scheduler.add_job(retain, "interval", hours=24, id="retention", next_run_time=datetime.now(UTC))
     scheduler.start()
 
@@ -136,3 +145,13 @@ def start_scheduler(runtime: Runtime, dispatcher: Dispatcher) -> BackgroundSched
     runtime.kick = kick
     runtime.on_stop.append(stop)
     return scheduler
+
+
+def _logged(name: str, work: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - tried again next minute
+            log.warning("%s failed: %s", name, exception_summary(error))
+
+    return run

@@ -1,4 +1,5 @@
-"""What a message may mention, read from the store at send time (or when a guide is opened)."""
+"""What a message speaks of when it is sent (or when a guide is opened): the loop, its rounds
+and people, what changed, and the lead times in force."""
 
 from __future__ import annotations
 
@@ -6,12 +7,43 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, standing, template_of
+from bot.loops.places import REVIEW_DAYS
+from bot.loops.queries import (
+    LOOP_ROLE,
+    assignments_of,
+    change_at,
+    rounds_of,
+    standing,
+    template_of,
+)
 from bot.reminders.checks import decision_label
 from bot.reminders.messages import Situation, round_lines
 from bot.reminders.plan import Kind
 from bot.reminders.policy import in_force
-from bot.store.models import Assignment, Loop
+from bot.store.models import Assignment, Loop, Reminder
+
+
+def situation_of(
+    session: Session,
+    reminder: Reminder,
+    assignment: Assignment,
+    *,
+    settings_offsets: dict[str, int] | None = None,
+    review_days: int = REVIEW_DAYS,
+    now: datetime | None = None,
+) -> Situation:
+    """Everything a reminder's message speaks of, read at the moment it is sent."""
+    return situation_for(
+        session,
+        reminder.loop_id,
+        Kind(reminder.kind),
+        round_id=reminder.round_id,
+        reader=assignment,
+        version=reminder.round_version,
+        settings_offsets=settings_offsets or {},
+        review_days=review_days,
+        now=now,
+    )
 
 
 def situation_for(
@@ -23,6 +55,7 @@ def situation_for(
     reader: Assignment,
     settings_offsets: dict[str, int],
     review_days: int,
+    version: int | None = None,
     now: datetime | None = None,
 ) -> Situation:
     loop = session.get(Loop, loop_id)
@@ -36,15 +69,9 @@ def situation_for(
             owners.setdefault(a.round_id, []).append(a.user_id)
     rnd = next((r for r in rounds if r.id == round_id), None)
     spec = next((r for r in template.rounds if rnd and r.number == rnd.number), None)
-    owner = None
-    new_owner = None
-    if rnd is not None:
-        current = owners.get(rnd.id or 0, [])
-        owner = current[0] if current else None
-        if kind is Kind.UNASSIGNED:
-            new_owner = owner
+    owner = (owners.get(rnd.id or 0) or [None])[0] if rnd is not None else None
     shown = rounds
-    if reader.letter == LOOP_ROLE and kind in (Kind.CALIBRATE,):
+    if reader.letter == LOOP_ROLE and kind is Kind.CALIBRATE:
         shown = [
             r
             for r in rounds
@@ -54,6 +81,7 @@ def situation_for(
             )
         ]
     who = standing(session, loop, reader.user_id, admins=[], template=template)
+    changed = kind is Kind.CHANGED and version is not None
     return Situation(
         kind=kind,
         loop=loop,
@@ -63,7 +91,8 @@ def situation_for(
         rnd=rnd,
         spec=spec,
         owner=owner,
-        new_owner=new_owner,
+        new_owner=owner if kind is Kind.UNASSIGNED else None,
+        change=change_at(session, loop, version) if changed and version is not None else None,
         status=loop.status,
         decision=decision_label(session, loop),
         reader=who,

@@ -97,22 +97,27 @@ def check_writer(session: Session, subject: Subject, who: Standing) -> None:
         raise InvalidInput("The hiring manager has recorded the decision; scorecards are locked.")
 
 
-def open_scorecard(session: Session, subject: Subject, who: Standing) -> ScorecardAnswers | None:
-    """The person's draft or submitted answers, if any, after checking they may write it."""
+def open_scorecard(
+    session: Session, subject: Subject, who: Standing
+) -> tuple[ScorecardAnswers | None, datetime | None]:
+    """The person's draft or submitted answers, if any, after checking they may write it, and
+    when they submitted it (None for a draft or a blank form)."""
     check_writer(session, subject, who)
     user_id = who.user_id
     mine = _mine(session, subject, user_id)
     if mine is None or not mine.answers:
-        return None
-    return ScorecardAnswers.model_validate(
+        return None, None
+    answers = ScorecardAnswers.model_validate(
         {**mine.answers, "private_note": mine.private_note or ""}
     )
+    return answers, mine.submitted_at if mine.submitted else None
 
 
 def save_draft(
     session: Session, subject: Subject, who: Standing, answers: ScorecardAnswers, now: datetime
 ) -> None:
-    """Keep what was typed when the modal closed; a submitted scorecard is never overwritten."""
+    """Keep what was typed when the modal closed; a submitted scorecard is never overwritten
+    (its form has no draft to keep: closing it leaves the submission as it was)."""
     check_writer(session, subject, who)
     user_id = who.user_id
     mine = _mine(session, subject, user_id)

@@ -237,3 +237,64 @@ class OutboxMessage(SQLModel, table=True):
     sent_ts: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WorkingHours(SQLModel, table=True):
+    """The days and hours a person interviews, as they set them in App Home (local times; their
+    time zone comes from Slack)."""
+
+    __tablename__ = "working_hours"
+    user_id: str = Field(primary_key=True, max_length=32)
+    days: str = Field(default="01234", max_length=7, description="weekdays, 0 = Monday")
+    start_minute: int = Field(default=540, description="minutes after local midnight")
+    end_minute: int = Field(default=1050, description="minutes after local midnight")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DeclineState(StrEnum):
+    ASKING = "asking"
+    """loopbot is asking replacements, one at a time."""
+    REPLACED = "replaced"
+    HANDED_OVER = "handed_over"
+    """No replacement in time: the recruiter picks someone."""
+    CLOSED = "closed"
+    """The round changed hands another way, or the loop was cancelled."""
+
+
+class Decline(SQLModel, table=True):
+    """An interviewer who cannot make their round, and why (for the recruiter and the hiring
+    manager only; erased with the candidate)."""
+
+    __tablename__ = "declines"
+    id: int | None = Field(default=None, primary_key=True)
+    loop_id: int = Field(foreign_key="loops.id", index=True)
+    round_id: int = Field(foreign_key="rounds.id", index=True)
+    user_id: str = Field(max_length=32)
+    reason: str = ""
+    state: str = Field(default=DeclineState.ASKING, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AskState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    VOID = "void"
+    """Withdrawn: the round found someone else or the loop ended."""
+
+
+class ReplacementAsk(SQLModel, table=True):
+    """One person asked to take over a declined round, with an answer by `expires_at`."""
+
+    __tablename__ = "replacement_asks"
+    id: int | None = Field(default=None, primary_key=True)
+    decline_id: int = Field(foreign_key="declines.id", index=True)
+    loop_id: int = Field(foreign_key="loops.id", index=True)
+    user_id: str = Field(max_length=32)
+    state: str = Field(default=AskState.PENDING, index=True, max_length=16)
+    asked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel_id: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)

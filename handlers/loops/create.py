@@ -20,15 +20,13 @@ from bot.slack.blocks.loops import (
     LoopIds,
     build_modal_loop_created,
     build_modal_loop_step1,
-    build_modal_loop_step2,
     role_field,
-)
-from bot.slack.blocks.schedule import (
     round_deadline_field,
     round_owner_field,
     round_place_field,
     round_time_field,
 )
+from bot.slack.blocks.proposal import build_modal_loop_step2
 from handlers.forms import Form
 from handlers.middleware import Listeners, later
 from handlers.requests import SlashCommand
@@ -43,7 +41,11 @@ def handle_create_command(
         runtime, actor=command.user_id, template_id=args[0] if args else None
     )
     view = build_modal_loop_step1(
-        library=runtime.library, template=start.template, tz=start.tz, first_day=start.first_day
+        library=runtime.library,
+        template=start.template,
+        tz=start.tz,
+        first_day=start.first_day,
+        hours=start.hours,
     )
     runtime.messenger.open_view(command.trigger_id, view)
 
@@ -59,8 +61,9 @@ def handle_template_picked(ack: Ack, body: dict, runtime: Runtime) -> None:
     rebuilt = build_modal_loop_step1(
         library=runtime.library,
         template=start.template,
-        tz=form.text(Field.CANDIDATE_TZ) or start.tz,
+        tz=form.option(Field.CANDIDATE_TZ) or start.tz,
         first_day=form.day(Field.FIRST_DAY) or start.first_day,
+        hours=start.hours,
         values={
             Field.CANDIDATE_NAME: form.text(Field.CANDIDATE_NAME),
             Field.CANDIDATE_KEY: form.text(Field.CANDIDATE_KEY),
@@ -79,7 +82,7 @@ def _step1_request(form: Form, template: LoopTemplate, user_id: str) -> LoopRequ
         template_id=template.id,
         variant=None if variant in (None, ON_SITE) else variant,
         briefed_round=int(briefed) if (briefed := form.option(Field.BRIEFED_ROUND)) else None,
-        candidate_tz=form.text(Field.CANDIDATE_TZ),
+        candidate_tz=form.option(Field.CANDIDATE_TZ) or "",
         first_day=first_day,
         people={
             r.code: (

@@ -139,6 +139,9 @@ class Probe:
             "open the round's guide": lambda: self.click(
                 role, "home_open_guide", f"{s}:{round_no}"
             ),
+            "say you can't make the round": lambda: self.click(
+                role, "round_decline", f"{s}:{round_no}"
+            ),
             "change the loop": lambda: self.click(role, "loop_card_reschedule", s),
             "open the decision": lambda: self.click(role, "debrief_decide:hire", f"{s}:hire"),
             "export the debrief": lambda: self.command(role, f"export {s}"),
@@ -221,7 +224,9 @@ def _loop(sb: Sandbox) -> str:
     from tests.e2e.helpers import PANEL
 
     pool = [uid(sb, p) for p in [*PANEL, *EXTRA_POOL]]
-    return create_loop(sb, who=CREATOR, **{"Panel Interviewer (PI) pool": pool})
+    # A London candidate: all but Los Angeles share a working day with them.
+    answers = {"Panel Interviewer (PI) pool": pool, "Candidate's time zone": "Europe/London"}
+    return create_loop(sb, who=CREATOR, **answers)
 
 
 def cast(sb: Sandbox, short_id: str) -> dict[str, str]:

@@ -91,7 +91,7 @@ def test_step_two_proposes_the_async_build_with_a_deadline_and_live_rounds_with_
     friday = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
     assert inputs["round:1:deadline"]["element"]["initial_date_time"] == int(friday.timestamp())
     text = json.dumps(view["blocks"], ensure_ascii=False)
-    assert "*1. Async Build* · asynchronous (a submission, no meeting) · due Fri 27 Nov 17:00" in (
+    assert "*1. Async Build* · asynchronous (a submission, no meeting), due Fri 27 Nov 17:00" in (
         text
     )
     for number in range(2, 7):

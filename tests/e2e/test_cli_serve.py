@@ -255,12 +255,16 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
     assert "ROUND GUIDE: LIVE AI PAIRING" in done.stdout
     # The Async Build is proposed with a deadline, not a slot; its submission is marked
     # received on the card; the heads-up names the room and opens the guide.
-    assert "*1. Async Build* · asynchronous (a submission, no meeting) · due Mon 30 Nov" in (
+    assert "*1. Async Build* · asynchronous (a submission, no meeting), due Mon 30 Nov" in (
         done.stdout
     )
     assert "presses 'Submission received: 1. Async Build'" in done.stdout
     assert "In 15 min: *2. Live AI Pairing*" in done.stdout and "*Where:* Room Ada" in done.stdout
     assert "[Open the round guide]" in done.stdout
+    # An interviewer who can't make it, and the pool member who takes the round over.
+    assert "presses Can't make it on round 6" in done.stdout
+    assert "presses Accept" in done.stdout and "You now run *6." in done.stdout
+    assert "now runs *6. Communication and Execution* instead of @" in done.stdout
     assert "presses Open scorecard for round 6" in done.stdout
     assert "DEBRIEF: JUYOUNG PARK" in done.stdout and "*Decision: Hire*" in done.stdout
     assert "The hiring manager recorded *Hire*" in done.stdout

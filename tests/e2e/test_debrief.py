@@ -308,8 +308,14 @@ def test_the_export_parses_back_with_every_rounds_outcome(sb: Sandbox, tmp_path)
 
 
 def test_calibration_is_for_interview_leads_and_shows_who_is_harsher(sb: Sandbox) -> None:
-    short_id = create_loop(sb)
-    all_in(sb, short_id, ["Hire", "Hire", "No Hire", "Hire", "Hire", "Strong Hire"])
+    # A London candidate: three of the panel share her day; round 3's interviewer is harsh.
+    short_id = create_loop(sb, **{"Candidate's time zone": "Europe/London"})
+    harsh_one = owner(sb, short_id, 3)
+    all_in(
+        sb,
+        short_id,
+        ["No Hire" if owner(sb, short_id, n) == harsh_one else "Hire" for n in range(1, 7)],
+    )
     wait_for(lambda: summaries(sb, short_id))
     refused = sb.slack.command(REC, "/loop", "calibration")
     assert "Calibration is for interview leads and admins" in refused.json["text"]

@@ -123,6 +123,9 @@ def test_guides_go_out_with_the_rounds_own_questions(sb: Sandbox) -> None:
     assert "Security & Compliance First" not in production
 
 
+NY = "America/New_York"
+
+
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
@@ -133,7 +136,17 @@ def test_guides_go_out_with_the_rounds_own_questions(sb: Sandbox) -> None:
             "pick at least 3 people",
         ),
         ({"First interview day": "2026-11-20"}, "first_day", "today or a later day"),
-        ({"Candidate's time zone": "Seoul"}, "candidate_tz", "time zone name"),
+        (
+            # A forged answer: the select only offers real zones.
+            {
+                "Candidate's time zone": {
+                    "text": {"type": "plain_text", "text": "M"},
+                    "value": "Mars",
+                }
+            },
+            "candidate_tz",
+            "time zone name",
+        ),
         (
             {"Panel Interviewer (PI) pool": ["U0PN00001", "U0PN00002", "U0DL00001"]},
             "role:PI",
@@ -152,9 +165,18 @@ def test_invalid_step_one_gets_inline_errors(sb: Sandbox, change, field, words) 
 
 
 def test_a_second_loop_the_same_week_goes_to_the_least_loaded(sb: Sandbox) -> None:
+    # A New York candidate: Los Angeles, Chicago, Lisbon and São Paulo all overlap that day.
     three = [uid(sb, p) for p in PANEL[:3]]
-    create_loop(sb, **{"Panel Interviewer (PI) pool": three})
-    create_loop(sb, **{"Candidate name": "Ada Lovelace", "Candidate key": None})
+    create_loop(sb, **{"Panel Interviewer (PI) pool": three, "Candidate's time zone": NY})
+    create_loop(
+        sb,
+        **{
+            "Candidate name": "Ada Lovelace",
+            "Candidate key": None,
+            "Candidate's time zone": NY,
+            "Panel Interviewer (PI) pool": [*three, uid(sb, "beatriz.sp")],
+        },
+    )
     with sb.db.session() as session:
         loops = session.exec(select(Loop).order_by(Loop.id)).all()
         second = [
@@ -165,4 +187,4 @@ def test_a_second_loop_the_same_week_goes_to_the_least_loaded(sb: Sandbox) -> No
                 )
             ).all()
         ]
-    assert Counter(second)[uid(sb, PANEL[3])] == 2
+    assert Counter(second)[uid(sb, "beatriz.sp")] == 2

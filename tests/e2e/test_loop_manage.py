@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -85,6 +86,8 @@ def test_reschedule_by_command_moves_the_round_and_tells_people(sb: Sandbox, loo
 
 def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: str) -> None:
     when = MONDAY.replace(day=27, hour=1)
+    with sb.db.read() as session:
+        was = session.exec(select(Round).where(Round.number == 6)).one().starts_at
     reply = reschedule_by_modal(sb, REC, loop_id, 6, when)
     assert reply.status == 200 and not reply.body_text
     told = wait_for(lambda: [t for t in dm_texts(sb, REC) if t.startswith("Moved 6.")])
@@ -92,10 +95,35 @@ def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: s
     with sb.db.read() as session:
         rnd = session.exec(select(Round).where(Round.number == 6)).one()
     assert rnd.starts_at == when and rnd.version == 2
+    # The hiring manager and the interview lead are told what changed, from and to.
+    sb.dispatch()
+    for handle in (HM, IL):
+        changed = [t for t in dm_texts(sb, handle) if f"Loop `{loop_id}`" in t and "changed" in t]
+        assert changed, handle
+        utc = "%a %d %b %H:%M UTC"  # as a reader in UTC sees the date tokens
+        assert (
+            f"changed: *6. Communication and Execution* moved to {when.strftime(utc)} "
+            f"(was {was.strftime(utc)})." in changed[-1]
+        )
     # Both copies of the card show the new time.
     stamp = f"<!date^{int(when.timestamp())}^"
     assert wait_for(lambda: stamp in json.dumps(card_in_channel(sb, loop_id)[1].blocks))
     assert wait_for(lambda: stamp in json.dumps(card_in_dm(sb, REC, loop_id).blocks))
+
+
+def test_a_reschedule_does_not_send_the_guide_again(sb: Sandbox, loop_id: str) -> None:
+    who = _handle(sb, _owner(sb, loop_id, 3))
+    guides = lambda: [t for t in dm_texts(sb, who) if "ROUND GUIDE: PRODUCTION ENGINEERING" in t]  # noqa: E731
+    assert len(guides()) == 1  # the interview is within a day: the guide went at creation
+    with sb.db.read() as session:
+        was = session.exec(select(Round).where(Round.number == 3)).one().starts_at
+    reply = reschedule_by_modal(sb, REC, loop_id, 3, was + timedelta(hours=2))
+    assert reply.status == 200
+    wait_for(
+        lambda: any("3. Production Engineering" in t and "moved to" in t for t in dm_texts(sb, who))
+    )
+    sb.dispatch()
+    assert len(guides()) == 1
 
 
 def test_swap_from_the_card_retargets_the_round(sb: Sandbox, loop_id: str) -> None:
@@ -108,15 +136,18 @@ def test_swap_from_the_card_retargets_the_round(sb: Sandbox, loop_id: str) -> No
     assert sb.slack.submit(REC, modal, values).status == 200
     assert wait_for(lambda: _owner(sb, loop_id, 3) == new)
     sb.dispatch()
+    # The interviewer swapped out is told who took over.
     assert any(
-        "You no longer run *3. Production Engineering*" in t
-        or "You no longer run 3. Production Engineering" in t
+        "You no longer run *3. Production Engineering*" in t and f"; @{new} does." in t
         for t in dm_texts(sb, _handle(sb, old))
     )
     assert any(
         "You're interviewing" in t and "Production Engineering" in t
         for t in dm_texts(sb, _handle(sb, new))
     )
+    # The hiring manager reads who took the round over from whom.
+    told = [t for t in dm_texts(sb, HM) if f"Loop `{loop_id}`" in t and "changed" in t]
+    assert f"changed: @{new} now runs *3. Production Engineering* instead of @{old}." in told[-1]
     # The interview is within a day: the new interviewer gets the round guide at once.
     assert any("ROUND GUIDE: PRODUCTION ENGINEERING" in t for t in dm_texts(sb, _handle(sb, new)))
     with sb.db.session() as session:
@@ -135,7 +166,8 @@ def test_cancel_stops_reminders_and_tells_everyone(sb: Sandbox, loop_id: str) ->
     sb.slack.command(REC, "/loop", f"cancel {loop_id}")
     assert wait_for(lambda: "is cancelled" in _last_response(sb))
     sb.dispatch()
-    for handle in (HM, IL, REC, *PANEL):
+    interviewers = {_handle(sb, _owner(sb, loop_id, n)) for n in range(1, 7)}
+    for handle in (HM, IL, REC, *sorted(interviewers)):
         assert any("was cancelled" in t for t in dm_texts(sb, handle)), handle
     # The executive sponsor is informed on finalists only, and was never told of this loop.
     assert not any(loop_id in t for t in dm_texts(sb, XS))

@@ -98,6 +98,19 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureF
             "loopbot: setting SLACK_BOT_TOKEN: should start with xoxb-",
         ),
         ({"LOOPBOT_LOG_LEVEL": "LOUD"}, "loopbot: setting LOOPBOT_LOG_LEVEL: not a log level"),
+        (
+            {"LOOPBOT_WORKING_HOURS": "weekdays"},
+            "loopbot: setting LOOPBOT_WORKING_HOURS: write days and hours like "
+            "'Mon-Fri 09:00-17:30'",
+        ),
+        (
+            {"LOOPBOT_WORKING_HOURS": "Mon-Fri 17:00-09:00"},
+            "loopbot: setting LOOPBOT_WORKING_HOURS: end at least 30 minutes after the start",
+        ),
+        (
+            {"LOOPBOT_DAILY_MAX": "0"},
+            "loopbot: setting LOOPBOT_DAILY_MAX: Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_a_bad_setting_is_named_in_one_line(run, env: dict, said: str) -> None:

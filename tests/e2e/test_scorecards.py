@@ -213,6 +213,21 @@ def test_edits_are_kept_until_the_decision_locks_them(sb: Sandbox, loop_id: str)
     assert "scorecards are locked" in reply.json["text"]
 
 
+def test_editing_a_submitted_scorecard_says_closing_keeps_the_submission(sb, loop_id) -> None:
+    who, modal = open_from_due_dm(sb, loop_id, 3)
+    sb.slack.submit(who, modal, answers(sb, modal))
+    sb.slack.command(who, "/loop", f"scorecard {loop_id} 3")
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
+    intro = modal["blocks"][0]["text"]["text"]
+    assert "You submitted this scorecard <!date^" in intro
+    assert "*Cancel* leaves it as submitted" in intro
+    assert (modal["submit"]["text"], modal["close"]["text"]) == ("Submit changes", "Cancel")
+    # Closing the edit sends nothing to keep: the submission stays as it was.
+    edited = ModalForm(modal, sb.emulator.workspace).fill({"Overall recommendation": "Mixed"})
+    sb.slack.close(who, modal, edited)
+    assert [(s.submitted, s.recommendation) for s in stored(sb)] == [(True, "Hire")]
+
+
 def test_only_the_rounds_interviewer_may_write_it(sb: Sandbox, loop_id: str) -> None:
     for who in (HM, IL, REC, "beatriz.sp"):
         reply = sb.slack.command(who, "/loop", f"scorecard {loop_id} 3")

@@ -309,3 +309,32 @@ def test_reschedule_into_the_past_or_a_clash_is_refused(any_db: Database, librar
             now=NOW,
             offsets=DEFAULT_OFFSETS,
         )
+
+
+def test_the_weekly_cap_holds_in_step_two_too(any_db: Database, library) -> None:
+    _, first = _create(any_db, library)
+    owner = first.rounds[1].responsible  # round 1 is asynchronous: no slot, no booking
+    theirs = [r for r in first.rounds if r.responsible == owner and r.starts_at is not None]
+    template = library.loops["ai-first-engineering"]
+    with any_db.session() as session:
+        second = propose(
+            session=session, request=loop_request(candidate_name="Ada"), template=template, now=NOW
+        )
+        moved = theirs[-1].starts_at + timedelta(hours=3)  # free, the same week
+        edited = second.model_copy(
+            update={
+                "rounds": [
+                    second.rounds[0],
+                    second.rounds[1].model_copy(update={"starts_at": moved, "responsible": owner}),
+                    *second.rounds[2:],
+                ]
+            }
+        )
+        assert validate_schedule(session=session, proposal=edited, now=NOW) == {}
+        errors = validate_schedule(
+            session=session, proposal=edited, now=NOW, weekly_cap=len(theirs)
+        )
+    said = errors["round:2:owner"]
+    assert said.startswith(f"<@{owner}> already has ") and said.endswith(
+        f"interviews that week (the weekly cap is {len(theirs)})."
+    )

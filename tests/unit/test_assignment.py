@@ -1,145 +1,221 @@
-"""The assignment engine: balanced, never double-booked, deterministic."""
+"""The assignment engine: inside everyone's working day, balanced, never double-booked,
+deterministic."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.loops.assignment import Booking, Slot, assign_responsible
-from bot.loops.schedule import RoundLength, propose_times
+from bot.loops.assignment import Booking, Limits, RoundNeed, plan
+from bot.loops.hours import Hours, WorkingDay, parse_hours
 
-MON = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-POOL = ["UA", "UB", "UC"]
+WEEKDAYS = Hours(frozenset(range(5)), time(9), time(17, 30))
+SEOUL = WorkingDay("Asia/Seoul", WEEKDAYS)
+TUESDAY = date(2026, 11, 24)
+POOL = ("UA", "UB", "UC")
+SEOUL_POOL = {u: WorkingDay("Asia/Seoul", WEEKDAYS) for u in POOL}
 
 
-def _slots(count: int, start: datetime = MON, hours_apart: int = 2) -> list[Slot]:
-    return [
-        Slot(
-            n,
-            f"Round {n}",
-            start + timedelta(hours=hours_apart * (n - 1)),
-            start + timedelta(hours=hours_apart * (n - 1), minutes=60),
-        )
-        for n in range(1, count + 1)
-    ]
+def _needs(count: int, pool=POOL, minutes: int = 60) -> list[RoundNeed]:
+    return [RoundNeed(n, minutes, tuple(pool)) for n in range(1, count + 1)]
+
+
+def _plan(rounds, hours=None, bookings=(), **kw):
+    return plan(
+        rounds=rounds,
+        candidate=kw.pop("candidate", SEOUL),
+        first_day=kw.pop("first_day", TUESDAY),
+        hours=hours if hours is not None else SEOUL_POOL,
+        bookings=list(bookings),
+        **kw,
+    )
+
+
+def _at(hour: int, minute: int = 0, day: date = TUESDAY, tz: str = "Asia/Seoul") -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def test_each_round_gets_a_different_person_while_the_pool_allows() -> None:
-    picks = assign_responsible(slots=_slots(3), pool=POOL, bookings=[])
-    assert sorted(p.user_id for p in picks) == POOL
-    assert all(p.problem is None for p in picks)
+    picks = _plan(_needs(3))
+    assert sorted(p.user_id for p in picks) == list(POOL)
+    assert [p.starts_at for p in picks] == [_at(9), _at(10, 15), _at(11, 30)]
 
 
 def test_least_loaded_interviewer_comes_first() -> None:
-    busy = [
-        Booking("UA", MON - timedelta(days=1), MON - timedelta(days=1, minutes=-60)),
-        Booking("UB", MON - timedelta(days=2), MON - timedelta(days=2, minutes=-60)),
-    ] * 2
-    (pick,) = assign_responsible(slots=_slots(1), pool=POOL, bookings=busy)
+    busy = [Booking("UA", _at(9, day=date(2026, 11, 23)), _at(10, day=date(2026, 11, 23)))] * 2
+    busy += [Booking("UB", _at(11, day=date(2026, 11, 23)), _at(12, day=date(2026, 11, 23)))]
+    (pick,) = _plan(_needs(1), bookings=busy)
     assert pick.user_id == "UC"
 
 
-def test_load_outside_the_surrounding_week_does_not_count() -> None:
-    old = [Booking("UA", MON - timedelta(days=20), MON - timedelta(days=20, minutes=-60))]
-    recent = {"UB": MON - timedelta(days=1), "UC": MON - timedelta(days=2)}
-    (pick,) = assign_responsible(slots=_slots(1), pool=POOL, bookings=old, last_assigned=recent)
-    assert pick.user_id == "UA"
-
-
 def test_ties_go_to_the_least_recently_assigned() -> None:
-    recent = {"UA": MON - timedelta(days=1), "UB": MON - timedelta(days=9)}
-    (pick,) = assign_responsible(
-        slots=_slots(1), pool=["UA", "UB"], bookings=[], last_assigned=recent
-    )
+    recent = {"UA": _at(9) - timedelta(days=1), "UB": _at(9) - timedelta(days=9)}
+    (pick,) = _plan(_needs(1, pool=("UA", "UB")), last_assigned=recent)
     assert pick.user_id == "UB"
 
 
-def test_never_double_books_and_says_which_round_cannot_be_staffed() -> None:
-    clash = [Booking("UA", MON, MON + timedelta(hours=1))]
-    picks = assign_responsible(slots=_slots(1), pool=["UA"], bookings=clash)
-    assert picks[0].user_id is None
-    assert "Round 1" in picks[0].problem and "<@UA> is already interviewing" in picks[0].problem
+def test_only_people_whose_day_overlaps_the_candidate_s_are_picked() -> None:
+    hours = {
+        "LONDON": WorkingDay("Europe/London", WEEKDAYS),
+        "KOLKATA": WorkingDay("Asia/Kolkata", WEEKDAYS),
+    }
+    picks = _plan(_needs(2, pool=tuple(hours)), hours=hours)
+    assert [p.user_id for p in picks] == ["KOLKATA", "KOLKATA"]
+    for p in picks:
+        assert p.starts_at is not None
+        assert SEOUL.contains(p.starts_at, p.starts_at + timedelta(minutes=60))
+        assert hours["KOLKATA"].contains(p.starts_at, p.starts_at + timedelta(minutes=60))
 
 
-def test_weekly_cap_is_respected() -> None:
+def test_a_round_nobody_can_take_in_hours_says_who_and_why() -> None:
+    hours = {
+        "LONDON": WorkingDay("Europe/London", WEEKDAYS),
+        "BERLIN": WorkingDay("Europe/Berlin", WEEKDAYS),
+    }
+    (pick,) = _plan(_needs(1, pool=tuple(hours)), hours=hours)
+    assert pick.starts_at is None and pick.user_id is None
+    reasons = {r.user_id: (r.reason, r.overlap_minutes) for r in pick.refusals}
+    assert reasons == {"LONDON": ("hours", 0), "BERLIN": ("short", 30)}
+
+
+def test_a_buffer_separates_one_person_s_interviews() -> None:
+    hours = {"UA": SEOUL_POOL["UA"]}
+    busy = [Booking("UA", _at(9), _at(10))]
+    (pick,) = _plan(_needs(1, pool=("UA",)), hours=hours, bookings=busy)
+    assert pick.starts_at == _at(10, 15)
+    (pick,) = _plan(
+        _needs(1, pool=("UA",)), hours=hours, bookings=busy, limits=Limits(buffer=timedelta(0))
+    )
+    assert pick.starts_at == _at(10)
+
+
+def test_calendar_busy_time_blocks_a_slot_but_is_not_interview_load() -> None:
+    busy = [Booking("UA", _at(9), _at(12), interview=False)]
+    picks = _plan(_needs(2, pool=("UA", "UB")), bookings=busy)
+    assert [(p.user_id, p.starts_at) for p in picks] == [("UB", _at(9)), ("UA", _at(12, 15))]
+    # Three hours of meetings the day before weigh nothing; one interview does.
+    before = [Booking("UA", _at(9) - timedelta(days=1), _at(12) - timedelta(days=1), None, False)]
+    (pick,) = _plan(_needs(1, pool=("UA", "UB")), bookings=before)
+    assert pick.user_id == "UA"
+    before = [Booking("UA", _at(9) - timedelta(days=1), _at(10) - timedelta(days=1))]
+    (pick,) = _plan(_needs(1, pool=("UA", "UB")), bookings=before)
+    assert pick.user_id == "UB"
+
+
+def test_a_daily_maximum_moves_rounds_to_another_day() -> None:
+    busy = [Booking("UA", _at(h, day=TUESDAY), _at(h, 30, day=TUESDAY)) for h in (13, 15)]
+    (pick,) = _plan(_needs(1, pool=("UA",)), bookings=busy, limits=Limits(daily_max=2))
+    assert pick.starts_at == _at(9, day=date(2026, 11, 25))
+
+
+def test_the_weekly_cap_is_respected() -> None:
     week = [
-        Booking("UA", MON + timedelta(days=1, hours=h), MON + timedelta(days=1, hours=h + 1))
-        for h in range(2)
+        Booking("UA", _at(h, day=date(2026, 11, 23)), _at(h + 1, day=date(2026, 11, 23)))
+        for h in (9, 14)
     ]
-    picks = assign_responsible(slots=_slots(1), pool=["UA", "UB"], bookings=week, weekly_cap=2)
-    assert picks[0].user_id == "UB"
-    picks = assign_responsible(slots=_slots(1), pool=["UA"], bookings=week, weekly_cap=2)
-    assert "weekly cap of 2" in picks[0].problem
+    (pick,) = _plan(_needs(1, pool=("UA", "UB")), bookings=week, limits=Limits(weekly_cap=2))
+    assert pick.user_id == "UB"
+    (pick,) = _plan(_needs(1, pool=("UA",)), bookings=week, limits=Limits(weekly_cap=2))
+    assert pick.starts_at is not None and pick.starts_at.date() == date(2026, 11, 30)
 
 
-def test_small_pool_shares_rounds_without_overlap() -> None:
-    picks = assign_responsible(slots=_slots(6), pool=["UA", "UB"], bookings=[])
-    assert [p.user_id for p in picks].count("UA") == 3
+def test_an_asynchronous_round_gets_a_reviewer_and_no_slot() -> None:
+    rounds = [RoundNeed(1, 5, POOL, asynchronous=True), *_needs(3)[1:]]
+    picks = _plan(rounds)
+    assert picks[0].starts_at is None and picks[0].user_id in POOL
+    assert picks[1].starts_at == _at(9)
+    assert len({p.user_id for p in picks}) == 3
 
 
 def test_same_inputs_same_answer() -> None:
-    args = {"slots": _slots(6), "pool": ["UC", "UA", "UB"], "bookings": []}
-    assert assign_responsible(**args) == assign_responsible(**args)
+    args = {"rounds": _needs(6, pool=("UC", "UA", "UB")), "bookings": []}
+    assert _plan(**args) == _plan(**args)
 
 
-@given(
-    st.lists(st.integers(0, 47), min_size=1, max_size=8),
-    st.lists(st.sampled_from(POOL), max_size=10),
-    st.lists(st.integers(0, 47), max_size=10),
-)
-def test_no_pick_ever_overlaps_a_booking(
-    starts: list[int], who: list[str], booked: list[int]
-) -> None:
-    slots = [
-        Slot(
-            i + 1,
-            f"R{i + 1}",
-            MON + timedelta(minutes=30 * s),
-            MON + timedelta(minutes=30 * s + 60),
-        )
-        for i, s in enumerate(starts)
-    ]
-    bookings = [
-        Booking(u, MON + timedelta(minutes=30 * b), MON + timedelta(minutes=30 * b + 60))
-        for u, b in zip(who, booked, strict=False)
-    ]
-    picks = assign_responsible(slots=slots, pool=POOL, bookings=bookings)
-    taken = list(bookings)
-    for slot, pick in zip(slots, picks, strict=True):
-        if pick.user_id is None:
-            assert pick.problem
-            continue
-        for b in taken:
-            if b.user_id == pick.user_id:
-                assert not (slot.starts_at < b.ends_at and b.starts_at < slot.ends_at)
-        taken.append(Booking(pick.user_id, slot.starts_at, slot.ends_at))
-
-
-def test_rounds_are_laid_out_in_the_candidates_working_hours() -> None:
-    seoul = ZoneInfo("Asia/Seoul")
-    times = propose_times(
-        rounds=[RoundLength(n, 60) for n in range(1, 7)], first_day=date(2026, 11, 27), tz=seoul
-    )  # a Friday
-    local = {n: t.astimezone(seoul) for n, t in times.items()}
-    assert [local[n].strftime("%a %H:%M") for n in range(1, 7)] == [
-        "Fri 09:00",
-        "Fri 10:15",
-        "Fri 11:30",
-        "Mon 09:00",
-        "Mon 10:15",
-        "Mon 11:30",
-    ]
-    assert all(t.tzinfo == UTC for t in times.values())
+def test_rounds_are_laid_out_in_the_candidate_s_working_hours() -> None:
+    picks = _plan(_needs(6), first_day=date(2026, 11, 27))  # a Friday
+    local = [p.starts_at.astimezone(ZoneInfo("Asia/Seoul")).strftime("%a %H:%M") for p in picks]
+    assert local == ["Fri 09:00", "Fri 10:15", "Fri 11:30", "Mon 09:00", "Mon 10:15", "Mon 11:30"]
 
 
 def test_layout_across_a_daylight_saving_change_keeps_local_hours() -> None:
-    new_york = ZoneInfo("America/New_York")
-    times = propose_times(
-        rounds=[RoundLength(n, 45) for n in range(1, 5)], first_day=date(2026, 10, 30), tz=new_york
-    )  # DST ends Sun 1 Nov
-    local = [t.astimezone(new_york).strftime("%a %H:%M") for t in times.values()]
+    ny = WorkingDay("America/New_York", WEEKDAYS)
+    hours = dict.fromkeys(POOL, ny)
+    picks = _plan(_needs(4, minutes=45), hours=hours, candidate=ny, first_day=date(2026, 10, 30))
+    local = [
+        p.starts_at.astimezone(ZoneInfo("America/New_York")).strftime("%a %H:%M") for p in picks
+    ]
     assert local == ["Fri 09:00", "Fri 10:00", "Fri 11:00", "Mon 09:00"]
-    assert times[4] - times[1] == timedelta(days=3, hours=1)
+
+
+def test_working_hours_setting_is_read_and_checked() -> None:
+    assert parse_hours("Mon-Fri 09:00-17:30") == WEEKDAYS
+    assert parse_hours("Sun–Thu 08:00–16:00").days == frozenset({6, 0, 1, 2, 3})
+    for bad in ("weekdays", "Mon-Fri 17:00-09:00", "Mon-Fri 25:00-26:00"):
+        try:
+            parse_hours(bad)
+        except ValueError:
+            continue
+        raise AssertionError(bad)
+
+
+ZONES = ["Asia/Seoul", "Asia/Kolkata", "Australia/Sydney", "Europe/Berlin", "America/Sao_Paulo"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(ZONES), min_size=1, max_size=5),
+    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 200), st.booleans()), max_size=12),
+    st.integers(1, 6),
+)
+def test_every_pick_is_inside_both_days_and_never_double_booked(zones, booked, count) -> None:
+    hours = {f"U{i}": WorkingDay(z, WEEKDAYS) for i, z in enumerate(zones)}
+    people = sorted(hours)
+    bookings = [
+        Booking(
+            people[who % len(people)],
+            _at(0) + timedelta(minutes=30 * slot),
+            _at(0) + timedelta(minutes=30 * slot + 60),
+            interview=interview,
+        )
+        for who, slot, interview in booked
+    ]
+    picks = _plan(_needs(count, pool=tuple(people)), hours=hours, bookings=bookings)
+    taken = [(b.user_id, b.starts_at, b.ends_at) for b in bookings]
+    for p in picks:
+        if p.starts_at is None:
+            assert p.refusals
+            continue
+        end = p.starts_at + timedelta(minutes=60)
+        assert SEOUL.contains(p.starts_at, end) and hours[p.user_id].contains(p.starts_at, end)
+        assert not any(u == p.user_id and s < end and p.starts_at < e for u, s, e in taken)
+        taken.append((p.user_id, p.starts_at, end))
+
+
+def test_step_two_names_each_reason_and_what_would_work() -> None:
+    from bot.loops.requests import Gap, Unavailable
+    from bot.render import render
+
+    people = [
+        Unavailable(user_id="UA", reason="cap", hours="Mon–Fri 09:00–17:30 Asia/Seoul"),
+        Unavailable(user_id="UB", reason="daily", hours="Mon–Fri 09:00–17:30 Asia/Seoul"),
+        Unavailable(user_id="UC", reason="busy", hours="Mon–Fri 09:00–17:30 Asia/Seoul"),
+    ]
+    gap = Gap(
+        number=2,
+        minutes=60,
+        candidate_hours="Mon–Fri 09:00–17:30 Asia/Seoul",
+        candidate_utc="00:00–08:30 UTC",
+        people=people,
+    )
+    text = render("create_step2_gap", gap=gap, tz="Asia/Seoul")
+    assert "<@UA> (Mon–Fri 09:00–17:30 Asia/Seoul): already at the weekly cap" in text
+    assert "<@UB> (Mon–Fri 09:00–17:30 Asia/Seoul): already at their daily maximum" in text
+    assert "<@UC> (Mon–Fri 09:00–17:30 Asia/Seoul): already interviewing or busy" in text
+    assert text.endswith(
+        "*What would work:* a later first interview day; or pick a time and interviewer below "
+        "yourself."
+    )

@@ -291,7 +291,11 @@ def surfaces(library: Library) -> dict[str, str]:
         SCORECARD: json.dumps(build_modal_scorecard(subject=subject, answers=None)),
         CREATE: json.dumps(
             build_modal_loop_step1(
-                library=library, template=template, tz="UTC", first_day=date(2026, 11, 24)
+                hours="Mon–Fri 09:00–17:30",
+                library=library,
+                template=template,
+                tz="UTC",
+                first_day=date(2026, 11, 24),
             )
         ),
         DEBRIEF: render("debrief_values", values=summary.values),

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import time
 from enum import StrEnum
 
 from bot.render import render
-from bot.slack.blocks import button, context, divider, header, section, sections_for
+from bot.slack.blocks import (
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    input_block,
+    option,
+    plain,
+    section,
+    sections_for,
+)
+from bot.slack.blocks.replacements import cant_make_it_button
 
 HOME_BLOCK_LIMIT = 100
 
@@ -13,10 +26,27 @@ HOME_BLOCK_LIMIT = 100
 class HomeIds(StrEnum):
     OPEN_GUIDE = "home_open_guide"
     GUIDE = "home_guide"
+    EDIT_HOURS = "home_edit_hours"
+    HOURS = "home_hours"
 
 
-def build_home(*, lists: dict, loop_titles: list[str], commands) -> dict:
-    blocks: list[dict] = [header("Your interviews")]
+class HoursField(StrEnum):
+    DAYS = "hours_days"
+    START = "hours_start"
+    END = "hours_end"
+
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) -> dict:
+    blocks: list[dict] = [
+        section(
+            render("home_hours", **hours),
+            accessory=button("Change my hours", HomeIds.EDIT_HOURS, "hours"),
+        ),
+        header("Your interviews"),
+    ]
     if not lists["upcoming"]:
         blocks.append(context("No interviews coming up."))
     for item in lists["upcoming"]:
@@ -28,6 +58,7 @@ def build_home(*, lists: dict, loop_titles: list[str], commands) -> dict:
                 ),
             )
         )
+        blocks.append(actions(cant_make_it_button(item["short_id"], item["number"])))
     blocks += [divider(), header("Scorecards you owe")]
     if not lists["owed"]:
         blocks.append(context("You're all caught up."))
@@ -55,3 +86,39 @@ def build_modal_guide(*, title: str, blocks: list[dict]) -> dict:
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": body,
     }
+
+
+def build_modal_hours(*, days: frozenset[int], start: time, end: time, tz: str) -> dict:
+    """The days and hours a person interviews, in their own zone (from their Slack profile)."""
+    options = [option(name, str(n)) for n, name in enumerate(DAYS)]
+    picked = [o for o in options if int(o["value"]) in days]
+    checkboxes: dict = {"type": "checkboxes", "options": options}
+    if picked:
+        checkboxes["initial_options"] = picked
+    blocks = [
+        section(render("home_hours_intro", tz=tz)),
+        input_block(HoursField.DAYS, "Days you interview", checkboxes),
+        input_block(
+            HoursField.START,
+            "From",
+            {"type": "timepicker", "initial_time": f"{start:%H:%M}"},
+        ),
+        input_block(
+            HoursField.END,
+            "Until",
+            {"type": "timepicker", "initial_time": f"{end:%H:%M}"},
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": HomeIds.HOURS,
+        "title": plain("Your interview hours", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "blocks": blocks,
+    }
+
+
+def guide_button(short_id: str, number: int) -> dict:
+    """The heads-up's button: the round guide again, in a modal (as from App Home)."""
+    return button("Open the round guide", HomeIds.OPEN_GUIDE, f"{short_id}:{number}")

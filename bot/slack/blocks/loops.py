@@ -8,14 +8,12 @@ from enum import StrEnum
 
 from bot.documents import Library
 from bot.documents.models import LoopTemplate
-from bot.loops.requests import Proposal
 from bot.loops.validate import role_label
 from bot.render import render
 from bot.slack.blocks import (
     INPUT_ACTION,
     actions,
     button,
-    context,
     header,
     input_block,
     option,
@@ -23,12 +21,9 @@ from bot.slack.blocks import (
     section,
     sections_for,
 )
-from bot.slack.blocks.schedule import (
-    round_owner_field,
-    round_when_where,
-)
 from bot.slack.blocks.scorecards import ScorecardIds
-from bot.slack.format import mention, slack_time, zone_time
+from bot.slack.blocks.zones import zone_select
+from bot.slack.format import slack_time, zone_time
 
 VALUE = INPUT_ACTION
 ON_SITE = "on-site"
@@ -65,6 +60,22 @@ def role_field(code: str) -> str:
     return f"role:{code}"
 
 
+def round_time_field(number: int) -> str:
+    return f"round:{number}:time"
+
+
+def round_owner_field(number: int) -> str:
+    return f"round:{number}:owner"
+
+
+def round_place_field(number: int) -> str:
+    return f"round:{number}:place"
+
+
+def round_deadline_field(number: int) -> str:
+    return f"round:{number}:deadline"
+
+
 def _textinput_block(
     initial: str | None = None, *, max_length: int = 100, placeholder: str | None = None
 ) -> dict:
@@ -76,7 +87,7 @@ def _textinput_block(
     return element
 
 
-def _modal(
+def modal(
     callback_id: str,
     title: str,
     blocks: list[dict],
@@ -104,9 +115,11 @@ def build_modal_loop_step1(
     template: LoopTemplate,
     tz: str,
     first_day: date,
+    hours: str,
     values: dict[str, object] | None = None,
 ) -> dict:
-    """Step 1 of `/loop create`: candidate, document, time zone, day, and people per role."""
+    """Step 1 of `/loop create`: candidate, document, time zone, day, and people per role;
+    `hours` is the default working day a candidate is given."""
     values = values or {}
     templates = sorted(library.loops.values(), key=lambda t: t.title)
     template_options = [option(t.title, t.id) for t in templates][:100]
@@ -180,8 +193,11 @@ def build_modal_loop_step1(
         input_block(
             Field.CANDIDATE_TZ,
             "Candidate's time zone",
-            _textinput_block(tz, max_length=64),
-            hint="An IANA name such as Asia/Seoul; interviews are laid out in its working hours.",
+            zone_select(tz, first_day),
+            hint=(
+                f"Interviews are proposed inside the candidate's working day ({hours}, local) "
+                "and each interviewer's own."
+            ),
         ),
         input_block(
             Field.FIRST_DAY,
@@ -200,63 +216,12 @@ def build_modal_loop_step1(
         blocks.append(
             input_block(role_field(role.code), label, element, optional=role.optional, hint=hint)
         )
-    return _modal(
+    return modal(
         LoopIds.CREATE_STEP1,
         "New interview loop",
         blocks,
         submit="Next",
         metadata=json.dumps({"template": template.id}),
-    )
-
-
-def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dict:
-    """Step 2: a proposed time and Responsible per round, editable before the loop is created."""
-    request = proposal.request
-    pools = {r.code for r in template.roles if r.pool}
-    variant = template.variant(request.variant) if request.variant else None
-    blocks = [
-        section(
-            render(
-                "create_step2_intro",
-                candidate=request.candidate_name,
-                title=template.title,
-                tz=request.candidate_tz,
-                variant=variant.name if variant else template.default_variant,
-            )
-        )
-    ]
-    for proposed in proposal.rounds:
-        spec = template.round(proposed.number)
-        blocks += round_when_where(proposed, spec.name, request.candidate_tz)
-        if set(spec.responsible) & pools:
-            element: dict = {"type": "users_select"}
-            if proposed.responsible:
-                element["initial_user"] = proposed.responsible
-            blocks.append(
-                input_block(
-                    round_owner_field(spec.number),
-                    "Interviewer (Responsible)",
-                    element,
-                    hint=proposed.problem,
-                )
-            )
-        else:
-            blocks.append(
-                context(
-                    "Run by "
-                    + ", ".join(
-                        f"{mention(u)} ({c})"
-                        for c in spec.responsible
-                        for u in request.people.get(c, [])
-                    )
-                )
-            )
-    return _modal(
-        LoopIds.CREATE_STEP2,
-        "Confirm the schedule",
-        blocks,
-        submit="Create loop",
-        metadata=request.model_dump_json(),
     )
 
 
@@ -266,7 +231,7 @@ def build_modal_loop_created(*, short_id: str) -> dict:
         "manager and interview lead (interviewers join once their scorecards are in), and to "
         "you by DM if you're not in it; everyone in the loop is being told their part."
     )
-    return _modal(LoopIds.CREATE_DONE, "Loop created", [section(text)], submit=None, close="Done")
+    return modal(LoopIds.CREATE_DONE, "Loop created", [section(text)], submit=None, close="Done")
 
 
 def build_message_loop_card(*, card: dict) -> dict:
@@ -319,7 +284,7 @@ def build_modal_reschedule(
         input_block(Field.ROUND, "Round", {"type": "static_select", "options": options}),
         input_block(Field.WHEN, "New start", picker),
     ]
-    return _modal(
+    return modal(
         LoopIds.RESCHEDULE, "Reschedule a round", blocks, submit="Reschedule", metadata=short_id
     )
 
@@ -330,7 +295,7 @@ def build_modal_swap(*, short_id: str, rounds: list[tuple[int, str]]) -> dict:
         input_block(Field.ROUND, "Round", {"type": "static_select", "options": options}),
         input_block(Field.PERSON, "New interviewer", {"type": "users_select"}),
     ]
-    return _modal(LoopIds.SWAP, "Swap an interviewer", blocks, submit="Swap", metadata=short_id)
+    return modal(LoopIds.SWAP, "Swap an interviewer", blocks, submit="Swap", metadata=short_id)
 
 
 def build_message_loop_list(*, rows: list[dict]) -> dict:

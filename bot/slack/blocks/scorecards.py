@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from enum import StrEnum
 
 from bot.documents.models import ValueStatus
@@ -21,6 +22,7 @@ from bot.slack.blocks import (
     section,
     sections_for,
 )
+from bot.slack.format import slack_time
 
 VALUE = INPUT_ACTION
 VIEW_BLOCK_LIMIT = 100
@@ -92,9 +94,12 @@ def modal_title(number: int) -> str:
     return f"Scorecard · round {number}"[:24]
 
 
-def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None) -> dict:
+def build_modal_scorecard(
+    *, subject: Subject, answers: ScorecardAnswers | None, submitted_at: datetime | None = None
+) -> dict:
     """One rating per signal the round measures, notes per core question, values under probe,
-    the rubric's recommendation, evidence, concerns, a private note, artifacts received."""
+    the rubric's recommendation, evidence, concerns, a private note, artifacts received. A draft
+    is kept when the form closes; an edit of a submitted scorecard counts only when submitted."""
     a = answers or ScorecardAnswers()
     spec, template = subject.spec, subject.template
     rated = {r.signal: r for r in a.ratings}
@@ -107,6 +112,7 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
                 round=spec,
                 short_id=subject.loop.short_id,
                 variant=template.variant(subject.loop.variant) if subject.loop.variant else None,
+                submitted=slack_time(submitted_at) if submitted_at else "",
             )
         )
     ]
@@ -211,9 +217,9 @@ def build_modal_scorecard(*, subject: Subject, answers: ScorecardAnswers | None)
         "type": "modal",
         "callback_id": ScorecardIds.SUBMIT,
         "title": plain(modal_title(spec.number), 24),
-        "submit": plain("Submit", 24),
-        "close": plain("Save draft", 24),
-        "notify_on_close": True,
+        "submit": plain("Submit changes" if submitted_at else "Submit", 24),
+        "close": plain("Cancel" if submitted_at else "Save draft", 24),
+        "notify_on_close": submitted_at is None,
         "private_metadata": f"{subject.loop.short_id}:{spec.number}",
         "blocks": blocks[:VIEW_BLOCK_LIMIT],
     }

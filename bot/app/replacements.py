@@ -1,0 +1,231 @@
+"""Use cases for "can't make it": the interviewer says so, the replacement answers, asks expire.
+
+Who is asked and when the recruiter takes over is `bot.loops.replacements`; here the settings in
+force become its policy, and each step's messages are written (in templates) and sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from bot.app import Done
+from bot.app.announce import record, refresh_card
+from bot.app.loops import limits
+from bot.authz import Action, require
+from bot.errors import InvalidInput, NotFound
+from bot.loops import replacements
+from bot.loops.queries import (
+    LOOP_ROLE,
+    assignments_of,
+    find_loop,
+    recruiter_roles,
+    rounds_of,
+    standing,
+    template_of,
+)
+from bot.loops.replacements import Policy, Step
+from bot.reminders.plan import offsets_for
+from bot.render import render
+from bot.runtime import Runtime
+from bot.slack.blocks.replacements import ask_blocks, handover_blocks
+from bot.slack.format import mention, minutes, slack_time
+from bot.store.models import AskState, Decline, Loop, ReplacementAsk, Round
+
+PURPOSE = "replacement"
+
+
+def policy_of(runtime: Runtime) -> Policy:
+    s = runtime.settings
+    return Policy(
+        asks=s.loopbot_replacement_asks,
+        cutoff=timedelta(hours=s.loopbot_replacement_cutoff_hours),
+        answer_within=timedelta(hours=s.loopbot_replacement_answer_hours),
+        limits=limits(runtime),
+        default_hours=s.working_hours,
+        zone_of=lambda user_id: runtime.messenger.user(user_id).tz,
+    )
+
+
+@dataclass(frozen=True)
+class DeclineForm:
+    short_id: str
+    number: int
+    round_name: str
+    when: str
+
+
+@dataclass
+class Outgoing:
+    """Messages one step sends, prepared inside the transaction, sent after it."""
+
+    loop_id: int
+    dms: list[tuple[str, str, list[dict] | None]] = field(default_factory=list)
+    ask_id: int | None = None
+    """The ask whose DM (the first of `dms`) is kept so an answer can replace its buttons."""
+
+
+def decline_form(runtime: Runtime, *, actor: str, ref: str, number: int) -> DeclineForm:
+    """What the "can't make it" modal shows, once the person may say so for this round."""
+    with runtime.db.read() as session:
+        loop = find_loop(session, ref)
+        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        require(Action.DECLINE_ROUND, who, loop=loop.short_id, round=number)
+        rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
+        if rnd is None:
+            raise NotFound(f"Loop `{loop.short_id}` has no round {number}.")
+        when = slack_time(rnd.starts_at) if rnd.starts_at else "no fixed time"
+        return DeclineForm(loop.short_id, number, rnd.name, when)
+
+
+def decline(runtime: Runtime, *, actor: str, ref: str, number: int, reason: str) -> Done:
+    """The interviewer cannot make their round: the first replacement is asked, or the
+    recruiter is handed the round; the interviewer stays on it until someone takes it."""
+    if not reason.strip():
+        raise InvalidInput("Say why, in a few words: the recruiter and hiring manager read it.")
+    now = runtime.clock()
+    with runtime.db.session() as session:
+        loop = find_loop(session, ref)
+        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        declined = replacements.decline_round(session, loop, number, who, reason, now)
+        step = replacements.next_step(session, loop, declined, now, policy_of(runtime))
+        out = _step_messages(session, loop, step, announce=True)
+        text = render("replacement_thanks", **_facts(loop, step.rnd, declined), step=_step(step))
+    return Done(text, lambda: _send(runtime, out), out.loop_id)
+
+
+def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Done:
+    """The asked person's answer. Done's text replaces the question in their DM."""
+    now = runtime.clock()
+    with runtime.db.session() as session:
+        ask = session.get(ReplacementAsk, ask_id)
+        if ask is None:
+            raise NotFound("That question is no longer open.")
+        loop = session.get(Loop, ask.loop_id)
+        assert loop is not None
+        offsets = offsets_for(
+            runtime.settings.loopbot_reminders, template_of(session, loop).reminder_offsets
+        )
+        answer = replacements.answer(
+            session,
+            loop,
+            ask,
+            actor=actor,
+            accept=accept,
+            now=now,
+            policy=policy_of(runtime),
+            offsets=offsets,
+        )
+        facts = _facts(loop, answer.rnd, answer.decline)
+        text = render("replacement_answered", **facts, accepted=answer.accepted)
+        out = (
+            _step_messages(session, loop, answer.next, announce=False)
+            if answer.next is not None
+            else Outgoing(loop.id or 0)
+        )
+
+    def follow_up() -> None:
+        _send(runtime, out)
+        if answer.accepted:
+            refresh_card(runtime=runtime, loop_id=out.loop_id)
+        runtime.kick()
+
+    return Done(text, follow_up, out.loop_id)
+
+
+def expire_asks(runtime: Runtime) -> int:
+    """Asks nobody answered in time: their DM says so, and the next step is taken."""
+    now = runtime.clock()
+    sends: list[Outgoing] = []
+    with runtime.db.session() as session:
+        expired = replacements.expired_asks(session, now)
+        for ask in expired:
+            decline = session.get(Decline, ask.decline_id)
+            loop = session.get(Loop, ask.loop_id)
+            assert decline is not None and loop is not None
+            rnd = session.get(Round, decline.round_id)
+            assert rnd is not None
+            if ask.channel_id and ask.ts:
+                late = render("replacement_expired", **_facts(loop, rnd, decline))
+                runtime.messenger.update(ask.channel_id, ask.ts, text=late, blocks=None)
+            if decline.state == "asking":
+                step = replacements.next_step(session, loop, decline, now, policy_of(runtime))
+                sends.append(_step_messages(session, loop, step, announce=False))
+    for out in sends:
+        _send(runtime, out)
+    return len(expired)
+
+
+def _facts(loop: Loop, rnd: Round, declined: Decline) -> dict:
+    return {
+        "candidate": loop.candidate_name,
+        "short_id": loop.short_id,
+        "round": f"{rnd.number}. {rnd.name}",
+        "when": slack_time(rnd.starts_at) if rnd.starts_at else "no fixed time",
+        "length": minutes(rnd.duration_minutes),
+        "decliner": mention(declined.user_id),
+        "reason": declined.reason,
+    }
+
+
+def _step(step: Step) -> dict:
+    return {
+        "asked": mention(step.ask.user_id) if step.ask else "",
+        "answer_by": slack_time(step.ask.expires_at) if step.ask else "",
+        "why": step.handed_over,
+        "earlier": [
+            {
+                "who": mention(a.user_id),
+                "answer": {
+                    AskState.DECLINED: "declined",
+                    AskState.EXPIRED: f"did not answer by {slack_time(a.expires_at)}",
+                }.get(AskState(a.state), a.state),
+            }
+            for a in step.earlier
+        ],
+    }
+
+
+def _step_messages(session: Session, loop: Loop, step: Step, *, announce: bool) -> Outgoing:
+    """The ask to the person picked, and what the recruiter and the hiring manager read: the
+    news when the interviewer first says so, the hand-over when it is theirs to solve."""
+    facts = _facts(loop, step.rnd, step.decline)
+    about = _step(step)
+    out = Outgoing(loop.id or 0)
+    if step.ask is not None:
+        text = render("replacement_ask", **facts, **about)
+        out.dms.append((step.ask.user_id, text, ask_blocks(text, step.ask.id or 0)))
+        out.ask_id = step.ask.id
+    organisers = _organisers(session, loop, step.rnd)
+    if step.handed_over:
+        text = render("replacement_handover", **facts, **about)
+        blocks = handover_blocks(text, loop.short_id)
+        out.dms += [(user, text, blocks) for user in organisers]
+    elif announce:
+        text = render("replacement_news", **facts, **about)
+        out.dms += [(user, text, None) for user in organisers]
+    return out
+
+
+def _organisers(session: Session, loop: Loop, rnd: Round) -> list[str]:
+    """The recruiter(s) and the round's hiring manager: who hears of a round losing its
+    interviewer and picks someone when loopbot cannot."""
+    recruiters = recruiter_roles(template_of(session, loop))
+    people = assignments_of(session, loop)
+    chosen = [a.user_id for a in people if a.letter == LOOP_ROLE and a.role_code in recruiters]
+    chosen += [a.user_id for a in people if a.round_id == rnd.id and a.letter == "A"]
+    return list(dict.fromkeys(chosen))
+
+
+def _send(runtime: Runtime, out: Outgoing) -> None:
+    for index, (user, text, blocks) in enumerate(out.dms):
+        posted = runtime.messenger.dm(user, text=text, blocks=blocks)
+        record(runtime, out.loop_id, PURPOSE, posted.channel, posted.ts)
+        if index == 0 and out.ask_id is not None:
+            with runtime.db.session() as session:
+                ask = session.get(ReplacementAsk, out.ask_id)
+                if ask is not None:
+                    ask.channel_id, ask.ts = posted.channel, posted.ts
+                    session.add(ask)

@@ -1,0 +1,106 @@
+"""Scenes of `loopbot demo` beyond the main story (bot/demo.py plays them in order)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING
+
+from sqlmodel import select
+
+from bot.emulator import ModalForm
+from bot.emulator.transcript import blocks_as_text
+from bot.loops.queries import find_loop
+from bot.sandbox import Sandbox
+from bot.store.models import Assignment, Round
+
+if TYPE_CHECKING:
+    from bot.demo_narrator import Narrator
+
+REASON = "A family commitment that day; I can take any round next week."
+
+
+def _wait(predicate, timeout: float = 5.0):
+    deadline = time.monotonic() + timeout
+    while not (found := predicate()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return found
+
+
+def _latest_pool_round(sb: Sandbox, short_id: str) -> tuple[int, str] | None:
+    """(number, interviewer) of the last round a pool member runs: the one furthest away."""
+    with sb.db.read() as session:
+        loop = find_loop(session, short_id)
+        row = session.exec(
+            select(Round.number, Assignment.user_id)
+            .join(Assignment, Assignment.round_id == Round.id)
+            .where(
+                Round.loop_id == loop.id,
+                Assignment.letter == "R",
+                Assignment.role_code == "PI",
+                Assignment.active,
+            )
+            .order_by(Round.number.desc())  # type: ignore[attr-defined]
+        ).first()
+    return (row[0], row[1]) if row else None
+
+
+def _dm_with(sb: Sandbox, user_id: str, action_id: str, containing: str = ""):
+    def found():
+        for message in reversed(sb.emulator.dms_to(user_id)):
+            blocks = json.dumps(message.blocks or [])
+            if action_id in blocks and containing in blocks:
+                return message
+        return None
+
+    return _wait(found)
+
+
+def cant_make_it(sb: Sandbox, n: Narrator, short_id: str) -> None:
+    """An interviewer can't make their round: loopbot asks the best free pool member, who
+    accepts; the recruiter and the hiring manager are told, the first interviewer is off it."""
+    picked = _latest_pool_round(sb, short_id)
+    if picked is None:
+        return
+    number, owner = picked
+    assigned = _dm_with(sb, owner, "round_decline", f"{short_id}:{number}")
+    if assigned is None:
+        return
+    n.step(owner, f"presses Can't make it on round {number} and gives a reason")
+    sb.slack.click(owner, "round_decline", message=assigned)
+    modal = _wait(lambda: sb.emulator.open_views(owner) and sb.emulator.open_views(owner)[-1])
+    sb.slack.submit(
+        owner, modal, ModalForm(modal, sb.emulator.workspace).fill({"Why not?": REASON})
+    )
+    sb.emulator.close_view(owner)
+    recruiter = sb.emulator.workspace.user("oliver.rec").id
+    _wait(lambda: any("Thanks for saying so" in (m.text or "") for m in sb.emulator.dms_to(owner)))
+    _wait(lambda: any(REASON in (m.text or "") for m in sb.emulator.dms_to(recruiter)), 15)
+    n.deliveries(sb.dispatch())
+
+    def asked_now() -> str | None:
+        for user in sb.emulator.workspace.users.values():
+            for message in sb.emulator.dms_to(user.id):
+                if "replacement_accept" in json.dumps(message.blocks or []):
+                    return user.id
+        return None
+
+    asked = _wait(asked_now)
+    if asked is None:
+        return
+    question = _dm_with(sb, asked, "replacement_accept")
+    n.step(asked, "presses Accept")
+    sb.slack.click(asked, "replacement_accept", message=question)
+    answered = _wait(
+        lambda: next(
+            (
+                m
+                for m in sb.emulator.dms_to(asked)
+                if m.ts == question.ts and "You now run" in (m.text or "")
+            ),
+            None,
+        )
+    )
+    if answered is not None:
+        n.show("their question now reads:", blocks_as_text(answered.blocks or [], n.reader(asked)))
+    n.deliveries(sb.dispatch(), brief=True)

@@ -1,0 +1,276 @@
+"""An interviewer who cannot make their round: the replacement asked in turn, or the recruiter.
+
+The interviewer says so with a reason; loopbot asks the best free person of the round's pool
+(the assignment engine's choice: free then, under the weekly cap, least loaded, not already
+interviewing in this loop), one at a time, each with an answer-by time. Someone who accepts takes
+the round over as a swap would. A decline or no answer asks the next person. After the configured
+number of asks, or when the interview is closer than the cut-off, or when nobody is free, the
+recruiter picks someone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.authz import Action, Standing, require
+from bot.errors import InvalidInput, NotAllowed
+from bot.loops import changes
+from bot.loops.assignment import Limits, replacement
+from bot.loops.hours import Hours, WorkingDay, stored_hours
+from bot.loops.queries import LOOP_ROLE, assignments_of, bookings_between, last_assigned, rounds_of
+from bot.store.models import (
+    AskState,
+    Decline,
+    DeclineState,
+    Loop,
+    LoopStatus,
+    ReplacementAsk,
+    Round,
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    asks: int
+    """People asked, one after another, before the recruiter takes over."""
+    cutoff: timedelta
+    """Closer than this to the interview, nobody is asked: the recruiter picks."""
+    answer_within: timedelta
+    """How long each person has to answer."""
+    limits: Limits
+    default_hours: Hours
+    zone_of: Callable[[str], str]
+    """Each person's time zone (from Slack), for their working day."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """What happens next for a declined round: one person asked, or the recruiter's turn."""
+
+    decline: Decline
+    rnd: Round
+    ask: ReplacementAsk | None = None
+    handed_over: str = ""
+    """Why the recruiter picks (set when `ask` is None)."""
+    earlier: tuple[ReplacementAsk, ...] = ()
+    """The asks before this step, in order, with their answers."""
+
+
+def _round(session: Session, loop: Loop, number: int) -> Round:
+    rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
+    if rnd is None:
+        raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
+    return rnd
+
+
+def _asks(session: Session, decline: Decline) -> list[ReplacementAsk]:
+    return list(
+        session.exec(
+            select(ReplacementAsk)
+            .where(ReplacementAsk.decline_id == decline.id)
+            .order_by(col(ReplacementAsk.id))
+        ).all()
+    )
+
+
+def decline_round(
+    session: Session, loop: Loop, number: int, who: Standing, reason: str, now: datetime
+) -> Decline:
+    """Record that the round's interviewer cannot make it (they stay on it until replaced)."""
+    require(Action.DECLINE_ROUND, who, loop=loop.short_id, round=number)
+    if loop.status == LoopStatus.CANCELLED:
+        raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
+    rnd = _round(session, loop, number)
+    if rnd.starts_at is not None and rnd.starts_at <= now:
+        raise InvalidInput(
+            f"{rnd.number}. {rnd.name} has already started; ask the recruiter to swap it."
+        )
+    open_ = session.exec(
+        select(Decline).where(
+            Decline.round_id == rnd.id,
+            Decline.user_id == who.user_id,
+            Decline.state == DeclineState.ASKING,
+        )
+    ).first()
+    if open_ is not None:
+        raise InvalidInput(
+            f"You already said you can't make {rnd.number}. {rnd.name}; loopbot is finding someone."
+        )
+    decline = Decline(
+        loop_id=loop.id or 0,
+        round_id=rnd.id or 0,
+        user_id=who.user_id,
+        reason=reason.strip(),
+        created_at=now,
+    )
+    session.add(decline)
+    session.flush()
+    return decline
+
+
+def next_step(
+    session: Session, loop: Loop, decline: Decline, now: datetime, policy: Policy
+) -> Step:
+    """Ask the next best person, or hand the round to the recruiter (and say why)."""
+    rnd = session.get(Round, decline.round_id)
+    assert rnd is not None
+    earlier = tuple(_asks(session, decline))
+
+    def hand_over(why: str) -> Step:
+        decline.state = DeclineState.HANDED_OVER
+        session.add(decline)
+        return Step(decline, rnd, handed_over=why, earlier=earlier)
+
+    if len(earlier) >= policy.asks:
+        return hand_over(f"{len(earlier)} asked, nobody took it")
+    if rnd.starts_at is not None and rnd.starts_at - now < policy.cutoff:
+        hours = round(policy.cutoff.total_seconds() / 3600)
+        return hand_over(f"the interview is less than {hours} h away")
+    person, problem = _best_replacement(session, loop, rnd, decline, earlier, now, policy)
+    if person is None:
+        return hand_over(problem)
+    expires = now + policy.answer_within
+    if rnd.starts_at is not None:
+        expires = min(expires, rnd.starts_at - policy.cutoff)
+    ask = ReplacementAsk(
+        decline_id=decline.id or 0,
+        loop_id=loop.id or 0,
+        user_id=person,
+        asked_at=now,
+        expires_at=expires,
+    )
+    session.add(ask)
+    session.flush()
+    return Step(decline, rnd, ask=ask, earlier=earlier)
+
+
+def _best_replacement(
+    session: Session,
+    loop: Loop,
+    rnd: Round,
+    decline: Decline,
+    earlier: tuple[ReplacementAsk, ...],
+    now: datetime,
+    policy: Policy,
+) -> tuple[str | None, str]:
+    """The engine's choice among the round's pool: not the one who declined, not asked before,
+    not interviewing in this loop already."""
+    people = assignments_of(session, loop)
+    code = next(
+        (a.role_code for a in people if a.round_id == rnd.id and a.letter == "R"),
+        None,
+    )
+    busy_here = {a.user_id for a in people if a.letter == "R"}
+    asked = {a.user_id for a in earlier}
+    pool = sorted(
+        {
+            a.user_id
+            for a in people
+            if a.letter == LOOP_ROLE and a.role_code == code and a.user_id not in busy_here
+        }
+        - asked
+        - {decline.user_id}
+    )
+    if not pool:
+        return None, "nobody else in the round's pool is free of this loop"
+    saved = stored_hours(session, pool)
+    start = rnd.starts_at or now
+    end = start + timedelta(minutes=rnd.duration_minutes)
+    picked = replacement(
+        number=rnd.number,
+        start=rnd.starts_at,
+        minutes=rnd.duration_minutes,
+        pool=pool,
+        hours={u: WorkingDay(policy.zone_of(u), saved.get(u, policy.default_hours)) for u in pool},
+        bookings=bookings_between(session, start - timedelta(days=7), end + timedelta(days=7)),
+        last_assigned=last_assigned(session, pool),
+        limits=policy.limits,
+        now=now,
+    )
+    if picked.user_id is None:
+        return None, "nobody else in the round's pool can take it then (" + "; ".join(
+            f"<@{r.user_id}> {REASONS.get(r.reason, r.reason)}" for r in picked.refusals
+        ) + ")"
+    return picked.user_id, ""
+
+
+REASONS = {
+    "hours": "works other hours",
+    "short": "works other hours",
+    "cap": "is at the weekly cap",
+    "daily": "is at their daily maximum",
+    "busy": "is busy then",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    ask: ReplacementAsk
+    decline: Decline
+    rnd: Round
+    accepted: bool
+    next: Step | None = None
+    """After a decline: who is asked next, or the recruiter's turn."""
+
+
+def answer(
+    session: Session,
+    loop: Loop,
+    ask: ReplacementAsk,
+    *,
+    actor: str,
+    accept: bool,
+    now: datetime,
+    policy: Policy,
+    offsets: dict[str, int],
+) -> Answer:
+    """The asked person's answer; an accept takes the round over, anything else moves on."""
+    if ask.user_id != actor:
+        raise NotAllowed(f"This question was for <@{ask.user_id}>.")
+    decline = session.get(Decline, ask.decline_id)
+    assert decline is not None
+    rnd = session.get(Round, decline.round_id)
+    assert rnd is not None
+    if ask.state == AskState.EXPIRED or (ask.state == AskState.PENDING and now >= ask.expires_at):
+        raise InvalidInput(
+            f"This question expired; {rnd.number}. {rnd.name} has gone to someone else to decide."
+        )
+    if ask.state != AskState.PENDING or decline.state != DeclineState.ASKING:
+        raise InvalidInput(f"{rnd.number}. {rnd.name} no longer needs an answer from you.")
+    ask.answered_at = now
+    if not accept:
+        ask.state = AskState.DECLINED
+        session.add(ask)
+        session.flush()
+        return Answer(ask, decline, rnd, False, next_step(session, loop, decline, now, policy))
+    changes.hand_over(
+        session=session,
+        loop=loop,
+        round_number=rnd.number,
+        new_user=actor,
+        actor=actor,
+        now=now,
+        offsets=offsets,
+    )
+    ask.state = AskState.ACCEPTED
+    decline.state = DeclineState.REPLACED
+    session.add_all([ask, decline])
+    return Answer(ask, decline, rnd, True)
+
+
+def expired_asks(session: Session, now: datetime) -> list[ReplacementAsk]:
+    """Asks nobody answered in time (the next step is taken for each)."""
+    due = session.exec(
+        select(ReplacementAsk).where(
+            ReplacementAsk.state == AskState.PENDING, col(ReplacementAsk.expires_at) <= now
+        )
+    ).all()
+    for ask in due:
+        ask.state = AskState.EXPIRED
+        session.add(ask)
+    session.flush()
+    return list(due)

@@ -1,0 +1,140 @@
+"""Block Kit for step 2 of `/loop create`: each round's proposed time and interviewer, in the
+candidate's zone and the interviewer's, or why no time inside everyone's working day works."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.documents.models import LoopTemplate
+from bot.loops.requests import Proposal, ProposedRound
+from bot.render import render
+from bot.slack.blocks import context, input_block, plain, section, sections_for
+from bot.slack.blocks.loops import (
+    LoopIds,
+    modal,
+    round_deadline_field,
+    round_owner_field,
+    round_place_field,
+    round_time_field,
+)
+from bot.slack.format import mention, minutes, zone_time
+
+
+def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dict:
+    """Step 2: a proposed time and Responsible per round, editable before the loop is created."""
+    request = proposal.request
+    pools = {r.code for r in template.roles if r.pool}
+    variant = template.variant(request.variant) if request.variant else None
+    blocks = [
+        section(
+            render(
+                "create_step2_intro",
+                candidate=request.candidate_name,
+                title=template.title,
+                tz=request.candidate_tz,
+                variant=variant.name if variant else template.default_variant,
+            )
+        )
+    ]
+    for proposed in proposal.rounds:
+        spec = template.round(proposed.number)
+        blocks += _round_blocks(proposal, proposed, set(spec.responsible) & pools, spec.responsible)
+    return modal(
+        LoopIds.CREATE_STEP2,
+        "Confirm the schedule",
+        blocks,
+        submit="Create loop",
+        metadata=request.model_dump_json(),
+    )
+
+
+def local_span(starts_at: datetime, length: int, tz: str) -> str:
+    """`Tue 24 Nov 10:00–11:00 Asia/Seoul`: a round as someone in `tz` lives it."""
+    if not tz:
+        return ""
+    zone = ZoneInfo(tz)
+    start = starts_at.astimezone(zone)
+    end = (starts_at + timedelta(minutes=length)).astimezone(zone)
+    return f"{start:%a %d %b %H:%M}–{end:%H:%M} {tz}"
+
+
+def _round_blocks(
+    proposal: Proposal, proposed: ProposedRound, in_pool: set[str], codes: list[str]
+) -> list[dict]:
+    """One round of step 2: what it is, when (in the candidate's and the interviewer's zone),
+    or why no time works; then the fields to change it."""
+    request = proposal.request
+    head = f"*{proposed.number}. {proposed.name}* · {minutes(proposed.minutes)} · {proposed.format}"
+    gap = proposal.gaps.get(proposed.number)
+    blocks = []
+    if proposed.asynchronous:
+        due = proposed.deadline
+        when = f", due {zone_time(due, request.candidate_tz)} for the candidate" if due else ""
+        blocks.append(
+            section(
+                f"*{proposed.number}. {proposed.name}* · asynchronous (a submission, no meeting)"
+                f"{when}"
+            )
+        )
+        picker: dict = {"type": "datetimepicker"}
+        if due is not None:
+            picker["initial_date_time"] = int(due.timestamp())
+        blocks.append(
+            input_block(round_deadline_field(proposed.number), "Submission deadline", picker)
+        )
+    elif proposed.starts_at is None:
+        blocks.append(section(head))
+        if gap is not None:
+            blocks += sections_for(render("create_step2_gap", gap=gap, tz=request.candidate_tz))
+    else:
+        when = zone_time(proposed.starts_at, request.candidate_tz)
+        blocks.append(section(f"{head} · {when} for the candidate"))
+        blocks.append(
+            context(
+                render(
+                    "create_step2_local",
+                    candidate=local_span(
+                        proposed.starts_at, proposed.minutes, request.candidate_tz
+                    ),
+                    owner=proposed.responsible,
+                    owner_time=local_span(
+                        proposed.starts_at,
+                        proposed.minutes,
+                        proposal.zones.get(proposed.responsible or "", ""),
+                    ),
+                )
+            )
+        )
+    if not proposed.asynchronous:
+        picker: dict = {"type": "datetimepicker"}
+        if proposed.starts_at is not None:
+            picker["initial_date_time"] = int(proposed.starts_at.timestamp())
+        blocks.append(input_block(round_time_field(proposed.number), "Starts at", picker))
+        place: dict = {"type": "plain_text_input", "max_length": 500}
+        if proposed.place:
+            place["initial_value"] = proposed.place
+        place["placeholder"] = plain("Room 4.1 or https://…", 150)
+        blocks.append(
+            input_block(
+                round_place_field(proposed.number),
+                "Place (a room or a meeting link)",
+                place,
+                optional=True,
+            )
+        )
+    if in_pool:
+        element: dict = {"type": "users_select"}
+        if proposed.responsible:
+            element["initial_user"] = proposed.responsible
+        label = "Reviewer (Responsible)" if proposed.asynchronous else "Interviewer (Responsible)"
+        hint = proposed.problem or ("Nobody could take it; see above." if gap else None)
+        blocks.append(input_block(round_owner_field(proposed.number), label, element, hint=hint))
+    else:
+        blocks.append(
+            context(
+                "Run by "
+                + ", ".join(f"{mention(u)} ({c})" for c in codes for u in request.people.get(c, []))
+            )
+        )
+    return blocks

@@ -1,0 +1,279 @@
+"""An interviewer who can't make it: a replacement asked, who accepts or declines; the recruiter.
+
+Driven as people would: the "Can't make it" button on the assigned DM, its modal, the Accept and
+Decline buttons on the question, the recruiter's hand-over buttons; the clock is the sandbox's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.app.replacements import expire_asks
+from bot.emulator import ModalForm, SlackEmulator
+from bot.emulator.chat import Message
+from bot.emulator.transcript import mrkdwn_to_text
+from bot.sandbox import Sandbox
+from bot.store.models import Assignment, Loop, Round
+from tests.e2e.helpers import (
+    HM,
+    MONDAY,
+    PANEL,
+    REC,
+    create_loop,
+    dm_texts,
+    top_view,
+    uid,
+    wait_for,
+)
+
+EXTRA_POOL = [
+    "beatriz.sp",
+    "nora.pool",
+    "omar.pool",
+    "pia.pool",
+    "paul.pool",
+    "sven.pool",
+    "ines.pool",
+]
+REASON = "Jury duty that whole week."
+LATER_DAY = "2026-12-01"  # a week out: far from the 48 h cut-off
+
+
+def _sandbox(**settings) -> Sandbox:
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    emulator = SlackEmulator()
+    ws = emulator.workspace
+    ws.add_user("nora.pool", "Nora Pool", "nora@example.com", "Europe/Madrid", id="U0PN00007")
+    ws.add_user("omar.pool", "Omar Pool", "omar@example.com", "Africa/Cairo", id="U0PN00008")
+    ws.add_user("pia.pool", "Pia Pool", "pia@example.com", "Europe/Vienna", id="U0PN00009")
+    ws.add_user("paul.pool", "Paul Pool", "paul@example.com", "Europe/Dublin", id="U0PN00010")
+    ws.add_user("sven.pool", "Sven Pool", "sven@example.com", "Europe/Stockholm", id="U0PN00011")
+    ws.add_user("ines.pool", "Ines Pool", "ines@example.com", "Europe/Paris", id="U0PN00012")
+    sb = Sandbox(create_app, make_wsgi_app, emulator=emulator, settings=settings)
+    sb.start()
+    sb.now = MONDAY
+    return sb
+
+
+@pytest.fixture
+def team() -> Iterator[Sandbox]:
+    sb = _sandbox(loopbot_replacement_asks=2)
+    try:
+        yield sb
+    finally:
+        sb.stop()
+
+
+def _loop(sb: Sandbox, first_day: str = LATER_DAY) -> str:
+    pool = [uid(sb, p) for p in [*PANEL, *EXTRA_POOL]]
+    short_id = create_loop(
+        sb,
+        **{
+            "Panel Interviewer (PI) pool": pool,
+            "First interview day": first_day,
+            # A pool mostly in Europe and around it: a replacement can fit the candidate's day.
+            "Candidate's time zone": "Europe/London",
+        },
+    )
+    sb.dispatch()
+    return short_id
+
+
+def _first_pool_round(sb: Sandbox) -> tuple[int, str, str]:
+    """(number, name, interviewer's handle) of the first live round a pool member runs (the
+    asynchronous Async Build has no interview time to be too close to)."""
+    with sb.db.read() as session:
+        row = session.exec(
+            select(Round.number, Round.name, Assignment.user_id)
+            .join(Assignment, Assignment.round_id == Round.id)
+            .where(
+                Assignment.letter == "R",
+                Assignment.role_code == "PI",
+                Assignment.active,
+                col(Round.starts_at).is_not(None),
+            )
+            .order_by(Round.number)
+        ).first()
+    assert row is not None
+    number, name, user = row
+    return number, name, sb.emulator.workspace.user(user).name
+
+
+def _owner(sb: Sandbox, number: int) -> str:
+    with sb.db.read() as session:
+        user = session.exec(
+            select(Assignment.user_id)
+            .join(Round, Assignment.round_id == Round.id)
+            .where(Round.number == number, Assignment.letter == "R", Assignment.active)
+        ).one()
+    return sb.emulator.workspace.user(user).name
+
+
+def _dm_with_button(sb: Sandbox, handle: str, action_id: str, *, containing: str = "") -> Message:
+    def found() -> Message | None:
+        for message in reversed(sb.emulator.dms_to(uid(sb, handle))):
+            text = json.dumps(message.blocks or [])
+            if action_id in text and containing in text:
+                return message
+        return None
+
+    message = wait_for(found)
+    assert message, f"{handle} has no DM with {action_id}"
+    return message
+
+
+def _texts(sb: Sandbox, handle: str, containing: str) -> list[str]:
+    """The person's DMs as they read them (mentions and dates resolved), that contain a phrase."""
+    return [t for t in map(mrkdwn_to_text, dm_texts(sb, handle)) if containing in t]
+
+
+def _say_cant_make_it(sb: Sandbox, handle: str, number: int, reason: str = REASON):
+    assigned = _dm_with_button(sb, handle, "round_decline", containing=f":{number}")
+    sb.slack.click(handle, "round_decline", message=assigned)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, handle)) and top_view(sb, handle))
+    assert modal["title"]["text"] == "Can't make it"
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": reason})
+    return sb.slack.submit(handle, modal, values)
+
+
+def _asked(sb: Sandbox, before: set[str]) -> str:
+    """The pool member who has just been asked (someone not asked before)."""
+    everyone = [*PANEL, *EXTRA_POOL]
+
+    def who() -> str | None:
+        return next(
+            (
+                h
+                for h in everyone
+                if h not in before and any("Can you take" in t for t in dm_texts(sb, h))
+            ),
+            None,
+        )
+
+    handle = wait_for(who)
+    assert handle, "nobody was asked"
+    return handle
+
+
+def test_a_replacement_accepts_and_takes_the_round_over(team: Sandbox) -> None:
+    sb = team
+    _loop(sb)
+    number, name, leaving = _first_pool_round(sb)
+
+    reply = _say_cant_make_it(sb, leaving, number)
+
+    assert reply.status == 200 and not reply.body_text
+    asked = _asked(sb, set())
+    question = _dm_with_button(sb, asked, "replacement_accept")
+    text = "\n".join(dm_texts(sb, asked))
+    assert (
+        f"Can you take *{number}. {name}*" in text and f"@{uid(sb, leaving)} can't make it" in text
+    )
+    assert REASON not in text  # the reason is for the recruiter and the hiring manager
+    thanks = wait_for(lambda: _texts(sb, leaving, "Thanks for saying so"))
+    assert f"loopbot asked @{uid(sb, asked)} to take *{number}. {name}*" in thanks[-1]
+    for organiser in (REC, HM):
+        news = wait_for(lambda o=organiser: _texts(sb, o, f"\n>{REASON}\n"))
+        assert f"loopbot asked @{uid(sb, asked)} to take it over" in news[-1], organiser
+
+    assert sb.slack.click(asked, "replacement_accept", message=question).status == 200
+
+    assert wait_for(lambda: _owner(sb, number) == asked)
+    answered = wait_for(
+        lambda: [
+            m
+            for m in sb.emulator.dms_to(uid(sb, asked))
+            if m.ts == question.ts and "You now run" in (m.text or "")
+        ]
+    )
+    assert "replacement_accept" not in json.dumps(answered[-1].blocks)
+    sb.dispatch()
+    gone = [t for t in dm_texts(sb, leaving) if "You no longer run" in t]
+    assert gone and f"@{uid(sb, asked)} does." in gone[-1]
+    # Through the interview and the days after: nothing more about the round reaches the one
+    # who left it; the one who took it gets its guide.
+    seen = len(sb.emulator.dms_to(uid(sb, leaving)))
+    with sb.db.read() as session:
+        starts = session.exec(select(Round.starts_at).where(Round.number == number)).one()
+    for hours in (-25, -1, 2, 30, 60):
+        sb.dispatch(starts + timedelta(hours=hours))
+    later = dm_texts(sb, leaving)[seen:]
+    assert not [t for t in later if f"{number}. {name}" in t or name.upper() in t], later
+    assert any(f"ROUND GUIDE: {name.upper()}" in t for t in dm_texts(sb, asked))
+
+
+def test_declines_and_silence_move_on_then_the_recruiter_picks(team: Sandbox) -> None:
+    sb = team
+    short_id = _loop(sb)
+    number, name, leaving = _first_pool_round(sb)
+    _say_cant_make_it(sb, leaving, number)
+    first = _asked(sb, set())
+    question = _dm_with_button(sb, first, "replacement_decline")
+
+    sb.slack.click(first, "replacement_decline", message=question)
+
+    second = _asked(sb, {first})
+    assert wait_for(
+        lambda: any(
+            m.ts == question.ts and "loopbot looks further" in (m.text or "")
+            for m in sb.emulator.dms_to(uid(sb, first))
+        )
+    )
+    # Nobody answers the second question in time: with 2 asks allowed, the recruiter picks.
+    sb.now = sb.now + timedelta(hours=5)
+    assert expire_asks(sb.runtime) == 1
+    assert any("has expired" in (m.text or "") for m in sb.emulator.dms_to(uid(sb, second)))
+    for organiser in (REC, HM):
+        _dm_with_button(sb, organiser, "loop_card_swap", containing="needs an interviewer")
+        text = "\n".join(_texts(sb, organiser, "needs an interviewer"))
+        assert "loopbot stopped looking: 2 asked, nobody took it" in text
+        assert f"Asked: @{uid(sb, first)} declined, @{uid(sb, second)} did not answer by" in text
+    assert _owner(sb, number) == leaving  # still on it until the recruiter swaps it
+    # The recruiter's button opens the swap form for this loop.
+    handover = _dm_with_button(sb, REC, "loop_card_swap", containing="needs an interviewer")
+    sb.slack.click(REC, "loop_card_swap", message=handover)
+    swap = wait_for(lambda: sb.emulator.open_views(uid(sb, REC)) and top_view(sb, REC))
+    assert short_id in json.dumps(swap)
+
+
+def test_too_close_to_the_interview_the_recruiter_picks_at_once() -> None:
+    sb = _sandbox()  # the default cut-off: 48 h
+    try:
+        _loop(sb, first_day="2026-11-24")
+        number, name, leaving = _first_pool_round(sb)
+        _say_cant_make_it(sb, leaving, number)
+        thanks = wait_for(lambda: _texts(sb, leaving, "Thanks for saying so"))
+        assert "The recruiter is finding someone" in thanks[-1]
+        assert "the interview is less than 48 h away" in thanks[-1]
+        handover = _dm_with_button(sb, REC, "loop_card_swap", containing="needs an interviewer")
+        assert REASON in json.dumps(handover.blocks)
+        assert not any("Can you take" in t for p in [*PANEL, *EXTRA_POOL] for t in dm_texts(sb, p))
+    finally:
+        sb.stop()
+
+
+def test_only_the_person_asked_can_answer(team: Sandbox) -> None:
+    sb = team
+    _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    _say_cant_make_it(sb, leaving, number)
+    asked = _asked(sb, set())
+    question = _dm_with_button(sb, asked, "replacement_accept")
+    intruder = next(h for h in [*PANEL, *EXTRA_POOL] if h not in (asked, leaving))
+    value = next(
+        e["value"] for b in question.blocks if b["type"] == "actions" for e in b["elements"]
+    )
+    channel = sb.emulator.workspace.im_for(uid(sb, intruder)).id
+    sb.slack.click(intruder, "replacement_accept", value, channel_id=channel)
+    refusal = wait_for(lambda: sb.emulator.all_responses(intruder))
+    assert f"This question was for <@{uid(sb, asked)}>" in json.dumps(refusal)
+    assert _owner(sb, number) == leaving
+    with sb.db.read() as session:
+        assert session.exec(select(Loop.status)).one() == "scheduled"
