@@ -2,7 +2,7 @@
 deadline, when the submission was received and when its review is due
 
 Revision ID: 0009
-Revises: 0012
+Revises: 0008
 Create Date: 2026-12-05 07:40:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from bot.store.types import UTCDateTime
 
 revision: str = "0009"
-down_revision: str | None = "0012"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

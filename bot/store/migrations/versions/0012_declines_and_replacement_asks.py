@@ -1,7 +1,7 @@
 """interviewers who cannot make their round, and the replacements asked in turn
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05 08:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import bot.store.types
 
 revision: str = "0012"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
