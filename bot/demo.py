@@ -141,8 +141,12 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
     sb.slack.submit(recruiter, step1, ModalForm(step1, ws).fill(answers))
     step2 = sb.emulator.open_views(recruiter)[-1]
     n.show("modal:", view_as_text(step2, n.name))
-    n.say("   Every round lies inside Juyoung's working day and its interviewer's own (Mon–Fri")
-    n.say("   09:00–17:30, local); Lisbon shares no hour with Seoul's day, so João is given none.")
+    n.say(
+        "   Every live round lies inside Juyoung's working day and its interviewer's own (Mon–Fri"
+    )
+    n.say(
+        "   09:00–17:30, local); the Async Build needs no shared hour: its reviewer can be anywhere"
+    )
     n.step(recruiter, "keeps the proposed schedule and presses Create loop")
     reply = sb.slack.submit(recruiter, step2, ModalForm(step2, ws).fill({}))
     done = (reply.json or {}).get("view", {})
