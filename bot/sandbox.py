@@ -141,13 +141,25 @@ class Sandbox:
 
     def stop_bot(self) -> None:
         if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+            self._close_socket()
         if self.server:
             self.server.stop()
             self.server = None
             # Let work that started after an acknowledgement finish, as a graceful stop does.
             self.runtime.drain()
+
+    def _close_socket(self) -> None:
+        """Close the Socket Mode handler without waiting out its client's timeouts: closed
+        alone, it waits for its socket's 3 s receive timeout and its queue's 1 s poll. Slack's
+        side closes first (the client, told not to reconnect, sees the end at once) and the
+        queue gets an empty wake-up, which the client skips."""
+        handler, self._socket = self._socket, None
+        client = handler.client
+        client.auto_reconnect_enabled = False
+        client.closed = True
+        self.emulator.socket_mode.close_all()
+        client.message_queue.put(None)
+        handler.close()
 
     def stop(self) -> None:
         self.stop_bot()
