@@ -84,7 +84,7 @@ class Sandbox:
     def start_bot(self) -> None:
         """(Re)start the bot process's parts over the same database: a restart, as Slack sees it."""
         client = make_client(
-            self.settings.slack_bot_token.get_secret_value(), self.settings.api_url
+            self.settings.slack_bot_token.get_secret_value(), self.settings.api_url, wait=self.wait
         )
         self.runtime = Runtime(
             settings=self.settings,
@@ -93,8 +93,7 @@ class Sandbox:
             messenger=Messenger(client),
             clock=self.clock,
         )
-        self.dispatcher = serving_dispatcher(self.runtime)
-        self.dispatcher.sleep = self.wait
+        self.dispatcher = serving_dispatcher(self.runtime, wait=self.wait)
         self.app = self._app_factory(self.runtime)
         wsgi = self._wsgi_factory(self.app, self.runtime)
         self.server = BackgroundServer(wsgi, threads=4).start()
