@@ -300,9 +300,14 @@ class Messenger:
         }
         if blocks is not None:
             body["blocks"] = blocks
+        self.answer(response_url, body)
+
+    def answer(self, response_url: str, body: dict[str, Any]) -> None:
+        """Post a whole message to a response URL, on the kept-alive connections the Web API
+        calls use (a WebClient without them sends it on a connection of its own)."""
         pool = getattr(self.client, "pool", None)
         try:
-            if isinstance(pool, ConnectionPool):  # the connections the Web API calls use
+            if isinstance(pool, ConnectionPool):
                 status, _, _, data = pool.post(
                     response_url,
                     json.dumps(body).encode(),
@@ -323,6 +328,24 @@ class Messenger:
     def invite(self, channel: str, user_ids: list[str]) -> None:
         if user_ids:
             self.call("conversations.invite", channel=channel, users=",".join(user_ids))
+
+
+class Responder:
+    """Bolt's `respond(text=..., blocks=..., response_type=...)` for a listener, sent through
+    `Messenger.answer` (a kept-alive connection) instead of a new connection per answer."""
+
+    def __init__(self, messenger: Messenger, response_url: str | None):
+        self.messenger = messenger
+        self.response_url = response_url
+
+    def __call__(self, text: str = "", blocks: list[dict] | None = None, **fields: Any) -> None:
+        if self.response_url is None:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        body: dict[str, Any] = {"text": text}
+        if blocks:
+            body["blocks"] = blocks
+        body.update((k, v) for k, v in fields.items() if v is not None)
+        self.messenger.answer(self.response_url, body)
 
 
 class SlackCallFailed(SlackUnavailable):
