@@ -73,7 +73,8 @@ def make_wsgi_app(app: App, runtime: Runtime):
             return _answer(start_response, "503 Service Unavailable", "database unavailable")
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
-        return slack(environ, start_response)
+        with runtime.acks.pending():
+            return slack(environ, start_response)
 
     return metrics.instrument(wsgi, events_path=EVENTS_PATH, db=runtime.db)
 

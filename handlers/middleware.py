@@ -115,11 +115,12 @@ def report_errors(runtime: Runtime, listener: Callable[..., Any]) -> Callable[..
 
 
 def later(runtime: Runtime, body: dict, work: Callable[[], Any]) -> None:
-    """Run `work` after the acknowledgement, off the listener pool; its errors reach the person
-    like any other."""
+    """Run `work` after the acknowledgement, off the listener pool, once no request is waiting
+    for its own acknowledgement (`AckGate`); its errors reach the person like any other."""
 
     def run() -> None:
         try:
+            runtime.acks.wait_quiet()
             work()
         except Exception as error:  # noqa: BLE001 - reported to the person and logged
             report(runtime, error, body, {})
