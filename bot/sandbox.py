@@ -5,6 +5,7 @@ Used by `loopbot demo` and by the end-to-end tests, so both exercise what produc
 
 from __future__ import annotations
 
+import os
 import secrets
 import tempfile
 import time
@@ -30,6 +31,23 @@ AppFactory = Callable[[Runtime], Any]
 WsgiFactory = Callable[[Any, Runtime], Any]
 
 
+_migrated: list[bytes] = []
+
+
+def _copy_migrated(path: Path) -> None:
+    """A new SQLite database at the newest schema: a copy of one this process migrated once
+    (running the migrations costs more than many a story), readable by its owner only."""
+    if not _migrated:
+        with tempfile.TemporaryDirectory(prefix="loopbot-schema-") as folder:
+            template = Database(f"sqlite:///{Path(folder) / 'schema.db'}")
+            upgrade(template)
+            template.dispose()  # the last connection closes: the WAL is folded into the file
+            _migrated.append((Path(folder) / "schema.db").read_bytes())
+    descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(_migrated[0])
+
+
 class Sandbox:
     """`with Sandbox(create_app, make_wsgi_app) as sb:`; `sb.slack` sends what Slack would send.
 
@@ -51,7 +69,8 @@ class Sandbox:
         self._app_factory = app_factory
         self._wsgi_factory = wsgi_factory
         self._tmp = tempfile.TemporaryDirectory(prefix="loopbot-")
-        self.database_url = database_url or f"sqlite:///{Path(self._tmp.name) / 'loopbot.db'}"
+        self._own_database_url = f"sqlite:///{Path(self._tmp.name) / 'loopbot.db'}"
+        self.database_url = database_url or self._own_database_url
         self.docs = docs
         self._slack_skipped = 0.0
         """Seconds of waiting for Slack (Retry-After) skipped on the emulator's clock."""
@@ -76,8 +95,11 @@ class Sandbox:
             loopbot_docs=self.docs,
             **self._extra_settings,
         )
+        if self.database_url == self._own_database_url:
+            _copy_migrated(Path(self._tmp.name) / "loopbot.db")  # the migrations, run once
         self.db = Database(self.database_url)
-        upgrade(self.db)
+        if self.database_url != self._own_database_url:
+            upgrade(self.db)
         self.start_bot()
         return self
 
