@@ -46,8 +46,8 @@ RETRY_WINDOW = timedelta(hours=2)
 def claim_request(db: Database, signature: str, now: datetime) -> bool:
     """True the first time a verified signature is seen by any process; False for a replay."""
     key = hashlib.sha256(signature.encode()).hexdigest()
-    with db.session() as session:
-        result = session.connection().execute(_CLAIM, {"key": key, "at": now})
+    with db.engine.begin() as conn:  # a bare connection: every signed request pays for this
+        result = conn.execute(_CLAIM, {"key": key, "at": now})
         return result.rowcount == 1
 
 

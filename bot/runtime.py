@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -72,6 +73,44 @@ def _logged(work: Callable[[], None]) -> None:
         log.warning("background work failed: %s", exception_summary(error))
 
 
+class AckGate:
+    """Requests still waiting for their acknowledgement, so that work which can wait (answers
+    through a response URL, modals opened after a click, a submission's follow-ups) lets them
+    go first: under a burst the acknowledgements come before the follow-ups, not among them."""
+
+    def __init__(self, *, settle_s: float = 0.005, max_wait_s: float = 1.0):
+        self.settle_s = settle_s
+        """How long no request must have been waiting before follow-ups start."""
+        self.max_wait_s = max_wait_s
+        """The longest a follow-up waits (Slack's trigger ids last 3 s)."""
+        self._cond = threading.Condition()
+        self._pending = 0
+        self._last = 0.0
+
+    @contextmanager
+    def pending(self) -> Iterator[None]:
+        """Around a request until its acknowledgement is on its way back."""
+        with self._cond:
+            self._pending += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._pending -= 1
+                self._last = time.monotonic()
+                self._cond.notify_all()
+
+    def wait_quiet(self) -> None:
+        """Return once no request has waited for `settle_s`, or after `max_wait_s`."""
+        deadline = time.monotonic() + self.max_wait_s
+        with self._cond:
+            while (now := time.monotonic()) < deadline:
+                if self._pending == 0 and now >= self._last + self.settle_s:
+                    return
+                calm = self._last + self.settle_s if self._pending == 0 else deadline
+                self._cond.wait(max(0.0, min(calm, deadline) - now))
+
+
 class Heartbeat:
     """How this process's dispatcher is doing, for `/healthz`: "ok" while its ticks finish (or
     one is under way) within a few intervals, "stalled" or "failing" otherwise."""
@@ -130,6 +169,8 @@ class Runtime:
     """How long upkeep after an acknowledgement (a card refresh) waits for more of the same."""
     heartbeat: Heartbeat | None = None
     """This process's dispatcher, when it runs one (`loopbot serve`)."""
+    acks: AckGate = field(default_factory=AckGate)
+    """Requests waiting for their acknowledgement; `later` work waits for them."""
     on_stop: list[Callable[[], None]] = field(default_factory=list)
     """Run last by `drain` (the scheduler stops, the dispatcher gives back its leases)."""
 

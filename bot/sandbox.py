@@ -5,6 +5,7 @@ Used by `loopbot demo` and by the end-to-end tests, so both exercise what produc
 
 from __future__ import annotations
 
+import os
 import secrets
 import tempfile
 import time
@@ -30,6 +31,23 @@ AppFactory = Callable[[Runtime], Any]
 WsgiFactory = Callable[[Any, Runtime], Any]
 
 
+_migrated: list[bytes] = []
+
+
+def _copy_migrated(path: Path) -> None:
+    """A new SQLite database at the newest schema: a copy of one this process migrated once
+    (running the migrations costs more than many a story), readable by its owner only."""
+    if not _migrated:
+        with tempfile.TemporaryDirectory(prefix="loopbot-schema-") as folder:
+            template = Database(f"sqlite:///{Path(folder) / 'schema.db'}")
+            upgrade(template)
+            template.dispose()  # the last connection closes: the WAL is folded into the file
+            _migrated.append((Path(folder) / "schema.db").read_bytes())
+    descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(_migrated[0])
+
+
 class Sandbox:
     """`with Sandbox(create_app, make_wsgi_app) as sb:`; `sb.slack` sends what Slack would send.
 
@@ -51,7 +69,8 @@ class Sandbox:
         self._app_factory = app_factory
         self._wsgi_factory = wsgi_factory
         self._tmp = tempfile.TemporaryDirectory(prefix="loopbot-")
-        self.database_url = database_url or f"sqlite:///{Path(self._tmp.name) / 'loopbot.db'}"
+        self._own_database_url = f"sqlite:///{Path(self._tmp.name) / 'loopbot.db'}"
+        self.database_url = database_url or self._own_database_url
         self.docs = docs
         self._slack_skipped = 0.0
         """Seconds of waiting for Slack (Retry-After) skipped on the emulator's clock."""
@@ -76,15 +95,18 @@ class Sandbox:
             loopbot_docs=self.docs,
             **self._extra_settings,
         )
+        if self.database_url == self._own_database_url:
+            _copy_migrated(Path(self._tmp.name) / "loopbot.db")  # the migrations, run once
         self.db = Database(self.database_url)
-        upgrade(self.db)
+        if self.database_url != self._own_database_url:
+            upgrade(self.db)
         self.start_bot()
         return self
 
     def start_bot(self) -> None:
         """(Re)start the bot process's parts over the same database: a restart, as Slack sees it."""
         client = make_client(
-            self.settings.slack_bot_token.get_secret_value(), self.settings.api_url
+            self.settings.slack_bot_token.get_secret_value(), self.settings.api_url, wait=self.wait
         )
         self.runtime = Runtime(
             settings=self.settings,
@@ -93,8 +115,7 @@ class Sandbox:
             messenger=Messenger(client),
             clock=self.clock,
         )
-        self.dispatcher = serving_dispatcher(self.runtime)
-        self.dispatcher.sleep = self.wait
+        self.dispatcher = serving_dispatcher(self.runtime, wait=self.wait)
         self.app = self._app_factory(self.runtime)
         wsgi = self._wsgi_factory(self.app, self.runtime)
         self.server = BackgroundServer(wsgi, threads=4).start()
@@ -141,13 +162,25 @@ class Sandbox:
 
     def stop_bot(self) -> None:
         if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+            self._close_socket()
         if self.server:
             self.server.stop()
             self.server = None
             # Let work that started after an acknowledgement finish, as a graceful stop does.
             self.runtime.drain()
+
+    def _close_socket(self) -> None:
+        """Close the Socket Mode handler without waiting out its client's timeouts: closed
+        alone, it waits for its socket's 3 s receive timeout and its queue's 1 s poll. Slack's
+        side closes first (the client, told not to reconnect, sees the end at once) and the
+        queue gets an empty wake-up, which the client skips."""
+        handler, self._socket = self._socket, None
+        client = handler.client
+        client.auto_reconnect_enabled = False
+        client.closed = True
+        self.emulator.socket_mode.close_all()
+        client.message_queue.put(None)
+        handler.close()
 
     def stop(self) -> None:
         self.stop_bot()

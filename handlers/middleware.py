@@ -22,6 +22,7 @@ from bot.errors import LoopbotError
 from bot.events import claim_event
 from bot.logs import exception_summary
 from bot.runtime import Runtime
+from bot.slack.messenger import Responder
 from bot.store import UNAVAILABLE
 from handlers.requests import acting_user
 
@@ -90,6 +91,8 @@ def report_errors(runtime: Runtime, listener: Callable[..., Any]) -> Callable[..
         mine = {k: (ack_once if k == "ack" else v) for k, v in kwargs.items() if k in own}
         if "runtime" in own:
             mine["runtime"] = runtime
+        if "respond" in mine:  # answers go out on the messenger's kept-alive connections
+            mine["respond"] = Responder(runtime.messenger, kwargs["respond"].response_url)
         try:
             return listener(**mine)
         except Exception as error:  # noqa: BLE001 - reported to the person and logged
@@ -112,11 +115,12 @@ def report_errors(runtime: Runtime, listener: Callable[..., Any]) -> Callable[..
 
 
 def later(runtime: Runtime, body: dict, work: Callable[[], Any]) -> None:
-    """Run `work` after the acknowledgement, off the listener pool; its errors reach the person
-    like any other."""
+    """Run `work` after the acknowledgement, off the listener pool, once no request is waiting
+    for its own acknowledgement (`AckGate`); its errors reach the person like any other."""
 
     def run() -> None:
         try:
+            runtime.acks.wait_quiet()
             work()
         except Exception as error:  # noqa: BLE001 - reported to the person and logged
             report(runtime, error, body, {})

@@ -281,7 +281,10 @@ def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) ->
 
 
 def refresh_summary(*, runtime: Runtime, loop_id: int) -> None:
-    """Update the summary in place (after the decision: no more buttons)."""
+    """Update the summary in place (after the decision: no more buttons); nothing to do, and
+    nothing gathered, while no summary is posted (every submission before the debrief)."""
+    if not summary_posted(runtime, loop_id):
+        return
     _, messages, posted = _summary(runtime, loop_id)
     if posted is None:
         return

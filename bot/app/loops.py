@@ -21,7 +21,7 @@ from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import next_business_day
 from bot.loops.service import create_loop, propose
 from bot.loops.validate import validate_request, validate_schedule
-from bot.loops.views import loop_card, loop_rows
+from bot.loops.views import Snapshot, loop_card, loop_rows
 from bot.reminders.plan import offsets_for
 from bot.runtime import Runtime
 from bot.slack.format import mention, slack_time
@@ -192,9 +192,11 @@ def show_loop(runtime: Runtime, *, actor: str, ref: str) -> dict:
     """One loop's card (status only) for someone allowed to see it."""
     with runtime.db.read() as session:
         loop = find_loop(session, ref)
-        who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        # One read of the loop's rounds and people serves both the person's standing and the card.
+        snap = Snapshot.read(session, [loop])
+        who = snap.standing(loop, actor, runtime.settings.loopbot_admins)
         require(Action.VIEW_STATUS, who, loop=loop.short_id)
-        return loop_card(session, loop)
+        return loop_card(session, loop, snap)
 
 
 def change_form(runtime: Runtime, *, actor: str, ref: str) -> tuple[str, list[tuple[int, str]]]:

@@ -30,6 +30,8 @@ class ResponseUrl:
     message_ts: str | None = None
     user: str | None = None
     posts: list[dict[str, Any]] = field(default_factory=list)
+    connections: list[int] = field(default_factory=list)
+    """The caller's TCP connection (its port) of each post: kept-alive answers share one."""
 
 
 def postable_channel(em: SlackEmulator, key: str) -> Channel:

@@ -81,3 +81,8 @@ class Inspection:
             who = self.workspace.user(user).id if user else None
             records = [r for r in self._response_urls.values() if who in (None, r.user)]
             return [post for record in records for post in record.posts]
+
+    def response_connections(self) -> list[int]:
+        """The bot's TCP connection (its port) of every response_url post, by URL issue order."""
+        with self.lock:
+            return [port for r in self._response_urls.values() for port in r.connections]

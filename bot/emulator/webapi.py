@@ -220,7 +220,9 @@ class SlackEmulator(Inspection):
         if parts.path.startswith("/api/"):
             status, body, headers = self._api(parts.path[5:], parts.query, raw, request)
         elif parts.path.startswith("/response/") and request.command == "POST":
-            status, body = self._response_url(parts.path[len("/response/") :], raw)
+            status, body = self._response_url(
+                parts.path[len("/response/") :], raw, request.client_address[1]
+            )
         else:
             status, body = 404, {"ok": False, "error": "not_found"}
         data = json.dumps(body).encode()
@@ -333,11 +335,12 @@ class SlackEmulator(Inspection):
         found = self.workspace.find_channel(key)
         return found.id if found else key
 
-    def _response_url(self, rid: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+    def _response_url(self, rid: str, raw: bytes, port: int) -> tuple[int, dict[str, Any]]:
         with self.lock:
             record = self._response_urls.get(rid)
             if record is None:
                 return 404, {"ok": False, "error": "expired_url"}
+            record.connections.append(port)
             try:
                 payload = json.loads(raw or b"null")
             except (json.JSONDecodeError, UnicodeDecodeError):

@@ -193,33 +193,84 @@ def loop_card(session: Session, loop: Loop, snap: Snapshot | None = None) -> dic
     }
 
 
+_HELD_IN = (
+    select(
+        Assignment.loop_id,
+        Assignment.letter,
+        Assignment.role_code,
+        Round.number,
+        Round.id,
+        Round.cancelled,
+    )
+    .outerjoin(Round, col(Round.id) == col(Assignment.round_id))
+    .where(
+        col(Assignment.loop_id).in_(_LOOP_IDS),
+        Assignment.user_id == bindparam("user"),
+        col(Assignment.active).is_(True),
+    )
+)
+_SUBMITTED_BY_IN = select(Scorecard.loop_id, Scorecard.round_id).where(
+    col(Scorecard.loop_id).in_(_LOOP_IDS),
+    Scorecard.author_id == bindparam("user"),
+    col(Scorecard.submitted).is_(True),
+)
+_UPCOMING = (
+    select(Round.loop_id, Round.number, Round.name, Round.starts_at)
+    .where(
+        col(Round.loop_id).in_(_LOOP_IDS),
+        col(Round.starts_at) > bindparam("now"),
+        col(Round.cancelled).is_(False),
+    )
+    .order_by(col(Round.starts_at))
+)
+
+
 def loop_rows(session: Session, user_id: str, now: datetime, *, admins: list[str]) -> list[dict]:
-    """`/loop list`: the loops the person may see, their part in each, and the next interview."""
+    """`/loop list`: the loops the person may see, their part in each, and the next interview.
+    Reads only the person's own part of each loop and its next round, not the whole loop."""
     loops = loops_for(session, user_id)
-    snap = Snapshot.read(session, loops)
+    if not loops:
+        return []
+    given = {"ids": [loop.id for loop in loops], "user": user_id}
+    held: dict[int, list[Held]] = {}
+    for loop_id, *row in session.exec(_HELD_IN, params=given).all():
+        held.setdefault(loop_id, []).append(Held(*row))
+    done: dict[int, set[int]] = {}
+    for loop_id, round_id in session.exec(_SUBMITTED_BY_IN, params=given).all():
+        done.setdefault(loop_id, set()).add(round_id)
+    upcoming: dict[int, tuple[int, str, datetime]] = {}
+    for loop_id, number, name, starts_at in session.exec(
+        _UPCOMING, params={"ids": given["ids"], "now": now}
+    ).all():
+        upcoming.setdefault(loop_id, (number, name, starts_at))  # the earliest comes first
+    templates = templates_by_version(session, {loop.template_version_id for loop in loops})
     rows = []
     for loop in loops:
-        if not can(Action.VIEW_STATUS, snap.standing(loop, user_id, admins)):
+        mine = held.get(loop.id, [])
+        template = templates[loop.template_version_id]
+        who = build_standing(
+            loop=loop,
+            template=template,
+            user_id=user_id,
+            admins=admins,
+            held=mine,
+            done=done.get(loop.id, set()),
+        )
+        if not can(Action.VIEW_STATUS, who):
             continue
-        mine = [a for a in snap.people.get(loop.id, []) if a.user_id == user_id]
-        parts = sorted({LETTER_NAMES[a.letter] for a in mine if a.letter in LETTER_NAMES})
+        parts = sorted({LETTER_NAMES[h.letter] for h in mine if h.letter in LETTER_NAMES})
         if loop.created_by == user_id:
             parts.append("creator")
-        upcoming = [
-            r
-            for r in snap.rounds.get(loop.id, [])
-            if r.starts_at and r.starts_at > now and not r.cancelled
-        ]
-        nxt = min(upcoming, key=lambda r: r.starts_at) if upcoming else None
+        nxt = upcoming.get(loop.id)
         rows.append(
             {
                 "short_id": loop.short_id,
                 "candidate": loop.candidate_name,
-                "title": snap.template(loop).title,
+                "title": template.title,
                 "status": loop.status,
                 "you": ", ".join(parts) or "-",
                 "next": (
-                    f"{nxt.number}. {nxt.name} {slack_time(nxt.starts_at)}"
+                    f"{nxt[0]}. {nxt[1]} {slack_time(nxt[2])}"
                     if nxt and loop.status != LoopStatus.CANCELLED
                     else ""
                 ),

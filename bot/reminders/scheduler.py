@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -25,13 +26,15 @@ log = logging.getLogger(__name__)
 DISPATCH_JOB = "dispatch"
 
 
-def serving_dispatcher(runtime: Runtime) -> Dispatcher:
+def serving_dispatcher(runtime: Runtime, wait: Callable[[float], None] = time.sleep) -> Dispatcher:
     """The dispatcher as `loopbot serve` runs it. Its own Slack client does not wait out a 429:
-    the dispatcher puts that person's row back and goes on with everyone else's."""
+    the dispatcher puts that person's row back and goes on with everyone else's. `wait` passes
+    the client's pauses between retries of a 5xx and the dispatcher's own waits."""
     client = make_client(
         runtime.settings.slack_bot_token.get_secret_value(),
         runtime.settings.api_url,
         wait_on_rate_limits=False,
+        wait=wait,
     )
     messenger = Messenger(client)
     return Dispatcher(
@@ -41,6 +44,7 @@ def serving_dispatcher(runtime: Runtime) -> Dispatcher:
         outbox=OutboxSender(db=runtime.db, messenger=messenger),
         reminders=runtime.settings.loopbot_reminders,
         review_days=runtime.settings.loopbot_review_days,
+        sleep=wait,
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
 from bot import metrics
@@ -74,28 +77,50 @@ def make_client(
     retries: int = 4,
     timeout: int = 10,
     wait_on_rate_limits: bool = True,
+    wait: Callable[[float], None] = time.sleep,
 ) -> WebClient:
     """A WebClient that retries connection and 5xx errors and, unless told not to, waits out
     429s (Retry-After). The dispatcher does not wait: it puts a rate-limited row back and goes
-    on with other people's messages (`RateLimited`)."""
+    on with other people's messages (`RateLimited`). `wait` passes the pauses between
+    attempts (the sandbox moves its emulated Slack's clock on instead of sleeping)."""
+    backoff = _WaitedBackoff(wait)
     handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=retries),
-        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
+        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
     ]
     if wait_on_rate_limits:
-        handlers.insert(0, _CountedRateLimitRetry(max_retry_count=retries))
+        handlers.insert(0, _CountedRateLimitRetry(max_retry_count=retries, wait=wait))
     return PooledWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
 
 
+class _WaitedBackoff(BackoffRetryIntervalCalculator):
+    """The SDK's exponential backoff with jitter, passed through `wait`; the handler's own
+    sleep then gets nothing left to sleep."""
+
+    def __init__(self, wait: Callable[[float], None]):
+        super().__init__()
+        self._wait = wait
+
+    def calculate_sleep_duration(self, current_attempt: int) -> float:
+        self._wait(super().calculate_sleep_duration(current_attempt))
+        return 0.0
+
+
 class _CountedRateLimitRetry(RateLimitErrorRetryHandler):
-    """Waits out a 429 (Retry-After) as the SDK does, counting it for /metrics first."""
+    """Waits out a 429 (Retry-After, plus up to a second of jitter) as the SDK does, counting
+    it for /metrics first."""
+
+    def __init__(self, *, max_retry_count: int, wait: Callable[[float], None]):
+        super().__init__(max_retry_count=max_retry_count)
+        self._wait = wait
 
     def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
-        if response is not None:
-            metrics.slack_call(request.url.rsplit("/", 1)[-1], "rate_limited")
-        super().prepare_for_next_attempt(
-            state=state, request=request, response=response, error=error
-        )
+        if response is None:
+            raise error
+        metrics.slack_call(request.url.rsplit("/", 1)[-1], "rate_limited")
+        state.next_attempt_requested = True
+        self._wait(_retry_after(response.headers) + random.random())
+        state.increment_current_attempt()
 
 
 class Messenger:
@@ -275,9 +300,14 @@ class Messenger:
         }
         if blocks is not None:
             body["blocks"] = blocks
+        self.answer(response_url, body)
+
+    def answer(self, response_url: str, body: dict[str, Any]) -> None:
+        """Post a whole message to a response URL, on the kept-alive connections the Web API
+        calls use (a WebClient without them sends it on a connection of its own)."""
         pool = getattr(self.client, "pool", None)
         try:
-            if isinstance(pool, ConnectionPool):  # the connections the Web API calls use
+            if isinstance(pool, ConnectionPool):
                 status, _, _, data = pool.post(
                     response_url,
                     json.dumps(body).encode(),
@@ -298,6 +328,24 @@ class Messenger:
     def invite(self, channel: str, user_ids: list[str]) -> None:
         if user_ids:
             self.call("conversations.invite", channel=channel, users=",".join(user_ids))
+
+
+class Responder:
+    """Bolt's `respond(text=..., blocks=..., response_type=...)` for a listener, sent through
+    `Messenger.answer` (a kept-alive connection) instead of a new connection per answer."""
+
+    def __init__(self, messenger: Messenger, response_url: str | None):
+        self.messenger = messenger
+        self.response_url = response_url
+
+    def __call__(self, text: str = "", blocks: list[dict] | None = None, **fields: Any) -> None:
+        if self.response_url is None:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        body: dict[str, Any] = {"text": text}
+        if blocks:
+            body["blocks"] = blocks
+        body.update((k, v) for k, v in fields.items() if v is not None)
+        self.messenger.answer(self.response_url, body)
 
 
 class SlackCallFailed(SlackUnavailable):

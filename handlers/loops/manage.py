@@ -61,7 +61,13 @@ def handle_list_command(
     # Acknowledge at once; the list follows through the response URL, so a busy database
     # never costs Slack's 3 seconds.
     ack()
-    respond(**build_message_loop_list(rows=loops.list_loops(runtime, actor=command.user_id)))
+    later(
+        runtime,
+        {"response_url": command.response_url},
+        lambda: respond(
+            **build_message_loop_list(rows=loops.list_loops(runtime, actor=command.user_id))
+        ),
+    )
 
 
 def handle_show_command(
@@ -75,8 +81,15 @@ def handle_show_command(
 ) -> None:
     _need(args, 1, "show")
     ack()
-    card = loops.show_loop(runtime, actor=command.user_id, ref=args[0])
-    respond(**build_message_loop_show(card=card))
+    later(
+        runtime,
+        {"response_url": command.response_url},
+        lambda: respond(
+            **build_message_loop_show(
+                card=loops.show_loop(runtime, actor=command.user_id, ref=args[0])
+            )
+        ),
+    )
 
 
 def handle_reschedule_command(
@@ -151,17 +164,27 @@ def _card_value(body: dict) -> str:
 
 def handle_card_reschedule(ack: Ack, body: dict, runtime: Runtime) -> None:
     ack()
-    short_id, rounds = loops.change_form(runtime, actor=body["user"]["id"], ref=_card_value(body))
-    view = build_modal_reschedule(short_id=short_id, rounds=rounds, initial=None)
-    runtime.messenger.open_view(body["trigger_id"], view)
+
+    def open_form() -> None:
+        actor, ref = body["user"]["id"], _card_value(body)
+        short_id, rounds = loops.change_form(runtime, actor=actor, ref=ref)
+        view = build_modal_reschedule(short_id=short_id, rounds=rounds, initial=None)
+        runtime.messenger.open_view(body["trigger_id"], view)
+
+    later(runtime, body, open_form)
 
 
 def handle_card_swap(ack: Ack, body: dict, runtime: Runtime) -> None:
     ack()
-    short_id, rounds = loops.change_form(runtime, actor=body["user"]["id"], ref=_card_value(body))
-    runtime.messenger.open_view(
-        body["trigger_id"], build_modal_swap(short_id=short_id, rounds=rounds)
-    )
+
+    def open_form() -> None:
+        actor, ref = body["user"]["id"], _card_value(body)
+        short_id, rounds = loops.change_form(runtime, actor=actor, ref=ref)
+        runtime.messenger.open_view(
+            body["trigger_id"], build_modal_swap(short_id=short_id, rounds=rounds)
+        )
+
+    later(runtime, body, open_form)
 
 
 def _submit_change(ack: Ack, body: dict, view: dict, runtime: Runtime, field: str, apply) -> None:

@@ -41,9 +41,12 @@ def _wait_until_settled(sb: Sandbox) -> None:
     from tests.e2e.helpers import wait_for
 
     def settled() -> bool:
+        """The card and its copy in the recruiter's DMs (posted one after the other, after the
+        acknowledgement) are both queued, and neither is being sent."""
         with sb.db.read() as session:
             rows = session.exec(select(OutboxMessage)).all()
-        return bool(rows) and all(r.state != "claimed" for r in rows)
+        places = {r.channel_id.startswith("D") for r in rows}
+        return places == {True, False} and all(r.state != "claimed" for r in rows)
 
     assert wait_for(settled)
 

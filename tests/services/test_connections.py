@@ -60,3 +60,17 @@ def test_a_connection_slack_closed_while_idle_is_replaced_not_reported() -> None
         server.server_close()
     assert first.ts == second.ts == "1.0"
     assert messenger.client.pool.opened == 2
+
+
+def test_answers_to_commands_reuse_the_kept_alive_connections(sb) -> None:
+    """`/loop list` and `/loop show` answer through their response URLs on the messenger's
+    kept-alive connections, not on a new connection per answer."""
+    from tests.e2e.helpers import HM, create_loop, said
+
+    short_id = create_loop(sb)
+    before = len(sb.emulator.response_connections())
+    for _ in range(3):
+        assert short_id in said(sb, HM, "list")
+        assert short_id in said(sb, HM, f"show {short_id}")
+    answers = sb.emulator.response_connections()[before:]
+    assert len(answers) == 6 and len(set(answers)) <= 2, answers

@@ -29,8 +29,8 @@ def emulator():
     assert_documented(em.calls)
 
 
-def _dispatcher(db: Database, emulator: SlackEmulator, library, worker: str = "w1"):
-    client = make_client(emulator.bot_token, emulator.api_url)
+def _dispatcher(db: Database, emulator: SlackEmulator, library, worker: str = "w1", **client):
+    client = make_client(emulator.bot_token, emulator.api_url, **client)
     return Dispatcher(db=db, messenger=Messenger(client), library=library, worker=worker)
 
 
@@ -206,9 +206,12 @@ def test_permanent_failure_is_marked_and_the_recruiter_told(any_db, emulator, li
 def test_transient_failures_are_retried_with_backoff(any_db, emulator, library) -> None:
     _create(any_db, library)
     emulator.fail_next("chat.postMessage", status=503, times=6)
-    dispatcher = _dispatcher(any_db, emulator, library)
+    pauses: list[float] = []  # the Slack client's own pauses between its retries of a 5xx
+    dispatcher = _dispatcher(any_db, emulator, library, wait=pauses.append)
     outcome = dispatcher.tick(NOW)
     assert outcome.retried > 0 and outcome.failed == 0
+    assert len(pauses) == 4 and all(0.5 <= p < 1.5 for p in pauses[::2])
+    assert all(1 <= p < 2 for p in pauses[1::2])  # longer after each failure (with jitter)
     assert dispatcher.tick(NOW + timedelta(hours=2)).sent == 10 - outcome.sent
     assert _states(any_db)[ReminderState.SENT] == 10
 
