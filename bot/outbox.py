@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, or_, select
 
 from bot.errors import SlackUnavailable
+from bot.pacing import RATE_LIMITED, SharedPace, channel_key
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import OutboxMessage, OutboxState, SlackMessage
@@ -73,6 +74,8 @@ class OutboxSender:
         self.db = db
         self.messenger = messenger
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
+        self.pace = SharedPace(db)
+        """Channels Slack rate-limited, shared by every replica (see bot/pacing.py)."""
 
     def post(self, messages: list[Message], now: datetime) -> list[Posted | None]:
         """Queue `messages` (the second and later as replies in the first's thread) and send
@@ -148,6 +151,8 @@ class OutboxSender:
             if row is None or row.claimed_by != self.worker or row.state != OutboxState.CLAIMED:
                 return None
             parent = session.get(OutboxMessage, row.thread_of) if row.thread_of else None
+            key = channel_key(row.channel_id)
+            paced = row.last_error != RATE_LIMITED and self.pace.paced(session.connection(), key)
         if row.thread_of is not None and (parent is None or parent.state == OutboxState.FAILED):
             self._fail(row_id, now, "thread_failed", tell=False)
             return None
@@ -155,12 +160,20 @@ class OutboxSender:
         if parent is not None and thread_ts is None:  # the thread's first message waits yet
             self._retry(row_id, now + backoff(1), "waiting_for_thread", count=False)
             return None
+        if paced:  # not holding a slot yet on a channel Slack paced: take the next one
+            with self.db.session() as session:
+                slot = self.pace.slot(session.connection(), key, now)
+            if slot is not None and slot > now:
+                self._retry(row_id, slot, RATE_LIMITED, count=False)
+                return None
         try:
             posted = self.messenger.post(
                 row.channel_id, text=row.text, blocks=row.blocks, thread_ts=thread_ts
             )
         except RateLimited as exc:
-            self._retry(row_id, now + timedelta(seconds=exc.retry_after), exc.error, count=False)
+            with self.db.session() as session:
+                slot = self.pace.refused(session.connection(), key, now, exc.retry_after)
+            self._retry(row_id, slot, RATE_LIMITED, count=False)
             return None
         except SlackCallFailed as exc:
             if exc.error in PERMANENT or row.attempts >= MAX_ATTEMPTS:

@@ -11,7 +11,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.loops.queries import LOOP_ROLE, assignments_of, template_of
+from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, standing, template_of
+from bot.reminders.messages import Situation, round_lines
 from bot.reminders.plan import BEFORE_START, Kind
 from bot.store.models import Assignment, Decision, Loop, LoopStatus, Reminder, Round, Scorecard
 
@@ -96,3 +97,50 @@ def failure_note(session: Session, reminder: Reminder, error: str) -> tuple[list
         f"`{loop.short_id}` (Slack said `{error}`). Please reach them another way."
     )
     return recruiters or [loop.created_by], note
+
+
+def situation_of(session: Session, reminder: Reminder, assignment: Assignment) -> Situation:
+    """What a reminder's reader is to be told, as the loop stands now."""
+    loop = session.get(Loop, reminder.loop_id)
+    assert loop is not None
+    template = template_of(session, loop)
+    rounds = rounds_of(session, loop)
+    people = assignments_of(session, loop)
+    owners: dict[int, list[str]] = {}
+    for a in people:
+        if a.letter == "R" and a.round_id is not None:
+            owners.setdefault(a.round_id, []).append(a.user_id)
+    rnd = next((r for r in rounds if r.id == reminder.round_id), None)
+    spec = next((r for r in template.rounds if rnd and r.number == rnd.number), None)
+    owner = None
+    new_owner = None
+    if rnd is not None:
+        current = owners.get(rnd.id or 0, [])
+        owner = current[0] if current else None
+        if reminder.kind is Kind.UNASSIGNED:
+            new_owner = owner
+    shown = rounds
+    if assignment.letter == LOOP_ROLE and reminder.kind in (Kind.CALIBRATE,):
+        shown = [
+            r
+            for r in rounds
+            if any(
+                a.round_id == r.id and a.letter == "C" and a.user_id == assignment.user_id
+                for a in people
+            )
+        ]
+    reader = standing(session, loop, assignment.user_id, admins=[], template=template)
+    return Situation(
+        kind=Kind(reminder.kind),
+        loop=loop,
+        template=template,
+        rounds=round_lines(shown, owners, loop.candidate_tz),
+        channel=f"<#{loop.channel_id}>" if loop.channel_id else "the loop's channel",
+        rnd=rnd,
+        spec=spec,
+        owner=owner,
+        new_owner=new_owner,
+        status=loop.status,
+        decision=decision_label(session, loop),
+        reader=reader,
+    )

@@ -227,3 +227,14 @@ class OutboxMessage(SQLModel, table=True):
     sent_ts: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SlackPace(SQLModel, table=True):
+    """Slack's pace for one key (a person's DM, a channel), learned from its 429s and shared by
+    every replica: the next moment a message on that key may go (`not_before`, seconds since
+    the epoch), moved on by `pace` seconds for each message given a slot."""
+
+    __tablename__ = "slack_paces"
+    key: str = Field(primary_key=True, max_length=80, description="dm:USER or channel:CHANNEL")
+    not_before: float
+    pace: float

@@ -29,8 +29,10 @@ def emulator():
     assert_documented(em.calls)
 
 
-def _dispatcher(db: Database, emulator: SlackEmulator, library, worker: str = "w1"):
-    client = make_client(emulator.bot_token, emulator.api_url)
+def _dispatcher(
+    db: Database, emulator: SlackEmulator, library, worker: str = "w1", *, waits: bool = True
+):
+    client = make_client(emulator.bot_token, emulator.api_url, wait_on_rate_limits=waits)
     return Dispatcher(db=db, messenger=Messenger(client), library=library, worker=worker)
 
 
@@ -318,7 +320,7 @@ def test_two_dispatchers_on_postgres_send_each_reminder_once(
         thread.join()
     done = sum(r.sent + r.skipped for r in results)
     assert done == total and sum(r.failed for r in results) == 0
-    assert all(r.sent > 0 for r in results), "both replicas should have taken work"
+    assert all(r.sent > 0 for r in results), f"both replicas should have taken work: {results}"
     with postgres_db.session() as session:
         rows = session.exec(select(Reminder)).all()
     sent = [r for r in rows if r.state == ReminderState.SENT]
@@ -419,3 +421,53 @@ def test_rows_claimed_late_in_a_long_tick_are_sent_not_skipped(any_db, emulator,
             if r.state == ReminderState.SENT
         }
     assert attempts == {1}
+
+
+def test_a_429_learned_by_one_replica_holds_back_the_other(postgres_db, emulator, library) -> None:
+    """Slack's pace for a person's DM is shared through the database: once Slack refused one
+    replica, the other queues that person's messages on the same lane instead of being
+    refused in turn, and everyone else's messages go on."""
+    _create(postgres_db, library)
+    later = NOW + timedelta(days=90)  # every reminder is due: each person has many
+    first, second = (
+        _dispatcher(postgres_db, emulator, library, f"replica-{i}", waits=False) for i in (1, 2)
+    )
+    first.batch = 1
+    emulator.fail_next("chat.postMessage", retry_after=30)
+    (refused_id,) = first.claim(later)
+    assert first.deliver(refused_id, later) == "deferred"
+    refused_dm = emulator.calls_to("chat.postMessage")[-1].args["channel"]
+    with postgres_db.session() as session:
+        paced = session.get(Assignment, session.get(Reminder, refused_id).assignment_id).user_id
+    emulator.reset_calls()
+
+    outcome = second.tick(later)  # this replica never met the 429 itself
+    posts = emulator.calls_to("chat.postMessage")
+    assert outcome.deferred > 0 and outcome.failed == 0
+    assert all(c.status == 200 for c in posts)
+    assert refused_dm not in {c.args["channel"] for c in posts}, "the pace was not shared"
+    assert len({c.args["channel"] for c in posts}) >= 5  # everyone else was sent to
+    with postgres_db.session() as session:
+        waiting = [
+            r
+            for r in session.exec(select(Reminder).where(Reminder.state == ReminderState.PENDING))
+            if session.get(Assignment, r.assignment_id).user_id == paced
+        ]
+    # The paced person's messages wait in line after Retry-After, 30 s apart, across replicas.
+    slots = sorted(r.due_at for r in waiting)
+    assert slots[0] == later + timedelta(seconds=30)
+    assert all(b - a == timedelta(seconds=30) for a, b in zip(slots, slots[1:], strict=False))
+
+    # At their slots they go out, each once, whichever replica claims them.
+    when = later
+    for _ in range(len(slots) + 1):
+        when += timedelta(seconds=30)
+        for replica in (second, first):
+            replica.tick(when)
+    delivered = [c for c in emulator.calls_to("chat.postMessage") if c.status == 200]
+    to_paced = [c for c in delivered if c.args["channel"] == refused_dm]
+    assert len(to_paced) >= len(slots)
+    assert len({c.args["text"] for c in to_paced}) == len(to_paced) or any(
+        "(continued)" in c.args["text"] for c in to_paced
+    )
+    assert _states(postgres_db)[ReminderState.PENDING] == 0

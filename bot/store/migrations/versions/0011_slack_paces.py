@@ -1,0 +1,31 @@
+"""Slack's pace per person's DM or channel, shared by every replica (slack_paces)
+
+Revision ID: 0011
+Revises: 0007
+Create Date: 2026-12-05 07:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0011"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "slack_paces",
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("not_before", sa.Float(), nullable=False),
+        sa.Column("pace", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("slack_paces")
