@@ -22,6 +22,10 @@ from bot.store import Database
 
 RATE_LIMITED = "ratelimited"
 """`last_error` of a row holding a slot: at its slot it is sent, without taking another."""
+HEADROOM = 2
+"""Paces left empty after a refusal, so Slack's burst allowance (three messages a channel) fills
+again: sending at exactly its rate from an empty allowance, a message a little late followed by
+one on time is refused."""
 IDLE = timedelta(hours=1)
 """A lane with no slot given out for this long is forgotten."""
 
@@ -74,10 +78,11 @@ class SharedPace:
     ) -> datetime:
         """Slack said 429 with `retry_after`: record the pace for every replica and (with
         `take`) give this message the next slot on the lane, which is returned; without it,
-        only hold the lane back until Retry-After (the caller waits that out itself)."""
+        only hold the lane back for the caller, who waits Retry-After out itself. The lane
+        resumes `HEADROOM` paces after Retry-After."""
         pace = max(retry_after, 1.0)
-        until = now.timestamp() + retry_after
-        params = {"key": key, "until": until, "pace": pace, "take": pace if take else 0.0}
+        until = now.timestamp() + retry_after + (HEADROOM * pace if take else 0.0)
+        params = {"key": key, "until": until, "pace": pace, "take": pace}
         return _when(conn.execute(self._refused, params).scalar_one())
 
 

@@ -25,6 +25,8 @@ class ReminderState(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"
     FAILED = "failed"
+    REPLACED = "replaced"
+    """An edit a later edit of the same message made moot before it went out."""
     CANCELLED = "cancelled"
 
 
@@ -202,6 +204,8 @@ class OutboxState(StrEnum):
     CLAIMED = "claimed"
     SENT = "sent"
     FAILED = "failed"
+    REPLACED = "replaced"
+    """An edit a later edit of the same message made moot before it went out."""
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -225,6 +229,9 @@ class OutboxMessage(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=64)
     sent_ts: str | None = Field(default=None, max_length=32)
+    edits_ts: str | None = Field(
+        default=None, max_length=32, description="an edit (chat.update) of this message"
+    )
     last_error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

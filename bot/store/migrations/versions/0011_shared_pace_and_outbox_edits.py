@@ -1,4 +1,5 @@
-"""Slack's pace per person's DM or channel, shared by every replica (slack_paces)
+"""Slack's pace per person's DM or channel, shared by every replica (slack_paces); message
+edits (chat.update) through the outbox (outbox.edits_ts)
 
 Revision ID: 0011
 Revises: 0007
@@ -25,7 +26,13 @@ def upgrade() -> None:
         sa.Column("pace", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("edits_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("edits_ts")
     op.drop_table("slack_paces")
