@@ -33,10 +33,10 @@ _SLOT = """
     UPDATE slack_paces SET not_before = {greatest}(not_before, :now) + pace
     WHERE key = :key RETURNING not_before - pace"""
 _REFUSED = """
-    INSERT INTO slack_paces (key, not_before, pace) VALUES (:key, :until + :take, :pace)
+    INSERT INTO slack_paces (key, not_before, pace) VALUES (:key, :until + :pace, :pace)
     ON CONFLICT (key) DO UPDATE SET pace = excluded.pace,
-        not_before = {greatest}(slack_paces.not_before, :until) + :take
-    RETURNING not_before - :take"""
+        not_before = {greatest}(slack_paces.not_before, :until) + excluded.pace
+    RETURNING not_before - pace"""
 _SAME = timedelta(milliseconds=1)
 """Slots closer to `now` than this are now (seconds since the epoch are floats)."""
 _PACED = text("SELECT 1 FROM slack_paces WHERE key = :key")
@@ -76,13 +76,13 @@ class SharedPace:
     def refused(
         self, conn: Connection, key: str, now: datetime, retry_after: float, *, take: bool = True
     ) -> datetime:
-        """Slack said 429 with `retry_after`: record the pace for every replica and (with
-        `take`) give this message the next slot on the lane, which is returned; without it,
-        only hold the lane back for the caller, who waits Retry-After out itself. The lane
-        resumes `HEADROOM` paces after Retry-After."""
+        """Slack said 429 with `retry_after`: record the pace for every replica and return this
+        message's slot. With `take` (a message put back to wait) the lane resumes `HEADROOM`
+        paces after Retry-After; without it (a caller that waits Retry-After out itself, then
+        sends) the slot is at Retry-After. Either way it goes behind slots already given out."""
         pace = max(retry_after, 1.0)
         until = now.timestamp() + retry_after + (HEADROOM * pace if take else 0.0)
-        params = {"key": key, "until": until, "pace": pace, "take": pace}
+        params = {"key": key, "until": until, "pace": pace}
         return _when(conn.execute(self._refused, params).scalar_one())
 
 
