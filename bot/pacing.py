@@ -23,9 +23,9 @@ from bot.store import Database
 RATE_LIMITED = "ratelimited"
 """`last_error` of a row holding a slot: at its slot it is sent, without taking another."""
 HEADROOM = 2
-"""Paces left empty after a refusal, so Slack's burst allowance (three messages a channel) fills
-again: sending at exactly its rate from an empty allowance, a message a little late followed by
-one on time is refused."""
+"""Paces left empty after the refused message's own slot, so Slack's burst allowance (three
+messages a channel) fills again: sending at exactly its rate from an empty allowance, a message a
+little late followed by one on time is refused."""
 IDLE = timedelta(hours=1)
 """A lane with no slot given out for this long is forgotten."""
 
@@ -33,10 +33,10 @@ _SLOT = """
     UPDATE slack_paces SET not_before = {greatest}(not_before, :now) + pace
     WHERE key = :key RETURNING not_before - pace"""
 _REFUSED = """
-    INSERT INTO slack_paces (key, not_before, pace) VALUES (:key, :until + :pace, :pace)
+    INSERT INTO slack_paces (key, not_before, pace) VALUES (:key, :until + :gap, :pace)
     ON CONFLICT (key) DO UPDATE SET pace = excluded.pace,
-        not_before = {greatest}(slack_paces.not_before, :until) + excluded.pace
-    RETURNING not_before - pace"""
+        not_before = {greatest}(slack_paces.not_before, :until) + :gap
+    RETURNING not_before - :gap"""
 _SAME = timedelta(milliseconds=1)
 """Slots closer to `now` than this are now (seconds since the epoch are floats)."""
 _PACED = text("SELECT 1 FROM slack_paces WHERE key = :key")
@@ -77,12 +77,13 @@ class SharedPace:
         self, conn: Connection, key: str, now: datetime, retry_after: float, *, take: bool = True
     ) -> datetime:
         """Slack said 429 with `retry_after`: record the pace for every replica and return this
-        message's slot. With `take` (a message put back to wait) the lane resumes `HEADROOM`
-        paces after Retry-After; without it (a caller that waits Retry-After out itself, then
-        sends) the slot is at Retry-After. Either way it goes behind slots already given out."""
+        message's slot, at Retry-After or behind the slots already given out. With `take` (a
+        message put back to wait) the lane then leaves `HEADROOM` paces empty; without it (a
+        caller that waits Retry-After out itself, then sends) it goes on a pace later."""
         pace = max(retry_after, 1.0)
-        until = now.timestamp() + retry_after + (HEADROOM * pace if take else 0.0)
-        params = {"key": key, "until": until, "pace": pace}
+        gap = pace * (1 + HEADROOM) if take else pace
+        until = now.timestamp() + retry_after
+        params = {"key": key, "until": until, "pace": pace, "gap": gap}
         return _when(conn.execute(self._refused, params).scalar_one())
 
 

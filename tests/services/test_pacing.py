@@ -37,15 +37,16 @@ def test_a_channel_slack_paced_for_one_replica_is_paced_for_the_other(any_db) ->
         assert len(emulator.calls_to("chat.postMessage")) == 1
         with any_db.read() as session:
             due = sorted(r.due_at for r in session.exec(select(OutboxMessage)).all())
-        # After Retry-After and a little headroom (Slack's burst allowance fills again), one
-        # slot a pace apart for each message, whichever replica queued it.
-        slot = NOW + timedelta(seconds=20 + HEADROOM * 20)
-        assert due == [slot, slot + timedelta(seconds=20)]
+        # The refused message at Retry-After; the next, whichever replica queued it, after a
+        # little headroom (Slack's burst allowance fills again), then a pace apart.
+        slot = NOW + timedelta(seconds=20)
+        after = slot + timedelta(seconds=20 * (1 + HEADROOM))
+        assert due == [slot, after]
 
         # In their slots, whichever replica ticks, each goes out once and in order.
         assert second.tick(slot) == 1
-        assert first.tick(slot + timedelta(seconds=19)) == 0
-        assert first.tick(slot + timedelta(seconds=20)) == 1
+        assert first.tick(after - timedelta(seconds=1)) == 0
+        assert first.tick(after) == 1
         texts = [m.text for m in emulator.messages_in(channel)]
     assert texts == ["update 1", "update 2"]
 
@@ -80,11 +81,13 @@ def test_a_429_learned_by_one_replica_holds_back_the_other(postgres_db, emulator
             for r in session.exec(select(Reminder).where(Reminder.state == ReminderState.PENDING))
             if session.get(Assignment, r.assignment_id).user_id == paced
         ]
-    # The paced person's messages wait in line after Retry-After (and a little headroom for
-    # Slack's burst allowance to fill again), 30 s apart, across replicas.
+    # The paced person's messages wait in line behind the refused one (due at Retry-After),
+    # after a little headroom for Slack's burst allowance to fill again, 30 s apart, across
+    # replicas.
     slots = sorted(r.due_at for r in waiting)
-    assert slots[0] == later + timedelta(seconds=30 + HEADROOM * 30)
-    assert all(b - a == timedelta(seconds=30) for a, b in zip(slots, slots[1:], strict=False))
+    assert slots[0] == later + timedelta(seconds=30)
+    assert slots[1] - slots[0] == timedelta(seconds=30 * (1 + HEADROOM))
+    assert all(b - a == timedelta(seconds=30) for a, b in zip(slots[1:], slots[2:], strict=False))
 
     # At their slots they go out, each once, whichever replica claims them.
     when = later + timedelta(seconds=HEADROOM * 30)
