@@ -234,11 +234,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return app, runtime
 
     if args.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from handlers.socket_mode import serve_socket_mode
 
-        app, _ = build()
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
-        return 0
+        print("loopbot connecting to Slack over Socket Mode", file=sys.stderr)
+        return serve_socket_mode(
+            build,
+            settings.slack_app_token.get_secret_value(),
+            grace_s=settings.loopbot_grace_seconds,
+        )
     listener = listen(settings.host, settings.port)
     processes = settings.loopbot_processes
     print(

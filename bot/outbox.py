@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, or_, select
 
 from bot.errors import SlackUnavailable
+from bot.pacing import RATE_LIMITED, SharedPace, channel_key
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import OutboxMessage, OutboxState, SlackMessage
@@ -38,7 +39,12 @@ PERMANENT = {
     "not_allowed_token_type",
     "invalid_blocks",
     "msg_too_long",
+    "message_not_found",
+    "cant_update_message",
+    "edit_window_closed",
 }
+GONE = {"message_not_found"}
+"""The message to edit was deleted in Slack: nothing to tell anyone."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class Message:
     loop_id: int | None = None
     actor: str | None = None
     """Who acted (created the loop, submitted the last scorecard): told if it never arrives."""
+    edits: str | None = None
+    """The `ts` of the message in `channel` this one replaces in place (chat.update)."""
 
 
 class OutboxFailed(SlackUnavailable):
@@ -73,11 +81,20 @@ class OutboxSender:
         self.db = db
         self.messenger = messenger
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
+        self.pace = SharedPace(db)
+        """Channels Slack rate-limited, shared by every replica (see bot/pacing.py)."""
 
     def post(self, messages: list[Message], now: datetime) -> list[Posted | None]:
         """Queue `messages` (the second and later as replies in the first's thread) and send
         them now. Each is Posted, or None when it waits for a retry. A permanent refusal of
         the first raises OutboxFailed (the caller may say more than the generic notice)."""
+        results: list[Posted | None] = []
+        for index, row_id in enumerate(self._queue(messages, now)):
+            results.append(self._send(row_id, now, tell=index > 0))
+        return results
+
+    def _queue(self, messages: list[Message], now: datetime) -> list[int]:
+        """Rows for `messages`, claimed by this sender to be sent at once."""
         with self.db.session() as session:
             rows: list[OutboxMessage] = []
             for message in messages:
@@ -85,7 +102,8 @@ class OutboxSender:
                     loop_id=message.loop_id,
                     channel_id=message.channel,
                     purpose=message.purpose,
-                    thread_of=rows[0].id if rows else None,
+                    thread_of=rows[0].id if rows and message.edits is None else None,
+                    edits_ts=message.edits,
                     text=message.text,
                     blocks=message.blocks,
                     actor=message.actor,
@@ -99,12 +117,26 @@ class OutboxSender:
                 session.add(row)
                 session.flush()
                 rows.append(row)
-            ids = [row.id for row in rows]
-        results: list[Posted | None] = []
-        for index, row_id in enumerate(ids):
-            assert row_id is not None
-            results.append(self._send(row_id, now, tell=index > 0))
-        return results
+            return [row.id for row in rows if row.id is not None]
+
+    def edit(self, messages: list[Message], now: datetime) -> None:
+        """Queue edits of posted messages (each `Message.edits` a ts) and send them now; an
+        edit Slack refuses for a while is retried like a post, unless a later edit of the same
+        message replaces it first, and the person who acted is told if it never goes through."""
+        with self.db.session() as session:
+            for message in messages:
+                moot = session.exec(
+                    select(OutboxMessage).where(
+                        OutboxMessage.channel_id == message.channel,
+                        OutboxMessage.edits_ts == message.edits,
+                        OutboxMessage.state == OutboxState.PENDING,
+                    )
+                ).all()
+                for row in moot:
+                    row.state = OutboxState.REPLACED
+                    session.add(row)
+        for row_id in self._queue(messages, now):
+            self._send(row_id, now, tell=True)
 
     def tick(self, now: datetime) -> int:
         """Send every row due at `now` (waiting ones, and ones whose sender died); returns how
@@ -148,6 +180,8 @@ class OutboxSender:
             if row is None or row.claimed_by != self.worker or row.state != OutboxState.CLAIMED:
                 return None
             parent = session.get(OutboxMessage, row.thread_of) if row.thread_of else None
+            key = channel_key(row.channel_id)
+            paced = row.last_error != RATE_LIMITED and self.pace.paced(session.connection(), key)
         if row.thread_of is not None and (parent is None or parent.state == OutboxState.FAILED):
             self._fail(row_id, now, "thread_failed", tell=False)
             return None
@@ -155,16 +189,32 @@ class OutboxSender:
         if parent is not None and thread_ts is None:  # the thread's first message waits yet
             self._retry(row_id, now + backoff(1), "waiting_for_thread", count=False)
             return None
+        if row.edits_ts is not None and self._replaced(row):
+            return None
+        if paced:  # not holding a slot yet on a channel Slack paced: take the next one
+            with self.db.session() as session:
+                slot = self.pace.slot(session.connection(), key, now)
+            if slot is not None and slot > now:
+                self._retry(row_id, slot, RATE_LIMITED, count=False)
+                return None
         try:
-            posted = self.messenger.post(
-                row.channel_id, text=row.text, blocks=row.blocks, thread_ts=thread_ts
-            )
+            if row.edits_ts is not None:
+                self.messenger.update(
+                    row.channel_id, row.edits_ts, text=row.text, blocks=row.blocks
+                )
+                posted = Posted(channel=row.channel_id, ts=row.edits_ts)
+            else:
+                posted = self.messenger.post(
+                    row.channel_id, text=row.text, blocks=row.blocks, thread_ts=thread_ts
+                )
         except RateLimited as exc:
-            self._retry(row_id, now + timedelta(seconds=exc.retry_after), exc.error, count=False)
+            with self.db.session() as session:
+                slot = self.pace.refused(session.connection(), key, now, exc.retry_after)
+            self._retry(row_id, slot, RATE_LIMITED, count=False)
             return None
         except SlackCallFailed as exc:
             if exc.error in PERMANENT or row.attempts >= MAX_ATTEMPTS:
-                self._fail(row_id, now, exc.error, tell=tell)
+                self._fail(row_id, now, exc.error, tell=tell and exc.error not in GONE)
                 if not tell:
                     raise OutboxFailed(exc.error) from None
                 return None
@@ -181,6 +231,7 @@ class OutboxSender:
             if row is not None:
                 row.state, row.sent_ts, row.lease_until = OutboxState.SENT, posted.ts, None
                 session.add(row)
+            if row is not None and row.edits_ts is None:  # an edited message is recorded already
                 session.add(
                     SlackMessage(
                         loop_id=row.loop_id,
@@ -191,6 +242,28 @@ class OutboxSender:
                     )
                 )
         return posted
+
+    def _replaced(self, row: OutboxMessage) -> bool:
+        """Whether a later edit of the same message is on its way or went out (this one is then
+        moot, and marked so)."""
+        with self.db.session() as session:
+            later = session.exec(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.channel_id == row.channel_id,
+                    OutboxMessage.edits_ts == row.edits_ts,
+                    OutboxMessage.id > row.id,
+                    OutboxMessage.state.in_(  # type: ignore[attr-defined]
+                        (OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.SENT)
+                    ),
+                )
+            ).first()
+            if later is None:
+                return False
+            stored = session.get(OutboxMessage, row.id)
+            if stored is not None:
+                stored.state, stored.lease_until = OutboxState.REPLACED, None
+                session.add(stored)
+            return True
 
     def _retry(self, row_id: int, when: datetime, error: str, *, count: bool = True) -> None:
         with self.db.session() as session:
@@ -212,6 +285,7 @@ class OutboxSender:
             row.state, row.lease_until, row.last_error = OutboxState.FAILED, None, error[:200]
             session.add(row)
             actor, channel, loop_id = row.actor, row.channel_id, row.loop_id
+            verb = "post" if row.edits_ts is None else "update"
             short_id = _short_id(session, loop_id)
         log.warning("message not delivered", extra={"outbox": row_id, "slack_error": error})
         if not (tell and actor):
@@ -221,7 +295,7 @@ class OutboxSender:
             self.messenger.dm(
                 actor,
                 text=(
-                    f"I couldn't post a message{about} in <#{channel}>: Slack kept refusing "
+                    f"I couldn't {verb} a message{about} in <#{channel}>: Slack kept refusing "
                     f"(`{error}`). Please tell your loopbot admin; "
                     + (f"`/loop show {short_id}` shows the loop meanwhile." if short_id else "")
                 ).strip(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from sqlmodel import Session, select
 
@@ -62,11 +63,6 @@ def _audience(runtime: Runtime, loop_id: int) -> tuple[Loop, list[str], list[str
     return loop, readers, followers
 
 
-def record(runtime: Runtime, loop_id: int, purpose: str, channel: str, ts: str) -> None:
-    with runtime.db.session() as session:
-        session.add(SlackMessage(loop_id=loop_id, channel_id=channel, ts=ts, purpose=purpose))
-
-
 def _recorded(session: Session, loop_id: int, purpose: str) -> list[SlackMessage]:
     """The messages posted about a loop for one purpose (the card's copies, the summary)."""
     return list(
@@ -101,9 +97,14 @@ def dm_about(
     text: str,
     blocks: list[dict] | None = None,
 ) -> None:
-    """A DM about a loop, recorded so erasing the candidate deletes it too."""
-    posted = runtime.messenger.dm(user_id, text=text, blocks=blocks)
-    record(runtime, loop_id, purpose, posted.channel, posted.ts)
+    """A DM about a loop to the person who acted (a receipt, a change confirmed), through the
+    outbox: a refusing Slack delays it, and it is recorded once sent so erasing the candidate
+    deletes it too."""
+    channel = runtime.messenger.dm_channel(user_id)
+    message = Message(
+        channel=channel, text=text, blocks=blocks, purpose=purpose, loop_id=loop_id, actor=user_id
+    )
+    runtime.outbox.post([message], runtime.clock())
 
 
 def announce_loop(*, runtime: Runtime, loop_id: int) -> str:
@@ -193,16 +194,19 @@ def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
         ) from None
 
 
-def refresh_card_soon(*, runtime: Runtime, loop_id: int) -> None:
+def refresh_card_soon(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
     """Refresh the card shortly, once for every change made meanwhile: a burst of submissions
     costs one chat.update, which Slack limits per channel."""
     runtime.coalesced.submit(
-        ("loop card", loop_id), lambda: refresh_card(runtime=runtime, loop_id=loop_id)
+        ("loop card", loop_id),
+        lambda: refresh_card(runtime=runtime, loop_id=loop_id, actor=actor),
     )
 
 
-def refresh_card(*, runtime: Runtime, loop_id: int) -> None:
-    """Update every copy of the loop card (the channel's and the DMs') in place."""
+def refresh_card(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
+    """Update every copy of the loop card (the channel's and the DMs') in place, through the
+    outbox: a refusing Slack delays the update, and `actor` (else the loop's creator) hears if
+    it never goes through."""
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
         copies = _recorded(session, loop_id, CARD)
@@ -210,8 +214,12 @@ def refresh_card(*, runtime: Runtime, loop_id: int) -> None:
             return
         message = build_message_loop_card(card=loop_card(session, loop))
         where = [(c.channel_id, c.ts) for c in copies]
-    for channel, ts in where:
-        runtime.messenger.update(channel, ts, text=message["text"], blocks=message["blocks"])
+        actor = actor or loop.created_by
+    edits = [
+        replace(_outgoing(message, channel, CARD, loop_id, actor), edits=ts)
+        for channel, ts in where
+    ]
+    runtime.outbox.edit(edits, runtime.clock())
 
 
 def debrief_if_all_in(*, runtime: Runtime, loop_id: int) -> bool:
@@ -280,17 +288,20 @@ def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) ->
     )
 
 
-def refresh_summary(*, runtime: Runtime, loop_id: int) -> None:
-    """Update the summary in place (after the decision: no more buttons); nothing to do, and
-    nothing gathered, while no summary is posted (every submission before the debrief)."""
+def refresh_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
+    """Update the summary in place (after the decision: no more buttons), through the outbox as
+    the card is; nothing to do, and nothing gathered, while no summary is posted (every
+    submission before the debrief)."""
     if not summary_posted(runtime, loop_id):
         return
     _, messages, posted = _summary(runtime, loop_id)
     if posted is None:
         return
-    runtime.messenger.update(
-        posted.channel_id, posted.ts, text=messages[0]["text"], blocks=messages[0]["blocks"]
-    )
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        actor = actor or (loop.created_by if loop else None)
+    edit = _outgoing(messages[0], posted.channel_id, SUMMARY, loop_id, actor)
+    runtime.outbox.edit([replace(edit, edits=posted.ts)], runtime.clock())
 
 
 def summary_posted(runtime: Runtime, loop_id: int) -> bool:

@@ -30,7 +30,7 @@ def open_debrief(runtime: Runtime, *, actor: str, ref: str) -> Done:
         "which only the hiring manager, the interview lead and interviewers whose scorecards "
         "are in can read."
     )
-    return Done(text, lambda: refresh_card(runtime=runtime, loop_id=loop_id))
+    return Done(text, lambda: refresh_card(runtime=runtime, loop_id=loop_id, actor=actor))
 
 
 def finalist(runtime: Runtime, *, actor: str, ref: str) -> Done:
@@ -43,8 +43,8 @@ def finalist(runtime: Runtime, *, actor: str, ref: str) -> Done:
     assert loop_id is not None
 
     def follow_up() -> None:
-        refresh_summary(runtime=runtime, loop_id=loop_id)
-        refresh_card(runtime=runtime, loop_id=loop_id)
+        refresh_summary(runtime=runtime, loop_id=loop_id, actor=actor)
+        refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
         runtime.kick()
 
     text = (
@@ -78,8 +78,8 @@ def decide(runtime: Runtime, *, actor: str, ref: str, outcome: Outcome, reason: 
         return Done("")
 
     def follow_up() -> None:
-        refresh_summary(runtime=runtime, loop_id=loop_id)
-        refresh_card(runtime=runtime, loop_id=loop_id)
+        refresh_summary(runtime=runtime, loop_id=loop_id, actor=actor)
+        refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
         runtime.kick()
 
     return Done("", follow_up)

@@ -221,9 +221,9 @@ def parse_round(loop_rounds: list[tuple[int, str]], ref: str) -> int:
     raise InvalidInput(f"Which round? This loop has: {listed}.")
 
 
-def _changed(runtime: Runtime, loop_id: int, text: str) -> Done:
+def _changed(runtime: Runtime, loop_id: int, text: str, actor: str) -> Done:
     def follow_up() -> None:
-        refresh_card(runtime=runtime, loop_id=loop_id)
+        refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
         runtime.kick()
 
     return Done(text, follow_up, loop_id)
@@ -263,7 +263,7 @@ def reschedule_round(
         text = f"Moved {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
         loop_id = loop.id
     assert loop_id is not None
-    return _changed(runtime, loop_id, text)
+    return _changed(runtime, loop_id, text, actor)
 
 
 def swap_round(runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_user: str) -> Done:
@@ -286,7 +286,7 @@ def swap_round(runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_us
         text = f"<@{new_user}> now runs {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
         loop_id = loop.id
     assert loop_id is not None
-    return _changed(runtime, loop_id, text)
+    return _changed(runtime, loop_id, text, actor)
 
 
 def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> Done:
@@ -336,5 +336,5 @@ def cancel_loop(runtime: Runtime, *, actor: str, ref: str) -> Done:
         loop_id, short_id = loop.id, loop.short_id
     assert loop_id is not None
     return _changed(
-        runtime, loop_id, f"Loop `{short_id}` is cancelled; everyone in it is being told."
+        runtime, loop_id, f"Loop `{short_id}` is cancelled; everyone in it is being told.", actor
     )

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from bot.app import Done
-from bot.app.announce import record, refresh_card
+from bot.app.announce import dm_about, refresh_card
 from bot.app.loops import limits
 from bot.authz import Action, require
 from bot.errors import InvalidInput, NotFound
@@ -32,7 +32,7 @@ from bot.render import render
 from bot.runtime import Runtime
 from bot.slack.blocks.replacements import ask_blocks, handover_blocks
 from bot.slack.format import mention, minutes, slack_time
-from bot.store.models import AskState, Decline, Loop, ReplacementAsk, Round
+from bot.store.models import AskState, Decline, Loop, ReplacementAsk, Round, SlackMessage
 
 PURPOSE = "replacement"
 
@@ -129,7 +129,7 @@ def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Do
     def follow_up() -> None:
         _send(runtime, out)
         if answer.accepted:
-            refresh_card(runtime=runtime, loop_id=out.loop_id)
+            refresh_card(runtime=runtime, loop_id=out.loop_id, actor=actor)
         runtime.kick()
 
     return Done(text, follow_up, out.loop_id)
@@ -220,12 +220,23 @@ def _organisers(session: Session, loop: Loop, rnd: Round) -> list[str]:
 
 
 def _send(runtime: Runtime, out: Outgoing) -> None:
+    """The question goes straight to its person (its buttons are replaced once answered, so its
+    place is kept on the ask); the news and the hand-over go through the outbox."""
     for index, (user, text, blocks) in enumerate(out.dms):
-        posted = runtime.messenger.dm(user, text=text, blocks=blocks)
-        record(runtime, out.loop_id, PURPOSE, posted.channel, posted.ts)
         if index == 0 and out.ask_id is not None:
+            posted = runtime.messenger.dm(user, text=text, blocks=blocks)
             with runtime.db.session() as session:
+                session.add(
+                    SlackMessage(
+                        loop_id=out.loop_id,
+                        channel_id=posted.channel,
+                        ts=posted.ts,
+                        purpose=PURPOSE,
+                    )
+                )
                 ask = session.get(ReplacementAsk, out.ask_id)
                 if ask is not None:
                     ask.channel_id, ask.ts = posted.channel, posted.ts
                     session.add(ask)
+            continue
+        dm_about(runtime, out.loop_id, user, purpose=PURPOSE, text=text, blocks=blocks)

@@ -83,10 +83,10 @@ def submit(runtime: Runtime, *, actor: str, ref: str, number: int, read: ReadAns
         # Into the channel first: the receipt is what tells them they may now read it.
         admit_reader(runtime=runtime, loop_id=loop_id, user_id=actor)
         dm_about(runtime, loop_id, actor, purpose=RECEIPT, **receipt)
-        refresh_card_soon(runtime=runtime, loop_id=loop_id)
+        refresh_card_soon(runtime=runtime, loop_id=loop_id, actor=actor)
         if not (last and debrief_if_all_in(runtime=runtime, loop_id=loop_id)):
             # A debrief opened early keeps its summary current as the others come in.
-            refresh_summary(runtime=runtime, loop_id=loop_id)
+            refresh_summary(runtime=runtime, loop_id=loop_id, actor=actor)
 
     return Done("", follow_up)
 

@@ -24,9 +24,9 @@ from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.places import REVIEW_DAYS
 from bot.outbox import OutboxSender
+from bot.pacing import RATE_LIMITED, SharedPace, dm_key
 from bot.reminders.checks import failure_note, why_not_send
 from bot.reminders.messages import Outgoing, compose
-from bot.reminders.pacing import RATE_LIMITED, Lane
 from bot.reminders.situation import situation_of
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
@@ -56,19 +56,22 @@ PERMANENT = {
 }
 
 # Each branch of the claim is its own index range (state, due_at): one OR walks the due_at index
-# past every later row (272 vs 3 ms at 390k rows). The outer condition is re-checked on a row
-# another replica claimed meanwhile, so it is not claimed twice. SQLite plans the OR itself.
+# past every later row (272 vs 3 ms at 390k rows). Each branch skips rows another replica's claim
+# holds at that moment and reads on past them, so a claim never comes back short (which ends a
+# tick) only because they met. The outer condition is re-checked on a row another replica
+# claimed meanwhile, so it is not claimed twice. SQLite plans the OR itself.
 _CLAIM_POSTGRES = text("""
+    WITH expired AS (
+        SELECT id, due_at FROM reminders WHERE state = 'claimed' AND lease_until < :now
+        ORDER BY due_at, id LIMIT :batch FOR UPDATE SKIP LOCKED),
+    due AS (
+        SELECT id, due_at FROM reminders WHERE state = 'pending' AND due_at <= :now
+        ORDER BY due_at, id LIMIT :batch FOR UPDATE SKIP LOCKED)
     UPDATE reminders SET state = 'claimed', lease_until = :lease, claimed_by = :me,
            updated_at = :now
     WHERE id IN (
-        SELECT id FROM reminders WHERE id IN (
-            (SELECT id FROM reminders WHERE state = 'pending' AND due_at <= :now
-             ORDER BY due_at, id LIMIT :batch)
-            UNION ALL
-            (SELECT id FROM reminders WHERE state = 'claimed' AND lease_until < :now
-             ORDER BY due_at, id LIMIT :batch))
-        ORDER BY due_at, id LIMIT :batch FOR UPDATE SKIP LOCKED)
+        SELECT id FROM (SELECT id, due_at FROM expired UNION ALL SELECT id, due_at FROM due) c
+        ORDER BY due_at, id LIMIT :batch)
     AND ((state = 'pending' AND due_at <= :now) OR (state = 'claimed' AND lease_until < :now))
     RETURNING id""")
 _CLAIM_SQLITE = text("""
@@ -138,8 +141,9 @@ class Dispatcher:
         """How a Retry-After between two messages of one reminder is waited out."""
         self.monotonic = monotonic
         """The clock that measures how long a tick has run (its leases move on with it)."""
-        self._lanes: dict[str, Lane] = {}
-        """People whose DM Slack rate-limited: their rows wait for a slot, others go on."""
+        self.pace = SharedPace(db)
+        """People whose DM Slack rate-limited, shared by every replica: their rows wait for a
+        slot on that person's lane while everyone else's go on."""
         self._slots: list[datetime] = []
         """When rows put back are due again (a heap): the dispatcher should tick then."""
         self.stopping = False
@@ -158,7 +162,6 @@ class Dispatcher:
     def tick(self, now: datetime) -> Outcome:
         """Send everything due at `now`, batch after batch, oldest first."""
         total = Outcome()
-        self._lanes = {user: lane for user, lane in self._lanes.items() if lane.free_at > now}
         while self._slots and self._slots[0] <= now:
             heapq.heappop(self._slots)
         self._started = (now, self.monotonic())
@@ -237,11 +240,13 @@ class Dispatcher:
             assignment = session.get(Assignment, reminder.assignment_id)
             assert assignment is not None
             user_id = assignment.user_id
-            lane = self._lanes.get(user_id)
-            if lane and lane.free_at > current and reminder.last_error != RATE_LIMITED:
-                # Not yet refused itself: queue behind that person's others, at Slack's pace.
-                self._defer(session, reminder, lane.take(), current)
-                return "deferred"
+            if reminder.last_error != RATE_LIMITED:
+                # Not holding a slot yet: if Slack paced this person (for any replica), take
+                # the next slot on their lane and wait for it unless it is now.
+                slot = self.pace.slot(session.connection(), dm_key(user_id), current)
+                if slot is not None and slot > current:
+                    self._defer(session, reminder, slot, current)
+                    return "deferred"
             situation = situation_of(
                 session,
                 reminder,
@@ -263,17 +268,18 @@ class Dispatcher:
                     posted.append(already[tag])
                     continue
                 waits = RATE_LIMIT_WAITS if posted else 0
-                posted.append(self._dm(user_id, message, waits=waits, tag=tag))
+                posted.append(self._dm(user_id, message, waits=waits, tag=tag, now=now))
         except RateLimited as exc:
             if posted:
                 return self._failed_send(reminder_id, exc, now)
             current = self._current(now)
-            lane = self._lanes.setdefault(user_id, Lane(current, timedelta(0)))
-            lane.refused(current, exc.retry_after)
+            with self.db.session() as session:
+                key = dm_key(user_id)
+                slot = self.pace.refused(session.connection(), key, current, exc.retry_after)
             with self.db.session() as session:
                 reminder = session.get(Reminder, reminder_id)
                 assert reminder is not None
-                self._defer(session, reminder, lane.take(), current)
+                self._defer(session, reminder, slot, current)
             return "deferred"
         except SlackUnavailable as exc:
             return self._failed_send(reminder_id, exc, now)
@@ -295,8 +301,10 @@ class Dispatcher:
                 )
         return "sent"
 
-    def _dm(self, user_id: str, message: Outgoing, *, waits: int, tag: str) -> Posted:
-        """Post one message, waiting out up to `waits` rate limits."""
+    def _dm(
+        self, user_id: str, message: Outgoing, *, waits: int, tag: str, now: datetime
+    ) -> Posted:
+        """Post one message, waiting out up to `waits` rate limits (the other replicas told)."""
         while True:
             try:
                 return self.messenger.dm(user_id, text=message.text, blocks=message.blocks, tag=tag)
@@ -304,6 +312,11 @@ class Dispatcher:
                 if waits <= 0:
                     raise
                 waits -= 1
+                with self.db.session() as session:
+                    key, current = dm_key(user_id), self._current(now)
+                    self.pace.refused(
+                        session.connection(), key, current, exc.retry_after, take=False
+                    )
                 self.sleep(exc.retry_after)
 
     def _defer(self, session: Session, reminder: Reminder, until: datetime, now: datetime) -> None:

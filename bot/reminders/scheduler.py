@@ -17,6 +17,7 @@ from bot.events import (
 )
 from bot.logs import exception_summary
 from bot.outbox import OutboxSender
+from bot.pacing import forget_paces_before
 from bot.purge import loops_older_than, purge_loops, retention_cutoff
 from bot.reminders.dispatcher import Dispatcher
 from bot.runtime import Heartbeat, Runtime
@@ -97,6 +98,7 @@ def start_scheduler(
         try:
             forget_events_before(runtime.db, runtime.clock() - RETRY_WINDOW)
             forget_requests_before(runtime.db, datetime.now(UTC) - REPLAY_WINDOW)
+            forget_paces_before(runtime.db, runtime.clock())
         except Exception as error:  # noqa: BLE001 - harmless to retry next hour
             log.warning("pruning events failed: %s", exception_summary(error))
 

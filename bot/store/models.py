@@ -25,6 +25,8 @@ class ReminderState(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"
     FAILED = "failed"
+    REPLACED = "replaced"
+    """An edit a later edit of the same message made moot before it went out."""
     CANCELLED = "cancelled"
 
 
@@ -212,6 +214,8 @@ class OutboxState(StrEnum):
     CLAIMED = "claimed"
     SENT = "sent"
     FAILED = "failed"
+    REPLACED = "replaced"
+    """An edit a later edit of the same message made moot before it went out."""
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -235,6 +239,9 @@ class OutboxMessage(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=64)
     sent_ts: str | None = Field(default=None, max_length=32)
+    edits_ts: str | None = Field(
+        default=None, max_length=32, description="an edit (chat.update) of this message"
+    )
     last_error: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -298,3 +305,14 @@ class ReplacementAsk(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     channel_id: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
+
+
+class SlackPace(SQLModel, table=True):
+    """Slack's pace for one key (a person's DM, a channel), learned from its 429s and shared by
+    every replica: the next moment a message on that key may go (`not_before`, seconds since
+    the epoch), moved on by `pace` seconds for each message given a slot."""
+
+    __tablename__ = "slack_paces"
+    key: str = Field(primary_key=True, max_length=80, description="dm:USER or channel:CHANNEL")
+    not_before: float
+    pace: float

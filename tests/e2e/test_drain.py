@@ -1,4 +1,5 @@
-"""A stop (SIGTERM, as at every deploy) finishes what was acknowledged before the process exits."""
+"""A stop (SIGTERM, as at every deploy) finishes what was acknowledged before the process exits,
+over HTTP (one or two serving processes) and over Socket Mode."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot.emulator import SlackClient, SlackEmulator
+from bot.emulator.socketmode import NotConnected
 from bot.sandbox import Sandbox
 from bot.store.models import Loop, Round
 from tests.e2e.helpers import MONDAY, REC, create_loop
@@ -19,9 +21,11 @@ from tests.e2e.test_cli_serve import LOOPBOT, _healthy, _said, _serve_env
 GRACE_S = 15
 
 
-@pytest.mark.parametrize("processes", ["1", "2"])
+@pytest.mark.parametrize(
+    ("processes", "transport"), [("1", "http"), ("2", "http"), ("1", "socket")]
+)
 def test_acknowledged_commands_are_applied_and_answered_when_a_stop_comes(
-    tmp_path: Path, processes: str
+    tmp_path: Path, processes: str, transport: str
 ) -> None:
     from handlers import create_app
     from handlers.http import make_wsgi_app
@@ -39,15 +43,25 @@ def test_acknowledged_commands_are_applied_and_answered_when_a_stop_comes(
             SLACK_SIGNING_SECRET=sb.signing_secret,
             LOOPBOT_PROCESSES=processes,
             LOOPBOT_GRACE_SECONDS=str(GRACE_S),
+            SLACK_APP_TOKEN=emulator.app_token,
         )
+        socket_mode = transport == "socket"
         log_path = tmp_path / "serve.log"
         proc = subprocess.Popen(
-            [*LOOPBOT, "serve"], env=env, stdout=log_path.open("w"), stderr=STDOUT
+            [*LOOPBOT, "serve", *(["--socket-mode"] if socket_mode else [])],
+            env=env,
+            stdout=log_path.open("w"),
+            stderr=STDOUT,
         )
         base = f"http://127.0.0.1:{env['PORT']}"
-        slack = SlackClient(base + "/slack/events", sb.signing_secret, emulator)
+        slack = SlackClient(
+            base + "/slack/events", sb.signing_secret, emulator, socket_mode=socket_mode
+        )
         try:
-            assert _healthy(base)
+            if socket_mode:
+                assert emulator.socket_mode.wait_connected(timeout=30), log_path.read_text()
+            else:
+                assert _healthy(base)
             # Each command is acknowledged at once; its work then waits on a slow Slack.
             emulator.fail_next("users.info", delay=2.0, times=3)
             moves = {2: "2027-01-11 10:00", 3: "2027-01-12 10:00", 4: "2027-01-13 10:00"}
@@ -56,6 +70,14 @@ def test_acknowledged_commands_are_applied_and_answered_when_a_stop_comes(
                 assert reply.status == 200
             stopped_at = time.monotonic()
             proc.terminate()
+            if socket_mode:
+                # It lets go of the connection at once, while the acknowledged work finishes:
+                # what Slack sends from then on goes to another connection, not to this one.
+                while emulator.socket_mode.connected and time.monotonic() - stopped_at < 5:
+                    time.sleep(0.02)
+                assert proc.poll() is None, "the acknowledged work should still be running"
+                with pytest.raises(NotConnected):
+                    slack.command(REC, "/loop", f"show {short_id}")
             assert proc.wait(timeout=GRACE_S + 5) == 0, log_path.read_text()[-2000:]
             assert time.monotonic() - stopped_at < GRACE_S
             said = [r.get("text", "") for r in emulator.all_responses()]

@@ -80,8 +80,9 @@ def test_reschedule_by_command_moves_the_round_and_tells_people(sb: Sandbox, loo
     sb.dispatch()
     assert any("moved to" in t and "Live AI Pairing" in t for t in dm_texts(sb, owner))
     assert any("changed" in t for t in dm_texts(sb, REC))
-    _, card = card_in_channel(sb, loop_id)
-    assert str(int(rnd.starts_at.timestamp())) in json.dumps(card.blocks)
+    # The card is refreshed after the answer (work after the acknowledgement).
+    moved = str(int(rnd.starts_at.timestamp()))
+    assert wait_for(lambda: moved in json.dumps(card_in_channel(sb, loop_id)[1].blocks))
 
 
 def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: str) -> None:

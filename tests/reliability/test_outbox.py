@@ -10,7 +10,16 @@ from sqlmodel import select
 
 from bot.sandbox import Sandbox
 from bot.store.models import OutboxMessage, SlackMessage
-from tests.e2e.helpers import MONDAY, REC, open_create, step_one_answers, submit, top_view, uid
+from tests.e2e.helpers import (
+    HM,
+    MONDAY,
+    REC,
+    open_create,
+    step_one_answers,
+    submit,
+    top_view,
+    uid,
+)
 
 ATTEMPT = 3
 """HTTP calls one attempt makes: the Slack client retries a 5xx twice itself."""
@@ -37,16 +46,18 @@ def _cards(sb: Sandbox, short_id: str) -> list:
     ]
 
 
-def _wait_until_settled(sb: Sandbox) -> None:
+def _wait_until_settled(sb: Sandbox, rows: int = 2) -> None:
+    """Until the work after the acknowledgement has queued its `rows` outbox rows (the card in
+    the channel and the recruiter's copy) and none is being sent: a test tick racing it would
+    let its post take the refusals meant for the card."""
     from tests.e2e.helpers import wait_for
 
     def settled() -> bool:
-        """The card and its copy in the recruiter's DMs (posted one after the other, after the
-        acknowledgement) are both queued, and neither is being sent."""
+        """Every message the change queues (after the acknowledgement) is in the outbox, and
+        none is being sent."""
         with sb.db.read() as session:
-            rows = session.exec(select(OutboxMessage)).all()
-        places = {r.channel_id.startswith("D") for r in rows}
-        return places == {True, False} and all(r.state != "claimed" for r in rows)
+            queued = session.exec(select(OutboxMessage)).all()
+        return len(queued) >= rows and all(r.state != "claimed" for r in queued)
 
     assert wait_for(settled)
 
@@ -86,3 +97,56 @@ def test_when_slack_keeps_refusing_the_creator_is_told(sb: Sandbox) -> None:
     ), told
     sb.dispatcher.outbox.tick(when + timedelta(days=1))  # given up: not sent late, nor twice
     assert _cards(sb, short_id) == []
+
+
+def _reschedule_while_updates_fail(sb: Sandbox) -> tuple[str, str, int]:
+    """A loop, then a reschedule while Slack answers chat.update with 500s; returns the loop,
+    the card's new start time as Slack shows it, and how many copies of the card there are."""
+    from tests.e2e.helpers import create_loop, said, wait_for
+
+    sb.now = MONDAY
+    short_id = create_loop(sb)
+    copies = 2  # in the loop's channel, and the recruiter's copy in their DM
+
+    def recorded() -> int:
+        with sb.db.read() as session:
+            query = select(SlackMessage).where(SlackMessage.purpose == "loop_card")
+            return len(session.exec(query).all())
+
+    assert wait_for(lambda: recorded() == copies)
+    sb.emulator.fail_next("chat.update", status=500, times=ATTEMPT * copies)
+    assert "Moved 2." in said(sb, HM, f"reschedule {short_id} 2 2026-12-01 10:00")
+    _wait_until_settled(sb, rows=2 * copies)  # the posts, and an edit of each
+    return short_id, "1796137200", copies  # 10:00 in New York on 1 December, as Slack shows it
+
+
+def test_a_5xx_window_on_a_card_refresh_delays_it_and_it_arrives(sb: Sandbox) -> None:
+    from tests.e2e.helpers import card_in_channel, card_in_dm
+
+    short_id, moved, _ = _reschedule_while_updates_fail(sb)
+    assert moved not in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    sb.dispatch(MONDAY + timedelta(minutes=1))
+    assert moved in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    assert moved in json.dumps(card_in_dm(sb, REC, short_id).blocks)
+    with sb.db.read() as session:
+        edits = session.exec(select(OutboxMessage).where(OutboxMessage.edits_ts.isnot(None)))
+        assert {r.state for r in edits} == {"sent"}
+
+
+def test_when_slack_keeps_refusing_a_card_refresh_the_person_who_acted_is_told(
+    sb: Sandbox,
+) -> None:
+    from tests.e2e.helpers import card_in_channel
+
+    short_id, moved, copies = _reschedule_while_updates_fail(sb)
+    when = MONDAY
+    for _ in range(5):  # six tries in all, further and further apart
+        when += timedelta(hours=1)
+        sb.emulator.fail_next("chat.update", status=500, times=ATTEMPT * copies)
+        sb.dispatcher.outbox.tick(when)
+    assert moved not in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    told = [m.text for m in sb.emulator.dms_to(uid(sb, HM))]
+    assert any(
+        f"I couldn't update a message about loop `{short_id}`" in t and "Slack kept refusing" in t
+        for t in told
+    ), told

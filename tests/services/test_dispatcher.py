@@ -325,7 +325,7 @@ def test_two_dispatchers_on_postgres_send_each_reminder_once(
         thread.join()
     done = sum(r.sent + r.skipped for r in results)
     assert done == total and sum(r.failed for r in results) == 0
-    assert all(r.sent > 0 for r in results), "both replicas should have taken work"
+    assert all(r.sent > 0 for r in results), f"both replicas should have taken work: {results}"
     with postgres_db.session() as session:
         rows = session.exec(select(Reminder)).all()
     sent = [r for r in rows if r.state == ReminderState.SENT]

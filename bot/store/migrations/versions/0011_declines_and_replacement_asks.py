@@ -1,7 +1,7 @@
 """interviewers who cannot make their round, and the replacements asked in turn
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-05 08:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import bot.store.types
 
-revision: str = "0012"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
