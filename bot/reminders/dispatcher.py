@@ -23,20 +23,15 @@ from bot import metrics
 from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, assignments_of, rounds_of, standing, template_of
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, backoff
 from bot.reminders.checks import decision_label, failure_note, why_not_send
+from bot.reminders.invites import invite_files
 from bot.reminders.messages import Outgoing, Situation, compose, round_lines
 from bot.reminders.pacing import RATE_LIMITED, Lane
 from bot.reminders.plan import Kind
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
-from bot.store.models import (
-    Assignment,
-    Loop,
-    Reminder,
-    ReminderState,
-    SlackMessage,
-)
+from bot.store.models import Assignment, Loop, Reminder, ReminderState, SlackMessage
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +97,6 @@ class Outcome:
     """Put back because Slack rate-limited the person's DM; due again after Retry-After."""
     posted: int = 0
     """Channel messages from the outbox that had waited for a retry."""
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
 class Dispatcher:
@@ -240,6 +231,8 @@ class Dispatcher:
                 return "deferred"
             situation = self._situation(session, reminder, assignment)
             messages = compose(situation, self.library)
+            dm_of = self.messenger.dm_channel
+            messages += invite_files(session, reminder, assignment, now=now, dm_of=dm_of)
             # Taken before: Slack may have accepted some of it before that attempt was cut off
             # (a crash before the record, a timeout), so look in the DM before sending again.
             uncertain = reminder.attempts > 1
@@ -285,10 +278,12 @@ class Dispatcher:
         return "sent"
 
     def _dm(self, user_id: str, message: Outgoing, *, waits: int, tag: str) -> Posted:
-        """Post one message, waiting out up to `waits` rate limits."""
+        """Post one message (or share its file), waiting out up to `waits` rate limits."""
         while True:
             try:
-                return self.messenger.dm(user_id, text=message.text, blocks=message.blocks, tag=tag)
+                return self.messenger.dm(
+                    user_id, text=message.text, blocks=message.blocks, tag=tag, file=message.file
+                )
             except RateLimited as exc:
                 if waits <= 0:
                     raise

@@ -6,6 +6,8 @@ import json
 import logging
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +44,11 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.update": None,
     "views.push": None,
     "views.publish": None,
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
+EXTRA_SCOPES = {"users:read.email": "users.info answers with the profile e-mail (calendars)"}
+"""Scopes that change what a method answers rather than allow a method."""
 
 
 TAG_EVENT = "loopbot_message"
@@ -65,6 +71,7 @@ class SlackUser:
     tz: str
     deleted: bool
     is_bot: bool
+    email: str = ""
 
 
 def make_client(
@@ -109,11 +116,14 @@ class Messenger:
         self._users: dict[str, tuple[float, SlackUser]] = {}
         self._lock = threading.Lock()
 
-    def call(self, method: str, **args: Any) -> dict[str, Any]:
+    def call(self, method: str, _form: bool = False, **args: Any) -> dict[str, Any]:
+        """Call a Web API method (JSON body; form-encoded with `_form`, for methods that take
+        only that)."""
         if method not in METHOD_SCOPES:
             raise AssertionError(f"{method} is not declared in METHOD_SCOPES")
         try:
-            data = self.client.api_call(method, json=args).data
+            sent = {"params": args} if _form else {"json": args}
+            data = self.client.api_call(method, **sent).data
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error")
             if exc.response.status_code == 429:
@@ -141,9 +151,18 @@ class Messenger:
         return channel
 
     def dm(
-        self, user_id: str, *, text: str, blocks: list[dict] | None = None, tag: str | None = None
+        self,
+        user_id: str,
+        *,
+        text: str,
+        blocks: list[dict] | None = None,
+        tag: str | None = None,
+        file: tuple[str, bytes] | None = None,
     ) -> Posted:
-        """Post to a person's DM with the bot, re-opening the DM once if Slack lost it."""
+        """Post to a person's DM with the bot, re-opening the DM once if Slack lost it; with
+        `file` (name, content), share that file with `text` as its comment instead."""
+        if file is not None:
+            return self.dm_file(user_id, text=text, filename=file[0], content=file[1])
         try:
             return self.post(self.dm_channel(user_id), text=text, blocks=blocks, tag=tag)
         except SlackCallFailed as exc:
@@ -188,6 +207,29 @@ class Messenger:
             args["metadata"] = {"event_type": TAG_EVENT, "event_payload": {"tag": tag}}
         data = self.call("chat.postMessage", **args)
         return Posted(channel=data["channel"], ts=data["ts"])
+
+    def dm_file(self, user_id: str, *, text: str, filename: str, content: bytes) -> Posted:
+        """Share a file in a person's DM with the bot, with `text` as its comment (Slack's
+        current upload: files.getUploadURLExternal, the bytes, files.completeUploadExternal)."""
+        channel = self.dm_channel(user_id)
+        ticket = self.call(
+            "files.getUploadURLExternal", _form=True, filename=filename, length=len(content)
+        )
+        request = urllib.request.Request(ticket["upload_url"], data=content, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.client.timeout) as answer:
+                answer.read()
+        except urllib.error.HTTPError as exc:
+            raise SlackCallFailed("files.upload", f"http_{exc.code}") from None
+        except OSError:
+            raise SlackUnavailable("Slack did not take the file; please try again.") from None
+        self.call(
+            "files.completeUploadExternal",
+            files=[{"id": ticket["file_id"], "title": filename}],
+            channel_id=channel,
+            initial_comment=text,
+        )
+        return Posted(channel=channel, ts="")
 
     def update(self, channel: str, ts: str, *, text: str, blocks: list[dict] | None = None) -> None:
         args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
@@ -257,6 +299,7 @@ class Messenger:
             tz=data.get("tz") or "UTC",
             deleted=bool(data.get("deleted")),
             is_bot=bool(data.get("is_bot")),
+            email=(data.get("profile") or {}).get("email") or "",
         )
 
     def respond(

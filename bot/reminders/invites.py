@@ -1,0 +1,106 @@
+"""The `.ics` files that go with a notice: an interviewer's invite (added when they are given a
+round or it moves, cancelled when they are swapped out or the loop is cancelled), and the
+candidate's itinerary for the recruiter to forward."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.calendars.invites import (
+    Stop,
+    dm_link,
+    invite_filename,
+    invite_for,
+    invite_ics,
+    itinerary_ics,
+)
+from bot.loops.queries import assignments_of, rounds_of, template_of
+from bot.reminders.messages import Outgoing
+from bot.reminders.plan import Kind
+from bot.store.models import Assignment, Loop, Reminder, Round
+
+ROUND_KINDS = (Kind.ASSIGNED, Kind.MOVED, Kind.UNASSIGNED)
+
+
+def runs(session: Session, loop: Loop, rnd: Round, user_id: str) -> bool:
+    """Whether the person still runs the round (an active R)."""
+    return any(
+        a.round_id == rnd.id and a.letter == "R" and a.user_id == user_id
+        for a in assignments_of(session, loop)
+    )
+
+
+def invite_files(
+    session: Session,
+    reminder: Reminder,
+    assignment: Assignment,
+    *,
+    now: datetime,
+    dm_of: Callable[[str], str],
+) -> list[Outgoing]:
+    """The files to share after the notice's text (none for other kinds of message)."""
+    kind = Kind(reminder.kind)
+    loop = session.get(Loop, reminder.loop_id)
+    if loop is None:
+        return []
+    if kind is Kind.ITINERARY:
+        return [_itinerary(loop, rounds_of(session, loop), now)]
+    if kind in ROUND_KINDS and assignment.letter == "R":
+        rounds = [r for r in rounds_of(session, loop) if r.id == reminder.round_id]
+    elif kind is Kind.CANCELLED:
+        mine = {
+            a.round_id
+            for a in assignments_of(session, loop)
+            if a.letter == "R" and a.user_id == assignment.user_id
+        }
+        rounds = [r for r in rounds_of(session, loop) if r.id in mine]
+    else:
+        return []
+    if not rounds or all(r.starts_at is None for r in rounds):
+        return []
+    title = template_of(session, loop).title
+    out = []
+    for rnd in rounds:
+        active = kind is not Kind.UNASSIGNED and runs(session, loop, rnd, assignment.user_id)
+        invite = invite_for(
+            loop,
+            rnd,
+            assignment.user_id,
+            active=active,
+            title=title,
+            guide_link=dm_link(dm_of(assignment.user_id)),
+        )
+        if invite is None:
+            continue
+        what = "Remove it from your calendar" if invite.cancelled else "Add it to your calendar"
+        text = f"{what}: {rnd.number}. {rnd.name} with {loop.candidate_name} (`{loop.short_id}`)."
+        out.append(
+            Outgoing(
+                text=text,
+                blocks=[],
+                file=(invite_filename(invite), invite_ics(invite, stamp=now)),
+            )
+        )
+    return out
+
+
+def _itinerary(loop: Loop, rounds: list[Round], now: datetime) -> Outgoing:
+    stops = [
+        Stop(r.number, r.name, r.starts_at, r.duration_minutes, getattr(r, "place", None))
+        for r in rounds
+        if r.starts_at is not None and not r.cancelled
+    ]
+    return Outgoing(
+        text=(
+            f"{loop.candidate_name}'s interviews in their time zone ({loop.candidate_tz}), "
+            "one calendar file to forward."
+        ),
+        blocks=[],
+        file=(
+            f"itinerary-{loop.short_id.lower()}.ics",
+            itinerary_ics(loop, stops, stamp=now),
+        ),
+    )
