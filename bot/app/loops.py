@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.app import Done
 from bot.app.announce import announce_loop, dm_about, refresh_card
+from bot.app.calendars import calendar_busy, queue_events
 from bot.authz import Action, require
 from bot.commands import round_number
 from bot.documents.models import LoopTemplate
@@ -64,13 +65,16 @@ def _offsets(runtime: Runtime, template: LoopTemplate) -> dict[str, int]:
 def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Proposal:
     """The one run of the assignment engine, with the settings in force, for both steps."""
     template = runtime.library.loops[request.template_id]
-    return propose(
+    busy, unreadable = calendar_busy(runtime, request)  # before the first query: no lock held
+    proposal = propose(
         session=session,
         request=request,
         template=template,
         now=runtime.clock(),
         weekly_cap=runtime.settings.loopbot_weekly_cap,
+        busy=busy,
     )
+    return proposal.model_copy(update={"unreadable": unreadable})
 
 
 def propose_loop(runtime: Runtime, *, request: LoopRequest) -> Proposal:
@@ -135,6 +139,7 @@ def create(
             now=now,
             offsets=_offsets(runtime, template),
         )
+        queue_events(runtime, session, loop, actor=actor)
         loop_id, short_id = loop.id, loop.short_id
     assert loop_id is not None
 
@@ -232,6 +237,7 @@ def reschedule_round(
             now=runtime.clock(),
             offsets=_offsets_of(runtime, session, loop),
         )
+        queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         text = f"Moved {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
         loop_id = loop.id
     assert loop_id is not None
@@ -255,6 +261,7 @@ def swap_round(runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_us
             now=runtime.clock(),
             offsets=_offsets_of(runtime, session, loop),
         )
+        queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         text = f"<@{new_user}> now runs {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
         loop_id = loop.id
     assert loop_id is not None
@@ -272,6 +279,7 @@ def cancel_loop(runtime: Runtime, *, actor: str, ref: str) -> Done:
             admins=runtime.settings.loopbot_admins,
             now=runtime.clock(),
         )
+        queue_events(runtime, session, loop, actor=actor)
         loop_id, short_id = loop.id, loop.short_id
     assert loop_id is not None
     return _changed(

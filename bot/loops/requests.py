@@ -48,3 +48,5 @@ class Proposal(BaseModel):
     model_config = ConfigDict(frozen=True)
     request: LoopRequest
     rounds: list[ProposedRound]
+    unreadable: list[str] = []
+    """People whose calendars could not be read for this proposal (Slack user ids)."""

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.loops.assignment import Slot, assign_responsible
+from bot.loops.assignment import Booking, Slot, assign_responsible
 from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned, recruiter_roles
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import RoundLength, propose_times
@@ -40,8 +40,10 @@ def propose(
     template: LoopTemplate,
     now: datetime,
     weekly_cap: int | None = None,
+    busy: list[Booking] | None = None,
 ) -> Proposal:
-    """Times in the candidate's working hours and a Responsible per round from the pools."""
+    """Times in the candidate's working hours and a Responsible per round from the pools;
+    `busy`: the people's calendar meetings, taken like interviews they already have."""
     zone = ZoneInfo(request.candidate_tz)
     lengths = {r.number: round_minutes(r, template, request.variant) for r in template.rounds}
     times = propose_times(
@@ -52,7 +54,10 @@ def propose(
     )
     pools = {r.code for r in template.roles if r.pool}
     start, end = min(times.values()), max(times.values())
-    bookings = bookings_between(session, start - timedelta(days=7), end + timedelta(days=7))
+    bookings = [
+        *bookings_between(session, start - timedelta(days=7), end + timedelta(days=7)),
+        *(busy or []),
+    ]
     people = sorted({u for code in pools for u in request.people.get(code, [])})
     recent = last_assigned(session, people)
     picks: dict[int, tuple[str | None, str | None]] = {}

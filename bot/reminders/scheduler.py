@@ -37,7 +37,7 @@ def serving_dispatcher(runtime: Runtime) -> Dispatcher:
         db=runtime.db,
         messenger=messenger,
         library=lambda: runtime.library,
-        outbox=OutboxSender(db=runtime.db, messenger=messenger),
+        outbox=OutboxSender(db=runtime.db, messenger=messenger, calendar=runtime.calendar),
     )
 
 

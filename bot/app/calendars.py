@@ -1,0 +1,73 @@
+"""Use cases for calendars: the people's busy time for a proposal, and queuing the interview
+events a change to a loop implies (written by the outbox)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.calendars.sync import queue_event_writes
+from bot.errors import SlackUnavailable
+from bot.loops.assignment import Booking
+from bot.loops.requests import LoopRequest
+from bot.runtime import Runtime
+from bot.store.models import Loop
+
+log = logging.getLogger(__name__)
+
+BUSY_WINDOW = timedelta(days=21)
+"""How far from the first day busy time is read (the proposal's rounds fall in it)."""
+# Busy time is not interview load, where the engine tells the two apart.
+_NOT_INTERVIEWS = (
+    {"interview": False} if "interview" in {f.name for f in dataclasses.fields(Booking)} else {}
+)
+
+
+def calendar_busy(runtime: Runtime, request: LoopRequest) -> tuple[list[Booking], list[str]]:
+    """The meetings in the calendars of everyone picked in step 1, as bookings for the
+    engine, and who could not be read (no e-mail, calendar down or refused): never a
+    failure, the proposal goes on without their busy time."""
+    calendar = runtime.calendar
+    if calendar is None:
+        return [], []
+    people = sorted({u for users in request.people.values() for u in users})
+    emails: dict[str, str] = {}
+    unreadable: list[str] = []
+    for user_id in people:
+        try:
+            email = runtime.messenger.user(user_id).email.strip().lower()
+        except SlackUnavailable:
+            email = ""
+        if email:
+            emails[user_id] = email
+        else:
+            unreadable.append(user_id)
+    zone = ZoneInfo(request.candidate_tz)
+    start = datetime.combine(request.first_day, time(0), zone) - timedelta(days=1)
+    busy = calendar.busy(sorted(set(emails.values())), start, start + BUSY_WINDOW)
+    bookings = []
+    for user_id, email in emails.items():
+        if email in busy.unreadable:
+            unreadable.append(user_id)
+            continue
+        bookings += [Booking(user_id, s, e, **_NOT_INTERVIEWS) for s, e in busy.periods[email]]
+    if unreadable:
+        log.info("calendars not read", extra={"people": len(unreadable)})
+    return bookings, sorted(unreadable)
+
+
+def queue_events(
+    runtime: Runtime,
+    session: Session,
+    loop: Loop,
+    *,
+    actor: str,
+    round_ids: set[int] | None = None,
+) -> None:
+    """In the change's own transaction: the calendar events to write for these rounds."""
+    if runtime.calendar is not None:
+        queue_event_writes(session, loop, now=runtime.clock(), actor=actor, round_ids=round_ids)
