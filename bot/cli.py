@@ -189,7 +189,7 @@ def build_runtime(settings: Settings, library: Library | None = None):
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.logs import configure_logging
     from bot.server import serve_forever
-    from bot.startup import check_current, check_token, listen
+    from bot.startup import check_calendar, check_current, check_token, listen
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
@@ -213,6 +213,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     library = _library(settings)
     if library is None:
         return 1
+    check_calendar(settings)  # before the runtime connects with the same credentials
     checked = build_runtime(settings, library)
     check_current(checked.db)
     check_token(checked.messenger, settings.api_url)

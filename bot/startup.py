@@ -67,6 +67,18 @@ def check_token(messenger: Messenger, api_url: str) -> None:
         raise StartupError(f"cannot reach Slack at {api_url}") from None
 
 
+def check_calendar(settings) -> None:
+    """The calendar backend's credentials work (LOOPBOT_CALENDAR other than none)."""
+    from bot.calendars import CalendarRefused, connect
+
+    try:
+        calendar = connect(settings)
+        if calendar is not None:
+            calendar.check()
+    except CalendarRefused as exc:
+        raise StartupError(str(exc)) from None
+
+
 def listen(host: str, port: int) -> socket.socket:
     """Bind the serving port before saying it is listening."""
     try:

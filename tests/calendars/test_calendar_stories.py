@@ -273,7 +273,7 @@ def test_each_interviewer_gets_an_ics_and_the_recruiter_the_itinerary(cal_sb: Sa
     short_id = _create(sb)
     sb.dispatch()
     owners = _owners(sb)
-    for number, handle in owners.items():
+    for handle in owners.values():
         files = [c for n, c in sb.emulator.files_to(uid(sb, handle)) if n.endswith(".ics")]
         assert files, f"{handle} got no invite"
         cal = Calendar.from_ical(files[0])
