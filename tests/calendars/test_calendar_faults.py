@@ -17,8 +17,10 @@ from bot.store.models import OutboxMessage
 from tests.calendars.google_standin import GoogleStandIn
 from tests.calendars.radicale import SERVICE_PASSWORD, SERVICE_USER, Radicale
 from tests.calendars.test_calendar_stories import PEOPLE, _create, _step_two, email
+from tests.e2e import test_operator_errors
 from tests.e2e.helpers import MONDAY, REC, top_view, uid
-from tests.e2e.test_operator_errors import run  # noqa: F401, F811 - the fixture
+
+run = test_operator_errors.run  # the fixture: `loopbot ARGS` with these settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
