@@ -13,6 +13,7 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
+from bot.calendars.google import event_id
 from bot.outbox import LEASE, OutboxSender
 from bot.sandbox import Sandbox
 from bot.store.models import Assignment, OutboxMessage, Round
@@ -55,6 +56,10 @@ class CalDavWorld:
     def add_meeting(self, handle: str, start: datetime, end: datetime) -> None:
         self.server.add_meeting(email(handle), start, end)
 
+    @staticmethod
+    def key(uid: str) -> str:
+        return uid
+
     def interviews(self, handle: str) -> list[tuple[str, int, datetime]]:
         """(UID, SEQUENCE, start) of each interview in the person's calendar."""
         return [
@@ -69,12 +74,12 @@ class CalDavWorld:
 class GoogleWorld:
     def __init__(self, folder: Path):
         self.server = GoogleStandIn().start()
-        self.key = self.server.key_file(folder)
+        self.key_path = self.server.key_file(folder)
 
     def settings(self) -> dict:
         return {
             "loopbot_calendar": "google",
-            "loopbot_google_credentials": self.key,
+            "loopbot_google_credentials": self.key_path,
             "loopbot_google_api_url": self.server.api_url,
         }
 
@@ -83,6 +88,10 @@ class GoogleWorld:
 
     def add_meeting(self, handle: str, start: datetime, end: datetime) -> None:
         self.server.add_meeting(email(handle), start, end)
+
+    @staticmethod
+    def key(uid: str) -> str:
+        return event_id(uid)
 
     def interviews(self, handle: str) -> list[tuple[str, int, datetime]]:
         return [
@@ -194,11 +203,8 @@ def test_the_calendar_story(world, cal_sb: Sandbox) -> None:
     # A reschedule updates the same event: same UID, a greater SEQUENCE, the new time.
     number = panel_round
     owner = owners[number]
-    (uid_before, seq_before, _) = (
-        world.interviews(owner)[0]
-        if len(world.interviews(owner)) == 1
-        else next(e for e in world.interviews(owner))
-    )
+    key = world.key(f"{short_id}-{number}-{uid(sb, owner)}@loopbot".lower())
+    ((seq_before, start_before),) = [(s, t) for k, s, t in world.interviews(owner) if k == key]
     assert (
         sb.slack.command(REC, "/loop", f"reschedule {short_id} {number} 2026-12-02 10:00").status
         == 200
@@ -207,8 +213,9 @@ def test_the_calendar_story(world, cal_sb: Sandbox) -> None:
     sb.dispatch()
     moved = world.interviews(owner)
     assert len(moved) == len(events[owner])
-    assert any(u == uid_before and s > seq_before for u, s, _ in moved), moved
-
+    ((seq_after, start_after),) = [(s, t) for k, s, t in moved if k == key]
+    assert seq_after > seq_before and start_after != start_before
+    assert start_after == datetime(2026, 12, 2, 10, 0, tzinfo=UTC)  # 10:00 in London
     # A swap cancels for the one and creates for the other.
     newcomer = next(h for h in PANEL if h != owner)
     had = len(world.interviews(newcomer))
