@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from icalendar import Calendar
 from sqlmodel import select
 
 from bot.calendars.google import event_id
@@ -272,24 +271,3 @@ def _calendar_rows(sb: Sandbox) -> int:
         return len(
             session.exec(select(OutboxMessage).where(OutboxMessage.purpose == "calendar")).all()
         )
-
-
-def test_each_interviewer_gets_an_ics_and_the_recruiter_the_itinerary(cal_sb: Sandbox) -> None:
-    sb = cal_sb
-    _step_two(sb)
-    short_id = _create(sb)
-    sb.dispatch()
-    owners = _owners(sb)
-    for handle in owners.values():
-        files = [c for n, c in sb.emulator.files_to(uid(sb, handle)) if n.endswith(".ics")]
-        assert files, f"{handle} got no invite"
-        cal = Calendar.from_ical(files[0])
-        assert str(cal["METHOD"]) == "REQUEST"
-        event = cal.walk("VEVENT")[0]
-        assert str(event["UID"]).startswith(f"{short_id}-".lower())
-        assert "app_redirect?channel=D" in str(event["URL"])
-    itinerary = [c for n, c in sb.emulator.files_to(uid(sb, REC)) if n.startswith("itinerary")]
-    assert len(itinerary) == 1
-    cal = Calendar.from_ical(itinerary[0])
-    starts = [e["DTSTART"] for e in cal.walk("VEVENT")]
-    assert starts and all(s.params.get("TZID") == "Asia/Seoul" for s in starts)
