@@ -20,9 +20,7 @@ class Narrator:
     """Prints who did what and what each person saw, in order."""
 
     def __init__(self, sandbox: Sandbox, out: TextIO, pause: float):
-        self.sb = sandbox
-        self.out = out
-        self.pause = pause
+        self.sb, self.out, self.pause = sandbox, out, pause
 
     def name(self, user_id: str) -> str:
         user = self.sb.emulator.workspace.find_user(user_id)
@@ -87,6 +85,11 @@ class Narrator:
                 continue
             shown += guide
             self.show(f"→ DM to {person} (times in {reader.tz}):", lines)
+        files = [c for c in self.sb.emulator.calls_to("files.completeUploadExternal") if c.ok]
+        for call in files[getattr(self, "_files", 0) :]:
+            who, name = self.name("U" + call.args["channel_id"][1:]), call.args["files"][0]["title"]
+            self.say(f"   📎 to {who}: {name} ({call.args.get('initial_comment', '')})")
+        self._files = len(files)
 
     def home(self, user_id: str) -> None:
         view = self.sb.emulator.home_of(user_id) or {}

@@ -20,6 +20,7 @@ from bot.calendars.invites import (
 from bot.loops.queries import assignments_of, rounds_of, template_of
 from bot.reminders.messages import Outgoing
 from bot.reminders.plan import Kind
+from bot.render import render
 from bot.store.models import Assignment, Loop, Reminder, Round
 
 ROUND_KINDS = (Kind.ASSIGNED, Kind.MOVED, Kind.UNASSIGNED)
@@ -75,8 +76,14 @@ def invite_files(
         )
         if invite is None:
             continue
-        what = "Remove it from your calendar" if invite.cancelled else "Add it to your calendar"
-        text = f"{what}: {rnd.number}. {rnd.name} with {loop.candidate_name} (`{loop.short_id}`)."
+        text = render(
+            "invite_file",
+            cancelled=invite.cancelled,
+            number=rnd.number,
+            round_name=rnd.name,
+            candidate=loop.candidate_name,
+            short_id=loop.short_id,
+        )
         out.append(
             Outgoing(
                 text=text,
@@ -94,10 +101,7 @@ def _itinerary(loop: Loop, rounds: list[Round], now: datetime) -> Outgoing:
         if r.starts_at is not None and not r.cancelled
     ]
     return Outgoing(
-        text=(
-            f"{loop.candidate_name}'s interviews in their time zone ({loop.candidate_tz}), "
-            "one calendar file to forward."
-        ),
+        text=render("itinerary_file", candidate=loop.candidate_name, tz=loop.candidate_tz),
         blocks=[],
         file=(
             f"itinerary-{loop.short_id.lower()}.ics",
