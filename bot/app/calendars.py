@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.calendars.sync import queue_event_writes
 from bot.errors import SlackUnavailable
 from bot.loops.assignment import Booking
+from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest
 from bot.runtime import Runtime
 from bot.store.models import Loop
@@ -49,12 +50,21 @@ def calendar_busy(runtime: Runtime, request: LoopRequest) -> tuple[list[Booking]
     zone = ZoneInfo(request.candidate_tz)
     start = datetime.combine(request.first_day, time(0), zone) - timedelta(days=1)
     busy = calendar.busy(sorted(set(emails.values())), start, start + BUSY_WINDOW)
+    with runtime.db.read() as session:  # loopbot's own interviews are booked already
+        known = {
+            (b.user_id, b.starts_at, b.ends_at)
+            for b in bookings_between(session, start, start + BUSY_WINDOW)
+        }
     bookings = []
     for user_id, email in emails.items():
         if email in busy.unreadable:
             unreadable.append(user_id)
             continue
-        bookings += [Booking(user_id, s, e, **_NOT_INTERVIEWS) for s, e in busy.periods[email]]
+        bookings += [
+            Booking(user_id, s, e, **_NOT_INTERVIEWS)
+            for s, e in busy.periods[email]
+            if (user_id, s, e) not in known
+        ]
     if unreadable:
         log.info("calendars not read", extra={"people": len(unreadable)})
     return bookings, sorted(unreadable)

@@ -14,7 +14,7 @@ import hashlib
 import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from caldav import DAVClient
 from caldav.collection import CalendarSet
@@ -89,7 +89,10 @@ class CalDavCalendar:
             try:
                 calendars = CalendarSet(client=self.client, url=self.home(email)).get_calendars()
                 periods: list[tuple[datetime, datetime]] = []
+                ours = unquote(self.calendar_url(email)).rstrip("/")
                 for calendar in calendars:
+                    if unquote(str(calendar.url)).rstrip("/") == ours:
+                        continue  # loopbot's own interviews: booked already
                     answer = calendar.freebusy_request(start, end)
                     periods += _busy_periods(answer.data)
                 out.periods[email] = periods

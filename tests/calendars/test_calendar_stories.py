@@ -271,3 +271,29 @@ def _calendar_rows(sb: Sandbox) -> int:
         return len(
             session.exec(select(OutboxMessage).where(OutboxMessage.purpose == "calendar")).all()
         )
+
+
+def test_loopbots_own_events_are_not_counted_twice_as_busy(world, cal_sb: Sandbox) -> None:
+    from datetime import date
+
+    from bot.app.calendars import calendar_busy
+    from bot.loops.requests import LoopRequest
+
+    sb = cal_sb
+    meeting = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    world.add_meeting(PANEL[0], meeting, meeting + timedelta(hours=1))
+    _step_two(sb)
+    _create(sb)
+    sb.dispatch()
+    assert sum(len(world.interviews(h)) for h in PANEL) > 0
+    request = LoopRequest(
+        candidate_name="Second Candidate",
+        template_id=next(iter(sb.runtime.library.loops)),
+        candidate_tz="Asia/Seoul",
+        first_day=date(2026, 11, 24),
+        people={"PI": [uid(sb, h) for h in PANEL]},
+        created_by=uid(sb, REC),
+    )
+    bookings, unreadable = calendar_busy(sb.runtime, request)
+    assert unreadable == []
+    assert [(b.user_id, b.starts_at) for b in bookings] == [(uid(sb, PANEL[0]), meeting)]
