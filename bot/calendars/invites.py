@@ -42,6 +42,11 @@ class Invite:
         return self.place if self.place and self.place.startswith(("https://", "http://")) else None
 
 
+def place_of(rnd: Round) -> str | None:
+    """The round's place or meeting link, once rounds carry one (None before, or none set)."""
+    return getattr(rnd, "place", None) or None
+
+
 def invite_uid(loop: Loop, rnd: Round, user_id: str) -> str:
     """Stable for a round and a person: the same event is updated, never duplicated."""
     return f"{loop.short_id}-{rnd.number}-{user_id}@loopbot".lower()
@@ -70,7 +75,7 @@ def invite_for(
     cancelled = not active or rnd.cancelled or loop_cancelled
     # The round's version grows with each reschedule and swap; a cancelled loop adds one more.
     sequence = max(rnd.version - 1, 0) + (1 if loop_cancelled else 0)
-    place = getattr(rnd, "place", None) or None  # rounds gain a place with the scheduling work
+    place = place_of(rnd)
     lines = [
         f"Round {rnd.number}. {rnd.name} of loop {loop.short_id} ({title}).",
         f"Where: {place}" if place else "",

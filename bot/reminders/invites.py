@@ -16,7 +16,9 @@ from bot.calendars.invites import (
     invite_for,
     invite_ics,
     itinerary_ics,
+    place_of,
 )
+from bot.errors import SlackUnavailable
 from bot.loops.queries import assignments_of, rounds_of, template_of
 from bot.reminders.messages import Outgoing
 from bot.reminders.plan import Kind
@@ -63,6 +65,10 @@ def invite_files(
     if not rounds or all(r.starts_at is None for r in rounds):
         return []
     title = template_of(session, loop).title
+    try:
+        link = dm_link(dm_of(assignment.user_id))
+    except SlackUnavailable:  # the DM itself is refused: the sending below says so
+        link = None
     out = []
     for rnd in rounds:
         active = kind is not Kind.UNASSIGNED and runs(session, loop, rnd, assignment.user_id)
@@ -72,7 +78,7 @@ def invite_files(
             assignment.user_id,
             active=active,
             title=title,
-            guide_link=dm_link(dm_of(assignment.user_id)),
+            guide_link=link,
         )
         if invite is None:
             continue
@@ -96,7 +102,7 @@ def invite_files(
 
 def _itinerary(loop: Loop, rounds: list[Round], now: datetime) -> Outgoing:
     stops = [
-        Stop(r.number, r.name, r.starts_at, r.duration_minutes, getattr(r, "place", None))
+        Stop(r.number, r.name, r.starts_at, r.duration_minutes, place_of(r))
         for r in rounds
         if r.starts_at is not None and not r.cancelled
     ]
