@@ -39,6 +39,8 @@ class Upload:
 
 def get_upload_url(em: SlackEmulator, args: dict[str, Any]) -> dict[str, Any]:
     """files.getUploadURLExternal: a one-time URL to send the bytes to, and the file's id."""
+    if em.file_uploads_disabled:
+        raise ApiError("file_uploads_disabled")
     filename = args.get("filename")
     if not isinstance(filename, str) or not filename.strip():
         raise ApiError("invalid_arguments")

@@ -95,6 +95,8 @@ class SlackEmulator(Inspection):
         self._faults: dict[str, deque[Fault]] = {}
         self.uploads: dict[str, files.Upload] = {}
         """Files sent with files.getUploadURLExternal, by id (`data`: the bytes received)."""
+        self.file_uploads_disabled = False
+        """The workspace's admins turned file uploads off (file_uploads_disabled)."""
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

@@ -51,6 +51,10 @@ EXTRA_SCOPES = {"users:read.email": "users.info answers with the profile e-mail 
 """Scopes that change what a method answers rather than allow a method."""
 
 
+FILES_REFUSED = {"file_uploads_disabled", "file_uploads_except_images_disabled"}
+"""The workspace takes no files: the text goes alone, saying so."""
+NO_FILES_NOTE = "(The calendar file is not attached: this workspace does not allow file uploads.)"
+
 TAG_EVENT = "loopbot_message"
 """Message metadata event type of loopbot's tagged messages."""
 
@@ -212,9 +216,14 @@ class Messenger:
         """Share a file in a person's DM with the bot, with `text` as its comment (Slack's
         current upload: files.getUploadURLExternal, the bytes, files.completeUploadExternal)."""
         channel = self.dm_channel(user_id)
-        ticket = self.call(
-            "files.getUploadURLExternal", _form=True, filename=filename, length=len(content)
-        )
+        try:
+            ticket = self.call(
+                "files.getUploadURLExternal", _form=True, filename=filename, length=len(content)
+            )
+        except SlackCallFailed as exc:
+            if exc.error not in FILES_REFUSED:
+                raise
+            return self.post(channel, text=f"{text} {NO_FILES_NOTE}")
         request = urllib.request.Request(ticket["upload_url"], data=content, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=self.client.timeout) as answer:

@@ -96,3 +96,18 @@ def test_the_recruiter_gets_the_itinerary_in_the_candidates_zone(sb: Sandbox) ->
     assert all(e["DTSTART"].params.get("TZID") == "Asia/Seoul" for e in events)
     first = min(e.decoded("DTSTART") for e in events)
     assert first == min(r.starts_at for r in timed) and str(first.tzinfo) == "Asia/Seoul"
+
+
+def test_a_workspace_without_file_uploads_still_gets_its_notices(sb: Sandbox) -> None:
+    sb.emulator.file_uploads_disabled = True
+    create_loop(sb)
+    outcome = sb.dispatch()
+    assert outcome.failed == 0 and outcome.retried == 0
+    owner = _owner(sb, 2)
+    texts = [m.text for m in sb.emulator.dms_to(uid(sb, owner))]
+    assert any(
+        t.startswith("Add it to your calendar: 2. Live AI Pairing")
+        and "this workspace does not allow file uploads" in t
+        for t in texts
+    ), texts
+    assert sb.emulator.files_to(uid(sb, owner)) == []
