@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.calendars import Busy, CalendarBackend
 from bot.calendars.sync import queue_event_writes
 from bot.errors import SlackUnavailable
 from bot.loops.assignment import Booking
@@ -20,6 +22,7 @@ from bot.store.models import Loop
 
 log = logging.getLogger(__name__)
 
+BUSY_DEADLINE_S = 2.0
 BUSY_WINDOW = timedelta(days=21)
 """How far from the first day busy time is read (the proposal's rounds fall in it)."""
 # Busy time is not interview load, where the engine tells the two apart.
@@ -49,7 +52,7 @@ def calendar_busy(runtime: Runtime, request: LoopRequest) -> tuple[list[Booking]
             unreadable.append(user_id)
     zone = ZoneInfo(request.candidate_tz)
     start = datetime.combine(request.first_day, time(0), zone) - timedelta(days=1)
-    busy = calendar.busy(sorted(set(emails.values())), start, start + BUSY_WINDOW)
+    busy = _read_within(calendar, sorted(set(emails.values())), start, start + BUSY_WINDOW)
     with runtime.db.read() as session:  # loopbot's own interviews are booked already
         known = {
             (b.user_id, b.starts_at, b.ends_at)
@@ -68,6 +71,30 @@ def calendar_busy(runtime: Runtime, request: LoopRequest) -> tuple[list[Booking]
     if unreadable:
         log.info("calendars not read", extra={"people": len(unreadable)})
     return bookings, sorted(unreadable)
+
+
+def _read_within(
+    calendar: CalendarBackend, emails: list[str], start: datetime, end: datetime
+) -> Busy:
+    """Everyone's busy time, read side by side; whoever's calendar has not answered within
+    BUSY_DEADLINE_S is unreadable (step 2 must answer Slack within its 3 seconds)."""
+    out = Busy()
+    if not emails:
+        return out
+    pool = ThreadPoolExecutor(max_workers=min(8, len(emails)), thread_name_prefix="loopbot-busy")
+    futures = {pool.submit(calendar.busy, [email], start, end): email for email in emails}
+    done, late = wait(futures, timeout=BUSY_DEADLINE_S)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for future in done:
+        try:
+            answer = future.result()
+        except Exception:  # noqa: BLE001 - a backend's own failure: unreadable, not free
+            out.unreadable.add(futures[future])
+            continue
+        out.periods.update(answer.periods)
+        out.unreadable |= answer.unreadable
+    out.unreadable |= {futures[future] for future in late}
+    return out
 
 
 def queue_events(

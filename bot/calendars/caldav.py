@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
@@ -40,12 +41,24 @@ class CalDavCalendar:
         self.home_template = home if home.endswith("/") else home + "/"
         self.calendar_name = calendar.strip("/")
         parts = urlsplit(self.home_template)
-        self.client = DAVClient(
+        self._connect = lambda: DAVClient(
             url=f"{parts.scheme}://{parts.netloc}/",
             username=username or None,
             password=password or None,
+            # Credentials on the first request: no unauthenticated probe (servers slow down
+            # refused logins on purpose).
+            auth_type="basic" if username else None,
             timeout=int(max(1, timeout)),
         )
+        self._local = threading.local()
+
+    @property
+    def client(self) -> DAVClient:
+        """This thread's connection (a DAVClient is not shared between threads)."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._connect()
+        return client
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CalDavCalendar:

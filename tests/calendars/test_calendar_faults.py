@@ -158,3 +158,24 @@ def test_a_calendar_that_is_down_never_blocks_a_loop(tmp_path: Path) -> None:
             assert sum(len(server.events(email(h))) for h in PEOPLE) == len(rows)
     finally:
         server.stop()
+
+
+def test_a_calendar_that_never_answers_does_not_hold_up_step_two(tmp_path: Path) -> None:
+    import time
+
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    silent = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}" + "/{email}/"
+    settings = {"loopbot_calendar": "caldav", "loopbot_caldav_url": url}
+    try:
+        with Sandbox(create_app, make_wsgi_app, settings=settings) as sb:
+            sb.now = MONDAY
+            started = time.monotonic()
+            _step_two(sb)
+            assert time.monotonic() - started < 3.0
+            intro = top_view(sb, REC)["blocks"][0]["text"]["text"]
+            assert all(f"<@{uid(sb, h)}>" in intro for h in PEOPLE if h != "robert.exec")
+    finally:
+        silent.close()
