@@ -174,7 +174,28 @@ def _all_events(world, sb: Sandbox) -> dict[str, list]:
 
 
 def test_the_calendar_story(world, cal_sb: Sandbox) -> None:
-    sb = cal_sb
+    _story(world, cal_sb)
+
+
+@pytest.mark.postgres
+def test_the_calendar_story_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    world = CalDavWorld(tmp_path)
+    for handle in PEOPLE:
+        world.add_person(handle)
+    try:
+        with Sandbox(
+            create_app, make_wsgi_app, database_url=postgres_url, settings=world.settings()
+        ) as sb:
+            sb.now = MONDAY
+            _story(world, sb)
+    finally:
+        world.stop()
+
+
+def _story(world, sb: Sandbox) -> None:
     first = _step_two(sb)
     panel_round, (who, when) = next(
         (n, p) for n, p in sorted(first.items()) if p[0] in {uid(sb, h) for h in PANEL}
