@@ -266,7 +266,7 @@ class Dispatcher:
             reminder.sent_ts = posted[0].ts
             self._finish(session, reminder, ReminderState.SENT, now)
             metrics.reminder_sent(reminder.kind, due=reminder.due_at, at=self._current(now))
-            for post in posted:
+            for post in (p for p in posted if p.ts):  # a file's share may not be found
                 session.add(
                     SlackMessage(
                         loop_id=reminder.loop_id,

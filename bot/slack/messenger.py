@@ -238,7 +238,19 @@ class Messenger:
             channel_id=channel,
             initial_comment=text,
         )
-        return Posted(channel=channel, ts="")
+        return Posted(channel=channel, ts=self._shared_ts(channel, ticket["file_id"]))
+
+    def _shared_ts(self, channel: str, file_id: str) -> str:
+        """The ts of the message that shares the file, so it is recorded (and erased by a
+        purge) like any other; "" when Slack has not shown it yet."""
+        try:
+            data = self.call("conversations.history", channel=channel, limit=5)
+        except SlackUnavailable:
+            return ""
+        for message in data.get("messages", []):
+            if any(f.get("id") == file_id for f in message.get("files") or []):
+                return message["ts"]
+        return ""
 
     def update(self, channel: str, ts: str, *, text: str, blocks: list[dict] | None = None) -> None:
         args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
