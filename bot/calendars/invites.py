@@ -159,12 +159,15 @@ class Stop:
     starts_at: datetime
     minutes: int
     place: str | None
+    cancelled: bool = False
 
 
 def itinerary_ics(loop: Loop, stops: list[Stop], *, stamp: datetime) -> bytes:
-    """Every timed round in the candidate's time zone, one file for the recruiter to forward."""
+    """Every timed round in the candidate's time zone, one file for the recruiter to forward
+    (METHOD:CANCEL once the loop is cancelled; SEQUENCE grows with the loop's version)."""
     zone = ZoneInfo(loop.candidate_tz)
-    cal = _calendar("PUBLISH")
+    cancelled = loop.status == LoopStatus.CANCELLED
+    cal = _calendar("CANCEL" if cancelled else "PUBLISH")
     cal.add("x-wr-timezone", loop.candidate_tz)
     for stop in stops:
         event = Event()
@@ -174,6 +177,7 @@ def itinerary_ics(loop: Loop, stops: list[Stop], *, stamp: datetime) -> bytes:
         event.add("dtstart", stop.starts_at.astimezone(zone))
         event.add("dtend", (stop.starts_at + timedelta(minutes=stop.minutes)).astimezone(zone))
         event.add("summary", f"Interview {stop.number}. {stop.name}")
+        event.add("status", "CANCELLED" if cancelled or stop.cancelled else "CONFIRMED")
         if stop.place:
             event.add("location", stop.place)
         cal.add_component(event)

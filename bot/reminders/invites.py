@@ -19,11 +19,11 @@ from bot.calendars.invites import (
     place_of,
 )
 from bot.errors import SlackUnavailable
-from bot.loops.queries import assignments_of, rounds_of, template_of
+from bot.loops.queries import LOOP_ROLE, assignments_of, recruiter_roles, rounds_of, template_of
 from bot.reminders.messages import Outgoing
 from bot.reminders.plan import Kind
 from bot.render import render
-from bot.store.models import Assignment, Loop, Reminder, Round
+from bot.store.models import Assignment, Loop, LoopStatus, Reminder, Round
 
 ROUND_KINDS = (Kind.ASSIGNED, Kind.MOVED, Kind.UNASSIGNED)
 
@@ -49,8 +49,15 @@ def invite_files(
     loop = session.get(Loop, reminder.loop_id)
     if loop is None:
         return []
+    itinerary: list[Outgoing] = []
+    if kind is Kind.ITINERARY or (
+        kind in (Kind.CHANGED, Kind.CANCELLED)
+        and assignment.letter == LOOP_ROLE
+        and assignment.role_code in recruiter_roles(template_of(session, loop))
+    ):  # the recruiter's copy of the candidate's day, again after every change
+        itinerary = [_itinerary(loop, rounds_of(session, loop), now, kind)]
     if kind is Kind.ITINERARY:
-        return [_itinerary(loop, rounds_of(session, loop), now)]
+        return itinerary
     if kind in ROUND_KINDS and assignment.letter == "R":
         rounds = [r for r in rounds_of(session, loop) if r.id == reminder.round_id]
     elif kind is Kind.CANCELLED:
@@ -61,15 +68,15 @@ def invite_files(
         }
         rounds = [r for r in rounds_of(session, loop) if r.id in mine]
     else:
-        return []
+        return itinerary
     if not rounds or all(r.starts_at is None for r in rounds):
-        return []
+        return itinerary
     title = template_of(session, loop).title
     try:
         link = dm_link(dm_of(assignment.user_id))
     except SlackUnavailable:  # the DM itself is refused: the sending below says so
         link = None
-    out = []
+    out = list(itinerary)
     for rnd in rounds:
         active = kind is not Kind.UNASSIGNED and runs(session, loop, rnd, assignment.user_id)
         invite = invite_for(
@@ -100,14 +107,20 @@ def invite_files(
     return out
 
 
-def _itinerary(loop: Loop, rounds: list[Round], now: datetime) -> Outgoing:
+def _itinerary(loop: Loop, rounds: list[Round], now: datetime, kind: Kind) -> Outgoing:
     stops = [
-        Stop(r.number, r.name, r.starts_at, r.duration_minutes, place_of(r))
+        Stop(r.number, r.name, r.starts_at, r.duration_minutes, place_of(r), r.cancelled)
         for r in rounds
-        if r.starts_at is not None and not r.cancelled
+        if r.starts_at is not None
     ]
     return Outgoing(
-        text=render("itinerary_file", candidate=loop.candidate_name, tz=loop.candidate_tz),
+        text=render(
+            "itinerary_file",
+            candidate=loop.candidate_name,
+            tz=loop.candidate_tz,
+            changed=kind is Kind.CHANGED,
+            cancelled=loop.status == LoopStatus.CANCELLED,
+        ),
         blocks=[],
         file=(
             f"itinerary-{loop.short_id.lower()}.ics",

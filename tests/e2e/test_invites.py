@@ -111,3 +111,30 @@ def test_a_workspace_without_file_uploads_still_gets_its_notices(sb: Sandbox) ->
         for t in texts
     ), texts
     assert sb.emulator.files_to(uid(sb, owner)) == []
+
+
+def test_the_recruiters_itinerary_follows_every_change(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    sb.dispatch()
+    sb.slack.command(REC, "/loop", f"reschedule {short_id} 2 2026-12-01 10:00")
+    assert wait_for(lambda: _version(sb, 2) == 2)
+    sb.dispatch()
+    sb.slack.command(REC, "/loop", f"cancel {short_id}")
+    assert wait_for(lambda: _cancelled(sb))
+    sb.dispatch()
+    shared = [
+        Calendar.from_ical(c)
+        for n, c in sb.emulator.files_to(uid(sb, REC))
+        if n.startswith("itinerary")
+    ]
+    assert [str(c["METHOD"]) for c in shared] == ["PUBLISH", "PUBLISH", "CANCEL"]
+    moved = {str(e["UID"]): e for e in shared[1].walk("VEVENT")}[
+        f"{short_id}-2-candidate@loopbot".lower()
+    ]
+    assert moved.decoded("DTSTART") == datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    assert str(moved.decoded("DTSTART").tzinfo) == "Asia/Seoul"
+    sequences = [{int(e["SEQUENCE"]) for e in c.walk("VEVENT")} for c in shared]
+    assert sequences == [{0}, {1}, {2}]
+    assert all(str(e["STATUS"]) == "CANCELLED" for e in shared[2].walk("VEVENT"))
+    texts = [m.text for m in sb.emulator.dms_to(uid(sb, REC)) if m.files]
+    assert "as they stand now" in texts[1] and "The loop is cancelled" in texts[2]
