@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.calendars import Busy, CalendarBackend
 from bot.calendars.sync import queue_event_writes
+from bot.documents.models import LoopTemplate
 from bot.errors import SlackUnavailable
 from bot.loops.assignment import Booking
 from bot.loops.queries import bookings_between
@@ -31,14 +32,17 @@ _NOT_INTERVIEWS = (
 )
 
 
-def calendar_busy(runtime: Runtime, request: LoopRequest) -> tuple[list[Booking], list[str]]:
-    """The meetings in the calendars of everyone picked in step 1, as bookings for the
-    engine, and who could not be read (no e-mail, calendar down or refused): never a
+def calendar_busy(
+    runtime: Runtime, request: LoopRequest, template: LoopTemplate
+) -> tuple[list[Booking], list[str]]:
+    """The meetings in the calendars of everyone picked in step 1 to run rounds, as bookings
+    for the engine, and who could not be read (no e-mail, calendar down or refused): never a
     failure, the proposal goes on without their busy time."""
     calendar = runtime.calendar
     if calendar is None:
         return [], []
-    people = sorted({u for users in request.people.values() for u in users})
+    runners = {code for rnd in template.rounds for code in rnd.responsible}
+    people = sorted({u for code in runners for u in request.people.get(code, [])})
     emails: dict[str, str] = {}
     unreadable: list[str] = []
     for user_id in people:
@@ -65,7 +69,7 @@ def calendar_busy(runtime: Runtime, request: LoopRequest) -> tuple[list[Booking]
             continue
         bookings += [
             Booking(user_id, s, e, **_NOT_INTERVIEWS)
-            for s, e in busy.periods[email]
+            for s, e in busy.periods.get(email, [])
             if (user_id, s, e) not in known
         ]
     if unreadable:

@@ -65,7 +65,7 @@ def _offsets(runtime: Runtime, template: LoopTemplate) -> dict[str, int]:
 def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Proposal:
     """The one run of the assignment engine, with the settings in force, for both steps."""
     template = runtime.library.loops[request.template_id]
-    busy, unreadable = calendar_busy(runtime, request)  # before the first query: no lock held
+    busy, unreadable = calendar_busy(runtime, request, template)  # before any query: no lock
     proposal = propose(
         session=session,
         request=request,

@@ -315,6 +315,7 @@ def test_loopbots_own_events_are_not_counted_twice_as_busy(world, cal_sb: Sandbo
         people={"PI": [uid(sb, h) for h in PANEL]},
         created_by=uid(sb, REC),
     )
-    bookings, unreadable = calendar_busy(sb.runtime, request)
+    template = sb.runtime.library.loops[request.template_id]
+    bookings, unreadable = calendar_busy(sb.runtime, request, template)
     assert unreadable == []
     assert [(b.user_id, b.starts_at) for b in bookings] == [(uid(sb, PANEL[0]), meeting)]
