@@ -67,7 +67,8 @@ from bot.loops.service import template_record  # noqa: E402
 from bot.reminders.dispatcher import LEASE, Dispatcher  # noqa: E402
 from bot.reminders.plan import BEFORE_START, DEFAULT_OFFSETS, Kind  # noqa: E402
 from bot.settings import SEEDS_DIR  # noqa: E402
-from bot.slack.messenger import Messenger, Posted, make_client  # noqa: E402
+from bot.slack.client import make_client  # noqa: E402
+from bot.slack.messenger import Messenger, Posted  # noqa: E402
 from bot.store import Database  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from bot.store.models import Assignment, Loop, Reminder, Round  # noqa: E402

@@ -111,7 +111,8 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
     from bot.purge import loops_of_candidate, loops_older_than, purge_loops, retention_cutoff
-    from bot.slack.messenger import Messenger, make_client
+    from bot.slack.client import make_client
+    from bot.slack.messenger import Messenger
     from bot.store import Database
 
     if not args.candidate and args.older_than_days is None:
@@ -174,7 +175,8 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 def build_runtime(settings: Settings, library: Library | None = None):
     """Documents, database and messenger, checked before anything is served."""
     from bot.runtime import Runtime
-    from bot.slack.messenger import Messenger, make_client
+    from bot.slack.client import make_client
+    from bot.slack.messenger import Messenger
     from bot.store import Database
 
     library = library or load_library(settings.docs_dir)
@@ -189,7 +191,7 @@ def build_runtime(settings: Settings, library: Library | None = None):
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.logs import configure_logging
     from bot.server import serve_forever
-    from bot.startup import check_current, check_token, listen
+    from bot.startup import check_calendar, check_current, check_token, listen
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
@@ -213,6 +215,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     library = _library(settings)
     if library is None:
         return 1
+    check_calendar(settings)  # before the runtime connects with the same credentials
     checked = build_runtime(settings, library)
     check_current(checked.db)
     check_token(checked.messenger, settings.api_url)
@@ -222,6 +225,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # In each serving process: its own database connections, scheduler and pools.
         from bot.app.replacements import expire_asks
         from bot.reminders.scheduler import serving_dispatcher, start_scheduler
+        from bot.startup import reload_on_hangup
 
         runtime = build_runtime(settings, library)
         app = create_app(runtime)
@@ -230,7 +234,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             serving_dispatcher(runtime),
             every_minute={"replacement-asks": lambda: expire_asks(runtime)},
         )
-        _reload_on_hangup(runtime)
+        reload_on_hangup(runtime)
         return app, runtime
 
     if args.socket_mode:
@@ -262,26 +266,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         processes=processes,
         grace_s=settings.loopbot_grace_seconds,
     )
-
-
-def _reload_on_hangup(runtime) -> None:
-    """`kill -HUP` re-reads the documents; a broken set leaves the previous one in service."""
-    import logging
-    import signal
-
-    log = logging.getLogger("loopbot.documents")
-
-    def reload(_signum, _frame) -> None:
-        problems = runtime.reload_documents()
-        if problems:
-            log.error(
-                "documents not reloaded; the previous set stays in service",
-                extra={"problems": problems},
-            )
-        else:
-            log.info("documents reloaded", extra={"loops": len(runtime.library.loops)})
-
-    signal.signal(signal.SIGHUP, reload)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:

@@ -83,6 +83,11 @@ class Narrator:
                 continue
             shown += guide
             self.show(f"→ DM to {person} (times in {reader.tz}):", lines)
+        files = [c for c in self.sb.emulator.calls_to("files.completeUploadExternal") if c.ok]
+        for call in files[getattr(self, "_files", 0) :]:
+            who, name = self.name("U" + call.args["channel_id"][1:]), call.args["files"][0]["title"]
+            self.say(f"   📎 to {who}: {name} ({call.args.get('initial_comment', '')})")
+        self._files = len(files)
 
     def home(self, user_id: str) -> None:
         view = self.sb.emulator.home_of(user_id) or {}

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, or_, select
 
+from bot.calendars import CalendarBackend, CalendarRefused, CalendarUnavailable
+from bot.calendars.sync import CALENDAR, write_event
 from bot.errors import SlackUnavailable
 from bot.pacing import RATE_LIMITED, SharedPace, channel_key
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
@@ -77,9 +79,18 @@ def backoff(attempts: int) -> timedelta:
 class OutboxSender:
     """Sends outbox rows; one per serving process for immediate sends, one in the dispatcher."""
 
-    def __init__(self, *, db: Database, messenger: Messenger, worker: str | None = None):
+    def __init__(
+        self,
+        *,
+        db: Database,
+        messenger: Messenger,
+        worker: str | None = None,
+        calendar: CalendarBackend | None = None,
+    ):
         self.db = db
         self.messenger = messenger
+        self.calendar = calendar
+        """Where rows of purpose `calendar` (interview events) are written."""
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.pace = SharedPace(db)
         """Channels Slack rate-limited, shared by every replica (see bot/pacing.py)."""
@@ -181,7 +192,13 @@ class OutboxSender:
                 return None
             parent = session.get(OutboxMessage, row.thread_of) if row.thread_of else None
             key = channel_key(row.channel_id)
-            paced = row.last_error != RATE_LIMITED and self.pace.paced(session.connection(), key)
+            paced = (
+                row.purpose != CALENDAR
+                and row.last_error != RATE_LIMITED
+                and self.pace.paced(session.connection(), key)
+            )
+        if row.purpose == CALENDAR:
+            return self._write_event(row, now)
         if row.thread_of is not None and (parent is None or parent.state == OutboxState.FAILED):
             self._fail(row_id, now, "thread_failed", tell=False)
             return None
@@ -264,6 +281,41 @@ class OutboxSender:
                 stored.state, stored.lease_until = OutboxState.REPLACED, None
                 session.add(stored)
             return True
+
+    def _write_event(self, row: OutboxMessage, now: datetime) -> Posted | None:
+        """A calendar row: the event written as the loop stands now (idempotent by UID)."""
+        assert row.id is not None
+        if self.calendar is None:
+            self._fail(row.id, now, "no calendar is configured", tell=False)
+            return None
+        try:
+            done = write_event(
+                db=self.db,
+                calendar=self.calendar,
+                messenger=self.messenger,
+                user_id=row.channel_id,
+                round_id=int(row.text),
+                now=now,
+            )
+        except CalendarRefused as exc:
+            self._fail(row.id, now, f"calendar refused: {exc}", tell=False)
+            return None
+        except (CalendarUnavailable, SlackUnavailable) as exc:
+            if row.attempts >= MAX_ATTEMPTS:
+                self._fail(row.id, now, f"calendar unavailable: {exc}", tell=False)
+            else:
+                self._retry(row.id, now + backoff(row.attempts), f"calendar: {exc}")
+            return None
+        self._written(row.id, done)
+        return Posted(channel=row.channel_id, ts="")
+
+    def _written(self, row_id: int, done: str) -> None:
+        with self.db.session() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is not None:
+                row.state, row.lease_until, row.last_error = OutboxState.SENT, None, None
+                session.add(row)
+        log.info("calendar event written", extra={"outbox": row_id, "calendar": done})
 
     def _retry(self, row_id: int, when: datetime, error: str, *, count: bool = True) -> None:
         with self.db.session() as session:

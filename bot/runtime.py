@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.calendars import CalendarBackend, connect
 from bot.documents import DocumentErrors, Library, load_library
 from bot.logs import exception_summary
 from bot.outbox import OutboxSender
@@ -173,11 +174,15 @@ class Runtime:
     """Requests waiting for their acknowledgement; `later` work waits for them."""
     on_stop: list[Callable[[], None]] = field(default_factory=list)
     """Run last by `drain` (the scheduler stops, the dispatcher gives back its leases)."""
+    calendar: CalendarBackend | None = None
+    """Where busy time comes from and interview events go (`LOOPBOT_CALENDAR`); None: off."""
 
     def __post_init__(self) -> None:
         self.coalesced = Coalescer(self.after_ack, self.coalesce_s)
         """Upkeep several requests can share (`Coalescer.submit(key, work)`)."""
-        self.outbox = OutboxSender(db=self.db, messenger=self.messenger)
+        if self.calendar is None:
+            self.calendar = connect(self.settings)
+        self.outbox = OutboxSender(db=self.db, messenger=self.messenger, calendar=self.calendar)
         """How channel messages are posted: durably, retried by the dispatcher if need be."""
 
     def drain(self) -> None:

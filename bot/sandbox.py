@@ -23,7 +23,8 @@ from bot.reminders.scheduler import serving_dispatcher
 from bot.runtime import Runtime
 from bot.server import BackgroundServer
 from bot.settings import SEEDS_DIR, Settings
-from bot.slack.messenger import Messenger, make_client
+from bot.slack.client import make_client
+from bot.slack.messenger import Messenger
 from bot.store import Database
 from bot.store.migrate import upgrade
 

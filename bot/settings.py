@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -78,6 +79,37 @@ class Settings(BaseSettings):
     loopbot_grace_seconds: float = Field(
         20.0, ge=0, le=600, description="how long a stop waits for work in flight (SIGTERM)"
     )
+
+    loopbot_calendar: Literal["none", "caldav", "google"] = Field(
+        "none", description="where interviews go and busy time comes from"
+    )
+    loopbot_caldav_url: str = Field(
+        "",
+        validate_default=True,
+        description="a person's CalDAV home, with {email}: https://dav.example.com/{email}/",
+    )
+    loopbot_caldav_calendar: str = Field("interviews", description="calendar in each home")
+    loopbot_caldav_username: str = ""
+    loopbot_caldav_password: SecretStr = SecretStr("")
+    loopbot_google_credentials: Path | None = Field(
+        None, validate_default=True, description="service account key (JSON) with delegation"
+    )
+    loopbot_google_api_url: str = Field("", description="Calendar API endpoint (default Google's)")
+    loopbot_calendar_timeout: float = Field(10.0, gt=0, le=120, description="seconds per call")
+
+    @field_validator("loopbot_caldav_url")
+    @classmethod
+    def _caldav_home(cls, value: str, info) -> str:
+        if info.data.get("loopbot_calendar") == "caldav" and "{email}" not in value:
+            raise ValueError("needed with LOOPBOT_CALENDAR=caldav, a URL with {email} in it")
+        return value
+
+    @field_validator("loopbot_google_credentials")
+    @classmethod
+    def _google_key(cls, value: Path | None, info) -> Path | None:
+        if info.data.get("loopbot_calendar") == "google" and (value is None or not value.is_file()):
+            raise ValueError("needed with LOOPBOT_CALENDAR=google, the service account's key file")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -67,6 +67,18 @@ def check_token(messenger: Messenger, api_url: str) -> None:
         raise StartupError(f"cannot reach Slack at {api_url}") from None
 
 
+def check_calendar(settings) -> None:
+    """The calendar backend's credentials work (LOOPBOT_CALENDAR other than none)."""
+    from bot.calendars import CalendarRefused, connect
+
+    try:
+        calendar = connect(settings)
+        if calendar is not None:
+            calendar.check()
+    except CalendarRefused as exc:
+        raise StartupError(str(exc)) from None
+
+
 def listen(host: str, port: int) -> socket.socket:
     """Bind the serving port before saying it is listening."""
     try:
@@ -74,3 +86,23 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         why = os.strerror(exc.errno) if exc.errno else str(exc)
         raise StartupError(f"cannot listen on {host}:{port} ({why})") from None
+
+
+def reload_on_hangup(runtime) -> None:
+    """`kill -HUP` re-reads the documents; a broken set leaves the previous one in service."""
+    import logging
+    import signal
+
+    log = logging.getLogger("loopbot.documents")
+
+    def reload(_signum, _frame) -> None:
+        problems = runtime.reload_documents()
+        if problems:
+            log.error(
+                "documents not reloaded; the previous set stays in service",
+                extra={"problems": problems},
+            )
+        else:
+            log.info("documents reloaded", extra={"loops": len(runtime.library.loops)})
+
+    signal.signal(signal.SIGHUP, reload)

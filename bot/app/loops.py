@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.app import Done
 from bot.app.announce import announce_loop, dm_about, refresh_card
+from bot.app.calendars import calendar_busy, queue_events
 from bot.authz import Action, require
 from bot.commands import round_number
 from bot.documents.models import LoopTemplate
@@ -80,7 +81,8 @@ def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Propo
     from Slack, for both steps."""
     template = runtime.library.loops[request.template_id]
     people = sorted({u for held in request.people.values() for u in held if u})
-    return propose(
+    busy, unreadable = calendar_busy(runtime, request, template)  # before any query: no lock
+    proposal = propose(
         session=session,
         request=request,
         template=template,
@@ -90,7 +92,9 @@ def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Propo
         limits=limits(runtime),
         places=runtime.settings.loopbot_places,
         submission_days=runtime.settings.loopbot_submission_days,
+        busy=busy,
     )
+    return proposal.model_copy(update={"unreadable": unreadable})
 
 
 def propose_loop(runtime: Runtime, *, request: LoopRequest) -> Proposal:
@@ -159,6 +163,7 @@ def create(
             now=now,
             offsets=_offsets(runtime, template),
         )
+        queue_events(runtime, session, loop, actor=actor)
         loop_id, short_id = loop.id, loop.short_id
     assert loop_id is not None
 
@@ -260,6 +265,7 @@ def reschedule_round(
             now=runtime.clock(),
             offsets=_offsets_of(runtime, session, loop),
         )
+        queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         text = f"Moved {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
         loop_id = loop.id
     assert loop_id is not None
@@ -283,6 +289,7 @@ def swap_round(runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_us
             now=runtime.clock(),
             offsets=_offsets_of(runtime, session, loop),
         )
+        queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         text = f"<@{new_user}> now runs {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
         loop_id = loop.id
     assert loop_id is not None
@@ -319,7 +326,7 @@ def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> 
         )
         loop_id = loop.id
     assert loop_id is not None
-    return _changed(runtime, loop_id, text)
+    return _changed(runtime, loop_id, text, actor)
 
 
 def cancel_loop(runtime: Runtime, *, actor: str, ref: str) -> Done:
@@ -333,6 +340,7 @@ def cancel_loop(runtime: Runtime, *, actor: str, ref: str) -> Done:
             admins=runtime.settings.loopbot_admins,
             now=runtime.clock(),
         )
+        queue_events(runtime, session, loop, actor=actor)
         loop_id, short_id = loop.id, loop.short_id
     assert loop_id is not None
     return _changed(

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.app import Done
 from bot.app.announce import dm_about, refresh_card
+from bot.app.calendars import queue_events
 from bot.app.loops import limits
 from bot.authz import Action, require
 from bot.errors import InvalidInput, NotFound
@@ -118,6 +119,8 @@ def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Do
             policy=policy_of(runtime),
             offsets=offsets,
         )
+        if answer.accepted:  # the calendar events follow the round to its new interviewer
+            queue_events(runtime, session, loop, actor=actor, round_ids={answer.rnd.id or 0})
         facts = _facts(loop, answer.rnd, answer.decline)
         text = render("replacement_answered", **facts, accepted=answer.accepted)
         out = (

@@ -18,6 +18,7 @@ class Inspection:
     calls: list[ApiCall]
     workspace: Workspace
     _response_urls: dict[str, ResponseUrl]
+    uploads: dict[str, Any]
 
     def calls_to(self, method: str) -> list[ApiCall]:
         """Every recorded call of one method, oldest first."""
@@ -55,6 +56,12 @@ class Inspection:
                 for m in self.workspace.messages.get(im_id, [])
                 if m.user == bot_id and not m.deleted and m.ephemeral_for is None
             ]
+
+    def files_to(self, user: str) -> list[tuple[str, bytes]]:
+        """(file name, bytes) of every file the bot shared in its DM with a user, in order."""
+        with self.lock:
+            shared = [f for m in self.dms_to(user) for f in (m.files or [])]
+            return [(f["name"], self.uploads[f["id"]].data or b"") for f in shared]
 
     def home_of(self, user: str) -> dict[str, Any] | None:
         """The Home tab the bot last published for a user, as Slack stores it."""

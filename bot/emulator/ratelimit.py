@@ -28,6 +28,8 @@ METHOD_TIERS = {
     "views.update": 4,
     "views.push": 4,
     "views.publish": 4,
+    "files.getUploadURLExternal": 4,
+    "files.completeUploadExternal": 4,
 }
 
 # chat.postMessage: about one message per second per channel, with a short burst allowed.

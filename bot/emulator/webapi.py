@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import chat, methods, socketmode, views
+from . import chat, files, methods, socketmode, views
 from .chat import ResponseUrl
 from .common import ApiCall, ApiError, Fault, decode_json_args
 from .inspection import Inspection
@@ -26,6 +26,7 @@ METHODS: dict[str, Callable[[SlackEmulator, dict[str, Any]], dict[str, Any]]] = 
     **methods.METHODS,
     **chat.METHODS,
     **views.METHODS,
+    **files.METHODS,
 }
 # Socket Mode's method takes the app-level token (xapp-); every other one the bot token.
 APP_TOKEN_METHODS = {"apps.connections.open": lambda em, args: {"url": em.socket_mode.new_url()}}
@@ -92,6 +93,10 @@ class SlackEmulator(Inspection):
         self.lock = threading.RLock()
         self._response_urls: dict[str, ResponseUrl] = {}
         self._faults: dict[str, deque[Fault]] = {}
+        self.uploads: dict[str, files.Upload] = {}
+        """Files sent with files.getUploadURLExternal, by id (`data`: the bytes received)."""
+        self.file_uploads_disabled = False
+        """The workspace's admins turned file uploads off (file_uploads_disabled)."""
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -219,6 +224,9 @@ class SlackEmulator(Inspection):
         headers: dict[str, str] = {}
         if parts.path.startswith("/api/"):
             status, body, headers = self._api(parts.path[5:], parts.query, raw, request)
+        elif parts.path.startswith(files.UPLOAD_PATH) and request.command == "POST":
+            with self.lock:
+                status, body = files.receive(self, parts.path[len(files.UPLOAD_PATH) :], raw)
         elif parts.path.startswith("/response/") and request.command == "POST":
             status, body = self._response_url(
                 parts.path[len("/response/") :], raw, request.client_address[1]

@@ -102,6 +102,8 @@ class Message:
     edited_ts: str | None = None
     metadata: dict[str, Any] | None = None
     """What the app attached (`event_type`, `event_payload`); shown only when asked for."""
+    files: list[dict[str, Any]] | None = None
+    """Files shared with the message (files.completeUploadExternal)."""
 
     def to_slack(self, *, with_metadata: bool = False) -> dict[str, Any]:
         """The message object as conversations.history and payloads show it."""
@@ -115,6 +117,8 @@ class Message:
             out["thread_ts"] = self.thread_ts
         if self.bot_id is not None:
             out["bot_id"] = self.bot_id
+        if self.files:
+            out["files"] = self.files
         if self.edited_ts is not None:
             out["edited"] = {"user": self.user, "ts": self.edited_ts}
         return out

@@ -74,3 +74,5 @@ class Proposal(BaseModel):
     rounds: list[ProposedRound]
     gaps: dict[int, Gap] = {}
     zones: dict[str, str] = {}
+    unreadable: list[str] = []
+    """People whose calendars could not be read for this proposal (Slack user ids)."""

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.loops.assignment import Limits, Placed, RoundNeed, plan
+from bot.loops.assignment import Booking, Limits, Placed, RoundNeed, plan
 from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, parse_hours, stored_hours
 from bot.loops.places import ASYNC, decorate, round_format
 from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned, recruiter_roles
@@ -43,11 +43,13 @@ def propose(
     limits: Limits | None = None,
     places: dict[str, str] | None = None,
     submission_days: int | None = None,
+    busy: list[Booking] | None = None,
 ) -> Proposal:
     """Times inside the candidate's and each interviewer's working day, and a Responsible per
     round from its pool (or the person holding its role). `zones` is each person's time zone
     (someone missing from it is taken to share the candidate's); `default_hours` the working
-    day of everyone who has not set their own, and of the candidate. Then each live round's
+    day of everyone who has not set their own, and of the candidate; `busy` the people's
+    calendar meetings, kept clear like interviews (not counted as load). Then each live round's
     place and each asynchronous round's submission deadline (`places.decorate`)."""
     zones = zones or {}
     default_hours = default_hours or parse_hours(DEFAULT_HOURS)
@@ -68,9 +70,10 @@ def propose(
     }
     candidate = WorkingDay(request.candidate_tz, default_hours)
     start = datetime.combine(request.first_day, time(0), tzinfo=UTC)
-    bookings = bookings_between(
-        session, start - timedelta(days=7), start + timedelta(days=7 * 3 + 7)
-    )
+    bookings = [
+        *bookings_between(session, start - timedelta(days=7), start + timedelta(days=7 * 3 + 7)),
+        *(busy or []),
+    ]
     placed = plan(
         rounds=needs,
         candidate=candidate,

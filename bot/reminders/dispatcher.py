@@ -23,9 +23,10 @@ from bot import metrics
 from bot.documents import Library
 from bot.errors import SlackUnavailable
 from bot.loops.places import REVIEW_DAYS
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, dm_key
 from bot.reminders.checks import failure_note, why_not_send
+from bot.reminders.invites import invite_files
 from bot.reminders.messages import Outgoing, compose
 from bot.reminders.situation import situation_of
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
@@ -104,10 +105,6 @@ class Outcome:
     """Put back because Slack rate-limited the person's DM; due again after Retry-After."""
     posted: int = 0
     """Channel messages from the outbox that had waited for a retry."""
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
 class Dispatcher:
@@ -256,6 +253,8 @@ class Dispatcher:
                 now=now,
             )
             messages = compose(situation, self.library)
+            dm_of = self.messenger.dm_channel
+            messages += invite_files(session, reminder, assignment, now=now, dm_of=dm_of)
             # Taken before: Slack may have accepted some of it before that attempt was cut off
             # (a crash before the record, a timeout), so look in the DM before sending again.
             uncertain = reminder.attempts > 1
@@ -290,7 +289,7 @@ class Dispatcher:
             reminder.sent_ts = posted[0].ts
             self._finish(session, reminder, ReminderState.SENT, now)
             metrics.reminder_sent(reminder.kind, due=reminder.due_at, at=self._current(now))
-            for post in posted:
+            for post in (p for p in posted if p.ts):  # a file's share may not be found
                 session.add(
                     SlackMessage(
                         loop_id=reminder.loop_id,
@@ -304,10 +303,13 @@ class Dispatcher:
     def _dm(
         self, user_id: str, message: Outgoing, *, waits: int, tag: str, now: datetime
     ) -> Posted:
-        """Post one message, waiting out up to `waits` rate limits (the other replicas told)."""
+        """Post one message (or share its file), waiting out up to `waits` rate limits (the
+        other replicas told)."""
         while True:
             try:
-                return self.messenger.dm(user_id, text=message.text, blocks=message.blocks, tag=tag)
+                return self.messenger.dm(
+                    user_id, text=message.text, blocks=message.blocks, tag=tag, file=message.file
+                )
             except RateLimited as exc:
                 if waits <= 0:
                     raise

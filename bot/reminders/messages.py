@@ -35,6 +35,8 @@ GUIDE_BLOCKS_PER_MESSAGE = MESSAGE_BLOCK_LIMIT - 5
 class Outgoing:
     text: str
     blocks: list[dict]
+    file: tuple[str, bytes] | None = None
+    """(file name, content) shared with `text` as its comment (an invite's `.ics`)."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from bot.pacing import forget_paces_before
 from bot.purge import loops_older_than, purge_loops, retention_cutoff
 from bot.reminders.dispatcher import Dispatcher
 from bot.runtime import Heartbeat, Runtime
-from bot.slack.messenger import Messenger, make_client
+from bot.slack.client import make_client
+from bot.slack.messenger import Messenger
 
 log = logging.getLogger(__name__)
 DISPATCH_JOB = "dispatch"
@@ -42,7 +43,7 @@ def serving_dispatcher(runtime: Runtime, wait: Callable[[float], None] = time.sl
         db=runtime.db,
         messenger=messenger,
         library=lambda: runtime.library,
-        outbox=OutboxSender(db=runtime.db, messenger=messenger),
+        outbox=OutboxSender(db=runtime.db, messenger=messenger, calendar=runtime.calendar),
         reminders=runtime.settings.loopbot_reminders,
         review_days=runtime.settings.loopbot_review_days,
         sleep=wait,

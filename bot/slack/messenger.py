@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
 import time
-from collections.abc import Callable
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
 from bot import metrics
 from bot.errors import SlackUnavailable
-from bot.slack.transport import ConnectionPool, PooledWebClient
+from bot.slack.client import retry_after
+from bot.slack.transport import ConnectionPool
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +40,16 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.update": None,
     "views.push": None,
     "views.publish": None,
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
+EXTRA_SCOPES = {"users:read.email": "users.info answers with the profile e-mail (calendars)"}
+"""Scopes that change what a method answers rather than allow a method."""
 
+
+FILES_REFUSED = {"file_uploads_disabled", "file_uploads_except_images_disabled"}
+"""The workspace takes no files: the text goes alone, saying so."""
+NO_FILES_NOTE = "(The calendar file is not attached: this workspace does not allow file uploads.)"
 
 TAG_EVENT = "loopbot_message"
 """Message metadata event type of loopbot's tagged messages."""
@@ -68,59 +71,7 @@ class SlackUser:
     tz: str
     deleted: bool
     is_bot: bool
-
-
-def make_client(
-    token: str,
-    api_url: str,
-    *,
-    retries: int = 4,
-    timeout: int = 10,
-    wait_on_rate_limits: bool = True,
-    wait: Callable[[float], None] = time.sleep,
-) -> WebClient:
-    """A WebClient that retries connection and 5xx errors and, unless told not to, waits out
-    429s (Retry-After). The dispatcher does not wait: it puts a rate-limited row back and goes
-    on with other people's messages (`RateLimited`). `wait` passes the pauses between
-    attempts (the sandbox moves its emulated Slack's clock on instead of sleeping)."""
-    backoff = _WaitedBackoff(wait)
-    handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
-        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
-    ]
-    if wait_on_rate_limits:
-        handlers.insert(0, _CountedRateLimitRetry(max_retry_count=retries, wait=wait))
-    return PooledWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
-
-
-class _WaitedBackoff(BackoffRetryIntervalCalculator):
-    """The SDK's exponential backoff with jitter, passed through `wait`; the handler's own
-    sleep then gets nothing left to sleep."""
-
-    def __init__(self, wait: Callable[[float], None]):
-        super().__init__()
-        self._wait = wait
-
-    def calculate_sleep_duration(self, current_attempt: int) -> float:
-        self._wait(super().calculate_sleep_duration(current_attempt))
-        return 0.0
-
-
-class _CountedRateLimitRetry(RateLimitErrorRetryHandler):
-    """Waits out a 429 (Retry-After, plus up to a second of jitter) as the SDK does, counting
-    it for /metrics first."""
-
-    def __init__(self, *, max_retry_count: int, wait: Callable[[float], None]):
-        super().__init__(max_retry_count=max_retry_count)
-        self._wait = wait
-
-    def prepare_for_next_attempt(self, *, state, request, response=None, error=None) -> None:
-        if response is None:
-            raise error
-        metrics.slack_call(request.url.rsplit("/", 1)[-1], "rate_limited")
-        state.next_attempt_requested = True
-        self._wait(_retry_after(response.headers) + random.random())
-        state.increment_current_attempt()
+    email: str = ""
 
 
 class Messenger:
@@ -134,17 +85,20 @@ class Messenger:
         self._users: dict[str, tuple[float, SlackUser]] = {}
         self._lock = threading.Lock()
 
-    def call(self, method: str, **args: Any) -> dict[str, Any]:
+    def call(self, method: str, _form: bool = False, **args: Any) -> dict[str, Any]:
+        """Call a Web API method (JSON body; form-encoded with `_form`, for methods that take
+        only that)."""
         if method not in METHOD_SCOPES:
             raise AssertionError(f"{method} is not declared in METHOD_SCOPES")
         try:
-            data = self.client.api_call(method, json=args).data
+            sent = {"params": args} if _form else {"json": args}
+            data = self.client.api_call(method, **sent).data
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error")
             if exc.response.status_code == 429:
                 metrics.slack_call(method, "rate_limited")
                 log.info("slack rate limit", extra={"method": method})
-                raise RateLimited(method, _retry_after(exc.response.headers)) from None
+                raise RateLimited(method, retry_after(exc.response.headers)) from None
             metrics.slack_call(method, "refused")
             log.warning("slack call failed", extra={"method": method, "slack_error": error})
             raise SlackCallFailed(method, error) from None
@@ -166,9 +120,18 @@ class Messenger:
         return channel
 
     def dm(
-        self, user_id: str, *, text: str, blocks: list[dict] | None = None, tag: str | None = None
+        self,
+        user_id: str,
+        *,
+        text: str,
+        blocks: list[dict] | None = None,
+        tag: str | None = None,
+        file: tuple[str, bytes] | None = None,
     ) -> Posted:
-        """Post to a person's DM with the bot, re-opening the DM once if Slack lost it."""
+        """Post to a person's DM with the bot, re-opening the DM once if Slack lost it; with
+        `file` (name, content), share that file with `text` as its comment instead."""
+        if file is not None:
+            return self.dm_file(user_id, text=text, filename=file[0], content=file[1])
         try:
             return self.post(self.dm_channel(user_id), text=text, blocks=blocks, tag=tag)
         except SlackCallFailed as exc:
@@ -213,6 +176,46 @@ class Messenger:
             args["metadata"] = {"event_type": TAG_EVENT, "event_payload": {"tag": tag}}
         data = self.call("chat.postMessage", **args)
         return Posted(channel=data["channel"], ts=data["ts"])
+
+    def dm_file(self, user_id: str, *, text: str, filename: str, content: bytes) -> Posted:
+        """Share a file in a person's DM with the bot, with `text` as its comment (Slack's
+        current upload: files.getUploadURLExternal, the bytes, files.completeUploadExternal)."""
+        channel = self.dm_channel(user_id)
+        try:
+            ticket = self.call(
+                "files.getUploadURLExternal", _form=True, filename=filename, length=len(content)
+            )
+        except SlackCallFailed as exc:
+            if exc.error not in FILES_REFUSED:
+                raise
+            return self.post(channel, text=f"{text} {NO_FILES_NOTE}")
+        request = urllib.request.Request(ticket["upload_url"], data=content, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.client.timeout) as answer:
+                answer.read()
+        except urllib.error.HTTPError as exc:
+            raise SlackCallFailed("files.upload", f"http_{exc.code}") from None
+        except OSError:
+            raise SlackUnavailable("Slack did not take the file; please try again.") from None
+        self.call(
+            "files.completeUploadExternal",
+            files=[{"id": ticket["file_id"], "title": filename}],
+            channel_id=channel,
+            initial_comment=text,
+        )
+        return Posted(channel=channel, ts=self._shared_ts(channel, ticket["file_id"]))
+
+    def _shared_ts(self, channel: str, file_id: str) -> str:
+        """The ts of the message that shares the file, so it is recorded (and erased by a
+        purge) like any other; "" when Slack has not shown it yet."""
+        try:
+            data = self.call("conversations.history", channel=channel, limit=5)
+        except SlackUnavailable:
+            return ""
+        for message in data.get("messages", []):
+            if any(f.get("id") == file_id for f in message.get("files") or []):
+                return message["ts"]
+        return ""
 
     def update(self, channel: str, ts: str, *, text: str, blocks: list[dict] | None = None) -> None:
         args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
@@ -282,6 +285,7 @@ class Messenger:
             tz=data.get("tz") or "UTC",
             deleted=bool(data.get("deleted")),
             is_bot=bool(data.get("is_bot")),
+            email=(data.get("profile") or {}).get("email") or "",
         )
 
     def respond(
@@ -363,14 +367,3 @@ class RateLimited(SlackCallFailed):
     def __init__(self, method: str, retry_after: float):
         super().__init__(method, "ratelimited")
         self.retry_after = retry_after
-
-
-def _retry_after(headers: dict[str, Any]) -> float:
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-            try:
-                return max(0.0, float(raw))
-            except (TypeError, ValueError):
-                break
-    return 1.0

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.slack.messenger import METHOD_SCOPES
+from bot.slack.messenger import EXTRA_SCOPES, METHOD_SCOPES
 from handlers import BOT_EVENTS, COMMANDS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +44,7 @@ def test_every_command_and_event_the_code_handles_is_declared() -> None:
 
 def test_scopes_are_exactly_what_the_code_calls() -> None:
     needed = {scope for scope in METHOD_SCOPES.values() if scope} | {"commands"}
+    needed |= set(EXTRA_SCOPES)
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed
 
 

@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from bot.reminders.dispatcher import Dispatcher
 from bot.sandbox import Sandbox
-from bot.slack.messenger import Messenger, make_client
+from bot.slack.client import make_client
+from bot.slack.messenger import Messenger
 from bot.store.models import Loop, Reminder, ReminderState, Scorecard
 from tests.e2e.helpers import MONDAY, REC, create_loop, uid, wait_for
 from tests.e2e.test_debrief import submit

@@ -6,7 +6,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bot.emulator import SlackEmulator
-from bot.slack.messenger import Messenger, make_client
+from bot.slack.client import make_client
+from bot.slack.messenger import Messenger
 
 
 def test_calls_from_several_threads_reuse_a_few_kept_alive_connections() -> None:

@@ -14,7 +14,8 @@ from bot.emulator import ManualClock, SlackEmulator
 from bot.loops.service import create_loop, propose
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
-from bot.slack.messenger import Messenger, make_client
+from bot.slack.client import make_client
+from bot.slack.messenger import Messenger
 from bot.store import Database
 from bot.store.models import Assignment, Reminder, ReminderState
 from tests.emulator.conftest import assert_documented

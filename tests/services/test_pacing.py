@@ -10,7 +10,8 @@ from sqlmodel import select
 from bot.emulator import SlackEmulator
 from bot.outbox import Message, OutboxSender
 from bot.pacing import HEADROOM
-from bot.slack.messenger import Messenger, make_client
+from bot.slack.client import make_client
+from bot.slack.messenger import Messenger
 from bot.store.models import Assignment, OutboxMessage, Reminder, ReminderState
 from tests.services.conftest import NOW
 from tests.services.test_dispatcher import _create, _dispatcher, _states

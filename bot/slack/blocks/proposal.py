@@ -34,6 +34,7 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
                 title=template.title,
                 tz=request.candidate_tz,
                 variant=variant.name if variant else template.default_variant,
+                unreadable=[mention(u) for u in proposal.unreadable],
             )
         )
     ]

@@ -1,0 +1,129 @@
+"""The `.ics` files that go with a notice: an interviewer's invite (added when they are given a
+round or it moves, cancelled when they are swapped out or the loop is cancelled), and the
+candidate's itinerary for the recruiter to forward."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.calendars.invites import (
+    Stop,
+    dm_link,
+    invite_filename,
+    invite_for,
+    invite_ics,
+    itinerary_ics,
+    place_of,
+)
+from bot.errors import SlackUnavailable
+from bot.loops.queries import LOOP_ROLE, assignments_of, recruiter_roles, rounds_of, template_of
+from bot.reminders.messages import Outgoing
+from bot.reminders.plan import Kind
+from bot.render import render
+from bot.store.models import Assignment, Loop, LoopStatus, Reminder, Round
+
+ROUND_KINDS = (Kind.ASSIGNED, Kind.MOVED, Kind.UNASSIGNED)
+
+
+def runs(session: Session, loop: Loop, rnd: Round, user_id: str) -> bool:
+    """Whether the person still runs the round (an active R)."""
+    return any(
+        a.round_id == rnd.id and a.letter == "R" and a.user_id == user_id
+        for a in assignments_of(session, loop)
+    )
+
+
+def invite_files(
+    session: Session,
+    reminder: Reminder,
+    assignment: Assignment,
+    *,
+    now: datetime,
+    dm_of: Callable[[str], str],
+) -> list[Outgoing]:
+    """The files to share after the notice's text (none for other kinds of message)."""
+    kind = Kind(reminder.kind)
+    loop = session.get(Loop, reminder.loop_id)
+    if loop is None:
+        return []
+    itinerary: list[Outgoing] = []
+    if kind is Kind.ITINERARY or (
+        kind in (Kind.CHANGED, Kind.CANCELLED)
+        and assignment.letter == LOOP_ROLE
+        and assignment.role_code in recruiter_roles(template_of(session, loop))
+    ):  # the recruiter's copy of the candidate's day, again after every change
+        itinerary = [_itinerary(loop, rounds_of(session, loop), now, kind)]
+    if kind is Kind.ITINERARY:
+        return itinerary
+    if kind in ROUND_KINDS and assignment.letter == "R":
+        rounds = [r for r in rounds_of(session, loop) if r.id == reminder.round_id]
+    elif kind is Kind.CANCELLED:
+        mine = {
+            a.round_id
+            for a in assignments_of(session, loop)
+            if a.letter == "R" and a.user_id == assignment.user_id
+        }
+        rounds = [r for r in rounds_of(session, loop) if r.id in mine]
+    else:
+        return itinerary
+    if not rounds or all(r.starts_at is None for r in rounds):
+        return itinerary
+    title = template_of(session, loop).title
+    try:
+        link = dm_link(dm_of(assignment.user_id))
+    except SlackUnavailable:  # the DM itself is refused: the sending below says so
+        link = None
+    out = list(itinerary)
+    for rnd in rounds:
+        active = kind is not Kind.UNASSIGNED and runs(session, loop, rnd, assignment.user_id)
+        invite = invite_for(
+            loop,
+            rnd,
+            assignment.user_id,
+            active=active,
+            title=title,
+            guide_link=link,
+        )
+        if invite is None:
+            continue
+        text = render(
+            "invite_file",
+            cancelled=invite.cancelled,
+            number=rnd.number,
+            round_name=rnd.name,
+            candidate=loop.candidate_name,
+            short_id=loop.short_id,
+        )
+        out.append(
+            Outgoing(
+                text=text,
+                blocks=[],
+                file=(invite_filename(invite), invite_ics(invite, stamp=now)),
+            )
+        )
+    return out
+
+
+def _itinerary(loop: Loop, rounds: list[Round], now: datetime, kind: Kind) -> Outgoing:
+    stops = [
+        Stop(r.number, r.name, r.starts_at, r.duration_minutes, place_of(r), r.cancelled)
+        for r in rounds
+        if r.starts_at is not None
+    ]
+    return Outgoing(
+        text=render(
+            "itinerary_file",
+            candidate=loop.candidate_name,
+            tz=loop.candidate_tz,
+            changed=kind is Kind.CHANGED,
+            cancelled=loop.status == LoopStatus.CANCELLED,
+        ),
+        blocks=[],
+        file=(
+            f"itinerary-{loop.short_id.lower()}.ics",
+            itinerary_ics(loop, stops, stamp=now),
+        ),
+    )
