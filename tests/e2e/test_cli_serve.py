@@ -146,6 +146,10 @@ def test_a_hangup_reaches_every_serving_process(tmp_path: Path) -> None:
             emulator.reset_calls()
             for _ in range(8):  # both processes take some of these
                 assert slack.command("oliver.rec", "/loop", "create").status == 200
+            # The modal opens after each acknowledgement: wait for all eight.
+            deadline = time.monotonic() + 10
+            while len(emulator.calls_to("views.open")) < 8 and time.monotonic() < deadline:
+                time.sleep(0.05)
             opened = [json.dumps(c.args) for c in emulator.calls_to("views.open")]
             assert len(opened) == 8
             assert all("Platform Engineering" in view for view in opened)

@@ -59,7 +59,8 @@ def test_a_429_learned_by_one_replica_holds_back_the_other(postgres_db, emulator
     _create(postgres_db, library)
     later = NOW + timedelta(days=90)  # every reminder is due: each person has many
     first, second = (
-        _dispatcher(postgres_db, emulator, library, f"replica-{i}", waits=False) for i in (1, 2)
+        _dispatcher(postgres_db, emulator, library, f"replica-{i}", wait_on_rate_limits=False)
+        for i in (1, 2)
     )
     first.batch = 1
     emulator.fail_next("chat.postMessage", retry_after=30)
