@@ -255,7 +255,8 @@ def run(people_count: int, booked: int, repeats: int) -> dict:
                 old_propose(session, request, template, NOW)
                 timings["old"].append((time.perf_counter() - t) * 1000)
         db.dispose()
-    placed = sum(1 for r in proposal.rounds if r.starts_at is not None)
+    live = [r for r in proposal.rounds if not r.asynchronous]
+    placed = sum(1 for r in live if r.starts_at is not None)
     out = {
         name: {
             "p50_ms": round(statistics.median(values), 2),
@@ -264,7 +265,7 @@ def run(people_count: int, booked: int, repeats: int) -> dict:
         }
         for name, values in timings.items()
     }
-    out["rounds_placed"] = placed
+    out["rounds_placed"], out["live_rounds"] = placed, len(live)
     return out
 
 
@@ -286,11 +287,14 @@ def main() -> int:
     for label, r in (("working hours (current)", new), ("before working hours", old)):
         print(f"{label:<28}{r['p50_ms']:>8.1f}ms{r['p99_ms']:>8.1f}ms{r['max_ms']:>8.1f}ms")
     print(f"p99 ratio current / before: {new['p99_ms'] / old['p99_ms']:.2f}x")
-    print(f"rounds placed inside everyone's hours: {result['rounds_placed']} of 6")
+    print(
+        f"live rounds placed inside everyone's hours: {result['rounds_placed']} of "
+        f"{result['live_rounds']} (an asynchronous round has no slot)"
+    )
     if not args.smoke:  # a smoke run never overwrites the recorded figures
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(json.dumps({"args": vars(args), **result}, indent=2))
-    return 0 if new["p99_ms"] < 3000 and result["rounds_placed"] == 6 else 1
+    return 0 if new["p99_ms"] < 3000 and result["rounds_placed"] == result["live_rounds"] else 1
 
 
 if __name__ == "__main__":
