@@ -178,6 +178,9 @@ def _step(step: Step) -> dict:
         "asked": mention(step.ask.user_id) if step.ask else "",
         "answer_by": slack_time(step.ask.expires_at) if step.ask else "",
         "why": step.handed_over,
+        "asked_count": len(step.earlier),
+        "cutoff_hours": step.cutoff_hours,
+        "refusals": [{"who": mention(r.user_id), "reason": r.reason} for r in step.refusals],
         "earlier": [
             {
                 "who": mention(a.user_id),

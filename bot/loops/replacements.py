@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from bot.authz import Action, Standing, require
 from bot.errors import InvalidInput, NotAllowed
 from bot.loops import changes
-from bot.loops.assignment import Limits, replacement
+from bot.loops.assignment import Limits, Refusal, replacement
 from bot.loops.hours import Hours, WorkingDay, stored_hours
 from bot.loops.queries import LOOP_ROLE, assignments_of, bookings_between, last_assigned, rounds_of
 from bot.store.models import (
@@ -31,6 +31,9 @@ from bot.store.models import (
     ReplacementAsk,
     Round,
 )
+
+# Why the recruiter is handed a round (the messages say it in words).
+ASKED_ENOUGH, TOO_CLOSE, NOBODY_ELSE, NOBODY_FREE = "asked", "too_close", "nobody_else", "busy"
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,10 @@ class Step:
     rnd: Round
     ask: ReplacementAsk | None = None
     handed_over: str = ""
-    """Why the recruiter picks (set when `ask` is None)."""
+    """Why the recruiter picks (set when `ask` is None): ASKED_ENOUGH, TOO_CLOSE, NOBODY_ELSE
+    or NOBODY_FREE (then `refusals` says why each person could not)."""
+    refusals: tuple[Refusal, ...] = ()
+    cutoff_hours: int = 0
     earlier: tuple[ReplacementAsk, ...] = ()
     """The asks before this step, in order, with their answers."""
 
@@ -120,19 +126,21 @@ def next_step(
     assert rnd is not None
     earlier = tuple(_asks(session, decline))
 
-    def hand_over(why: str) -> Step:
+    def hand_over(why: str, refusals: tuple[Refusal, ...] = ()) -> Step:
         decline.state = DeclineState.HANDED_OVER
         session.add(decline)
-        return Step(decline, rnd, handed_over=why, earlier=earlier)
+        hours = round(policy.cutoff.total_seconds() / 3600)
+        return Step(
+            decline, rnd, handed_over=why, refusals=refusals, earlier=earlier, cutoff_hours=hours
+        )
 
     if len(earlier) >= policy.asks:
-        return hand_over(f"{len(earlier)} asked, nobody took it")
+        return hand_over(ASKED_ENOUGH)
     if rnd.starts_at is not None and rnd.starts_at - now < policy.cutoff:
-        hours = round(policy.cutoff.total_seconds() / 3600)
-        return hand_over(f"the interview is less than {hours} h away")
-    person, problem = _best_replacement(session, loop, rnd, decline, earlier, now, policy)
+        return hand_over(TOO_CLOSE)
+    person, refusals = _best_replacement(session, loop, rnd, decline, earlier, now, policy)
     if person is None:
-        return hand_over(problem)
+        return hand_over(NOBODY_FREE if refusals else NOBODY_ELSE, refusals)
     expires = now + policy.answer_within
     if rnd.starts_at is not None:
         expires = min(expires, rnd.starts_at - policy.cutoff)
@@ -156,7 +164,7 @@ def _best_replacement(
     earlier: tuple[ReplacementAsk, ...],
     now: datetime,
     policy: Policy,
-) -> tuple[str | None, str]:
+) -> tuple[str | None, tuple[Refusal, ...]]:
     """The engine's choice among the round's pool: not the one who declined, not asked before,
     not interviewing in this loop already."""
     people = assignments_of(session, loop)
@@ -176,7 +184,7 @@ def _best_replacement(
         - {decline.user_id}
     )
     if not pool:
-        return None, "nobody else in the round's pool is free of this loop"
+        return None, ()
     saved = stored_hours(session, pool)
     start = rnd.starts_at or now
     end = start + timedelta(minutes=rnd.duration_minutes)
@@ -191,20 +199,7 @@ def _best_replacement(
         limits=policy.limits,
         now=now,
     )
-    if picked.user_id is None:
-        return None, "nobody else in the round's pool can take it then (" + "; ".join(
-            f"<@{r.user_id}> {REASONS.get(r.reason, r.reason)}" for r in picked.refusals
-        ) + ")"
-    return picked.user_id, ""
-
-
-REASONS = {
-    "hours": "works other hours",
-    "short": "works other hours",
-    "cap": "is at the weekly cap",
-    "daily": "is at their daily maximum",
-    "busy": "is busy then",
-}
+    return picked.user_id, picked.refusals
 
 
 @dataclass(frozen=True)
