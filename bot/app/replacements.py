@@ -77,7 +77,7 @@ def decline_form(runtime: Runtime, *, actor: str, ref: str, number: int) -> Decl
         rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
         if rnd is None:
             raise NotFound(f"Loop `{loop.short_id}` has no round {number}.")
-        when = slack_time(rnd.starts_at) if rnd.starts_at else "no fixed time"
+        when = _when(rnd)
         return DeclineForm(loop.short_id, number, rnd.name, when)
 
 
@@ -161,12 +161,20 @@ def expire_asks(runtime: Runtime) -> int:
     return len(expired)
 
 
+def _when(rnd: Round) -> str:
+    """When the round is: its start, or for an asynchronous one its submission's deadline."""
+    if rnd.starts_at is not None:
+        return slack_time(rnd.starts_at)
+    return f"submission due {slack_time(rnd.deadline)}" if rnd.deadline else "a submission"
+
+
 def _facts(loop: Loop, rnd: Round, declined: Decline) -> dict:
     return {
         "candidate": loop.candidate_name,
         "short_id": loop.short_id,
         "round": f"{rnd.number}. {rnd.name}",
-        "when": slack_time(rnd.starts_at) if rnd.starts_at else "no fixed time",
+        "when": _when(rnd),
+        "asynchronous": rnd.starts_at is None,
         "length": minutes(rnd.duration_minutes),
         "decliner": mention(declined.user_id),
         "reason": declined.reason,

@@ -152,7 +152,7 @@ def _asked(sb: Sandbox, before: set[str]) -> str:
             (
                 h
                 for h in everyone
-                if h not in before and any("Can you take" in t for t in dm_texts(sb, h))
+                if h not in before and any(t.startswith("Can you ") for t in dm_texts(sb, h))
             ),
             None,
         )
@@ -277,3 +277,50 @@ def test_only_the_person_asked_can_answer(team: Sandbox) -> None:
     assert _owner(sb, number) == leaving
     with sb.db.read() as session:
         assert session.exec(select(Loop.status)).one() == "scheduled"
+
+
+def _open_home(sb: Sandbox, handle: str) -> dict:
+    user = uid(sb, handle)
+    sb.slack.event(
+        {"type": "app_home_opened", "user": user, "tab": "home", "channel": "D" + user[1:]}
+    )
+    return wait_for(lambda: sb.emulator.home_of(user))
+
+
+def test_the_guide_and_app_home_carry_the_button_for_the_interviewer_only(team: Sandbox) -> None:
+    sb = team
+    short_id = _loop(sb)
+    number, name, owner = _first_pool_round(sb)
+    with sb.db.read() as session:
+        starts = session.exec(select(Round.starts_at).where(Round.number == number)).one()
+    sb.dispatch(starts - timedelta(hours=23))
+    guide = _dm_with_button(sb, owner, "round_decline", containing=f"{short_id}:{number}")
+    assert f"Round guide: {name}" in json.dumps(guide.blocks)
+    # App Home: the button sits under each interview, and opens the same form.
+    home = _open_home(sb, owner)
+    assert f"{short_id}:{number}" in json.dumps(home) and "round_decline" in json.dumps(home)
+    sb.slack.click(owner, "round_decline", f"{short_id}:{number}", view=home)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, owner)) and top_view(sb, owner))
+    assert modal["title"]["text"] == "Can't make it"
+    sb.emulator.close_view(uid(sb, owner))
+    # The hiring manager reads the same guide from App Home, with no such button.
+    channel = sb.emulator.workspace.im_for(uid(sb, HM)).id
+    sb.slack.click(HM, "home_open_guide", f"{short_id}:{number}", channel_id=channel)
+    read = wait_for(lambda: sb.emulator.open_views(uid(sb, HM)) and top_view(sb, HM))
+    assert f"Guide: {name}" in json.dumps(read) and "round_decline" not in json.dumps(read)
+
+
+def test_the_reviewer_of_an_asynchronous_round_can_hand_it_over(team: Sandbox) -> None:
+    sb = team
+    _loop(sb)
+    with sb.db.read() as session:
+        rnd = session.exec(select(Round).where(col(Round.starts_at).is_(None))).first()
+    assert rnd is not None
+    reviewer = _owner(sb, rnd.number)
+    _say_cant_make_it(sb, reviewer, rnd.number)
+    asked = _asked(sb, set())
+    question = _dm_with_button(sb, asked, "replacement_accept")
+    asks = "\n".join(_texts(sb, asked, "Can you review"))
+    assert f"Can you review *{rnd.number}. {rnd.name}*" in asks and "submission due" in asks
+    sb.slack.click(asked, "replacement_accept", message=question)
+    assert wait_for(lambda: _owner(sb, rnd.number) == asked)
