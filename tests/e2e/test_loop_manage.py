@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -92,10 +93,22 @@ def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: s
     reply = reschedule_by_modal(sb, REC, loop_id, 6, when)
     assert reply.status == 200 and not reply.body_text
     told = wait_for(lambda: [t for t in dm_texts(sb, REC) if t.startswith("Moved 6.")])
-    assert told == [f"Moved 6. Communication and Execution of loop `{loop_id}`."]
+    # Moved by hand outside the interviewer's hours: it goes ahead, and the confirmation says so.
+    owner = _owner(sb, loop_id, 6)
+    tz = sb.emulator.workspace.user(owner).tz
+    local = f"{when.astimezone(ZoneInfo(tz)):%a %d %b %H:%M} {tz}"
+    assert told == [
+        f"Moved 6. Communication and Execution of loop `{loop_id}`. Note: that is {local} for "
+        f"<@{owner}>, outside their interview hours (Mon–Fri 09:00–17:30 {tz})."
+    ]
+    inside = datetime(2026, 11, 27, 11, 0, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    reschedule_by_modal(sb, REC, loop_id, 6, inside)
+    again = wait_for(lambda: [t for t in dm_texts(sb, REC) if t.startswith("Moved 6.")][1:])
+    assert again == [f"Moved 6. Communication and Execution of loop `{loop_id}`."]
+    was, when = when, inside
     with sb.db.read() as session:
         rnd = session.exec(select(Round).where(Round.number == 6)).one()
-    assert rnd.starts_at == when and rnd.version == 2
+    assert rnd.starts_at == when and rnd.version == 3
     # The hiring manager and the interview lead are told what changed, from and to.
     sb.dispatch()
     for handle in (HM, IL):
