@@ -221,3 +221,23 @@ def test_app_home_lists_interviews_and_opens_a_guide(sb: Sandbox, loop_id: str) 
     sb.slack.event({"type": "app_home_opened", "user": uid(sb, HM), "tab": "home"})
     hm_home = wait_for(lambda: sb.emulator.home_of(uid(sb, HM)))
     assert f"`{loop_id}`" in json.dumps(hm_home)
+
+
+def test_a_swap_to_someone_outside_their_hours_says_so(sb: Sandbox, loop_id: str) -> None:
+    with sb.db.read() as session:
+        starts = session.exec(select(Round.starts_at).where(Round.number == 6)).one()
+    owner = _owner(sb, loop_id, 6)
+    ws = sb.emulator.workspace
+
+    def outside(handle: str) -> bool:
+        local = starts.astimezone(ZoneInfo(ws.user(uid(sb, handle)).tz))
+        return local.weekday() >= 5 or not (9 <= local.hour < 17)
+
+    newcomer = next(h for h in PANEL if uid(sb, h) != owner and outside(h))
+    tz = ws.user(uid(sb, newcomer)).tz
+    text = said(sb, REC, f"swap {loop_id} 6 <@{uid(sb, newcomer)}>")
+    local = f"{starts.astimezone(ZoneInfo(tz)):%a %d %b %H:%M} {tz}"
+    assert f"now runs 6. Communication and Execution of loop `{loop_id}`." in text
+    assert f"Note: that is {local} for <@{uid(sb, newcomer)}>, outside their interview hours" in (
+        text
+    )
