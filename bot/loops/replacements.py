@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from bot.authz import Action, Standing, require
 from bot.errors import InvalidInput, NotAllowed
@@ -234,13 +234,10 @@ def answer(
         raise InvalidInput(
             f"This question expired; {rnd.number}. {rnd.name} has gone to someone else to decide."
         )
-    if ask.state != AskState.PENDING or decline.state != DeclineState.ASKING:
+    taken = _take(session, ask, AskState.ACCEPTED if accept else AskState.DECLINED, now)
+    if not taken or decline.state != DeclineState.ASKING:
         raise InvalidInput(f"{rnd.number}. {rnd.name} no longer needs an answer from you.")
-    ask.answered_at = now
     if not accept:
-        ask.state = AskState.DECLINED
-        session.add(ask)
-        session.flush()
         return Answer(ask, decline, rnd, False, next_step(session, loop, decline, now, policy))
     changes.hand_over(
         session=session,
@@ -251,9 +248,8 @@ def answer(
         now=now,
         offsets=offsets,
     )
-    ask.state = AskState.ACCEPTED
     decline.state = DeclineState.REPLACED
-    session.add_all([ask, decline])
+    session.add(decline)
     return Answer(ask, decline, rnd, True)
 
 
@@ -264,8 +260,19 @@ def expired_asks(session: Session, now: datetime) -> list[ReplacementAsk]:
             ReplacementAsk.state == AskState.PENDING, col(ReplacementAsk.expires_at) <= now
         )
     ).all()
-    for ask in due:
-        ask.state = AskState.EXPIRED
-        session.add(ask)
-    session.flush()
-    return list(due)
+    return [ask for ask in due if _take(session, ask, AskState.EXPIRED, now)]
+
+
+def _take(session: Session, ask: ReplacementAsk, state: AskState, now: datetime) -> bool:
+    """Settle a pending ask, once: an answer and an expiry (or two replicas' expiry jobs)
+    racing for it leave exactly one winner, whose step is then taken."""
+    done = session.exec(
+        update(ReplacementAsk)  # type: ignore[call-overload]
+        .where(col(ReplacementAsk.id) == ask.id, col(ReplacementAsk.state) == AskState.PENDING)
+        .values(state=state, answered_at=None if state == AskState.EXPIRED else now)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        return False
+    session.expire(ask)
+    return True

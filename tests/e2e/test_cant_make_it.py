@@ -228,8 +228,16 @@ def test_declines_and_silence_move_on_then_the_recruiter_picks(team: Sandbox) ->
     )
     # Nobody answers the second question in time: with 2 asks allowed, the recruiter picks.
     sb.now = sb.now + timedelta(hours=5)
+    late = _dm_with_button(sb, second, "replacement_accept")
+    value = next(e["value"] for b in late.blocks if b["type"] == "actions" for e in b["elements"])
     assert expire_asks(sb.runtime) == 1
+    assert expire_asks(sb.runtime) == 0  # another replica's run finds nothing left to settle
     assert any("has expired" in (m.text or "") for m in sb.emulator.dms_to(uid(sb, second)))
+    # An Accept pressed too late changes nothing and says so.
+    channel = sb.emulator.workspace.im_for(uid(sb, second)).id
+    sb.slack.click(second, "replacement_accept", value, channel_id=channel)
+    assert "expired" in json.dumps(wait_for(lambda: sb.emulator.all_responses(second)))
+    assert _owner(sb, number) == leaving
     for organiser in (REC, HM):
         _dm_with_button(sb, organiser, "loop_card_swap", containing="needs an interviewer")
         text = "\n".join(_texts(sb, organiser, "needs an interviewer"))
