@@ -33,7 +33,7 @@ from bot.render import render
 from bot.runtime import Runtime
 from bot.slack.blocks.replacements import ask_blocks, handover_blocks
 from bot.slack.format import mention, minutes, slack_time
-from bot.store.models import AskState, Decline, Loop, ReplacementAsk, Round, SlackMessage
+from bot.store.models import Decline, Loop, ReplacementAsk, Round, SlackMessage
 
 PURPOSE = "replacement"
 
@@ -190,13 +190,7 @@ def _step(step: Step) -> dict:
         "cutoff_hours": step.cutoff_hours,
         "refusals": [{"who": mention(r.user_id), "reason": r.reason} for r in step.refusals],
         "earlier": [
-            {
-                "who": mention(a.user_id),
-                "answer": {
-                    AskState.DECLINED: "declined",
-                    AskState.EXPIRED: f"did not answer by {slack_time(a.expires_at)}",
-                }.get(AskState(a.state), a.state),
-            }
+            {"who": mention(a.user_id), "state": a.state, "by": slack_time(a.expires_at)}
             for a in step.earlier
         ],
     }
