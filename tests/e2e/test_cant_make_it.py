@@ -332,3 +332,19 @@ def test_the_reviewer_of_an_asynchronous_round_can_hand_it_over(team: Sandbox) -
     assert f"Can you review *{rnd.number}. {rnd.name}*" in asks and "submission due" in asks
     sb.slack.click(asked, "replacement_accept", message=question)
     assert wait_for(lambda: _owner(sb, rnd.number) == asked)
+
+
+def test_a_blank_reason_is_refused_on_the_form(team: Sandbox) -> None:
+    sb = team
+    _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    for reason, said in (("   ", "Say why"),):  # Slack itself refuses more than 500 characters
+        assigned = _dm_with_button(sb, leaving, "round_decline", containing=f":{number}")
+        sb.slack.click(leaving, "round_decline", message=assigned)
+        modal = wait_for(lambda: sb.emulator.open_views(uid(sb, leaving)) and top_view(sb, leaving))
+        values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "ok"})
+        values["reason"]["value"]["value"] = reason  # spaces only: Slack lets them through
+        reply = sb.slack.submit(leaving, modal, values)
+        assert reply.json["response_action"] == "errors" and said in reply.json["errors"]["reason"]
+        sb.emulator.close_view(uid(sb, leaving))
+    assert not any(t.startswith("Can you ") for h in EXTRA_POOL for t in dm_texts(sb, h))
