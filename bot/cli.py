@@ -150,6 +150,30 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
             f"{report.messages_left} Slack message(s) not deleted ({why}); delete them by hand",
             file=sys.stderr,
         )
+    if not report.compacted:
+        print(
+            "the erased rows are gone, but another process kept reading the database file, "
+            "so their bytes may remain in its free pages: stop loopbot and run "
+            "`loopbot db compact`",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _db_compact(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.startup import check_reachable
+    from bot.store import Database
+
+    db = Database(settings.database_url)
+    check_reachable(db)
+    if not db.compact():
+        print(
+            "another process kept reading the database file; stop loopbot and try again",
+            file=sys.stderr,
+        )
+        return 1
+    print("compacted" if db.dialect == "sqlite" else "nothing to do on PostgreSQL")
     return 0
 
 
@@ -328,6 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     upgrade = command(db_commands, "upgrade", "apply migrations to DATABASE_URL (once per deploy)")
     upgrade.set_defaults(run=_db_upgrade)
+    compact = command(
+        db_commands,
+        "compact",
+        "rewrite a SQLite file so nothing erased stays in its free pages (after a purge)",
+    )
+    compact.set_defaults(run=_db_compact)
 
     export = command(commands, "export", "a loop's debrief as a Markdown document (DATABASE_URL)")
     export.add_argument("loop", help="the loop's short id, as on its card")

@@ -40,6 +40,9 @@ class PurgeReport:
     messages_left: int = 0
     refusals: dict[str, int] = field(default_factory=dict)
     """Slack's error for each message it would not delete, counted."""
+    compacted: bool = True
+    """False when a reader kept SQLite from rewriting its file: the erased text may still be
+    in the file's free pages until the next purge or `VACUUM`."""
 
     def refused(self, error: str) -> None:
         self.messages_left += 1
@@ -148,7 +151,7 @@ def purge_loops(
                 },
             )
         )
-    db.compact()
+    report.compacted = db.compact()
     return report
 
 

@@ -119,7 +119,7 @@ def start_scheduler(
             now = runtime.clock()
             with runtime.db.read() as session:
                 ids = loops_older_than(session, retention_cutoff(now, days))
-            purge_loops(
+            report = purge_loops(
                 db=runtime.db,
                 messenger=runtime.messenger,
                 loop_ids=ids,
@@ -127,6 +127,8 @@ def start_scheduler(
                 reason=f"retention ({days} days)",
                 now=now,
             )
+            if not report.compacted:
+                log.warning("database file not compacted after the purge: a reader stayed on")
         except Exception as error:  # noqa: BLE001 - tried again tomorrow
             log.warning("retention purge failed: %s", exception_summary(error))
 

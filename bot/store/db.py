@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,21 +105,29 @@ class Database:
         except SQLAlchemyError:
             return False
 
-    def compact(self) -> None:
+    def compact(self, *, wait_seconds: float = 60.0) -> bool:
         """After erasing: on SQLite, rewrite the file and empty the write-ahead log so no freed
-        page or old log frame still holds what was deleted. PostgreSQL needs nothing here."""
+        page or old log frame still holds what was deleted. A reader still on an older snapshot
+        keeps the old pages in the file, so this waits (up to `wait_seconds`) until every reader
+        has moved on. False when one never did: the erased rows are gone from every query but
+        may still sit in the file's bytes until the next compaction. PostgreSQL needs nothing."""
         if self.dialect != "sqlite":
-            return
+            return True
+        deadline = time.monotonic() + wait_seconds
         # Outside any transaction (VACUUM refuses to run inside one), so not through a session.
         raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
-            for statement in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM"):
-                cursor.execute(statement)
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("VACUUM")
+            while True:
+                busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy or time.monotonic() >= deadline:
+                    break
+                time.sleep(0.05)
             cursor.close()
         finally:
             raw.close()
+        return not busy
 
     def dispose(self) -> None:
         self.engine.dispose()

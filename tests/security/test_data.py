@@ -162,6 +162,65 @@ def test_purge_leaves_nothing_readable_in_the_sqlite_files(story) -> None:
     }
 
 
+def _sqlite_files(sb: Sandbox) -> list:
+    from pathlib import Path
+
+    database = Path(sb.database_url.removeprefix("sqlite:///"))
+    return [database, database.with_name(database.name + "-wal")]
+
+
+def _reader_on_a_snapshot(sb: Sandbox):
+    """Another process's connection in the middle of a read: it pins the pages it can see."""
+    import sqlite3
+
+    reader = sqlite3.connect(_sqlite_files(sb)[0], isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM loops").fetchone()
+    return reader
+
+
+def test_purge_waits_for_a_reader_before_rewriting_the_file(story) -> None:
+    """A reader still on the old snapshot when the purge ends would keep the erased pages in
+    the file; the purge waits for it to finish rather than leave them there."""
+    import threading
+
+    from bot.store import Database
+
+    sb, short_id, _ = story
+    with sb.db.read() as session:
+        loop_id = session.exec(select(Loop.id).where(Loop.short_id == short_id)).one()
+    reader = _reader_on_a_snapshot(sb)
+    threading.Timer(0.5, reader.commit).start()
+    impatient = Database(sb.database_url, busy_timeout_ms=50)
+    report = purge_loops(
+        db=impatient, messenger=None, loop_ids=[loop_id], actor="cli", reason="x", now=sb.clock()
+    )
+    reader.close()
+    assert report.compacted
+    raw = b"".join(f.read_bytes() for f in _sqlite_files(sb) if f.exists())
+    assert b"Juyoung" not in raw and NOTE.encode() not in raw
+
+
+def test_a_reader_that_never_finishes_is_reported_not_hidden(story) -> None:
+    sb, short_id, _ = story
+    reader = _reader_on_a_snapshot(sb)
+    try:
+        assert sb.db.compact(wait_seconds=0.3) is False
+    finally:
+        reader.close()
+    assert sb.db.compact(wait_seconds=0.3) is True
+
+
+def test_db_compact_rewrites_the_file(story, monkeypatch, capsys) -> None:
+    from bot.cli import main
+
+    sb, _, _ = story
+    monkeypatch.setenv("DATABASE_URL", sb.database_url)
+    assert main(["db", "compact"]) == 0
+    assert capsys.readouterr().out.strip() == "compacted"
+    assert _sqlite_files(sb)[1].stat().st_size == 0  # the write-ahead log is empty
+
+
 def test_retention_erases_only_finished_loops_past_the_window(story) -> None:
     sb, short_id, _ = story
     other = create_loop(
