@@ -114,7 +114,8 @@ def can(
     if action is Action.READ_PRIVATE_NOTE:
         return (bool(author) and author == who.user_id) or _holds(who, "A")
     if action is Action.READ_GUIDE:
-        return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "A", "C"})
+        # "O": the round's observer, in the room with the guide but writing no scorecard.
+        return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "O", "A", "C"})
     if action is Action.READ_CANDIDATE_BRIEF:
         if round is None:
             return _holds(who, "A") or _holds(who, "C")

@@ -82,7 +82,10 @@ def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Propo
     """The one run of the assignment engine, with the settings in force and everyone's time zone
     from Slack, for both steps."""
     template = runtime.library.loops[request.template_id]
-    people = sorted({u for held in request.people.values() for u in held if u})
+    people = sorted(
+        {u for held in request.people.values() for u in held if u}
+        | {u for rnd in template.rounds for u in rnd.pinned}
+    )
     busy, unreadable = calendar_busy(runtime, request, template)  # before any query: no lock
     proposal = propose(
         session=session,
@@ -179,10 +182,18 @@ def create(
 def _edited(proposed: ProposedRound, edit: RoundEdit | None) -> ProposedRound:
     if edit is None:
         return proposed
+    lead = edit.responsible if edit.responsible_given else proposed.responsible
+    # A new lead taken from the panel trades places with the one proposed.
+    co, seen = proposed.co_interviewers, proposed.observers
+    if lead and lead != proposed.responsible and proposed.responsible:
+        co = [proposed.responsible if u == lead else u for u in co]
+        seen = [proposed.responsible if u == lead else u for u in seen]
     return proposed.model_copy(
         update={
             "starts_at": None if proposed.asynchronous else edit.starts_at or proposed.starts_at,
-            "responsible": edit.responsible if edit.responsible_given else proposed.responsible,
+            "responsible": lead,
+            "co_interviewers": co,
+            "observers": seen,
             "place": (edit.place or "").strip()[:500] or proposed.place,
             "deadline": edit.deadline or proposed.deadline,
         }

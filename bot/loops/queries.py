@@ -24,6 +24,10 @@ from bot.store.models import (
 )
 
 LOOP_ROLE = "-"  # letter of a loop-level assignment: the person holds that role in the loop
+OBSERVER = "O"
+"""The letter of a round's observer: in the room with the guide, no scorecard."""
+ROUND_LETTERS = ("R", OBSERVER)
+"""Letters that put a person in the room: booked, invited, sent the guide."""
 
 
 _parsed: dict[tuple[str, str], LoopTemplate] = {}
@@ -235,7 +239,7 @@ def bookings_between(
         .join(Round, col(Round.id) == col(Assignment.round_id))
         .join(Loop, col(Loop.id) == col(Round.loop_id))
         .where(
-            Assignment.letter == "R",
+            col(Assignment.letter).in_(ROUND_LETTERS),
             col(Assignment.active).is_(True),
             col(Round.cancelled).is_(False),
             Loop.status != LoopStatus.CANCELLED,
@@ -258,7 +262,7 @@ def last_assigned(session: Session, user_ids: list[str]) -> dict[str, datetime]:
         return {}
     rows = session.exec(
         select(Assignment.user_id, Assignment.created_at).where(
-            col(Assignment.user_id).in_(user_ids), Assignment.letter == "R"
+            col(Assignment.user_id).in_(user_ids), col(Assignment.letter).in_(ROUND_LETTERS)
         )
     ).all()
     out: dict[str, datetime] = {}

@@ -36,6 +36,18 @@ class ProposedRound(BaseModel):
     problem: str | None = None
     deadline: datetime | None = None
     place: str | None = None
+    co_interviewers: list[str] = []
+    """The panel's other interviewers: each writes a scorecard too."""
+    observers: list[str] = []
+    """In the room with the guide; no scorecard."""
+    unpinned: list[str] = []
+    """People the round type pins to this round who could not make its time."""
+
+    @property
+    def members(self) -> list[str]:
+        """Everyone the round books: interviewers, then observers."""
+        lead = [self.responsible] if self.responsible else []
+        return [*lead, *self.co_interviewers, *self.observers]
 
     @property
     def asynchronous(self) -> bool:

@@ -12,11 +12,12 @@ from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.loops.assignment import Booking, Limits, Placed, RoundNeed, plan
 from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, parse_hours, stored_hours
+from bot.loops.panels import OBSERVER, panel_reminders, unique
 from bot.loops.places import ASYNC, decorate, round_format
 from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned, recruiter_roles
 from bot.loops.requests import Gap, LoopRequest, Proposal, ProposedRound, Unavailable
 from bot.loops.validate import letters_by_role
-from bot.reminders.plan import Kind, notice, round_reminders
+from bot.reminders.plan import Kind, notice
 from bot.store.models import Assignment, AuditEntry, Loop, Reminder, Round, TemplateVersion
 
 SHORT_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -59,10 +60,20 @@ def propose(
     for rnd in template.rounds:
         minutes, fmt = lengths[rnd.number]
         people = [u for code in rnd.responsible for u in request.people.get(code, [])]
+        panel = {}
         if not set(rnd.responsible) & pools:
             people = people[:1]
-        needs.append(RoundNeed(rnd.number, minutes, tuple(people), asynchronous=fmt == ASYNC))
-    everyone = sorted({u for need in needs for u in need.pool})
+        else:
+            panel = {
+                "seats": rnd.panel,
+                "minimum": rnd.panel_min,
+                "observers": 0 if fmt == ASYNC else rnd.observers,
+                "pinned": tuple(rnd.pinned),
+            }
+        needs.append(
+            RoundNeed(rnd.number, minutes, tuple(people), asynchronous=fmt == ASYNC, **panel)
+        )
+    everyone = sorted({u for need in needs for u in (*need.pool, *need.pinned)})
     saved = stored_hours(session, everyone)
     hours = {
         u: WorkingDay(zones.get(u, request.candidate_tz), saved.get(u, default_hours))
@@ -98,6 +109,9 @@ def propose(
                 format=fmt,
                 responsible=got.user_id,
                 problem=None if got.user_id or need.pool else "Nobody holds this round's role.",
+                co_interviewers=list(got.panel[1:]),
+                observers=list(got.observers),
+                unpinned=list(got.unpinned),
             )
         )
     proposal = Proposal(
@@ -220,16 +234,11 @@ def create_loop(
         )
         session.add(rnd)
         session.flush()
-        responsible = _round_people(rnd, spec, request, proposed.responsible, pools, now)
+        responsible = _round_people(rnd, spec, request, proposed, pools, now)
         session.add_all(responsible)
         session.flush()
-        r_rows = [a for a in responsible if a.letter == "R"]
         a_row = next((a for a in responsible if a.letter == "A"), None)
-        for r_row in r_rows:
-            reminders.append(notice(Kind.ASSIGNED, r_row, version=rnd.version, now=now))
-            reminders += round_reminders(
-                rnd=rnd, responsible=r_row, accountable=a_row, now=now, offsets=offsets
-            )
+        reminders += panel_reminders(rnd, responsible, a_row, now=now, offsets=offsets)
     session.flush()
     reminders += loop_notices(loop, template, holders, Kind.SUMMARY, now=now)
     recruiters = recruiter_roles(template)
@@ -238,7 +247,7 @@ def create_loop(
         for holder in holders
         if holder.role_code in recruiters
     ]
-    session.add_all(reminders)
+    session.add_all(unique(reminders))
     session.add(
         AuditEntry(
             at=now,
@@ -259,12 +268,14 @@ def _round_people(
     rnd: Round,
     spec: TemplateRound,
     request: LoopRequest,
-    owner: str | None,
+    proposed: ProposedRound,
     pools: set[str],
     now: datetime,
 ) -> list[Assignment]:
-    """R, A, C and I for one round: pool roles give the chosen owner, other roles their holder."""
+    """R, A, C and I for one round: pool roles give the chosen panel (its observers as O),
+    other roles their holder."""
     rows = []
+    panel = [u for u in (proposed.responsible, *proposed.co_interviewers) if u]
     for letter, codes in (
         ("R", spec.responsible),
         ("A", spec.accountable),
@@ -273,7 +284,7 @@ def _round_people(
     ):
         for code in codes:
             if letter == "R" and code in pools:
-                people = [owner] if owner else []
+                people = panel if code == _first_pool(codes, pools) else []
             else:
                 people = request.people.get(code, [])
             for user_id in dict.fromkeys(people):
@@ -287,7 +298,23 @@ def _round_people(
                         created_at=now,
                     )
                 )
+    code = _first_pool(spec.responsible, pools)
+    rows += [
+        Assignment(
+            loop_id=rnd.loop_id,
+            round_id=rnd.id,
+            letter=OBSERVER,
+            role_code=code or spec.responsible[0],
+            user_id=user_id,
+            created_at=now,
+        )
+        for user_id in dict.fromkeys(proposed.observers)
+    ]
     return rows
+
+
+def _first_pool(codes: list[str], pools: set[str]) -> str | None:
+    return next((c for c in codes if c in pools), None)
 
 
 def loop_notices(

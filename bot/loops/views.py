@@ -40,7 +40,13 @@ PEOPLE_COLUMNS = (
     Assignment.role_code,
     Assignment.user_id,
 )
-LETTER_NAMES = {"R": "interviewer", "A": "accountable", "C": "consulted", "I": "informed"}
+LETTER_NAMES = {
+    "R": "interviewer",
+    "O": "observer",
+    "A": "accountable",
+    "C": "consulted",
+    "I": "informed",
+}
 
 # Built once: a statement built per request costs more CPU than running it.
 _LOOP_IDS = bindparam("ids", expanding=True)

@@ -60,6 +60,8 @@ def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | N
         ).all()
         if owners and set(owners) <= set(submitted):
             return "scorecard already in"
+        if reminder.kind != Kind.ESCALATION and assignment.user_id in submitted:
+            return "scorecard already in"  # a panel: this interviewer's is in
     return None
 
 

@@ -74,6 +74,18 @@ class Situation:
     review_days: int = REVIEW_DAYS
     now: datetime | None = None
     """When the message goes out (a guide already due by then has gone or goes at once)."""
+    panel: list[str] = field(default_factory=list)
+    """The round's interviewers (each writes a scorecard)."""
+    observers: list[str] = field(default_factory=list)
+    """The round's observers (the guide, no scorecard)."""
+
+    @property
+    def observing(self) -> bool:
+        """The reader observes this round and does not interview in it."""
+        if self.reader is None or self.spec is None:
+            return False
+        held = self.reader.round_letters.get(self.spec.number, frozenset())
+        return "O" in held and "R" not in held
 
 
 def round_lines(
@@ -148,6 +160,11 @@ def _round_values(s: Situation, rnd: Round) -> dict:
         "candidate_deadline": zone_time(rnd.deadline, s.loop.candidate_tz) if rnd.deadline else "",
         "received": slack_time(rnd.received_at) if rnd.received_at else "",
         "review_due": slack_time(rnd.review_due) if rnd.review_due else "",
+        "observing": s.observing,
+        "panel": ", ".join(mention(u) for u in s.panel)
+        if len(s.panel) + len(s.observers) > 1
+        else "",
+        "observers": ", ".join(mention(u) for u in s.observers),
     }
     if rnd.starts_at is not None:
         end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
@@ -205,7 +222,7 @@ LETTER_BY_KIND = {Kind.GUIDE: "R", Kind.SUMMARY: "A", Kind.CALIBRATE: "C", Kind.
 
 
 def _your_part(s: Situation) -> tuple[str, str] | None:
-    letter = LETTER_BY_KIND.get(s.kind)
+    letter = None if s.observing else LETTER_BY_KIND.get(s.kind)
     meaning = s.template.raci_definitions.get(letter or "")
     return (letter, meaning) if letter and meaning else None
 
@@ -240,7 +257,7 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
         blocks.append(actions(open_button(s.loop.short_id, s.spec.number)))
-    if s.kind is Kind.ASSIGNED and s.spec is not None:
+    if s.kind is Kind.ASSIGNED and s.spec is not None and not s.observing:
         blocks.append(actions(cant_make_it_button(s.loop.short_id, s.spec.number)))
     if s.kind is Kind.HEADS_UP and s.spec is not None:
         blocks.append(actions(guide_button(s.loop.short_id, s.spec.number)))
@@ -340,12 +357,14 @@ def compose_guide(s: Situation, library: Library) -> list[Outgoing]:
     for prep, numbers in prep_guides_for(library, s.template, brief):
         if number in numbers:
             parts.append([divider(), *sections_for(render("guide_prep", guide=prep))])
-    buttons = [open_button(s.loop.short_id, number)]
+    buttons = []
+    if s.reader is None or can(Action.WRITE_SCORECARD, s.reader, round=number):
+        buttons.append(open_button(s.loop.short_id, number))
     if s.reader and can(Action.DECLINE_ROUND, s.reader, round=number):
         buttons.append(cant_make_it_button(s.loop.short_id, number))
     parts.append(
         [
-            actions(*buttons),
+            *([actions(*buttons)] if buttons else []),
             context(f"Loop `{s.loop.short_id}` · {s.template.title} v{s.template.version}"),
         ]
     )

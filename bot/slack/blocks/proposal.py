@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.documents.models import LoopTemplate
+from bot.documents.models import Round as TemplateRound
 from bot.loops.requests import Proposal, ProposedRound
 from bot.render import render
 from bot.slack.blocks import context, input_block, plain, section, sections_for
@@ -40,13 +41,37 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
     ]
     for proposed in proposal.rounds:
         spec = template.round(proposed.number)
-        blocks += _round_blocks(proposal, proposed, set(spec.responsible) & pools, spec.responsible)
+        in_pool = set(spec.responsible) & pools
+        blocks += _round_blocks(proposal, proposed, in_pool, spec.responsible)
+        if in_pool and (spec.panel > 1 or spec.observers or spec.pinned):
+            blocks.append(_panel_line(proposed, spec))
     return modal(
         LoopIds.CREATE_STEP2,
         "Confirm the schedule",
         blocks,
         submit="Create loop",
         metadata=request.model_dump_json(),
+    )
+
+
+def _panel_line(proposed: ProposedRound, spec: TemplateRound) -> dict:
+    """Who else is on the round, and what the round type asked for that the time could not
+    give (a smaller panel, a pinned person who was not free)."""
+    got = len([u for u in (proposed.responsible, *proposed.co_interviewers) if u])
+    seen = len(proposed.observers)
+    return context(
+        render(
+            "create_step2_panel",
+            lead=mention(proposed.responsible) if proposed.responsible else "",
+            co=", ".join(mention(u) for u in proposed.co_interviewers),
+            observers=", ".join(mention(u) for u in proposed.observers),
+            short=proposed.responsible is not None
+            and (got < spec.panel or (not proposed.asynchronous and seen < spec.observers)),
+            wanted=spec.panel,
+            want_observer=bool(spec.observers) and not proposed.asynchronous,
+            got=got,
+            unpinned=", ".join(mention(u) for u in proposed.unpinned),
+        )
     )
 
 
