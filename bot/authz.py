@@ -131,6 +131,13 @@ def can(
     return False
 
 
+def observes(who: Standing, round: int) -> bool:
+    """Whether the person only observes the round: in the room with its guide, writing no
+    scorecard (the messages they get say so)."""
+    held = who.round_letters.get(round, frozenset())
+    return "O" in held and "R" not in held
+
+
 def calibrates_every_loop(who: Standing) -> bool:
     """Whether CALIBRATE lets the person calibrate loops they hold no letter in (admins)."""
     return can(Action.CALIBRATE, Standing(who.user_id, is_admin=who.is_admin))

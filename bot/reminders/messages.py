@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.authz import Action, Standing, can
+from bot.authz import Action, Standing, can, observes
 from bot.documents import Library
 from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
@@ -84,8 +84,7 @@ class Situation:
         """The reader observes this round and does not interview in it."""
         if self.reader is None or self.spec is None:
             return False
-        held = self.reader.round_letters.get(self.spec.number, frozenset())
-        return "O" in held and "R" not in held
+        return observes(self.reader, self.spec.number)
 
 
 def round_lines(

@@ -112,7 +112,7 @@ def build_messages_debrief(
 def _side_by_side(lines: list) -> dict:
     """A panel's scorecards as the fields of one section: Slack shows them in two columns."""
     head = render(
-        "debrief_panel_head", number=lines[0].number, name=lines[0].name, count=len(lines)
+        "debrief_panel_head", number=lines[0].number, round_name=lines[0].name, count=len(lines)
     )
     block = section(head)
     block["fields"] = [
