@@ -242,3 +242,72 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
 
 def _text(message) -> str:
     return "\n".join(blocks_as_text(message.blocks or [])) or (message.text or "")
+
+
+def test_a_pinned_panel_is_used_and_step_two_names_a_pinned_member_who_is_not_free(
+    tmp_path: Path,
+) -> None:
+    # Carla and Sam are pinned to the pairing; Diego too, but his Los Angeles day never
+    # overlaps the London candidate's by an hour.
+    pinned = ["U0TM00002", "U0PN00001", "U0TM00003"]
+    with _sandbox(_docs(tmp_path, pinned)) as sb:
+        sb.now = MONDAY
+        view = _step2(sb)
+        text = "\n".join(blocks_as_text(view["blocks"]))
+        line = next(t for t in text.splitlines() if "*Panel:*" in t)
+        assert "Pinned to this round but not free then: @U0PN00001." in line
+        lead = line.split("*Panel:* ", 1)[1].split(" (lead)", 1)[0]
+        assert lead == "@U0TM00002"  # the first pinned interviewer leads
+        assert "*Observer:* @U0TM00003 (the guide, no scorecard)" in line
+        short_id = _create(sb)
+        interviewers, observers = _people(sb, short_id, 2)
+        assert interviewers[0] == "carla.lis" and observers == ["sam.ldn"]
+        assert "diego.la" not in interviewers
+
+
+def test_one_panel_member_who_cant_make_it_is_replaced_alone(tmp_path: Path) -> None:
+    extra = [(f"extra{i}.ldn", f"Extra {i}", "Europe/London") for i in range(6)]
+    with _sandbox(_docs(tmp_path)) as sb:
+        for i, (handle, name, tz) in enumerate(extra):
+            sb.emulator.workspace.add_user(
+                handle, name, f"{handle}@example.com", tz, id=f"U0EXT{i}"
+            )
+        sb.now = MONDAY
+        open_create(sb)
+        pool = [*POOL, *(h for h, _, _ in extra)]
+        answers = step_one_answers(
+            sb,
+            **{
+                "Candidate's time zone": "Europe/London",
+                "First interview day": "2026-12-01",
+                "Panel Interviewer (PI) pool": [uid(sb, p) for p in pool],
+            },
+        )
+        assert submit(sb, "oliver.rec", answers).json["response_action"] == "update"
+        second = submit(sb, "oliver.rec", {})
+        short_id = json.dumps(second.json["view"]["blocks"]).split("Loop `", 1)[1][:5]
+        sb.emulator.close_view(uid(sb, "oliver.rec"))
+        sb.dispatch()
+        (staying, leaving), observers = _people(sb, short_id, 2)
+        notice = next(
+            m
+            for m in reversed(_dms(sb, leaving))
+            if "round_decline" in _buttons(m) and "2. Live AI Pairing" in _text(m)
+        )
+        sb.slack.click(leaving, "round_decline", message=notice)
+        modal = wait_for(lambda: sb.emulator.open_views(uid(sb, leaving)))[-1]
+        values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "A clash."})
+        assert sb.slack.submit(leaving, modal, values).status == 200
+        asked = wait_for(
+            lambda: next(
+                (h for h in pool if any("replacement_accept" in _buttons(m) for m in _dms(sb, h))),
+                None,
+            )
+        )
+        assert asked and asked not in (staying, leaving, *observers)
+        question = next(m for m in _dms(sb, asked) if "replacement_accept" in _buttons(m))
+        assert sb.slack.click(asked, "replacement_accept", message=question).status == 200
+        now = wait_for(
+            lambda: _people(sb, short_id, 2) if asked in _people(sb, short_id, 2)[0] else None
+        )
+        assert now == ([staying, asked], observers)  # the others keep their seats

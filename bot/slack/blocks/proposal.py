@@ -70,6 +70,7 @@ def _panel_line(proposed: ProposedRound, spec: TemplateRound) -> dict:
             wanted=spec.panel,
             want_observer=bool(spec.observers) and not proposed.asynchronous,
             got=got,
+            seen=seen,
             unpinned=", ".join(mention(u) for u in proposed.unpinned),
         )
     )
