@@ -31,6 +31,7 @@ from tests.e2e.helpers import (
     wait_for,
 )
 from tests.e2e.test_debrief import summaries
+from tests.e2e.test_visibility import _read_modal
 
 TEAM = [
     ("ines.lis", "Inês Sousa", "Europe/Lisbon"),
@@ -230,6 +231,10 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
         _score(sb, short_id, number, owner, "Hire")
     _score(sb, short_id, 2, interviewers[0], "Hire")
     assert summaries(sb, short_id) == []
+    # Blind until one's own is in: the co-panelist reads no content of the first scorecard.
+    first = f"Round 2 evidence from {interviewers[0]}."
+    assert first in _read_modal(sb, interviewers[0], short_id)
+    assert first not in _read_modal(sb, interviewers[1], short_id)
     _score(sb, short_id, 2, interviewers[1], "No Hire")
     (summary,) = wait_for(lambda: summaries(sb, short_id))
     text = "\n".join(blocks_as_text(summary.blocks))
