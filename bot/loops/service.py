@@ -108,7 +108,7 @@ def propose(
                 minutes=minutes,
                 format=fmt,
                 responsible=got.user_id,
-                problem=None if got.user_id or need.pool else "Nobody holds this round's role.",
+                problem=_problem(need, got),
                 co_interviewers=list(got.panel[1:]),
                 observers=list(got.observers),
                 unpinned=list(got.unpinned),
@@ -121,6 +121,20 @@ def propose(
         zones={u: hours[u].tz for u in everyone},
     )
     return decorate(proposal, template, places=places, submission_days=submission_days)
+
+
+def _problem(need: RoundNeed, got: Placed) -> str | None:
+    if got.user_id:
+        return None
+    if not need.pool:
+        return "Nobody holds this round's role."
+    people = len(set(need.pool) | set(need.pinned))
+    if need.minimum > people:
+        return (
+            f"Its round type asks for {need.minimum} interviewers at one time; "
+            f"the pool has {people}."
+        )
+    return None
 
 
 def _gap(
