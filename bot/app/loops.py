@@ -85,6 +85,7 @@ def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Propo
     people = sorted(
         {u for held in request.people.values() for u in held if u}
         | {u for rnd in template.rounds for u in rnd.pinned}
+        | set(template.trainees)
     )
     busy, unreadable = calendar_busy(runtime, request, template)  # before any query: no lock
     proposal = propose(
@@ -98,6 +99,10 @@ def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Propo
         places=runtime.settings.loopbot_places,
         submission_days=runtime.settings.loopbot_submission_days,
         busy=busy,
+        training=(
+            runtime.settings.loopbot_training_shadows,
+            runtime.settings.loopbot_training_reverse_shadows,
+        ),
     )
     return proposal.model_copy(update={"unreadable": unreadable})
 

@@ -319,6 +319,7 @@ def assemble_loop(
             reminder_offsets=offsets,
             places=places,
             submission_days=submission_days,
+            trainees=schedule_meta.trainees(source),
             defaulted=defaulted,
             warnings=warnings,
         )

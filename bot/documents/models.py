@@ -123,6 +123,9 @@ class LoopTemplate(Frozen):
     submission_days: int | None = Field(
         None, description="working days the candidate has for an asynchronous round"
     )
+    trainees: list[str] = Field(
+        [], description="Slack user ids of pool members in training (shadow, reverse shadow)"
+    )
     defaulted: dict[str, str] = Field(
         {}, description="fields the document leaves out, by path, with the value loopbot assumes"
     )

@@ -62,6 +62,8 @@ class RoundNeed:
     observers: int = 0
     pinned: tuple[str, ...] = ()
     """People pinned to the round: the first `seats` interview, the next ones observe."""
+    trainees: tuple[str, ...] = ()
+    """Trainees who may join the round (one at most), in order of preference."""
 
     @property
     def panel(self) -> bool:
@@ -86,6 +88,8 @@ class Placed:
     observers: tuple[str, ...] = ()
     unpinned: tuple[str, ...] = ()
     """Pinned people who could not make the slot."""
+    trainee: str | None = None
+    """A trainee beside the interviewers (shadowing or reverse-shadowing)."""
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
@@ -182,6 +186,9 @@ def plan(
     days = _candidate_days(candidate, first_day, not_before)
     in_loop: dict[str, int] = {}
     placed: dict[int, Placed] = {}
+    trained: set[str] = set()
+    from bot.loops.panels import place_panel, with_trainee  # panels builds on this module
+
     cursor_day, cursor, today = 0, days[0][0] if days else None, 0
 
     for rnd in (r for r in rounds if not r.asynchronous):
@@ -189,14 +196,13 @@ def plan(
         worst: dict[str, tuple[int, str, int]] = {}
         found = None
         if rnd.panel:
-            from bot.loops.panels import place_panel
-
             got = place_panel(
                 ledger, rnd, days, (cursor_day, cursor, today), in_loop, last_assigned
             )
             placed[rnd.number] = got
             if got.starts_at is not None:
                 d = next(i for i, (lo, hi) in enumerate(days) if lo <= got.starts_at < hi)
+                placed[rnd.number] = with_trainee(ledger, rnd, got, days[d], trained)
                 today = 0 if d != cursor_day else today
                 cursor_day, cursor, today = d, got.starts_at + length + GAP, today + 1
             continue
@@ -239,7 +245,9 @@ def plan(
         ledger.add(Booking(person, start, start + length))
         in_loop[person] = in_loop.get(person, 0) + 1
         last_assigned[person] = start
-        placed[rnd.number] = Placed(rnd.number, start, person)
+        placed[rnd.number] = with_trainee(
+            ledger, rnd, Placed(rnd.number, start, person), days[d], trained
+        )
 
     anchor = days[0][0] if days else None
     for rnd in (r for r in rounds if r.asynchronous):

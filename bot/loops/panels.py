@@ -9,6 +9,7 @@ assigned."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.loops.assignment import (
@@ -150,3 +151,42 @@ def _book(
     unpinned = tuple(p for p in rnd.pinned if p not in taken)
     panel = tuple(interviewers) if len(interviewers) > 1 else ()
     return Placed(rnd.number, start, interviewers[0], (), panel, tuple(observers), unpinned)
+
+
+def with_trainee(
+    ledger: _Ledger,
+    rnd: RoundNeed,
+    got: Placed,
+    day: tuple[datetime, datetime],
+    trained: set[str],
+) -> Placed:
+    """The placed round with the first of its trainees who is free then, booked; each trainee
+    joins one round of a loop at most."""
+    if got.starts_at is None or not rnd.trainees:
+        return got
+    length = timedelta(minutes=rnd.minutes)
+    taken = {got.user_id, *got.panel, *got.observers}
+    for person in rnd.trainees:
+        if person in trained or person in taken:
+            continue
+        start, _, _ = _earliest(ledger, person, day, got.starts_at, got.starts_at + length, length)
+        if start == got.starts_at:
+            ledger.add(Booking(person, start, start + length))
+            trained.add(person)
+            return replace(got, trainee=person)
+    return got
+
+
+def round_problem(need: RoundNeed, got: Placed) -> str | None:
+    """Why step 2 shows a round with nobody to run it, when it can say."""
+    if got.user_id:
+        return None
+    if not need.pool:
+        return "Nobody holds this round's role."
+    people = len(set(need.pool) | set(need.pinned))
+    if need.minimum > people:
+        return (
+            f"Its round type asks for {need.minimum} interviewers at one time; "
+            f"the pool has {people}."
+        )
+    return None

@@ -12,10 +12,11 @@ from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.loops.assignment import Booking, Limits, Placed, RoundNeed, plan
 from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, parse_hours, stored_hours
-from bot.loops.panels import OBSERVER, panel_reminders, unique
+from bot.loops.panels import OBSERVER, panel_reminders, round_problem, unique
 from bot.loops.places import ASYNC, decorate, round_format
-from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned, recruiter_roles
+from bot.loops.queries import LOOP_ROLE, SHADOW, bookings_between, last_assigned, recruiter_roles
 from bot.loops.requests import Gap, LoopRequest, Proposal, ProposedRound, Unavailable
+from bot.loops.training import in_training, progress
 from bot.loops.validate import letters_by_role
 from bot.reminders.plan import Kind, notice
 from bot.store.models import Assignment, AuditEntry, Loop, Reminder, Round, TemplateVersion
@@ -45,17 +46,23 @@ def propose(
     places: dict[str, str] | None = None,
     submission_days: int | None = None,
     busy: list[Booking] | None = None,
+    training: tuple[int, int] = (2, 2),
 ) -> Proposal:
     """Times inside the candidate's and each interviewer's working day, and a Responsible per
     round from its pool (or the person holding its role). `zones` is each person's time zone
     (someone missing from it is taken to share the candidate's); `default_hours` the working
     day of everyone who has not set their own, and of the candidate; `busy` the people's
-    calendar meetings, kept clear like interviews (not counted as load). Then each live round's
-    place and each asynchronous round's submission deadline (`places.decorate`)."""
+    calendar meetings, kept clear like interviews (not counted as load); `training` the shadows
+    and reverse shadows a trainee needs (`bot.loops.training`). Then each live round's place
+    and each asynchronous round's submission deadline (`places.decorate`)."""
     zones = zones or {}
     default_hours = default_hours or parse_hours(DEFAULT_HOURS)
     lengths = {r.number: round_minutes(r, template, request.variant) for r in template.rounds}
     pools = {r.code for r in template.roles if r.pool}
+    learning = progress(
+        session, template.trainees, now=now, shadows=training[0], reverse_shadows=training[1]
+    )
+    parts = {u: p.next_part for u, p in learning.items() if p.next_part}
     needs = []
     for rnd in template.rounds:
         minutes, fmt = lengths[rnd.number]
@@ -64,16 +71,20 @@ def propose(
         if not set(rnd.responsible) & pools:
             people = people[:1]
         else:
+            people = [u for u in people if u not in in_training(learning)]
             panel = {
                 "seats": rnd.panel,
                 "minimum": rnd.panel_min,
                 "observers": 0 if fmt == ASYNC else rnd.observers,
                 "pinned": tuple(rnd.pinned),
+                "trainees": ()
+                if fmt == ASYNC
+                else tuple(u for u in template.trainees if u in parts),
             }
         needs.append(
             RoundNeed(rnd.number, minutes, tuple(people), asynchronous=fmt == ASYNC, **panel)
         )
-    everyone = sorted({u for need in needs for u in (*need.pool, *need.pinned)})
+    everyone = sorted({u for need in needs for u in (*need.pool, *need.pinned, *need.trainees)})
     saved = stored_hours(session, everyone)
     hours = {
         u: WorkingDay(zones.get(u, request.candidate_tz), saved.get(u, default_hours))
@@ -108,10 +119,12 @@ def propose(
                 minutes=minutes,
                 format=fmt,
                 responsible=got.user_id,
-                problem=_problem(need, got),
+                problem=round_problem(need, got),
                 co_interviewers=list(got.panel[1:]),
                 observers=list(got.observers),
                 unpinned=list(got.unpinned),
+                trainee=got.trainee,
+                trainee_part=parts.get(got.trainee or ""),
             )
         )
     proposal = Proposal(
@@ -121,20 +134,6 @@ def propose(
         zones={u: hours[u].tz for u in everyone},
     )
     return decorate(proposal, template, places=places, submission_days=submission_days)
-
-
-def _problem(need: RoundNeed, got: Placed) -> str | None:
-    if got.user_id:
-        return None
-    if not need.pool:
-        return "Nobody holds this round's role."
-    people = len(set(need.pool) | set(need.pinned))
-    if need.minimum > people:
-        return (
-            f"Its round type asks for {need.minimum} interviewers at one time; "
-            f"the pool has {people}."
-        )
-    return None
 
 
 def _gap(
@@ -230,6 +229,21 @@ def create_loop(
                     created_at=now,
                 )
             )
+    held = {(h.role_code, h.user_id) for h in holders}
+    for proposed in proposal.rounds:
+        spec = template.round(proposed.number)
+        code = _first_pool(spec.responsible, {r.code for r in template.roles if r.pool})
+        if proposed.trainee and code and (code, proposed.trainee) not in held:
+            held.add((code, proposed.trainee))
+            holders.append(
+                Assignment(
+                    loop_id=loop.id,
+                    letter=LOOP_ROLE,
+                    role_code=code,
+                    user_id=proposed.trainee,
+                    created_at=now,
+                )
+            )
     session.add_all(holders)
     by_number = {r.number: r for r in proposal.rounds}
     pools = {r.code for r in template.roles if r.pool}
@@ -313,6 +327,18 @@ def _round_people(
                     )
                 )
     code = _first_pool(spec.responsible, pools)
+    if proposed.trainee and code:
+        rows.append(
+            Assignment(
+                loop_id=rnd.loop_id,
+                round_id=rnd.id,
+                letter="R",
+                role_code=code,
+                user_id=proposed.trainee,
+                part=proposed.trainee_part or SHADOW,
+                created_at=now,
+            )
+        )
     rows += [
         Assignment(
             loop_id=rnd.loop_id,

@@ -39,6 +39,7 @@ PEOPLE_COLUMNS = (
     Assignment.letter,
     Assignment.role_code,
     Assignment.user_id,
+    Assignment.part,
 )
 LETTER_NAMES = {
     "R": "interviewer",
@@ -118,6 +119,7 @@ class Snapshot:
                     rnd.number if rnd else None,
                     a.round_id,
                     rnd.cancelled if rnd else None,
+                    a.part,
                 )
             )
         done = {round_id for round_id, author in self.submitted if author == user_id}

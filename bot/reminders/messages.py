@@ -13,6 +13,7 @@ from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.views import round_when
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
+from bot.reminders.training_note import training_note
 from bot.render import render
 from bot.slack.blocks import (
     MESSAGE_BLOCK_LIMIT,
@@ -78,6 +79,8 @@ class Situation:
     """The round's interviewers (each writes a scorecard)."""
     observers: list[str] = field(default_factory=list)
     """The round's observers (the guide, no scorecard)."""
+    trainee: tuple[str, str] | None = None
+    """(user, part) of the round's trainee, shadowing or reverse-shadowing."""
 
     @property
     def observing(self) -> bool:
@@ -164,6 +167,7 @@ def _round_values(s: Situation, rnd: Round) -> dict:
         if len(s.panel) + len(s.observers) > 1
         else "",
         "observers": ", ".join(mention(u) for u in s.observers),
+        "training": training_note(s.trainee, s.spec, s.reader, s.panel, s.owner),
     }
     if rnd.starts_at is not None:
         end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)

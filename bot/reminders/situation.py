@@ -11,6 +11,7 @@ from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import (
     LOOP_ROLE,
     OBSERVER,
+    TRAINEE_PARTS,
     assignments_of,
     change_at,
     rounds_of,
@@ -66,8 +67,11 @@ def situation_for(
     people = assignments_of(session, loop)
     owners: dict[int, list[str]] = {}
     watching: dict[int, list[str]] = {}
+    trainees: dict[int, tuple[str, str]] = {}
     for a in people:
-        if a.letter == "R" and a.round_id is not None:
+        if a.letter == "R" and a.round_id is not None and a.part in TRAINEE_PARTS:
+            trainees[a.round_id] = (a.user_id, a.part)
+        elif a.letter == "R" and a.round_id is not None:
             owners.setdefault(a.round_id, []).append(a.user_id)
         elif a.letter == OBSERVER and a.round_id is not None:
             watching.setdefault(a.round_id, []).append(a.user_id)
@@ -105,4 +109,5 @@ def situation_for(
         now=now,
         panel=owners.get(rnd.id or 0, []) if rnd is not None else [],
         observers=watching.get(rnd.id or 0, []) if rnd is not None else [],
+        trainee=trainees.get(rnd.id or 0) if rnd is not None else None,
     )

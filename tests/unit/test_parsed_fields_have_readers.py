@@ -173,6 +173,7 @@ LOGIC: dict[tuple[type[BaseModel], str], str] = {
     (Round, "panel_min"): "the fewest interviewers the engine books (bot/loops/panels.py)",
     (Round, "observers"): "observers the engine books (shown per round in step 2)",
     (Round, "pinned"): "people the engine books first (step 2 names any not free)",
+    (LoopTemplate, "trainees"): "who trains on its rounds (bot/loops/training.py; App Home)",
     (RoundType, "panel"): "pins people to a round of a loop (Round.pinned, parser)",
     (Variant, "id"): "the variant picked in `/loop create`",
     (VariantRound, "round_number"): "which round it describes",

@@ -61,6 +61,9 @@ def build_messages_debrief(
             body += sections_for(render("debrief_round", line=lines[0]))
         else:
             body.append(_side_by_side(lines))
+    if summary.trainees:
+        body.append(divider())
+        body += sections_for(render("debrief_trainees", lines=summary.trainees))
     if summary.values:
         body.append(divider())
         body += sections_for(render("debrief_values", values=summary.values))

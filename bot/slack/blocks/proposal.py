@@ -43,7 +43,7 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
         spec = template.round(proposed.number)
         in_pool = set(spec.responsible) & pools
         blocks += _round_blocks(proposal, proposed, in_pool, spec.responsible)
-        if in_pool and (spec.panel > 1 or spec.observers or spec.pinned):
+        if in_pool and (spec.panel > 1 or spec.observers or spec.pinned or proposed.trainee):
             blocks.append(_panel_line(proposed, spec))
     return modal(
         LoopIds.CREATE_STEP2,
@@ -72,6 +72,8 @@ def _panel_line(proposed: ProposedRound, spec: TemplateRound) -> dict:
             got=got,
             seen=seen,
             unpinned=", ".join(mention(u) for u in proposed.unpinned),
+            trainee=mention(proposed.trainee) if proposed.trainee else "",
+            trainee_part=proposed.trainee_part,
         )
     )
 
