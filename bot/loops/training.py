@@ -119,3 +119,50 @@ def progress(
 def in_training(progress_by_user: dict[str, Progress]) -> set[str]:
     """Those who have not graduated: never given a round of their own."""
     return {u for u, p in progress_by_user.items() if not p.graduated}
+
+
+def home_training(
+    session: Session,
+    user_id: str,
+    trainees: set[str],
+    *,
+    now: datetime,
+    shadows: int,
+    reverse_shadows: int,
+) -> dict:
+    """App Home: the person's own progress when they are a trainee, and the trainees on the
+    loops they recruit for (each with the round and part they have there)."""
+    from bot.loops.queries import LOOP_ROLE, loops_for, recruiter_roles, templates_by_version
+
+    loops = [
+        lp for lp in loops_for(session, user_id, limit=50) if lp.status != LoopStatus.CANCELLED
+    ]
+    templates = templates_by_version(session, {lp.template_version_id for lp in loops})
+    recruiting = []
+    for loop in loops:
+        rows = session.exec(
+            select(Assignment).where(
+                Assignment.loop_id == loop.id, col(Assignment.active).is_(True)
+            )
+        ).all()
+        codes = recruiter_roles(templates[loop.template_version_id])
+        if not any(
+            a.user_id == user_id and a.letter == LOOP_ROLE and a.role_code in codes for a in rows
+        ):
+            continue
+        numbers = {
+            r.id: r.number for r in session.exec(select(Round).where(Round.loop_id == loop.id))
+        }
+        recruiting += [
+            (a.user_id, loop.short_id, numbers.get(a.round_id or 0), a.part)
+            for a in rows
+            if a.letter == "R" and a.part in TRAINEE_PARTS
+        ]
+    wanted = {u for u, *_ in recruiting} | ({user_id} & trainees)
+    known = progress(session, wanted, now=now, shadows=shadows, reverse_shadows=reverse_shadows)
+    return {
+        "mine": known.get(user_id) if user_id in trainees else None,
+        "recruiting": [
+            (known[u], short_id, number, part) for u, short_id, number, part in recruiting
+        ],
+    }

@@ -69,6 +69,13 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
         blocks.append(context("None right now."))
     for card in lists["accountable"]:
         blocks.append(section(render("home_loop", card=card)))
+    training = lists.get("training") or {}
+    if training.get("mine") or training.get("recruiting"):
+        blocks += [
+            divider(),
+            header("Training"),
+            *sections_for(render("home_training", **training)),
+        ]
     blocks += [
         divider(),
         *sections_for(render("home_welcome", loop_titles=loop_titles, commands=commands)),
