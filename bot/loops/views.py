@@ -297,7 +297,8 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
     snap = Snapshot.read(session, loops)
     upcoming, owed, accountable = [], [], []
     for loop in loops:
-        if not can(Action.VIEW_STATUS, snap.standing(loop, user_id, admins)):
+        who = snap.standing(loop, user_id, admins)
+        if not can(Action.VIEW_STATUS, who):
             continue
         for rnd in snap.rounds.get(loop.id, []):
             if rnd.cancelled or user_id not in snap.owners(rnd):
@@ -314,6 +315,7 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
                 "name": rnd.name,
                 "when": round_when(rnd)["when"],
                 "starts_at": start,
+                "decline": can(Action.DECLINE_ROUND, who, round=rnd.number),
             }
             if rnd.starts_at is None and end > now:
                 upcoming.append(item)

@@ -260,7 +260,11 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
         blocks.append(actions(open_button(s.loop.short_id, s.spec.number)))
-    if s.kind is Kind.ASSIGNED and s.spec is not None and not s.observing:
+    if (
+        s.kind is Kind.ASSIGNED
+        and s.spec is not None
+        and (s.reader is None or can(Action.DECLINE_ROUND, s.reader, round=s.spec.number))
+    ):
         blocks.append(actions(cant_make_it_button(s.loop.short_id, s.spec.number)))
     if s.kind is Kind.HEADS_UP and s.spec is not None:
         blocks.append(actions(guide_button(s.loop.short_id, s.spec.number)))

@@ -114,6 +114,10 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox) -> N
     assert trainee not in {h for n in range(1, 7) for h in _interviewers(sb, first, n)}
     told = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, trainee))) if "you shadow" in t]
     assert told and f"{number}. " in told[0]
+    # Not theirs to hand on: no "Can't make it" for a trainee.
+    assert "round_decline" not in json.dumps(
+        [m.blocks for m in sb.emulator.dms_to(uid(sb, trainee))]
+    )
     lead = _interviewers(sb, first, number)[0]
     heard = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, lead))) if "shadows this round" in t]
     assert heard and f"@{uid(sb, trainee)} shadows this round" in heard[0]

@@ -58,7 +58,8 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
                 ),
             )
         )
-        blocks.append(actions(cant_make_it_button(item["short_id"], item["number"])))
+        if item.get("decline", True):  # a trainee's round is not theirs to hand on
+            blocks.append(actions(cant_make_it_button(item["short_id"], item["number"])))
     blocks += [divider(), header("Scorecards you owe")]
     if not lists["owed"]:
         blocks.append(context("You're all caught up."))
