@@ -42,7 +42,8 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
     for proposed in proposal.rounds:
         spec = template.round(proposed.number)
         in_pool = set(spec.responsible) & pools
-        blocks += _round_blocks(proposal, proposed, in_pool, spec.responsible)
+        panel = bool(in_pool) and (spec.panel > 1 or spec.observers > 0)
+        blocks += _round_blocks(proposal, proposed, in_pool, spec.responsible, panel=panel)
         if in_pool and (spec.panel > 1 or spec.observers or spec.pinned or proposed.trainee):
             blocks.append(_panel_line(proposed, spec))
     return modal(
@@ -89,7 +90,12 @@ def local_span(starts_at: datetime, length: int, tz: str) -> str:
 
 
 def _round_blocks(
-    proposal: Proposal, proposed: ProposedRound, in_pool: set[str], codes: list[str]
+    proposal: Proposal,
+    proposed: ProposedRound,
+    in_pool: set[str],
+    codes: list[str],
+    *,
+    panel: bool = False,
 ) -> list[dict]:
     """One round of step 2: what it is, when (in the candidate's and the interviewer's zone),
     or why no time works; then the fields to change it."""
@@ -157,6 +163,7 @@ def _round_blocks(
         if proposed.responsible:
             element["initial_user"] = proposed.responsible
         label = "Reviewer (Responsible)" if proposed.asynchronous else "Interviewer (Responsible)"
+        label = f"Lead {label[0].lower()}{label[1:]}" if panel else label
         hint = proposed.problem or ("Nobody could take it; see above." if gap else None)
         blocks.append(input_block(round_owner_field(proposed.number), label, element, hint=hint))
     else:
