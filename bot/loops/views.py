@@ -301,7 +301,8 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
         if not can(Action.VIEW_STATUS, who):
             continue
         for rnd in snap.rounds.get(loop.id, []):
-            if rnd.cancelled or user_id not in snap.owners(rnd):
+            observing = user_id in snap.holders(rnd, "O")
+            if rnd.cancelled or (user_id not in snap.owners(rnd) and not observing):
                 continue
             # An asynchronous round is upcoming until its review is due, then owed.
             start = rnd.starts_at or rnd.deadline or rnd.review_due
@@ -324,7 +325,7 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
                     owed.append(item)
             elif rnd.starts_at > now:
                 upcoming.append(item)
-            elif end <= now and (rnd.id, user_id) not in snap.submitted:
+            elif end <= now and (rnd.id, user_id) not in snap.submitted and not observing:
                 owed.append(item)
         holds_a = {code for r in snap.template(loop).rounds for code in r.accountable}
         if len(accountable) < HOME_LOOPS and any(

@@ -196,6 +196,13 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
         told = next(t for t in map(_text, _dms(sb, person)) if "2. Live AI Pairing" in t)
         assert "You're interviewing" in told and f"@{uid(sb, observer)} observes" in told
 
+    # App Home lists the round for the observer, with its guide and no "Can't make it".
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, observer), "tab": "home"})
+    home = wait_for(lambda: sb.emulator.home_of(uid(sb, observer)))
+    listed = [b for b in home["blocks"] if "*2. Live AI Pairing*" in json.dumps(b)]
+    assert listed and listed[0]["accessory"]["action_id"] == "home_open_guide"
+    assert f"{short_id}:2" not in json.dumps([b for b in home["blocks"] if b["type"] == "actions"])
+
     # The guide reaches the observer, without a scorecard button.
     with sb.db.read() as session:
         loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
@@ -264,6 +271,7 @@ def test_a_pinned_panel_is_used_and_step_two_names_a_pinned_member_who_is_not_fr
         lead = line.split("*Panel:* ", 1)[1].split(" (lead)", 1)[0]
         assert lead == "@U0TM00002"  # the first pinned interviewer leads
         assert "*Observer:* @U0TM00003 (the guide, no scorecard)" in line
+        sb.emulator.close_view(uid(sb, "oliver.rec"))
         short_id = _create(sb)
         interviewers, observers = _people(sb, short_id, 2)
         assert interviewers[0] == "carla.lis" and observers == ["sam.ldn"]

@@ -125,7 +125,9 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox) -> N
     assert counts in _home(sb, trainee, counts)
 
     # The trainee's "No Hire" is in before the panel's six "Hire": no split, no count of it.
-    sb.now = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # every round of the first loop is over
+    sb.dispatch(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))  # every round of the first loop is over
+    due = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, trainee))) if "has ended" in t]
+    assert due and "your scorecard is due now" in due[0]  # reminded as an interviewer is
     _score(sb, first, number, trainee, "No Hire")
     for n in range(1, 7):
         _score(sb, first, n, _interviewers(sb, first, n)[0], "Hire")
