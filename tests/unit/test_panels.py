@@ -87,3 +87,19 @@ def test_without_the_fewest_interviewers_the_round_gets_no_time_and_reasons() ->
         rounds=[need], candidate=SEOUL, first_day=TUESDAY, hours={"UA": SEOUL}, bookings=[]
     )
     assert got.starts_at is None and got.user_id is None
+
+
+def test_docs_show_says_what_panel_a_round_gets(tmp_path: Path) -> None:
+    from shutil import copytree
+
+    from bot.documents.describe import describe_loop
+
+    docs = tmp_path / "docs"
+    copytree(SEEDS_DIR, docs)
+    loop = docs / "loops" / "ai-first-engineering.md"
+    text = loop.read_text().replace("version: 1\n", "version: 1\ntrainees: [U0TR00001]\n", 1)
+    heading = "### 2. Live AI Pairing\n"
+    loop.write_text(text.replace(heading, heading + "Type: Pairing Exercise\n", 1))
+    shown = describe_loop(load_library(docs).loops["ai-first-engineering"])
+    assert "Panel:    2 interviewers, 1 observer (Pairing Exercise)" in shown
+    assert "Trainees: U0TR00001" in shown
