@@ -16,7 +16,7 @@ from bot.emulator.transcript import blocks_as_text
 from bot.sandbox import Sandbox
 from bot.settings import SEEDS_DIR
 from bot.store.models import Assignment, Loop, Round
-from tests.e2e.helpers import MONDAY, open_create, step_one_answers, submit, uid, wait_for
+from tests.e2e.helpers import MONDAY, open_create, said, step_one_answers, submit, uid, wait_for
 from tests.e2e.test_debrief import summaries
 from tests.e2e.test_panels import POOL, TEAM, _score
 
@@ -140,6 +140,9 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox) -> N
     )
     assert "*Trainees' scorecards* (shown apart" in text
     assert f"Round {number} evidence from {trainee}." in text
+    compared = said(sb, "lena.lead", "calibration")
+    assert uid(sb, _interviewers(sb, first, number)[0]) in compared
+    assert uid(sb, trainee) not in compared  # nor in calibration
     counts = "Shadows 1 of 1 · Reverse shadows 0 of 1"
     assert counts in _home(sb, trainee, counts)
     listed = f"@{uid(sb, trainee)} shadows round {number} of loop `{first}` · {counts}"
