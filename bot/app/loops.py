@@ -292,8 +292,11 @@ def reschedule_round(
     return _changed(runtime, loop_id, text, actor)
 
 
-def swap_round(runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_user: str) -> Done:
-    """Give a round to someone else (from `/loop swap` or the card's modal)."""
+def swap_round(
+    runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_user: str, old: str | None = None
+) -> Done:
+    """Give a round (on a panel, `old`'s seat, else the lead's) to someone else (from
+    `/loop swap` or the card's modal)."""
     if runtime.messenger.user(new_user).deleted:
         raise InvalidInput(f"<@{new_user}> has left the workspace.")
     with runtime.db.session() as session:
@@ -308,6 +311,7 @@ def swap_round(runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_us
             admins=runtime.settings.loopbot_admins,
             now=runtime.clock(),
             offsets=_offsets_of(runtime, session, loop),
+            old_user=old,
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         text = (

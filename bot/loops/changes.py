@@ -225,8 +225,10 @@ def swap(
     admins: list[str],
     now: datetime,
     offsets: dict[str, int],
+    old_user: str | None = None,
 ) -> Round:
-    """Give a round to someone else; the old interviewer is told, the new one gets the DMs."""
+    """Give a round to someone else; the old interviewer is told, the new one gets the DMs. On
+    a panel, `old_user` names whose seat (the lead's when None)."""
     require(Action.CHANGE, standing(session, loop, actor, admins=admins), loop=loop.short_id)
     return hand_over(
         session=session,
@@ -236,6 +238,8 @@ def swap(
         actor=actor,
         now=now,
         offsets=offsets,
+        old_user=old_user,
+        strict=old_user is not None,
     )
 
 
@@ -249,6 +253,7 @@ def hand_over(
     now: datetime,
     offsets: dict[str, int],
     old_user: str | None = None,
+    strict: bool = False,
 ) -> Round:
     """The round's new interviewer, once the caller has checked who may make the change (a
     swap by the people who run the loop, a replacement who accepted). In a panel, the new
@@ -265,6 +270,8 @@ def hand_over(
     if rnd.starts_at is not None:
         _check_free(session, loop, new_user, rnd.starts_at, rnd.duration_minutes, skip_round=None)
     owners = [a for a in here if a.letter == "R"]
+    if strict and not any(a.user_id == old_user for a in owners):
+        raise InvalidInput(f"<@{old_user}> does not interview in {rnd.number}. {rnd.name}.")
     old = next((a for a in owners if a.user_id == old_user), owners[0] if owners else None)
     _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
     _settle_declines(session, loop_id=loop.id or 0, round_id=rnd.id)

@@ -24,6 +24,7 @@ from tests.e2e.helpers import (
     MONDAY,
     card_in_channel,
     open_create,
+    said,
     step_one_answers,
     submit,
     top_view,
@@ -324,3 +325,17 @@ def test_one_panel_member_who_cant_make_it_is_replaced_alone(tmp_path: Path) -> 
             lambda: _people(sb, short_id, 2) if asked in _people(sb, short_id, 2)[0] else None
         )
         assert now == ([staying, asked], observers)  # the others keep their seats
+
+
+def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
+    sb = panel_sb
+    short_id = _create(sb)
+    (lead, other), observers = _people(sb, short_id, 2)
+    spare = "nina.ldn"  # someone with nothing else then
+    sb.emulator.workspace.add_user(spare, "Nina Shah", "nina@example.com", "Europe/London")
+    observer = observers[0]
+    wrong = said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, spare)}> <@{uid(sb, observer)}>")
+    assert "does not interview in 2. Live AI Pairing" in wrong  # an observer's seat is not one
+    answer = said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, spare)}> <@{uid(sb, other)}>")
+    assert f"<@{uid(sb, spare)}> now runs 2. Live AI Pairing" in answer
+    assert _people(sb, short_id, 2) == ([lead, spare], observers)  # the lead keeps the seat
