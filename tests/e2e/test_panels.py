@@ -191,6 +191,9 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
     assigned = next(t for t in map(_text, _dms(sb, observer)) if "You're observing" in t)
     assert "2. Live AI Pairing" in assigned and "You write no scorecard" in assigned
     assert all(f"@{uid(sb, p)}" in assigned for p in interviewers)
+    # In the room: the observer's calendar invite for the round, as the interviewers get.
+    invites = [c for n, c in sb.emulator.files_to(uid(sb, observer)) if n.endswith(".ics")]
+    assert any("Live AI Pairing" in (c if isinstance(c, str) else c.decode()) for c in invites)
     notice = next(m for m in _dms(sb, observer) if "You're observing" in _text(m))
     assert "round_decline" not in _buttons(notice)  # no "Can't make it": nothing to replace
     for person in interviewers:
@@ -325,6 +328,22 @@ def test_one_panel_member_who_cant_make_it_is_replaced_alone(tmp_path: Path) -> 
             lambda: _people(sb, short_id, 2) if asked in _people(sb, short_id, 2)[0] else None
         )
         assert now == ([staying, asked], observers)  # the others keep their seats
+
+
+def test_a_panel_member_picked_as_lead_in_step_two_trades_seats(panel_sb: Sandbox) -> None:
+    sb = panel_sb
+    view = _step2(sb)
+    line = next(
+        t for t in "\n".join(blocks_as_text(view["blocks"])).splitlines() if "*Panel:*" in t
+    )
+    proposed_lead = line.split("*Panel:* @", 1)[1].split(" ", 1)[0]
+    other = line.split("(lead), @", 1)[1].split(":", 1)[0]
+    second = submit(sb, "oliver.rec", {"Lead interviewer (Responsible)": other})
+    assert second.json and second.json.get("response_action") == "update", second.body_text
+    short_id = json.dumps(second.json["view"]["blocks"]).split("Loop `", 1)[1][:5]
+    interviewers, _ = _people(sb, short_id, 2)
+    name = {u.id: u.name for u in sb.emulator.workspace.users.values()}
+    assert interviewers == [name[other], name[proposed_lead]]  # the new lead first
 
 
 def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
