@@ -81,6 +81,8 @@ class Situation:
     """The round's observers (the guide, no scorecard)."""
     trainee: tuple[str, str] | None = None
     """(user, part) of the round's trainee, shadowing or reverse-shadowing."""
+    late: list[str] = field(default_factory=list)
+    """An escalation's interviewers whose scorecards are missing (on a panel, not all)."""
 
     @property
     def observing(self) -> bool:
@@ -131,7 +133,7 @@ def _common(s: Situation) -> dict:
         "rubric": s.template.rubric,
         "status": s.status,
         "changed": s.kind is Kind.CHANGED,
-        "owner": mention(s.owner),
+        "owner": ", ".join(map(mention, s.late)) if s.late else mention(s.owner),
         "new_owner": mention(s.new_owner) if s.new_owner else "",
         "change": _change(s),
         "decision": s.decision,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import (
@@ -22,7 +22,7 @@ from bot.reminders.checks import decision_label
 from bot.reminders.messages import Situation, round_lines
 from bot.reminders.plan import Kind
 from bot.reminders.policy import in_force
-from bot.store.models import Assignment, Loop, Reminder
+from bot.store.models import Assignment, Loop, Reminder, Scorecard
 
 
 def situation_of(
@@ -78,6 +78,16 @@ def situation_for(
     rnd = next((r for r in rounds if r.id == round_id), None)
     spec = next((r for r in template.rounds if rnd and r.number == rnd.number), None)
     owner = (owners.get(rnd.id or 0) or [None])[0] if rnd is not None else None
+    late: list[str] = []
+    if kind is Kind.ESCALATION and rnd is not None:  # on a panel: whose scorecards are missing
+        done = set(
+            session.exec(
+                select(Scorecard.author_id).where(
+                    Scorecard.round_id == rnd.id, col(Scorecard.submitted).is_(True)
+                )
+            ).all()
+        )
+        late = [u for u in owners.get(rnd.id or 0, []) if u not in done]
     shown = rounds
     if reader.letter == LOOP_ROLE and kind is Kind.CALIBRATE:
         shown = [
@@ -110,4 +120,5 @@ def situation_for(
         panel=owners.get(rnd.id or 0, []) if rnd is not None else [],
         observers=watching.get(rnd.id or 0, []) if rnd is not None else [],
         trainee=trainees.get(rnd.id or 0) if rnd is not None else None,
+        late=late,
     )
