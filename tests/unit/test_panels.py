@@ -103,3 +103,14 @@ def test_docs_show_says_what_panel_a_round_gets(tmp_path: Path) -> None:
     shown = describe_loop(load_library(docs).loops["ai-first-engineering"])
     assert "Panel:    2 interviewers, 1 observer (Pairing Exercise)" in shown
     assert "Trainees: U0TR00001" in shown
+
+
+def test_trainees_must_be_a_list_of_user_ids(tmp_path: Path) -> None:
+    from shutil import copytree
+
+    docs = tmp_path / "docs"
+    copytree(SEEDS_DIR, docs)
+    loop = docs / "loops" / "ai-first-engineering.md"
+    loop.write_text(loop.read_text().replace("version: 1\n", "version: 1\ntrainees: U1\n", 1))
+    with pytest.raises(Exception, match="front matter 'trainees': give a list of Slack user ids"):
+        load_library(docs)
