@@ -95,32 +95,35 @@ def place_panel(
     length = timedelta(minutes=rnd.minutes)
     people = sorted(set(rnd.pool) | set(rnd.pinned))
     cursor_day, at, today = cursor
-    passes = []
-    if rnd.pinned:
-        passes.append("all pinned")
-    passes += ["whole panel", "fewest"]
+    passes = (["all pinned"] if rnd.pinned else []) + ["whole panel", "fewest"]
+    best: dict[str, tuple] = {}  # the earliest slot meeting each pass, and its people
     worst: dict[str, tuple[int, str, int]] = {}
+    for d in range(cursor_day, len(days) if len(people) >= rnd.minimum else 0):
+        lo, hi = days[d]
+        if d == cursor_day:
+            if today >= MAX_ROUNDS_PER_DAY:
+                continue
+            lo = max(lo, at) if at else lo
+        t = round_up(lo)
+        while t + length <= hi and passes[0] not in best:
+            free = []
+            for p in people:
+                got, why, overlap = _earliest(ledger, p, days[d], t, t + length, length)
+                if got == t:
+                    free.append(p)
+                elif why is not None:
+                    depth = (_DEPTH[why], why, overlap)
+                    worst[p] = max(worst.get(p, depth), depth)
+            chosen = _pick(rnd, free, _rank(ledger, t, in_loop, last_assigned))
+            for wanted in passes:
+                if wanted not in best and _enough(rnd, wanted, *chosen):
+                    best[wanted] = (t, *chosen)
+            t += GRID
+        if passes[0] in best:
+            break  # nothing later can be better than the first pass's earliest slot
     for wanted in passes:
-        for d in range(cursor_day, len(days)):
-            lo, hi = days[d]
-            if d == cursor_day:
-                if today >= MAX_ROUNDS_PER_DAY:
-                    continue
-                lo = max(lo, at) if at else lo
-            t = round_up(lo)
-            while t + length <= hi:
-                free = []
-                for p in people:
-                    got, why, overlap = _earliest(ledger, p, days[d], t, t + length, length)
-                    if got == t:
-                        free.append(p)
-                    elif why is not None:
-                        depth = (_DEPTH[why], why, overlap)
-                        worst[p] = max(worst.get(p, depth), depth)
-                chosen = _pick(rnd, free, _rank(ledger, t, in_loop, last_assigned))
-                if _enough(rnd, wanted, *chosen):
-                    return _book(ledger, rnd, t, *chosen, in_loop, last_assigned)
-                t += GRID
+        if wanted in best:
+            return _book(ledger, rnd, *best[wanted], in_loop, last_assigned)
     refusals = tuple(Refusal(p, worst[p][1], worst[p][2]) for p in people if p in worst)
     return Placed(rnd.number, None, None, refusals)
 
