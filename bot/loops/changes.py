@@ -144,6 +144,7 @@ def _new_version(
     action: str,
     owners_hear: Kind,
     change: dict,
+    newcomer: str | None = None,
 ) -> None:
     """A changed round: new version, new reminders, its people and the C and I told, audited
     with what changed (`change`: from and to), which the messages quote."""
@@ -153,7 +154,8 @@ def _new_version(
     session.add_all([rnd, loop])
     session.flush()
     for owner in _replan(session, loop, rnd, now, offsets):
-        session.add(notice(owners_hear, owner, version=rnd.version, now=now))
+        if newcomer is None or owner.user_id == newcomer:  # a swap: the rest of a panel stays
+            session.add(notice(owners_hear, owner, version=rnd.version, now=now))
     _tell_consulted_and_informed(session, loop, rnd, now)
     session.add(
         AuditEntry(
@@ -311,6 +313,7 @@ def hand_over(
         actor=actor,
         action="round.swapped",
         owners_hear=Kind.ASSIGNED,
+        newcomer=new_user,
         change={"from_user": old.user_id if old else None, "to_user": new_user},
     )
     if old is not None:

@@ -355,6 +355,7 @@ def test_a_panel_member_picked_as_lead_in_step_two_trades_seats(panel_sb: Sandbo
 def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
     sb = panel_sb
     short_id = _create(sb)
+    sb.dispatch()  # everyone hears of their seat
     (lead, other), observers = _people(sb, short_id, 2)
     spare = "nina.ldn"  # someone with nothing else then
     sb.emulator.workspace.add_user(spare, "Nina Shah", "nina@example.com", "Europe/London")
@@ -364,3 +365,8 @@ def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
     answer = said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, spare)}> <@{uid(sb, other)}>")
     assert f"<@{uid(sb, spare)}> now runs 2. Live AI Pairing" in answer
     assert _people(sb, short_id, 2) == ([lead, spare], observers)  # the lead keeps the seat
+    sb.dispatch()
+    for stays in (lead, *observers):  # the rest of the panel is not told it was given the round
+        given = [t for t in map(_text, _dms(sb, stays)) if "2. Live AI Pairing" in t]
+        assert len([t for t in given if "You're interviewing" in t or "You're observing" in t]) == 1
+    assert [t for t in map(_text, _dms(sb, spare)) if "You're interviewing" in t]
