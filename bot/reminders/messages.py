@@ -12,6 +12,8 @@ from bot.documents.models import Round as TemplateRound
 from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.views import round_when
+from bot.reminders.cadence import Next
+from bot.reminders.late import Late
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
 from bot.render import render
 from bot.slack.blocks import (
@@ -22,6 +24,7 @@ from bot.slack.blocks import (
     header,
     sections_for,
 )
+from bot.slack.blocks.feedback import late_blocks
 from bot.slack.blocks.home import guide_button
 from bot.slack.blocks.replacements import cant_make_it_button
 from bot.slack.blocks.scorecards import open_button
@@ -74,6 +77,10 @@ class Situation:
     review_days: int = REVIEW_DAYS
     now: datetime | None = None
     """When the message goes out (a guide already due by then has gone or goes at once)."""
+    cadence: Next | None = None
+    """A scorecard reminder's place in the feedback cadence: which one, the next, escalation."""
+    late: list[Late] = field(default_factory=list)
+    """The late-scorecards message's lines: every scorecard late in the loop."""
 
 
 def round_lines(
@@ -124,6 +131,7 @@ def _common(s: Situation) -> dict:
         "variant_rules": _variant(s),
         "variant_round": None,
         "your_part": _your_part(s),
+        "cadence": _cadence(s.cadence),
     }
     if s.rnd is not None:
         out.update(_round_values(s, s.rnd))
@@ -141,7 +149,6 @@ def _round_values(s: Situation, rnd: Round) -> dict:
         "lead": minutes(-offsets[Kind.HEADS_UP]),
         "guide_lead": minutes(-offsets[Kind.GUIDE]),
         "due_after": minutes(offsets[Kind.DUE]) if offsets[Kind.DUE] else "",
-        "nudge_after": minutes(offsets[Kind.NUDGE]),
         "asynchronous": rnd.starts_at is None,
         "review_days": s.review_days,
         "deadline": slack_time(rnd.deadline) if rnd.deadline else "",
@@ -172,6 +179,18 @@ def _round_values(s: Situation, rnd: Round) -> dict:
     if variant is not None:
         out["variant_round"] = variant.round(rnd.number)
     return out
+
+
+def _cadence(where: Next | None) -> dict | None:
+    """Which reminder this is, and when the next one and the escalation come (Slack tokens)."""
+    if where is None:
+        return None
+    return {
+        "number": where.number,
+        "steps": where.steps,
+        "next_at": slack_time(where.next_at) if where.next_at else "",
+        "escalate_at": slack_time(where.escalate_at) if where.escalate_at else "",
+    }
 
 
 def _change(s: Situation) -> dict | None:
@@ -221,7 +240,6 @@ TEMPLATE_BY_KIND = {
     Kind.HEADS_UP: "heads_up",
     Kind.DUE: "due",
     Kind.NUDGE: "nudge",
-    Kind.ESCALATION: "escalation",
     Kind.DECIDED: "decided",
     Kind.FINALIST: "finalist",
 }
@@ -233,6 +251,16 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
         return compose_guide(s, library)
     if s.kind is Kind.ITINERARY:
         return compose_itinerary(s, library)
+    if s.kind is Kind.LATE_SCORECARDS:
+        text, blocks = late_blocks(
+            short_id=s.loop.short_id,
+            candidate=s.loop.candidate_name,
+            title=s.template.title,
+            lines=s.late,
+            now=s.now or s.loop.updated_at,
+            debrief=bool(s.reader and can(Action.OPEN_DEBRIEF, s.reader)),
+        )
+        return [Outgoing(text=text, blocks=blocks)]
     name = TEMPLATE_BY_KIND.get(s.kind, "status" if s.kind is Kind.CHANGED else "")
     if s.kind is Kind.CHANGED and s.owner is None:
         name = "status"

@@ -3,6 +3,7 @@ and people, what changed, and the lead times in force."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -16,7 +17,9 @@ from bot.loops.queries import (
     standing,
     template_of,
 )
+from bot.reminders.cadence import Next
 from bot.reminders.checks import decision_label
+from bot.reminders.late import late_scorecards
 from bot.reminders.messages import Situation, round_lines
 from bot.reminders.plan import Kind
 from bot.reminders.policy import in_force
@@ -31,9 +34,10 @@ def situation_of(
     settings_offsets: dict[str, int] | None = None,
     review_days: int = REVIEW_DAYS,
     now: datetime | None = None,
+    cadence: Next | None = None,
 ) -> Situation:
     """Everything a reminder's message speaks of, read at the moment it is sent."""
-    return situation_for(
+    situation = situation_for(
         session,
         reminder.loop_id,
         Kind(reminder.kind),
@@ -44,6 +48,10 @@ def situation_of(
         review_days=review_days,
         now=now,
     )
+    late = []
+    if situation.kind is Kind.LATE_SCORECARDS and now is not None:
+        late = late_scorecards(session, [situation.loop], now, settings_offsets or {})
+    return replace(situation, cadence=cadence, late=late)
 
 
 def situation_for(
