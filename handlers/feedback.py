@@ -6,7 +6,7 @@ import re
 
 from slack_bolt import Ack, Respond
 
-from bot.app import feedback
+from bot.app import feedback, loops
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
 from bot.slack.blocks.feedback import FeedbackIds
@@ -38,8 +38,12 @@ def handle_nudge(ack: Ack, body: dict, respond: Respond, runtime: Runtime) -> No
         number=int(found["number"]),
         user_id=found["user"],
     )
-    respond(text=done.text, response_type="ephemeral", replace_original=False)
-    later(runtime, body, done.then)
+    if body.get("response_url"):
+        respond(text=done.text, response_type="ephemeral", replace_original=False)
+        later(runtime, body, done.then)
+    else:  # pressed on App Home: no message to answer under, so the answer is a DM
+        actor = body["user"]["id"]
+        later(runtime, body, lambda: loops.confirm_by_dm(runtime, actor=actor, done=done))
 
 
 def handle_reassign(ack: Ack, body: dict, runtime: Runtime) -> None:

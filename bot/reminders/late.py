@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.authz import Action, can
+from bot.loops.queries import loops_for
 from bot.loops.views import Snapshot
 from bot.reminders.cadence import first_due
 from bot.reminders.policy import in_force
@@ -55,6 +57,17 @@ def late_scorecards(
                         )
                     )
     return sorted(out, key=lambda late: (late.due, late.number))
+
+
+def late_where_one_may_nudge(
+    session: Session, user_id: str, now: datetime, *, admins: list[str], offsets: dict[str, int]
+) -> list[Late]:
+    """App Home: every late scorecard across the loops where the person may nudge (their
+    recruiter, hiring manager, creator)."""
+    loops = loops_for(session, user_id, limit=50)
+    snap = Snapshot.read(session, loops)
+    mine = [loop for loop in loops if can(Action.NUDGE, snap.standing(loop, user_id, admins))]
+    return late_scorecards(session, mine, now, offsets)
 
 
 def how_late(due: datetime, now: datetime) -> str:

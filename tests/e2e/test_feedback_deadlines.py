@@ -193,3 +193,35 @@ def test_each_action_of_the_late_scorecards_message_works(story) -> None:
     assert "interviewers whose scorecards are in can read" in opened
     channel = wait_for(lambda: card_in_channel(sb, short_id))
     assert LIAM not in members_of_loop_channel(sb, short_id) and channel
+
+
+def test_app_home_shows_the_recruiter_every_late_scorecard_with_its_actions(story) -> None:
+    sb, short_id = story
+    rnd = _round_two(sb, short_id)
+    liam, rec = uid(sb, LIAM), uid(sb, REC)
+    first = rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60)
+    sb.dispatch(first)
+    sb.slack.event({"type": "app_home_opened", "user": rec, "tab": "home"})
+    home = wait_for(lambda: sb.emulator.home_of(rec))
+    shown = json.dumps(home)
+    assert "Late scorecards in your loops" in shown
+    assert f"*2. Live AI Pairing*: <@{liam}>, due since {_token(first)}" in shown
+    # The interviewer himself may not nudge anyone: no such list on his tab.
+    sb.slack.event({"type": "app_home_opened", "user": liam, "tab": "home"})
+    assert "Late scorecards" not in json.dumps(wait_for(lambda: sb.emulator.home_of(liam)))
+
+    # Nudge now from App Home: Liam hears, and the recruiter's answer comes by DM.
+    sb.slack.click(REC, "feedback_nudge", f"{short_id}:2:{liam}", view=home)
+    asked = wait_for(
+        lambda: [m for m in sb.emulator.dms_to(liam) if "asks for your scorecard" in (m.text or "")]
+    )
+    assert len(asked) == 1
+    told = wait_for(
+        lambda: [m for m in sb.emulator.dms_to(rec) if "a reminder now for" in (m.text or "")]
+    )
+    assert f"Sent <@{liam}> a reminder now for *2. Live AI Pairing*" in told[0].text
+    # Reassign from App Home opens the swap form for that round.
+    sb.slack.click(REC, "feedback_reassign", f"{short_id}:2", view=home)
+    modal = wait_for(lambda: sb.emulator.open_views(rec) and top_view(sb, REC))
+    assert modal["callback_id"] == "loop_swap"
+    assert [o["value"] for o in modal["blocks"][0]["element"]["options"]] == ["2"]

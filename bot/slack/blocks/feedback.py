@@ -14,6 +14,7 @@ from bot.slack.blocks.loops import LoopIds
 from bot.slack.format import mention, slack_time
 
 MOST_LINES = 20
+HOME_LINES = 10
 
 
 class FeedbackIds(StrEnum):
@@ -41,6 +42,17 @@ def line_actions(line: Late, *, nudge: bool, reassign: bool) -> list[dict]:
     if reassign:
         out.append(button("Reassign", FeedbackIds.REASSIGN, ref))
     return [actions(*out)] if out else []
+
+
+def home_late_blocks(lines: Sequence[Late], now: datetime) -> list[dict]:
+    """App Home's late scorecards, every loop's, each with Nudge now and Reassign."""
+    blocks: list[dict] = []
+    for line in list(lines)[:HOME_LINES]:
+        blocks.append(section(render("home_late", **line_values(line, now))))
+        blocks += line_actions(line, nudge=True, reassign=True)
+    if len(lines) > HOME_LINES:
+        blocks += sections_for(f"…and {len(lines) - HOME_LINES} more.")
+    return blocks
 
 
 def late_blocks(
