@@ -10,7 +10,7 @@ from typing import TextIO
 
 from bot.demo_narrator import Narrator
 from bot.demo_rounds import _card, _first_round_start, _owner_of_round, submission_received
-from bot.demo_scenes import cant_make_it
+from bot.demo_scenes import cant_make_it, late_scorecards
 from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text, view_as_text
 from bot.loops.queries import find_loop, rounds_of
@@ -230,8 +230,9 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
         for r in rounds
         if r.starts_at or r.review_due
     )
-    n.clock("the last interview has ended", end)
-    n.deliveries(sb.dispatch(end))
+    n.clock("an hour after the last interview: every scorecard is due", end + timedelta(hours=1))
+    n.deliveries(sb.dispatch(end + timedelta(hours=1)))
+    late_scorecards(sb, n, end + timedelta(hours=15))
     for number, recommendation in enumerate(RECOMMENDATIONS, start=1):
         owner = _owner_of_round(sb, short_id, number)
         due = next(

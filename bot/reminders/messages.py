@@ -13,7 +13,7 @@ from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.views import round_when
 from bot.reminders.cadence import Next
-from bot.reminders.late import Late
+from bot.reminders.late import Late, how_late
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
 from bot.render import render
 from bot.slack.blocks import (
@@ -164,6 +164,7 @@ def _round_values(s: Situation, rnd: Round) -> dict:
             when=slack_time(rnd.starts_at),
             candidate_time=zone_time(rnd.starts_at, s.loop.candidate_tz),
             ended=slack_time(end),
+            ended_ago=how_late(end, s.now) if s.now else "",
         )
     else:
         out.update(
