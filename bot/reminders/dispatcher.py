@@ -305,8 +305,7 @@ class Dispatcher:
             reminder.channel_id = posted[0].channel
             reminder.sent_ts = posted[0].ts
             self._finish(session, reminder, ReminderState.SENT, now)
-            if where is not None:
-                plan_next(session, reminder, where, now)
+            self._raised |= where is not None and plan_next(session, reminder, where, now)
             metrics.reminder_sent(reminder.kind, due=reminder.due_at, at=self._current(now))
             for post in (p for p in posted if p.ts):  # a file's share may not be found
                 session.add(

@@ -76,15 +76,16 @@ def _row(reminder: Reminder, kind: Kind, step: int, due: datetime, now: datetime
     }
 
 
-def plan_next(session: Session, reminder: Reminder, where: Next, now: datetime) -> None:
+def plan_next(session: Session, reminder: Reminder, where: Next, now: datetime) -> bool:
     """Once a first or daily reminder went: the next daily one, and after the first one the
-    escalation (when its day is still ahead, else at once)."""
+    escalation (when its day is still ahead, else at once). Returns whether one is due now."""
     rows = []
     if where.next_step is not None and where.next_at is not None:
         rows.append(_row(reminder, Kind.NUDGE, where.next_step, where.next_at, now))
     if reminder.kind == Kind.DUE:
         rows.append(_row(reminder, Kind.ESCALATION, 0, where.escalate_at or now, now))
     _insert(session, rows)
+    return any(row["due_at"] <= now for row in rows)
 
 
 def raise_escalation(
