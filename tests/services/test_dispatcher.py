@@ -443,3 +443,38 @@ def test_rows_claimed_late_in_a_long_tick_are_sent_not_skipped(any_db, emulator,
             if r.state == ReminderState.SENT
         }
     assert attempts == {1}
+
+
+def test_scorecard_reminders_stop_with_the_interviewers_own_scorecard_or_a_decision(
+    any_db, emulator, library
+) -> None:
+    from bot.store.models import Assignment, Loop, LoopStatus, Scorecard
+
+    loop, proposal = _create(any_db, library)
+    dispatcher = _dispatcher(any_db, emulator, library)
+    end = proposal.rounds[-1].starts_at + timedelta(minutes=proposal.rounds[-1].minutes)
+    dispatcher.tick(end + timedelta(hours=1))  # every live round's first reminder
+    with any_db.session() as session:
+        waiting = session.exec(
+            select(Reminder).where(
+                Reminder.kind == Kind.NUDGE, Reminder.state == ReminderState.PENDING
+            )
+        ).all()
+        first, *others = sorted(waiting, key=lambda r: r.due_at)
+        owner = session.get(Assignment, first.assignment_id)
+        session.add(
+            Scorecard(
+                loop_id=loop.id, round_id=first.round_id, author_id=owner.user_id, submitted=True
+            )
+        )
+        due = max(r.due_at for r in waiting)
+    dispatcher.tick(first.due_at)
+    with any_db.session() as session:
+        assert session.get(Reminder, first.id).last_error == "scorecard already in"
+        row = session.get(Loop, loop.id)
+        row.status = LoopStatus.DECIDED
+        session.add(row)
+    dispatcher.tick(due)
+    with any_db.session() as session:
+        errors = {session.get(Reminder, r.id).last_error for r in others}
+    assert errors == {"loop decided"}
