@@ -21,9 +21,11 @@ from bot.sandbox import Sandbox
 from bot.store.models import Assignment, Round
 from tests.e2e.helpers import (
     HM,
+    IL,
     MONDAY,
     PANEL,
     REC,
+    XS,
     card_in_channel,
     create_loop,
     members_of_loop_channel,
@@ -129,6 +131,8 @@ def test_the_cadence_skips_the_interviewers_weekend_and_the_escalation_is_one_pe
         assert f"*2. Live AI Pairing*: <@{uid(sb, LIAM)}>, due {_token(first)}" in latest
         assert latest.startswith(f"{len(lines)} scorecards are late for *Juyoung Park*")
         assert len(messages) < len(lines)
+    # Only they: not the interview lead, not the executive sponsor.
+    assert not _late_messages(sb, IL) and not _late_messages(sb, XS)
 
 
 def test_each_action_of_the_late_scorecards_message_works(story) -> None:

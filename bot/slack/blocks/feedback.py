@@ -80,7 +80,7 @@ def late_blocks(
     head, _, foot = text.partition("\n\n")
     blocks = sections_for(head.splitlines()[0])  # the list itself: a section per line below
     for line, value in zip(shown, values, strict=True):
-        blocks.append(section(render("late_line", **value)))
+        blocks.append(section(render("late_line", line=value)))
         blocks += line_actions(line, nudge=True, reassign=True)
     if debrief:
         blocks.append(
