@@ -28,14 +28,18 @@ class Late:
 
 
 def late_scorecards(
-    session: Session, loops: list[Loop], now: datetime, settings_offsets: dict[str, int]
+    session: Session,
+    loops: list[Loop],
+    now: datetime,
+    settings_offsets: dict[str, int],
+    snap: Snapshot | None = None,
 ) -> list[Late]:
     """Every missing scorecard of these loops whose first reminder is past, oldest first. A
-    decided or cancelled loop owes nothing."""
+    decided or cancelled loop owes nothing. `snap`: these loops, already read."""
     loops = [
         loop for loop in loops if loop.status not in (LoopStatus.DECIDED, LoopStatus.CANCELLED)
     ]
-    snap = Snapshot.read(session, loops)
+    snap = snap or Snapshot.read(session, loops)
     out = []
     for loop in loops:
         offsets = in_force(settings_offsets, snap.template(loop).reminder_offsets)
@@ -67,7 +71,7 @@ def late_where_one_may_nudge(
     loops = loops_for(session, user_id, limit=50)
     snap = Snapshot.read(session, loops)
     mine = [loop for loop in loops if can(Action.NUDGE, snap.standing(loop, user_id, admins))]
-    return late_scorecards(session, mine, now, offsets)
+    return late_scorecards(session, mine, now, offsets, snap)
 
 
 def how_late(due: datetime, now: datetime) -> str:
