@@ -133,9 +133,10 @@ class Dispatcher:
         self.reminders = reminders or {}
         """`LOOPBOT_REMINDERS`: with each loop's document, the lead times the texts quote."""
         self.review_days = review_days
+        """Channel messages waiting for a retry go out on the same ticks."""
         self.cadence = cadence or Cadence()
         self._raised = False
-        """Channel messages waiting for a retry go out on the same ticks."""
+        """Rows written this tick that are due at once (an escalation's messages): claimed in it."""
         self._library = library
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
