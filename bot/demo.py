@@ -68,7 +68,7 @@ def run_demo(
 
         recruiter = ws.user("oliver.rec")
         n.step(recruiter.id, "types `/loop help`")
-        n.reply(sb.slack.command(recruiter, "/loop", "help").json or {})
+        n.reply(sb.slack.command(recruiter, "/loop", "help").json or {}, recruiter)
 
         short_id = _create_loop(sb, n, recruiter.id)
         n.clock("the loop is created", sb.now)
@@ -187,7 +187,7 @@ def _early_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     before = len(sb.emulator.all_responses(hm))
     sb.slack.command(hm, "/loop", f"debrief {short_id}")
     _wait(lambda: len(sb.emulator.all_responses(hm)) > before)
-    n.reply(sb.emulator.all_responses(hm)[-1])
+    n.reply(sb.emulator.all_responses(hm)[-1], hm)
     channel, _ = _card(sb, short_id)
     _wait(
         lambda: any(
@@ -215,7 +215,7 @@ def _early_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     n.step(hm, "presses Mark finalist on the summary")
     sb.slack.click(hm, "debrief_finalist", short_id, message=summary)
     _wait(lambda: any("finalist" in (r.get("text") or "") for r in sb.emulator.all_responses(hm)))
-    n.reply(sb.emulator.all_responses(hm)[-1])
+    n.reply(sb.emulator.all_responses(hm)[-1], hm)
     n.clock("the executive sponsor, who heard nothing of the loop before, is told", sb.now)
     n.deliveries(sb.dispatch())
 

@@ -131,7 +131,7 @@ def late_scorecards(sb: Sandbox, n: Narrator, when) -> None:
     before = len(sb.emulator.all_responses(recruiter))
     sb.slack.click(recruiter, "feedback_nudge", nudge["value"], message=late)
     if _wait(lambda: len(sb.emulator.all_responses(recruiter)) > before):
-        n.reply(sb.emulator.all_responses(recruiter)[-1])
+        n.reply(sb.emulator.all_responses(recruiter)[-1], recruiter)
     asked = nudge["value"].rsplit(":", 1)[-1]
     _wait(
         lambda: any("asks for your scorecard" in (m.text or "") for m in sb.emulator.dms_to(asked))
