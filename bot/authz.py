@@ -39,6 +39,8 @@ class Action(StrEnum):
     EXPORT = "export"
     CALIBRATE = "calibrate"
     """Compare interviewers with their panels: on one loop, or (no loop) at all."""
+    NUDGE = "nudge"
+    """Remind a late interviewer at once ("Nudge now" on the late-scorecards message)."""
     DECLINE_ROUND = "decline_round"
     """Say one cannot make one's own round (`round=`), so loopbot looks for a replacement."""
     READ_CANDIDATE_BRIEF = "read_candidate_brief"
@@ -99,7 +101,7 @@ def can(
         return who.is_admin or (involved and _informed_now(who))
     if action is Action.HEAR_OF_LOOP:
         return involved and _informed_now(who)
-    if action in (Action.CHANGE, Action.CANCEL):
+    if action in (Action.CHANGE, Action.CANCEL, Action.NUDGE):
         return _holds(who, "A") or who.is_recruiter or who.is_creator or who.is_admin
     if action is Action.MARK_RECEIVED:
         return who.is_recruiter or who.is_creator or who.is_admin
@@ -172,6 +174,8 @@ REFUSALS = {
     Action.EXPORT: "Only the hiring manager or an admin can export loop {loop}.",
     Action.CALIBRATE: "Calibration is for interview leads and admins.",
     Action.READ_CANDIDATE_BRIEF: "The candidate's documents brief another round.",
+    Action.NUDGE: "Only the loop's hiring manager, recruiter, creator or a loopbot admin can "
+    "nudge its interviewers.",
     Action.DECLINE_ROUND: "Only the interviewer of round {round} can say they can't make it.",
 }
 

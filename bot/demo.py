@@ -10,7 +10,7 @@ from typing import TextIO
 
 from bot.demo_narrator import Narrator
 from bot.demo_rounds import _card, _first_round_start, _owner_of_round, submission_received
-from bot.demo_scenes import cant_make_it, panel_round
+from bot.demo_scenes import cant_make_it, late_scorecards, panel_round
 from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text, view_as_text
 from bot.loops.queries import find_loop, rounds_of
@@ -68,7 +68,7 @@ def run_demo(
 
         recruiter = ws.user("oliver.rec")
         n.step(recruiter.id, "types `/loop help`")
-        n.reply(sb.slack.command(recruiter, "/loop", "help").json or {})
+        n.reply(sb.slack.command(recruiter, "/loop", "help").json or {}, recruiter)
 
         short_id = _create_loop(sb, n, recruiter.id)
         n.clock("the loop is created", sb.now)
@@ -188,7 +188,7 @@ def _early_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     before = len(sb.emulator.all_responses(hm))
     sb.slack.command(hm, "/loop", f"debrief {short_id}")
     _wait(lambda: len(sb.emulator.all_responses(hm)) > before)
-    n.reply(sb.emulator.all_responses(hm)[-1])
+    n.reply(sb.emulator.all_responses(hm)[-1], hm)
     channel, _ = _card(sb, short_id)
     _wait(
         lambda: any(
@@ -216,7 +216,7 @@ def _early_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     n.step(hm, "presses Mark finalist on the summary")
     sb.slack.click(hm, "debrief_finalist", short_id, message=summary)
     _wait(lambda: any("finalist" in (r.get("text") or "") for r in sb.emulator.all_responses(hm)))
-    n.reply(sb.emulator.all_responses(hm)[-1])
+    n.reply(sb.emulator.all_responses(hm)[-1], hm)
     n.clock("the executive sponsor, who heard nothing of the loop before, is told", sb.now)
     n.deliveries(sb.dispatch())
 
@@ -231,8 +231,9 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
         for r in rounds
         if r.starts_at or r.review_due
     )
-    n.clock("the last interview has ended", end)
-    n.deliveries(sb.dispatch(end))
+    n.clock("an hour after the last interview: every scorecard is due", end + timedelta(hours=1))
+    n.deliveries(sb.dispatch(end + timedelta(hours=1)))
+    late_scorecards(sb, n, end + timedelta(hours=15))
     for number, recommendation in enumerate(RECOMMENDATIONS, start=1):
         owner = _owner_of_round(sb, short_id, number)
         due = next(

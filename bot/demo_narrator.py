@@ -49,10 +49,12 @@ class Narrator:
             for piece in textwrap.wrap(line, 96, subsequent_indent="    ") or [""]:
                 self.say(f"   │ {piece}")
 
-    def reply(self, body: dict) -> None:
+    def reply(self, body: dict, to: str | None = None) -> None:
+        """An answer only `to` sees, its times in their zone."""
+        reader = self.reader(to)
         lines = (
-            blocks_as_text(body.get("blocks") or [], self.name)
-            or mrkdwn_to_text(body.get("text", ""), self.name).splitlines()
+            blocks_as_text(body.get("blocks") or [], reader)
+            or mrkdwn_to_text(body.get("text", ""), reader).splitlines()
         )
         self.show("loopbot (only visible to you):", lines)
 

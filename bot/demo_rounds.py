@@ -40,7 +40,7 @@ def submission_received(sb: Sandbox, n: Any, short_id: str, recruiter: str, when
         time.sleep(0.02)
     responses = sb.emulator.all_responses()[before:]
     if responses:
-        n.reply(responses[-1])
+        n.reply(responses[-1], recruiter)
     n.deliveries(sb.dispatch(), brief=True)
 
 

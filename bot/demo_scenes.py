@@ -153,3 +153,36 @@ def panel_round(sb: Sandbox, n: Narrator) -> None:
     n.say("   the observer gets the guide, no scorecard. Oliver closes the modal.")
     sb.emulator.close_view(recruiter)
     sb.runtime.library = shipped
+
+
+def late_scorecards(sb: Sandbox, n: Narrator, when) -> None:
+    """Nobody has submitted by the first interviewer's second working day: the hiring manager
+    and the recruiter get one message for the loop listing every late scorecard; the recruiter
+    presses Nudge now on one line."""
+    n.clock("the first interviewer's second working day: no scorecard is in yet", when)
+    n.deliveries(sb.dispatch(when), brief=True)
+    recruiter = sb.emulator.workspace.user("oliver.rec").id
+    late = _dm_with(sb, recruiter, "feedback_nudge")
+    if late is None:
+        return
+    n.show(
+        "the recruiter's one message for the loop:",
+        blocks_as_text(late.blocks or [], n.reader(recruiter)),
+    )
+    nudge = next(
+        e
+        for b in late.blocks or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "feedback_nudge"
+    )
+    n.step(recruiter, "presses Nudge now on the first line")
+    before = len(sb.emulator.all_responses(recruiter))
+    sb.slack.click(recruiter, "feedback_nudge", nudge["value"], message=late)
+    if _wait(lambda: len(sb.emulator.all_responses(recruiter)) > before):
+        n.reply(sb.emulator.all_responses(recruiter)[-1], recruiter)
+    asked = nudge["value"].rsplit(":", 1)[-1]
+    _wait(
+        lambda: any("asks for your scorecard" in (m.text or "") for m in sb.emulator.dms_to(asked))
+    )
+    n.deliveries(None)

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     loopbot_reminders: dict[str, int] = Field(
         default_factory=dict, description='minutes per reminder kind, e.g. {"guide": -2880}'
     )
+    loopbot_feedback_days: int = Field(
+        5, ge=0, le=20, description="daily scorecard reminders after the first, in working days"
+    )
+    loopbot_feedback_escalate_day: int = Field(
+        2, ge=1, le=20, description="working day on which a missing scorecard is escalated"
+    )
     loopbot_places: dict[str, str] = Field(
         default_factory=dict,
         description='a live round\'s place by variant, e.g. {"on-site": "Room 4.1", "remote": "https://…"}',

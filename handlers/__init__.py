@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import debrief, home, loops, middleware, replacements, scorecards
+from handlers import debrief, feedback, home, loops, middleware, replacements, scorecards
 from handlers.router import COMMAND, LoopCommands
 
 BOT_EVENTS = (*home.EVENTS,)
@@ -32,4 +32,5 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
     debrief.register(listeners, commands)
     home.register(listeners, commands)
     replacements.register(listeners)
+    feedback.register(listeners)
     return app

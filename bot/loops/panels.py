@@ -58,7 +58,7 @@ def unique(reminders: list[Reminder]) -> list[Reminder]:
     seen: set[tuple] = set()
     out = []
     for r in reminders:
-        key = (r.assignment_id, r.kind, r.round_version)
+        key = (r.assignment_id, r.kind, r.round_version, r.step)
         if key not in seen:
             seen.add(key)
             out.append(r)

@@ -14,7 +14,14 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Action, Standing, can
 from bot.documents.models import LoopTemplate
-from bot.loops.queries import LOOP_ROLE, Held, build_standing, loops_for, templates_by_version
+from bot.loops.queries import (
+    LOOP_ROLE,
+    TRAINEE_PARTS,
+    Held,
+    build_standing,
+    loops_for,
+    templates_by_version,
+)
 from bot.slack.format import mention, minutes, slack_time, zone_time
 from bot.store.models import Assignment, Loop, LoopStatus, Round, Scorecard
 
@@ -74,6 +81,8 @@ class Snapshot:
     submitted: set[tuple[int, str]] = field(default_factory=set)
     templates: dict[int, LoopTemplate] = field(default_factory=dict)
     by_round: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    trainee_seats: set[tuple[int, str]] = field(default_factory=set)
+    """(round id, user) of trainees shadowing or reverse-shadowing a round."""
 
     @classmethod
     def read(cls, session: Session, loops: list[Loop]) -> Snapshot:
@@ -91,6 +100,8 @@ class Snapshot:
                 snap.by_round.setdefault((person.round_id, person.letter), []).append(
                     person.user_id
                 )
+                if person.part in TRAINEE_PARTS:
+                    snap.trainee_seats.add((person.round_id, person.user_id))
         snap.submitted = set(session.exec(_SUBMITTED, params=given).all())
         snap.templates = templates_by_version(session, {loop.template_version_id for loop in loops})
         return snap

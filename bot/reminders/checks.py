@@ -25,7 +25,9 @@ LOOP_WIDE = (
     Kind.DECIDED,
     Kind.FINALIST,
     Kind.ITINERARY,
+    Kind.LATE_SCORECARDS,
 )
+ENDED_BY_DECISION = (*SCORECARD_KINDS, Kind.LATE_SCORECARDS)
 
 
 def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | None:
@@ -35,6 +37,8 @@ def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | N
         return "loop gone"
     if loop.status == LoopStatus.CANCELLED and reminder.kind != Kind.CANCELLED:
         return "loop cancelled"
+    if loop.status == LoopStatus.DECIDED and reminder.kind in ENDED_BY_DECISION:
+        return "loop decided"
     assignment = session.get(Assignment, reminder.assignment_id)
     if assignment is None or (not assignment.active and reminder.kind != Kind.UNASSIGNED):
         return "no longer assigned"
@@ -58,10 +62,13 @@ def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | N
                 Scorecard.round_id == rnd.id, col(Scorecard.submitted).is_(True)
             )
         ).all()
-        # The escalation waits for every interviewer (not a trainee); due and nudge, for theirs.
-        if reminder.kind == Kind.ESCALATION and owners and set(owners) <= set(submitted):
-            return "scorecard already in"
-        if reminder.kind != Kind.ESCALATION and assignment.user_id in submitted:
+        # An interviewer's reminders stop with their own scorecard (a panel's other
+        # interviewer may still owe theirs); an older escalation row to the hiring manager
+        # stops once the round's are all in.
+        if assignment.letter == "R":
+            if assignment.user_id in submitted:
+                return "scorecard already in"
+        elif owners and set(owners) <= set(submitted):
             return "scorecard already in"
     return None
 

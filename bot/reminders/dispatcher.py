@@ -25,9 +25,12 @@ from bot.errors import SlackUnavailable
 from bot.loops.places import REVIEW_DAYS
 from bot.outbox import OutboxSender, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, dm_key
+from bot.reminders.cadence import Cadence
 from bot.reminders.checks import failure_note, why_not_send
+from bot.reminders.followups import plan_next, raise_escalation, where_in_cadence
 from bot.reminders.invites import invite_files
 from bot.reminders.messages import Outgoing, compose
+from bot.reminders.plan import Kind
 from bot.reminders.situation import situation_of
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
@@ -122,6 +125,7 @@ class Dispatcher:
         outbox: OutboxSender | None = None,
         reminders: dict[str, int] | None = None,
         review_days: int = REVIEW_DAYS,
+        cadence: Cadence | None = None,
     ):
         self.db = db
         self.messenger = messenger
@@ -130,6 +134,9 @@ class Dispatcher:
         """`LOOPBOT_REMINDERS`: with each loop's document, the lead times the texts quote."""
         self.review_days = review_days
         """Channel messages waiting for a retry go out on the same ticks."""
+        self.cadence = cadence or Cadence()
+        self._raised = False
+        """Rows written this tick that are due at once (an escalation's messages): claimed in it."""
         self._library = library
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.lease = lease
@@ -167,7 +174,7 @@ class Dispatcher:
         while True:
             # Claim on the same moving clock the renewal uses: a backlog drained in one tick
             # outlasts a lease, and a lease written from the tick's start would be born expired.
-            ids = self.claim(self._current(now))
+            ids, self._raised = self.claim(self._current(now)), False
             metrics.reminders_due(len(ids))
             for reminder_id in ids:
                 if self.stopping:
@@ -175,7 +182,7 @@ class Dispatcher:
                 result = self.deliver(reminder_id, now)
                 metrics.reminder_outcome(result)
                 setattr(total, result, getattr(total, result) + 1)
-            if len(ids) < self.batch:
+            if len(ids) < self.batch and not self._raised:  # raised rows go this tick
                 return total
 
     def release(self, now: datetime) -> int:
@@ -234,6 +241,9 @@ class Dispatcher:
             if why_not:
                 self._finish(session, reminder, ReminderState.SKIPPED, now, error=why_not)
                 return "skipped"
+            if reminder.kind == Kind.ESCALATION:  # sends nothing: raises the loop's late DMs
+                self._raised |= raise_escalation(session, reminder, now, self.reminders)
+                return "sent" if reminder.state == ReminderState.SENT else "skipped"
             assignment = session.get(Assignment, reminder.assignment_id)
             assert assignment is not None
             user_id = assignment.user_id
@@ -244,6 +254,10 @@ class Dispatcher:
                 if slot is not None and slot > current:
                     self._defer(session, reminder, slot, current)
                     return "deferred"
+            zone = lambda: self.messenger.user(user_id).tz  # noqa: E731 - read only if needed
+            where = where_in_cadence(
+                session, reminder, assignment, zone, self.cadence, self.reminders, now
+            )
             situation = situation_of(
                 session,
                 reminder,
@@ -251,7 +265,11 @@ class Dispatcher:
                 settings_offsets=self.reminders,
                 review_days=self.review_days,
                 now=now,
+                cadence=where,
             )
+            if reminder.kind == Kind.LATE_SCORECARDS and not situation.late:
+                self._finish(session, reminder, ReminderState.SKIPPED, now, error="all in")
+                return "skipped"
             messages = compose(situation, self.library)
             dm_of = self.messenger.dm_channel
             messages += invite_files(session, reminder, assignment, now=now, dm_of=dm_of)
@@ -288,6 +306,7 @@ class Dispatcher:
             reminder.channel_id = posted[0].channel
             reminder.sent_ts = posted[0].ts
             self._finish(session, reminder, ReminderState.SENT, now)
+            self._raised |= where is not None and plan_next(session, reminder, where, now)
             metrics.reminder_sent(reminder.kind, due=reminder.due_at, at=self._current(now))
             for post in (p for p in posted if p.ts):  # a file's share may not be found
                 session.add(

@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.authz import Action, Standing, can, observes
+from bot.authz import Action, Standing, can
 from bot.documents import Library
 from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
 from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.views import round_when
+from bot.reminders.cadence import Next
+from bot.reminders.late import Late, how_late
+from bot.reminders.panel_notes import may, observing, panel_values, scorecard_button
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
-from bot.reminders.training_note import training_note
 from bot.render import render
 from bot.slack.blocks import (
     MESSAGE_BLOCK_LIMIT,
@@ -23,6 +25,7 @@ from bot.slack.blocks import (
     header,
     sections_for,
 )
+from bot.slack.blocks.feedback import late_blocks
 from bot.slack.blocks.home import guide_button
 from bot.slack.blocks.replacements import cant_make_it_button
 from bot.slack.blocks.scorecards import open_button
@@ -75,21 +78,13 @@ class Situation:
     review_days: int = REVIEW_DAYS
     now: datetime | None = None
     """When the message goes out (a guide already due by then has gone or goes at once)."""
-    panel: list[str] = field(default_factory=list)
-    """The round's interviewers (each writes a scorecard)."""
+    cadence: Next | None = None
+    """A scorecard reminder's place in the feedback cadence: which one, the next, escalation."""
+    late: list[Late] = field(default_factory=list)
+    """The late-scorecards message's lines: every scorecard late in the loop."""
+    panel: list[str] = field(default_factory=list)  # with observers, trainee: panel_notes.py
     observers: list[str] = field(default_factory=list)
-    """The round's observers (the guide, no scorecard)."""
     trainee: tuple[str, str] | None = None
-    """(user, part) of the round's trainee, shadowing or reverse-shadowing."""
-    late: list[str] = field(default_factory=list)
-    """An escalation's interviewers whose scorecards are missing (on a panel, not all)."""
-
-    @property
-    def observing(self) -> bool:
-        """The reader observes this round and does not interview in it."""
-        if self.reader is None or self.spec is None:
-            return False
-        return observes(self.reader, self.spec.number)
 
 
 def round_lines(
@@ -133,13 +128,14 @@ def _common(s: Situation) -> dict:
         "rubric": s.template.rubric,
         "status": s.status,
         "changed": s.kind is Kind.CHANGED,
-        "owner": ", ".join(map(mention, s.late)) if s.late else mention(s.owner),
+        "owner": mention(s.owner),
         "new_owner": mention(s.new_owner) if s.new_owner else "",
         "change": _change(s),
         "decision": s.decision,
         "variant_rules": _variant(s),
         "variant_round": None,
         "your_part": _your_part(s),
+        "cadence": _cadence(s.cadence),
     }
     if s.rnd is not None:
         out.update(_round_values(s, s.rnd))
@@ -157,19 +153,13 @@ def _round_values(s: Situation, rnd: Round) -> dict:
         "lead": minutes(-offsets[Kind.HEADS_UP]),
         "guide_lead": minutes(-offsets[Kind.GUIDE]),
         "due_after": minutes(offsets[Kind.DUE]) if offsets[Kind.DUE] else "",
-        "nudge_after": minutes(offsets[Kind.NUDGE]),
         "asynchronous": rnd.starts_at is None,
         "review_days": s.review_days,
         "deadline": slack_time(rnd.deadline) if rnd.deadline else "",
         "candidate_deadline": zone_time(rnd.deadline, s.loop.candidate_tz) if rnd.deadline else "",
         "received": slack_time(rnd.received_at) if rnd.received_at else "",
         "review_due": slack_time(rnd.review_due) if rnd.review_due else "",
-        "observing": s.observing,
-        "panel": ", ".join(mention(u) for u in s.panel)
-        if len(s.panel) + len(s.observers) > 1
-        else "",
-        "observers": ", ".join(mention(u) for u in s.observers),
-        "training": training_note(s.trainee, s.spec, s.reader, s.panel, s.owner),
+        **panel_values(s.panel, s.observers, s.trainee, s.spec, s.reader, s.owner),
     }
     if rnd.starts_at is not None:
         end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
@@ -179,6 +169,7 @@ def _round_values(s: Situation, rnd: Round) -> dict:
             when=slack_time(rnd.starts_at),
             candidate_time=zone_time(rnd.starts_at, s.loop.candidate_tz),
             ended=slack_time(end),
+            ended_ago=how_late(end, s.now) if s.now else "",
         )
     else:
         out.update(
@@ -194,6 +185,18 @@ def _round_values(s: Situation, rnd: Round) -> dict:
     if variant is not None:
         out["variant_round"] = variant.round(rnd.number)
     return out
+
+
+def _cadence(where: Next | None) -> dict | None:
+    """Which reminder this is, and when the next one and the escalation come (Slack tokens)."""
+    if where is None:
+        return None
+    return {
+        "number": where.number,
+        "steps": where.steps,
+        "next_at": slack_time(where.next_at) if where.next_at else "",
+        "escalate_at": slack_time(where.escalate_at) if where.escalate_at else "",
+    }
 
 
 def _change(s: Situation) -> dict | None:
@@ -227,7 +230,7 @@ LETTER_BY_KIND = {Kind.GUIDE: "R", Kind.SUMMARY: "A", Kind.CALIBRATE: "C", Kind.
 
 
 def _your_part(s: Situation) -> tuple[str, str] | None:
-    letter = None if s.observing else LETTER_BY_KIND.get(s.kind)
+    letter = None if observing(s.reader, s.spec) else LETTER_BY_KIND.get(s.kind)
     meaning = s.template.raci_definitions.get(letter or "")
     return (letter, meaning) if letter and meaning else None
 
@@ -243,7 +246,6 @@ TEMPLATE_BY_KIND = {
     Kind.HEADS_UP: "heads_up",
     Kind.DUE: "due",
     Kind.NUDGE: "nudge",
-    Kind.ESCALATION: "escalation",
     Kind.DECIDED: "decided",
     Kind.FINALIST: "finalist",
 }
@@ -255,6 +257,16 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
         return compose_guide(s, library)
     if s.kind is Kind.ITINERARY:
         return compose_itinerary(s, library)
+    if s.kind is Kind.LATE_SCORECARDS:
+        text, blocks = late_blocks(
+            short_id=s.loop.short_id,
+            candidate=s.loop.candidate_name,
+            title=s.template.title,
+            lines=s.late,
+            now=s.now or s.loop.updated_at,
+            debrief=bool(s.reader and can(Action.OPEN_DEBRIEF, s.reader)),
+        )
+        return [Outgoing(text=text, blocks=blocks)]
     name = TEMPLATE_BY_KIND.get(s.kind, "status" if s.kind is Kind.CHANGED else "")
     if s.kind is Kind.CHANGED and s.owner is None:
         name = "status"
@@ -262,11 +274,7 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
         blocks.append(actions(open_button(s.loop.short_id, s.spec.number)))
-    if (
-        s.kind is Kind.ASSIGNED
-        and s.spec is not None
-        and (s.reader is None or can(Action.DECLINE_ROUND, s.reader, round=s.spec.number))
-    ):
+    if s.kind is Kind.ASSIGNED and s.spec and may(Action.DECLINE_ROUND, s.reader, s.spec):
         blocks.append(actions(cant_make_it_button(s.loop.short_id, s.spec.number)))
     if s.kind is Kind.HEADS_UP and s.spec is not None:
         blocks.append(actions(guide_button(s.loop.short_id, s.spec.number)))
@@ -366,9 +374,7 @@ def compose_guide(s: Situation, library: Library) -> list[Outgoing]:
     for prep, numbers in prep_guides_for(library, s.template, brief):
         if number in numbers:
             parts.append([divider(), *sections_for(render("guide_prep", guide=prep))])
-    buttons = []
-    if s.reader is None or can(Action.WRITE_SCORECARD, s.reader, round=number):
-        buttons.append(open_button(s.loop.short_id, number))
+    buttons = scorecard_button(s.reader, s.spec, s.loop.short_id)
     if s.reader and can(Action.DECLINE_ROUND, s.reader, round=number):
         buttons.append(cant_make_it_button(s.loop.short_id, number))
     parts.append(

@@ -17,7 +17,12 @@ class Kind(StrEnum):
     HEADS_UP = "heads_up"
     DUE = "due"
     NUDGE = "nudge"
+    """A daily scorecard reminder (its `step` in the cadence), planned when the one before
+    went: bot.reminders.followups."""
     ESCALATION = "escalation"
+    """A scorecard reached its escalation day: raises the loop's late-scorecards DMs."""
+    LATE_SCORECARDS = "late_scorecards"
+    """The hiring manager's and recruiter's one message per loop listing what is missing."""
     # when a loop is created or changed
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"
@@ -45,23 +50,26 @@ def round_reminders(
     *,
     rnd: Round,
     responsible: Assignment,
-    accountable: Assignment | None,
+    accountable: Assignment | None = None,
     now: datetime,
     offsets: dict[str, int],
 ) -> list[Reminder]:
     """The reminder rows for one round version; a guide that is already late goes out at once.
 
     An asynchronous round has no meeting: nothing until its submission is received, then the
-    guide at once and due, nudge and escalation after its review window; never a heads-up."""
+    guide at once and the first scorecard reminder after its review window; never a heads-up.
+    The daily reminders and the escalation follow the first one as it is sent (the cadence is
+    in the interviewer's zone, read then); `accountable` is no longer written to, since the
+    escalation is one message per loop."""
     if rnd.cancelled:
         return []
     if rnd.starts_at is not None:
         start = rnd.starts_at
         end = start + timedelta(minutes=rnd.duration_minutes)
-        kinds = [Kind.GUIDE, Kind.HEADS_UP, Kind.DUE, Kind.NUDGE, Kind.ESCALATION]
+        kinds = [Kind.GUIDE, Kind.HEADS_UP, Kind.DUE]
     elif rnd.received_at is not None and rnd.review_due is not None:
         start, end = rnd.received_at, rnd.review_due
-        kinds = [Kind.GUIDE, Kind.DUE, Kind.NUDGE, Kind.ESCALATION]
+        kinds = [Kind.GUIDE, Kind.DUE]
     else:
         return []
     rows = []
@@ -72,12 +80,9 @@ def round_reminders(
             continue
         if kind is Kind.HEADS_UP and due <= now:
             continue
-        target = accountable if kind is Kind.ESCALATION else responsible
-        if target is None:
-            continue
         rows.append(
             Reminder(
-                assignment_id=target.id,
+                assignment_id=responsible.id,
                 loop_id=rnd.loop_id,
                 round_id=rnd.id,
                 kind=kind,

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-KINDS = ("guide", "heads_up", "due", "nudge", "escalation")
-"""The kinds an offset may move, in the order they go out."""
+KINDS = ("guide", "heads_up", "due")
+"""The kinds an offset may move, in the order they go out. After `due` (the first scorecard
+reminder) the feedback cadence takes over: bot.reminders.cadence."""
+RETIRED = {
+    "nudge": "the daily reminders after `due` follow LOOPBOT_FEEDBACK_DAYS",
+    "escalation": "the hiring manager and recruiter hear on LOOPBOT_FEEDBACK_ESCALATE_DAY",
+}
 BEFORE_START = ("guide", "heads_up")
 """Minutes relative to the interview's start (negative: before); the rest count from its end."""
 
 DEFAULT_OFFSETS: dict[str, int] = {
     "guide": -24 * 60,
     "heads_up": -15,
-    "due": 0,
-    "nudge": 24 * 60,
-    "escalation": 48 * 60,
+    "due": 60,
 }
 
 
@@ -28,7 +31,9 @@ def problems(offsets: Mapping[str, object]) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     valid: dict[str, int] = {}
     for kind, value in offsets.items():
-        if kind not in KINDS:
+        if kind in RETIRED:
+            out.append((kind, f"{kind}: no longer an offset, {RETIRED[kind]}"))
+        elif kind not in KINDS:
             out.append((kind, f"unknown reminder kind '{kind}' (known: {', '.join(KINDS)})"))
         elif isinstance(value, bool) or not isinstance(value, int):
             out.append((kind, f"{kind}: give whole minutes, not '{value}'"))
@@ -39,7 +44,7 @@ def problems(offsets: Mapping[str, object]) -> list[tuple[str | None, str]]:
         else:
             valid[kind] = value
     merged = {**DEFAULT_OFFSETS, **valid}
-    for first, then in (("guide", "heads_up"), ("due", "nudge"), ("nudge", "escalation")):
+    for first, then in (("guide", "heads_up"),):
         if (first in valid or then in valid) and merged[first] >= merged[then]:
             kind = then if then in valid else first
             out.append(

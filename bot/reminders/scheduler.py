@@ -19,6 +19,7 @@ from bot.logs import exception_summary
 from bot.outbox import OutboxSender
 from bot.pacing import forget_paces_before
 from bot.purge import loops_older_than, purge_loops, retention_cutoff
+from bot.reminders.cadence import Cadence
 from bot.reminders.dispatcher import Dispatcher
 from bot.runtime import Heartbeat, Runtime
 from bot.slack.client import make_client
@@ -46,7 +47,17 @@ def serving_dispatcher(runtime: Runtime, wait: Callable[[float], None] = time.sl
         outbox=OutboxSender(db=runtime.db, messenger=messenger, calendar=runtime.calendar),
         reminders=runtime.settings.loopbot_reminders,
         review_days=runtime.settings.loopbot_review_days,
+        cadence=feedback_cadence(runtime),
         sleep=wait,
+    )
+
+
+def feedback_cadence(runtime: Runtime) -> Cadence:
+    s = runtime.settings
+    return Cadence(
+        days=s.loopbot_feedback_days,
+        escalate_day=s.loopbot_feedback_escalate_day,
+        default_hours=s.working_hours,
     )
 
 

@@ -3,9 +3,10 @@ and people, what changed, and the lead times in force."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import (
@@ -18,11 +19,13 @@ from bot.loops.queries import (
     standing,
     template_of,
 )
+from bot.reminders.cadence import Next
 from bot.reminders.checks import decision_label
+from bot.reminders.late import late_scorecards
 from bot.reminders.messages import Situation, round_lines
 from bot.reminders.plan import Kind
 from bot.reminders.policy import in_force
-from bot.store.models import Assignment, Loop, Reminder, Scorecard
+from bot.store.models import Assignment, Loop, Reminder
 
 
 def situation_of(
@@ -33,9 +36,10 @@ def situation_of(
     settings_offsets: dict[str, int] | None = None,
     review_days: int = REVIEW_DAYS,
     now: datetime | None = None,
+    cadence: Next | None = None,
 ) -> Situation:
     """Everything a reminder's message speaks of, read at the moment it is sent."""
-    return situation_for(
+    situation = situation_for(
         session,
         reminder.loop_id,
         Kind(reminder.kind),
@@ -46,6 +50,10 @@ def situation_of(
         review_days=review_days,
         now=now,
     )
+    late = []
+    if situation.kind is Kind.LATE_SCORECARDS and now is not None:
+        late = late_scorecards(session, [situation.loop], now, settings_offsets or {})
+    return replace(situation, cadence=cadence, late=late)
 
 
 def situation_for(
@@ -78,16 +86,6 @@ def situation_for(
     rnd = next((r for r in rounds if r.id == round_id), None)
     spec = next((r for r in template.rounds if rnd and r.number == rnd.number), None)
     owner = (owners.get(rnd.id or 0) or [None])[0] if rnd is not None else None
-    late: list[str] = []
-    if kind is Kind.ESCALATION and rnd is not None:  # on a panel: whose scorecards are missing
-        done = set(
-            session.exec(
-                select(Scorecard.author_id).where(
-                    Scorecard.round_id == rnd.id, col(Scorecard.submitted).is_(True)
-                )
-            ).all()
-        )
-        late = [u for u in owners.get(rnd.id or 0, []) if u not in done]
     shown = rounds
     if reader.letter == LOOP_ROLE and kind is Kind.CALIBRATE:
         shown = [
@@ -120,5 +118,4 @@ def situation_for(
         panel=owners.get(rnd.id or 0, []) if rnd is not None else [],
         observers=watching.get(rnd.id or 0, []) if rnd is not None else [],
         trainee=trainees.get(rnd.id or 0) if rnd is not None else None,
-        late=late,
     )

@@ -112,7 +112,9 @@ class Assignment(SQLModel, table=True):
 class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
     __table_args__ = (
-        UniqueConstraint("assignment_id", "kind", "round_version"),
+        UniqueConstraint(
+            "assignment_id", "kind", "round_version", "step", name="uq_reminders_step"
+        ),
         # The dispatcher's claim: rows waiting or leased, by due time, never the sent history.
         Index("ix_reminders_state_due_at", "state", "due_at"),
     )
@@ -122,6 +124,12 @@ class Reminder(SQLModel, table=True):
     round_id: int | None = Field(default=None, foreign_key="rounds.id", index=True)
     kind: str = Field(max_length=32)
     round_version: int = Field(description="the round's (or, loop-wide, the loop's) version")
+    step: int = Field(
+        default=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="a scorecard reminder's place in the feedback cadence (0: the first); for "
+        "the late-scorecards DM, the escalation row that raised it",
+    )
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
     state: str = Field(default=ReminderState.PENDING, index=True, max_length=16)
     attempts: int = 0

@@ -8,6 +8,7 @@ the README's who-sees-what table; changing any one rule in `bot/authz.py` makes 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,14 @@ class Probe:
             who, lambda: self.sb.slack.click(who, action_id, value, channel_id=channel)
         )
 
+    def click_when_late(self, role: str, action_id: str, value: str) -> str:
+        """A click a month after the interviews, when every missing scorecard is late."""
+        was, self.sb.now = self.sb.now, MONDAY + timedelta(days=30)
+        try:
+            return self.click(role, action_id, value)
+        finally:
+            self.sb.now = was
+
     def succeeds(self, action: str, role: str) -> bool:
         s = self.short_id
         round_no = self.people["round"]
@@ -143,6 +152,9 @@ class Probe:
                 role, "round_decline", f"{s}:{round_no}"
             ),
             "change the loop": lambda: self.click(role, "loop_card_reschedule", s),
+            "nudge a late interviewer": lambda: self.click_when_late(
+                role, "feedback_nudge", f"{s}:{self.people['other round']}:{self.people['other']}"
+            ),
             "open the decision": lambda: self.click(role, "debrief_decide:hire", f"{s}:hire"),
             "export the debrief": lambda: self.command(role, f"export {s}"),
             "calibrate": lambda: self.command(role, "calibration"),
@@ -162,6 +174,8 @@ class Probe:
             return "debrief_summary" in seen
         if action == "show the loop":
             return f"Loop {s}" in seen
+        if action == "nudge a late interviewer":
+            return "a reminder now for" in seen
         return seen.startswith("modal") or (
             action in ("open the debrief", "cancel the loop", "mark a finalist")
             and "Only" not in seen
@@ -243,6 +257,8 @@ def cast(sb: Sandbox, short_id: str) -> dict[str, str]:
         OTHER: single[1],
         IDLE: idle[0],
         "round": str(rounds[single[0]][0]),
+        "other round": str(rounds[single[1]][0]),
+        "other": uid(sb, single[1]),
     }
 
 

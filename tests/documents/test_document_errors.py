@@ -113,14 +113,14 @@ BROKEN = [
         _replace("version: 1\n", "version: 1\nreminders: {heads-up: -30}\n"),
         "reminders:",
         1,
-        "unknown reminder kind 'heads-up' (known: guide, heads_up, due, nudge, escalation)",
+        "unknown reminder kind 'heads-up' (known: guide, heads_up, due)",
     ),
     (
-        "a nudge after the escalation",
+        "a nudge offset, now the feedback cadence's",
         _replace("version: 1\n", "version: 1\nreminders:\n  nudge: 3000\n"),
         "  nudge:",
         1,
-        "nudge (3000 min) must come before escalation (2880 min)",
+        "nudge: no longer an offset, the daily reminders after `due` follow LOOPBOT_FEEDBACK_DAYS",
     ),
     (
         "a due before the end",

@@ -127,9 +127,8 @@ def said(sb: Sandbox, who: str, text: str) -> str:
 def card_in_dm(sb: Sandbox, handle: str, short_id: str):
     """The copy of the loop card in a person's DMs (the recruiter's, the creator's)."""
     for message in reversed(sb.emulator.dms_to(uid(sb, handle))):
-        if f"loop `{short_id}`" in json.dumps(message.blocks or []) and any(
-            b.get("type") == "actions" for b in message.blocks or []
-        ):
+        blocks = json.dumps(message.blocks or [])
+        if f"loop `{short_id}`" in blocks and "loop_card_" in blocks and "feedback_" not in blocks:
             return message
     return None
 

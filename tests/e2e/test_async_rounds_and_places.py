@@ -156,17 +156,21 @@ def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
     (guide,) = _about(sbx, reviewer, "ROUND GUIDE: ASYNC BUILD")
     assert "*Submission:* received" in guide and "*your review is due:*" in guide
     assert "*Where:*" not in guide
-    # Due an hour (LOOPBOT_REMINDERS' due: 60) after the window, then the nudge and escalation.
+    # Due an hour (LOOPBOT_REMINDERS' due: 60) after the window, then the daily reminders and
+    # the escalation in the reviewer's working days.
     sbx.dispatch(due + timedelta(minutes=59))
     assert not _about(sbx, reviewer, "Your review of")
     sbx.dispatch(due + timedelta(minutes=60))
     (due_now,) = _about(sbx, reviewer, "Your review of")
     assert "Your review of *Juyoung Park*'s submission for *1. Async Build*" in due_now
     assert "your scorecard is due now" in due_now
-    sbx.dispatch(due + timedelta(hours=24))
+    # The next: Tuesday 09:00 for the reviewer in Chicago (15:00 UTC), then Wednesday's.
+    sbx.dispatch(due + timedelta(hours=29) - timedelta(seconds=1))
+    assert not _about(sbx, reviewer, "the review was due")
+    sbx.dispatch(due + timedelta(hours=29))
     assert _about(sbx, reviewer, "the review was due")
-    sbx.dispatch(due + timedelta(hours=48))
-    assert any("the review of the submission was due" in t for t in dm_texts(sbx, HM))
+    sbx.dispatch(due + timedelta(hours=53))
+    assert any("1. Async Build" in t and "late for" in t for t in dm_texts(sbx, HM))
     about_round = _about(sbx, reviewer, "1. Async Build")
     assert not any("has ended" in t or t.startswith("In ") for t in about_round), about_round
 

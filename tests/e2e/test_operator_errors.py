@@ -48,7 +48,7 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureF
         (
             {"LOOPBOT_REMINDERS": '{"gide": 5}'},
             "loopbot: setting LOOPBOT_REMINDERS: unknown reminder kind 'gide' (known: guide, "
-            "heads_up, due, nudge, escalation)",
+            "heads_up, due)",
         ),
         (
             {"LOOPBOT_REMINDERS": '{"guide": 2880}'},
@@ -61,14 +61,18 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureF
             "minutes (got 5)",
         ),
         (
-            {"LOOPBOT_REMINDERS": '{"nudge": -60}'},
-            "loopbot: setting LOOPBOT_REMINDERS: nudge must come at or after the end: 0 or more "
+            {"LOOPBOT_REMINDERS": '{"due": -60}'},
+            "loopbot: setting LOOPBOT_REMINDERS: due must come at or after the end: 0 or more "
             "(got -60)",
         ),
         (
             {"LOOPBOT_REMINDERS": '{"nudge": 4000}'},
-            "loopbot: setting LOOPBOT_REMINDERS: nudge (4000 min) must come before escalation "
-            "(2880 min)",
+            "loopbot: setting LOOPBOT_REMINDERS: nudge: no longer an offset, the daily reminders "
+            "after `due` follow LOOPBOT_FEEDBACK_DAYS",
+        ),
+        (
+            {"LOOPBOT_FEEDBACK_DAYS": "30"},
+            "loopbot: setting LOOPBOT_FEEDBACK_DAYS: Input should be less than or equal to 20",
         ),
         (
             {"LOOPBOT_PLACES": '{"remote": ""}'},

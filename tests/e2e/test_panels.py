@@ -242,12 +242,12 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
         _score(sb, short_id, number, owner, "Hire")
     _score(sb, short_id, 2, interviewers[0], "Hire")
     assert summaries(sb, short_id) == []
-    # Two days on, the hiring manager hears whose scorecard is missing: the co-panelist's only.
+    # Days on, the hiring manager's late-scorecards message names the co-panelist only.
     sb.dispatch(start + timedelta(days=3))
-    late = [t for t in map(_text, _dms(sb, "maya.hm")) if "2. Live AI Pairing*" in t]
-    late = [t for t in late if "not submitted the scorecard" in t]
-    assert late and f"@{uid(sb, interviewers[1])} has not submitted" in late[-1]
-    assert uid(sb, interviewers[0]) not in late[-1]
+    late = [t for t in map(_text, _dms(sb, "maya.hm")) if "late for *Juyoung Park*" in t]
+    assert late and "*2. Live AI Pairing*" in late[-1]
+    assert uid(sb, interviewers[1]) in late[-1] and uid(sb, interviewers[0]) not in late[-1]
+    assert uid(sb, observer) not in late[-1]
     # Blind until one's own is in: the co-panelist reads no content of the first scorecard.
     first = f"Round 2 evidence from {interviewers[0]}."
     assert first in _read_modal(sb, interviewers[0], short_id)

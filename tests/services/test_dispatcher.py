@@ -17,7 +17,7 @@ from bot.reminders.plan import DEFAULT_OFFSETS, Kind
 from bot.slack.client import make_client
 from bot.slack.messenger import Messenger
 from bot.store import Database
-from bot.store.models import Assignment, Reminder, ReminderState
+from bot.store.models import Reminder, ReminderState
 from tests.emulator.conftest import assert_documented
 from tests.services.conftest import NOW, POOL, loop_request
 
@@ -79,7 +79,7 @@ def test_each_message_goes_out_once_at_its_time(any_db, emulator, library) -> No
     assert len(emulator.calls_to("chat.postMessage")) == posted
 
 
-def test_a_guide_for_an_interview_that_started_is_skipped_and_a_nudge_is_sent_late(
+def test_a_guide_for_an_interview_that_started_is_skipped_and_the_first_reminder_is_sent_late(
     any_db, emulator, library
 ) -> None:
     _, proposal = _create(any_db, library)
@@ -91,15 +91,19 @@ def test_a_guide_for_an_interview_that_started_is_skipped_and_a_nudge_is_sent_la
         rows = session.exec(
             select(Reminder).where(
                 Reminder.kind.in_(  # type: ignore[attr-defined]
-                    [Kind.GUIDE, Kind.NUDGE]
+                    [Kind.GUIDE, Kind.DUE, Kind.NUDGE]
                 )
             )
         ).all()
     round_one = [r for r in rows if r.round_id == min(x.round_id for x in rows)]
-    assert {r.kind: r.state for r in round_one} == {
-        Kind.GUIDE: ReminderState.SKIPPED,
-        Kind.NUDGE: ReminderState.SENT,
+    assert {(r.kind, r.step): r.state for r in round_one if r.kind != Kind.NUDGE} == {
+        (Kind.GUIDE, 0): ReminderState.SKIPPED,
+        (Kind.DUE, 0): ReminderState.SENT,
     }
+    # The daily reminders missed while nothing ran are not sent in a burst: the next one
+    # is the first still ahead.
+    (nudge,) = [r for r in round_one if r.kind == Kind.NUDGE]
+    assert nudge.state == ReminderState.PENDING and nudge.due_at > late and nudge.step >= 1
     assert outcome.failed == 0
 
 
@@ -112,7 +116,12 @@ def test_restart_between_scheduling_and_due_time_sends_once(any_db, emulator, li
     after.tick(later)
     texts = Counter(c.args.get("text") for c in emulator.calls_to("chat.postMessage"))
     assert texts and max(texts.values()) == 1
-    assert _states(any_db)[ReminderState.PENDING] == 0
+    with any_db.session() as session:
+        waiting = session.exec(
+            select(Reminder).where(Reminder.state == ReminderState.PENDING)
+        ).all()
+    # What waits is the next day's reminders, nothing that was due.
+    assert waiting and all(r.kind == Kind.NUDGE and r.due_at > later for r in waiting)
 
 
 def test_a_crash_between_claim_and_send_loses_nothing(any_db, emulator, library) -> None:
@@ -312,9 +321,10 @@ def test_two_dispatchers_on_postgres_send_each_reminder_once(
     later = NOW + timedelta(days=90)  # every reminder of every loop is due
     with postgres_db.session() as session:
         total = len(session.exec(select(Reminder)).all())
-    # Per live round: assigned + five reminders; the asynchronous Async Build only its
-    # assignment (the rest wait for its submission); four loop-wide notices.
-    assert total == 12 * (5 * 6 + 1 + 4)
+    # Per live round: assigned, guide, heads-up and the first scorecard reminder; the
+    # asynchronous Async Build only its assignment (the rest wait for its submission); four
+    # loop-wide notices. The escalation and late-scorecards rows are written as they go.
+    assert total == 12 * (5 * 4 + 1 + 4)
     replicas = [_dispatcher(postgres_db, emulator, library, f"replica-{i}") for i in range(2)]
     for replica in replicas:
         replica.batch = 7
@@ -325,7 +335,12 @@ def test_two_dispatchers_on_postgres_send_each_reminder_once(
     for thread in threads:
         thread.join()
     done = sum(r.sent + r.skipped for r in results)
-    assert done == total and sum(r.failed for r in results) == 0
+    with postgres_db.session() as session:
+        rows = session.exec(select(Reminder)).all()
+    assert done == len(rows) and sum(r.failed for r in results) == 0
+    # Each loop's hiring manager and recruiter got one late-scorecards message, not one each.
+    late = Counter(r.loop_id for r in rows if r.kind == Kind.LATE_SCORECARDS)
+    assert late and set(late.values()) == {2}
     assert all(r.sent > 0 for r in results), f"both replicas should have taken work: {results}"
     with postgres_db.session() as session:
         rows = session.exec(select(Reminder)).all()
@@ -333,7 +348,9 @@ def test_two_dispatchers_on_postgres_send_each_reminder_once(
     assert len(sent) == sum(r.sent for r in results)
     assert {r.state for r in rows} <= {ReminderState.SENT, ReminderState.SKIPPED}
     posted = [c for c in emulator.calls_to("chat.postMessage") if c.status == 200]
-    # A guide may take two messages; every other reminder is one post.
+    # A guide may take two messages; every other reminder is one post (an escalation none:
+    # it raised the late-scorecards rows).
+    sent = [r for r in sent if r.kind != Kind.ESCALATION]
     assert len({r.sent_ts for r in sent}) == len(sent) <= len(posted)
     assert len(posted) == len(sent) + sum(1 for c in posted if "(continued)" in c.args["text"])
 
@@ -367,23 +384,22 @@ def test_times_survive_a_daylight_saving_change(any_db, emulator, library) -> No
     assert row.due_at == first - timedelta(hours=24)
 
 
-def test_escalation_goes_to_the_accountable_naming_who_is_late(any_db, emulator, library) -> None:
+def test_the_escalation_is_one_message_per_loop_to_the_hiring_manager_and_recruiter(
+    any_db, emulator, library
+) -> None:
     _, proposal = _create(any_db, library)
     dispatcher = _dispatcher(any_db, emulator, library)
-    end = proposal.rounds[1].starts_at + timedelta(minutes=proposal.rounds[1].minutes)
-    dispatcher.tick(end + timedelta(hours=48))
-    to_hm = [m.text for m in emulator.dms_to("U0HM00001")]
+    end = proposal.rounds[-1].starts_at + timedelta(minutes=proposal.rounds[-1].minutes)
+    dispatcher.tick(end + timedelta(hours=1))  # every round's first reminder
+    dispatcher.tick(end + timedelta(days=7))  # long past every escalation day
     owner = proposal.rounds[1].responsible
-    assert any(
-        f"<@{owner}> has not submitted the scorecard for *2. Live AI Pairing*" in t for t in to_hm
-    )
+    for person in ("U0HM00001", "U0RC00001"):
+        (late,) = [m.text for m in emulator.dms_to(person) if "late for" in (m.text or "")]
+        assert f"*2. Live AI Pairing*: <@{owner}>" in late
     with any_db.session() as session:
-        assignment_ids = {
-            a.id
-            for a in session.exec(select(Assignment).where(Assignment.user_id == "U0HM00001")).all()
-        }
-        escalations = session.exec(select(Reminder).where(Reminder.kind == Kind.ESCALATION)).all()
-    assert all(r.assignment_id in assignment_ids for r in escalations)
+        raised = session.exec(select(Reminder).where(Reminder.kind == Kind.ESCALATION)).all()
+    # One escalation raised the message; the others were folded into it.
+    assert sorted(r.state for r in raised).count(ReminderState.SENT) == 1
 
 
 def test_a_batch_that_outlasts_its_lease_sends_nothing_twice(any_db, emulator, library) -> None:
@@ -427,3 +443,38 @@ def test_rows_claimed_late_in_a_long_tick_are_sent_not_skipped(any_db, emulator,
             if r.state == ReminderState.SENT
         }
     assert attempts == {1}
+
+
+def test_scorecard_reminders_stop_with_the_interviewers_own_scorecard_or_a_decision(
+    any_db, emulator, library
+) -> None:
+    from bot.store.models import Assignment, Loop, LoopStatus, Scorecard
+
+    loop, proposal = _create(any_db, library)
+    dispatcher = _dispatcher(any_db, emulator, library)
+    end = proposal.rounds[-1].starts_at + timedelta(minutes=proposal.rounds[-1].minutes)
+    dispatcher.tick(end + timedelta(hours=1))  # every live round's first reminder
+    with any_db.session() as session:
+        waiting = session.exec(
+            select(Reminder).where(
+                Reminder.kind == Kind.NUDGE, Reminder.state == ReminderState.PENDING
+            )
+        ).all()
+        first, *others = sorted(waiting, key=lambda r: r.due_at)
+        owner = session.get(Assignment, first.assignment_id)
+        session.add(
+            Scorecard(
+                loop_id=loop.id, round_id=first.round_id, author_id=owner.user_id, submitted=True
+            )
+        )
+        due = max(r.due_at for r in waiting)
+    dispatcher.tick(first.due_at)
+    with any_db.session() as session:
+        assert session.get(Reminder, first.id).last_error == "scorecard already in"
+        row = session.get(Loop, loop.id)
+        row.status = LoopStatus.DECIDED
+        session.add(row)
+    dispatcher.tick(due)
+    with any_db.session() as session:
+        errors = {session.get(Reminder, r.id).last_error for r in others}
+    assert errors == {"loop decided"}

@@ -84,7 +84,9 @@ def test_creation_plans_guides_and_first_messages(any_db: Database, library) -> 
             r.kind for r in session.exec(select(Reminder).where(Reminder.loop_id == loop.id)).all()
         )
     # The asynchronous Async Build gets its guide and reminders once its submission is in.
-    assert kinds[Kind.ASSIGNED] == 6 and kinds[Kind.GUIDE] == 5 and kinds[Kind.ESCALATION] == 5
+    assert kinds[Kind.ASSIGNED] == 6 and kinds[Kind.GUIDE] == 5 and kinds[Kind.DUE] == 5
+    # The daily reminders and the escalation are planned as the first reminder goes.
+    assert kinds[Kind.NUDGE] == kinds[Kind.ESCALATION] == 0
     assert kinds[Kind.HEADS_UP] == 5
     assert kinds[Kind.SUMMARY] == 1 and kinds[Kind.CALIBRATE] == 1
     assert kinds[Kind.STATUS] == 1  # the recruiter; the sponsor hears only about finalists

@@ -18,6 +18,7 @@ from bot.slack.blocks import (
     section,
     sections_for,
 )
+from bot.slack.blocks.feedback import home_late_blocks
 from bot.slack.blocks.replacements import cant_make_it_button
 
 HOME_BLOCK_LIMIT = 100
@@ -65,6 +66,9 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
         blocks.append(context("You're all caught up."))
     for item in lists["owed"]:
         blocks.append(section(render("home_owed", item=item)))
+    if lists.get("late"):
+        blocks += [divider(), header("Late scorecards in your loops")]
+        blocks += home_late_blocks(lists["late"], lists["now"])
     blocks += [divider(), header("Loops you're accountable for")]
     if not lists["accountable"]:
         blocks.append(context("None right now."))

@@ -1,7 +1,7 @@
 """a round's people by part: interviewer, or a trainee's shadow or reverse shadow
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0013 (merged after it)
 Create Date: 2026-12-05 12:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,5 +30,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("assignments", schema=None) as batch_op:
-        batch_op.drop_column("part")
+    if op.get_bind().dialect.name == "sqlite":
+        # In place (SQLite 3.35+): a batch copy would drop the table other tables refer to.
+        op.execute("ALTER TABLE assignments DROP COLUMN part")
+    else:
+        op.drop_column("assignments", "part")

@@ -1,0 +1,160 @@
+"""What a scorecard reminder leads to: the next daily reminder, the escalation, and the one
+late-scorecards message per loop for its hiring manager and recruiter.
+
+Each is a reminder row of its own, written in the transaction that records the send (or the
+raise), and inserted only if its key (assignment, kind, round version, step) is new: two
+replicas, or a retry, can never write a step twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from bot.loops.hours import WorkingDay, stored_hours
+from bot.loops.queries import LOOP_ROLE, assignments_of, recruiter_roles, template_of
+from bot.reminders.cadence import Cadence, Next, after, first_due
+from bot.reminders.late import late_scorecards
+from bot.reminders.plan import Kind
+from bot.reminders.policy import in_force
+from bot.store.models import Assignment, Loop, LoopStatus, Reminder, ReminderState, Round
+
+FOLDED = "already named in the loop's late-scorecards message"
+CADENCE_KINDS = (Kind.DUE, Kind.NUDGE)
+
+
+def where_in_cadence(
+    session: Session,
+    reminder: Reminder,
+    assignment: Assignment,
+    zone_of: Callable[[], str],
+    cadence: Cadence,
+    settings_offsets: dict[str, int],
+    now: datetime,
+) -> Next | None:
+    """For a first or daily reminder: its place, the next one and the escalation, in the
+    interviewer's zone (`zone_of`, read only for these) and working days."""
+    if reminder.kind not in CADENCE_KINDS or reminder.round_id is None:
+        return None
+    rnd = session.get(Round, reminder.round_id)
+    loop = session.get(Loop, reminder.loop_id)
+    assert rnd is not None and loop is not None
+    offsets = in_force(settings_offsets, template_of(session, loop).reminder_offsets)
+    first = first_due(rnd, offsets["due"])
+    if first is None:
+        return None
+    hours = stored_hours(session, [assignment.user_id]).get(
+        assignment.user_id, cadence.default_hours
+    )
+    return after(reminder.step, first, WorkingDay(zone_of(), hours), cadence, now)
+
+
+def _insert(session: Session, rows: list[dict]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Reminder).values(rows).on_conflict_do_nothing()
+    session.connection().execute(statement)
+
+
+def _row(reminder: Reminder, kind: Kind, step: int, due: datetime, now: datetime) -> dict:
+    return {
+        "assignment_id": reminder.assignment_id,
+        "loop_id": reminder.loop_id,
+        "round_id": reminder.round_id,
+        "kind": kind.value,
+        "round_version": reminder.round_version,
+        "step": step,
+        "due_at": due,
+        "state": ReminderState.PENDING.value,
+        "attempts": 0,
+        "updated_at": now,
+    }
+
+
+def plan_next(session: Session, reminder: Reminder, where: Next, now: datetime) -> bool:
+    """Once a first or daily reminder went: the next daily one, and after the first one the
+    escalation (when its day is still ahead, else at once). Returns whether one is due now."""
+    rows = []
+    if where.next_step is not None and where.next_at is not None:
+        rows.append(_row(reminder, Kind.NUDGE, where.next_step, where.next_at, now))
+    if reminder.kind == Kind.DUE:
+        rows.append(_row(reminder, Kind.ESCALATION, 0, where.escalate_at or now, now))
+    _insert(session, rows)
+    return any(row["due_at"] <= now for row in rows)
+
+
+def raise_escalation(
+    session: Session, trigger: Reminder, now: datetime, settings_offsets: dict[str, int]
+) -> bool:
+    """A scorecard reached its escalation day: the loop's hiring manager(s) and recruiter(s)
+    each get one late-scorecards message naming every scorecard late in the loop. A scorecard
+    a message already named (it was late when an earlier one was raised) raises none; nor does
+    anything once the debrief is open (the hiring manager went ahead without it) or the loop
+    ended. Raises for one loop are serialized on its row, so two replicas never both send. The
+    trigger is recorded sent (messages queued) or skipped; returns whether any were."""
+    lock = select(Loop).where(Loop.id == trigger.loop_id).with_for_update()
+    loop = session.exec(lock).one()
+    late = late_scorecards(session, [loop], now, settings_offsets)
+    why_not = None if loop.status == LoopStatus.SCHEDULED and late else "nothing to escalate"
+    if why_not is None and _named_before(session, trigger, settings_offsets):
+        why_not = FOLDED
+    if why_not is not None:
+        _record(session, trigger, ReminderState.SKIPPED, now, why_not)
+        return False
+    template = template_of(session, loop)
+    accountable = {code for r in template.rounds for code in r.accountable}
+    organisers = accountable | recruiter_roles(template)
+    told: dict[str, Assignment] = {}
+    for holder in assignments_of(session, loop):
+        if holder.letter == LOOP_ROLE and holder.role_code in organisers:
+            told.setdefault(holder.user_id, holder)
+    rows = [
+        {
+            **_row(trigger, Kind.LATE_SCORECARDS, trigger.id or 0, now, now),
+            "assignment_id": holder.id,
+            "round_id": None,
+            "round_version": loop.version,
+        }
+        for holder in told.values()
+    ]
+    _insert(session, rows)
+    _record(session, trigger, ReminderState.SENT if rows else ReminderState.SKIPPED, now, None)
+    return bool(rows)
+
+
+def _named_before(session: Session, trigger: Reminder, settings_offsets: dict[str, int]) -> bool:
+    """Whether a late-scorecards message of the loop was raised once this scorecard was late
+    (after its first reminder was due, and after this interviewer had the round)."""
+    rnd = session.get(Round, trigger.round_id) if trigger.round_id else None
+    assignment = session.get(Assignment, trigger.assignment_id)
+    loop = session.get(Loop, trigger.loop_id)
+    if rnd is None or assignment is None or loop is None:
+        return False
+    offsets = in_force(settings_offsets, template_of(session, loop).reminder_offsets)
+    first = first_due(rnd, offsets["due"])
+    if first is None:
+        return False
+    since = max(first, assignment.created_at)
+    earlier = select(Reminder.id).where(
+        Reminder.loop_id == trigger.loop_id,
+        Reminder.kind == Kind.LATE_SCORECARDS,
+        col(Reminder.due_at) >= since,
+    )
+    return session.exec(earlier).first() is not None
+
+
+def _record(
+    session: Session, row: Reminder, state: ReminderState, now: datetime, error: str | None
+) -> None:
+    row.state, row.lease_until, row.last_error, row.updated_at = state, None, error, now
+    session.add(row)
+
+
+def _number(session: Session, assignment: Assignment) -> tuple[int, str] | None:
+    number = session.exec(select(Round.number).where(Round.id == assignment.round_id)).first()
+    return (number, assignment.user_id) if number is not None else None

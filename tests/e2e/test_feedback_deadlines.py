@@ -1,0 +1,235 @@
+"""Feedback deadlines: the scorecard cadence in the interviewer's own working days, and the one
+late-scorecards message per loop for the hiring manager and the recruiter, with its actions.
+
+Liam works in Sydney: his Monday 09:00 is Sunday 22:00 UTC, so his weekend is not UTC's. His
+round is moved to a Friday afternoon (his time); the clock is the sandbox's, frozen and moved by
+hand across the weekend.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.emulator import ModalForm
+from bot.emulator.chat import Message
+from bot.sandbox import Sandbox
+from bot.store.models import Assignment, Round
+from tests.e2e.helpers import (
+    HM,
+    IL,
+    MONDAY,
+    PANEL,
+    REC,
+    XS,
+    card_in_channel,
+    create_loop,
+    members_of_loop_channel,
+    said,
+    top_view,
+    uid,
+    wait_for,
+)
+
+LIAM = "liam.syd"
+# Friday 27 Nov 2026, 14:00 in Sydney (AEDT, UTC+11).
+FRIDAY_SYDNEY = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+MONDAY_9_SYDNEY = datetime(2026, 11, 29, 22, 0, tzinfo=UTC)  # a Sunday in UTC
+TUESDAY_9_SYDNEY = MONDAY_9_SYDNEY + timedelta(days=1)
+
+
+def _token(when: datetime) -> str:
+    return f"<!date^{int(when.timestamp())}^"
+
+
+def _round_two(sb: Sandbox, short_id: str) -> Round:
+    from bot.loops.queries import find_loop, rounds_of
+
+    with sb.db.read() as session:
+        return next(r for r in rounds_of(session, find_loop(session, short_id)) if r.number == 2)
+
+
+def _about_round(sb: Sandbox, handle: str) -> list[Message]:
+    return [
+        m
+        for m in sb.emulator.dms_to(uid(sb, handle))
+        if "*2. Live AI Pairing*" in (m.text or "") and "Reminder " in (m.text or "")
+    ]
+
+
+def _late_messages(sb: Sandbox, handle: str) -> list[Message]:
+    return [m for m in sb.emulator.dms_to(uid(sb, handle)) if "late for" in (m.text or "")]
+
+
+def _buttons(message: Message) -> list[dict]:
+    return [
+        e for b in message.blocks or [] if b["type"] == "actions" for e in b.get("elements", [])
+    ]
+
+
+@pytest.fixture
+def story(sandbox: Sandbox):
+    sb = sandbox
+    sb.now = MONDAY
+    pool = [uid(sb, p) for p in [*PANEL, LIAM]]
+    short_id = create_loop(sb, **{"Panel Interviewer (PI) pool": pool})
+    liam = uid(sb, LIAM)
+    assert "now runs 2." in said(sb, REC, f"swap {short_id} 2 <@{liam}>")
+    assert "Moved 2." in said(sb, REC, f"reschedule {short_id} 2 2026-11-27T14:00+11:00")
+    sb.dispatch()
+    return sb, short_id
+
+
+def test_the_cadence_skips_the_interviewers_weekend_and_the_escalation_is_one_per_loop(
+    story,
+) -> None:
+    sb, short_id = story
+    rnd = _round_two(sb, short_id)
+    assert rnd.starts_at == FRIDAY_SYDNEY
+    first = rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60)
+
+    # The first reminder an hour after the end, quoting the next one: his Monday 09:00.
+    sb.dispatch(first - timedelta(seconds=1))
+    assert not _about_round(sb, LIAM)
+    sb.dispatch(first)
+    (due,) = _about_round(sb, LIAM)
+    assert "has ended (1 h ago): your scorecard is due now" in due.text
+    assert "Reminder 1 of 6." in due.text
+    assert f"the next comes {_token(MONDAY_9_SYDNEY)}" in due.text
+    assert f"hear it is missing {_token(TUESDAY_9_SYDNEY)}" in due.text
+
+    # His Saturday and Sunday pass without a word (UTC's Saturday, and Sunday up to 22:00).
+    for hour in range(0, 46, 3):
+        sb.dispatch(datetime(2026, 11, 28, 0, 0, tzinfo=UTC) + timedelta(hours=hour))
+    assert len(_about_round(sb, LIAM)) == 1, [m.text for m in _about_round(sb, LIAM)]
+
+    # Monday 09:00 in Sydney, still Sunday in UTC: the second reminder.
+    sb.dispatch(MONDAY_9_SYDNEY)
+    nudge = _about_round(sb, LIAM)[-1]
+    assert nudge.text.startswith("Your scorecard for *2. Live AI Pairing*")
+    assert "Reminder 2 of 6." in nudge.text and _token(TUESDAY_9_SYDNEY) in nudge.text
+    sb.dispatch(MONDAY_9_SYDNEY + timedelta(hours=12))
+    assert len(_about_round(sb, LIAM)) == 2
+
+    # Tuesday 09:00 in Sydney: the third, and his escalation day. The other rounds'
+    # interviewers (Tuesday's and Wednesday's interviews) were late before him and already
+    # raised the loop's message; his lateness raises one more, again with the whole list.
+    # Every message names every scorecard late at the time, each once; his round is named
+    # once in all, and never one message per round.
+    sb.dispatch(TUESDAY_9_SYDNEY)
+    assert "Reminder 3 of 6." in _about_round(sb, LIAM)[-1].text
+    for handle in (HM, REC):
+        messages = [m.text for m in _late_messages(sb, handle)]
+        assert len([t for t in messages if "*2. Live AI Pairing*" in t]) == 1
+        latest = messages[-1]
+        lines = re.findall(r"^• \*(\d)\. ", latest, flags=re.M)
+        assert len(lines) == len(set(lines)) >= 2 and "2" in lines, latest
+        assert f"*2. Live AI Pairing*: <@{uid(sb, LIAM)}>, due {_token(first)}" in latest
+        assert latest.startswith(f"{len(lines)} scorecards are late for *Juyoung Park*")
+        assert len(messages) < len(lines)
+    # Only they: not the interview lead, not the executive sponsor.
+    assert not _late_messages(sb, IL) and not _late_messages(sb, XS)
+
+
+def test_each_action_of_the_late_scorecards_message_works(story) -> None:
+    sb, short_id = story
+    rnd = _round_two(sb, short_id)
+    liam = uid(sb, LIAM)
+    sb.dispatch(rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60))
+    sb.dispatch(TUESDAY_9_SYDNEY)
+    hm_message = _late_messages(sb, HM)[-1]
+    rec_message = _late_messages(sb, REC)[-1]
+    # Only the hiring manager may open the debrief early: only they get that button.
+    labels = {b["text"]["text"] for b in _buttons(hm_message)}
+    assert {"Nudge now", "Reassign", "Open the debrief without them"} <= labels
+    assert "Open the debrief without them" not in {b["text"]["text"] for b in _buttons(rec_message)}
+
+    # Nudge now, by the recruiter: Liam hears at once, the recruiter reads what he was sent.
+    nudge = next(b for b in _buttons(rec_message) if b["value"] == f"{short_id}:2:{liam}")
+    before = len(sb.emulator.all_responses(REC))
+    sb.slack.click(REC, nudge["action_id"], nudge["value"], message=rec_message)
+    answer = wait_for(lambda: sb.emulator.all_responses(REC)[before:])
+    said_to_rec = json.dumps(answer)
+    assert f"Sent <@{liam}> a reminder now for *2. Live AI Pairing*" in said_to_rec
+    asked = wait_for(
+        lambda: [m for m in sb.emulator.dms_to(liam) if "asks for your scorecard" in (m.text or "")]
+    )
+    assert len(asked) == 1
+    assert f"<@{uid(sb, REC)}> asks for your scorecard for *2. Live AI Pairing*" in asked[0].text
+    assert asked[0].text.split(">", 1)[1][:40] in said_to_rec
+
+    # Reassign, by the hiring manager: the swap form for that round only; Liam hears no more.
+    reassign = next(
+        b
+        for b in _buttons(hm_message)
+        if b["text"]["text"] == "Reassign" and b["value"] == f"{short_id}:2"
+    )
+    sb.slack.click(HM, reassign["action_id"], reassign["value"], message=hm_message)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, HM)) and top_view(sb, HM))
+    assert [o["value"] for o in modal["blocks"][0]["element"]["options"]] == ["2"]
+    taker = uid(sb, "beatriz.sp")
+    form = ModalForm(modal, sb.emulator.workspace).fill({"Round": "2", "New interviewer": taker})
+    sb.slack.submit(HM, modal, form)
+    with sb.db.read() as session:
+        runner = wait_for(
+            lambda: (
+                session.exec(
+                    select(Assignment.user_id).where(
+                        Assignment.round_id == rnd.id, Assignment.letter == "R", Assignment.active
+                    )
+                ).all()
+                == [taker]
+            )
+        )
+    assert runner
+    heard = len(_about_round(sb, LIAM))
+    sb.dispatch(TUESDAY_9_SYDNEY + timedelta(days=3))
+    assert len(_about_round(sb, LIAM)) == heard
+    # The one who took it over owes it from now on: their own cadence starts.
+    assert any("*2. Live AI Pairing*" in (m.text or "") for m in sb.emulator.dms_to(taker))
+
+    # Open the debrief without them, by the hiring manager: the early debrief, still blind.
+    debrief = next(b for b in _buttons(hm_message) if b["text"]["text"].startswith("Open the"))
+    before = len(sb.emulator.all_responses(HM))
+    sb.slack.click(HM, debrief["action_id"], debrief["value"], message=hm_message)
+    opened = json.dumps(wait_for(lambda: sb.emulator.all_responses(HM)[before:]))
+    assert f"The debrief for loop `{short_id}` is open" in opened
+    assert "interviewers whose scorecards are in can read" in opened
+    channel = wait_for(lambda: card_in_channel(sb, short_id))
+    assert LIAM not in members_of_loop_channel(sb, short_id) and channel
+
+
+def test_app_home_shows_the_recruiter_every_late_scorecard_with_its_actions(story) -> None:
+    sb, short_id = story
+    rnd = _round_two(sb, short_id)
+    liam, rec = uid(sb, LIAM), uid(sb, REC)
+    first = rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60)
+    sb.dispatch(first)
+    sb.slack.event({"type": "app_home_opened", "user": rec, "tab": "home"})
+    home = wait_for(lambda: sb.emulator.home_of(rec))
+    shown = json.dumps(home)
+    assert "Late scorecards in your loops" in shown
+    assert f"*2. Live AI Pairing*: <@{liam}>, due since {_token(first)}" in shown
+    # The interviewer himself may not nudge anyone: no such list on his tab.
+    sb.slack.event({"type": "app_home_opened", "user": liam, "tab": "home"})
+    assert "Late scorecards" not in json.dumps(wait_for(lambda: sb.emulator.home_of(liam)))
+
+    # Nudge now from App Home: Liam hears, and the recruiter's answer comes by DM.
+    sb.slack.click(REC, "feedback_nudge", f"{short_id}:2:{liam}", view=home)
+    asked = wait_for(
+        lambda: [m for m in sb.emulator.dms_to(liam) if "asks for your scorecard" in (m.text or "")]
+    )
+    assert len(asked) == 1
+    told = wait_for(
+        lambda: [m for m in sb.emulator.dms_to(rec) if "a reminder now for" in (m.text or "")]
+    )
+    assert f"Sent <@{liam}> a reminder now for *2. Live AI Pairing*" in told[0].text
+    # Reassign from App Home opens the swap form for that round.
+    sb.slack.click(REC, "feedback_reassign", f"{short_id}:2", view=home)
+    modal = wait_for(lambda: sb.emulator.open_views(rec) and top_view(sb, REC))
+    assert modal["callback_id"] == "loop_swap"
+    assert [o["value"] for o in modal["blocks"][0]["element"]["options"]] == ["2"]
