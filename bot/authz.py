@@ -105,7 +105,10 @@ def can(
         return _holds(who, "A") or who.is_recruiter or who.is_creator or who.is_admin
     if action is Action.MARK_RECEIVED:
         return who.is_recruiter or who.is_creator or who.is_admin
-    if action in (Action.WRITE_SCORECARD, Action.DECLINE_ROUND):
+    if action is Action.WRITE_SCORECARD:
+        # "T": a trainee shadowing or reverse-shadowing the round writes one too (not counted).
+        return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "T"})
+    if action is Action.DECLINE_ROUND:
         return "R" in who.round_letters.get(round or 0, frozenset())
     if action is Action.READ_SCORECARD:
         if author and author == who.user_id:
@@ -116,11 +119,12 @@ def can(
     if action is Action.READ_PRIVATE_NOTE:
         return (bool(author) and author == who.user_id) or _holds(who, "A")
     if action is Action.READ_GUIDE:
-        return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "A", "C"})
+        # "O": the round's observer, in the room with the guide but writing no scorecard.
+        return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "T", "O", "A", "C"})
     if action is Action.READ_CANDIDATE_BRIEF:
         if round is None:
             return _holds(who, "A") or _holds(who, "C")
-        return briefed and bool(who.round_letters.get(round, frozenset()) & {"R", "A", "C"})
+        return briefed and bool(who.round_letters.get(round, frozenset()) & {"R", "T", "A", "C"})
     if action is Action.READ_DEBRIEF:
         return _holds(who, "A") or _holds(who, "C") or _done_interviewer(who)
     if action in (Action.OPEN_DEBRIEF, Action.DECIDE, Action.MARK_FINALIST):
@@ -130,6 +134,18 @@ def can(
     if action is Action.CALIBRATE:
         return _holds(who, "C") or who.is_admin
     return False
+
+
+def observes(who: Standing, round: int) -> bool:
+    """Whether the person only observes the round: in the room with its guide, writing no
+    scorecard (the messages they get say so)."""
+    held = who.round_letters.get(round, frozenset())
+    return "O" in held and "R" not in held
+
+
+def trains(who: Standing, round: int) -> bool:
+    """Whether the person is a trainee on the round (shadowing or reverse-shadowing it)."""
+    return "T" in who.round_letters.get(round, frozenset())
 
 
 def calibrates_every_loop(who: Standing) -> bool:

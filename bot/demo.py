@@ -10,7 +10,7 @@ from typing import TextIO
 
 from bot.demo_narrator import Narrator
 from bot.demo_rounds import _card, _first_round_start, _owner_of_round, submission_received
-from bot.demo_scenes import cant_make_it, late_scorecards
+from bot.demo_scenes import cant_make_it, late_scorecards, panel_round
 from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text, view_as_text
 from bot.loops.queries import find_loop, rounds_of
@@ -98,6 +98,7 @@ def run_demo(
         n.deliveries(sb.dispatch(first - timedelta(minutes=15)))
 
         _scorecards_and_debrief(sb, n, short_id)
+        panel_round(sb, n)
 
         n.say()
         calls = sb.emulator.calls

@@ -106,6 +106,55 @@ def cant_make_it(sb: Sandbox, n: Narrator, short_id: str) -> None:
     n.deliveries(sb.dispatch(), brief=True)
 
 
+def panel_round(sb: Sandbox, n: Narrator) -> None:
+    """The team gives round 2 the catalogue's Pairing Exercise ("two engineers", "a third
+    engineer in the room as an observer"): step 2 proposes a panel and its observer."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from bot.documents import load_library
+    from bot.emulator.transcript import view_as_text
+
+    ws = sb.emulator.workspace
+    recruiter = ws.user("oliver.rec").id
+    shipped = sb.runtime.library
+    with tempfile.TemporaryDirectory(prefix="loopbot-demo-") as folder:
+        docs = Path(folder) / "docs"
+        shutil.copytree(sb.settings.docs_dir, docs)
+        loop = docs / "loops" / "ai-first-engineering.md"
+        heading = "### 2. Live AI Pairing\n"
+        loop.write_text(loop.read_text().replace(heading, heading + "Type: Pairing Exercise\n", 1))
+        sb.runtime.library = load_library(docs)
+    n.say()
+    n.say("   The team adds `Type: Pairing Exercise` to round 2: the catalogue asks for two")
+    n.say("   engineers and a third in the room as an observer.")
+    n.step(recruiter, "starts `/loop create` for another candidate, Min-jun Cho (Asia/Seoul)")
+    sb.slack.command(recruiter, "/loop", "create")
+    step1 = _wait(lambda: sb.emulator.open_views(recruiter))[-1]
+    pool = ("ananya.blr", "liam.syd", "kenji.tyo", "hana.sel", "mei.sgp", "ruby.per", "aroha.akl")
+    answers = {
+        "Candidate name": "Min-jun Cho",
+        "Candidate's time zone": "Asia/Seoul",
+        "First interview day": "2026-12-02",
+        "Hiring Manager (HM)": ws.user("maya.hm").id,
+        "Recruiter or coordinator (REC)": recruiter,
+        "Interview Lead or bar raiser (IL)": ws.user("lena.lead").id,
+        "Panel Interviewer (PI) pool": [ws.user(h).id for h in pool],
+        "Executive Sponsor (XS)": ws.user("robert.exec").id,
+    }
+    sb.slack.submit(recruiter, step1, ModalForm(step1, ws).fill(answers))
+    step2 = sb.emulator.open_views(recruiter)[-1]
+    lines = view_as_text(step2, n.name)
+    start = next(i for i, line in enumerate(lines) if "2. Live AI Pairing" in line)
+    end = next(i for i, line in enumerate(lines) if "3. Production Engineering" in line)
+    n.show("step 2, round 2:", lines[start:end])
+    n.say("   Both interviewers write scorecards and the debrief waits for both, side by side;")
+    n.say("   the observer gets the guide, no scorecard. Oliver closes the modal.")
+    sb.emulator.close_view(recruiter)
+    sb.runtime.library = shipped
+
+
 def late_scorecards(sb: Sandbox, n: Narrator, when) -> None:
     """Nobody has submitted by the first interviewer's second working day: the hiring manager
     and the recruiter get one message for the loop listing every late scorecard; the recruiter

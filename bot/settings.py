@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     loopbot_replacement_answer_hours: float = Field(
         4, gt=0, le=24 * 7, description="how long each person asked has to answer"
     )
+    loopbot_training_shadows: int = Field(
+        2, ge=0, le=20, description="shadowed rounds before a trainee reverse-shadows"
+    )
+    loopbot_training_reverse_shadows: int = Field(
+        2, ge=0, le=20, description="reverse-shadowed rounds before a trainee graduates"
+    )
     loopbot_grace_seconds: float = Field(
         20.0, ge=0, le=600, description="how long a stop waits for work in flight (SIGTERM)"
     )

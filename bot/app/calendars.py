@@ -42,7 +42,10 @@ def calendar_busy(
     if calendar is None:
         return [], []
     runners = {code for rnd in template.rounds for code in rnd.responsible}
-    people = sorted({u for code in runners for u in request.people.get(code, [])})
+    people = sorted(
+        {u for code in runners for u in request.people.get(code, [])}
+        | {u for rnd in template.rounds for u in rnd.pinned}
+    )
     emails: dict[str, str] = {}
     unreadable: list[str] = []
     for user_id in people:

@@ -9,6 +9,7 @@ from bot.authz import Action, require
 from bot.errors import InvalidInput
 from bot.loops.hours import Hours, check_hours, save_hours, stored_hours
 from bot.loops.queries import find_loop, rounds_of, standing, template_of
+from bot.loops.training import home_training
 from bot.loops.views import home_lists
 from bot.reminders.late import late_where_one_may_nudge
 from bot.reminders.messages import compose_guide
@@ -25,6 +26,14 @@ def home_of(runtime: Runtime, *, user_id: str) -> tuple[dict, list[str]]:
         lists = home_lists(session, user_id, now, admins=admins)
         lists["late"] = late_where_one_may_nudge(
             session, user_id, now, admins=admins, offsets=runtime.settings.loopbot_reminders
+        )
+        lists["training"] = home_training(
+            session,
+            user_id,
+            {u for t in runtime.library.loops.values() for u in t.trainees},
+            now=now,
+            shadows=runtime.settings.loopbot_training_shadows,
+            reverse_shadows=runtime.settings.loopbot_training_reverse_shadows,
         )
     lists["now"] = now
     return lists, [t.title for t in runtime.library.loops.values()]

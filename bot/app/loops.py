@@ -82,7 +82,11 @@ def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Propo
     """The one run of the assignment engine, with the settings in force and everyone's time zone
     from Slack, for both steps."""
     template = runtime.library.loops[request.template_id]
-    people = sorted({u for held in request.people.values() for u in held if u})
+    people = sorted(
+        {u for held in request.people.values() for u in held if u}
+        | {u for rnd in template.rounds for u in rnd.pinned}
+        | set(template.trainees)
+    )
     busy, unreadable = calendar_busy(runtime, request, template)  # before any query: no lock
     proposal = propose(
         session=session,
@@ -95,6 +99,10 @@ def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Propo
         places=runtime.settings.loopbot_places,
         submission_days=runtime.settings.loopbot_submission_days,
         busy=busy,
+        training=(
+            runtime.settings.loopbot_training_shadows,
+            runtime.settings.loopbot_training_reverse_shadows,
+        ),
     )
     return proposal.model_copy(update={"unreadable": unreadable})
 
@@ -179,10 +187,18 @@ def create(
 def _edited(proposed: ProposedRound, edit: RoundEdit | None) -> ProposedRound:
     if edit is None:
         return proposed
+    lead = edit.responsible if edit.responsible_given else proposed.responsible
+    # A new lead taken from the panel trades places with the one proposed.
+    co, seen = proposed.co_interviewers, proposed.observers
+    if lead and lead != proposed.responsible and proposed.responsible:
+        co = [proposed.responsible if u == lead else u for u in co]
+        seen = [proposed.responsible if u == lead else u for u in seen]
     return proposed.model_copy(
         update={
             "starts_at": None if proposed.asynchronous else edit.starts_at or proposed.starts_at,
-            "responsible": edit.responsible if edit.responsible_given else proposed.responsible,
+            "responsible": lead,
+            "co_interviewers": co,
+            "observers": seen,
             "place": (edit.place or "").strip()[:500] or proposed.place,
             "deadline": edit.deadline or proposed.deadline,
         }
@@ -276,8 +292,11 @@ def reschedule_round(
     return _changed(runtime, loop_id, text, actor)
 
 
-def swap_round(runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_user: str) -> Done:
-    """Give a round to someone else (from `/loop swap` or the card's modal)."""
+def swap_round(
+    runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_user: str, old: str | None = None
+) -> Done:
+    """Give a round (on a panel, `old`'s seat, else the lead's) to someone else (from
+    `/loop swap` or the card's modal)."""
     if runtime.messenger.user(new_user).deleted:
         raise InvalidInput(f"<@{new_user}> has left the workspace.")
     with runtime.db.session() as session:
@@ -292,6 +311,7 @@ def swap_round(runtime: Runtime, *, actor: str, ref: str, round_ref: str, new_us
             admins=runtime.settings.loopbot_admins,
             now=runtime.clock(),
             offsets=_offsets_of(runtime, session, loop),
+            old_user=old,
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         text = (

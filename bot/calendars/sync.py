@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.calendars import CalendarBackend, CalendarRefused
 from bot.calendars.invites import dm_link, invite_for
-from bot.loops.queries import assignments_of, rounds_of, template_of
+from bot.loops.queries import ROUND_LETTERS, assignments_of, rounds_of, template_of
 from bot.reminders.invites import runs
 from bot.slack.messenger import Messenger
 from bot.store import Database
@@ -38,7 +38,7 @@ def queue_event_writes(
     live = {r.id for r in rounds_of(session, loop) if r.starts_at is not None}
     seen: set[tuple[int, str]] = set()
     for a in assignments_of(session, loop, active=False):
-        if a.letter != "R" or a.round_id not in live:
+        if a.letter not in ROUND_LETTERS or a.round_id not in live:
             continue
         if round_ids is not None and a.round_id not in round_ids:
             continue

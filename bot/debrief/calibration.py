@@ -8,7 +8,7 @@ from statistics import mean
 from sqlmodel import Session, col, select
 
 from bot.authz import Action, calibrates_every_loop, can, require
-from bot.loops.queries import standing, standing_across_loops, template_of
+from bot.loops.queries import TRAINEE_PARTS, standing, standing_across_loops, template_of
 from bot.store.models import Assignment, Loop, Scorecard
 
 THRESHOLD = 0.5
@@ -61,9 +61,18 @@ def calibrate(
             continue
         levels = [lvl.name for lvl in template_of(session, loop).rubric]
         ranks = {}
+        trainees = set(
+            session.exec(
+                select(Assignment.round_id, Assignment.user_id).where(
+                    Assignment.loop_id == loop.id, col(Assignment.part).in_(TRAINEE_PARTS)
+                )
+            ).all()
+        )
         for card in session.exec(
             select(Scorecard).where(Scorecard.loop_id == loop.id, Scorecard.submitted)
         ).all():
+            if (card.round_id, card.author_id) in trainees:
+                continue  # a trainee's practice scorecard is compared with nothing
             if card.recommendation in levels:
                 ranks[card.author_id] = levels.index(card.recommendation)
         for author, delta in deltas(ranks).items():

@@ -13,7 +13,13 @@ from bot.debrief.summary import CardIn, Summary, summarize
 from bot.documents import Library
 from bot.documents.models import LoopTemplate, ValueStatus
 from bot.errors import InvalidInput
-from bot.loops.queries import LOOP_ROLE, assignments_of, round_statuses, template_of
+from bot.loops.queries import (
+    LOOP_ROLE,
+    TRAINEE_PARTS,
+    assignments_of,
+    round_statuses,
+    template_of,
+)
 from bot.reminders.plan import Kind, notice
 from bot.scorecards.service import all_in
 from bot.store.models import AuditEntry, Decision, Loop, LoopStatus, Scorecard
@@ -106,6 +112,11 @@ def gather(
     ).all()
     statuses = round_statuses(session, loop)
     names = {s.round.id: (s.round.number, s.round.name) for s in statuses}
+    trainees = {
+        (a.round_id, a.user_id): a.part
+        for a in assignments_of(session, loop)
+        if a.letter == "R" and a.part in TRAINEE_PARTS
+    }
     incoming = []
     for card in cards:
         number, name = names[card.round_id]
@@ -123,6 +134,7 @@ def gather(
                     for v in answers.get("values", [])
                     if v.get("status")
                 ],
+                trainee_part=trainees.get((card.round_id, card.author_id), ""),
             )
         )
     missing = [
@@ -130,7 +142,7 @@ def gather(
         for s in statuses
         if not s.round.cancelled
         for user in s.responsible
-        if user not in s.submitted
+        if user not in s.submitted and (s.round.id, user) not in trainees
     ]
     context = library.context_for(loop.candidate_key) if library and loop.candidate_key else None
     baseline = context.values if context else []

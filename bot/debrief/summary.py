@@ -22,6 +22,8 @@ class CardIn:
     ratings: list[tuple[str, str | None]]
     key_evidence: str
     values: list[tuple[str, ValueStatus, str]]
+    trainee_part: str = ""
+    """"shadow" or "reverse_shadow" for a trainee's scorecard: shown apart, never counted."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class RoundLine:
     recommendation: str
     ratings: str
     evidence: str
+    trainee_part: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class Summary:
     talk_first: list[str] = field(default_factory=list)
     values: list[ValueLine] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)
+    trainees: list[RoundLine] = field(default_factory=list)
+    """Trainees' scorecards, shown apart: never in the counts, the split or the values."""
 
 
 def shorten(text: str, limit: int = SHORT_EVIDENCE) -> str:
@@ -93,21 +98,23 @@ def summarize(
     missing: list[tuple[str, str]],
     baseline: list[ValueMapping] | None = None,
 ) -> Summary:
-    """Per-round lines, the spread, a disagreement flag, values across rounds, what is missing."""
+    """Per-round lines, the spread, a disagreement flag, values across rounds, what is missing;
+    trainees' scorecards apart, counted nowhere."""
     advancing = {level.name for level in template.rubric if level.advances}
     summary = Summary(missing=missing)
     for card in sorted(cards, key=lambda c: c.round_number):
         ratings = " · ".join(f"{signal} {rating}" for signal, rating in card.ratings if rating)
-        summary.rounds.append(
-            RoundLine(
-                card.round_number,
-                card.round_name,
-                card.author,
-                card.recommendation,
-                ratings,
-                shorten(card.key_evidence),
-            )
+        line = RoundLine(
+            card.round_number,
+            card.round_name,
+            card.author,
+            card.recommendation,
+            ratings,
+            shorten(card.key_evidence),
+            card.trainee_part,
         )
+        (summary.trainees if card.trainee_part else summary.rounds).append(line)
+    cards = [c for c in cards if not c.trainee_part]
     counts = Counter(c.recommendation for c in cards)
     summary.counts = [
         (level.name, counts[level.name]) for level in template.rubric if counts[level.name]

@@ -31,6 +31,11 @@ def describe_loop(template: LoopTemplate) -> str:
         lines.append(f"  {rnd.number}. {rnd.name}  ({length})  {raci}")
         if rnd.primary_output:
             lines.append(f"     Output:   {rnd.primary_output}")
+        if rnd.panel > 1 or rnd.observers or rnd.pinned:
+            size = f"{rnd.panel_min}-{rnd.panel}" if rnd.panel_min < rnd.panel else str(rnd.panel)
+            seen = f", {rnd.observers} observer" if rnd.observers else ""
+            pinned = f"; pinned: {', '.join(rnd.pinned)}" if rnd.pinned else ""
+            lines.append(f"     Panel:    {size} interviewers{seen} ({rnd.round_type}){pinned}")
         lines.append(f"     Measure:  {'; '.join(rnd.measure)}")
         for variant in template.variants:
             if vr := variant.round(rnd.number):
@@ -43,6 +48,8 @@ def describe_loop(template: LoopTemplate) -> str:
     if template.defaulted:
         lines += ["", "Not in the document (loopbot's defaults):"]
         lines += [f"  {path}: {value}" for path, value in template.defaulted.items()]
+    if template.trainees:
+        lines += ["", "Trainees: " + ", ".join(template.trainees)]
     for warning in template.warnings:
         lines.append(f"warning: {warning}")
     return "\n".join(lines)

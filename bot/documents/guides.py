@@ -70,6 +70,13 @@ def parse_round_type(source: Source) -> RoundType | None:
     fields = {"focus": ("focus",), "measure": ("measure", "signals")}
     fields["core_questions"] = ("core questions", "questions")
     fields["look_for"] = ("what to look for", "look for")
+    panel = meta.get("panel") or {}
+    if not isinstance(panel, dict) or not all(isinstance(v, list) for v in panel.values()):
+        source.error(
+            source.meta_key_line("panel"),
+            "`panel:` maps a loop document id to a list of Slack user ids",
+        )
+        return None
     span = meta.get("duration_range")
     aliases = meta.get("aliases") or []
     return RoundType(
@@ -87,5 +94,6 @@ def parse_round_type(source: Source) -> RoundType | None:
         look_for=items("what to look for", "look for"),
         core_questions=items("core questions", "questions"),
         examples=sorted(f for f, keys in fields.items() if examples & set(keys)),
+        panel={str(k): [str(u).strip() for u in v] for k, v in panel.items()},
         source=source.path,
     )

@@ -29,6 +29,7 @@ from bot.documents.models import (
     Variant,
     VariantRound,
 )
+from bot.documents.panels import with_panel
 from bot.documents.raci import (
     MINUTES,
     ROUND_CELL,
@@ -282,7 +283,9 @@ def assemble_loop(
     definitions: dict[str, str],
 ) -> LoopTemplate | None:
     """Check the rounds against roles and the catalogue and build the template, or record errors."""
-    rounds = [r for d in drafts if (r := _build_round(source, d, catalogue))]
+    loop_id = str(source.meta.get("id") or _slug(title) or _slug(source.path))
+    built = [r for d in drafts if (r := _build_round(source, d, catalogue))]
+    rounds = [with_panel(r, catalogue, loop_id) for r in built]
     offsets, places = schedule_meta.reminder_offsets(source), schedule_meta.places(source)
     submission_days = schedule_meta.submission_days(source)
     if source.errors:
@@ -301,7 +304,7 @@ def assemble_loop(
     warnings += default_warnings(defaulted, drafts)
     try:
         return LoopTemplate(
-            id=str(meta.get("id") or _slug(title) or _slug(source.path)),
+            id=loop_id,
             version=str(meta.get("version", "1")),
             title=str(meta.get("title") or title),
             source=source.path,
@@ -316,6 +319,7 @@ def assemble_loop(
             reminder_offsets=offsets,
             places=places,
             submission_days=submission_days,
+            trainees=schedule_meta.trainees(source),
             defaulted=defaulted,
             warnings=warnings,
         )

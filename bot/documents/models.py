@@ -83,6 +83,10 @@ class Round(Frozen):
         [], description="fields filled from a round type's example, not the team's own words"
     )
     duration_minutes: int = 60
+    panel: int = Field(1, description="interviewers wanted, each writing a scorecard")
+    panel_min: int = Field(1, description="fewest interviewers the round can run with")
+    observers: int = Field(0, description="observers: the guide, no scorecard")
+    pinned: list[str] = Field([], description="Slack user ids pinned to the round, in order")
     line: int = 0
 
     def roles(self, letter: RaciLetter) -> list[str]:
@@ -119,6 +123,9 @@ class LoopTemplate(Frozen):
     submission_days: int | None = Field(
         None, description="working days the candidate has for an asynchronous round"
     )
+    trainees: list[str] = Field(
+        [], description="Slack user ids of pool members in training (shadow, reverse shadow)"
+    )
     defaulted: dict[str, str] = Field(
         {}, description="fields the document leaves out, by path, with the value loopbot assumes"
     )
@@ -150,6 +157,9 @@ class RoundType(Frozen):
     core_questions: list[str] = []
     examples: list[str] = Field(
         [], description="fields written as loopbot's example, not taken from the catalogue"
+    )
+    panel: dict[str, list[str]] = Field(
+        {}, description="people pinned to the round, by loop document id"
     )
     source: str = ""
 

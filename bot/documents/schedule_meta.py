@@ -1,4 +1,5 @@
-"""Front matter that steers scheduling: `reminders:`, `places:`, `submission_days:`.
+"""Front matter that steers scheduling: `reminders:`, `places:`, `submission_days:`,
+`trainees:`.
 
 Each mistake is recorded at the line that holds it (`file:line: what is wrong`).
 """
@@ -76,3 +77,15 @@ def submission_days(source: Source) -> int | None:
         )
         return None
     return value
+
+
+def trainees(source: Source) -> list[str]:
+    """`trainees:` the Slack user ids of pool members in training on this loop's rounds."""
+    value = source.meta.get("trainees") or []
+    if not isinstance(value, list) or not all(isinstance(u, str) and u.strip() for u in value):
+        source.error(
+            source.meta_key_line("trainees"),
+            "front matter 'trainees': give a list of Slack user ids, e.g. `[U0123ABCD]`",
+        )
+        return []
+    return [u.strip() for u in value]

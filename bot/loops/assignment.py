@@ -56,6 +56,18 @@ class RoundNeed:
     minutes: int
     pool: tuple[str, ...]
     asynchronous: bool = False
+    seats: int = 1
+    """Interviewers wanted (each writes a scorecard); `minimum` at least."""
+    minimum: int = 1
+    observers: int = 0
+    pinned: tuple[str, ...] = ()
+    """People pinned to the round: the first `seats` interview, the next ones observe."""
+    trainees: tuple[str, ...] = ()
+    """Trainees who may join the round (one at most), in order of preference."""
+
+    @property
+    def panel(self) -> bool:
+        return self.seats > 1 or self.observers > 0 or bool(self.pinned)
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,13 @@ class Placed:
     starts_at: datetime | None
     user_id: str | None
     refusals: tuple[Refusal, ...] = ()
+    panel: tuple[str, ...] = ()
+    """Every interviewer, `user_id` (the lead) first; empty for a round of one."""
+    observers: tuple[str, ...] = ()
+    unpinned: tuple[str, ...] = ()
+    """Pinned people who could not make the slot."""
+    trainee: str | None = None
+    """A trainee beside the interviewers (shadowing or reverse-shadowing)."""
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
@@ -167,12 +186,26 @@ def plan(
     days = _candidate_days(candidate, first_day, not_before)
     in_loop: dict[str, int] = {}
     placed: dict[int, Placed] = {}
+    trained: set[str] = set()
+    from bot.loops.panels import place_panel, with_trainee  # panels builds on this module
+
     cursor_day, cursor, today = 0, days[0][0] if days else None, 0
 
     for rnd in (r for r in rounds if not r.asynchronous):
         length = timedelta(minutes=rnd.minutes)
         worst: dict[str, tuple[int, str, int]] = {}
         found = None
+        if rnd.panel:
+            got = place_panel(
+                ledger, rnd, days, (cursor_day, cursor, today), in_loop, last_assigned
+            )
+            placed[rnd.number] = got
+            if got.starts_at is not None:
+                d = next(i for i, (lo, hi) in enumerate(days) if lo <= got.starts_at < hi)
+                placed[rnd.number] = with_trainee(ledger, rnd, got, days[d], trained)
+                today = 0 if d != cursor_day else today
+                cursor_day, cursor, today = d, got.starts_at + length + GAP, today + 1
+            continue
         for d in range(cursor_day, len(days)):
             lo, hi = days[d]
             if d == cursor_day:
@@ -212,7 +245,9 @@ def plan(
         ledger.add(Booking(person, start, start + length))
         in_loop[person] = in_loop.get(person, 0) + 1
         last_assigned[person] = start
-        placed[rnd.number] = Placed(rnd.number, start, person)
+        placed[rnd.number] = with_trainee(
+            ledger, rnd, Placed(rnd.number, start, person), days[d], trained
+        )
 
     anchor = days[0][0] if days else None
     for rnd in (r for r in rounds if r.asynchronous):
@@ -224,17 +259,22 @@ def plan(
         open_ = [
             p for p in people if cap is None or ledger.weekly.get((p, week_of(anchor)), 0) < cap
         ] or people
-        person = min(
+        ranked = sorted(
             open_,
             key=lambda p: (
+                p not in rnd.pinned[: rnd.seats],
                 in_loop.get(p, 0),
                 ledger.load_near(p, anchor),
                 last_assigned.get(p, datetime.min.replace(tzinfo=anchor.tzinfo)),
                 p,
             ),
         )
-        in_loop[person] = in_loop.get(person, 0) + 1
-        placed[rnd.number] = Placed(rnd.number, None, person)
+        reviewers = tuple(ranked[: rnd.seats])
+        for person in reviewers:
+            in_loop[person] = in_loop.get(person, 0) + 1
+        unpinned = tuple(p for p in rnd.pinned[: rnd.seats] if p not in reviewers)
+        panel = reviewers if rnd.seats > 1 else ()
+        placed[rnd.number] = Placed(rnd.number, None, reviewers[0], (), panel, (), unpinned)
     return [placed[r.number] for r in rounds]
 
 

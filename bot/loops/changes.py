@@ -9,8 +9,11 @@ from sqlmodel import Session, col, select, update
 from bot.authz import Action, can, require
 from bot.errors import InvalidInput
 from bot.loops.assignment import overlaps
+from bot.loops.panels import unique
 from bot.loops.queries import (
     LOOP_ROLE,
+    OBSERVER,
+    ROUND_LETTERS,
     assignments_of,
     bookings_between,
     rounds_of,
@@ -18,7 +21,7 @@ from bot.loops.queries import (
     template_of,
 )
 from bot.loops.service import loop_notices
-from bot.reminders.plan import Kind, notice, round_reminders
+from bot.reminders.plan import BEFORE_START, Kind, notice, round_reminders
 from bot.store.models import (
     AskState,
     Assignment,
@@ -102,7 +105,7 @@ def _replan(
     already has the round's guide is not sent it again: their "moved" DM gives the new time."""
     people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
     accountable = next((a for a in people if a.letter == "A"), None)
-    owners = [a for a in people if a.letter == "R"]
+    owners = [a for a in people if a.letter in ROUND_LETTERS]
     has_guide = set(
         session.exec(
             select(Reminder.assignment_id).where(
@@ -112,11 +115,15 @@ def _replan(
             )
         ).all()
     )
+    planned = []
     for owner in owners:
-        planned = round_reminders(
+        rows = round_reminders(
             rnd=rnd, responsible=owner, accountable=accountable, now=now, offsets=offsets
         )
-        session.add_all(r for r in planned if not (r.kind == Kind.GUIDE and owner.id in has_guide))
+        if owner.letter == OBSERVER:  # the guide and heads-up; no scorecard to remind of
+            rows = [r for r in rows if r.kind in BEFORE_START]
+        planned += [r for r in rows if not (r.kind == Kind.GUIDE and owner.id in has_guide)]
+    session.add_all(unique(planned))
     return owners
 
 
@@ -137,6 +144,7 @@ def _new_version(
     action: str,
     owners_hear: Kind,
     change: dict,
+    newcomer: str | None = None,
 ) -> None:
     """A changed round: new version, new reminders, its people and the C and I told, audited
     with what changed (`change`: from and to), which the messages quote."""
@@ -146,7 +154,8 @@ def _new_version(
     session.add_all([rnd, loop])
     session.flush()
     for owner in _replan(session, loop, rnd, now, offsets):
-        session.add(notice(owners_hear, owner, version=rnd.version, now=now))
+        if newcomer is None or owner.user_id == newcomer:  # a swap: the rest of a panel stays
+            session.add(notice(owners_hear, owner, version=rnd.version, now=now))
     _tell_consulted_and_informed(session, loop, rnd, now)
     session.add(
         AuditEntry(
@@ -184,7 +193,9 @@ def reschedule(
     if starts_at <= now:
         raise InvalidInput("Pick a time in the future.")
     for owner in [
-        a for a in assignments_of(session, loop) if a.round_id == rnd.id and a.letter == "R"
+        a
+        for a in assignments_of(session, loop)
+        if a.round_id == rnd.id and a.letter in ROUND_LETTERS
     ]:
         _check_free(
             session, loop, owner.user_id, starts_at, rnd.duration_minutes, skip_round=rnd.id
@@ -216,8 +227,10 @@ def swap(
     admins: list[str],
     now: datetime,
     offsets: dict[str, int],
+    old_user: str | None = None,
 ) -> Round:
-    """Give a round to someone else; the old interviewer is told, the new one gets the DMs."""
+    """Give a round to someone else; the old interviewer is told, the new one gets the DMs. On
+    a panel, `old_user` names whose seat (the lead's when None)."""
     require(Action.CHANGE, standing(session, loop, actor, admins=admins), loop=loop.short_id)
     return hand_over(
         session=session,
@@ -227,6 +240,8 @@ def swap(
         actor=actor,
         now=now,
         offsets=offsets,
+        old_user=old_user,
+        strict=old_user is not None,
     )
 
 
@@ -239,17 +254,27 @@ def hand_over(
     actor: str,
     now: datetime,
     offsets: dict[str, int],
+    old_user: str | None = None,
+    strict: bool = False,
 ) -> Round:
     """The round's new interviewer, once the caller has checked who may make the change (a
-    swap by the people who run the loop, a replacement who accepted)."""
+    swap by the people who run the loop, a replacement who accepted). In a panel, the new
+    interviewer takes `old_user`'s seat (the lead's when None); the others keep theirs."""
     _live(loop)
     rnd = _round(session, loop, round_number)
-    owners = [a for a in assignments_of(session, loop) if a.round_id == rnd.id and a.letter == "R"]
-    if any(a.user_id == new_user for a in owners):
+    here = [
+        a
+        for a in assignments_of(session, loop)
+        if a.round_id == rnd.id and a.letter in ROUND_LETTERS
+    ]
+    if any(a.user_id == new_user for a in here):
         raise InvalidInput(f"<@{new_user}> already runs {rnd.name}.")
     if rnd.starts_at is not None:
         _check_free(session, loop, new_user, rnd.starts_at, rnd.duration_minutes, skip_round=None)
-    old = owners[0] if owners else None
+    owners = [a for a in here if a.letter == "R"]
+    if strict and not any(a.user_id == old_user for a in owners):
+        raise InvalidInput(f"<@{old_user}> does not interview in {rnd.number}. {rnd.name}.")
+    old = next((a for a in owners if a.user_id == old_user), owners[0] if owners else None)
     _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
     _settle_declines(session, loop_id=loop.id or 0, round_id=rnd.id)
     if old is not None:
@@ -288,6 +313,7 @@ def hand_over(
         actor=actor,
         action="round.swapped",
         owners_hear=Kind.ASSIGNED,
+        newcomer=new_user,
         change={"from_user": old.user_id if old else None, "to_user": new_user},
     )
     if old is not None:

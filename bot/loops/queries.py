@@ -24,6 +24,15 @@ from bot.store.models import (
 )
 
 LOOP_ROLE = "-"  # letter of a loop-level assignment: the person holds that role in the loop
+OBSERVER = "O"
+"""The letter of a round's observer: in the room with the guide, no scorecard."""
+ROUND_LETTERS = ("R", OBSERVER)
+"""Letters that put a person in the room: booked, invited, sent the guide."""
+INTERVIEWER, SHADOW, REVERSE_SHADOW = "interviewer", "shadow", "reverse_shadow"
+TRAINEE_PARTS = (SHADOW, REVERSE_SHADOW)
+"""The parts of an R row held by a trainee: their scorecard is shown apart, never counted."""
+TRAINEE = "T"
+"""A trainee's R, as their standing carries it (the store keeps R and the part)."""
 
 
 _parsed: dict[tuple[str, str], LoopTemplate] = {}
@@ -43,7 +52,14 @@ _ACTIVE_ASSIGNMENTS_OF = (
     .order_by(col(Assignment.id))
 )
 _HELD_BY = (
-    select(Assignment.letter, Assignment.role_code, Round.number, Round.id, Round.cancelled)
+    select(
+        Assignment.letter,
+        Assignment.role_code,
+        Round.number,
+        Round.id,
+        Round.cancelled,
+        Assignment.part,
+    )
     .outerjoin(Round, col(Round.id) == col(Assignment.round_id))
     .where(
         Assignment.loop_id == bindparam("loop"),
@@ -157,6 +173,7 @@ class Held:
     round_number: int | None
     round_id: int | None
     round_cancelled: bool | None
+    part: str = INTERVIEWER
 
 
 def build_standing(
@@ -176,7 +193,8 @@ def build_standing(
     owed: set[int] = set()
     for h in held:
         if h.letter != LOOP_ROLE and h.round_number is not None:
-            by_round.setdefault(h.round_number, set()).add(h.letter)
+            trainee = h.letter == "R" and h.part in TRAINEE_PARTS
+            by_round.setdefault(h.round_number, set()).add(TRAINEE if trainee else h.letter)
             if h.letter == "R" and not h.round_cancelled and h.round_id is not None:
                 owed.add(h.round_id)
     codes = {h.role_code for h in held if h.letter == LOOP_ROLE}
@@ -185,7 +203,11 @@ def build_standing(
         is_creator=loop.created_by == user_id,
         is_admin=user_id in admins,
         is_recruiter=bool(codes & recruiter_roles(template)),
-        letters=frozenset(h.letter for h in held if h.letter != LOOP_ROLE),
+        letters=frozenset(
+            TRAINEE if h.letter == "R" and h.part in TRAINEE_PARTS else h.letter
+            for h in held
+            if h.letter != LOOP_ROLE
+        ),
         round_letters={n: frozenset(v) for n, v in by_round.items()},
         submitted_all=bool(owed) and owed <= done,
         only_on_finalists=bool(codes) and codes <= finalist_codes,
@@ -235,7 +257,7 @@ def bookings_between(
         .join(Round, col(Round.id) == col(Assignment.round_id))
         .join(Loop, col(Loop.id) == col(Round.loop_id))
         .where(
-            Assignment.letter == "R",
+            col(Assignment.letter).in_(ROUND_LETTERS),
             col(Assignment.active).is_(True),
             col(Round.cancelled).is_(False),
             Loop.status != LoopStatus.CANCELLED,
@@ -258,7 +280,7 @@ def last_assigned(session: Session, user_ids: list[str]) -> dict[str, datetime]:
         return {}
     rows = session.exec(
         select(Assignment.user_id, Assignment.created_at).where(
-            col(Assignment.user_id).in_(user_ids), Assignment.letter == "R"
+            col(Assignment.user_id).in_(user_ids), col(Assignment.letter).in_(ROUND_LETTERS)
         )
     ).all()
     out: dict[str, datetime] = {}

@@ -21,7 +21,14 @@ from bot.errors import InvalidInput, NotAllowed
 from bot.loops import changes
 from bot.loops.assignment import Limits, Refusal, replacement
 from bot.loops.hours import Hours, WorkingDay, stored_hours
-from bot.loops.queries import LOOP_ROLE, assignments_of, bookings_between, last_assigned, rounds_of
+from bot.loops.queries import (
+    LOOP_ROLE,
+    ROUND_LETTERS,
+    assignments_of,
+    bookings_between,
+    last_assigned,
+    rounds_of,
+)
 from bot.store.models import (
     AskState,
     Decline,
@@ -172,7 +179,7 @@ def _best_replacement(
         (a.role_code for a in people if a.round_id == rnd.id and a.letter == "R"),
         None,
     )
-    busy_here = {a.user_id for a in people if a.letter == "R"}
+    busy_here = {a.user_id for a in people if a.letter in ROUND_LETTERS}
     asked = {a.user_id for a in earlier}
     pool = sorted(
         {
@@ -247,6 +254,7 @@ def answer(
         actor=actor,
         now=now,
         offsets=offsets,
+        old_user=decline.user_id,
     )
     decline.state = DeclineState.REPLACED
     session.add(decline)

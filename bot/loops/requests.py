@@ -36,6 +36,22 @@ class ProposedRound(BaseModel):
     problem: str | None = None
     deadline: datetime | None = None
     place: str | None = None
+    co_interviewers: list[str] = []
+    """The panel's other interviewers: each writes a scorecard too."""
+    observers: list[str] = []
+    """In the room with the guide; no scorecard."""
+    unpinned: list[str] = []
+    """People the round type pins to this round who could not make its time."""
+    trainee: str | None = None
+    """A trainee beside the interviewers; `trainee_part` says how (shadow, reverse_shadow)."""
+    trainee_part: str | None = None
+
+    @property
+    def members(self) -> list[str]:
+        """Everyone the round books: interviewers, then observers, then a trainee."""
+        lead = [self.responsible] if self.responsible else []
+        trainee = [self.trainee] if self.trainee else []
+        return [*lead, *self.co_interviewers, *self.observers, *trainee]
 
     @property
     def asynchronous(self) -> bool:

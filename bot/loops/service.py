@@ -12,11 +12,13 @@ from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.loops.assignment import Booking, Limits, Placed, RoundNeed, plan
 from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, parse_hours, stored_hours
+from bot.loops.panels import OBSERVER, panel_reminders, round_problem, unique
 from bot.loops.places import ASYNC, decorate, round_format
-from bot.loops.queries import LOOP_ROLE, bookings_between, last_assigned, recruiter_roles
+from bot.loops.queries import LOOP_ROLE, SHADOW, bookings_between, last_assigned, recruiter_roles
 from bot.loops.requests import Gap, LoopRequest, Proposal, ProposedRound, Unavailable
+from bot.loops.training import in_training, progress
 from bot.loops.validate import letters_by_role
-from bot.reminders.plan import Kind, notice, round_reminders
+from bot.reminders.plan import Kind, notice
 from bot.store.models import Assignment, AuditEntry, Loop, Reminder, Round, TemplateVersion
 
 SHORT_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -44,25 +46,45 @@ def propose(
     places: dict[str, str] | None = None,
     submission_days: int | None = None,
     busy: list[Booking] | None = None,
+    training: tuple[int, int] = (2, 2),
 ) -> Proposal:
     """Times inside the candidate's and each interviewer's working day, and a Responsible per
     round from its pool (or the person holding its role). `zones` is each person's time zone
     (someone missing from it is taken to share the candidate's); `default_hours` the working
     day of everyone who has not set their own, and of the candidate; `busy` the people's
-    calendar meetings, kept clear like interviews (not counted as load). Then each live round's
-    place and each asynchronous round's submission deadline (`places.decorate`)."""
+    calendar meetings, kept clear like interviews (not counted as load); `training` the shadows
+    and reverse shadows a trainee needs (`bot.loops.training`). Then each live round's place
+    and each asynchronous round's submission deadline (`places.decorate`)."""
     zones = zones or {}
     default_hours = default_hours or parse_hours(DEFAULT_HOURS)
     lengths = {r.number: round_minutes(r, template, request.variant) for r in template.rounds}
     pools = {r.code for r in template.roles if r.pool}
+    learning = progress(
+        session, template.trainees, now=now, shadows=training[0], reverse_shadows=training[1]
+    )
+    parts = {u: p.next_part for u, p in learning.items() if p.next_part}
     needs = []
     for rnd in template.rounds:
         minutes, fmt = lengths[rnd.number]
         people = [u for code in rnd.responsible for u in request.people.get(code, [])]
+        panel = {}
         if not set(rnd.responsible) & pools:
             people = people[:1]
-        needs.append(RoundNeed(rnd.number, minutes, tuple(people), asynchronous=fmt == ASYNC))
-    everyone = sorted({u for need in needs for u in need.pool})
+        else:
+            people = [u for u in people if u not in in_training(learning)]
+            panel = {
+                "seats": rnd.panel,
+                "minimum": rnd.panel_min,
+                "observers": 0 if fmt == ASYNC else rnd.observers,
+                "pinned": tuple(rnd.pinned),
+                "trainees": ()
+                if fmt == ASYNC
+                else tuple(u for u in template.trainees if u in parts),
+            }
+        needs.append(
+            RoundNeed(rnd.number, minutes, tuple(people), asynchronous=fmt == ASYNC, **panel)
+        )
+    everyone = sorted({u for need in needs for u in (*need.pool, *need.pinned, *need.trainees)})
     saved = stored_hours(session, everyone)
     hours = {
         u: WorkingDay(zones.get(u, request.candidate_tz), saved.get(u, default_hours))
@@ -97,7 +119,12 @@ def propose(
                 minutes=minutes,
                 format=fmt,
                 responsible=got.user_id,
-                problem=None if got.user_id or need.pool else "Nobody holds this round's role.",
+                problem=round_problem(need, got),
+                co_interviewers=list(got.panel[1:]),
+                observers=list(got.observers),
+                unpinned=list(got.unpinned),
+                trainee=got.trainee,
+                trainee_part=parts.get(got.trainee or ""),
             )
         )
     proposal = Proposal(
@@ -202,6 +229,21 @@ def create_loop(
                     created_at=now,
                 )
             )
+    held = {(h.role_code, h.user_id) for h in holders}
+    for proposed in proposal.rounds:
+        spec = template.round(proposed.number)
+        code = _first_pool(spec.responsible, {r.code for r in template.roles if r.pool})
+        if proposed.trainee and code and (code, proposed.trainee) not in held:
+            held.add((code, proposed.trainee))
+            holders.append(
+                Assignment(
+                    loop_id=loop.id,
+                    letter=LOOP_ROLE,
+                    role_code=code,
+                    user_id=proposed.trainee,
+                    created_at=now,
+                )
+            )
     session.add_all(holders)
     by_number = {r.number: r for r in proposal.rounds}
     pools = {r.code for r in template.roles if r.pool}
@@ -220,16 +262,11 @@ def create_loop(
         )
         session.add(rnd)
         session.flush()
-        responsible = _round_people(rnd, spec, request, proposed.responsible, pools, now)
+        responsible = _round_people(rnd, spec, request, proposed, pools, now)
         session.add_all(responsible)
         session.flush()
-        r_rows = [a for a in responsible if a.letter == "R"]
         a_row = next((a for a in responsible if a.letter == "A"), None)
-        for r_row in r_rows:
-            reminders.append(notice(Kind.ASSIGNED, r_row, version=rnd.version, now=now))
-            reminders += round_reminders(
-                rnd=rnd, responsible=r_row, accountable=a_row, now=now, offsets=offsets
-            )
+        reminders += panel_reminders(rnd, responsible, a_row, now=now, offsets=offsets)
     session.flush()
     reminders += loop_notices(loop, template, holders, Kind.SUMMARY, now=now)
     recruiters = recruiter_roles(template)
@@ -238,7 +275,7 @@ def create_loop(
         for holder in holders
         if holder.role_code in recruiters
     ]
-    session.add_all(reminders)
+    session.add_all(unique(reminders))
     session.add(
         AuditEntry(
             at=now,
@@ -259,12 +296,14 @@ def _round_people(
     rnd: Round,
     spec: TemplateRound,
     request: LoopRequest,
-    owner: str | None,
+    proposed: ProposedRound,
     pools: set[str],
     now: datetime,
 ) -> list[Assignment]:
-    """R, A, C and I for one round: pool roles give the chosen owner, other roles their holder."""
+    """R, A, C and I for one round: pool roles give the chosen panel (its observers as O),
+    other roles their holder."""
     rows = []
+    panel = [u for u in (proposed.responsible, *proposed.co_interviewers) if u]
     for letter, codes in (
         ("R", spec.responsible),
         ("A", spec.accountable),
@@ -273,7 +312,7 @@ def _round_people(
     ):
         for code in codes:
             if letter == "R" and code in pools:
-                people = [owner] if owner else []
+                people = panel if code == _first_pool(codes, pools) else []
             else:
                 people = request.people.get(code, [])
             for user_id in dict.fromkeys(people):
@@ -287,7 +326,35 @@ def _round_people(
                         created_at=now,
                     )
                 )
+    code = _first_pool(spec.responsible, pools)
+    if proposed.trainee and code:
+        rows.append(
+            Assignment(
+                loop_id=rnd.loop_id,
+                round_id=rnd.id,
+                letter="R",
+                role_code=code,
+                user_id=proposed.trainee,
+                part=proposed.trainee_part or SHADOW,
+                created_at=now,
+            )
+        )
+    rows += [
+        Assignment(
+            loop_id=rnd.loop_id,
+            round_id=rnd.id,
+            letter=OBSERVER,
+            role_code=code or spec.responsible[0],
+            user_id=user_id,
+            created_at=now,
+        )
+        for user_id in dict.fromkeys(proposed.observers)
+    ]
     return rows
+
+
+def _first_pool(codes: list[str], pools: set[str]) -> str | None:
+    return next((c for c in codes if c in pools), None)
 
 
 def loop_notices(

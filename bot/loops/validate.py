@@ -149,35 +149,47 @@ def validate_schedule(
     first, last = live[0].starts_at, live[-1].starts_at
     assert first is not None and last is not None
     bookings = bookings_between(session, first - timedelta(days=7), last + timedelta(days=7))
-    mine: list[tuple[ProposedRound, datetime]] = []
+    mine: list[tuple[ProposedRound, str, datetime]] = []
     for rnd in live:
         assert rnd.starts_at is not None
         field = f"round:{rnd.number}:owner"
         end = rnd.starts_at + timedelta(minutes=rnd.minutes)
-        theirs = [b for b in bookings if b.user_id == rnd.responsible]
-        if any(overlaps(b.starts_at, b.ends_at, rnd.starts_at, end) for b in theirs):
-            errors[field] = f"<@{rnd.responsible}> is already interviewing then, in another loop."
-        elif clash := next(
-            (
-                other
-                for other, other_end in mine
-                if other.responsible == rnd.responsible
-                and overlaps(other.starts_at, other_end, rnd.starts_at, end)  # type: ignore[arg-type]
-            ),
-            None,
-        ):
-            errors[field] = f"<@{rnd.responsible}> already runs {clash.name} at that time."
-        elif weekly_cap is not None:
-            week = week_of(rnd.starts_at)
-            taken = sum(1 for b in theirs if b.interview and week_of(b.starts_at) == week) + sum(
-                1
-                for other, _ in mine
-                if other.responsible == rnd.responsible and week_of(other.starts_at) == week  # type: ignore[arg-type]
-            )
-            if taken >= weekly_cap:
-                errors[field] = (
-                    f"<@{rnd.responsible}> already has {taken} interviews that week "
-                    f"(the weekly cap is {weekly_cap})."
-                )
-        mine.append((rnd, end))
+        members = rnd.members
+        if len(set(members)) < len(members):
+            twice = next(u for u in members if members.count(u) > 1)
+            errors[field] = f"<@{twice}> is already on this round's panel."
+            continue
+        for person in members:
+            why = _booked(person, rnd, end, bookings, mine, weekly_cap)
+            if why and field not in errors:
+                errors[field] = why
+        mine += [(rnd, person, end) for person in members]
     return errors
+
+
+def _booked(person, rnd, end, bookings, mine, weekly_cap: int | None) -> str | None:
+    """Why `person` cannot take `rnd` (ending at `end`), or None."""
+    theirs = [b for b in bookings if b.user_id == person]
+    if any(overlaps(b.starts_at, b.ends_at, rnd.starts_at, end) for b in theirs):
+        return f"<@{person}> is already interviewing then, in another loop."
+    clash = next(
+        (
+            o
+            for o, who, o_end in mine
+            if who == person and overlaps(o.starts_at, o_end, rnd.starts_at, end)
+        ),
+        None,
+    )
+    if clash is not None:
+        return f"<@{person}> already runs {clash.name} at that time."
+    if weekly_cap is not None:
+        week = week_of(rnd.starts_at)
+        taken = sum(1 for b in theirs if b.interview and week_of(b.starts_at) == week) + sum(
+            1 for o, who, _ in mine if who == person and week_of(o.starts_at) == week
+        )
+        if taken >= weekly_cap:
+            return (
+                f"<@{person}> already has {taken} interviews that week "
+                f"(the weekly cap is {weekly_cap})."
+            )
+    return None

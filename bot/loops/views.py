@@ -14,7 +14,14 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Action, Standing, can
 from bot.documents.models import LoopTemplate
-from bot.loops.queries import LOOP_ROLE, Held, build_standing, loops_for, templates_by_version
+from bot.loops.queries import (
+    LOOP_ROLE,
+    TRAINEE_PARTS,
+    Held,
+    build_standing,
+    loops_for,
+    templates_by_version,
+)
 from bot.slack.format import mention, minutes, slack_time, zone_time
 from bot.store.models import Assignment, Loop, LoopStatus, Round, Scorecard
 
@@ -39,8 +46,15 @@ PEOPLE_COLUMNS = (
     Assignment.letter,
     Assignment.role_code,
     Assignment.user_id,
+    Assignment.part,
 )
-LETTER_NAMES = {"R": "interviewer", "A": "accountable", "C": "consulted", "I": "informed"}
+LETTER_NAMES = {
+    "R": "interviewer",
+    "O": "observer",
+    "A": "accountable",
+    "C": "consulted",
+    "I": "informed",
+}
 
 # Built once: a statement built per request costs more CPU than running it.
 _LOOP_IDS = bindparam("ids", expanding=True)
@@ -67,6 +81,8 @@ class Snapshot:
     submitted: set[tuple[int, str]] = field(default_factory=set)
     templates: dict[int, LoopTemplate] = field(default_factory=dict)
     by_round: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    trainee_seats: set[tuple[int, str]] = field(default_factory=set)
+    """(round id, user) of trainees shadowing or reverse-shadowing a round."""
 
     @classmethod
     def read(cls, session: Session, loops: list[Loop]) -> Snapshot:
@@ -84,6 +100,8 @@ class Snapshot:
                 snap.by_round.setdefault((person.round_id, person.letter), []).append(
                     person.user_id
                 )
+                if person.part in TRAINEE_PARTS:
+                    snap.trainee_seats.add((person.round_id, person.user_id))
         snap.submitted = set(session.exec(_SUBMITTED, params=given).all())
         snap.templates = templates_by_version(session, {loop.template_version_id for loop in loops})
         return snap
@@ -112,6 +130,7 @@ class Snapshot:
                     rnd.number if rnd else None,
                     a.round_id,
                     rnd.cancelled if rnd else None,
+                    a.part,
                 )
             )
         done = {round_id for round_id, author in self.submitted if author == user_id}
@@ -289,10 +308,12 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
     snap = Snapshot.read(session, loops)
     upcoming, owed, accountable = [], [], []
     for loop in loops:
-        if not can(Action.VIEW_STATUS, snap.standing(loop, user_id, admins)):
+        who = snap.standing(loop, user_id, admins)
+        if not can(Action.VIEW_STATUS, who):
             continue
         for rnd in snap.rounds.get(loop.id, []):
-            if rnd.cancelled or user_id not in snap.owners(rnd):
+            observing = user_id in snap.holders(rnd, "O")
+            if rnd.cancelled or (user_id not in snap.owners(rnd) and not observing):
                 continue
             # An asynchronous round is upcoming until its review is due, then owed.
             start = rnd.starts_at or rnd.deadline or rnd.review_due
@@ -306,6 +327,7 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
                 "name": rnd.name,
                 "when": round_when(rnd)["when"],
                 "starts_at": start,
+                "decline": can(Action.DECLINE_ROUND, who, round=rnd.number),
             }
             if rnd.starts_at is None and end > now:
                 upcoming.append(item)
@@ -314,7 +336,7 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
                     owed.append(item)
             elif rnd.starts_at > now:
                 upcoming.append(item)
-            elif end <= now and (rnd.id, user_id) not in snap.submitted:
+            elif end <= now and (rnd.id, user_id) not in snap.submitted and not observing:
                 owed.append(item)
         holds_a = {code for r in snap.template(loop).rounds for code in r.accountable}
         if len(accountable) < HOME_LOOPS and any(

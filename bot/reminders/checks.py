@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.loops.queries import LOOP_ROLE, assignments_of, template_of
+from bot.loops.queries import LOOP_ROLE, TRAINEE_PARTS, assignments_of, template_of
 from bot.reminders.plan import BEFORE_START, Kind
 from bot.store.models import Assignment, Decision, Loop, LoopStatus, Reminder, Round, Scorecard
 
@@ -55,7 +55,7 @@ def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | N
         owners = [
             a.user_id
             for a in assignments_of(session, loop)
-            if a.round_id == rnd.id and a.letter == "R"
+            if a.round_id == rnd.id and a.letter == "R" and a.part not in TRAINEE_PARTS
         ]
         submitted = session.exec(
             select(Scorecard.author_id).where(

@@ -19,7 +19,14 @@ from bot.calendars.invites import (
     place_of,
 )
 from bot.errors import SlackUnavailable
-from bot.loops.queries import LOOP_ROLE, assignments_of, recruiter_roles, rounds_of, template_of
+from bot.loops.queries import (
+    LOOP_ROLE,
+    ROUND_LETTERS,
+    assignments_of,
+    recruiter_roles,
+    rounds_of,
+    template_of,
+)
 from bot.reminders.messages import Outgoing
 from bot.reminders.plan import Kind
 from bot.render import render
@@ -31,7 +38,7 @@ ROUND_KINDS = (Kind.ASSIGNED, Kind.MOVED, Kind.UNASSIGNED)
 def runs(session: Session, loop: Loop, rnd: Round, user_id: str) -> bool:
     """Whether the person still runs the round (an active R)."""
     return any(
-        a.round_id == rnd.id and a.letter == "R" and a.user_id == user_id
+        a.round_id == rnd.id and a.letter in ROUND_LETTERS and a.user_id == user_id
         for a in assignments_of(session, loop)
     )
 
@@ -58,13 +65,13 @@ def invite_files(
         itinerary = [_itinerary(loop, rounds_of(session, loop), now, kind)]
     if kind is Kind.ITINERARY:
         return itinerary
-    if kind in ROUND_KINDS and assignment.letter == "R":
+    if kind in ROUND_KINDS and assignment.letter in ROUND_LETTERS:
         rounds = [r for r in rounds_of(session, loop) if r.id == reminder.round_id]
     elif kind is Kind.CANCELLED:
         mine = {
             a.round_id
             for a in assignments_of(session, loop)
-            if a.letter == "R" and a.user_id == assignment.user_id
+            if a.letter in ROUND_LETTERS and a.user_id == assignment.user_id
         }
         rounds = [r for r in rounds_of(session, loop) if r.id in mine]
     else:

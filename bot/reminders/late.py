@@ -48,6 +48,8 @@ def late_scorecards(
             if due is None or due > now:
                 continue
             for user_id in snap.owners(rnd):
+                if (rnd.id, user_id) in snap.trainee_seats:
+                    continue  # a trainee's practice scorecard holds nothing up
                 if (rnd.id, user_id) not in snap.submitted:
                     out.append(
                         Late(

@@ -14,6 +14,7 @@ from bot.loops.places import REVIEW_DAYS
 from bot.loops.views import round_when
 from bot.reminders.cadence import Next
 from bot.reminders.late import Late, how_late
+from bot.reminders.panel_notes import may, observing, panel_values, scorecard_button
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
 from bot.render import render
 from bot.slack.blocks import (
@@ -81,6 +82,9 @@ class Situation:
     """A scorecard reminder's place in the feedback cadence: which one, the next, escalation."""
     late: list[Late] = field(default_factory=list)
     """The late-scorecards message's lines: every scorecard late in the loop."""
+    panel: list[str] = field(default_factory=list)  # with observers, trainee: panel_notes.py
+    observers: list[str] = field(default_factory=list)
+    trainee: tuple[str, str] | None = None
 
 
 def round_lines(
@@ -155,6 +159,7 @@ def _round_values(s: Situation, rnd: Round) -> dict:
         "candidate_deadline": zone_time(rnd.deadline, s.loop.candidate_tz) if rnd.deadline else "",
         "received": slack_time(rnd.received_at) if rnd.received_at else "",
         "review_due": slack_time(rnd.review_due) if rnd.review_due else "",
+        **panel_values(s.panel, s.observers, s.trainee, s.spec, s.reader, s.owner),
     }
     if rnd.starts_at is not None:
         end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
@@ -225,7 +230,7 @@ LETTER_BY_KIND = {Kind.GUIDE: "R", Kind.SUMMARY: "A", Kind.CALIBRATE: "C", Kind.
 
 
 def _your_part(s: Situation) -> tuple[str, str] | None:
-    letter = LETTER_BY_KIND.get(s.kind)
+    letter = None if observing(s.reader, s.spec) else LETTER_BY_KIND.get(s.kind)
     meaning = s.template.raci_definitions.get(letter or "")
     return (letter, meaning) if letter and meaning else None
 
@@ -269,7 +274,7 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
         blocks.append(actions(open_button(s.loop.short_id, s.spec.number)))
-    if s.kind is Kind.ASSIGNED and s.spec is not None:
+    if s.kind is Kind.ASSIGNED and s.spec and may(Action.DECLINE_ROUND, s.reader, s.spec):
         blocks.append(actions(cant_make_it_button(s.loop.short_id, s.spec.number)))
     if s.kind is Kind.HEADS_UP and s.spec is not None:
         blocks.append(actions(guide_button(s.loop.short_id, s.spec.number)))
@@ -369,12 +374,12 @@ def compose_guide(s: Situation, library: Library) -> list[Outgoing]:
     for prep, numbers in prep_guides_for(library, s.template, brief):
         if number in numbers:
             parts.append([divider(), *sections_for(render("guide_prep", guide=prep))])
-    buttons = [open_button(s.loop.short_id, number)]
+    buttons = scorecard_button(s.reader, s.spec, s.loop.short_id)
     if s.reader and can(Action.DECLINE_ROUND, s.reader, round=number):
         buttons.append(cant_make_it_button(s.loop.short_id, number))
     parts.append(
         [
-            actions(*buttons),
+            *([actions(*buttons)] if buttons else []),
             context(f"Loop `{s.loop.short_id}` · {s.template.title} v{s.template.version}"),
         ]
     )

@@ -11,6 +11,8 @@ from sqlmodel import Session
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import (
     LOOP_ROLE,
+    OBSERVER,
+    TRAINEE_PARTS,
     assignments_of,
     change_at,
     rounds_of,
@@ -72,9 +74,15 @@ def situation_for(
     rounds = rounds_of(session, loop)
     people = assignments_of(session, loop)
     owners: dict[int, list[str]] = {}
+    watching: dict[int, list[str]] = {}
+    trainees: dict[int, tuple[str, str]] = {}
     for a in people:
-        if a.letter == "R" and a.round_id is not None:
+        if a.letter == "R" and a.round_id is not None and a.part in TRAINEE_PARTS:
+            trainees[a.round_id] = (a.user_id, a.part)
+        elif a.letter == "R" and a.round_id is not None:
             owners.setdefault(a.round_id, []).append(a.user_id)
+        elif a.letter == OBSERVER and a.round_id is not None:
+            watching.setdefault(a.round_id, []).append(a.user_id)
     rnd = next((r for r in rounds if r.id == round_id), None)
     spec = next((r for r in template.rounds if rnd and r.number == rnd.number), None)
     owner = (owners.get(rnd.id or 0) or [None])[0] if rnd is not None else None
@@ -107,4 +115,7 @@ def situation_for(
         offsets=in_force(settings_offsets, template.reminder_offsets),
         review_days=review_days,
         now=now,
+        panel=owners.get(rnd.id or 0, []) if rnd is not None else [],
+        observers=watching.get(rnd.id or 0, []) if rnd is not None else [],
+        trainee=trainees.get(rnd.id or 0) if rnd is not None else None,
     )

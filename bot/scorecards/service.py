@@ -15,7 +15,7 @@ from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.errors import InvalidInput, LoopbotError
 from bot.loops.briefing import briefing_for
-from bot.loops.queries import assignments_of, find_loop, rounds_of, template_of
+from bot.loops.queries import TRAINEE_PARTS, assignments_of, find_loop, rounds_of, template_of
 from bot.scorecards.form import ScorecardAnswers, problems
 from bot.store.models import (
     AuditEntry,
@@ -178,12 +178,12 @@ def submit_scorecard(
 
 
 def all_in(session: Session, loop: Loop) -> bool:
-    """Every Responsible of every live round has submitted."""
+    """Every Responsible of every live round has submitted (a trainee's is not waited for)."""
     rounds = {r.id for r in rounds_of(session, loop) if not r.cancelled}
     owners = {
         (a.round_id, a.user_id)
         for a in assignments_of(session, loop)
-        if a.letter == "R" and a.round_id in rounds
+        if a.letter == "R" and a.round_id in rounds and a.part not in TRAINEE_PARTS
     }
     done = set(
         session.exec(

@@ -101,6 +101,11 @@ class Assignment(SQLModel, table=True):
     role_code: str = Field(max_length=16)
     user_id: str = Field(index=True, max_length=32)
     active: bool = True
+    part: str = Field(
+        default="interviewer",
+        max_length=16,
+        description="an R row: interviewer, shadow or reverse_shadow (a trainee's)",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -28,7 +28,7 @@ from handlers.router import LoopCommands
 USAGE = {
     "show": "/loop show <loop>",
     "reschedule": "/loop reschedule <loop> <round> <YYYY-MM-DD HH:MM>",
-    "swap": "/loop swap <loop> <round> @person",
+    "swap": "/loop swap <loop> <round> @person [@replaced]",
     "cancel": "/loop cancel <loop>",
 }
 
@@ -124,8 +124,11 @@ def handle_swap_command(
     person = user_mention(args[2])
     if person is None:
         raise InvalidInput(f"Mention the new interviewer: `{USAGE['swap']}`")
+    old = user_mention(args[3]) if len(args) > 3 else None
+    if len(args) > 3 and old is None:
+        raise InvalidInput(f"Mention whose seat it is (a panel): `{USAGE['swap']}`")
     done = loops.swap_round(
-        runtime, actor=command.user_id, ref=args[0], round_ref=args[1], new_user=person
+        runtime, actor=command.user_id, ref=args[0], round_ref=args[1], new_user=person, old=old
     )
     _answer(runtime, respond, {"response_url": command.response_url}, done)
 
@@ -230,6 +233,7 @@ def handle_swap_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) ->
             ref=view.get("private_metadata") or "",
             round_ref=number,
             new_user=person,
+            old=form.user(Field.REPLACED),
         )
 
     _submit_change(ack, body, view, runtime, Field.PERSON, apply)

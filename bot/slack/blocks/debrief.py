@@ -21,6 +21,8 @@ from bot.slack.blocks import (
 from bot.slack.blocks.scorecards import ScorecardIds
 
 FIRST_MESSAGE_BLOCKS = MESSAGE_BLOCK_LIMIT - 6
+FIELD_LIMIT, MAX_FIELDS = 2000, 10
+"""Slack's limits on a section's fields: characters each, and how many."""
 
 
 class DebriefIds(StrEnum):
@@ -51,8 +53,17 @@ def build_messages_debrief(
         ),
     ]
     body: list[dict] = []
+    by_round: dict[int, list] = {}
     for line in summary.rounds:
-        body += sections_for(render("debrief_round", line=line))
+        by_round.setdefault(line.number, []).append(line)
+    for lines in by_round.values():
+        if len(lines) == 1:
+            body += sections_for(render("debrief_round", line=lines[0]))
+        else:
+            body.append(_side_by_side(lines))
+    if summary.trainees:
+        body.append(divider())
+        body += sections_for(render("debrief_trainees", lines=summary.trainees))
     if summary.values:
         body.append(divider())
         body += sections_for(render("debrief_values", values=summary.values))
@@ -99,6 +110,19 @@ def build_messages_debrief(
             {"text": f"{fallback}, continued", "blocks": rest[start : start + MESSAGE_BLOCK_LIMIT]}
         )
     return messages
+
+
+def _side_by_side(lines: list) -> dict:
+    """A panel's scorecards as the fields of one section: Slack shows them in two columns."""
+    head = render(
+        "debrief_panel_head", number=lines[0].number, round_name=lines[0].name, count=len(lines)
+    )
+    block = section(head)
+    block["fields"] = [
+        {"type": "mrkdwn", "text": render("debrief_panel_card", line=line)[:FIELD_LIMIT]}
+        for line in lines[:MAX_FIELDS]
+    ]
+    return block
 
 
 def build_modal_decision(*, short_id: str, outcome: Outcome, candidate: str) -> dict:

@@ -59,7 +59,8 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
                 ),
             )
         )
-        blocks.append(actions(cant_make_it_button(item["short_id"], item["number"])))
+        if item.get("decline", True):  # a trainee's round is not theirs to hand on
+            blocks.append(actions(cant_make_it_button(item["short_id"], item["number"])))
     blocks += [divider(), header("Scorecards you owe")]
     if not lists["owed"]:
         blocks.append(context("You're all caught up."))
@@ -73,6 +74,13 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
         blocks.append(context("None right now."))
     for card in lists["accountable"]:
         blocks.append(section(render("home_loop", card=card)))
+    training = lists.get("training") or {}
+    if training.get("mine") or training.get("recruiting"):
+        blocks += [
+            divider(),
+            header("Training"),
+            *sections_for(render("home_training", **training)),
+        ]
     blocks += [
         divider(),
         *sections_for(render("home_welcome", loop_titles=loop_titles, commands=commands)),

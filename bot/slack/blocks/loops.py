@@ -54,6 +54,7 @@ class Field(StrEnum):
     ROUND = "round"
     WHEN = "when"
     PERSON = "person"
+    REPLACED = "replaced"
 
 
 def role_field(code: str) -> str:
@@ -294,6 +295,12 @@ def build_modal_swap(*, short_id: str, rounds: list[tuple[int, str]]) -> dict:
     blocks = [
         input_block(Field.ROUND, "Round", {"type": "static_select", "options": options}),
         input_block(Field.PERSON, "New interviewer", {"type": "users_select"}),
+        input_block(
+            Field.REPLACED,
+            "Replacing (a panel member; the lead when empty)",
+            {"type": "users_select"},
+            optional=True,
+        ),
     ]
     return modal(LoopIds.SWAP, "Swap an interviewer", blocks, submit="Swap", metadata=short_id)
 

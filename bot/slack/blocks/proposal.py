@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.documents.models import LoopTemplate
+from bot.documents.models import Round as TemplateRound
 from bot.loops.requests import Proposal, ProposedRound
 from bot.render import render
 from bot.slack.blocks import context, input_block, plain, section, sections_for
@@ -40,13 +41,41 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
     ]
     for proposed in proposal.rounds:
         spec = template.round(proposed.number)
-        blocks += _round_blocks(proposal, proposed, set(spec.responsible) & pools, spec.responsible)
+        in_pool = set(spec.responsible) & pools
+        panel = bool(in_pool) and (spec.panel > 1 or spec.observers > 0)
+        blocks += _round_blocks(proposal, proposed, in_pool, spec.responsible, panel=panel)
+        if in_pool and (spec.panel > 1 or spec.observers or spec.pinned or proposed.trainee):
+            blocks.append(_panel_line(proposed, spec))
     return modal(
         LoopIds.CREATE_STEP2,
         "Confirm the schedule",
         blocks,
         submit="Create loop",
         metadata=request.model_dump_json(),
+    )
+
+
+def _panel_line(proposed: ProposedRound, spec: TemplateRound) -> dict:
+    """Who else is on the round, and what the round type asked for that the time could not
+    give (a smaller panel, a pinned person who was not free)."""
+    got = len([u for u in (proposed.responsible, *proposed.co_interviewers) if u])
+    seen = len(proposed.observers)
+    return context(
+        render(
+            "create_step2_panel",
+            lead=mention(proposed.responsible) if proposed.responsible else "",
+            co=", ".join(mention(u) for u in proposed.co_interviewers),
+            observers=", ".join(mention(u) for u in proposed.observers),
+            short=proposed.responsible is not None
+            and (got < spec.panel or (not proposed.asynchronous and seen < spec.observers)),
+            wanted=spec.panel,
+            want_observer=bool(spec.observers) and not proposed.asynchronous,
+            got=got,
+            seen=seen,
+            unpinned=", ".join(mention(u) for u in proposed.unpinned),
+            trainee=mention(proposed.trainee) if proposed.trainee else "",
+            trainee_part=proposed.trainee_part,
+        )
     )
 
 
@@ -61,7 +90,12 @@ def local_span(starts_at: datetime, length: int, tz: str) -> str:
 
 
 def _round_blocks(
-    proposal: Proposal, proposed: ProposedRound, in_pool: set[str], codes: list[str]
+    proposal: Proposal,
+    proposed: ProposedRound,
+    in_pool: set[str],
+    codes: list[str],
+    *,
+    panel: bool = False,
 ) -> list[dict]:
     """One round of step 2: what it is, when (in the candidate's and the interviewer's zone),
     or why no time works; then the fields to change it."""
@@ -129,6 +163,7 @@ def _round_blocks(
         if proposed.responsible:
             element["initial_user"] = proposed.responsible
         label = "Reviewer (Responsible)" if proposed.asynchronous else "Interviewer (Responsible)"
+        label = f"Lead {label[0].lower()}{label[1:]}" if panel else label
         hint = proposed.problem or ("Nobody could take it; see above." if gap else None)
         blocks.append(input_block(round_owner_field(proposed.number), label, element, hint=hint))
     else:

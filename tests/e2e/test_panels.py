@@ -1,0 +1,372 @@
+"""Panels: a round whose round type asks for two interviewers and an observer.
+
+The shipped loop's round 2 is given `Type: Pairing Exercise` (the catalogue: "two engineers
+on the team", and "a third engineer in the room as an observer"). Two interviewers write
+scorecards, and both gate the debrief; the observer gets the guide and no scorecard."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.emulator import ModalForm
+from bot.emulator.transcript import blocks_as_text
+from bot.sandbox import Sandbox
+from bot.settings import SEEDS_DIR
+from bot.store.models import Assignment, Loop, Round
+from tests.e2e.helpers import (
+    MONDAY,
+    card_in_channel,
+    open_create,
+    said,
+    step_one_answers,
+    submit,
+    top_view,
+    uid,
+    wait_for,
+)
+from tests.e2e.test_debrief import summaries
+from tests.e2e.test_visibility import _read_modal
+
+TEAM = [
+    ("ines.lis", "Inês Sousa", "Europe/Lisbon"),
+    ("tom.ldn", "Tom Hughes", "Europe/London"),
+    ("carla.lis", "Carla Mendes", "Europe/Lisbon"),
+    ("sam.ldn", "Sam Patel", "Europe/London"),
+]
+POOL = [handle for handle, _, _ in TEAM]
+
+
+def _docs(tmp_path: Path, pinned: list[str] | None = None) -> Path:
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS_DIR, docs)
+    loop = docs / "loops" / "ai-first-engineering.md"
+    text = loop.read_text()
+    heading = "### 2. Live AI Pairing\n"
+    loop.write_text(text.replace(heading, heading + "Type: Pairing Exercise\n", 1))
+    if pinned:
+        kind = docs / "round_types" / "pairing-exercise.md"
+        people = ", ".join(pinned)
+        kind.write_text(
+            kind.read_text().replace(
+                "duration_minutes: 60\n",
+                f"duration_minutes: 60\npanel:\n  ai-first-engineering: [{people}]\n",
+                1,
+            )
+        )
+    return docs
+
+
+def _sandbox(docs: Path) -> Sandbox:
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    sb = Sandbox(create_app, make_wsgi_app, docs=docs)
+    for i, (handle, name, tz) in enumerate(TEAM):
+        sb.emulator.workspace.add_user(handle, name, f"{handle}@example.com", tz, id=f"U0TM0000{i}")
+    return sb
+
+
+@pytest.fixture
+def panel_sb(tmp_path: Path) -> Iterator[Sandbox]:
+    with _sandbox(_docs(tmp_path)) as sb:
+        sb.now = MONDAY
+        yield sb
+        assert not sb.emulator.violations
+
+
+def _step2(sb: Sandbox) -> dict:
+    """Step 1 answered for a candidate in London with the four Europeans as the pool."""
+    open_create(sb)
+    answers = step_one_answers(
+        sb,
+        **{
+            "Candidate's time zone": "Europe/London",
+            "Panel Interviewer (PI) pool": [uid(sb, p) for p in POOL],
+        },
+    )
+    view = top_view(sb, "oliver.rec")
+    first = sb.slack.submit(
+        "oliver.rec", view, ModalForm(view, sb.emulator.workspace).fill(answers)
+    )
+    assert first.json and first.json.get("response_action") == "update", first.body_text
+    return first.json["view"]
+
+
+def _create(sb: Sandbox) -> str:
+    _step2(sb)
+    second = submit(sb, "oliver.rec", {})
+    assert second.json and second.json.get("response_action") == "update", second.body_text
+    short_id = json.dumps(second.json["view"]["blocks"]).split("Loop `", 1)[1].split("`", 1)[0]
+    sb.emulator.close_view(uid(sb, "oliver.rec"))
+    wait_for(lambda: card_in_channel(sb, short_id))
+    return short_id
+
+
+def _people(sb: Sandbox, short_id: str, number: int) -> tuple[list[str], list[str]]:
+    """(interviewers, observers) of a round, as handles."""
+    with sb.db.read() as session:
+        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        rnd = session.exec(
+            select(Round).where(Round.loop_id == loop.id, Round.number == number)
+        ).one()
+        rows = session.exec(
+            select(Assignment).where(Assignment.round_id == rnd.id, Assignment.active)
+        ).all()
+    name = {u.id: u.name for u in sb.emulator.workspace.users.values()}
+    return (
+        [name[a.user_id] for a in rows if a.letter == "R"],
+        [name[a.user_id] for a in rows if a.letter == "O"],
+    )
+
+
+def _dms(sb: Sandbox, handle: str) -> list:
+    return list(sb.emulator.dms_to(uid(sb, handle)))
+
+
+def _buttons(message) -> set[str]:
+    return {
+        e["action_id"]
+        for b in message.blocks or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
+
+
+def _score(sb: Sandbox, short_id: str, number: int, who: str, recommendation: str) -> None:
+    reply = sb.slack.command(who, "/loop", f"scorecard {short_id} {number}")
+    assert reply.status == 200
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
+    form = ModalForm(modal, sb.emulator.workspace)
+    ratings = {
+        f.label: "Solid"
+        for f in form.fields
+        if f.block_id.startswith("signal:") and not f.block_id.endswith("evidence")
+    }
+    values = {
+        f.label: "PROVEN"
+        for f in form.fields
+        if f.block_id.startswith("value:") and not f.block_id.endswith("evidence")
+    }
+    answers = form.fill(
+        {
+            **ratings,
+            **values,
+            "Overall recommendation": recommendation,
+            "Key evidence": f"Round {number} evidence from {who}.",
+        }
+    )
+    assert sb.slack.submit(who, modal, answers).json == {"response_action": "clear"}
+    sb.emulator.close_view(uid(sb, who))
+
+
+def test_step_two_shows_the_panel_and_its_observer(panel_sb: Sandbox) -> None:
+    view = _step2(panel_sb)
+    text = "\n".join(blocks_as_text(view["blocks"]))
+    line = next(t for t in text.splitlines() if "*Panel:*" in t)
+    assert "(lead)" in line and "each interviews and writes a scorecard" in line
+    assert "*Observer:*" in line and "(the guide, no scorecard)" in line
+    mentioned = {u for u in POOL if f"@{uid(panel_sb, u)}" in line}
+    assert len(mentioned) == 3  # two interviewers and an observer, three different people
+
+
+def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
+    panel_sb: Sandbox,
+) -> None:
+    sb = panel_sb
+    short_id = _create(sb)
+    interviewers, observers = _people(sb, short_id, 2)
+    assert len(interviewers) == 2 and len(observers) == 1
+    (observer,) = observers
+    assert observer not in interviewers
+
+    # Booked together: one time, and nobody else of theirs overlaps it.
+    sb.dispatch()
+    assigned = next(t for t in map(_text, _dms(sb, observer)) if "You're observing" in t)
+    assert "2. Live AI Pairing" in assigned and "You write no scorecard" in assigned
+    assert all(f"@{uid(sb, p)}" in assigned for p in interviewers)
+    # In the room: the observer's calendar invite for the round, as the interviewers get.
+    invites = [c for n, c in sb.emulator.files_to(uid(sb, observer)) if n.endswith(".ics")]
+    assert any("Live AI Pairing" in (c if isinstance(c, str) else c.decode()) for c in invites)
+    notice = next(m for m in _dms(sb, observer) if "You're observing" in _text(m))
+    assert "round_decline" not in _buttons(notice)  # no "Can't make it": nothing to replace
+    for person in interviewers:
+        told = next(t for t in map(_text, _dms(sb, person)) if "2. Live AI Pairing" in t)
+        assert "You're interviewing" in told and f"@{uid(sb, observer)} observes" in told
+
+    # App Home lists the round for the observer, with its guide and no "Can't make it".
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, observer), "tab": "home"})
+    home = wait_for(lambda: sb.emulator.home_of(uid(sb, observer)))
+    listed = [b for b in home["blocks"] if "*2. Live AI Pairing*" in json.dumps(b)]
+    assert listed and listed[0]["accessory"]["action_id"] == "home_open_guide"
+    assert f"{short_id}:2" not in json.dumps([b for b in home["blocks"] if b["type"] == "actions"])
+
+    # The guide reaches the observer, without a scorecard button.
+    with sb.db.read() as session:
+        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        start = session.exec(
+            select(Round.starts_at).where(Round.loop_id == loop.id, Round.number == 2)
+        ).one()
+    assert start is not None
+    sb.dispatch(start - timedelta(minutes=30))
+    guide = next(m for m in _dms(sb, observer) if "Round guide: Live AI Pairing" in (m.text or ""))
+    guide_text = "\n".join(_text(m) for m in _dms(sb, observer) if m.text == guide.text)
+    assert "You observe: no scorecard from you." in guide_text
+    assert not {b for m in _dms(sb, observer) if m.text == guide.text for b in _buttons(m)}
+    for person in interviewers:
+        theirs = {b for m in _dms(sb, person) if m.text == guide.text for b in _buttons(m)}
+        assert {"scorecard_open", "round_decline"} <= theirs
+
+    # After the interview: due reminders for the interviewers, none for the observer.
+    sb.dispatch(start + timedelta(hours=3))
+    due = "*2. Live AI Pairing* with *Juyoung Park* has ended"
+    assert not [t for t in map(_text, _dms(sb, observer)) if due in t]
+    for person in interviewers:
+        assert [t for t in map(_text, _dms(sb, person)) if due in t]
+    refused = sb.slack.command(observer, "/loop", f"scorecard {short_id} 2")
+    assert "Only the interviewer of round 2" in json.dumps(
+        refused.json or wait_for(lambda: sb.emulator.all_responses()[-1:])
+    )
+
+    # Every other round in, and one of the panel: no debrief yet.
+    for number in (1, 3, 4, 5, 6):
+        owners, _ = _people(sb, short_id, number)
+        assert len(owners) == 1, (number, owners, _people(sb, short_id, 2))
+        (owner,) = owners
+        _score(sb, short_id, number, owner, "Hire")
+    _score(sb, short_id, 2, interviewers[0], "Hire")
+    assert summaries(sb, short_id) == []
+    # Days on, the hiring manager's late-scorecards message names the co-panelist only.
+    sb.dispatch(start + timedelta(days=3))
+    late = [t for t in map(_text, _dms(sb, "maya.hm")) if "late for *Juyoung Park*" in t]
+    assert late and "*2. Live AI Pairing*" in late[-1]
+    assert uid(sb, interviewers[1]) in late[-1] and uid(sb, interviewers[0]) not in late[-1]
+    assert uid(sb, observer) not in late[-1]
+    # Blind until one's own is in: the co-panelist reads no content of the first scorecard.
+    first = f"Round 2 evidence from {interviewers[0]}."
+    assert first in _read_modal(sb, interviewers[0], short_id)
+    assert first not in _read_modal(sb, interviewers[1], short_id)
+    _score(sb, short_id, 2, interviewers[1], "No Hire")
+    (summary,) = wait_for(lambda: summaries(sb, short_id))
+    text = "\n".join(blocks_as_text(summary.blocks))
+    assert "*2. Live AI Pairing* · a panel of 2, side by side" in text
+    for person in interviewers:
+        assert f"Round 2 evidence from {person}." in text
+    side = next(b for b in summary.blocks if "side by side" in json.dumps(b))
+    assert len(side["fields"]) == 2
+
+
+def _text(message) -> str:
+    return "\n".join(blocks_as_text(message.blocks or [])) or (message.text or "")
+
+
+def test_a_pinned_panel_is_used_and_step_two_names_a_pinned_member_who_is_not_free(
+    tmp_path: Path,
+) -> None:
+    # Carla and Sam are pinned to the pairing; Diego too, but his Los Angeles day never
+    # overlaps the London candidate's by an hour.
+    pinned = ["U0TM00002", "U0PN00001", "U0TM00003"]
+    with _sandbox(_docs(tmp_path, pinned)) as sb:
+        sb.now = MONDAY
+        view = _step2(sb)
+        text = "\n".join(blocks_as_text(view["blocks"]))
+        line = next(t for t in text.splitlines() if "*Panel:*" in t)
+        assert "Pinned to this round but not free then: @U0PN00001." in line
+        lead = line.split("*Panel:* ", 1)[1].split(" (lead)", 1)[0]
+        assert lead == "@U0TM00002"  # the first pinned interviewer leads
+        assert "*Observer:* @U0TM00003 (the guide, no scorecard)" in line
+        sb.emulator.close_view(uid(sb, "oliver.rec"))
+        short_id = _create(sb)
+        interviewers, observers = _people(sb, short_id, 2)
+        assert interviewers[0] == "carla.lis" and observers == ["sam.ldn"]
+        assert "diego.la" not in interviewers
+
+
+def test_one_panel_member_who_cant_make_it_is_replaced_alone(tmp_path: Path) -> None:
+    extra = [(f"extra{i}.ldn", f"Extra {i}", "Europe/London") for i in range(6)]
+    with _sandbox(_docs(tmp_path)) as sb:
+        for i, (handle, name, tz) in enumerate(extra):
+            sb.emulator.workspace.add_user(
+                handle, name, f"{handle}@example.com", tz, id=f"U0EXT{i}"
+            )
+        sb.now = MONDAY
+        open_create(sb)
+        pool = [*POOL, *(h for h, _, _ in extra)]
+        answers = step_one_answers(
+            sb,
+            **{
+                "Candidate's time zone": "Europe/London",
+                "First interview day": "2026-12-01",
+                "Panel Interviewer (PI) pool": [uid(sb, p) for p in pool],
+            },
+        )
+        assert submit(sb, "oliver.rec", answers).json["response_action"] == "update"
+        second = submit(sb, "oliver.rec", {})
+        short_id = json.dumps(second.json["view"]["blocks"]).split("Loop `", 1)[1][:5]
+        sb.emulator.close_view(uid(sb, "oliver.rec"))
+        sb.dispatch()
+        (staying, leaving), observers = _people(sb, short_id, 2)
+        notice = next(
+            m
+            for m in reversed(_dms(sb, leaving))
+            if "round_decline" in _buttons(m) and "2. Live AI Pairing" in _text(m)
+        )
+        sb.slack.click(leaving, "round_decline", message=notice)
+        modal = wait_for(lambda: sb.emulator.open_views(uid(sb, leaving)))[-1]
+        values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "A clash."})
+        assert sb.slack.submit(leaving, modal, values).status == 200
+        asked = wait_for(
+            lambda: next(
+                (h for h in pool if any("replacement_accept" in _buttons(m) for m in _dms(sb, h))),
+                None,
+            )
+        )
+        assert asked and asked not in (staying, leaving, *observers)
+        question = next(m for m in _dms(sb, asked) if "replacement_accept" in _buttons(m))
+        assert sb.slack.click(asked, "replacement_accept", message=question).status == 200
+        now = wait_for(
+            lambda: _people(sb, short_id, 2) if asked in _people(sb, short_id, 2)[0] else None
+        )
+        assert now == ([staying, asked], observers)  # the others keep their seats
+
+
+def test_a_panel_member_picked_as_lead_in_step_two_trades_seats(panel_sb: Sandbox) -> None:
+    sb = panel_sb
+    view = _step2(sb)
+    line = next(
+        t for t in "\n".join(blocks_as_text(view["blocks"])).splitlines() if "*Panel:*" in t
+    )
+    proposed_lead = line.split("*Panel:* @", 1)[1].split(" ", 1)[0]
+    other = line.split("(lead), @", 1)[1].split(":", 1)[0]
+    second = submit(sb, "oliver.rec", {"Lead interviewer (Responsible)": other})
+    assert second.json and second.json.get("response_action") == "update", second.body_text
+    short_id = json.dumps(second.json["view"]["blocks"]).split("Loop `", 1)[1][:5]
+    interviewers, _ = _people(sb, short_id, 2)
+    name = {u.id: u.name for u in sb.emulator.workspace.users.values()}
+    assert interviewers == [name[other], name[proposed_lead]]  # the new lead first
+
+
+def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
+    sb = panel_sb
+    short_id = _create(sb)
+    sb.dispatch()  # everyone hears of their seat
+    (lead, other), observers = _people(sb, short_id, 2)
+    spare = "nina.ldn"  # someone with nothing else then
+    sb.emulator.workspace.add_user(spare, "Nina Shah", "nina@example.com", "Europe/London")
+    observer = observers[0]
+    wrong = said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, spare)}> <@{uid(sb, observer)}>")
+    assert "does not interview in 2. Live AI Pairing" in wrong  # an observer's seat is not one
+    answer = said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, spare)}> <@{uid(sb, other)}>")
+    assert f"<@{uid(sb, spare)}> now runs 2. Live AI Pairing" in answer
+    assert _people(sb, short_id, 2) == ([lead, spare], observers)  # the lead keeps the seat
+    sb.dispatch()
+    for stays in (lead, *observers):  # the rest of the panel is not told it was given the round
+        given = [t for t in map(_text, _dms(sb, stays)) if "2. Live AI Pairing" in t]
+        assert len([t for t in given if "You're interviewing" in t or "You're observing" in t]) == 1
+    assert [t for t in map(_text, _dms(sb, spare)) if "You're interviewing" in t]
