@@ -30,7 +30,7 @@ def candidate_identity(source: Source) -> tuple[str, str] | None:
     """(candidate key, name) from front matter, the `Candidate:` line and the tags."""
     tags = [str(t) for t in source.meta.get("tags") or []]
     name, key = "", str(source.meta.get("candidate_key") or "")
-    for raw in source.body.splitlines():
+    for raw in source.body.split("\n"):
         match = _CANDIDATE_LINE.match(raw)
         if match:
             name = match.group(1).strip()
@@ -60,7 +60,7 @@ def briefed_rounds(source: Source) -> list[str]:
     `Round:` line in its text (numbers or names). Empty when it does not say."""
     raw = source.meta.get("rounds")
     if raw is None:
-        for line in source.body.splitlines():
+        for line in source.body.split("\n"):
             match = _ROUNDS_LINE.match(line)
             if match:
                 raw = re.split(r"\s*[,;]\s*", match.group(1))
@@ -70,7 +70,7 @@ def briefed_rounds(source: Source) -> list[str]:
 
 
 def _line(source: Source, pattern: re.Pattern[str]) -> str:
-    return next((m.group(1) for raw in source.body.splitlines() if (m := pattern.match(raw))), "")
+    return next((m.group(1) for raw in source.body.split("\n") if (m := pattern.match(raw))), "")
 
 
 def _section(root: Section, *words: str) -> Section | None:

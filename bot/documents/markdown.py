@@ -74,7 +74,7 @@ def parse_sections(text: str, first_line: int = 1) -> Section:
     root = Section(level=0, title="", line=first_line)
     stack = [root]
     in_fence = False
-    for offset, raw in enumerate(text.splitlines()):
+    for offset, raw in enumerate(text.split("\n")):
         number = first_line + offset
         if _FENCE.match(raw):
             in_fence = not in_fence

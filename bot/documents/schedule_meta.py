@@ -15,7 +15,7 @@ from bot.reminders import policy
 
 def _sub_key_line(source: Source, key: str, sub: str) -> int:
     """The file line of `sub:` inside the top-level mapping `key:`, else the line of `key:`."""
-    lines = source.meta_text.splitlines()
+    lines = source.meta_text.split("\n")
     top = source.meta_key_line(key)
     start = top - source.meta_line
     if 0 <= start < len(lines) and f"{sub}:" in lines[start].split(":", 1)[-1]:

@@ -48,7 +48,7 @@ class Source:
 
     def meta_key_line(self, key: str) -> int:
         """The file line of a top-level front-matter key, or the front matter's first line."""
-        for offset, raw in enumerate(self.meta_text.splitlines()):
+        for offset, raw in enumerate(self.meta_text.split("\n")):
             if raw.split(":", 1)[0].strip() == key and not raw.startswith((" ", "-")):
                 return self.meta_line + offset
         return max(self.meta_line - 1, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.documents import DocumentErrors, load_library
@@ -52,6 +52,7 @@ def _load(text: str) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(markdownish)
+@example(["\x85", "\x85", "## RACI Matrix"])  # a line break only to str.splitlines()
 def test_any_shuffle_of_loop_lines_gets_an_answer(lines: list[str]) -> None:
     _load("\n".join(lines))
 

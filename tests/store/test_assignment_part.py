@@ -1,4 +1,4 @@
-"""Migration 0012: a round seat's part (interviewer, a trainee's shadow or reverse shadow), both
+"""Migration 0014: a round seat's part (interviewer, a trainee's shadow or reverse shadow), both
 ways, on both engines. Rows written before it are interviewers; going back drops the part and
 keeps the rows (and the reminders that refer to them)."""
 

@@ -1,7 +1,7 @@
 """a round's people by part: interviewer, or a trainee's shadow or reverse shadow
 
-Revision ID: 0012
-Revises: 0013 (merged after it)
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 12:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0012"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
