@@ -223,13 +223,12 @@ class _Seeder:
                     first.setdefault(letter, (row_id, user_id))
             end = starts + timedelta(minutes=spec.duration_minutes)
             self._remind(Kind.ASSIGNED, first["R"], loop_id, round_id, created, owed, created)
-            for kind in (Kind.GUIDE, Kind.HEADS_UP, Kind.DUE, Kind.NUDGE):
+            # What creation plans; each later reminder is written when the one before it goes.
+            for kind in (Kind.GUIDE, Kind.HEADS_UP, Kind.DUE):
                 at = (starts if kind in BEFORE_START else end) + timedelta(
                     minutes=DEFAULT_OFFSETS[kind]
                 )
                 self._remind(kind, first["R"], loop_id, round_id, at, owed, created)
-            at = end + timedelta(minutes=DEFAULT_OFFSETS[Kind.ESCALATION])
-            self._remind(Kind.ESCALATION, first["A"], loop_id, round_id, at, owed, created)
         for role in self.template.roles:
             kind = self._opening_kind(role.code)
             if kind is not None and role.code in holders:
