@@ -171,9 +171,14 @@ def test_step_two_shows_the_panel_and_its_observer(panel_sb: Sandbox) -> None:
     text = "\n".join(blocks_as_text(view["blocks"]))
     line = next(t for t in text.splitlines() if "*Panel:*" in t)
     assert "(lead)" in line and "each interviews and writes a scorecard" in line
-    assert "*Observer:*" in line and "(the guide, no scorecard)" in line
+    assert "*Observer:*" in line and "gets the guide, writes no scorecard." in line
     mentioned = {u for u in POOL if f"@{uid(panel_sb, u)}" in line}
     assert len(mentioned) == 3  # two interviewers and an observer, three different people
+    # Everyone but the lead (whose time is on the line above) sees when it is for them.
+    zones = {handle: tz for handle, _, tz in TEAM}
+    for handle in mentioned:
+        if f"@{uid(panel_sb, handle)} (lead)" not in line:
+            assert f"@{uid(panel_sb, handle)} (" in line and zones[handle] + ")" in line
 
 
 def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
@@ -280,7 +285,10 @@ def test_a_pinned_panel_is_used_and_step_two_names_a_pinned_member_who_is_not_fr
         assert "Pinned to this round but not free then: @U0PN00001." in line
         lead = line.split("*Panel:* ", 1)[1].split(" (lead)", 1)[0]
         assert lead == "@U0TM00002"  # the first pinned interviewer leads
-        assert "*Observer:* @U0TM00003 (the guide, no scorecard)" in line
+        assert (
+            "*Observer:* @U0TM00003 (" in line
+            and "London): gets the guide, writes no scorecard." in line
+        )
         sb.emulator.close_view(uid(sb, "oliver.rec"))
         short_id = _create(sb)
         interviewers, observers = _people(sb, short_id, 2)
@@ -343,7 +351,7 @@ def test_a_panel_member_picked_as_lead_in_step_two_trades_seats(panel_sb: Sandbo
         t for t in "\n".join(blocks_as_text(view["blocks"])).splitlines() if "*Panel:*" in t
     )
     proposed_lead = line.split("*Panel:* @", 1)[1].split(" ", 1)[0]
-    other = line.split("(lead), @", 1)[1].split(":", 1)[0]
+    other = line.split("(lead), @", 1)[1].split(" ", 1)[0].rstrip(":")
     second = submit(sb, "oliver.rec", {"Lead interviewer (Responsible)": other})
     assert second.json and second.json.get("response_action") == "update", second.body_text
     short_id = json.dumps(second.json["view"]["blocks"]).split("Loop `", 1)[1][:5]

@@ -45,7 +45,7 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
         panel = bool(in_pool) and (spec.panel > 1 or spec.observers > 0)
         blocks += _round_blocks(proposal, proposed, in_pool, spec.responsible, panel=panel)
         if in_pool and (spec.panel > 1 or spec.observers or spec.pinned or proposed.trainee):
-            blocks.append(_panel_line(proposed, spec))
+            blocks.append(_panel_line(proposed, spec, proposal.zones))
     return modal(
         LoopIds.CREATE_STEP2,
         "Confirm the schedule",
@@ -55,17 +55,24 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
     )
 
 
-def _panel_line(proposed: ProposedRound, spec: TemplateRound) -> dict:
-    """Who else is on the round, and what the round type asked for that the time could not
-    give (a smaller panel, a pinned person who was not free)."""
+def _panel_line(proposed: ProposedRound, spec: TemplateRound, zones: dict[str, str]) -> dict:
+    """Who else is on the round (each with the time as they live it), and what the round type
+    asked for that the time could not give (a smaller panel, a pinned person who was not free)."""
+
+    def who(user_id: str) -> str:
+        zone = zones.get(user_id, "")
+        if proposed.starts_at is None or not zone:
+            return mention(user_id)
+        return f"{mention(user_id)} ({local_span(proposed.starts_at, proposed.minutes, zone)})"
+
     got = len([u for u in (proposed.responsible, *proposed.co_interviewers) if u])
     seen = len(proposed.observers)
     return context(
         render(
             "create_step2_panel",
             lead=mention(proposed.responsible) if proposed.responsible else "",
-            co=", ".join(mention(u) for u in proposed.co_interviewers),
-            observers=", ".join(mention(u) for u in proposed.observers),
+            co=", ".join(who(u) for u in proposed.co_interviewers),
+            observers=", ".join(who(u) for u in proposed.observers),
             short=proposed.responsible is not None
             and (got < spec.panel or (not proposed.asynchronous and seen < spec.observers)),
             wanted=spec.panel,
@@ -73,7 +80,7 @@ def _panel_line(proposed: ProposedRound, spec: TemplateRound) -> dict:
             got=got,
             seen=seen,
             unpinned=", ".join(mention(u) for u in proposed.unpinned),
-            trainee=mention(proposed.trainee) if proposed.trainee else "",
+            trainee=who(proposed.trainee) if proposed.trainee else "",
             trainee_part=proposed.trainee_part,
         )
     )
