@@ -41,8 +41,10 @@ def submit(
     evidence: str | None = None,
     private: str = "",
     statuses: dict[str, str] | None = None,
+    who: str | None = None,
 ) -> None:
-    who = owner(sb, short_id, number)
+    """`who` (default: the round's interviewer) fills in and submits the scorecard modal."""
+    who = who or owner(sb, short_id, number)
     reply = sb.slack.command(who, "/loop", f"scorecard {short_id} {number}")
     assert reply.status == 200
     modal = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))

@@ -31,6 +31,7 @@ from tests.e2e.helpers import (
     uid,
     wait_for,
 )
+from tests.e2e.test_debrief import submit as submit_scorecard
 from tests.e2e.test_debrief import summaries
 from tests.e2e.test_visibility import _read_modal
 
@@ -140,30 +141,9 @@ def _buttons(message) -> set[str]:
 
 
 def _score(sb: Sandbox, short_id: str, number: int, who: str, recommendation: str) -> None:
-    reply = sb.slack.command(who, "/loop", f"scorecard {short_id} {number}")
-    assert reply.status == 200
-    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
-    form = ModalForm(modal, sb.emulator.workspace)
-    ratings = {
-        f.label: "Solid"
-        for f in form.fields
-        if f.block_id.startswith("signal:") and not f.block_id.endswith("evidence")
-    }
-    values = {
-        f.label: "PROVEN"
-        for f in form.fields
-        if f.block_id.startswith("value:") and not f.block_id.endswith("evidence")
-    }
-    answers = form.fill(
-        {
-            **ratings,
-            **values,
-            "Overall recommendation": recommendation,
-            "Key evidence": f"Round {number} evidence from {who}.",
-        }
+    submit_scorecard(
+        sb, short_id, number, recommendation, f"Round {number} evidence from {who}.", who=who
     )
-    assert sb.slack.submit(who, modal, answers).json == {"response_action": "clear"}
-    sb.emulator.close_view(uid(sb, who))
 
 
 def test_step_two_shows_the_panel_and_its_observer(panel_sb: Sandbox) -> None:

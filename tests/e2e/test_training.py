@@ -108,7 +108,8 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox) -> N
     first, step2 = _create(sb, "2026-11-24")
     number, part = _trainee_round(sb, first)
     assert part == "shadow"
-    assert f"*Training:* @{uid(sb, trainee)} shadows (watches" in step2
+    assert f"*Training:* @{uid(sb, trainee)} (" in step2  # with the time as they live it
+    assert "): shadows (watches, and writes a practice scorecard)" in step2
     # A trainee never holds a round alone: every round has its own interviewer.
     assert all(_interviewers(sb, first, n) for n in range(1, 7))
     assert trainee not in {h for n in range(1, 7) for h in _interviewers(sb, first, n)}
