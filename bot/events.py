@@ -4,10 +4,11 @@ by signature (the replay guard)."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+import sqlite3
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import delete
 
 from bot.store import Database
@@ -43,12 +44,37 @@ def forget_events_before(db: Database, cutoff: datetime) -> int:
 RETRY_WINDOW = timedelta(hours=2)
 
 
+_SQLITE_CLAIM = "INSERT INTO seen_requests (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+
+
 def claim_request(db: Database, signature: str, now: datetime) -> bool:
     """True the first time a verified signature is seen by any process; False for a replay."""
     key = hashlib.sha256(signature.encode()).hexdigest()
-    with db.engine.begin() as conn:  # a bare connection: every signed request pays for this
+    if db.dialect == "sqlite":
+        return _claim_sqlite(db, key, now)
+    with db.engine.begin() as conn:
         result = conn.execute(_CLAIM, {"key": key, "at": now})
         return result.rowcount == 1
+
+
+def _claim_sqlite(db: Database, key: str, now: datetime) -> bool:
+    """Every signed request pays for this, so it skips SQLAlchemy's statement machinery: one
+    statement on a pooled driver connection, its own transaction (the connections are in
+    autocommit; SQLite takes the write lock for it, waiting up to the busy timeout). The time
+    is written as SQLAlchemy writes it (naive UTC text), so pruning compares alike."""
+    at = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(_SQLITE_CLAIM, (key, at))
+            return cursor.rowcount == 1
+        except sqlite3.OperationalError as error:  # locked, or gone: as the engine raises it
+            raise OperationalError(_SQLITE_CLAIM, None, error) from error
+        finally:
+            cursor.close()
+    finally:
+        raw.close()
 
 
 def forget_requests_before(db: Database, cutoff: datetime) -> int:

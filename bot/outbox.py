@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, or_, select
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, or_, select
 
 from bot.calendars import CalendarBackend, CalendarRefused, CalendarUnavailable
 from bot.calendars.sync import CALENDAR, write_event
@@ -104,11 +105,25 @@ class OutboxSender:
             results.append(self._send(row_id, now, tell=index > 0))
         return results
 
-    def _queue(self, messages: list[Message], now: datetime) -> list[int]:
-        """Rows for `messages`, claimed by this sender to be sent at once."""
+    def _queue(
+        self, messages: list[Message], now: datetime, *, replacing: bool = False
+    ) -> list[int]:
+        """Rows for `messages`, claimed by this sender to be sent at once; `replacing`: each is
+        an edit, and an earlier edit of the same message still waiting is moot (same
+        transaction)."""
         with self.db.session() as session:
             rows: list[OutboxMessage] = []
             for message in messages:
+                if replacing:
+                    session.connection().execute(
+                        update(OutboxMessage)
+                        .where(
+                            col(OutboxMessage.channel_id) == message.channel,
+                            col(OutboxMessage.edits_ts) == message.edits,
+                            col(OutboxMessage.state) == OutboxState.PENDING,
+                        )
+                        .values(state=OutboxState.REPLACED)
+                    )
                 row = OutboxMessage(
                     loop_id=message.loop_id,
                     channel_id=message.channel,
@@ -134,19 +149,7 @@ class OutboxSender:
         """Queue edits of posted messages (each `Message.edits` a ts) and send them now; an
         edit Slack refuses for a while is retried like a post, unless a later edit of the same
         message replaces it first, and the person who acted is told if it never goes through."""
-        with self.db.session() as session:
-            for message in messages:
-                moot = session.exec(
-                    select(OutboxMessage).where(
-                        OutboxMessage.channel_id == message.channel,
-                        OutboxMessage.edits_ts == message.edits,
-                        OutboxMessage.state == OutboxState.PENDING,
-                    )
-                ).all()
-                for row in moot:
-                    row.state = OutboxState.REPLACED
-                    session.add(row)
-        for row_id in self._queue(messages, now):
+        for row_id in self._queue(messages, now, replacing=True):
             self._send(row_id, now, tell=True)
 
     def tick(self, now: datetime) -> int:
@@ -243,14 +246,17 @@ class OutboxSender:
             else:
                 self._retry(row_id, now + backoff(row.attempts), "unreachable")
             return None
+        # Two statements, no objects loaded: every message loopbot sends pays for this.
         with self.db.session() as session:
-            row = session.get(OutboxMessage, row_id)
-            if row is not None:
-                row.state, row.sent_ts, row.lease_until = OutboxState.SENT, posted.ts, None
-                session.add(row)
-            if row is not None and row.edits_ts is None:  # an edited message is recorded already
-                session.add(
-                    SlackMessage(
+            connection = session.connection()
+            marked = connection.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row_id)
+                .values(state=OutboxState.SENT, sent_ts=posted.ts, lease_until=None)
+            )
+            if marked.rowcount and row.edits_ts is None:  # an edited message is recorded already
+                connection.execute(
+                    insert(SlackMessage).values(
                         loop_id=row.loop_id,
                         channel_id=posted.channel,
                         ts=posted.ts,
@@ -263,18 +269,19 @@ class OutboxSender:
     def _replaced(self, row: OutboxMessage) -> bool:
         """Whether a later edit of the same message is on its way or went out (this one is then
         moot, and marked so)."""
+        later = select(OutboxMessage.id).where(
+            OutboxMessage.channel_id == row.channel_id,
+            OutboxMessage.edits_ts == row.edits_ts,
+            OutboxMessage.id > row.id,
+            OutboxMessage.state.in_(  # type: ignore[attr-defined]
+                (OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.SENT)
+            ),
+        )
+        with self.db.read() as session:  # the usual answer (none), without the write lock
+            if session.exec(later).first() is None:
+                return False
         with self.db.session() as session:
-            later = session.exec(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.channel_id == row.channel_id,
-                    OutboxMessage.edits_ts == row.edits_ts,
-                    OutboxMessage.id > row.id,
-                    OutboxMessage.state.in_(  # type: ignore[attr-defined]
-                        (OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.SENT)
-                    ),
-                )
-            ).first()
-            if later is None:
+            if session.exec(later).first() is None:
                 return False
             stored = session.get(OutboxMessage, row.id)
             if stored is not None:

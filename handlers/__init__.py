@@ -19,6 +19,9 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=runtime.messenger.client,
         token_verification_enabled=verify_token,
+        # handlers/http.py checks every signature (and refuses replays) before Bolt sees the
+        # request, and hands Bolt the body it parsed; Socket Mode requests carry none.
+        request_verification_enabled=False,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
         listener_executor=runtime.listeners,

@@ -9,7 +9,6 @@ the way Slack shapes its requests; anything else gets a 4xx saying why, never a 
 from __future__ import annotations
 
 import binascii
-import io
 import json
 import logging
 import re
@@ -19,10 +18,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_bolt.context import BoltContext
+from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 
 from bot import metrics
@@ -52,7 +53,6 @@ class Refused(Exception):
 
 def make_wsgi_app(app: App, runtime: Runtime):
     """A WSGI callable for any production server (loopbot serve uses waitress)."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
     verifier = SignatureVerifier(runtime.settings.slack_signing_secret.get_secret_value() or "-")
     local = LocalGuard()
 
@@ -67,16 +67,17 @@ def make_wsgi_app(app: App, runtime: Runtime):
             body = _body(environ)
             text = _text(body)
             _verify(verifier, runtime, local, environ, text)
-            _check_shape(environ.get("CONTENT_TYPE", ""), text)
+            parsed = _check_shape(environ.get("CONTENT_TYPE", ""), text)
         except Refused as refused:
             log.info("request refused", extra={"status": refused.status[:3]})
             return _answer(start_response, refused.status, refused.reason)
         except UNAVAILABLE:
             return _answer(start_response, "503 Service Unavailable", "database unavailable")
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
         with runtime.acks.pending():
-            return slack(environ, start_response)
+            answer = app.dispatch(_bolt_request(environ, text, parsed))
+        response = WsgiHttpResponse(answer.status, answer.headers, answer.body)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
 
     return metrics.instrument(wsgi, events_path=EVENTS_PATH, db=runtime.db)
 
@@ -156,24 +157,46 @@ def _verify(
         raise Refused("401 Unauthorized", "replayed request")
 
 
-def _check_shape(content_type: str, text: str) -> None:
-    """The fields Bolt and the listeners read without checking are there, with their types."""
-    if content_type.split(";")[0].strip().lower() == "application/json":
-        _check_event(_json_object(text, "body"))
-        return
+def _bolt_request(environ: dict, text: str, body: dict[str, Any]) -> BoltRequest:
+    """The request as Bolt reads it, from the body this module already parsed and checked:
+    Bolt's own parser (urllib's, in Python) would decode it a second time."""
+    headers = {
+        key[5:].replace("_", "-").lower(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    headers["content-type"] = environ.get("CONTENT_TYPE", "")
+    request = BoltRequest(body="", headers=headers)
+    request.raw_body = text
+    request.body = body
+    request.context = build_context(BoltContext({}), body)
+    return request
+
+
+def _check_shape(content_type: str, text: str) -> dict[str, Any]:
+    """The body as Bolt reads it, once the fields Bolt and the listeners read without checking
+    are there, with their types."""
+    if content_type.split(";")[0].strip().lower() == "application/json" or text.startswith("{"):
+        body = _json_object(text, "body")
+        _check_event(body)
+        return body
     payload = _lone_payload(text)
     if payload is not None:
-        _check_interaction(_json_object(payload, "payload"))
-        return
-    form = parse_qs(text, keep_blank_values=True)
+        interaction = _json_object(payload, "payload")
+        _check_interaction(interaction)
+        return interaction
+    form = dict(parse_qsl(text, keep_blank_values=True))
     if "payload" in form:
-        _check_interaction(_json_object(form["payload"][0], "payload"))
-    elif "command" in form:
+        interaction = _json_object(form["payload"], "payload")
+        _check_interaction(interaction)
+        return interaction
+    if "command" in form:
         for name in ("command", "user_id"):
-            if not form.get(name, [""])[0]:
+            if not form.get(name, ""):
                 raise Refused("400 Bad Request", f"a slash command without {name}")
     elif "ssl_check" not in form:
         raise Refused("400 Bad Request", "neither a command nor an interaction payload")
+    return form
 
 
 _NOT_AN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})|[=\s]")

@@ -54,6 +54,9 @@ NO_FILES_NOTE = "(The calendar file is not attached: this workspace does not all
 TAG_EVENT = "loopbot_message"
 """Message metadata event type of loopbot's tagged messages."""
 
+MEMBER_TTL_S = 600
+"""How long a person added to a channel is taken to be still in it (`Messenger.invite`)."""
+
 TRIGGER_ERRORS = ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id")
 
 
@@ -83,6 +86,8 @@ class Messenger:
         self.client = client
         self._dm_channels: dict[str, str] = {}
         self._users: dict[str, tuple[float, SlackUser]] = {}
+        self._members: dict[tuple[str, str], float] = {}
+        """(channel, person) → when this process last saw them join or found them there."""
         self._lock = threading.Lock()
 
     def call(self, method: str, _form: bool = False, **args: Any) -> dict[str, Any]:
@@ -330,8 +335,23 @@ class Messenger:
         return self.call("conversations.create", name=name, is_private=True)["channel"]["id"]
 
     def invite(self, channel: str, user_ids: list[str]) -> None:
-        if user_ids:
-            self.call("conversations.invite", channel=channel, users=",".join(user_ids))
+        """Add people to a channel. Someone this process added (or found there) in the last
+        few minutes is not asked for again: a submission re-checks its author's place in the
+        loop's channel, and Slack allows about one invitation a second."""
+        now = time.monotonic()
+        with self._lock:
+            wanted = [
+                u for u in user_ids if now - self._members.get((channel, u), -1e9) >= MEMBER_TTL_S
+            ]
+        if not wanted:
+            return
+        try:
+            self.call("conversations.invite", channel=channel, users=",".join(wanted))
+        except SlackCallFailed as exc:
+            if exc.error != "already_in_channel" or len(wanted) > 1:
+                raise
+        with self._lock:
+            self._members.update(((channel, u), now) for u in wanted)
 
 
 class Responder:

@@ -150,3 +150,22 @@ def test_when_slack_keeps_refusing_a_card_refresh_the_person_who_acted_is_told(
         f"I couldn't update a message about loop `{short_id}`" in t and "Slack kept refusing" in t
         for t in told
     ), told
+
+
+def test_a_card_refresh_waiting_for_a_retry_gives_way_to_a_newer_one(sb: Sandbox) -> None:
+    from tests.e2e.helpers import card_in_channel, said
+
+    short_id, moved, copies = _reschedule_while_updates_fail(sb)
+    assert "Moved 2." in said(sb, HM, f"reschedule {short_id} 2 2026-12-01 11:00")
+    _wait_until_settled(sb, rows=3 * copies)
+    later = "1796140800"  # 11:00 in New York on 1 December
+    assert later in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    updates = len([c for c in sb.emulator.calls if c.method == "chat.update"])
+    sb.dispatch(MONDAY + timedelta(minutes=1))  # the first refresh's retry time
+    assert later in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    assert moved not in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    assert len([c for c in sb.emulator.calls if c.method == "chat.update"]) == updates
+    with sb.db.read() as session:
+        edits = session.exec(select(OutboxMessage).where(OutboxMessage.edits_ts.isnot(None)))
+        states = sorted(r.state for r in edits)
+    assert states == ["replaced"] * copies + ["sent"] * copies

@@ -75,3 +75,22 @@ def test_answers_to_commands_reuse_the_kept_alive_connections(sb) -> None:
         assert short_id in said(sb, HM, f"show {short_id}")
     answers = sb.emulator.response_connections()[before:]
     assert len(answers) == 6 and len(set(answers)) <= 2, answers
+
+
+def test_a_person_added_to_a_channel_is_not_invited_again_for_a_while(monkeypatch) -> None:
+    import bot.slack.messenger as module
+
+    with SlackEmulator(rate_limits=False) as emulator:
+        messenger = Messenger(make_client(emulator.bot_token, emulator.api_url))
+        channel = messenger.create_private_channel("loop-ada-ab12")
+        messenger.invite(channel, ["U0HM00001"])
+        messenger.invite(channel, ["U0HM00001"])  # a second submission: nothing to ask
+        members = emulator.workspace.channels[channel].members
+        assert "U0HM00001" in members
+        assert len(emulator.calls_to("conversations.invite")) == 1
+        members.discard("U0HM00001")  # they left; after a while they are brought back
+        monkeypatch.setattr(module, "MEMBER_TTL_S", 0)
+        messenger.invite(channel, ["U0HM00001"])
+        assert "U0HM00001" in members
+        messenger.invite(channel, ["U0HM00001"])  # already there: not an error
+        assert len(emulator.calls_to("conversations.invite")) == 3
