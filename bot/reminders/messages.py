@@ -11,11 +11,11 @@ from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
 from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.loops.places import REVIEW_DAYS
-from bot.loops.views import round_when
 from bot.reminders.cadence import Next
 from bot.reminders.late import Late, how_late
 from bot.reminders.panel_notes import may, observing, panel_values, scorecard_button
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
+from bot.reminders.round_lines import RoundLine
 from bot.render import render
 from bot.slack.blocks import (
     MESSAGE_BLOCK_LIMIT,
@@ -41,18 +41,6 @@ class Outgoing:
     blocks: list[dict]
     file: tuple[str, bytes] | None = None
     """(file name, content) shared with `text` as its comment (an invite's `.ics`)."""
-
-
-@dataclass(frozen=True)
-class RoundLine:
-    number: int
-    name: str
-    when: str
-    length: str
-    owner: str
-    cancelled: bool
-    candidate_when: str = ""
-    format: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,34 +73,6 @@ class Situation:
     panel: list[str] = field(default_factory=list)  # with observers, trainee: panel_notes.py
     observers: list[str] = field(default_factory=list)
     trainee: tuple[str, str] | None = None
-
-
-def round_lines(
-    rounds: list[Round], owners: dict[int, list[str]], candidate_tz: str | None = None
-) -> list[RoundLine]:
-    return [
-        RoundLine(
-            r.number,
-            r.name,
-            round_when(r)["when"],
-            minutes(r.duration_minutes) if r.starts_at is not None else "",
-            ", ".join(mention(u) for u in owners.get(r.id or 0, [])) or mention(None),
-            r.cancelled,
-            _candidate_when(r, candidate_tz),
-            r.format,
-        )
-        for r in rounds
-    ]
-
-
-def _candidate_when(r: Round, candidate_tz: str | None) -> str:
-    if not candidate_tz:
-        return ""
-    if r.starts_at is not None:
-        return zone_time(r.starts_at, candidate_tz)
-    if r.deadline is not None:
-        return f"submission due {zone_time(r.deadline, candidate_tz)}"
-    return ""
 
 
 def _common(s: Situation) -> dict:
@@ -333,6 +293,7 @@ def compose_itinerary(s: Situation, library: Library) -> list[Outgoing]:
             "candidate_when": r.candidate_when or r.when,
             "length": r.length,
             "format": r.format,
+            "place": r.place,
             "description": (vr.description if variant and (vr := variant.round(r.number)) else ""),
             "prepare": (kind.how_to_prepare if (kind := _round_type(s, library, r.number)) else ""),
         }

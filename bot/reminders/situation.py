@@ -22,9 +22,10 @@ from bot.loops.queries import (
 from bot.reminders.cadence import Next
 from bot.reminders.checks import decision_label
 from bot.reminders.late import late_scorecards
-from bot.reminders.messages import Situation, round_lines
+from bot.reminders.messages import Situation
 from bot.reminders.plan import Kind
 from bot.reminders.policy import in_force
+from bot.reminders.round_lines import round_lines
 from bot.store.models import Assignment, Loop, Reminder
 
 

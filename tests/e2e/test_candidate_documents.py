@@ -72,6 +72,11 @@ def test_unpicked_documents_reach_only_the_hiring_manager_and_lead(sb: Sandbox) 
     for brief in (summary, calibrate):
         assert carries_candidate_material(brief) == list(CANDIDATE_MATERIAL)
         assert "Executive briefing:" in brief and "8.5/10" in brief
+        # Each part of the briefing starts its own line, under the name the document gives it.
+        lines = brief.splitlines()
+        assert any(line.startswith("*Role fit:* The candidate demonstrates") for line in lines)
+        highlights = lines.index("*Experience highlights*")
+        assert lines[highlights + 1].startswith("• Initial screening highlighted")
         assert "Mid-level. We are not looking for a perfect answer" in brief
         assert "Success indicators:" in brief
         assert "only the hiring manager and the interview lead read them" in brief

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.sandbox import Sandbox
 from bot.store.models import Assignment, Loop, Round
-from tests.e2e.helpers import PANEL, REC, create_loop, uid, wait_for
+from tests.e2e.helpers import PANEL, REC, create_loop, dm_texts, uid, wait_for
 
 
 def _invites(sb: Sandbox, handle: str) -> list[Calendar]:
@@ -85,7 +85,7 @@ def test_each_interviewer_gets_an_invite_that_follows_their_round(sb: Sandbox) -
 
 
 def test_the_recruiter_gets_the_itinerary_in_the_candidates_zone(sb: Sandbox) -> None:
-    create_loop(sb)
+    create_loop(sb, step2={"round:2:place": "Room 4.1", "round:3:place": "https://meet.example/x"})
     sb.dispatch()
     files = [c for n, c in sb.emulator.files_to(uid(sb, REC)) if n.startswith("itinerary")]
     assert len(files) == 1
@@ -96,6 +96,14 @@ def test_the_recruiter_gets_the_itinerary_in_the_candidates_zone(sb: Sandbox) ->
     assert all(e["DTSTART"].params.get("TZID") == "Asia/Seoul" for e in events)
     first = min(e.decoded("DTSTART") for e in events)
     assert first == min(r.starts_at for r in timed) and str(first.tzinfo) == "Asia/Seoul"
+    # The text to forward says where each live round happens, as the invites do.
+    text = next(t for t in dm_texts(sb, REC) if "The itinerary for" in t)
+    placed = [r for r in timed if r.place]
+    assert {r.number for r in placed} == {2, 3}
+    for r in placed:
+        line = next(x for x in text.splitlines() if x.startswith(f"• *{r.number}. "))
+        assert line.endswith(f") at {r.place}") or f") at {r.place}: " in line, line
+        assert all(str(e["LOCATION"]) == r.place for e in events if f"-{r.number}-" in e["UID"])
 
 
 def test_a_workspace_without_file_uploads_still_gets_its_notices(sb: Sandbox) -> None:

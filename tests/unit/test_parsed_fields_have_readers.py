@@ -37,8 +37,9 @@ from bot.documents.models import (
     VariantRound,
 )
 from bot.emulator.transcript import blocks_as_text
-from bot.reminders.messages import Situation, compose, round_lines
+from bot.reminders.messages import Situation, compose
 from bot.reminders.plan import Kind
+from bot.reminders.round_lines import round_lines
 from bot.render import render
 from bot.scorecards.service import Subject, values_under_probe
 from bot.settings import SEEDS_DIR
