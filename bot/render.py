@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -11,6 +12,25 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 def slack_escape(value: Any) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_ITALIC = re.compile(r"(?<![*\w])\*(?![\s*])([^*\n]+?)(?<![\s*])\*(?![*\w])")
+_BOLD = re.compile(r"(\*\*|__)(?!\s)(.+?)(?<!\s)\1")
+_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.M)
+_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$\n?", re.M)
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+
+
+def mrkdwn(value: Any) -> str:
+    """A team's Markdown as Slack shows it: `**bold**` → `*bold*`, `*italic*` → `_italic_`,
+    `- item` → `• item`, headings bold, `[text](url)` a link, rules dropped; escaped like `e`."""
+    text = _RULE.sub("", slack_escape(value))
+    text = _HEADING.sub(lambda m: f"**{m.group(1)}**", text)
+    text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
+    text = _ITALIC.sub(r"_\1_", text)
+    text = _BOLD.sub(r"*\2*", text)
+    return _LINK.sub(r"<\2|\1>", text).strip("\n")
 
 
 @lru_cache(maxsize=1)
@@ -25,6 +45,7 @@ def environment() -> Environment:
     )
     env.filters["e"] = slack_escape
     env.filters["slack"] = slack_escape
+    env.filters["md"] = mrkdwn
     return env
 
 

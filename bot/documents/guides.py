@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.documents.markdown import normalize, parse_bullets, parse_sections
+from bot.documents.markdown import normalize, outside_bullets, parse_bullets, parse_sections
 from bot.documents.models import GuideSection, PrepGuide, RoundType
 from bot.documents.source import Source
 
@@ -13,12 +13,14 @@ def parse_prep_guide(source: Source) -> PrepGuide | None:
     """A preparation guide: its prompts and its sections, kept as written."""
     root = parse_sections(source.body, source.body_line)
     prompts: list[str] = []
+    prompts_note = ""
     sections: list[GuideSection] = []
     for section in root.walk():
         if not section.level:
             continue
         if "prompt" in normalize(section.title) and not prompts:
             prompts = [b.text for b in parse_bullets(section.lines)]
+            prompts_note = outside_bullets(section.lines)
         else:
             sections.append(GuideSection(title=section.title, body=section.text()))
     if not prompts and not sections:
@@ -32,6 +34,7 @@ def parse_prep_guide(source: Source) -> PrepGuide | None:
         title=title,
         intro=root.text(),
         prompts=prompts,
+        prompts_note=prompts_note,
         sections=sections,
         applies_to=[str(a) for a in (applies if isinstance(applies, list) else [applies])],
         source=source.path,

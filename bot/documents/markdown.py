@@ -114,6 +114,17 @@ def parse_bullets(lines: list[Line]) -> list[Bullet]:
     return roots
 
 
+def outside_bullets(lines: list[Line]) -> str:
+    """The text between and after a section's bullets: lines that are neither a bullet nor a
+    bullet's indented continuation (`parse_bullets` leaves them out)."""
+    kept = [
+        ln.text
+        for ln in lines
+        if ln.text.strip() and not _BULLET.match(ln.text) and not ln.text.startswith((" ", "\t"))
+    ]
+    return "\n".join(kept).strip()
+
+
 def parse_table(lines: list[Line]) -> Table | None:
     """The first pipe table in `lines`, or None."""
     rows = [ln for ln in lines if ln.text.strip().startswith("|")]

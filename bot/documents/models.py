@@ -240,6 +240,7 @@ class PrepGuide(Frozen):
     title: str
     intro: str = ""
     prompts: list[str] = []
+    prompts_note: str = Field("", description="the prompts section's text that is not a prompt")
     sections: list[GuideSection] = []
     applies_to: list[str] = Field([], description="round names or round types it prepares for")
     source: str = ""

@@ -147,6 +147,11 @@ def test_the_prep_guide_goes_to_the_recruiter_to_forward(sb: Sandbox) -> None:
     assert "*To forward: Deep-Dive Preparation Guide* (prepares for 1. Async Build)" in forwarded
     assert "1) Structure: use STAR/CARE with technical depth" in forwarded
     assert "8) System/design review process: a crisp rubric" in forwarded
+    # Every part of the guide, in Slack's own formatting: bold, bullets, no stray markers.
+    assert "Quick Answer: This question evaluates a candidate's ownership" in forwarded
+    assert "\n1. *Clarify requirements*: functional + non-functional" in forwarded
+    assert "\n• *S*ituation: context and why it mattered" in forwarded
+    assert "**" not in forwarded and "\n---" not in forwarded
     # The interviewer of the briefed round sees what the candidate was asked to prepare,
     # not the coaching written to the candidate; no other round mentions it.
     assert "What the candidate was asked to prepare" in guides[1]

@@ -95,6 +95,7 @@ READERS: dict[tuple[type[BaseModel], str], set[str]] = {
     (PrepGuide, "title"): {ITINERARY, GUIDE},
     (PrepGuide, "intro"): {ITINERARY},
     (PrepGuide, "prompts"): {ITINERARY, GUIDE},
+    (PrepGuide, "prompts_note"): {ITINERARY},
     (GuideSection, "title"): {ITINERARY},
     (GuideSection, "body"): {ITINERARY},
     (LoopTemplate, "title"): {GUIDE, HM_BRIEF, LEAD_BRIEF, ITINERARY, CREATE},

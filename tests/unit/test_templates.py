@@ -75,3 +75,29 @@ def test_user_text_is_escaped_for_slack() -> None:
 def test_missing_values_fail_loudly() -> None:
     with pytest.raises(UndefinedError):
         render("cancelled", short_id="L1", title="T")
+
+
+def test_a_guides_markdown_reads_as_slack_formats_it() -> None:
+    body = (
+        "**STAR**\n"
+        "- **S**ituation: why <it> mattered & how\n"
+        "  * a *nested* point; 5 * 3 stays\n"
+        "---\n"
+        "1. **Clarify requirements**: scope\n"
+        "### Then\n"
+        "See [the notes](https://example.com/a_b) and `keep*this*`"
+    )
+    assert render("prep_forward", guide=_guide(body), rounds=[]).splitlines()[3:] == [
+        "*STAR*",
+        "• *S*ituation: why &lt;it&gt; mattered &amp; how",
+        "  • a _nested_ point; 5 * 3 stays",
+        "1. *Clarify requirements*: scope",
+        "*Then*",
+        "See <https://example.com/a_b|the notes> and `keep*this*`",
+    ]
+
+
+def _guide(body: str):
+    from bot.documents.models import GuideSection, PrepGuide
+
+    return PrepGuide(id="g", version="1", title="G", sections=[GuideSection(title="S", body=body)])
