@@ -10,18 +10,12 @@ from typing import TextIO
 
 from bot.demo_narrator import Narrator
 from bot.demo_rounds import _card, _first_round_start, _owner_of_round, submission_received
+from bot.demo_rounds import wait_until as _wait
 from bot.demo_scenes import cant_make_it, late_scorecards, panel_round
 from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text, view_as_text
 from bot.loops.queries import find_loop, rounds_of
 from bot.sandbox import AppFactory, Sandbox, WsgiFactory
-
-
-def _wait(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.02)
-
 
 EXTRA_POOL = [
     ("kenji.tyo", "Kenji Sato", "Asia/Tokyo", "U0PN00011"),

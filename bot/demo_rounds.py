@@ -19,29 +19,39 @@ def submission_received(sb: Sandbox, n: Any, short_id: str, recruiter: str, when
     if rnd.deadline is None:
         return
     n.clock("the candidate sends the Async Build submission, well before its deadline", when)
-    card = next(
-        m
-        for m in reversed(sb.emulator.dms_to(recruiter))
-        if f"loop `{short_id}`" in json.dumps(m.blocks or []) and "actions" in json.dumps(m.blocks)
-    )
-    button = next(
-        e
-        for b in card.blocks or []
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "loop_card_received"
-    )
+    # The copy of the card in the recruiter's DMs, with its button (a card refresh may be on
+    # its way: wait for it rather than read a copy mid-update).
+    wait_until(lambda: _received_button(sb, short_id, recruiter))
+    card, button = _received_button(sb, short_id, recruiter) or (None, None)
+    if card is None:
+        raise RuntimeError(f"the recruiter's copy of loop {short_id}'s card never came")
     n.step(recruiter, f"presses {button['text']['text']!r} on his copy of the card")
     before = len(sb.emulator.all_responses())
     sb.slack.click(recruiter, button["action_id"], button["value"], message=card)
-    for _ in range(250):
-        if len(sb.emulator.all_responses()) > before:
-            break
-        time.sleep(0.02)
+    wait_until(lambda: len(sb.emulator.all_responses()) > before)
     responses = sb.emulator.all_responses()[before:]
     if responses:
         n.reply(responses[-1], recruiter)
     n.deliveries(sb.dispatch(), brief=True)
+
+
+def wait_until(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _received_button(sb: Sandbox, short_id: str, recruiter: str) -> tuple[Any, dict] | None:
+    """(the recruiter's DM copy of the card, its *Submission received* button)."""
+    for m in reversed(sb.emulator.dms_to(recruiter)):
+        blocks = json.loads(json.dumps(m.blocks or []))
+        if f"loop `{short_id}`" not in json.dumps(blocks):
+            continue
+        for b in blocks:
+            for e in b.get("elements", []) if b["type"] == "actions" else []:
+                if e["action_id"] == "loop_card_received":
+                    return m, e
+    return None
 
 
 def _card(sb: Sandbox, short_id: str):  # noqa: ANN201
