@@ -218,6 +218,9 @@ def test_db_compact_rewrites_the_file(story, monkeypatch, capsys) -> None:
     from bot.cli import main
 
     sb, _, _ = story
+    # Stopped first, as an operator does: a running bot may still write (a card refresh
+    # waiting to coalesce), which starts a new write-ahead log right after the compaction.
+    sb.stop_bot()
     monkeypatch.setenv("DATABASE_URL", sb.database_url)
     assert main(["db", "compact"]) == 0
     assert capsys.readouterr().out.strip() == "compacted"
