@@ -65,9 +65,7 @@ class _Server(ThreadingHTTPServer):
         self._open_lock = threading.Lock()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
-            target=self._run, args=(request, client_address), daemon=True, name="slack-emulator"
-        )
+        thread = threading.Thread(target=self._run, args=(request, client_address), daemon=True)
         with self._open_lock:
             self._open[request] = thread
         thread.start()
@@ -134,15 +132,15 @@ class SlackEmulator(Inspection):
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self.stopping = threading.Event()
-        """Set by `stop()`: an injected delay ends at once."""
+        self._delays_over = threading.Event()
+        """Set by `end_delays()` and `stop()`: calls stalled by an injected delay answer now."""
 
     # lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> SlackEmulator:
         """Bind the port and serve in a background thread."""
         if self._server is None:
-            self.stopping.clear()
+            self._delays_over.clear()
             self._server = _Server(self._address, self)
             self._thread = threading.Thread(
                 # A short poll keeps stop() quick; shutdown waits for the loop to notice.
@@ -158,7 +156,7 @@ class SlackEmulator(Inspection):
         """Stop serving and free the port."""
         self.socket_mode.close_all()
         if self._server is not None:
-            self.stopping.set()
+            self._delays_over.set()
             self._server.shutdown()
             self._server.server_close()
             self._server.close_connections()
@@ -216,12 +214,18 @@ class SlackEmulator(Inspection):
         times: int = 1,
         delay: float | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail (or stall for `delay` seconds)."""
+        """Make the next `times` calls of `method` fail (or stall `delay` s, or to end_delays())."""
         if error is None and status is None and retry_after is None and delay is None:
             raise ValueError("fail_next needs error, status, retry_after or delay")
+        if delay:
+            self._delays_over.clear()
         with self.lock:
             queue = self._faults.setdefault(method, deque())
             queue.append(Fault(error, status, retry_after, delay, times))
+
+    def end_delays(self) -> None:
+        """Let every call stalled by an injected delay answer now."""
+        self._delays_over.set()
 
     def record_violation(self, where: str, problems: list[str]) -> None:
         """Note Block Kit (or protocol) problems so a test fixture can fail on them."""
@@ -320,7 +324,7 @@ class SlackEmulator(Inspection):
             parse_error = None
         fault = self._take_fault(method)
         if fault is not None and fault.delay:
-            self.stopping.wait(fault.delay)  # outside the lock: other callers keep being served
+            self._delays_over.wait(fault.delay)  # outside the lock: others keep being served
         status, headers, injected = 200, {}, False
         with self.lock:
             if method not in METHODS and method not in APP_TOKEN_METHODS:
