@@ -66,6 +66,7 @@ class Sandbox:
         rate_limits: bool = False,
         settings: dict[str, Any] | None = None,
         socket_mode: Callable[[Any, str], Any] | None = None,
+        coalesce_s: float = 0.05,
     ):
         self._app_factory = app_factory
         self._wsgi_factory = wsgi_factory
@@ -85,6 +86,9 @@ class Sandbox:
         self._socket: Any = None
         self.now: datetime | None = None
         """The bot's business clock; None follows the real time."""
+        self.coalesce_s = coalesce_s
+        """How long a card refresh waits for more of the same (`loopbot serve`: 1 s); short
+        here, so a story sees the card it changed without waiting out the serving delay."""
 
     def start(self) -> Sandbox:
         self.emulator.start()
@@ -115,6 +119,7 @@ class Sandbox:
             library=load_library(self.settings.docs_dir),
             messenger=Messenger(client),
             clock=self.clock,
+            coalesce_s=self.coalesce_s,
         )
         self.dispatcher = serving_dispatcher(self.runtime, wait=self.wait)
         self.app = self._app_factory(self.runtime)

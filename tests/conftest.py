@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,24 @@ from bot.store.migrate import upgrade
 REFERENCE = Path(__file__).parent / "reference"
 SHARED_SEEDS = REFERENCE / "seeds"
 POSTGRES_URL_ENV = "LOOPBOT_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(autouse=True)
+def _logging_put_back() -> Iterator[None]:
+    """`loopbot serve` run in this process (to test what it refuses) sets up logging to the
+    stderr of the moment, a test's capture, which closes with the test: a later record from any
+    thread would then fail to write ("--- Logging error ---"). Put the logging back."""
+    root = logging.getLogger()
+    names = ("slack_sdk", "slack_bolt", "urllib3", "apscheduler.executors")
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler and handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    for name, was in levels.items():
+        logging.getLogger(name).setLevel(was)
 
 
 @pytest.fixture

@@ -40,6 +40,8 @@ class _Connection:
     open: bool = True
     retiring: bool = False
     """Told to `disconnect`: nothing more is delivered on it."""
+    ponged: threading.Event = field(default_factory=threading.Event)
+    """Set when the app answers a ping: it is reading from this connection."""
 
     def send(self, opcode: int, data: bytes) -> None:
         size = len(data)
@@ -109,6 +111,19 @@ class SocketModeHub:
             time.sleep(0.02)
         return True
 
+    def wait_listening(self, timeout: float = 10.0) -> bool:
+        """Ping the newest open connection and wait for the pong: True once the app reads from
+        it. An app replacing its connection may still be reading the old one for a while (up
+        to its receive timeout), and an envelope sent meanwhile waits unacknowledged."""
+        with self._lock:
+            live = [c for c in self._connections if c.open and not c.retiring]
+        if not live:
+            return False
+        newest = live[-1]
+        newest.ponged.clear()
+        newest.send(PING, b"emulator")
+        return newest.ponged.wait(timeout)
+
     def serve(self, request: BaseHTTPRequestHandler, ticket: str) -> None:
         """Take over an HTTP request asking to upgrade to a WebSocket, until it closes."""
         key = request.headers.get("Sec-WebSocket-Key")
@@ -152,6 +167,8 @@ class SocketModeHub:
             opcode, data = connection.read_frame()
             if opcode == PING:
                 connection.send(PONG, data)
+            elif opcode == PONG:
+                connection.ponged.set()
             elif opcode == CLOSE:
                 try:
                     connection.send(CLOSE, data[:2])

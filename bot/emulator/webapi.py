@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import socket
 import threading
 import time
 from collections import deque
@@ -52,11 +53,42 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    """One thread per connection (kept alive between requests); `close_connections` ends them
+    all, so nothing the emulator serves outlives `stop()`."""
+
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], emulator: SlackEmulator) -> None:
         super().__init__(address, _Handler)
         self.emulator = emulator
+        self._open: dict[socket.socket, threading.Thread] = {}
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(target=self._run, args=(request, client_address), daemon=True)
+        with self._open_lock:
+            self._open[request] = thread
+        thread.start()
+
+    def _run(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self._open_lock:
+                self._open.pop(request, None)
+
+    def close_connections(self, timeout: float = 5.0) -> None:
+        """Hang up on every caller and wait for their threads to finish."""
+        with self._open_lock:
+            open_now = dict(self._open)
+        for request in open_now:
+            try:
+                request.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        deadline = time.monotonic() + timeout
+        for thread in open_now.values():
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class SlackEmulator(Inspection):
@@ -100,12 +132,15 @@ class SlackEmulator(Inspection):
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._delays_over = threading.Event()
+        """Set by `end_delays()` and `stop()`: calls stalled by an injected delay answer now."""
 
     # lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> SlackEmulator:
         """Bind the port and serve in a background thread."""
         if self._server is None:
+            self._delays_over.clear()
             self._server = _Server(self._address, self)
             self._thread = threading.Thread(
                 # A short poll keeps stop() quick; shutdown waits for the loop to notice.
@@ -121,8 +156,10 @@ class SlackEmulator(Inspection):
         """Stop serving and free the port."""
         self.socket_mode.close_all()
         if self._server is not None:
+            self._delays_over.set()
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections()
             if self._thread is not None:
                 self._thread.join(timeout=5)
             self._server = self._thread = None
@@ -177,12 +214,18 @@ class SlackEmulator(Inspection):
         times: int = 1,
         delay: float | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail (or stall for `delay` seconds)."""
+        """Make the next `times` calls of `method` fail (or stall `delay` s, or to end_delays())."""
         if error is None and status is None and retry_after is None and delay is None:
             raise ValueError("fail_next needs error, status, retry_after or delay")
+        if delay:
+            self._delays_over.clear()
         with self.lock:
             queue = self._faults.setdefault(method, deque())
             queue.append(Fault(error, status, retry_after, delay, times))
+
+    def end_delays(self) -> None:
+        """Let every call stalled by an injected delay answer now."""
+        self._delays_over.set()
 
     def record_violation(self, where: str, problems: list[str]) -> None:
         """Note Block Kit (or protocol) problems so a test fixture can fail on them."""
@@ -281,7 +324,7 @@ class SlackEmulator(Inspection):
             parse_error = None
         fault = self._take_fault(method)
         if fault is not None and fault.delay:
-            time.sleep(fault.delay)  # outside the lock: other callers keep being served
+            self._delays_over.wait(fault.delay)  # outside the lock: others keep being served
         status, headers, injected = 200, {}, False
         with self.lock:
             if method not in METHODS and method not in APP_TOKEN_METHODS:

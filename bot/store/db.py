@@ -119,11 +119,18 @@ class Database:
         try:
             cursor = raw.cursor()
             cursor.execute("VACUUM")
-            while True:
-                busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-                if not busy or time.monotonic() >= deadline:
-                    break
-                time.sleep(0.05)
+            # Each checkpoint waits on the busy timeout for readers: kept short, so the wait
+            # ends near `wait_seconds`, not a whole busy timeout later.
+            (patience,) = cursor.execute("PRAGMA busy_timeout").fetchone()
+            cursor.execute("PRAGMA busy_timeout=50")
+            try:
+                while True:
+                    busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    if not busy or time.monotonic() >= deadline:
+                        break
+                    time.sleep(0.05)
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={int(patience)}")
             cursor.close()
         finally:
             raw.close()

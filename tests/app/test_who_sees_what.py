@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import ModalForm, SlackEmulator
+from bot.emulator import ModalForm
 from bot.sandbox import Sandbox
 from tests.e2e.helpers import (
     HM,
@@ -220,15 +220,15 @@ def _sandbox() -> Sandbox:
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
-    emulator = SlackEmulator()
-    ws = emulator.workspace
+    # Slack's rate limits on, on the sandbox's Slack clock: a Retry-After is skipped, not slept.
+    sb = Sandbox(
+        create_app, make_wsgi_app, rate_limits=True, settings={"loopbot_admins": ["U0AD00001"]}
+    )
+    ws = sb.emulator.workspace
     ws.add_user(ADMIN, "Ada Admin", "ada@example.com", "Europe/Paris", id="U0AD00001")
     ws.add_user(OUTSIDER, "Olga Outside", "olga@example.com", "Europe/Oslo", id="U0OU00001")
     ws.add_user("nora.pool", "Nora Pool", "nora@example.com", "Europe/Madrid", id="U0PN00007")
     ws.add_user("omar.pool", "Omar Pool", "omar@example.com", "Africa/Cairo", id="U0PN00008")
-    sb = Sandbox(
-        create_app, make_wsgi_app, emulator=emulator, settings={"loopbot_admins": ["U0AD00001"]}
-    )
     sb.start()
     sb.now = MONDAY
     return sb

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app.replacements import expire_asks
-from bot.emulator import ModalForm, SlackEmulator
+from bot.emulator import ModalForm
 from bot.emulator.chat import Message
 from bot.emulator.transcript import mrkdwn_to_text
 from bot.sandbox import Sandbox
@@ -48,15 +48,15 @@ def _sandbox(**settings) -> Sandbox:
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
-    emulator = SlackEmulator()
-    ws = emulator.workspace
+    # Slack's rate limits on, on the sandbox's Slack clock: a Retry-After is skipped, not slept.
+    sb = Sandbox(create_app, make_wsgi_app, rate_limits=True, settings=settings)
+    ws = sb.emulator.workspace
     ws.add_user("nora.pool", "Nora Pool", "nora@example.com", "Europe/Madrid", id="U0PN00007")
     ws.add_user("omar.pool", "Omar Pool", "omar@example.com", "Africa/Cairo", id="U0PN00008")
     ws.add_user("pia.pool", "Pia Pool", "pia@example.com", "Europe/Vienna", id="U0PN00009")
     ws.add_user("paul.pool", "Paul Pool", "paul@example.com", "Europe/Dublin", id="U0PN00010")
     ws.add_user("sven.pool", "Sven Pool", "sven@example.com", "Europe/Stockholm", id="U0PN00011")
     ws.add_user("ines.pool", "Ines Pool", "ines@example.com", "Europe/Paris", id="U0PN00012")
-    sb = Sandbox(create_app, make_wsgi_app, emulator=emulator, settings=settings)
     sb.start()
     sb.now = MONDAY
     return sb

@@ -20,6 +20,8 @@ import pytest
 
 from bot.emulator import SlackClient, SlackEmulator
 from bot.settings import SEEDS_DIR
+from bot.store import Database
+from bot.store.migrate import upgrade
 
 LOOPBOT = [sys.executable, "-m", "bot.cli"]
 SEEDS = SEEDS_DIR
@@ -45,15 +47,25 @@ def _serve_env(emulator: SlackEmulator, tmp_path: Path, **more: str) -> dict[str
     }
 
 
+def _upgraded(env: dict[str, str]) -> None:
+    """What `loopbot db upgrade` does, run here: the `served` fixture runs the command itself,
+    and another Python start-up per test would only cost time."""
+    db = Database(env["DATABASE_URL"])
+    upgrade(db)
+    db.dispose()
+
+
 def _healthy(url: str, timeout: float = 20) -> bool:
+    """True once /healthz answers, trying until `timeout` (at least once)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         try:
             urllib.request.urlopen(url + "/healthz", timeout=1)
             return True
         except OSError:
-            time.sleep(0.1)
-    return False
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
 
 @pytest.fixture
@@ -88,7 +100,7 @@ def _alive(pid: int) -> bool:
 def test_serve_with_two_processes_outlives_one_and_stops_as_a_whole(tmp_path: Path) -> None:
     with SlackEmulator(rate_limits=False) as emulator:
         env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2")
-        subprocess.run([*LOOPBOT, "db", "upgrade"], env=env, check=True, capture_output=True)
+        _upgraded(env)
         log_path = tmp_path / "serve.log"
         log = log_path.open("w")
         proc = subprocess.Popen([*LOOPBOT, "serve"], env=env, stdout=log, stderr=log)
@@ -109,10 +121,13 @@ def test_serve_with_two_processes_outlives_one_and_stops_as_a_whole(tmp_path: Pa
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and len(_children(proc.pid) - first) < 1:
                 time.sleep(0.1)
-            assert len(_children(proc.pid)) == 2 and _children(proc.pid) != first
+            serving = _children(proc.pid)
+            assert len(serving) == 2 and serving != first
             proc.terminate()
             assert proc.wait(timeout=10) == 0, log_path.read_text()[-3000:]
-            assert not _healthy(url, timeout=1)
+            # Stopped as a whole: no serving process outlives it, and nothing answers.
+            assert not any(_alive(pid) for pid in serving)
+            assert not _healthy(url, timeout=0)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -124,7 +139,7 @@ def test_a_hangup_reaches_every_serving_process(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, docs)
     with SlackEmulator(rate_limits=False) as emulator:
         env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2", LOOPBOT_DOCS=str(docs))
-        subprocess.run([*LOOPBOT, "db", "upgrade"], env=env, check=True, capture_output=True)
+        _upgraded(env)
         log_path = tmp_path / "serve.log"
         proc = subprocess.Popen(
             [*LOOPBOT, "serve"], env=env, stdout=log_path.open("w"), stderr=STDOUT
@@ -171,7 +186,7 @@ def test_one_signed_request_sent_20_times_to_two_processes_and_after_a_restart_c
 ) -> None:
     with SlackEmulator(rate_limits=False) as emulator:
         env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2")
-        subprocess.run([*LOOPBOT, "db", "upgrade"], env=env, check=True, capture_output=True)
+        _upgraded(env)
         log_path = tmp_path / "serve.log"
         url = f"http://127.0.0.1:{env['PORT']}"
         slack = SlackClient(url + "/slack/events", "s3cret-for-tests", emulator)

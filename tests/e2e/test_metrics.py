@@ -78,11 +78,11 @@ def test_metrics_count_a_story_requests_reminders_and_slacks_answers(sb: Sandbox
 
 def test_with_two_processes_any_scrape_counts_every_process(tmp_path) -> None:
     from bot.emulator import SlackClient, SlackEmulator
-    from tests.e2e.test_cli_serve import LOOPBOT, _said, _serve_env
+    from tests.e2e.test_cli_serve import LOOPBOT, _said, _serve_env, _upgraded
 
     with SlackEmulator(rate_limits=False) as emulator:
         env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2")
-        subprocess.run([*LOOPBOT, "db", "upgrade"], env=env, check=True, capture_output=True)
+        _upgraded(env)
         log_path = tmp_path / "serve.log"
         proc = subprocess.Popen(
             [*LOOPBOT, "serve"], env=env, stdout=log_path.open("w"), stderr=STDOUT

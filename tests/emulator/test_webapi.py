@@ -9,6 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -284,8 +285,14 @@ def test_publish_home_tab(slack: WebClient, emulator: SlackEmulator) -> None:
 # rate limits and faults ----------------------------------------------------------------------
 
 
-def test_fourth_quick_post_to_one_channel_is_rate_limited(check_documented: Any) -> None:
-    with SlackEmulator(rate_scale=20.0) as em:
+def test_fourth_quick_post_to_one_channel_is_rate_limited(
+    check_documented: Any, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The SDK waits out Retry-After as it always does, on the emulator's clock: no real sleep.
+    from slack_sdk.http_retry import builtin_handlers
+
+    monkeypatch.setattr(builtin_handlers, "time", SimpleNamespace(sleep=clock.advance))
+    with SlackEmulator(rate_scale=20.0, clock=clock) as em:
         em.workspace.join("hiring", "loopbot")
         plain = WebClient(base_url=em.api_url, token=em.bot_token)
         for n in range(3):

@@ -50,7 +50,9 @@ class _ClosesAfterEachAnswer(BaseHTTPRequestHandler):
 
 def test_a_connection_slack_closed_while_idle_is_replaced_not_reported() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ClosesAfterEachAnswer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/api/"
         messenger = Messenger(make_client("xoxb-test", url, retries=0))
