@@ -68,23 +68,27 @@ def scorecard_form(runtime: Runtime, *, actor: str, ref: str, number: int | None
 
 def submit(runtime: Runtime, *, actor: str, ref: str, number: int, read: ReadAnswers) -> Done:
     """Store a submission (raises `ScorecardProblems` naming fields, storing nothing); then the
-    receipt, the channel once all the person's scorecards are in, the card, the debrief."""
+    receipt, the channel once all the person's scorecards are in, the card, the debrief. An
+    edit of a submitted scorecard leaves the card as it is (it shows who is in, not what they
+    said); an open debrief's summary is brought up to date."""
     admins = runtime.settings.loopbot_admins
     with runtime.db.session() as session:
         subject = subject_of(session, runtime.library, ref, number)
         who = standing(session, subject.loop, actor, admins=admins, template=subject.template)
         answers = read(subject)
-        card, last = submit_scorecard(session, subject, who, answers, runtime.clock())
-        loop_id, revision = subject.loop.id, card.revision
+        stored = submit_scorecard(session, subject, who, answers, runtime.clock())
+        loop_id, revision = subject.loop.id, stored.scorecard.revision
     assert loop_id is not None
     receipt = build_message_scorecard_receipt(subject=subject, answers=answers, revision=revision)
 
     def follow_up() -> None:
-        # Into the channel first: the receipt is what tells them they may now read it.
+        # Into the channel first: the receipt is what tells them they may now read it (again on
+        # an edit, in case Slack refused the first time).
         admit_reader(runtime=runtime, loop_id=loop_id, user_id=actor)
         dm_about(runtime, loop_id, actor, purpose=RECEIPT, **receipt)
-        refresh_card_soon(runtime=runtime, loop_id=loop_id, actor=actor)
-        if not (last and debrief_if_all_in(runtime=runtime, loop_id=loop_id)):
+        if stored.first:
+            refresh_card_soon(runtime=runtime, loop_id=loop_id, actor=actor)
+        if not (stored.last and debrief_if_all_in(runtime=runtime, loop_id=loop_id)):
             # A debrief opened early keeps its summary current as the others come in.
             refresh_summary(runtime=runtime, loop_id=loop_id, actor=actor)
 

@@ -131,11 +131,21 @@ def save_draft(
     session.add(mine)
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A stored submission: the scorecard, whether it was its first submission (not an edit of
+    a submitted one) and whether it was the loop's last missing scorecard."""
+
+    scorecard: Scorecard
+    first: bool
+    last: bool
+
+
 def submit_scorecard(
     session: Session, subject: Subject, who: Standing, answers: ScorecardAnswers, now: datetime
-) -> tuple[Scorecard, bool]:
-    """Store a submission (or an edit, as a new revision); returns it and whether this was the
-    loop's last missing scorecard. Nothing is stored when an answer is missing or invalid."""
+) -> Stored:
+    """Store a submission (or an edit, as a new revision). Nothing is stored when an answer is
+    missing or invalid."""
     check_writer(session, subject, who)
     user_id = who.user_id
     errors = problems(answers, spec=subject.spec, template=subject.template)
@@ -174,7 +184,7 @@ def submit_scorecard(
         )
     )
     session.flush()
-    return mine, first and all_in(session, subject.loop)
+    return Stored(mine, first, first and all_in(session, subject.loop))
 
 
 def all_in(session: Session, loop: Loop) -> bool:

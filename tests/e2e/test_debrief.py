@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from tests.e2e.helpers import (
     MONDAY,
     REC,
     XS,
+    card_in_channel,
     create_loop,
     dm_texts,
     top_view,
@@ -269,6 +271,32 @@ def test_the_hiring_manager_can_open_the_debrief_early(sb: Sandbox) -> None:
     text = json.dumps(summary.blocks)
     assert "scorecards still missing" in text and "Still missing:" in text
     assert "2. Live AI Pairing" in text
+
+
+def test_an_edit_updates_the_open_debrief_and_leaves_the_card_as_it_was(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    submit(sb, short_id, 1, "Hire")
+    sb.slack.command(HM, "/loop", f"debrief {short_id}")
+    wait_for(lambda: summaries(sb, short_id))
+
+    def card():
+        return card_in_channel(sb, short_id)[1]
+
+    assert wait_for(lambda: "submitted ✓" in json.dumps(card().blocks, ensure_ascii=False))
+    sb.runtime.coalesced.flush()
+    time.sleep(0.3)  # the first submission's refresh, if still on its way, lands
+    card_versions = len(card().edits)
+    interviewer = owner(sb, short_id, 1)
+    receipts = len(dm_texts(sb, interviewer))
+    submit(sb, short_id, 1, "No Hire", "Second thoughts after the debrief opened.")
+    # The open summary shows the edit; the interviewer gets its receipt.
+    assert wait_for(lambda: "Second thoughts" in json.dumps(summaries(sb, short_id)[0].blocks))
+    assert wait_for(lambda: len(dm_texts(sb, interviewer)) > receipts)
+    # The card shows who is in, not what they said: an edit leaves it as it was.
+    sb.runtime.coalesced.flush()
+    time.sleep(0.3)
+    assert len(card().edits) == card_versions
+    assert "submitted ✓" in json.dumps(card().blocks, ensure_ascii=False)
 
 
 def test_the_export_parses_back_with_every_rounds_outcome(sb: Sandbox, tmp_path) -> None:
