@@ -759,7 +759,7 @@ def code_version() -> str:
             ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "bot", "handlers", "templates"],
+            ["git", "status", "--porcelain", "--", "bot", "handlers", "templates", "seeds"],
             cwd=root,
             capture_output=True,
             text=True,

@@ -6,7 +6,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from bot.resources import shipped
 
 
 def slack_escape(value: Any) -> str:
@@ -36,7 +38,7 @@ def mrkdwn(value: Any) -> str:
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("bot", "templates"),
+        loader=FileSystemLoader(str(shipped("templates"))),
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -50,5 +52,5 @@ def environment() -> Environment:
 
 
 def render(name: str, **context: Any) -> str:
-    """Render `bot/templates/<name>.j2` to mrkdwn text."""
+    """Render `templates/<name>.j2` (installed as `bot/templates/`) to mrkdwn text."""
     return environment().get_template(f"{name}.j2").render(**context).strip()
