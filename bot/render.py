@@ -44,6 +44,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # templates never change under a running process: no stat per render
     )
     env.filters["e"] = slack_escape
     env.filters["slack"] = slack_escape

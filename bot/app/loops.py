@@ -214,9 +214,9 @@ def list_loops(runtime: Runtime, *, actor: str) -> list[dict]:
 def show_loop(runtime: Runtime, *, actor: str, ref: str) -> dict:
     """One loop's card (status only) for someone allowed to see it."""
     with runtime.db.read() as session:
-        loop = find_loop(session, ref)
         # One read of the loop's rounds and people serves both the person's standing and the card.
-        snap = Snapshot.read(session, [loop])
+        snap = Snapshot.find(session, ref)
+        loop = snap.loops[0]
         who = snap.standing(loop, actor, runtime.settings.loopbot_admins)
         require(Action.VIEW_STATUS, who, loop=loop.short_id)
         return loop_card(session, loop, snap)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, union
+from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
 from bot.authz import Standing
 from bot.documents.models import LoopTemplate
 from bot.errors import NotFound
 from bot.loops.assignment import Booking
+from bot.store.db import rows
 from bot.store.models import (
     Assignment,
     AuditEntry,
@@ -35,13 +38,28 @@ TRAINEE = "T"
 """A trainee's R, as their standing carries it (the store keeps R and the part)."""
 
 
+AnyLoop = Loop | Row[Any]
+"""A loop as an ORM object, or read as a row (`loops_for`, `find_loop_row`): a row reads the
+same (`loop.short_id`) and also carries its document's `template_id` and `sha256`."""
+
 _parsed: dict[tuple[str, str], LoopTemplate] = {}
 
 # Statements every request runs are built once: building one costs more CPU than running it.
 _VERSIONS = select(TemplateVersion.id, TemplateVersion.template_id, TemplateVersion.sha256).where(
     col(TemplateVersion.id).in_(bindparam("ids", expanding=True))
 )
+_BODIES = select(
+    TemplateVersion.id, TemplateVersion.template_id, TemplateVersion.sha256, TemplateVersion.body
+).where(col(TemplateVersion.id).in_(bindparam("ids", expanding=True)))
 _LOOP_BY_SHORT_ID = select(Loop).where(Loop.short_id == bindparam("short"))
+# A loop's columns with its document's id and hash: the parsed document comes from this
+# process's cache, not from another statement.
+_LOOP_ROWS = select(
+    *Loop.__table__.columns,  # type: ignore[attr-defined]
+    TemplateVersion.template_id,
+    TemplateVersion.sha256,
+).join(TemplateVersion, col(TemplateVersion.id) == col(Loop.template_version_id))
+_LOOP_ROW_BY_SHORT_ID = _LOOP_ROWS.where(Loop.short_id == bindparam("short"))
 _ROUNDS_OF = select(Round).where(Round.loop_id == bindparam("loop")).order_by(col(Round.number))
 _ASSIGNMENTS_OF = (
     select(Assignment).where(Assignment.loop_id == bindparam("loop")).order_by(col(Assignment.id))
@@ -80,49 +98,81 @@ _MINE = union(
     select(Loop.id).where(Loop.created_by == bindparam("user")),
 )
 _LOOPS_FOR = (
-    select(Loop)
-    .where(col(Loop.id).in_(select(_MINE.subquery().c[0])))
+    _LOOP_ROWS.where(col(Loop.id).in_(select(_MINE.subquery().c[0])))
     .order_by(col(Loop.created_at).desc())
     .limit(bindparam("limit"))
 )
 
 
-def parsed_template(record: TemplateVersion) -> LoopTemplate:
+def _parse(template_id: str, sha256: str, body: dict) -> LoopTemplate:
     """A stored document version as a template, parsed once per process."""
-    key = (record.template_id, record.sha256)
+    key = (template_id, sha256)
     if key not in _parsed:
-        _parsed[key] = LoopTemplate.model_validate(record.body)
+        _parsed[key] = LoopTemplate.model_validate(body)
     return _parsed[key]
 
 
 def templates_by_version(session: Session, version_ids: set[int]) -> dict[int, LoopTemplate]:
     """Templates for several stored versions; bodies are read only the first time."""
-    out = {}
-    for version_id, template_id, sha256 in session.exec(
-        _VERSIONS, params={"ids": list(version_ids)}
-    ).all():
+    out, unparsed = {}, []
+    for version_id, template_id, sha256 in rows(session, _VERSIONS, {"ids": list(version_ids)}):
         cached = _parsed.get((template_id, sha256))
         if cached is None:
-            record = session.get(TemplateVersion, version_id)
-            assert record is not None
-            cached = parsed_template(record)
-        out[version_id] = cached
+            unparsed.append(version_id)
+        else:
+            out[version_id] = cached
+    if unparsed:
+        for version_id, template_id, sha256, body in rows(session, _BODIES, {"ids": unparsed}):
+            out[version_id] = _parse(template_id, sha256, body)
     return out
 
 
-def template_of(session: Session, loop: Loop) -> LoopTemplate:
+def templates_of(session: Session, loops: list[AnyLoop]) -> dict[int, LoopTemplate]:
+    """Templates of these loops by version id. A loop read as a row names its document, so once
+    this process has parsed it no statement is run; ORM loops are looked up by version."""
+    out, unknown = {}, set()
+    for loop in loops:
+        key = (getattr(loop, "template_id", ""), getattr(loop, "sha256", ""))
+        cached = _parsed.get(key)
+        if cached is None:
+            unknown.add(loop.template_version_id)
+        else:
+            out[loop.template_version_id] = cached
+    if unknown:
+        out.update(templates_by_version(session, unknown))
+    return out
+
+
+def template_of(session: Session, loop: AnyLoop) -> LoopTemplate:
     """The loop document as it was when the loop was created."""
-    return templates_by_version(session, {loop.template_version_id})[loop.template_version_id]
+    return templates_of(session, [loop])[loop.template_version_id]
+
+
+def _short_id(ref: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", ref or "").upper()[:16]
+
+
+def _no_loop(ref: str) -> NotFound:
+    shown = (ref or "").strip()[:20] or "(none)"
+    return NotFound(f"No loop `{shown}`. `/loop list` shows the loops you're part of.")
 
 
 def find_loop(session: Session, ref: str) -> Loop:
     """A loop by the short id shown on its card (any case, with or without a leading #)."""
-    short = re.sub(r"[^A-Za-z0-9]", "", ref or "").upper()[:16]
+    short = _short_id(ref)
     loop = session.exec(_LOOP_BY_SHORT_ID, params={"short": short}).first() if short else None
     if loop is None:
-        shown = (ref or "").strip()[:20] or "(none)"
-        raise NotFound(f"No loop `{shown}`. `/loop list` shows the loops you're part of.")
+        raise _no_loop(ref)
     return loop
+
+
+def find_loop_row(session: Session, ref: str) -> Row[Any]:
+    """`find_loop` for reading only: the loop as a row, with its document's id and hash."""
+    short = _short_id(ref)
+    found = rows(session, _LOOP_ROW_BY_SHORT_ID, {"short": short}) if short else []
+    if not found:
+        raise _no_loop(ref)
+    return found[0]
 
 
 def rounds_of(session: Session, loop: Loop) -> list[Round]:
@@ -243,9 +293,9 @@ def rounds_run_by(session: Session, loop: Loop, user_id: str) -> list[int]:
     )
 
 
-def loops_for(session: Session, user_id: str, *, limit: int = 20) -> list[Loop]:
-    """Loops the person created or holds any role in, newest first."""
-    return list(session.exec(_LOOPS_FOR, params={"user": user_id, "limit": limit}).all())
+def loops_for(session: Session, user_id: str, *, limit: int = 20) -> list[Row[Any]]:
+    """Loops the person created or holds any role in, newest first, as rows (read only)."""
+    return list(rows(session, _LOOPS_FOR, {"user": user_id, "limit": limit}))
 
 
 def bookings_between(

@@ -132,12 +132,12 @@ def home_training(
 ) -> dict:
     """App Home: the person's own progress when they are a trainee, and the trainees on the
     loops they recruit for (each with the round and part they have there)."""
-    from bot.loops.queries import LOOP_ROLE, loops_for, recruiter_roles, templates_by_version
+    from bot.loops.queries import LOOP_ROLE, loops_for, recruiter_roles, templates_of
 
     loops = [
         lp for lp in loops_for(session, user_id, limit=50) if lp.status != LoopStatus.CANCELLED
     ]
-    templates = templates_by_version(session, {lp.template_version_id for lp in loops})
+    templates = templates_of(session, loops)
     recruiting = []
     for loop in loops:
         rows = session.exec(

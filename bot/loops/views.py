@@ -17,13 +17,16 @@ from bot.documents.models import LoopTemplate
 from bot.loops.queries import (
     LOOP_ROLE,
     TRAINEE_PARTS,
+    AnyLoop,
     Held,
     build_standing,
+    find_loop_row,
     loops_for,
-    templates_by_version,
+    templates_of,
 )
 from bot.slack.format import mention, minutes, slack_time, zone_time
-from bot.store.models import Assignment, Loop, LoopStatus, Round, Scorecard
+from bot.store.db import rows
+from bot.store.models import Assignment, LoopStatus, Round, Scorecard
 
 HOME_LOOPS = 5
 ROUND_COLUMNS = (
@@ -73,9 +76,10 @@ _SUBMITTED = select(Scorecard.round_id, Scorecard.author_id).where(
 
 @dataclass
 class Snapshot:
-    """Rounds, people and submitted scorecards of several loops, read in four statements."""
+    """Rounds, people and submitted scorecards of several loops, read in three statements (a
+    fourth the first time a document version is met, or for loops given as ORM objects)."""
 
-    loops: list[Loop]
+    loops: list[AnyLoop]
     rounds: dict[int, list[Round]] = field(default_factory=dict)
     people: dict[int, list[Assignment]] = field(default_factory=dict)
     submitted: set[tuple[int, str]] = field(default_factory=set)
@@ -85,16 +89,16 @@ class Snapshot:
     """(round id, user) of trainees shadowing or reverse-shadowing a round."""
 
     @classmethod
-    def read(cls, session: Session, loops: list[Loop]) -> Snapshot:
+    def read(cls, session: Session, loops: list[AnyLoop]) -> Snapshot:
         snap = cls(loops=loops)
         ids = [loop.id for loop in loops]
         if not ids:
             return snap
         # Plain rows, not ORM objects: a home tab reads hundreds of them per request.
         given = {"ids": ids}
-        for rnd in session.exec(_ROUNDS, params=given).all():
+        for rnd in rows(session, _ROUNDS, given):
             snap.rounds.setdefault(rnd.loop_id, []).append(rnd)
-        for person in session.exec(_PEOPLE, params=given).all():
+        for person in rows(session, _PEOPLE, given):
             snap.people.setdefault(person.loop_id, []).append(person)
             if person.round_id is not None:
                 snap.by_round.setdefault((person.round_id, person.letter), []).append(
@@ -102,11 +106,17 @@ class Snapshot:
                 )
                 if person.part in TRAINEE_PARTS:
                     snap.trainee_seats.add((person.round_id, person.user_id))
-        snap.submitted = set(session.exec(_SUBMITTED, params=given).all())
-        snap.templates = templates_by_version(session, {loop.template_version_id for loop in loops})
+        snap.submitted = {(round_id, user) for round_id, user in rows(session, _SUBMITTED, given)}
+        snap.templates = templates_of(session, loops)
         return snap
 
-    def template(self, loop: Loop) -> LoopTemplate:
+    @classmethod
+    def find(cls, session: Session, ref: str) -> Snapshot:
+        """One loop by the short id on its card, read only, with its rounds, people and
+        scorecards: four statements. The loop is `snap.loops[0]`."""
+        return cls.read(session, [find_loop_row(session, ref)])
+
+    def template(self, loop: AnyLoop) -> LoopTemplate:
         return self.templates[loop.template_version_id]
 
     def holders(self, rnd: Round, letter: str) -> list[str]:
@@ -115,7 +125,7 @@ class Snapshot:
     def owners(self, rnd: Round) -> list[str]:
         return self.holders(rnd, "R")
 
-    def standing(self, loop: Loop, user_id: str, admins: list[str]) -> Standing:
+    def standing(self, loop: AnyLoop, user_id: str, admins: list[str]) -> Standing:
         """What the person is to the loop, from what the snapshot already read."""
         rounds = {r.id: r for r in self.rounds.get(loop.id, [])}
         held = []
@@ -168,7 +178,7 @@ def round_when(rnd: Round) -> dict:
     return {"when": "unscheduled", "place": "", "asynchronous": False}
 
 
-def loop_card(session: Session, loop: Loop, snap: Snapshot | None = None) -> dict:
+def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> dict:
     """Rounds, times and people of a loop, with scorecard status (who is in, not what)."""
     snap = snap or Snapshot.read(session, [loop])
     template = snap.template(loop)
@@ -246,24 +256,25 @@ _UPCOMING = (
 
 def loop_rows(session: Session, user_id: str, now: datetime, *, admins: list[str]) -> list[dict]:
     """`/loop list`: the loops the person may see, their part in each, and the next interview.
-    Reads only the person's own part of each loop and its next round, not the whole loop."""
+    Reads only the person's own part of each loop and its next round, not the whole loop: four
+    statements (a fifth the first time a document version is met)."""
     loops = loops_for(session, user_id)
     if not loops:
         return []
     given = {"ids": [loop.id for loop in loops], "user": user_id}
     held: dict[int, list[Held]] = {}
-    for loop_id, *row in session.exec(_HELD_IN, params=given).all():
+    for loop_id, *row in rows(session, _HELD_IN, given):
         held.setdefault(loop_id, []).append(Held(*row))
     done: dict[int, set[int]] = {}
-    for loop_id, round_id in session.exec(_SUBMITTED_BY_IN, params=given).all():
+    for loop_id, round_id in rows(session, _SUBMITTED_BY_IN, given):
         done.setdefault(loop_id, set()).add(round_id)
     upcoming: dict[int, tuple[int, str, datetime]] = {}
-    for loop_id, number, name, starts_at in session.exec(
-        _UPCOMING, params={"ids": given["ids"], "now": now}
-    ).all():
+    for loop_id, number, name, starts_at in rows(
+        session, _UPCOMING, {"ids": given["ids"], "now": now}
+    ):
         upcoming.setdefault(loop_id, (number, name, starts_at))  # the earliest comes first
-    templates = templates_by_version(session, {loop.template_version_id for loop in loops})
-    rows = []
+    templates = templates_of(session, loops)  # from the loop rows: no statement once parsed
+    listed = []
     for loop in loops:
         mine = held.get(loop.id, [])
         template = templates[loop.template_version_id]
@@ -281,7 +292,7 @@ def loop_rows(session: Session, user_id: str, now: datetime, *, admins: list[str
         if loop.created_by == user_id:
             parts.append("creator")
         nxt = upcoming.get(loop.id)
-        rows.append(
+        listed.append(
             {
                 "short_id": loop.short_id,
                 "candidate": loop.candidate_name,
@@ -295,7 +306,7 @@ def loop_rows(session: Session, user_id: str, now: datetime, *, admins: list[str
                 ),
             }
         )
-    return rows
+    return listed
 
 
 def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[str]) -> dict:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Executable, event, text
+from sqlalchemy.engine import Engine, Row, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
@@ -64,6 +65,15 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kw
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def rows(
+    session: Session, statement: Executable, params: Mapping[str, Any] | None = None
+) -> Sequence[Row[Any]]:
+    """The plain rows of a read that needs no ORM objects, run on the session's own connection
+    and transaction. Core's execution skips the ORM's (identity map, object loading), which costs
+    more CPU than the statement itself on the hot reads. Rows read like objects (`row.id`)."""
+    return session.connection().execute(statement, params).all()
 
 
 class Database:
