@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, update
-from sqlmodel import Session, col, or_, select
+from sqlmodel import col, or_, select
 
 from bot.calendars import CalendarBackend, CalendarRefused, CalendarUnavailable
 from bot.calendars.sync import CALENDAR, write_event
 from bot.errors import SlackUnavailable
+from bot.outbox_failures import GONE, PERMANENT, OutboxFailed, Undelivered
 from bot.pacing import RATE_LIMITED, SharedPace, channel_key
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
@@ -32,22 +33,6 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
 """Tries over about a quarter of an hour (30 s, 1, 2, 4, 8 min apart) before giving up."""
 BATCH = 50
-# Refusals no retry can fix: the channel is gone or the bot is not in it.
-PERMANENT = {
-    "channel_not_found",
-    "not_in_channel",
-    "is_archived",
-    "invalid_auth",
-    "missing_scope",
-    "not_allowed_token_type",
-    "invalid_blocks",
-    "msg_too_long",
-    "message_not_found",
-    "cant_update_message",
-    "edit_window_closed",
-}
-GONE = {"message_not_found"}
-"""The message to edit was deleted in Slack: nothing to tell anyone."""
 
 
 @dataclass(frozen=True)
@@ -63,14 +48,6 @@ class Message:
     """Who acted (created the loop, submitted the last scorecard): told if it never arrives."""
     edits: str | None = None
     """The `ts` of the message in `channel` this one replaces in place (chat.update)."""
-
-
-class OutboxFailed(SlackUnavailable):
-    """Slack refused a message for good (`error`); the row is marked failed."""
-
-    def __init__(self, error: str):
-        super().__init__(f"Slack refused the message ({error}).")
-        self.error = error
 
 
 def backoff(attempts: int) -> timedelta:
@@ -343,28 +320,7 @@ class OutboxSender:
                 return
             row.state, row.lease_until, row.last_error = OutboxState.FAILED, None, error[:200]
             session.add(row)
-            actor, channel, loop_id = row.actor, row.channel_id, row.loop_id
-            verb = "post" if row.edits_ts is None else "update"
-            short_id = _short_id(session, loop_id)
+            notice = Undelivered.of(session, row, error) if tell else None
         log.warning("message not delivered", extra={"outbox": row_id, "slack_error": error})
-        if not (tell and actor):
-            return
-        about = f" about loop `{short_id}`" if short_id else ""
-        try:
-            self.messenger.dm(
-                actor,
-                text=(
-                    f"I couldn't {verb} a message{about} in <#{channel}>: Slack kept refusing "
-                    f"(`{error}`). Please tell your loopbot admin; "
-                    + (f"`/loop show {short_id}` shows the loop meanwhile." if short_id else "")
-                ).strip(),
-            )
-        except SlackUnavailable:
-            log.warning("could not tell the person who acted", extra={"outbox": row_id})
-
-
-def _short_id(session: Session, loop_id: int | None) -> str | None:
-    from bot.store.models import Loop
-
-    loop = session.get(Loop, loop_id) if loop_id is not None else None
-    return loop.short_id if loop else None
+        if notice is not None:
+            notice.send(self.messenger)
