@@ -12,15 +12,16 @@ from __future__ import annotations
 import logging
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, update
-from sqlmodel import Session, col, or_, select
+from sqlmodel import col, or_, select
 
 from bot.calendars import CalendarBackend, CalendarRefused, CalendarUnavailable
 from bot.calendars.sync import CALENDAR, write_event
 from bot.errors import SlackUnavailable
+from bot.outbox_failures import GONE, PERMANENT, OutboxFailed, Undelivered
 from bot.pacing import RATE_LIMITED, SharedPace, channel_key
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
@@ -32,22 +33,6 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
 """Tries over about a quarter of an hour (30 s, 1, 2, 4, 8 min apart) before giving up."""
 BATCH = 50
-# Refusals no retry can fix: the channel is gone or the bot is not in it.
-PERMANENT = {
-    "channel_not_found",
-    "not_in_channel",
-    "is_archived",
-    "invalid_auth",
-    "missing_scope",
-    "not_allowed_token_type",
-    "invalid_blocks",
-    "msg_too_long",
-    "message_not_found",
-    "cant_update_message",
-    "edit_window_closed",
-}
-GONE = {"message_not_found"}
-"""The message to edit was deleted in Slack: nothing to tell anyone."""
 
 
 @dataclass(frozen=True)
@@ -65,12 +50,41 @@ class Message:
     """The `ts` of the message in `channel` this one replaces in place (chat.update)."""
 
 
-class OutboxFailed(SlackUnavailable):
-    """Slack refused a message for good (`error`); the row is marked failed."""
+@dataclass(frozen=True)
+class Outgoing:
+    """An outbox row as sending needs it, held by no session: as `post` and `edit` wrote it,
+    or as the dispatcher read it back."""
 
-    def __init__(self, error: str):
-        super().__init__(f"Slack refused the message ({error}).")
-        self.error = error
+    id: int
+    channel_id: str
+    purpose: str
+    text: str
+    blocks: list[dict] | None
+    loop_id: int | None
+    edits_ts: str | None
+    attempts: int
+    thread_of: int | None
+    thread_ts: str | None = None
+    """The `ts` of its thread's first message, once Slack has that (a reply waits for it)."""
+    thread_failed: bool = False
+    paced: bool = False
+    """Slack paced its channel and it holds no slot yet: it takes the next one first."""
+
+    @classmethod
+    def of(cls, row: OutboxMessage, **more) -> Outgoing:
+        assert row.id is not None
+        return cls(
+            id=row.id,
+            channel_id=row.channel_id,
+            purpose=row.purpose,
+            text=row.text,
+            blocks=row.blocks,
+            loop_id=row.loop_id,
+            edits_ts=row.edits_ts,
+            attempts=row.attempts,
+            thread_of=row.thread_of,
+            **more,
+        )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -100,17 +114,14 @@ class OutboxSender:
         """Queue `messages` (the second and later as replies in the first's thread) and send
         them now. Each is Posted, or None when it waits for a retry. A permanent refusal of
         the first raises OutboxFailed (the caller may say more than the generic notice)."""
-        results: list[Posted | None] = []
-        for index, row_id in enumerate(self._queue(messages, now)):
-            results.append(self._send(row_id, now, tell=index > 0))
-        return results
+        return self._send_now(self._queue(messages, now), now, tell_first=False)
 
     def _queue(
         self, messages: list[Message], now: datetime, *, replacing: bool = False
-    ) -> list[int]:
-        """Rows for `messages`, claimed by this sender to be sent at once; `replacing`: each is
-        an edit, and an earlier edit of the same message still waiting is moot (same
-        transaction)."""
+    ) -> list[Outgoing]:
+        """Rows for `messages`, claimed by this sender to be sent at once, and whether Slack
+        paced their channel (same transaction); `replacing`: each is an edit, and an earlier
+        edit of the same message still waiting is moot."""
         with self.db.session() as session:
             rows: list[OutboxMessage] = []
             for message in messages:
@@ -143,14 +154,34 @@ class OutboxSender:
                 session.add(row)
                 session.flush()
                 rows.append(row)
-            return [row.id for row in rows if row.id is not None]
+            connection = session.connection()
+            keys = {channel_key(row.channel_id) for row in rows if row.purpose != CALENDAR}
+            paced = {key for key in keys if self.pace.paced(connection, key)}
+            return [Outgoing.of(row, paced=channel_key(row.channel_id) in paced) for row in rows]
 
     def edit(self, messages: list[Message], now: datetime) -> None:
         """Queue edits of posted messages (each `Message.edits` a ts) and send them now; an
         edit Slack refuses for a while is retried like a post, unless a later edit of the same
         message replaces it first, and the person who acted is told if it never goes through."""
-        for row_id in self._queue(messages, now, replacing=True):
-            self._send(row_id, now, tell=True)
+        self._send_now(self._queue(messages, now, replacing=True), now, tell_first=True)
+
+    def _send_now(
+        self, rows: list[Outgoing], now: datetime, *, tell_first: bool
+    ) -> list[Posted | None]:
+        """Send rows just queued, in order, without reading them back: a reply goes in the
+        thread its first message started once Slack has that one, and a channel Slack
+        rate-limited on the way is paced for the rest."""
+        results: list[Posted | None] = []
+        started: dict[int, str] = {}  # outbox id -> ts, of the messages Slack has
+        refused: set[str] = set()
+        for index, row in enumerate(rows):
+            if row.thread_of is not None:
+                row = replace(row, thread_ts=started.get(row.thread_of))
+            posted = self._deliver(row, now, tell=tell_first or index > 0, refused=refused)
+            if posted is not None:
+                started[row.id] = posted.ts
+            results.append(posted)
+        return results
 
     def tick(self, now: datetime) -> int:
         """Send every row due at `now` (waiting ones, and ones whose sender died); returns how
@@ -189,33 +220,45 @@ class OutboxSender:
             return [row.id for row in rows if row.id is not None]
 
     def _send(self, row_id: int, now: datetime, *, tell: bool) -> Posted | None:
+        """Send a row the dispatcher claimed, as it stands now (with its thread's first)."""
         with self.db.read() as session:
             row = session.get(OutboxMessage, row_id)
             if row is None or row.claimed_by != self.worker or row.state != OutboxState.CLAIMED:
                 return None
             parent = session.get(OutboxMessage, row.thread_of) if row.thread_of else None
-            key = channel_key(row.channel_id)
-            paced = (
-                row.purpose != CALENDAR
+            outgoing = Outgoing.of(
+                row,
+                thread_ts=parent.sent_ts if parent is not None else None,
+                thread_failed=row.thread_of is not None
+                and (parent is None or parent.state == OutboxState.FAILED),
+                paced=row.purpose != CALENDAR
                 and row.last_error != RATE_LIMITED
-                and self.pace.paced(session.connection(), key)
+                and self.pace.paced(session.connection(), channel_key(row.channel_id)),
             )
+        return self._deliver(outgoing, now, tell=tell)
+
+    def _deliver(
+        self, row: Outgoing, now: datetime, *, tell: bool, refused: set[str] | None = None
+    ) -> Posted | None:
+        """Hand `row` to Slack (or the calendar) and record the outcome; `refused` collects the
+        channels Slack rate-limited, and a row on one of them takes a slot first."""
         if row.purpose == CALENDAR:
             return self._write_event(row, now)
-        if row.thread_of is not None and (parent is None or parent.state == OutboxState.FAILED):
-            self._fail(row_id, now, "thread_failed", tell=False)
+        if row.thread_failed:
+            self._fail(row.id, now, "thread_failed", tell=False)
             return None
-        thread_ts = parent.sent_ts if parent is not None else None
-        if parent is not None and thread_ts is None:  # the thread's first message waits yet
-            self._retry(row_id, now + backoff(1), "waiting_for_thread", count=False)
+        thread_ts = row.thread_ts
+        if row.thread_of is not None and thread_ts is None:  # the thread's first waits yet
+            self._retry(row.id, now + backoff(1), "waiting_for_thread", count=False)
             return None
         if row.edits_ts is not None and self._replaced(row):
             return None
-        if paced:  # not holding a slot yet on a channel Slack paced: take the next one
+        key = channel_key(row.channel_id)
+        if row.paced or (refused and row.channel_id in refused):  # take the lane's next slot
             with self.db.session() as session:
                 slot = self.pace.slot(session.connection(), key, now)
             if slot is not None and slot > now:
-                self._retry(row_id, slot, RATE_LIMITED, count=False)
+                self._retry(row.id, slot, RATE_LIMITED, count=False)
                 return None
         try:
             if row.edits_ts is not None:
@@ -228,30 +271,32 @@ class OutboxSender:
                     row.channel_id, text=row.text, blocks=row.blocks, thread_ts=thread_ts
                 )
         except RateLimited as exc:
+            if refused is not None:
+                refused.add(row.channel_id)
             with self.db.session() as session:
                 slot = self.pace.refused(session.connection(), key, now, exc.retry_after)
-            self._retry(row_id, slot, RATE_LIMITED, count=False)
+            self._retry(row.id, slot, RATE_LIMITED, count=False)
             return None
         except SlackCallFailed as exc:
             if exc.error in PERMANENT or row.attempts >= MAX_ATTEMPTS:
-                self._fail(row_id, now, exc.error, tell=tell and exc.error not in GONE)
+                self._fail(row.id, now, exc.error, tell=tell and exc.error not in GONE)
                 if not tell:
                     raise OutboxFailed(exc.error) from None
                 return None
-            self._retry(row_id, now + backoff(row.attempts), exc.error)
+            self._retry(row.id, now + backoff(row.attempts), exc.error)
             return None
         except SlackUnavailable:
             if row.attempts >= MAX_ATTEMPTS:
-                self._fail(row_id, now, "unreachable", tell=True)
+                self._fail(row.id, now, "unreachable", tell=True)
             else:
-                self._retry(row_id, now + backoff(row.attempts), "unreachable")
+                self._retry(row.id, now + backoff(row.attempts), "unreachable")
             return None
         # Two statements, no objects loaded: every message loopbot sends pays for this.
         with self.db.session() as session:
             connection = session.connection()
             marked = connection.execute(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row_id)
+                .where(col(OutboxMessage.id) == row.id)
                 .values(state=OutboxState.SENT, sent_ts=posted.ts, lease_until=None)
             )
             if marked.rowcount and row.edits_ts is None:  # an edited message is recorded already
@@ -266,7 +311,7 @@ class OutboxSender:
                 )
         return posted
 
-    def _replaced(self, row: OutboxMessage) -> bool:
+    def _replaced(self, row: Outgoing) -> bool:
         """Whether a later edit of the same message is on its way or went out (this one is then
         moot, and marked so)."""
         later = select(OutboxMessage.id).where(
@@ -289,9 +334,8 @@ class OutboxSender:
                 session.add(stored)
             return True
 
-    def _write_event(self, row: OutboxMessage, now: datetime) -> Posted | None:
+    def _write_event(self, row: Outgoing, now: datetime) -> Posted | None:
         """A calendar row: the event written as the loop stands now (idempotent by UID)."""
-        assert row.id is not None
         if self.calendar is None:
             self._fail(row.id, now, "no calendar is configured", tell=False)
             return None
@@ -343,28 +387,7 @@ class OutboxSender:
                 return
             row.state, row.lease_until, row.last_error = OutboxState.FAILED, None, error[:200]
             session.add(row)
-            actor, channel, loop_id = row.actor, row.channel_id, row.loop_id
-            verb = "post" if row.edits_ts is None else "update"
-            short_id = _short_id(session, loop_id)
+            notice = Undelivered.of(session, row, error) if tell else None
         log.warning("message not delivered", extra={"outbox": row_id, "slack_error": error})
-        if not (tell and actor):
-            return
-        about = f" about loop `{short_id}`" if short_id else ""
-        try:
-            self.messenger.dm(
-                actor,
-                text=(
-                    f"I couldn't {verb} a message{about} in <#{channel}>: Slack kept refusing "
-                    f"(`{error}`). Please tell your loopbot admin; "
-                    + (f"`/loop show {short_id}` shows the loop meanwhile." if short_id else "")
-                ).strip(),
-            )
-        except SlackUnavailable:
-            log.warning("could not tell the person who acted", extra={"outbox": row_id})
-
-
-def _short_id(session: Session, loop_id: int | None) -> str | None:
-    from bot.store.models import Loop
-
-    loop = session.get(Loop, loop_id) if loop_id is not None else None
-    return loop.short_id if loop else None
+        if notice is not None:
+            notice.send(self.messenger)

@@ -11,10 +11,14 @@ from sqlalchemy import event
 from bot.debrief.service import gather
 from bot.loops.queries import find_loop
 from bot.loops.views import Snapshot, home_lists, loop_card, loop_rows
+from bot.outbox import Message, OutboxSender
 from bot.scorecards.form import ScorecardAnswers
 from bot.scorecards.service import subject_of, submit_scorecard
+from bot.slack.client import make_client
+from bot.slack.messenger import Messenger, Posted
 from bot.store import Database
 from tests.services.conftest import HM, NOW
+from tests.services.test_dispatcher import emulator as emulator  # noqa: F401 - the fixture
 from tests.services.test_loops import _create
 
 
@@ -117,3 +121,25 @@ def test_list_and_show_read_the_loop_document_with_the_loop(any_db, library) -> 
         alone = [q for q in seen if "template_versions" in q and "JOIN template_versions" not in q]
         assert not alone, (name, alone)
         assert len(seen) == 4, (name, seen)
+
+
+POST_STATEMENTS = 4
+"""An immediate post of one message: the row written and its channel's pace read (one
+transaction), then, once Slack has it, the row marked sent and the message recorded."""
+
+
+def test_an_immediate_post_does_not_read_back_the_row_it_wrote(any_db, emulator) -> None:
+    ws = emulator.workspace
+    channel = ws.add_channel("loop-debrief", is_private=True, members=[ws.bot_user_id]).id
+    client = make_client(emulator.bot_token, emulator.api_url)
+    sender = OutboxSender(db=any_db, messenger=Messenger(client), worker="replica-1")
+
+    def post(n: int) -> list[Posted | None]:
+        return sender.post([Message(channel=channel, text=f"n{n}", blocks=None, purpose="x")], NOW)
+
+    post(0)  # warm
+    with counting(any_db) as seen:
+        (posted,) = post(1)
+    assert posted is not None and [m.text for m in emulator.messages_in(channel)] == ["n0", "n1"]
+    assert len(seen) <= POST_STATEMENTS, seen
+    assert not [s for s in seen if s.lstrip().startswith("SELECT") and "FROM outbox" in s], seen
