@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.errors import SlackUnavailable
+from bot.render import render
 from bot.slack.messenger import Messenger
 from bot.store.models import Loop, OutboxMessage
 
@@ -63,16 +64,14 @@ class Undelivered:
         return cls(row.id, row.actor, row.channel_id, verb, short_id, error)
 
     def send(self, messenger: Messenger) -> None:
-        short_id = self.short_id
-        about = f" about loop `{short_id}`" if short_id else ""
+        text = render(
+            "undelivered",
+            verb=self.verb,
+            short_id=self.short_id,
+            channel=self.channel,
+            error=self.error,
+        )
         try:
-            messenger.dm(
-                self.actor,
-                text=(
-                    f"I couldn't {self.verb} a message{about} in <#{self.channel}>: Slack kept "
-                    f"refusing (`{self.error}`). Please tell your loopbot admin; "
-                    + (f"`/loop show {short_id}` shows the loop meanwhile." if short_id else "")
-                ).strip(),
-            )
+            messenger.dm(self.actor, text=text)
         except SlackUnavailable:
             log.warning("could not tell the person who acted", extra={"outbox": self.row_id})
