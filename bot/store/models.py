@@ -237,7 +237,11 @@ class OutboxMessage(SQLModel, table=True):
     person who acted told when it gives up. `loop_id` lets a purge erase it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_due_at", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_state_due_at", "state", "due_at"),
+        # Every edit asks whether a later edit of the same message is on its way.
+        Index("ix_outbox_channel_id_edits_ts", "channel_id", "edits_ts"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     loop_id: int | None = Field(default=None, index=True)
     channel_id: str = Field(max_length=32)
