@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.emulator import SlackEmulator
-from bot.outbox import Message, OutboxSender, backoff
+from bot.outbox import LEASE, Message, OutboxSender, backoff
 from bot.pacing import HEADROOM, RATE_LIMITED
 from bot.slack.client import make_client
 from bot.slack.messenger import Messenger
@@ -80,3 +80,27 @@ def test_an_edit_rate_limited_paces_the_next_edit_on_its_channel(sqlite_db, emul
 
     assert sender.tick(edits[1].due_at) == 2
     assert [m.text for m in emulator.messages_in(channel)] == ["one'", "two'"]
+
+
+def test_a_reply_the_dispatcher_took_over_while_slack_was_slow_goes_once(
+    sqlite_db, emulator, monkeypatch
+) -> None:
+    channel = _channel(emulator)
+    sender = _sender(sqlite_db, emulator)
+    dispatcher = OutboxSender(db=sqlite_db, messenger=_sender(sqlite_db, emulator).messenger)
+    calls = []
+
+    def slow_clock() -> float:
+        # The third reading comes after the first message went out, minutes later: the
+        # reply's lease ran out meanwhile and the dispatcher sent it.
+        calls.append(None)
+        if len(calls) == 3:
+            assert dispatcher.tick(NOW + LEASE + timedelta(seconds=1)) == 1
+            return 1000.0
+        return 0.0
+
+    monkeypatch.setattr("bot.outbox.monotonic", slow_clock)
+    first, reply = sender.post([_message(channel, "summary"), _message(channel, "more")], NOW)
+    assert first is not None and reply is None  # the dispatcher's now, not this request's
+    posted = emulator.messages_in(channel)
+    assert [(m.text, m.thread_ts) for m in posted] == [("summary", None), ("more", first.ts)]
