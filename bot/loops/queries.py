@@ -228,7 +228,7 @@ class Held:
 
 def build_standing(
     *,
-    loop: Loop,
+    loop: AnyLoop,
     template: LoopTemplate,
     user_id: str,
     admins: list[str],

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.authz import Action, can
-from bot.loops.queries import loops_for
+from bot.loops.queries import AnyLoop, loops_for
 from bot.loops.views import Snapshot
 from bot.reminders.cadence import first_due
 from bot.reminders.policy import in_force
-from bot.store.models import Loop, LoopStatus
+from bot.store.models import LoopStatus
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Late:
 
 def late_scorecards(
     session: Session,
-    loops: list[Loop],
+    loops: list[AnyLoop],
     now: datetime,
     settings_offsets: dict[str, int],
     snap: Snapshot | None = None,
