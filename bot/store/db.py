@@ -72,7 +72,10 @@ def rows(
 ) -> Sequence[Row[Any]]:
     """The plain rows of a read that needs no ORM objects, run on the session's own connection
     and transaction. Core's execution skips the ORM's (identity map, object loading), which costs
-    more CPU than the statement itself on the hot reads. Rows read like objects (`row.id`)."""
+    more CPU than the statement itself on the hot reads. Rows read like objects (`row.id`).
+    Changes the session holds unflushed are flushed first, as an ORM query would."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     return session.connection().execute(statement, params).all()
 
 
