@@ -154,13 +154,17 @@ def _invite(runtime: Runtime, channel: str, people: list[str]) -> None:
 
 def admit_reader(*, runtime: Runtime, loop_id: int, user_id: str) -> bool:
     """Bring a person into the loop's channel once they may read it (an interviewer whose
-    scorecards are all in). True when they may."""
+    scorecards are all in). True when they may, or were brought in a few minutes ago: their
+    standing is not read again then (each edit of a scorecard comes here), as `invite` would
+    not ask Slack for them anyway."""
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
         if loop is None or not loop.channel_id:
             return False
-        who = standing(session, loop, user_id, admins=runtime.settings.loopbot_admins)
         channel = loop.channel_id
+        if runtime.messenger.in_channel(channel, user_id):
+            return True
+        who = standing(session, loop, user_id, admins=runtime.settings.loopbot_admins)
     if not can(Action.READ_DEBRIEF, who):
         return False
     _invite(runtime, channel, [user_id])

@@ -339,10 +339,7 @@ class Messenger:
         few minutes is not asked for again: a submission re-checks its author's place in the
         loop's channel, and Slack allows about one invitation a second."""
         now = time.monotonic()
-        with self._lock:
-            wanted = [
-                u for u in user_ids if now - self._members.get((channel, u), -1e9) >= MEMBER_TTL_S
-            ]
+        wanted = [u for u in user_ids if not self.in_channel(channel, u, now)]
         if not wanted:
             return
         try:
@@ -352,6 +349,13 @@ class Messenger:
                 raise
         with self._lock:
             self._members.update(((channel, u), now) for u in wanted)
+
+    def in_channel(self, channel: str, user_id: str, now: float | None = None) -> bool:
+        """Whether this process added the person to the channel (or found them there) in the
+        last few minutes: `invite` would not ask Slack for them."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            return now - self._members.get((channel, user_id), -1e9) < MEMBER_TTL_S
 
 
 class Responder:

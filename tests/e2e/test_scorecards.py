@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
+import bot.slack.messenger as messenger_module
+from bot.app.announce import admit_reader
 from bot.emulator import ModalForm
 from bot.emulator.blockkit import check_view
+from bot.loops.queries import find_loop
 from bot.sandbox import Sandbox
 from bot.scorecards.service import subject_of
 from bot.slack.blocks.scorecards import build_modal_scorecard
@@ -19,6 +24,7 @@ from tests.e2e.helpers import (
     REC,
     card_in_channel,
     create_loop,
+    members_of_loop_channel,
     top_view,
     uid,
     wait_for,
@@ -246,3 +252,36 @@ def test_every_rounds_modal_of_every_loop_document_fits_block_kit(sb: Sandbox) -
             view = build_modal_scorecard(subject=subject, answers=None)
             assert check_view(view) == [], (number, check_view(view))
             assert len(view["blocks"]) <= 100
+
+
+def test_keeping_a_reader_in_the_channel_reads_their_standing_once_in_a_while(
+    sb: Sandbox, loop_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every submission, edits too, makes sure its author is in the loop's channel once they may
+    read it. A few minutes after bringing someone in (or finding them there) that costs one
+    statement, the loop, and no Slack call; later their standing is read and Slack asked."""
+    with sb.db.read() as session:
+        loop_db_id = find_loop(session, loop_id).id
+    assert loop_db_id is not None
+    reader = uid(sb, HM)
+
+    def admitted() -> tuple[bool, int, int]:
+        here, seen = threading.get_ident(), []
+
+        def count(_conn, _cursor, statement: str, *_args) -> None:
+            if threading.get_ident() == here and not statement.lstrip().startswith("BEGIN"):
+                seen.append(statement)
+
+        invites = len(sb.emulator.calls_to("conversations.invite"))
+        event.listen(sb.db.engine, "before_cursor_execute", count)
+        try:
+            ok = admit_reader(runtime=sb.runtime, loop_id=loop_db_id, user_id=reader)
+        finally:
+            event.remove(sb.db.engine, "before_cursor_execute", count)
+        return ok, len(seen), len(sb.emulator.calls_to("conversations.invite")) - invites
+
+    assert admitted() == (True, 1, 0)  # brought in when the loop was created
+    monkeypatch.setattr(messenger_module, "MEMBER_TTL_S", 0)  # minutes later: asked again
+    ok, statements, invites = admitted()
+    assert ok and statements > 1 and invites == 1  # found there: already_in_channel
+    assert HM in members_of_loop_channel(sb, loop_id)
