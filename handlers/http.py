@@ -199,7 +199,10 @@ def _check_shape(content_type: str, text: str) -> dict[str, Any]:
     return form
 
 
-_NOT_AN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})|[=\s]")
+_NOT_AN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# `=` and ASCII whitespace, each looked for on its own (a scan in C): one pattern with both
+# alternatives tried at every character cost five times as much as all seven scans.
+_NOT_IN_A_VALUE = "= \t\n\r\x0b\x0c"
 
 
 def _lone_payload(text: str) -> str | None:
@@ -209,7 +212,9 @@ def _lone_payload(text: str) -> str | None:
     if not text.startswith("payload=") or "&" in text:
         return None
     value = text[len("payload=") :]
-    if _NOT_AN_ESCAPE.search(value) or not value.isascii():
+    if not value.isascii() or any(c in value for c in _NOT_IN_A_VALUE):
+        return None
+    if _NOT_AN_ESCAPE.search(value):
         return None
     # Every `%XX` becomes `=XX`, which quoted-printable decoding turns into its byte.
     raw = binascii.a2b_qp(value.replace("+", " ").replace("%", "=").encode("ascii"))
