@@ -99,7 +99,7 @@ def test_a_reply_the_dispatcher_took_over_while_slack_was_slow_goes_once(
             return 1000.0
         return 0.0
 
-    monkeypatch.setattr("bot.outbox.monotonic", slow_clock)
+    monkeypatch.setattr("bot.outbox.sender.monotonic", slow_clock)
     first, reply = sender.post([_message(channel, "summary"), _message(channel, "more")], NOW)
     assert first is not None and reply is None  # the dispatcher's now, not this request's
     posted = emulator.messages_in(channel)

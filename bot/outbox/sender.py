@@ -1,19 +1,12 @@
-"""The outbox: every message loopbot posts to a channel is a row first, so none is lost.
-
-`post` writes the row (claimed by the caller) and sends it at once; if Slack refuses for a while
-(5xx, unreachable, rate-limited) the row waits and the dispatcher's `OutboxSender.tick` sends it
-later, with backoff; if Slack keeps refusing, or refuses for good, the person who acted is told.
-Once Slack has it, the row is marked sent and the message recorded (`slack_messages`) in one
-transaction, so it can be updated and erased like any other.
-"""
+"""Sending outbox rows: at once for the request that wrote them, or later by the dispatcher."""
 
 from __future__ import annotations
 
 import logging
 import socket
 import uuid
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from time import monotonic
 
 from sqlalchemy import insert, update
@@ -22,74 +15,14 @@ from sqlmodel import col, or_, select
 from bot.calendars import CalendarBackend, CalendarRefused, CalendarUnavailable
 from bot.calendars.sync import CALENDAR, write_event
 from bot.errors import SlackUnavailable
-from bot.outbox_failures import GONE, PERMANENT, OutboxFailed, Undelivered
+from bot.outbox.failures import GONE, PERMANENT, OutboxFailed, Undelivered
+from bot.outbox.rows import BATCH, LEASE, MAX_ATTEMPTS, Message, Outgoing, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, channel_key
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import OutboxMessage, OutboxState, SlackMessage
 
 log = logging.getLogger(__name__)
-
-LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 6
-"""Tries over about a quarter of an hour (30 s, 1, 2, 4, 8 min apart) before giving up."""
-BATCH = 50
-
-
-@dataclass(frozen=True)
-class Message:
-    """One message to post: where, what, and what it is (`purpose`, as recorded)."""
-
-    channel: str
-    text: str
-    blocks: list[dict] | None
-    purpose: str
-    loop_id: int | None = None
-    actor: str | None = None
-    """Who acted (created the loop, submitted the last scorecard): told if it never arrives."""
-    edits: str | None = None
-    """The `ts` of the message in `channel` this one replaces in place (chat.update)."""
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """An outbox row as sending needs it, held by no session: as `post` and `edit` wrote it,
-    or as the dispatcher read it back."""
-
-    id: int
-    channel_id: str
-    purpose: str
-    text: str
-    blocks: list[dict] | None
-    loop_id: int | None
-    edits_ts: str | None
-    attempts: int
-    thread_of: int | None
-    thread_ts: str | None = None
-    """The `ts` of its thread's first message, once Slack has that (a reply waits for it)."""
-    thread_failed: bool = False
-    paced: bool = False
-    """Slack paced its channel and it holds no slot yet: it takes the next one first."""
-
-    @classmethod
-    def of(cls, row: OutboxMessage, **more) -> Outgoing:
-        assert row.id is not None
-        return cls(
-            id=row.id,
-            channel_id=row.channel_id,
-            purpose=row.purpose,
-            text=row.text,
-            blocks=row.blocks,
-            loop_id=row.loop_id,
-            edits_ts=row.edits_ts,
-            attempts=row.attempts,
-            thread_of=row.thread_of,
-            **more,
-        )
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
 class OutboxSender:
