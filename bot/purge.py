@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
 from sqlmodel import Session, col, delete, select
 
 from bot.errors import LoopbotError
@@ -65,6 +66,15 @@ def loops_older_than(session: Session, cutoff: datetime) -> list[int]:
     )
 
 
+def kept_loops(connection: Connection, loop_ids: set[int]) -> set[int]:
+    """Those of `loop_ids` not erased, held (on PostgreSQL) until the caller's transaction ends,
+    so a purge cannot erase them under what it writes about them."""
+    query = select(Loop.id).where(col(Loop.id).in_(loop_ids))
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return set(connection.execute(query).scalars())
+
+
 def purge_loops(
     *,
     db: Database,
@@ -111,6 +121,9 @@ def purge_loops(
         except LoopbotError:
             report.refused("Slack unreachable")
     with db.session() as session:
+        # The loops first: a message being queued about one of them (`kept_loops`) waits for
+        # this transaction, or this one for it, and nothing is written about an erased loop.
+        session.exec(select(Loop.id).where(col(Loop.id).in_(loop_ids)).with_for_update())
         cards = session.exec(select(Scorecard.id).where(col(Scorecard.loop_id).in_(loop_ids))).all()
         report.scorecards = len(cards)
         session.exec(

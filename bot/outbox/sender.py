@@ -18,6 +18,7 @@ from bot.errors import SlackUnavailable
 from bot.outbox.failures import GONE, PERMANENT, OutboxFailed, Undelivered
 from bot.outbox.rows import BATCH, LEASE, MAX_ATTEMPTS, Message, Outgoing, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, channel_key
+from bot.purge import kept_loops
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import OutboxMessage, OutboxState, SlackMessage
@@ -48,15 +49,20 @@ class OutboxSender:
         """Queue `messages` (the second and later as replies in the first's thread) and send
         them now. Each is Posted, or None when it waits for a retry. A permanent refusal of
         the first raises OutboxFailed (the caller may say more than the generic notice)."""
-        return self._send_now(self._queue(messages, now), now, tell_first=False)
+        rows = self._queue(messages, now)
+        return self._send_now(rows, now, tell_first=False) if rows else [None] * len(messages)
 
     def _queue(
         self, messages: list[Message], now: datetime, *, replacing: bool = False
     ) -> list[Outgoing]:
         """Rows for `messages`, claimed by this sender to be sent at once, and whether Slack
         paced their channel (same transaction); `replacing`: each is an edit, and an earlier
-        edit of the same message still waiting is moot."""
+        edit of the same message still waiting is moot. None about a loop erased meanwhile."""
         with self.db.session() as session:
+            about = {m.loop_id for m in messages if m.loop_id is not None}
+            if about and kept_loops(session.connection(), about) != about:
+                log.info("messages about an erased loop dropped", extra={"count": len(messages)})
+                return []
             rows: list[OutboxMessage] = []
             for message in messages:
                 if replacing:

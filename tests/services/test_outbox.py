@@ -4,6 +4,7 @@ thread's first message, and a channel Slack rate-limited on the way paced for th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlmodel import select
@@ -104,3 +105,15 @@ def test_a_reply_the_dispatcher_took_over_while_slack_was_slow_goes_once(
     assert first is not None and reply is None  # the dispatcher's now, not this request's
     posted = emulator.messages_in(channel)
     assert [(m.text, m.thread_ts) for m in posted] == [("summary", None), ("more", first.ts)]
+
+
+def test_nothing_is_written_or_sent_about_an_erased_loop(sqlite_db, emulator) -> None:
+    """A follow-up still on its way when a purge erased its loop (here: a loop that is gone)
+    leaves no row with the candidate's text behind, and nothing reaches Slack."""
+    channel = _channel(emulator)
+    sender = _sender(sqlite_db, emulator)
+    gone = Message(channel=channel, text="Juyoung: decided", blocks=None, purpose="x", loop_id=404)
+    assert sender.post([gone, gone], NOW) == [None, None]
+    sender.edit([replace(gone, edits="1.2")], NOW)
+    assert _rows(sqlite_db) == []
+    assert emulator.calls_to("chat.postMessage") == [] and emulator.calls_to("chat.update") == []
