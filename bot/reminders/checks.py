@@ -11,8 +11,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.errors import SlackUnavailable
 from bot.loops.queries import LOOP_ROLE, TRAINEE_PARTS, assignments_of, template_of
+from bot.reminders.followups import CADENCE_KINDS
 from bot.reminders.plan import BEFORE_START, Kind
+from bot.slack.messenger import Messenger
+from bot.store import Database
 from bot.store.models import Assignment, Decision, Loop, LoopStatus, Reminder, Round, Scorecard
 
 SCORECARD_KINDS = (Kind.DUE, Kind.NUDGE, Kind.ESCALATION)
@@ -106,3 +110,22 @@ def failure_note(session: Session, reminder: Reminder, error: str) -> tuple[list
         f"`{loop.short_id}` (Slack said `{error}`). Please reach them another way."
     )
     return recruiters or [loop.created_by], note
+
+
+def ask_slack_first(db: Database, messenger: Messenger, reminder_id: int) -> None:
+    """What delivering a reminder asks Slack (the person's DM channel; their time zone for a
+    first or daily scorecard reminder), asked before the delivery's write transaction, so a
+    slow Slack never holds the database's write lock, which every request's replay guard
+    waits on. The messenger caches the answers; a refusal here is met again in the delivery,
+    which handles it."""
+    with db.read() as session:
+        reminder = session.get(Reminder, reminder_id)
+        assignment = session.get(Assignment, reminder.assignment_id) if reminder else None
+    if reminder is None or assignment is None:
+        return
+    try:
+        messenger.dm_channel(assignment.user_id)
+        if reminder.kind in CADENCE_KINDS:
+            messenger.user(assignment.user_id)
+    except SlackUnavailable:
+        pass

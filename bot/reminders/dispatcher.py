@@ -26,7 +26,7 @@ from bot.loops.places import REVIEW_DAYS
 from bot.outbox import OutboxSender, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, dm_key
 from bot.reminders.cadence import Cadence
-from bot.reminders.checks import failure_note, why_not_send
+from bot.reminders.checks import ask_slack_first, failure_note, why_not_send
 from bot.reminders.followups import plan_next, raise_escalation, where_in_cadence
 from bot.reminders.invites import invite_files
 from bot.reminders.messages import Outgoing, compose
@@ -230,6 +230,7 @@ class Dispatcher:
 
     def deliver(self, reminder_id: int, now: datetime) -> str:
         """Re-check, send and record one claimed row; returns the outcome's name."""
+        ask_slack_first(self.db, self.messenger, reminder_id)
         with self.db.session() as session:
             current = self._current(now)
             if not self._renew(session, reminder_id, current):
@@ -248,8 +249,7 @@ class Dispatcher:
             assert assignment is not None
             user_id = assignment.user_id
             if reminder.last_error != RATE_LIMITED:
-                # Not holding a slot yet: if Slack paced this person (for any replica), take
-                # the next slot on their lane and wait for it unless it is now.
+                # No slot yet: if Slack paced this person (any replica), wait for their next.
                 slot = self.pace.slot(session.connection(), dm_key(user_id), current)
                 if slot is not None and slot > current:
                     self._defer(session, reminder, slot, current)
@@ -271,7 +271,7 @@ class Dispatcher:
                 self._finish(session, reminder, ReminderState.SKIPPED, now, error="all in")
                 return "skipped"
             messages = compose(situation, self.library)
-            dm_of = self.messenger.dm_channel
+            dm_of = self.messenger.dm_channel  # asked before the transaction (ask_slack_first)
             messages += invite_files(session, reminder, assignment, now=now, dm_of=dm_of)
             # Taken before: Slack may have accepted some of it before that attempt was cut off
             # (a crash before the record, a timeout), so look in the DM before sending again.

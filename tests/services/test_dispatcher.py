@@ -479,3 +479,38 @@ def test_scorecard_reminders_stop_with_the_interviewers_own_scorecard_or_a_decis
     with any_db.session() as session:
         errors = {session.get(Reminder, r.id).last_error for r in others}
     assert errors == {"loop decided"}
+
+
+def test_no_slack_call_waits_inside_the_databases_write_lock(sqlite_db, emulator, library) -> None:
+    """Every request's replay guard writes before it is acknowledged: a reminder's delivery
+    must not hold the write lock while it waits for Slack (a DM channel, a time zone)."""
+    import sqlite3
+
+    loop, proposal = _create(sqlite_db, library)
+    called_locked: list[str] = []
+
+    def watched(dispatcher: Dispatcher) -> Dispatcher:
+        call = dispatcher.messenger.call
+
+        def checked(method: str, **kwargs):
+            other = sqlite3.connect(sqlite_db.engine.url.database, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.rollback()
+            except sqlite3.OperationalError:
+                called_locked.append(method)
+            finally:
+                other.close()
+            return call(method, **kwargs)
+
+        dispatcher.messenger.call = checked  # type: ignore[method-assign]
+        return dispatcher
+
+    # Assignment DMs with their invites, and the loop-wide DMs.
+    assert watched(_dispatcher(sqlite_db, emulator, library)).tick(NOW).sent == 10
+    # Hours later, a dispatcher that knows nobody yet sends the first scorecard reminders.
+    end = proposal.rounds[-1].starts_at + timedelta(minutes=proposal.rounds[-1].minutes)
+    later = watched(_dispatcher(sqlite_db, emulator, library, worker="w2"))
+    assert later.tick(end + timedelta(hours=1)).sent >= 1
+    assert {"conversations.open", "users.info"} <= {c.method for c in emulator.calls}
+    assert called_locked == []
