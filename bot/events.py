@@ -44,6 +44,9 @@ def forget_events_before(db: Database, cutoff: datetime) -> int:
 RETRY_WINDOW = timedelta(hours=2)
 
 
+GUARD_WAIT_MS = 1500
+"""How long the replay guard waits for SQLite's write lock before this process's memory guards
+the request instead: the acknowledgement must reach Slack within 3 s."""
 _SQLITE_CLAIM = "INSERT INTO seen_requests (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
 
 
@@ -60,18 +63,21 @@ def claim_request(db: Database, signature: str, now: datetime) -> bool:
 def _claim_sqlite(db: Database, key: str, now: datetime) -> bool:
     """Every signed request pays for this, so it skips SQLAlchemy's statement machinery: one
     statement on a pooled driver connection, its own transaction (the connections are in
-    autocommit; SQLite takes the write lock for it, waiting up to the busy timeout). The time
+    autocommit; SQLite takes the write lock for it, waiting up to GUARD_WAIT_MS). The time
     is written as SQLAlchemy writes it (naive UTC text), so pruning compares alike."""
     at = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
+        (usual,) = cursor.execute("PRAGMA busy_timeout").fetchone()
         try:
+            cursor.execute(f"PRAGMA busy_timeout={min(usual, GUARD_WAIT_MS)}")
             cursor.execute(_SQLITE_CLAIM, (key, at))
             return cursor.rowcount == 1
         except sqlite3.OperationalError as error:  # locked, or gone: as the engine raises it
             raise OperationalError(_SQLITE_CLAIM, None, error) from error
         finally:
+            cursor.execute(f"PRAGMA busy_timeout={usual}")
             cursor.close()
     finally:
         raw.close()

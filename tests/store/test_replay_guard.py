@@ -42,3 +42,34 @@ def test_a_locked_sqlite_file_raises_what_the_request_path_falls_back_on(tmp_pat
         holder.close()
     assert claim_request(db, "v0=cc", NOW)  # and it works again once the lock is gone
     db.dispose()
+
+
+def test_a_locked_sqlite_file_is_given_up_on_in_time_for_slacks_three_seconds(
+    tmp_path: Path,
+) -> None:
+    """The store waits up to 5 s for a lock; the replay guard, which every request passes
+    before its acknowledgement, gives up after GUARD_WAIT_MS and leaves the rest alone."""
+    import time
+
+    from bot.events import GUARD_WAIT_MS
+
+    path = tmp_path / "loopbot.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(UNAVAILABLE):
+            claim_request(db, "v0=dd", NOW)
+        assert GUARD_WAIT_MS / 1000 - 0.1 <= time.monotonic() - started < 2.5
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert claim_request(db, "v0=dd", NOW)
+    raw = db.engine.raw_connection()  # the pooled connection's usual wait is back
+    try:
+        assert raw.cursor().execute("PRAGMA busy_timeout").fetchone() == (5000,)
+    finally:
+        raw.close()
+    db.dispose()
