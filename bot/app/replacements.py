@@ -6,6 +6,7 @@ force become its policy, and each step's messages are written (in templates) and
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from bot.app.announce import dm_about, refresh_card
 from bot.app.calendars import queue_events
 from bot.app.loops import limits
 from bot.authz import Action, require
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput, NotFound, SlackUnavailable
 from bot.loops import replacements
 from bot.loops.queries import (
     LOOP_ROLE,
@@ -35,6 +36,7 @@ from bot.slack.blocks.replacements import ask_blocks, handover_blocks
 from bot.slack.format import mention, minutes, slack_time
 from bot.store.models import Decline, Loop, ReplacementAsk, Round, SlackMessage
 
+log = logging.getLogger(__name__)
 PURPOSE = "replacement"
 
 
@@ -142,6 +144,7 @@ def expire_asks(runtime: Runtime) -> int:
     """Asks nobody answered in time: their DM says so, and the next step is taken."""
     now = runtime.clock()
     sends: list[Outgoing] = []
+    edits: list[tuple[str, str, str]] = []  # made once the transaction let go of the store
     with runtime.db.session() as session:
         expired = replacements.expired_asks(session, now)
         for ask in expired:
@@ -152,10 +155,15 @@ def expire_asks(runtime: Runtime) -> int:
             assert rnd is not None
             if ask.channel_id and ask.ts:
                 late = render("replacement_expired", **_facts(loop, rnd, decline))
-                runtime.messenger.update(ask.channel_id, ask.ts, text=late, blocks=None)
+                edits.append((ask.channel_id, ask.ts, late))
             if decline.state == "asking":
                 step = replacements.next_step(session, loop, decline, now, policy_of(runtime))
                 sends.append(_step_messages(session, loop, step, announce=False))
+    for channel, ts, late in edits:
+        try:
+            runtime.messenger.update(channel, ts, text=late, blocks=None)
+        except SlackUnavailable:  # the question stays; a click on it is told it expired
+            log.warning("expired replacement ask not updated")
     for out in sends:
         _send(runtime, out)
     return len(expired)

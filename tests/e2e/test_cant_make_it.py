@@ -348,3 +348,24 @@ def test_a_blank_reason_is_refused_on_the_form(team: Sandbox) -> None:
         assert reply.json["response_action"] == "errors" and said in reply.json["errors"]["reason"]
         sb.emulator.close_view(uid(sb, leaving))
     assert not any(t.startswith("Can you ") for h in EXTRA_POOL for t in dm_texts(sb, h))
+
+
+def test_an_expired_question_slack_cannot_update_still_moves_on(team: Sandbox) -> None:
+    """The unanswered question was deleted in Slack: it cannot say it expired, and the round
+    goes to the recruiter all the same, once (not tried again every minute)."""
+    sb = team
+    _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    _say_cant_make_it(sb, leaving, number)
+    first = _asked(sb, set())
+    sb.slack.click(
+        first, "replacement_decline", message=_dm_with_button(sb, first, "replacement_decline")
+    )
+    second = _asked(sb, {first})
+    _dm_with_button(sb, second, "replacement_accept")
+    sb.now = sb.now + timedelta(hours=5)
+    sb.emulator.fail_next("chat.update", error="message_not_found")
+    assert expire_asks(sb.runtime) == 1
+    assert expire_asks(sb.runtime) == 0
+    handover = _texts(sb, REC, "needs an interviewer")
+    assert "loopbot stopped looking: 2 asked, nobody took it" in "\n".join(handover)
