@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.app import Done
 from bot.app.announce import dm_about, refresh_card
@@ -34,7 +34,7 @@ from bot.render import render
 from bot.runtime import Runtime
 from bot.slack.blocks.replacements import ask_blocks, handover_blocks
 from bot.slack.format import mention, minutes, slack_time
-from bot.store.models import Decline, Loop, ReplacementAsk, Round, SlackMessage
+from bot.store.models import Assignment, Decline, Loop, ReplacementAsk, Round, SlackMessage
 
 log = logging.getLogger(__name__)
 PURPOSE = "replacement"
@@ -89,6 +89,8 @@ def decline(runtime: Runtime, *, actor: str, ref: str, number: int, reason: str)
     if not reason.strip():
         raise InvalidInput("Say why, in a few words: the recruiter and hiring manager read it.")
     now = runtime.clock()
+    with runtime.db.read() as session:
+        _ask_zones_first(runtime, session, [find_loop(session, ref).id])
     with runtime.db.session() as session:
         loop = find_loop(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
@@ -102,6 +104,9 @@ def decline(runtime: Runtime, *, actor: str, ref: str, number: int, reason: str)
 def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Done:
     """The asked person's answer. Done's text replaces the question in their DM."""
     now = runtime.clock()
+    with runtime.db.read() as session:
+        asked = session.get(ReplacementAsk, ask_id)
+        _ask_zones_first(runtime, session, [asked.loop_id] if asked and not accept else [])
     with runtime.db.session() as session:
         ask = session.get(ReplacementAsk, ask_id)
         if ask is None:
@@ -145,6 +150,8 @@ def expire_asks(runtime: Runtime) -> int:
     now = runtime.clock()
     sends: list[Outgoing] = []
     edits: list[tuple[str, str, str]] = []  # made once the transaction let go of the store
+    with runtime.db.read() as session:
+        _ask_zones_first(runtime, session, replacements.loops_with_expired_asks(session, now))
     with runtime.db.session() as session:
         expired = replacements.expired_asks(session, now)
         for ask in expired:
@@ -167,6 +174,24 @@ def expire_asks(runtime: Runtime) -> int:
     for out in sends:
         _send(runtime, out)
     return len(expired)
+
+
+def _ask_zones_first(runtime: Runtime, session: Session, loop_ids: list[int | None]) -> None:
+    """The time zones choosing a replacement reads (the loops' pools), asked of Slack before
+    the write transaction that chooses, so a slow Slack never holds the store's write lock;
+    the messenger keeps them for a few minutes. A refusal is met again, and handled, inside."""
+    if not loop_ids:
+        return
+    pool = session.exec(
+        select(Assignment.user_id).where(
+            col(Assignment.loop_id).in_(loop_ids), Assignment.letter == LOOP_ROLE
+        )
+    ).all()
+    for user_id in sorted(set(pool)):
+        try:
+            runtime.messenger.user(user_id)
+        except SlackUnavailable:
+            return
 
 
 def _when(rnd: Round) -> str:

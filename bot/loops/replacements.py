@@ -261,13 +261,18 @@ def answer(
     return Answer(ask, decline, rnd, True)
 
 
+def loops_with_expired_asks(session: Session, now: datetime) -> list[int | None]:
+    """The loops `expired_asks` would settle now (a read: nothing is taken)."""
+    return list(session.exec(select(ReplacementAsk.loop_id).where(*_expired(now))).all())
+
+
+def _expired(now: datetime) -> tuple:
+    return (ReplacementAsk.state == AskState.PENDING, col(ReplacementAsk.expires_at) <= now)
+
+
 def expired_asks(session: Session, now: datetime) -> list[ReplacementAsk]:
     """Asks nobody answered in time (the next step is taken for each)."""
-    due = session.exec(
-        select(ReplacementAsk).where(
-            ReplacementAsk.state == AskState.PENDING, col(ReplacementAsk.expires_at) <= now
-        )
-    ).all()
+    due = session.exec(select(ReplacementAsk).where(*_expired(now))).all()
     return [ask for ask in due if _take(session, ask, AskState.EXPIRED, now)]
 
 

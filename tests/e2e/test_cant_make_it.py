@@ -30,6 +30,7 @@ from tests.e2e.helpers import (
     uid,
     wait_for,
 )
+from tests.write_lock import slack_calls_under_the_write_lock
 
 EXTRA_POOL = [
     "beatriz.sp",
@@ -369,3 +370,31 @@ def test_an_expired_question_slack_cannot_update_still_moves_on(team: Sandbox) -
     assert expire_asks(sb.runtime) == 0
     handover = _texts(sb, REC, "needs an interviewer")
     assert "loopbot stopped looking: 2 asked, nobody took it" in "\n".join(handover)
+
+
+def test_choosing_a_replacement_asks_slack_nothing_while_holding_the_write_lock(
+    team: Sandbox,
+) -> None:
+    """The pool's time zones are asked before the transaction that chooses (every request's
+    replay guard waits on SQLite's write lock): with none of them known, nothing waits for
+    Slack inside it, through a decline, a declined question and an unanswered one."""
+    sb = team
+    messenger = sb.runtime.messenger
+    _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    under_lock = slack_calls_under_the_write_lock(
+        messenger, sb.database_url.removeprefix("sqlite:///")
+    )
+    messenger._users.clear()  # nobody's time zone known, as five minutes later
+    _say_cant_make_it(sb, leaving, number)
+    first = _asked(sb, set())
+    messenger._users.clear()
+    sb.slack.click(
+        first, "replacement_decline", message=_dm_with_button(sb, first, "replacement_decline")
+    )
+    second = _asked(sb, {first})
+    _dm_with_button(sb, second, "replacement_accept")
+    messenger._users.clear()
+    sb.now = sb.now + timedelta(hours=5)
+    assert expire_asks(sb.runtime) == 1
+    assert under_lock == []

@@ -20,6 +20,7 @@ from bot.store import Database
 from bot.store.models import Reminder, ReminderState
 from tests.emulator.conftest import assert_documented
 from tests.services.conftest import NOW, POOL, loop_request
+from tests.write_lock import slack_calls_under_the_write_lock
 
 
 @pytest.fixture
@@ -484,26 +485,12 @@ def test_scorecard_reminders_stop_with_the_interviewers_own_scorecard_or_a_decis
 def test_no_slack_call_waits_inside_the_databases_write_lock(sqlite_db, emulator, library) -> None:
     """Every request's replay guard writes before it is acknowledged: a reminder's delivery
     must not hold the write lock while it waits for Slack (a DM channel, a time zone)."""
-    import sqlite3
-
     loop, proposal = _create(sqlite_db, library)
-    called_locked: list[str] = []
+    called_locked: list[list[str]] = []
 
     def watched(dispatcher: Dispatcher) -> Dispatcher:
-        call = dispatcher.messenger.call
-
-        def checked(method: str, **kwargs):
-            other = sqlite3.connect(sqlite_db.engine.url.database, timeout=0)
-            try:
-                other.execute("BEGIN IMMEDIATE")
-                other.rollback()
-            except sqlite3.OperationalError:
-                called_locked.append(method)
-            finally:
-                other.close()
-            return call(method, **kwargs)
-
-        dispatcher.messenger.call = checked  # type: ignore[method-assign]
+        path = sqlite_db.engine.url.database
+        called_locked.append(slack_calls_under_the_write_lock(dispatcher.messenger, path))
         return dispatcher
 
     # Assignment DMs with their invites, and the loop-wide DMs.
@@ -513,4 +500,4 @@ def test_no_slack_call_waits_inside_the_databases_write_lock(sqlite_db, emulator
     later = watched(_dispatcher(sqlite_db, emulator, library, worker="w2"))
     assert later.tick(end + timedelta(hours=1)).sent >= 1
     assert {"conversations.open", "users.info"} <= {c.method for c in emulator.calls}
-    assert called_locked == []
+    assert called_locked == [[], []]
