@@ -11,13 +11,13 @@ from sqlmodel import Session
 from bot.app import Done
 from bot.app.announce import announce_loop, dm_about, refresh_card
 from bot.app.calendars import calendar_busy, queue_events
+from bot.app.hours import hours_check, outside_hours
 from bot.authz import Action, require
 from bot.commands import round_number
 from bot.documents.models import LoopTemplate
 from bot.errors import InvalidInput
 from bot.loops import changes, submissions
 from bot.loops.assignment import Limits
-from bot.loops.hours import WorkingDay, stored_hours
 from bot.loops.queries import assignments_of, find_loop, rounds_of, standing, template_of
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import next_business_day
@@ -25,9 +25,8 @@ from bot.loops.service import create_loop, propose
 from bot.loops.validate import validate_request, validate_schedule
 from bot.loops.views import Snapshot, loop_card, loop_rows
 from bot.reminders.plan import offsets_for
-from bot.render import render
 from bot.runtime import Runtime
-from bot.slack.format import mention, slack_time, zone_time
+from bot.slack.format import mention, slack_time
 from bot.store.models import Loop, Round
 
 CHANGE_NOTICE = "change_notice"
@@ -284,12 +283,11 @@ def reschedule_round(
             offsets=_offsets_of(runtime, session, loop),
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
-        text = f"Moved {rnd.number}. {rnd.name} of loop `{loop.short_id}`." + _outside_hours(
-            runtime, session, rnd, _runners(session, loop, rnd)
-        )
+        text = f"Moved {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
+        check = hours_check(session, rnd, _runners(session, loop, rnd))
         loop_id = loop.id
     assert loop_id is not None
-    return _changed(runtime, loop_id, text, actor)
+    return _changed(runtime, loop_id, text + outside_hours(runtime, check), actor)
 
 
 def swap_round(
@@ -314,37 +312,17 @@ def swap_round(
             old_user=old,
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
-        text = (
-            f"<@{new_user}> now runs {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
-            + _outside_hours(runtime, session, rnd, [new_user])
-        )
+        text = f"<@{new_user}> now runs {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
+        check = hours_check(session, rnd, [new_user])
         loop_id = loop.id
     assert loop_id is not None
-    return _changed(runtime, loop_id, text, actor)
+    return _changed(runtime, loop_id, text + outside_hours(runtime, check), actor)
 
 
 def _runners(session: Session, loop: Loop, rnd: Round) -> list[str]:
     return [
         a.user_id for a in assignments_of(session, loop) if a.round_id == rnd.id and a.letter == "R"
     ]
-
-
-def _outside_hours(runtime: Runtime, session: Session, rnd: Round, people: list[str]) -> str:
-    """A round moved or handed by hand may fall outside someone's interview hours: the change
-    goes ahead (a person decided it) and the confirmation says so, with their local time."""
-    if rnd.starts_at is None:
-        return ""
-    end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
-    saved = stored_hours(session, people)
-    outside = []
-    for user_id in people:
-        day = WorkingDay(
-            runtime.messenger.user(user_id).tz, saved.get(user_id, runtime.settings.working_hours)
-        )
-        if not day.contains(rnd.starts_at, end):
-            local = zone_time(rnd.starts_at, day.tz)
-            outside.append({"who": mention(user_id), "hours": day.describe(), "local": local})
-    return " " + render("outside_hours", outside=outside).strip() if outside else ""
 
 
 def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> Done:

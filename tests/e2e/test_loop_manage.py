@@ -29,6 +29,7 @@ from tests.e2e.helpers import (
     uid,
     wait_for,
 )
+from tests.write_lock import slack_calls_under_the_write_lock
 
 
 @pytest.fixture
@@ -88,6 +89,10 @@ def test_reschedule_by_command_moves_the_round_and_tells_people(sb: Sandbox, loo
 
 def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: str) -> None:
     when = MONDAY.replace(day=27, hour=1)
+    # The interviewer's time zone is asked afresh, and not while the store is locked.
+    database = sb.database_url.removeprefix("sqlite:///")
+    under_lock = slack_calls_under_the_write_lock(sb.runtime.messenger, database)
+    sb.runtime.messenger._users.clear()
     with sb.db.read() as session:
         was = session.exec(select(Round).where(Round.number == 6)).one().starts_at
     reply = reschedule_by_modal(sb, REC, loop_id, 6, when)
@@ -101,6 +106,7 @@ def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: s
         f"Moved 6. Communication and Execution of loop `{loop_id}`. Note: that is {local} for "
         f"<@{owner}>, outside their interview hours (Mon–Fri 09:00–17:30 {tz})."
     ]
+    assert "users.info" in {c.method for c in sb.emulator.calls} and under_lock == []
     inside = datetime(2026, 11, 27, 11, 0, tzinfo=ZoneInfo(tz)).astimezone(UTC)
     reschedule_by_modal(sb, REC, loop_id, 6, inside)
     again = wait_for(lambda: [t for t in dm_texts(sb, REC) if t.startswith("Moved 6.")][1:])
