@@ -177,14 +177,17 @@ def expire_asks(runtime: Runtime) -> int:
 
 
 def _ask_zones_first(runtime: Runtime, session: Session, loop_ids: list[int | None]) -> None:
-    """The time zones choosing a replacement reads (the loops' pools), asked of Slack before
-    the write transaction that chooses, so a slow Slack never holds the store's write lock;
-    the messenger keeps them for a few minutes. A refusal is met again, and handled, inside."""
+    """The time zones choosing a replacement reads (the pools: people holding a role that runs
+    rounds in the loops), asked of Slack before the write transaction that chooses, so a slow
+    Slack never holds the store's write lock; the messenger keeps them for a few minutes. A
+    refusal is met again, and handled, inside."""
     if not loop_ids:
         return
+    in_loops = col(Assignment.loop_id).in_(loop_ids)
+    interviewing = select(Assignment.role_code).where(in_loops, Assignment.letter == "R")
     pool = session.exec(
         select(Assignment.user_id).where(
-            col(Assignment.loop_id).in_(loop_ids), Assignment.letter == LOOP_ROLE
+            in_loops, Assignment.letter == LOOP_ROLE, col(Assignment.role_code).in_(interviewing)
         )
     ).all()
     for user_id in sorted(set(pool)):
