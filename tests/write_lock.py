@@ -1,27 +1,37 @@
-"""Whether a Slack call is made while SQLite's write lock is held (every incoming request's
-replay guard waits on that lock before its acknowledgement)."""
+"""Whether a Slack call is made inside a write transaction: on SQLite it holds the file's write
+lock, which every incoming request's replay guard waits on before its acknowledgement."""
 
 from __future__ import annotations
 
-import sqlite3
+import threading
+
+from sqlalchemy import event
 
 from bot.slack.messenger import Messenger
+from bot.store import Database
 
 
-def slack_calls_under_the_write_lock(messenger: Messenger, database: str) -> list[str]:
-    """From now on, each Slack method `messenger` calls while another connection could not
-    take the write lock of the SQLite file `database` is appended to the list returned."""
+def slack_calls_under_the_write_lock(messenger: Messenger, db: Database) -> list[str]:
+    """From now on, each Slack method `messenger` calls from a thread inside one of `db`'s
+    write transactions (begun `BEGIN IMMEDIATE`, not yet ended) is appended to the list
+    returned. Other threads' transactions do not count: they are not this call's doing."""
+    writing = threading.local()
+
+    def began(_conn, _cursor, statement: str, *_args) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            writing.now = True
+
+    def ended(_conn) -> None:
+        writing.now = False
+
+    event.listen(db.engine, "before_cursor_execute", began)
+    event.listen(db.engine, "commit", ended)
+    event.listen(db.engine, "rollback", ended)
     call, under_lock = messenger.call, []
 
     def checked(method: str, **kwargs):
-        other = sqlite3.connect(database, timeout=0)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.rollback()
-        except sqlite3.OperationalError:
+        if getattr(writing, "now", False):
             under_lock.append(method)
-        finally:
-            other.close()
         return call(method, **kwargs)
 
     messenger.call = checked  # type: ignore[method-assign]

@@ -382,9 +382,7 @@ def test_choosing_a_replacement_asks_slack_nothing_while_holding_the_write_lock(
     messenger = sb.runtime.messenger
     _loop(sb)
     number, _, leaving = _first_pool_round(sb)
-    under_lock = slack_calls_under_the_write_lock(
-        messenger, sb.database_url.removeprefix("sqlite:///")
-    )
+    under_lock = slack_calls_under_the_write_lock(messenger, sb.runtime.db)
     messenger._users.clear()  # nobody's time zone known, as five minutes later
     _say_cant_make_it(sb, leaving, number)
     first = _asked(sb, set())

@@ -89,9 +89,8 @@ def test_reschedule_by_command_moves_the_round_and_tells_people(sb: Sandbox, loo
 
 def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: str) -> None:
     when = MONDAY.replace(day=27, hour=1)
-    # The interviewer's time zone is asked afresh, and not while the store is locked.
-    database = sb.database_url.removeprefix("sqlite:///")
-    under_lock = slack_calls_under_the_write_lock(sb.runtime.messenger, database)
+    # The interviewer's time zone is asked afresh, and not inside the change's transaction.
+    under_lock = slack_calls_under_the_write_lock(sb.runtime.messenger, sb.runtime.db)
     sb.runtime.messenger._users.clear()
     with sb.db.read() as session:
         was = session.exec(select(Round).where(Round.number == 6)).one().starts_at

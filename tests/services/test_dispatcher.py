@@ -489,8 +489,7 @@ def test_no_slack_call_waits_inside_the_databases_write_lock(sqlite_db, emulator
     called_locked: list[list[str]] = []
 
     def watched(dispatcher: Dispatcher) -> Dispatcher:
-        path = sqlite_db.engine.url.database
-        called_locked.append(slack_calls_under_the_write_lock(dispatcher.messenger, path))
+        called_locked.append(slack_calls_under_the_write_lock(dispatcher.messenger, dispatcher.db))
         return dispatcher
 
     # Assignment DMs with their invites, and the loop-wide DMs.
