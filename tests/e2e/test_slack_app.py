@@ -9,6 +9,8 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlencode
 
+import pytest
+
 from bot.sandbox import Sandbox
 from bot.store import Database
 from handlers.middleware import Listeners
@@ -172,3 +174,21 @@ def test_unexpected_errors_reach_the_user_with_a_reference(sandbox: Sandbox, cap
 
     assert "RuntimeError at test_slack_app.py" in caplog.text
     assert "Juyoung" not in caplog.text and "No Hire" not in caplog.text
+
+
+def test_a_click_nobody_listens_for_is_refused_and_known_ones_still_route(
+    sandbox: Sandbox,
+) -> None:
+    listeners = Listeners(sandbox.app, sandbox.runtime)
+    clicked: list[str] = []
+    listeners.action("known", lambda ack, action: (ack(), clicked.append(action["value"])))
+    with pytest.raises(ValueError, match="two listeners for the action 'known'"):
+        listeners.action("known", lambda ack: ack())
+
+    stale = sandbox.slack.click("maya.hm", "retired_button", "x", channel_id="C0HIRING1")
+    known = sandbox.slack.click("maya.hm", "known", "yes", channel_id="C0HIRING1")
+
+    assert stale.status == 404  # Slack shows the person the click did not go through
+    assert known.status == 200
+    assert wait_for(lambda: clicked) == ["yes"]
+    assert sandbox.emulator.all_responses() == []
