@@ -75,36 +75,35 @@ def kept_loops(connection: Connection, loop_ids: set[int]) -> set[int]:
     return set(connection.execute(query).scalars())
 
 
-def purge_loops(
-    *,
-    db: Database,
-    messenger: Messenger | None,
-    loop_ids: list[int],
-    actor: str,
-    reason: str,
-    now: datetime,
-) -> PurgeReport:
-    """Delete the loops' Slack messages (best effort, counted) and every row about them."""
-    report = PurgeReport(loops=len(loop_ids))
-    if not loop_ids:
-        return report
-    with db.read() as session:
-        posted = {
-            (m.channel_id, m.ts)
-            for m in session.exec(
-                select(SlackMessage).where(col(SlackMessage.loop_id).in_(loop_ids))
-            ).all()
-        }
-        # DMs the dispatcher sent (guides, reminders, notices) are recorded on their rows.
-        posted |= set(
-            session.exec(
-                select(Reminder.channel_id, Reminder.sent_ts).where(
-                    col(Reminder.loop_id).in_(loop_ids),
-                    col(Reminder.sent_ts).is_not(None),
-                    col(Reminder.channel_id).is_not(None),
-                )
-            ).all()
-        )
+def hold(connection: Connection, loop_id: int | None) -> None:
+    """Before recording a message posted about a loop: on PostgreSQL, a purge of the loop now
+    waits for the record (and then deletes the message), or this for the purge (and finds its
+    row gone); SQLite's writers take turns anyway."""
+    if loop_id is not None and connection.dialect.name == "postgresql":
+        kept_loops(connection, {loop_id})
+
+
+def posted_about(session: Session, loop_ids: list[int]) -> set[tuple[str, str]]:
+    """(channel, ts) of every message recorded as posted about the loops."""
+    posted = {
+        (m.channel_id, m.ts)
+        for m in session.exec(select(SlackMessage).where(col(SlackMessage.loop_id).in_(loop_ids)))
+    }
+    # DMs the dispatcher sent (guides, reminders, notices) are recorded on their rows.
+    posted |= set(
+        session.exec(
+            select(Reminder.channel_id, Reminder.sent_ts).where(
+                col(Reminder.loop_id).in_(loop_ids),
+                col(Reminder.sent_ts).is_not(None),
+                col(Reminder.channel_id).is_not(None),
+            )
+        ).all()
+    )
+    return posted  # type: ignore[return-value]
+
+
+def _delete(messenger: Messenger | None, posted: set[tuple[str, str]], report: PurgeReport) -> None:
+    """Delete the messages from Slack, best effort, counted in `report`."""
     for channel, ts in sorted(posted):
         if messenger is None:
             report.refused("no Slack token")
@@ -120,10 +119,42 @@ def purge_loops(
                 log.warning("message not deleted", extra={"slack_error": exc.error})
         except LoopbotError:
             report.refused("Slack unreachable")
+
+
+def unsend(messenger: Messenger, posted: list[tuple[str, str]]) -> None:
+    """Delete messages that reached Slack after their loop was erased (they were on their way
+    when the purge ran): the purge's promise holds for them too."""
+    report = PurgeReport()
+    _delete(messenger, set(posted), report)
+    log.info(
+        "message about an erased loop deleted",
+        extra={"count": report.messages_deleted, "left": report.messages_left},
+    )
+
+
+def purge_loops(
+    *,
+    db: Database,
+    messenger: Messenger | None,
+    loop_ids: list[int],
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> PurgeReport:
+    """Delete the loops' Slack messages (best effort, counted) and every row about them."""
+    report = PurgeReport(loops=len(loop_ids))
+    if not loop_ids:
+        return report
+    with db.read() as session:
+        posted = posted_about(session, loop_ids)
+    _delete(messenger, posted, report)
     with db.session() as session:
         # The loops first: a message being queued about one of them (`kept_loops`) waits for
         # this transaction, or this one for it, and nothing is written about an erased loop.
         session.exec(select(Loop.id).where(col(Loop.id).in_(loop_ids)).with_for_update())
+        # Posted while the others were being deleted (a follow-up, a reminder): deleted once
+        # this transaction has ended, when nothing more can be queued about these loops.
+        late = posted_about(session, loop_ids) - posted
         cards = session.exec(select(Scorecard.id).where(col(Scorecard.loop_id).in_(loop_ids))).all()
         report.scorecards = len(cards)
         session.exec(
@@ -161,9 +192,11 @@ def purge_loops(
                     "scorecards": report.scorecards,
                     "messages_deleted": report.messages_deleted,
                     "messages_left": report.messages_left,
+                    "posted_meanwhile": len(late),
                 },
             )
         )
+    _delete(messenger, late, report)
     report.compacted = db.compact()
     return report
 

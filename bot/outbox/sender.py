@@ -18,7 +18,7 @@ from bot.errors import SlackUnavailable
 from bot.outbox.failures import GONE, PERMANENT, OutboxFailed, Undelivered
 from bot.outbox.rows import BATCH, LEASE, MAX_ATTEMPTS, Message, Outgoing, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, channel_key
-from bot.purge import kept_loops
+from bot.purge import hold, kept_loops, unsend
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import OutboxMessage, OutboxState, SlackMessage
@@ -238,6 +238,7 @@ class OutboxSender:
         # Two statements, no objects loaded: every message loopbot sends pays for this.
         with self.db.session() as session:
             connection = session.connection()
+            hold(connection, row.loop_id)
             marked = connection.execute(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == row.id)
@@ -253,6 +254,9 @@ class OutboxSender:
                         posted_at=now,
                     )
                 )
+        if not marked.rowcount:  # its loop was erased while it was on its way
+            unsend(self.messenger, [(posted.channel, posted.ts)])
+            return None
         return posted
 
     def _replaced(self, row: Outgoing) -> bool:

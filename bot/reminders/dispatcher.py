@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
 from sqlmodel import Session
 
 from bot import metrics
@@ -25,8 +24,10 @@ from bot.errors import SlackUnavailable
 from bot.loops.places import REVIEW_DAYS
 from bot.outbox import OutboxSender, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, dm_key
+from bot.purge import hold, unsend
 from bot.reminders.cadence import Cadence
 from bot.reminders.checks import ask_slack_first, failure_note, why_not_send
+from bot.reminders.claims import CLAIM_POSTGRES, CLAIM_SQLITE, RELEASE, RENEW
 from bot.reminders.followups import plan_next, raise_escalation, where_in_cadence
 from bot.reminders.invites import invite_files
 from bot.reminders.messages import Outgoing, compose
@@ -58,44 +59,6 @@ PERMANENT = {
     "invalid_auth",
     "missing_scope",
 }
-
-# Each branch of the claim is its own index range (state, due_at): one OR walks the due_at index
-# past every later row (272 vs 3 ms at 390k rows). Each branch skips rows another replica's claim
-# holds at that moment and reads on past them, so a claim never comes back short (which ends a
-# tick) only because they met. The outer condition is re-checked on a row another replica
-# claimed meanwhile, so it is not claimed twice. SQLite plans the OR itself.
-_CLAIM_POSTGRES = text("""
-    WITH expired AS (
-        SELECT id, due_at FROM reminders WHERE state = 'claimed' AND lease_until < :now
-        ORDER BY due_at, id LIMIT :batch FOR UPDATE SKIP LOCKED),
-    due AS (
-        SELECT id, due_at FROM reminders WHERE state = 'pending' AND due_at <= :now
-        ORDER BY due_at, id LIMIT :batch FOR UPDATE SKIP LOCKED)
-    UPDATE reminders SET state = 'claimed', lease_until = :lease, claimed_by = :me,
-           updated_at = :now
-    WHERE id IN (
-        SELECT id FROM (SELECT id, due_at FROM expired UNION ALL SELECT id, due_at FROM due) c
-        ORDER BY due_at, id LIMIT :batch)
-    AND ((state = 'pending' AND due_at <= :now) OR (state = 'claimed' AND lease_until < :now))
-    RETURNING id""")
-_CLAIM_SQLITE = text("""
-    UPDATE reminders SET state = 'claimed', lease_until = :lease, claimed_by = :me,
-           updated_at = :now
-    WHERE id IN (
-        SELECT id FROM reminders
-        WHERE (state = 'pending' AND due_at <= :now) OR (state = 'claimed' AND lease_until < :now)
-        ORDER BY due_at, id LIMIT :batch)
-    RETURNING id""")
-
-
-_RENEW = text("""
-    UPDATE reminders SET lease_until = :until, attempts = attempts + 1
-    WHERE id = :id AND claimed_by = :me AND state = 'claimed' AND lease_until >= :now""")
-
-_RELEASE = text("""
-    UPDATE reminders SET state = 'pending', lease_until = NULL, claimed_by = NULL,
-           updated_at = :now
-    WHERE claimed_by = :me AND state = 'claimed'""")
 
 
 @dataclass
@@ -189,12 +152,12 @@ class Dispatcher:
         """Give back every row this dispatcher still holds (a graceful stop); returns how many."""
         with self.db.session() as session:
             result = session.connection().execute(
-                _RELEASE, {"me": self.worker, "now": _param(now, self.db)}
+                RELEASE, {"me": self.worker, "now": _param(now, self.db)}
             )
             return result.rowcount or 0
 
     def claim(self, now: datetime) -> list[int]:
-        statement = _CLAIM_POSTGRES if self.db.dialect == "postgresql" else _CLAIM_SQLITE
+        statement = CLAIM_POSTGRES if self.db.dialect == "postgresql" else CLAIM_SQLITE
         params = {
             "now": _param(now, self.db),
             "lease": _param(now + self.lease, self.db),
@@ -218,7 +181,7 @@ class Dispatcher:
         The conditional UPDATE holds the row until commit, so a replica reclaiming an expired
         lease and this one can never both go on to send it."""
         result = session.connection().execute(
-            _RENEW,
+            RENEW,
             {
                 "id": reminder_id,
                 "me": self.worker,
@@ -247,7 +210,7 @@ class Dispatcher:
                 return "sent" if reminder.state == ReminderState.SENT else "skipped"
             assignment = session.get(Assignment, reminder.assignment_id)
             assert assignment is not None
-            user_id = assignment.user_id
+            user_id, loop_id = assignment.user_id, reminder.loop_id
             if reminder.last_error != RATE_LIMITED:
                 # No slot yet: if Slack paced this person (any replica), wait for their next.
                 slot = self.pace.slot(session.connection(), dm_key(user_id), current)
@@ -301,23 +264,31 @@ class Dispatcher:
         except SlackUnavailable as exc:
             return self._failed_send(reminder_id, exc, now)
         with self.db.session() as session:
+            hold(session.connection(), loop_id)
             reminder = session.get(Reminder, reminder_id)
-            assert reminder is not None
-            reminder.channel_id = posted[0].channel
-            reminder.sent_ts = posted[0].ts
-            self._finish(session, reminder, ReminderState.SENT, now)
-            self._raised |= where is not None and plan_next(session, reminder, where, now)
-            metrics.reminder_sent(reminder.kind, due=reminder.due_at, at=self._current(now))
-            for post in (p for p in posted if p.ts):  # a file's share may not be found
-                session.add(
-                    SlackMessage(
-                        loop_id=reminder.loop_id,
-                        channel_id=post.channel,
-                        ts=post.ts,
-                        purpose=f"dm:{reminder.kind}",
-                    )
-                )
+            if reminder is not None:
+                self._record(session, reminder, posted, where, now)
+        if reminder is None:  # its loop was erased while the DM was on its way
+            unsend(self.messenger, [(p.channel, p.ts) for p in posted if p.ts])
+            return "skipped"
         return "sent"
+
+    def _record(
+        self, session: Session, reminder: Reminder, posted: list[Posted], where, now: datetime
+    ) -> None:
+        reminder.channel_id, reminder.sent_ts = posted[0].channel, posted[0].ts
+        self._finish(session, reminder, ReminderState.SENT, now)
+        self._raised |= where is not None and plan_next(session, reminder, where, now)
+        metrics.reminder_sent(reminder.kind, due=reminder.due_at, at=self._current(now))
+        for post in (p for p in posted if p.ts):  # a file's share may not be found
+            session.add(
+                SlackMessage(
+                    loop_id=reminder.loop_id,
+                    channel_id=post.channel,
+                    ts=post.ts,
+                    purpose=f"dm:{reminder.kind}",
+                )
+            )
 
     def _dm(
         self, user_id: str, message: Outgoing, *, waits: int, tag: str, now: datetime
