@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, col, delete, select
 
 from bot.errors import LoopbotError
@@ -31,6 +31,8 @@ from bot.store.models import (
 
 log = logging.getLogger(__name__)
 GONE_ALREADY = ("message_not_found", "channel_not_found", "is_archived")
+_KEPT = select(Loop.id).where(col(Loop.id).in_(bindparam("ids", expanding=True)))
+_KEPT_HELD = _KEPT.with_for_update(read=True)
 
 
 @dataclass
@@ -69,10 +71,8 @@ def loops_older_than(session: Session, cutoff: datetime) -> list[int]:
 def kept_loops(connection: Connection, loop_ids: set[int]) -> set[int]:
     """Those of `loop_ids` not erased, held (on PostgreSQL) until the caller's transaction ends,
     so a purge cannot erase them under what it writes about them."""
-    query = select(Loop.id).where(col(Loop.id).in_(loop_ids))
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update(read=True)
-    return set(connection.execute(query).scalars())
+    query = _KEPT_HELD if connection.dialect.name == "postgresql" else _KEPT
+    return set(connection.execute(query, {"ids": list(loop_ids)}).scalars())
 
 
 def hold(connection: Connection, loop_id: int | None) -> None:

@@ -14,12 +14,13 @@ import logging
 import re
 from dataclasses import replace
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.authz import Action, can
 from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
 from bot.errors import LoopbotError
-from bot.loops.queries import assignments_of, standing, template_of
+from bot.loops.queries import assignments_of, loop_row, standing, template_of
 from bot.loops.views import loop_card
 from bot.outbox import Message, OutboxFailed
 from bot.runtime import Runtime
@@ -27,6 +28,7 @@ from bot.slack.blocks.debrief import build_messages_debrief
 from bot.slack.blocks.loops import build_message_loop_card
 from bot.slack.format import slack_time
 from bot.slack.messenger import SlackCallFailed
+from bot.store.db import rows
 from bot.store.models import Loop, OutboxMessage, OutboxState, SlackMessage
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,11 @@ CARD = "loop_card"
 SUMMARY = "debrief"
 THREAD = "debrief_thread"
 NOT_A_MEMBER = ("already_in_channel", "cant_invite_self")
+_POSTED = (
+    select(SlackMessage.id)
+    .where(SlackMessage.loop_id == bindparam("loop"), SlackMessage.purpose == bindparam("purpose"))
+    .limit(1)
+)
 
 
 def channel_name(candidate: str, title: str, short_id: str) -> str:
@@ -158,7 +165,7 @@ def admit_reader(*, runtime: Runtime, loop_id: int, user_id: str) -> bool:
     standing is not read again then (each edit of a scorecard comes here), as `invite` would
     not ask Slack for them anyway."""
     with runtime.db.read() as session:
-        loop = session.get(Loop, loop_id)
+        loop = loop_row(session, loop_id)
         if loop is None or not loop.channel_id:
             return False
         channel = loop.channel_id
@@ -310,4 +317,4 @@ def refresh_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None)
 
 def summary_posted(runtime: Runtime, loop_id: int) -> bool:
     with runtime.db.read() as session:
-        return bool(_recorded(session, loop_id, SUMMARY))
+        return bool(rows(session, _POSTED, {"loop": loop_id, "purpose": SUMMARY}))

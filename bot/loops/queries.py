@@ -60,6 +60,7 @@ _LOOP_ROWS = select(
     TemplateVersion.sha256,
 ).join(TemplateVersion, col(TemplateVersion.id) == col(Loop.template_version_id))
 _LOOP_ROW_BY_SHORT_ID = _LOOP_ROWS.where(Loop.short_id == bindparam("short"))
+_LOOP_ROW_BY_ID = _LOOP_ROWS.where(Loop.id == bindparam("id"))
 _ROUNDS_OF = select(Round).where(Round.loop_id == bindparam("loop")).order_by(col(Round.number))
 _ASSIGNMENTS_OF = (
     select(Assignment).where(Assignment.loop_id == bindparam("loop")).order_by(col(Assignment.id))
@@ -175,6 +176,12 @@ def find_loop_row(session: Session, ref: str) -> Row[Any]:
     return found[0]
 
 
+def loop_row(session: Session, loop_id: int) -> Row[Any] | None:
+    """A loop by id, for reading only: as `find_loop_row` reads it."""
+    found = rows(session, _LOOP_ROW_BY_ID, {"id": loop_id})
+    return found[0] if found else None
+
+
 def rounds_of(session: Session, loop: Loop) -> list[Round]:
     return list(session.exec(_ROUNDS_OF, params={"loop": loop.id}).all())
 
@@ -195,15 +202,16 @@ def recruiter_roles(template: LoopTemplate) -> set[str]:
 
 def standing(
     session: Session,
-    loop: Loop,
+    loop: AnyLoop,
     user_id: str,
     *,
     admins: list[str],
     template: LoopTemplate | None = None,
 ) -> Standing:
     """What `user_id` is to `loop`, read from the store."""
-    held = session.exec(_HELD_BY, params={"loop": loop.id, "user": user_id}).all()
-    done = set(session.exec(_SUBMITTED_BY, params={"loop": loop.id, "user": user_id}).all())
+    params = {"loop": loop.id, "user": user_id}
+    held = rows(session, _HELD_BY, params)
+    done = {row.round_id for row in rows(session, _SUBMITTED_BY, params)}
     return build_standing(
         loop=loop,
         template=template or template_of(session, loop),
