@@ -18,7 +18,15 @@ from bot.documents.models import LoopTemplate
 from bot.errors import InvalidInput
 from bot.loops import changes, submissions
 from bot.loops.assignment import Limits
-from bot.loops.queries import assignments_of, find_loop, rounds_of, standing, template_of
+from bot.loops.queries import (
+    assignments_of,
+    find_loop,
+    find_loop_row,
+    round_names,
+    rounds_of,
+    standing,
+    template_of,
+)
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import next_business_day
 from bot.loops.service import create_loop, propose
@@ -224,10 +232,10 @@ def show_loop(runtime: Runtime, *, actor: str, ref: str) -> dict:
 def change_form(runtime: Runtime, *, actor: str, ref: str) -> tuple[str, list[tuple[int, str]]]:
     """(short id, rounds) for the reschedule and swap modals, once the person may change it."""
     with runtime.db.read() as session:
-        loop = find_loop(session, ref)
+        loop = find_loop_row(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
         require(Action.CHANGE, who, loop=loop.short_id)
-        return loop.short_id, [(r.number, r.name) for r in rounds_of(session, loop)]
+        return loop.short_id, round_names(session, loop.id)
 
 
 def parse_round(loop_rounds: list[tuple[int, str]], ref: str) -> int:

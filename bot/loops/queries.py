@@ -62,6 +62,11 @@ _LOOP_ROWS = select(
 _LOOP_ROW_BY_SHORT_ID = _LOOP_ROWS.where(Loop.short_id == bindparam("short"))
 _LOOP_ROW_BY_ID = _LOOP_ROWS.where(Loop.id == bindparam("id"))
 _ROUNDS_OF = select(Round).where(Round.loop_id == bindparam("loop")).order_by(col(Round.number))
+_ROUND_NAMES = (
+    select(Round.number, Round.name)
+    .where(Round.loop_id == bindparam("loop"))
+    .order_by(col(Round.number))
+)
 _ASSIGNMENTS_OF = (
     select(Assignment).where(Assignment.loop_id == bindparam("loop")).order_by(col(Assignment.id))
 )
@@ -180,6 +185,11 @@ def loop_row(session: Session, loop_id: int) -> Row[Any] | None:
     """A loop by id, for reading only: as `find_loop_row` reads it."""
     found = rows(session, _LOOP_ROW_BY_ID, {"id": loop_id})
     return found[0] if found else None
+
+
+def round_names(session: Session, loop_id: int) -> list[tuple[int, str]]:
+    """(number, name) of each of the loop's rounds, in order: for forms that list them."""
+    return [(number, name) for number, name in rows(session, _ROUND_NAMES, {"loop": loop_id})]
 
 
 def rounds_of(session: Session, loop: Loop) -> list[Round]:

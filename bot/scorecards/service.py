@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam
+from sqlalchemy.engine import Row
 from sqlmodel import Session, select
 
 from bot.authz import Action, Standing, can, require
@@ -15,8 +17,16 @@ from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.errors import InvalidInput, LoopbotError
 from bot.loops.briefing import briefing_for
-from bot.loops.queries import TRAINEE_PARTS, assignments_of, find_loop, rounds_of, template_of
+from bot.loops.queries import (
+    TRAINEE_PARTS,
+    AnyLoop,
+    assignments_of,
+    find_loop_row,
+    rounds_of,
+    template_of,
+)
 from bot.scorecards.form import ScorecardAnswers, problems
+from bot.store.db import rows
 from bot.store.models import (
     AuditEntry,
     Decision,
@@ -27,11 +37,12 @@ from bot.store.models import (
     ScorecardRevision,
 )
 
-# Built once: every submission runs them.
-_ROUND = select(Round).where(
+# Built once: every submission runs them. The loop and the round are read as plain rows (no
+# ORM objects to build: nothing here changes them).
+_ROUND = select(*Round.__table__.columns).where(  # type: ignore[attr-defined]
     Round.loop_id == bindparam("loop"), Round.number == bindparam("number")
 )
-_DECIDED = select(Decision.id).where(Decision.loop_id == bindparam("loop"))
+_DECIDED = select(Decision.id).where(Decision.loop_id == bindparam("loop")).limit(1)
 _MINE = select(Scorecard).where(
     Scorecard.round_id == bindparam("round"), Scorecard.author_id == bindparam("author")
 )
@@ -49,15 +60,15 @@ class ScorecardProblems(LoopbotError):
 class Subject:
     """The round a scorecard is about, with what the form is built from."""
 
-    loop: Loop
-    rnd: Round
+    loop: AnyLoop
+    rnd: Round | Row[Any]
     spec: TemplateRound
     template: LoopTemplate
     values: list[str]
 
 
 def values_under_probe(
-    library: Library, loop: Loop, template: LoopTemplate, spec: TemplateRound
+    library: Library, loop: AnyLoop, template: LoopTemplate, spec: TemplateRound
 ) -> list[str]:
     """The candidate's values this round should find evidence for: those of their interview
     guide (else their context's mapping) when it briefs this round, none otherwise."""
@@ -70,19 +81,20 @@ def values_under_probe(
 
 
 def subject_of(session: Session, library: Library, short_id: str, number: int) -> Subject:
-    loop = find_loop(session, short_id)
+    loop = find_loop_row(session, short_id)
     template = template_of(session, loop)
-    rnd = None
+    found = []
     if 1 <= number <= MAX_ROUND:  # a number the database's integer column can hold
-        rnd = session.exec(_ROUND, params={"loop": loop.id, "number": number}).first()
+        found = rows(session, _ROUND, {"loop": loop.id, "number": number})
+    rnd = found[0] if found else None
     if rnd is None:
         raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
     spec = template.round(number)
     return Subject(loop, rnd, spec, template, values_under_probe(library, loop, template, spec))
 
 
-def _decided(session: Session, loop: Loop) -> bool:
-    return session.exec(_DECIDED, params={"loop": loop.id}).first() is not None
+def _decided(session: Session, loop: AnyLoop) -> bool:
+    return bool(rows(session, _DECIDED, {"loop": loop.id}))
 
 
 def _mine(session: Session, subject: Subject, user_id: str) -> Scorecard | None:
@@ -187,7 +199,7 @@ def submit_scorecard(
     return Stored(mine, first, first and all_in(session, subject.loop))
 
 
-def all_in(session: Session, loop: Loop) -> bool:
+def all_in(session: Session, loop: AnyLoop) -> bool:
     """Every Responsible of every live round has submitted (a trainee's is not waited for)."""
     rounds = {r.id for r in rounds_of(session, loop) if not r.cancelled}
     owners = {
