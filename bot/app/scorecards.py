@@ -77,7 +77,7 @@ def submit(runtime: Runtime, *, actor: str, ref: str, number: int, read: ReadAns
         who = standing(session, subject.loop, actor, admins=admins, template=subject.template)
         answers = read(subject)
         stored = submit_scorecard(session, subject, who, answers, runtime.clock())
-        loop_id, revision = subject.loop.id, stored.scorecard.revision
+        loop_id, revision = subject.loop.id, stored.revision
     assert loop_id is not None
     receipt = build_message_scorecard_receipt(subject=subject, answers=answers, revision=revision)
 
