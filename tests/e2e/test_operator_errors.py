@@ -133,8 +133,17 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_db_upgrade_names_the_unreachable_host_and_why(run) -> None:
-    port = _closed_port()
+@pytest.fixture
+def refusing_port():
+    """A port that refuses connections for the whole test: bound and not listening, so no
+    server started meanwhile (the emulator, another test's) can be given it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
+def test_db_upgrade_names_the_unreachable_host_and_why(run, refusing_port: int) -> None:
+    port = refusing_port
     code, err = run(["db", "upgrade"], DATABASE_URL=f"postgresql://me:pw@127.0.0.1:{port}/lb")
     assert (code, err) == (
         1,
@@ -154,8 +163,8 @@ def _serve_env(emulator: SlackEmulator, db_url: str, port: int) -> dict[str, str
     }
 
 
-def test_serve_refuses_an_unreachable_database(run) -> None:
-    port = _closed_port()
+def test_serve_refuses_an_unreachable_database(run, refusing_port: int) -> None:
+    port = refusing_port
     with SlackEmulator(rate_limits=False) as emulator:
         url = f"postgresql://me@127.0.0.1:{port}/lb"
         code, err = run(["serve"], **_serve_env(emulator, url, _closed_port()))
