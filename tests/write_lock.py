@@ -9,22 +9,22 @@ from sqlalchemy import event
 
 from bot.slack.messenger import Messenger
 from bot.store import Database
+from bot.store.db import READONLY
 
 
 def slack_calls_under_the_write_lock(messenger: Messenger, db: Database) -> list[str]:
     """From now on, each Slack method `messenger` calls from a thread inside one of `db`'s
-    write transactions (begun `BEGIN IMMEDIATE`, not yet ended) is appended to the list
+    write transactions (begun, not read-only, not yet ended) is appended to the list
     returned. Other threads' transactions do not count: they are not this call's doing."""
     writing = threading.local()
 
-    def began(_conn, _cursor, statement: str, *_args) -> None:
-        if statement == "BEGIN IMMEDIATE":
-            writing.now = True
+    def began(conn) -> None:
+        writing.now = not conn.get_execution_options().get(READONLY)
 
     def ended(_conn) -> None:
         writing.now = False
 
-    event.listen(db.engine, "before_cursor_execute", began)
+    event.listen(db.engine, "begin", began)
     event.listen(db.engine, "commit", ended)
     event.listen(db.engine, "rollback", ended)
     call, under_lock = messenger.call, []

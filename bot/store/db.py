@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Executable, event, text
 from sqlalchemy.engine import Engine, Row, make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -61,8 +62,13 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kw
     def _on_begin(conn) -> None:
         # Writers take the lock up front, so two of them wait on busy_timeout instead of failing
         # on upgrade; readers (WAL) never wait for anyone.
-        readonly = conn.get_execution_options().get(READONLY)
-        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        # Straight on the driver's connection: SQLAlchemy's statement machinery cost more than
+        # the statement, on every transaction. Its errors are SQLAlchemy's as they were.
+        statement = "BEGIN" if conn.get_execution_options().get(READONLY) else "BEGIN IMMEDIATE"
+        try:
+            conn.connection.driver_connection.execute(statement)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
     return engine
 
