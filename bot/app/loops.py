@@ -17,7 +17,7 @@ from bot.commands import round_number
 from bot.documents.models import LoopTemplate
 from bot.errors import InvalidInput
 from bot.loops import changes, submissions
-from bot.loops.assignment import Limits
+from bot.loops.assignment import Booking, Limits
 from bot.loops.queries import (
     assignments_of,
     find_loop,
@@ -85,33 +85,46 @@ def limits(runtime: Runtime) -> Limits:
     )
 
 
-def _proposal(runtime: Runtime, session: Session, request: LoopRequest) -> Proposal:
-    """The one run of the assignment engine, with the settings in force and everyone's time zone
-    from Slack, for both steps."""
+@dataclass(frozen=True)
+class _Asked:
+    """What a proposal needs from Slack and the calendars, asked before any transaction."""
+
+    zones: dict[str, str]
+    busy: list[Booking]
+    unreadable: list[str]
+
+
+def _ask_first(runtime: Runtime, request: LoopRequest) -> _Asked:
     template = runtime.library.loops[request.template_id]
     people = sorted(
         {u for held in request.people.values() for u in held if u}
         | {u for rnd in template.rounds for u in rnd.pinned}
         | set(template.trainees)
     )
-    busy, unreadable = calendar_busy(runtime, request, template)  # before any query: no lock
+    busy, unreadable = calendar_busy(runtime, request, template)
+    return _Asked({u: runtime.messenger.user(u).tz for u in people}, busy, unreadable)
+
+
+def _proposal(runtime: Runtime, session: Session, request: LoopRequest, asked: _Asked) -> Proposal:
+    """The one run of the assignment engine, with the settings in force and everyone's time zone
+    from Slack, for both steps."""
     proposal = propose(
         session=session,
         request=request,
-        template=template,
+        template=runtime.library.loops[request.template_id],
         now=runtime.clock(),
-        zones={u: runtime.messenger.user(u).tz for u in people},
+        zones=asked.zones,
         default_hours=runtime.settings.working_hours,
         limits=limits(runtime),
         places=runtime.settings.loopbot_places,
         submission_days=runtime.settings.loopbot_submission_days,
-        busy=busy,
+        busy=asked.busy,
         training=(
             runtime.settings.loopbot_training_shadows,
             runtime.settings.loopbot_training_reverse_shadows,
         ),
     )
-    return proposal.model_copy(update={"unreadable": unreadable})
+    return proposal.model_copy(update={"unreadable": asked.unreadable})
 
 
 def propose_loop(runtime: Runtime, *, request: LoopRequest) -> Proposal:
@@ -130,8 +143,9 @@ def propose_loop(runtime: Runtime, *, request: LoopRequest) -> Proposal:
     )
     if errors:
         raise FieldProblems(errors)
+    asked = _ask_first(runtime, request)
     with runtime.db.read() as session:
-        return _proposal(runtime, session, request)
+        return _proposal(runtime, session, request, asked)
 
 
 class FieldProblems(InvalidInput):
@@ -162,8 +176,9 @@ def create(
     if template is None or request.created_by != actor:
         raise InvalidInput("That loop document is no longer loaded; start again.")
     now = runtime.clock()
+    asked = _ask_first(runtime, request)
     with runtime.db.session() as session:
-        proposed = _proposal(runtime, session, request)
+        proposed = _proposal(runtime, session, request, asked)
         edited = Proposal(
             request=request,
             rounds=[_edited(r, edits.get(r.number)) for r in proposed.rounds],

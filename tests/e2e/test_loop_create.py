@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     top_view,
     uid,
 )
+from tests.write_lock import slack_calls_under_the_write_lock
 
 
 def test_step_one_asks_for_every_role_of_the_document(sb: Sandbox) -> None:
@@ -103,6 +104,16 @@ def test_create_a_six_round_loop_and_everyone_hears_their_part(sb: Sandbox) -> N
     assert "Strong Hire" in calibrate and "Communication and Execution" in calibrate
     assert any(f"`{short_id}`" in t and "is scheduled" in t for t in dm_texts(sb, REC))
     assert not any(short_id in t for t in dm_texts(sb, XS))
+
+
+def test_creating_a_loop_asks_slack_for_time_zones_outside_its_transaction(sb: Sandbox) -> None:
+    """Everyone's time zone (and calendar) is asked before the loop is written: a slow Slack
+    never holds the database's write lock, which every request's replay guard waits on."""
+    under_lock = slack_calls_under_the_write_lock(sb.runtime.messenger, sb.runtime.db)
+    sb.runtime.messenger._users.clear()
+    create_loop(sb)
+    assert "users.info" in {c.method for c in sb.emulator.calls}
+    assert under_lock == []
 
 
 def test_guides_go_out_with_the_rounds_own_questions(sb: Sandbox) -> None:
