@@ -36,4 +36,5 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
     home.register(listeners, commands)
     replacements.register(listeners)
     feedback.register(listeners)
+    listeners.install()
     return app

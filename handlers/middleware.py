@@ -32,11 +32,12 @@ log = logging.getLogger("loopbot.requests")
 
 
 def register(app: App, runtime: Runtime) -> None:
-    def tag_request(context: dict, next_) -> BoltResponse | None:
+    # One middleware, not one per concern: Bolt builds every argument a middleware could take
+    # for each one it runs.
+    def tag_request_and_process_events_once(
+        body: dict, context: dict, next_
+    ) -> BoltResponse | None:
         context["correlation_id"] = uuid.uuid4().hex[:12]
-        return next_()
-
-    def process_events_once(body: dict, context: dict, next_) -> BoltResponse | None:
         # Slack retries events it thinks we missed (X-Slack-Retry-Num) and can deliver twice;
         # the event id is claimed in the database so every replica agrees on who took it.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
@@ -51,8 +52,7 @@ def register(app: App, runtime: Runtime) -> None:
     def handle_error(error: Exception, body: dict, context: dict) -> None:
         report(runtime, error, body, context)
 
-    app.use(tag_request)
-    app.use(process_events_once)
+    app.use(tag_request_and_process_events_once)
     app.error(handle_error)
 
 
@@ -143,40 +143,45 @@ def _key(kind: str, body: dict) -> str | None:
     return (body.get("view") or {}).get("callback_id")
 
 
+def _router(kind: str, routes: dict[str, tuple[Callable[..., Any], tuple[str, ...]]]):
+    def route(args: Args) -> Any:
+        guarded, names = routes[_key(kind, args.body)]  # type: ignore[index]
+        return guarded(**{name: getattr(args, name) for name in names})
+
+    return route
+
+
 class Listeners:
-    """Registration that always goes through `report_errors`.
+    """Registration that always goes through `report_errors`; `install()` once all are in.
 
     Bolt tries its listeners one after the other and, for each try, builds every argument a
     listener could take; with loopbot's thirty listeners that was about half of Bolt's CPU per
     request. So Bolt holds one listener per kind (command, action, view, view_closed, event),
-    which finds the listener for the request's id in a table; an id nobody registered matches
-    nothing, as before.
+    matching exactly the ids registered, which finds the listener for the request's id in a
+    table; an id nobody registered matches nothing, as before.
     """
 
     def __init__(self, app: App, runtime: Runtime):
         self.app = app
         self.runtime = runtime
         self._routes: dict[str, dict[str, tuple[Callable[..., Any], tuple[str, ...]]]] = {}
+        self._installed = False
 
     def _add(self, kind: str, key: str, listener: Callable[..., Any]) -> None:
-        routes = self._routes.get(kind)
-        if routes is None:
-            routes = self._routes[kind] = {}
-            self._install(kind, routes)
+        if self._installed:
+            raise ValueError(f"the {kind} {key!r} is registered after install()")
+        routes = self._routes.setdefault(kind, {})
         if key in routes:
             raise ValueError(f"two listeners for the {kind} {key!r}")
         guarded = report_errors(self.runtime, listener)
         routes[key] = (guarded, tuple(inspect.signature(guarded).parameters))
 
-    def _install(self, kind: str, routes: dict[str, tuple[Callable[..., Any], tuple[str, ...]]]):
-        def registered(body: dict) -> bool:
-            return _key(kind, body) in routes
-
-        def route(args: Args) -> Any:
-            guarded, names = routes[_key(kind, args.body)]  # type: ignore[index]
-            return guarded(**{name: getattr(args, name) for name in names})
-
-        getattr(self.app, kind)(re.compile(""), matchers=[registered])(route)
+    def install(self) -> None:
+        """Hand Bolt one listener per kind, for exactly the ids registered."""
+        self._installed = True
+        for kind, routes in self._routes.items():
+            ids = re.compile(r"\A(?:" + "|".join(re.escape(key) for key in routes) + r")\Z")
+            getattr(self.app, kind)(ids)(_router(kind, routes))
 
     def command(self, name: str, listener: Callable[..., Any]) -> None:
         self._add("command", name, listener)

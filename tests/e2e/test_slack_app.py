@@ -162,7 +162,9 @@ def test_unexpected_errors_reach_the_user_with_a_reference(sandbox: Sandbox, cap
 
     # Registered as every loopbot listener is (through `report_errors`): left to Bolt, an
     # error after ack() can undo the acknowledgement before Bolt sees it (404 after 3 s).
-    Listeners(sandbox.app, sandbox.runtime).action("boom", explode)
+    listeners = Listeners(sandbox.app, sandbox.runtime)
+    listeners.action("boom", explode)
+    listeners.install()
     with caplog.at_level(logging.INFO):
         reply = sandbox.slack.click("maya.hm", "boom", "x", channel_id="C0HIRING1")
         assert reply.status == 200
@@ -184,11 +186,16 @@ def test_a_click_nobody_listens_for_is_refused_and_known_ones_still_route(
     listeners.action("known", lambda ack, action: (ack(), clicked.append(action["value"])))
     with pytest.raises(ValueError, match="two listeners for the action 'known'"):
         listeners.action("known", lambda ack: ack())
+    listeners.action("known_too", lambda ack: ack())  # a longer id: matched whole, not in part
+    listeners.install()
+    with pytest.raises(ValueError, match="registered after install"):
+        listeners.action("late", lambda ack: ack())
 
     stale = sandbox.slack.click("maya.hm", "retired_button", "x", channel_id="C0HIRING1")
+    part = sandbox.slack.click("maya.hm", "know", "x", channel_id="C0HIRING1")
     known = sandbox.slack.click("maya.hm", "known", "yes", channel_id="C0HIRING1")
 
-    assert stale.status == 404  # Slack shows the person the click did not go through
+    assert stale.status == 404 and part.status == 404  # Slack shows the click did not go through
     assert known.status == 200
     assert wait_for(lambda: clicked) == ["yes"]
     assert sandbox.emulator.all_responses() == []
