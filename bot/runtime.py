@@ -99,7 +99,8 @@ class AckGate:
             with self._cond:
                 self._pending -= 1
                 self._last = time.monotonic()
-                self._cond.notify_all()
+                if self._pending == 0:  # what the waiting follow-ups wait for; not each one
+                    self._cond.notify_all()
 
     def wait_quiet(self) -> None:
         """Return once no request has waited for `settle_s`, or after `max_wait_s`."""
