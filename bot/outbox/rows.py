@@ -49,6 +49,21 @@ class Outgoing:
     """Slack paced its channel and it holds no slot yet: it takes the next one first."""
 
     @classmethod
+    def queued(cls, row_id: int, message: Message, thread_of: int | None) -> Outgoing:
+        """The row `post` or `edit` just wrote for `message`: claimed, on its first attempt."""
+        return cls(
+            id=row_id,
+            channel_id=message.channel,
+            purpose=message.purpose,
+            text=message.text,
+            blocks=message.blocks,
+            loop_id=message.loop_id,
+            edits_ts=message.edits,
+            attempts=1,
+            thread_of=thread_of,
+        )
+
+    @classmethod
     def of(cls, row: OutboxMessage, **more) -> Outgoing:
         assert row.id is not None
         return cls(

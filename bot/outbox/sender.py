@@ -107,19 +107,7 @@ class OutboxSender:
                         "created_at": now,
                     },
                 )
-                rows.append(
-                    Outgoing(
-                        id=inserted.inserted_primary_key[0],
-                        channel_id=message.channel,
-                        purpose=message.purpose,
-                        text=message.text,
-                        blocks=message.blocks,
-                        loop_id=message.loop_id,
-                        edits_ts=message.edits,
-                        attempts=1,
-                        thread_of=thread_of,
-                    )
-                )
+                rows.append(Outgoing.queued(inserted.inserted_primary_key[0], message, thread_of))
             keys = {channel_key(row.channel_id) for row in rows if row.purpose != CALENDAR}
             paced = {key for key in keys if self.pace.paced(connection, key)}
             return [replace(row, paced=channel_key(row.channel_id) in paced) for row in rows]
