@@ -31,6 +31,24 @@ class Redact(logging.Filter):
         return True
 
 
+ROUTINE = {
+    # Bolt reads SLACK_BOT_TOKEN itself and warns that the client loopbot hands it (which
+    # carries that same token) wins: true every time, and nothing for an operator to do.
+    "slack_bolt.App": ("As you gave `client` as well",),
+    # Said each time the schema's revision is read (every start-up); "Running upgrade" stays.
+    "alembic.runtime.migration": ("Context impl ", "Will assume "),
+}
+"""Lines other libraries log that say nothing an operator acts on: shown at DEBUG only."""
+
+
+class Routine(logging.Filter):
+    """Drops the `ROUTINE` lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        starts = ROUTINE.get(record.name)
+        return not (starts and str(record.msg).startswith(starts))
+
+
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -55,6 +73,8 @@ def exception_summary(error: BaseException, depth: int = 8) -> str:
 
 def configure_logging(*, json_lines: bool = False, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
+    if logging.getLevelName(level.upper()) != logging.DEBUG:
+        handler.addFilter(Routine())
     handler.addFilter(Redact())
     if json_lines:
         handler.setFormatter(JsonLines())
@@ -69,6 +89,7 @@ def configure_logging(*, json_lines: bool = False, level: str = "INFO") -> None:
     for name in ("slack_sdk", "slack_bolt", "urllib3"):
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     # APScheduler says "Running job" and "executed successfully" at INFO on every tick (about
-    # 250 lines per idle 10 minutes): routine, so shown at DEBUG only; its warnings stay.
+    # 250 lines per idle 10 minutes), and "Adding job" for each job of each serving process:
+    # routine, so shown at DEBUG only; its warnings (a missed run) stay.
     routine = logging.WARNING if root.level >= logging.INFO else root.level
-    logging.getLogger("apscheduler.executors").setLevel(routine)
+    logging.getLogger("apscheduler").setLevel(routine)

@@ -108,7 +108,11 @@ def test_serve_with_two_processes_outlives_one_and_stops_as_a_whole(tmp_path: Pa
         slack = SlackClient(url + "/slack/events", "s3cret-for-tests", emulator)
         try:
             assert _healthy(url)
-            _said(log_path, "serving process ready (2 of 2)")
+            started = _said(log_path, "serving process ready (2 of 2)")
+            # A clean start says only what loopbot is doing: no warning, no library's routine.
+            lines = [json.loads(line) for line in started.splitlines() if line.startswith("{")]
+            assert [line["msg"] for line in lines if line["level"] != "info"] == []
+            assert {line["logger"] for line in lines} == {"loopbot.server"}, lines
             first = _children(proc.pid)
             assert len(first) == 2
             lost = next(iter(first))
