@@ -4,6 +4,8 @@ loopbot posted about them. What stays is an audit entry that names no one."""
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -11,7 +13,7 @@ from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, col, delete, select
 
 from bot.errors import LoopbotError
-from bot.slack.messenger import Messenger, SlackCallFailed
+from bot.slack.messenger import Messenger, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import (
     Assignment,
@@ -31,6 +33,8 @@ from bot.store.models import (
 
 log = logging.getLogger(__name__)
 GONE_ALREADY = ("message_not_found", "channel_not_found", "is_archived")
+UNSEND_WAITS = 3
+"""Rate limits `unsend` waits out (its messenger, the dispatcher's, does not wait itself)."""
 _KEPT = select(Loop.id).where(col(Loop.id).in_(bindparam("ids", expanding=True)))
 _KEPT_HELD = _KEPT.with_for_update(read=True)
 
@@ -102,30 +106,52 @@ def posted_about(session: Session, loop_ids: list[int]) -> set[tuple[str, str]]:
     return posted  # type: ignore[return-value]
 
 
-def _delete(messenger: Messenger | None, posted: set[tuple[str, str]], report: PurgeReport) -> None:
-    """Delete the messages from Slack, best effort, counted in `report`."""
+def _delete(
+    messenger: Messenger | None,
+    posted: set[tuple[str, str]],
+    report: PurgeReport,
+    *,
+    wait: Callable[[float], None] = time.sleep,
+    waits: int = 0,
+) -> None:
+    """Delete the messages from Slack, best effort, counted in `report`; up to `waits` rate
+    limits are waited out (Retry-After) and the message asked for again."""
     for channel, ts in sorted(posted):
         if messenger is None:
             report.refused("no Slack token")
             continue
-        try:
-            messenger.delete(channel, ts)
-            report.messages_deleted += 1
-        except SlackCallFailed as exc:
-            if exc.error in GONE_ALREADY:
+        while True:
+            try:
+                messenger.delete(channel, ts)
                 report.messages_deleted += 1
-            else:
+            except RateLimited as exc:
+                if waits > 0:
+                    waits -= 1
+                    wait(exc.retry_after)
+                    continue
                 report.refused(exc.error)
                 log.warning("message not deleted", extra={"slack_error": exc.error})
-        except LoopbotError:
-            report.refused("Slack unreachable")
+            except SlackCallFailed as exc:
+                if exc.error in GONE_ALREADY:
+                    report.messages_deleted += 1
+                else:
+                    report.refused(exc.error)
+                    log.warning("message not deleted", extra={"slack_error": exc.error})
+            except LoopbotError:
+                report.refused("Slack unreachable")
+            break
 
 
-def unsend(messenger: Messenger, posted: list[tuple[str, str]]) -> None:
+def unsend(
+    messenger: Messenger,
+    posted: list[tuple[str, str]],
+    *,
+    wait: Callable[[float], None] = time.sleep,
+) -> None:
     """Delete messages that reached Slack after their loop was erased (they were on their way
-    when the purge ran): the purge's promise holds for them too."""
+    when the purge ran): the purge's promise holds for them too, through a rate limit or two."""
     report = PurgeReport()
-    _delete(messenger, set(posted), report)
+    _delete(messenger, set(posted), report, wait=wait, waits=UNSEND_WAITS)
     log.info(
         "message about an erased loop deleted",
         extra={"count": report.messages_deleted, "left": report.messages_left},

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from time import monotonic
@@ -55,9 +57,12 @@ class OutboxSender:
         messenger: Messenger,
         worker: str | None = None,
         calendar: CalendarBackend | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.db = db
         self.messenger = messenger
+        self.sleep = sleep
+        """How a Retry-After is waited out where the messenger does not wait (`unsend`)."""
         self.calendar = calendar
         """Where rows of purpose `calendar` (interview events) are written."""
         self.worker = worker or f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
@@ -257,7 +262,7 @@ class OutboxSender:
                 record = {"loop_id": row.loop_id, "channel_id": posted.channel, "ts": posted.ts}
                 connection.execute(_RECORD, {**record, "purpose": row.purpose, "posted_at": now})
         if not marked.rowcount:  # its loop was erased while it was on its way
-            unsend(self.messenger, [(posted.channel, posted.ts)])
+            unsend(self.messenger, [(posted.channel, posted.ts)], wait=self.sleep)
             return None
         return posted
 

@@ -269,7 +269,7 @@ class Dispatcher:
             if reminder is not None:
                 self._record(session, reminder, posted, where, now)
         if reminder is None:  # its loop was erased while the DM was on its way
-            unsend(self.messenger, [(p.channel, p.ts) for p in posted if p.ts])
+            unsend(self.messenger, [(p.channel, p.ts) for p in posted if p.ts], wait=self.sleep)
             return "skipped"
         return "sent"
 

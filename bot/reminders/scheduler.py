@@ -44,7 +44,9 @@ def serving_dispatcher(runtime: Runtime, wait: Callable[[float], None] = time.sl
         db=runtime.db,
         messenger=messenger,
         library=lambda: runtime.library,
-        outbox=OutboxSender(db=runtime.db, messenger=messenger, calendar=runtime.calendar),
+        outbox=OutboxSender(
+            db=runtime.db, messenger=messenger, calendar=runtime.calendar, sleep=wait
+        ),
         reminders=runtime.settings.loopbot_reminders,
         review_days=runtime.settings.loopbot_review_days,
         cadence=feedback_cadence(runtime),

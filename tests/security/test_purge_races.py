@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlmodel import select
 
 from bot.app.announce import dm_about
+from bot.outbox.rows import Message
 from bot.purge import purge_loops
 from bot.sandbox import Sandbox
 from bot.store.models import Loop, OutboxMessage, Reminder, SlackMessage
@@ -44,15 +46,20 @@ def _purge(sb: Sandbox, loop_id: int):
     )
 
 
-def _purge_right_after(sb: Sandbox, loop_id: int, messenger, method: str) -> None:
+def _purge_right_after(
+    sb: Sandbox, loop_id: int, messenger, method: str, *, then_refused: int = 0
+) -> None:
     """`messenger.method` once more as it is, then the purge: after Slack took the message,
-    before it is recorded."""
+    before it is recorded. With `then_refused`, Slack then rate-limits that many deletions
+    (the late message's own, the purge's being done)."""
     real = getattr(messenger, method)
 
     def then_the_purge_runs(*args, **kwargs):
         setattr(messenger, method, real)
         posted = real(*args, **kwargs)
         _purge(sb, loop_id)
+        if then_refused:
+            sb.emulator.fail_next("chat.delete", retry_after=30, times=then_refused)
         return posted
 
     setattr(messenger, method, then_the_purge_runs)
@@ -99,16 +106,37 @@ def test_a_message_sent_as_the_purge_ran_is_deleted_once_it_is_in(story) -> None
     assert _rows_left(sb) == []
 
 
+@pytest.mark.parametrize("refusals", [0, 2])
 def test_a_reminder_sent_as_the_purge_ran_is_deleted_and_the_tick_goes_on(
-    sandbox: Sandbox,
+    sandbox: Sandbox, refusals: int
 ) -> None:
+    """Also when Slack rate-limits the deletion (twice): the dispatcher's client does not wait
+    out a 429 for anyone, but an erased candidate's message is worth the wait."""
     sandbox.now = MONDAY
     short_id = create_loop(sandbox)
     loop_id = _loop_id(sandbox, short_id)
-    _purge_right_after(sandbox, loop_id, sandbox.dispatcher.messenger, "dm")
+    messenger = sandbox.dispatcher.messenger
+    _purge_right_after(sandbox, loop_id, messenger, "dm", then_refused=refusals)
     outcome = sandbox.dispatch()
 
     assert outcome.skipped >= 1 and outcome.failed == 0
     assert sandbox.emulator.calls_to("chat.postMessage")  # the guide had gone out
     assert _about_candidate(sandbox, short_id) == []
     assert _rows_left(sandbox) == []
+
+
+def test_a_channel_message_the_dispatcher_sent_as_the_purge_ran_is_deleted_through_a_429(
+    story,
+) -> None:
+    sb, short_id, _ = story
+    loop_id = _loop_id(sb, short_id)
+    outbox = sb.dispatcher.outbox
+    _purge_right_after(sb, loop_id, outbox.messenger, "post", then_refused=1)
+    with sb.db.read() as session:
+        channel = session.get(Loop, loop_id).channel_id
+    late = Message(channel=channel, text=LATE, blocks=None, purpose="late", loop_id=loop_id)
+    outbox.post([late], sb.clock())
+
+    assert LATE in [c.args["text"] for c in sb.emulator.calls_to("chat.postMessage")]
+    assert _about_candidate(sb, short_id) == []
+    assert _rows_left(sb) == []
