@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from datetime import date, timedelta
@@ -384,6 +385,29 @@ def test_times_survive_a_daylight_saving_change(any_db, emulator, library) -> No
             )
         ).first()
     assert row.due_at == first - timedelta(hours=24)
+
+
+def test_each_fact_of_a_round_guide_starts_its_own_line(any_db, emulator, library) -> None:
+    """"*Format:* on-site" and "*Your part (R):* ..." are two lines, not one run together."""
+    _, proposal = _create(any_db, library)
+    dispatcher = _dispatcher(any_db, emulator, library)
+    dispatcher.tick(NOW)
+    dispatcher.tick(proposal.rounds[1].starts_at - timedelta(hours=24))
+    guide = next(
+        c.args["blocks"]
+        for c in emulator.calls_to("chat.postMessage")
+        if c.args["text"].startswith("Round guide: Live AI Pairing")
+    )
+    lines = [
+        line
+        for block in guide
+        if block["type"] == "section"
+        for line in block["text"]["text"].splitlines()
+    ]
+    assert any(line.startswith("*Format:* ") for line in lines)
+    assert any(line.startswith("*Your part (R):* ") for line in lines)
+    glued = [line for line in lines if re.search(r"\S\*[A-Z][A-Za-z ()]{1,30}:\* ", line)]
+    assert glued == []
 
 
 def test_the_escalation_is_one_message_per_loop_to_the_hiring_manager_and_recruiter(
