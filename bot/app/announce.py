@@ -20,16 +20,18 @@ from sqlmodel import Session, select
 from bot.authz import Action, can
 from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
 from bot.errors import LoopbotError
-from bot.loops.queries import assignments_of, loop_row, standing, template_of
+from bot.loops.queries import INTERVIEWER, assignments_of, loop_row, standing, template_of
+from bot.loops.replacements import WITHDRAWN, withdrawn_untold
 from bot.loops.views import loop_card
 from bot.outbox import Message, OutboxFailed
+from bot.render import render
 from bot.runtime import Runtime
 from bot.slack.blocks.debrief import build_messages_debrief
 from bot.slack.blocks.loops import build_message_loop_card
-from bot.slack.format import slack_time
+from bot.slack.format import mention, slack_time
 from bot.slack.messenger import SlackCallFailed
 from bot.store.db import rows
-from bot.store.models import Loop, OutboxMessage, OutboxState, SlackMessage
+from bot.store.models import Loop, LoopStatus, OutboxMessage, OutboxState, SlackMessage
 
 log = logging.getLogger(__name__)
 CARD = "loop_card"
@@ -230,6 +232,52 @@ def refresh_card(*, runtime: Runtime, loop_id: int, actor: str | None = None) ->
         replace(_outgoing(message, channel, CARD, loop_id, actor), edits=ts)
         for channel, ts in where
     ]
+    runtime.outbox.edit(edits, runtime.clock())
+
+
+def announce_change(*, runtime: Runtime, loop_id: int, actor: str) -> None:
+    """After a change by hand (a move, a swap, a cancel): the questions it withdrew say so, and
+    the card's copies show it."""
+    withdraw_questions(runtime=runtime, loop_id=loop_id, actor=actor)
+    refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
+
+
+def withdraw_questions(*, runtime: Runtime, loop_id: int, actor: str) -> None:
+    """Each question a swap or a cancel withdrew (someone asked to take a round over) is edited
+    to say so, naming who runs the round now, its Accept and Decline gone."""
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        withdrawn = withdrawn_untold(session, loop_id)
+        if loop is None or not withdrawn:
+            return
+        holders = assignments_of(session, loop)
+        edits = []
+        for ask, rnd in withdrawn:
+            runners = [
+                a.user_id
+                for a in holders
+                if a.round_id == rnd.id and a.letter == "R" and a.part == INTERVIEWER
+            ]
+            text = render(
+                "replacement_withdrawn",
+                round=f"{rnd.number}. {rnd.name}",
+                candidate=loop.candidate_name,
+                short_id=loop.short_id,
+                cancelled=loop.status == LoopStatus.CANCELLED,
+                runners=", ".join(mention(user) for user in dict.fromkeys(runners)),
+            )
+            assert ask.channel_id is not None
+            edits.append(
+                Message(
+                    channel=ask.channel_id,
+                    text=text,
+                    blocks=None,
+                    purpose=WITHDRAWN,
+                    loop_id=loop_id,
+                    actor=actor,
+                    edits=ask.ts,
+                )
+            )
     runtime.outbox.edit(edits, runtime.clock())
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session
 
 from bot.app import Done
-from bot.app.announce import announce_loop, dm_about, refresh_card
+from bot.app.announce import announce_change, announce_loop, dm_about
 from bot.app.calendars import calendar_busy, queue_events
 from bot.app.hours import hours_check, outside_hours
 from bot.authz import Action, require
@@ -268,7 +268,7 @@ def parse_round(loop_rounds: list[tuple[int, str]], ref: str) -> int:
 
 def _changed(runtime: Runtime, loop_id: int, text: str, actor: str) -> Done:
     def follow_up() -> None:
-        refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
+        announce_change(runtime=runtime, loop_id=loop_id, actor=actor)
         runtime.kick()
 
     return Done(text, follow_up, loop_id)

@@ -144,11 +144,12 @@ def _own_message(em: SlackEmulator, args: dict[str, Any], refusal: str) -> Messa
 def update(em: SlackEmulator, args: dict[str, Any]) -> dict[str, Any]:
     """chat.update: the bot edits one of its own messages."""
     message = _own_message(em, args, "cant_update_message")
-    # Slack keeps the old text or blocks when the update leaves them out.
+    # Slack keeps the old text when the update leaves it out, and the old blocks only when it
+    # leaves out the text too: new text without blocks replaces the blocks (buttons and all).
     merged = dict(args)
     if "text" not in args:
         merged["text"] = message.text
-    if "blocks" not in args:
+    if "blocks" not in args and "text" not in args:
         merged["blocks"] = copy.deepcopy(message.blocks)
     if not any(k in args for k in ("text", "blocks", "attachments", "markdown_text")):
         raise ApiError("no_text")

@@ -35,9 +35,13 @@ from bot.store.models import (
     DeclineState,
     Loop,
     LoopStatus,
+    OutboxMessage,
     ReplacementAsk,
     Round,
 )
+
+WITHDRAWN = "replacement_withdrawn"
+"""The outbox purpose of the edit that tells an asked person their question was withdrawn."""
 
 # Why the recruiter is handed a round (the messages say it in words).
 ASKED_ENOUGH, TOO_CLOSE, NOBODY_ELSE, NOBODY_FREE = "asked", "too_close", "nobody_else", "busy"
@@ -289,3 +293,25 @@ def _take(session: Session, ask: ReplacementAsk, state: AskState, now: datetime)
         return False
     session.expire(ask)
     return True
+
+
+def withdrawn_untold(session: Session, loop_id: int) -> list[tuple[ReplacementAsk, Round]]:
+    """Questions a swap or a cancel withdrew whose message still shows Accept and Decline (no
+    edit saying so queued yet), with their round."""
+    told = select(OutboxMessage.id).where(
+        OutboxMessage.purpose == WITHDRAWN,
+        OutboxMessage.channel_id == ReplacementAsk.channel_id,
+        OutboxMessage.edits_ts == ReplacementAsk.ts,
+    )
+    found = session.exec(
+        select(ReplacementAsk, Round)
+        .join(Decline, Decline.id == ReplacementAsk.decline_id)
+        .join(Round, Round.id == Decline.round_id)
+        .where(
+            ReplacementAsk.loop_id == loop_id,
+            ReplacementAsk.state == AskState.VOID,
+            col(ReplacementAsk.ts).is_not(None),
+            ~told.exists(),
+        )
+    )
+    return list(found.all())

@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     REC,
     create_loop,
     dm_texts,
+    said,
     top_view,
     uid,
     wait_for,
@@ -210,13 +211,19 @@ def test_a_replacement_accepts_and_takes_the_round_over(team: Sandbox) -> None:
     assert any(f"ROUND GUIDE: {name.upper()}" in t for t in dm_texts(sb, asked))
 
 
-def test_declines_and_silence_move_on_then_the_recruiter_picks(team: Sandbox) -> None:
-    sb = team
+def _a_question_open(sb: Sandbox) -> tuple[str, int, str, str, str, Message]:
+    """A new loop whose first pool interviewer can't make it: (loop, round number, round name,
+    who left it, who was asked, the question they got)."""
     short_id = _loop(sb)
     number, name, leaving = _first_pool_round(sb)
     _say_cant_make_it(sb, leaving, number)
-    first = _asked(sb, set())
-    question = _dm_with_button(sb, first, "replacement_decline")
+    asked = _asked(sb, set())
+    return short_id, number, name, leaving, asked, _dm_with_button(sb, asked, "replacement_accept")
+
+
+def test_declines_and_silence_move_on_then_the_recruiter_picks(team: Sandbox) -> None:
+    sb = team
+    short_id, number, name, leaving, first, question = _a_question_open(sb)
 
     sb.slack.click(first, "replacement_decline", message=question)
 
@@ -233,7 +240,8 @@ def test_declines_and_silence_move_on_then_the_recruiter_picks(team: Sandbox) ->
     value = next(e["value"] for b in late.blocks if b["type"] == "actions" for e in b["elements"])
     assert expire_asks(sb.runtime) == 1
     assert expire_asks(sb.runtime) == 0  # another replica's run finds nothing left to settle
-    assert any("has expired" in (m.text or "") for m in sb.emulator.dms_to(uid(sb, second)))
+    expired = [m for m in sb.emulator.dms_to(uid(sb, second)) if "has expired" in (m.text or "")]
+    assert expired and "replacement_accept" not in json.dumps(expired[-1].blocks or [])
     # An Accept pressed too late changes nothing and says so.
     channel = sb.emulator.workspace.im_for(uid(sb, second)).id
     sb.slack.click(second, "replacement_accept", value, channel_id=channel)
@@ -339,14 +347,16 @@ def test_a_blank_reason_is_refused_on_the_form(team: Sandbox) -> None:
     sb = team
     _loop(sb)
     number, _, leaving = _first_pool_round(sb)
-    for reason, said in (("   ", "Say why"),):  # Slack itself refuses more than 500 characters
+    for reason, refusal in (("   ", "Say why"),):  # Slack itself refuses more than 500 characters
         assigned = _dm_with_button(sb, leaving, "round_decline", containing=f":{number}")
         sb.slack.click(leaving, "round_decline", message=assigned)
         modal = wait_for(lambda: sb.emulator.open_views(uid(sb, leaving)) and top_view(sb, leaving))
         values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "ok"})
         values["reason"]["value"]["value"] = reason  # spaces only: Slack lets them through
         reply = sb.slack.submit(leaving, modal, values)
-        assert reply.json["response_action"] == "errors" and said in reply.json["errors"]["reason"]
+        assert (
+            reply.json["response_action"] == "errors" and refusal in reply.json["errors"]["reason"]
+        )
         sb.emulator.close_view(uid(sb, leaving))
     assert not any(t.startswith("Can you ") for h in EXTRA_POOL for t in dm_texts(sb, h))
 
@@ -396,3 +406,49 @@ def test_choosing_a_replacement_asks_slack_nothing_while_holding_the_write_lock(
     sb.now = sb.now + timedelta(hours=5)
     assert expire_asks(sb.runtime) == 1
     assert under_lock == []
+
+
+@pytest.mark.parametrize("by_hand", ["swap", "cancel"])
+def test_a_swap_or_a_cancel_by_hand_withdraws_the_open_question(
+    team: Sandbox, by_hand: str
+) -> None:
+    """The asked person's question then says it is withdrawn and who runs the round now (or
+    that the loop was cancelled), its Accept and Decline gone; a click on an old copy changes
+    nothing."""
+    sb = team
+    short_id, number, name, leaving, asked, question = _a_question_open(sb)
+    value = next(
+        e["value"] for b in question.blocks if b["type"] == "actions" for e in b["elements"]
+    )
+    if by_hand == "swap":
+        others = [h for h in EXTRA_POOL if h not in (asked, leaving)]
+        newcomer = next(
+            h
+            for h in others
+            if "now runs" in said(sb, REC, f"swap {short_id} {number} <@{uid(sb, h)}>")
+        )
+        expected = f"is withdrawn: <@{uid(sb, newcomer)}> now runs it."
+    else:
+        assert "is cancelled" in said(sb, REC, f"cancel {short_id}")
+        newcomer, expected = leaving, "is withdrawn: the loop was cancelled."
+
+    def withdrawn() -> Message | None:
+        return next(
+            (
+                m
+                for m in sb.emulator.dms_to(uid(sb, asked))
+                if m.ts == question.ts and m.text and expected in m.text
+            ),
+            None,
+        )
+
+    edited = wait_for(withdrawn)
+    assert edited, [m.text for m in sb.emulator.dms_to(uid(sb, asked))]
+    assert f"*{number}. {name}*" in edited.text and f"loop `{short_id}`" in edited.text
+    assert "replacement_accept" not in json.dumps(edited.blocks or [])
+    channel = sb.emulator.workspace.im_for(uid(sb, asked)).id
+    sb.slack.click(asked, "replacement_accept", value, channel_id=channel)
+    assert "no longer needs an answer" in json.dumps(
+        wait_for(lambda: sb.emulator.all_responses(asked))
+    )
+    assert _owner(sb, number) == newcomer

@@ -206,6 +206,22 @@ def test_update_and_delete_own_messages_only(slack: WebClient, emulator: SlackEm
     assert [m.ts for m in emulator.messages_in(dm)] == [human.ts]
 
 
+def test_an_update_keeps_the_blocks_only_when_it_leaves_out_the_text(
+    slack: WebClient, emulator: SlackEmulator
+) -> None:
+    """As chat.update's reference says: new text without blocks replaces the blocks."""
+    dm = slack.conversations_open(users="U0HM00001")["channel"]["id"]
+    button = {"type": "button", "text": {"type": "plain_text", "text": "Go"}, "action_id": "go"}
+    blocks = [{"type": "actions", "elements": [button]}]
+    ts = slack.chat_postMessage(channel=dm, text="Pick", blocks=blocks)["ts"]
+    slack.chat_update(channel=dm, ts=ts, blocks=blocks)
+    (message,) = emulator.messages_in(dm)
+    assert '"action_id": "go"' in json.dumps(message.blocks) and message.text == "Pick"
+    slack.chat_update(channel=dm, ts=ts, text="Done: no answer needed")
+    (message,) = emulator.messages_in(dm)
+    assert message.text == "Done: no answer needed" and not message.blocks
+
+
 def test_ephemeral_only_to_channel_members(slack: WebClient, emulator: SlackEmulator) -> None:
     channel = slack.conversations_create(name="loop-ephemeral")["channel"]["id"]
     slack.conversations_invite(channel=channel, users="U0HM00001")

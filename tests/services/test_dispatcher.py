@@ -388,7 +388,7 @@ def test_times_survive_a_daylight_saving_change(any_db, emulator, library) -> No
 
 
 def test_each_fact_of_a_round_guide_starts_its_own_line(any_db, emulator, library) -> None:
-    """"*Format:* on-site" and "*Your part (R):* ..." are two lines, not one run together."""
+    """ "*Format:* on-site" and "*Your part (R):* ..." are two lines, not one run together."""
     _, proposal = _create(any_db, library)
     dispatcher = _dispatcher(any_db, emulator, library)
     dispatcher.tick(NOW)
