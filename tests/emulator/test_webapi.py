@@ -206,6 +206,7 @@ def test_update_and_delete_own_messages_only(slack: WebClient, emulator: SlackEm
     assert [m.ts for m in emulator.messages_in(dm)] == [human.ts]
 
 
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_an_update_keeps_the_blocks_only_when_it_leaves_out_the_text(
     slack: WebClient, emulator: SlackEmulator
 ) -> None:
