@@ -42,7 +42,12 @@ class Next:
     next_step: int | None = None
     next_at: datetime | None = None
     escalate_at: datetime | None = None
-    """When the hiring manager and recruiter hear, if that is still ahead."""
+    """When this scorecard's own escalation day comes, if that is still ahead."""
+    hear_at: datetime | None = None
+    """When the hiring manager and recruiter hear it is missing, as things stand: its own
+    escalation, or an earlier one of the loop's (each names every scorecard late then)."""
+    told_at: datetime | None = None
+    """When they were told, when a late-scorecards message already named it."""
 
     @property
     def number(self) -> int:

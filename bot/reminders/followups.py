@@ -9,8 +9,10 @@ replicas, or a retry, can never write a step twice.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -49,7 +51,34 @@ def where_in_cadence(
     hours = stored_hours(session, [assignment.user_id]).get(
         assignment.user_id, cadence.default_hours
     )
-    return after(reminder.step, first, WorkingDay(zone_of(), hours), cadence, now)
+    where = after(reminder.step, first, WorkingDay(zone_of(), hours), cadence, now)
+    return _who_hears(session, reminder, max(first, assignment.created_at), where, now)
+
+
+def _who_hears(
+    session: Session, reminder: Reminder, since: datetime, where: Next, now: datetime
+) -> Next:
+    """When the hiring manager and recruiter were told, or will be, of a scorecard late since
+    `since`: a late-scorecards message of the loop raised since then named it; else the first
+    of the loop's escalations still to come (its own, or another round's that comes first)."""
+    of_loop = (Reminder.loop_id == reminder.loop_id, col(Reminder.due_at) >= since)
+    told = session.exec(
+        select(func.min(Reminder.due_at)).where(
+            *of_loop, Reminder.kind == Kind.LATE_SCORECARDS, col(Reminder.due_at) <= now
+        )
+    ).one()
+    if told is not None:
+        return replace(where, told_at=told)
+    coming = session.exec(
+        select(func.min(Reminder.due_at)).where(
+            *of_loop,
+            Reminder.kind == Kind.ESCALATION,
+            Reminder.state == ReminderState.PENDING,
+            col(Reminder.due_at) > now,
+        )
+    ).one()
+    firsts = [at for at in (where.escalate_at, coming) if at is not None]
+    return replace(where, hear_at=min(firsts)) if firsts else where
 
 
 def _insert(session: Session, rows: list[dict]) -> None:

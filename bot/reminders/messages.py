@@ -155,7 +155,8 @@ def _cadence(where: Next | None) -> dict | None:
         "number": where.number,
         "steps": where.steps,
         "next_at": slack_time(where.next_at) if where.next_at else "",
-        "escalate_at": slack_time(where.escalate_at) if where.escalate_at else "",
+        "hear_at": slack_time(where.hear_at) if where.hear_at else "",
+        "told_at": slack_time(where.told_at) if where.told_at else "",
     }
 
 

@@ -100,7 +100,7 @@ def test_the_cadence_skips_the_interviewers_weekend_and_the_escalation_is_one_pe
     assert "has ended (1 h ago): your scorecard is due now" in due.text
     assert "Reminder 1 of 6." in due.text
     assert f"the next comes {_token(MONDAY_9_SYDNEY)}" in due.text
-    assert f"hear it is missing {_token(TUESDAY_9_SYDNEY)}" in due.text
+    assert f"are told it is missing by {_token(TUESDAY_9_SYDNEY)}" in due.text
 
     # His Saturday and Sunday pass without a word (UTC's Saturday, and Sunday up to 22:00).
     for hour in range(0, 46, 3):
@@ -133,6 +133,11 @@ def test_the_cadence_skips_the_interviewers_weekend_and_the_escalation_is_one_pe
         assert len(messages) < len(lines)
     # Only they: not the interview lead, not the executive sponsor.
     assert not _late_messages(sb, IL) and not _late_messages(sb, XS)
+    # His next reminder says they were told (when), not that they are still to hear.
+    sb.dispatch(TUESDAY_9_SYDNEY + timedelta(days=1))
+    fourth = _about_round(sb, LIAM)[-1].text
+    assert "Reminder 4 of 6." in fourth and "told it is missing by" not in fourth
+    assert f"were told it is missing {_token(TUESDAY_9_SYDNEY)}" in fourth
 
 
 def test_each_action_of_the_late_scorecards_message_works(story) -> None:
