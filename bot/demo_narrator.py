@@ -59,6 +59,12 @@ class Narrator:
         self.show("loopbot (only visible to you):", lines)
 
     def clock(self, what: str, when: datetime) -> None:
+        """Move the story on to `when`; what fell due on the way went out at its own time, as
+        under `loopbot serve`, each shown in a line."""
+        while (due := self.sb.next_due()) is not None and self.sb.clock() < due < when:
+            self.say()
+            self.say(f"⏱  {due.strftime('%a %d %b %H:%M UTC')}: as it falls due")
+            self.deliveries(self.sb.dispatch(due), brief=True)
         self.sb.now = when
         self.say()
         self.say(f"⏱  {when.strftime('%a %d %b %H:%M UTC')}: {what}")

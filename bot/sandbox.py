@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.documents import load_library
 from bot.emulator import SlackClient, SlackEmulator
@@ -27,6 +29,7 @@ from bot.slack.client import make_client
 from bot.slack.messenger import Messenger
 from bot.store import Database
 from bot.store.migrate import upgrade
+from bot.store.models import Reminder, ReminderState
 
 AppFactory = Callable[[Runtime], Any]
 WsgiFactory = Callable[[Any, Runtime], Any]
@@ -165,6 +168,13 @@ class Sandbox:
             done = self.dispatcher.tick(resume)
             total = Outcome(**{k: v + getattr(done, k) for k, v in vars(total).items()})
         return total
+
+    def next_due(self) -> datetime | None:
+        """When the dispatcher next has a reminder to send (the earliest pending one)."""
+        with self.db.read() as session:
+            return session.exec(
+                select(func.min(Reminder.due_at)).where(Reminder.state == ReminderState.PENDING)
+            ).one()
 
     def stop_bot(self) -> None:
         if self._socket is not None:
