@@ -116,8 +116,9 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
     answers = {
         "Candidate name": "Juyoung Park",
         "Candidate key": "phoenix_005_juyoung_park",
-        # Her interview guide describes the take-home deep dive, which is round 1 here.
-        "Round the candidate's guide briefs": "1. Async Build",
+        # Her interview guide is a live deep dive on her take-home (round 1, reviewed without
+        # her): round 2 here, where she extends that build with her interviewer.
+        "Round the candidate's guide briefs": "2. Live AI Pairing",
         "Candidate's time zone": "Asia/Seoul",
         "First interview day": "2026-11-25",
         "Hiring Manager (HM)": ws.user("maya.hm").id,
@@ -131,7 +132,7 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
     }
     n.step(
         recruiter,
-        "fills it in for Juyoung Park (Asia/Seoul), says her guide briefs round 1, presses Next",
+        "fills it in for Juyoung Park (Asia/Seoul), says her guide briefs round 2, presses Next",
     )
     sb.slack.submit(recruiter, step1, ModalForm(step1, ws).fill(answers))
     step2 = sb.emulator.open_views(recruiter)[-1]
@@ -225,7 +226,7 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
         for r in rounds
         if r.starts_at or r.review_due
     )
-    n.clock("an hour after the last interview: every scorecard is due", end + timedelta(hours=1))
+    n.clock("an hour after the last interview: its scorecard is due too", end + timedelta(hours=1))
     n.deliveries(sb.dispatch(end + timedelta(hours=1)))
     late_scorecards(sb, n, end + timedelta(hours=15))
     for number, recommendation in enumerate(RECOMMENDATIONS, start=1):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -288,6 +289,16 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
     assert "presses 'Submission received: 1. Async Build'" in done.stdout
     assert "In 15 min: *2. Live AI Pairing*" in done.stdout and "*Where:* Room Ada" in done.stdout
     assert "[Open the round guide]" in done.stdout
+    # What falls due between the story's scenes goes out at its own time, as under serve: every
+    # live round's guide a day before it, every heads-up, every first scorecard reminder.
+    ticks = re.findall(r"^⏱  (.+?) UTC: as it falls due\n((?:   → .+\n)+)", done.stdout, re.M)
+    sent = "".join(lines for _, lines in ticks)
+    for name in ("Production Engineering", "Evals and Data Quality", "AI-Mediated System Design"):
+        assert f"Round guide: {name} with Juyoung Park" in sent
+    assert sent.count("In 15 min:") >= 4 and sent.count("has ended (1 h ago)") >= 4
+    # The candidate's own guide briefs the live round on her take-home, and reaches its
+    # interviewer there.
+    assert "*About Juyoung Park* · _Their documents brief 2. Live AI Pairing" in done.stdout
     # An interviewer who can't make it, and the pool member who takes the round over.
     assert "presses Can't make it on round 6" in done.stdout
     assert "presses Accept" in done.stdout and "You now run *6." in done.stdout
