@@ -143,12 +143,11 @@ def handle_scorecard_closed(ack: Ack, body: dict, view: dict, runtime: Runtime) 
 
 def handle_scorecards_read(ack: Ack, body: dict, runtime: Runtime) -> None:
     ack()
-    short_id, items = scorecards.read_scorecards(
+    short_id, items, opened = scorecards.read_scorecards(
         runtime, actor=body["user"]["id"], ref=_action_value(body)
     )
-    runtime.messenger.open_view(
-        body["trigger_id"], build_modal_scorecard_read(loop_short_id=short_id, items=items)
-    )
+    view = build_modal_scorecard_read(loop_short_id=short_id, items=items, debrief_open=opened)
+    runtime.messenger.open_view(body["trigger_id"], view)
 
 
 def register(listeners: Listeners, commands: LoopCommands) -> None:

@@ -104,10 +104,11 @@ def keep_draft(runtime: Runtime, *, actor: str, ref: str, number: int, read: Rea
         save_draft(session, subject, who, read(subject), runtime.clock())
 
 
-def read_scorecards(runtime: Runtime, *, actor: str, ref: str) -> tuple[str, list[Readable]]:
+def read_scorecards(runtime: Runtime, *, actor: str, ref: str) -> tuple[str, list[Readable], bool]:
     """The loop's submitted scorecards: content where the person may read it, status elsewhere;
-    refused to anyone outside the loop."""
+    refused to anyone outside the loop. With whether its debrief is open."""
     with runtime.db.read() as session:
         loop = find_loop(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
-        return loop.short_id, readable_scorecards(session, loop, who)
+        items = readable_scorecards(session, loop, who)
+        return loop.short_id, items, loop.debrief_opened_at is not None

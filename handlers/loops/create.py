@@ -146,7 +146,12 @@ def handle_step2_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -
     except InvalidInput:
         ack()
         raise
-    ack(response_action="update", view=build_modal_loop_created(short_id=done.text))
+    template = runtime.library.loops[request.template_id]  # loops.create found it loaded
+    finalists = [r.name for r in template.roles if r.finalists_only and request.people.get(r.code)]
+    ack(
+        response_action="update",
+        view=build_modal_loop_created(short_id=done.text, told_if_finalist=finalists),
+    )
     later(runtime, body, done.then)
 
 

@@ -148,3 +148,11 @@ def test_an_interviewer_reads_it_once_their_own_are_in(story) -> None:
     # Private notes stay the hiring manager's, and the author's own.
     first_note_seen = seen["modal"].count(SECRETS["Private note for the hiring manager"])
     assert first_note_seen == 1  # theirs, not the first interviewer's
+
+
+def test_the_status_of_a_scorecard_says_the_debrief_is_open(story) -> None:
+    """Who may read a submitted scorecard, as things stand: the debrief is open already."""
+    sb, short_id, *_ = story
+    modal = everything_seen_by(sb, REC, short_id)["modal"]
+    assert "submitted ✓" in modal and "(the debrief is open)" in modal
+    assert "once the debrief opens" not in modal

@@ -23,8 +23,11 @@ from tests.e2e.helpers import (
     card_in_dm,
     create_loop,
     dm_texts,
+    open_create,
     reschedule_by_modal,
     said,
+    step_one_answers,
+    submit,
     top_view,
     uid,
     wait_for,
@@ -181,6 +184,19 @@ def test_swap_from_the_card_retargets_the_round(sb: Sandbox, loop_id: str) -> No
             )
         ).all()
     assert left == []
+
+
+def test_the_created_loop_says_who_hears_of_it_only_as_a_finalist(sb: Sandbox) -> None:
+    open_create(sb, REC)
+    submit(sb, REC, step_one_answers(sb))
+    created = json.dumps(submit(sb, REC, {}).json["view"]["blocks"])
+    assert (
+        "everyone in the loop is being told their part, except the Executive Sponsor, who hears "
+        "of it only if the candidate is marked a finalist."
+    ) in created
+    sb.emulator.close_view(uid(sb, REC))
+    sb.dispatch()
+    assert dm_texts(sb, HM) and not dm_texts(sb, XS)
 
 
 def test_cancel_stops_reminders_and_tells_everyone(sb: Sandbox, loop_id: str) -> None:

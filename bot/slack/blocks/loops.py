@@ -226,12 +226,10 @@ def build_modal_loop_step1(
     )
 
 
-def build_modal_loop_created(*, short_id: str) -> dict:
-    text = (
-        f"Loop `{short_id}` is created. Its card goes to a new private channel for the hiring "
-        "manager and interview lead (interviewers join once their scorecards are in), and to "
-        "you by DM if you're not in it; everyone in the loop is being told their part."
-    )
+def build_modal_loop_created(*, short_id: str, told_if_finalist: list[str]) -> dict:
+    """`told_if_finalist`: the roles (with someone in them) that hear of the loop only once the
+    candidate is marked a finalist."""
+    text = render("loop_created", short_id=short_id, told_if_finalist=told_if_finalist)
     return modal(LoopIds.CREATE_DONE, "Loop created", [section(text)], submit=None, close="Done")
 
 

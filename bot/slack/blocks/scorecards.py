@@ -248,18 +248,17 @@ def build_message_scorecard_receipt(
     return {"text": title, "blocks": blocks[:50]}
 
 
-def build_modal_scorecard_read(*, loop_short_id: str, items: list[Readable]) -> dict:
-    """Scorecards as the viewer may see them: content, or that it was submitted."""
+def build_modal_scorecard_read(
+    *, loop_short_id: str, items: list[Readable], debrief_open: bool = False
+) -> dict:
+    """Scorecards as the viewer may see them: content, or that it was submitted (and who may
+    read it, as things stand)."""
     blocks: list[dict] = []
     for item in items:
         blocks.append(header(f"{item.round_number}. {item.round_name}"))
         if item.answers is None:
             blocks.append(
-                context(
-                    f"<@{item.author}> submitted ✓. What it says is for the hiring manager "
-                    "and interview lead once the debrief opens, and for the loop's "
-                    "interviewers once all of theirs are in."
-                )
+                context(render("scorecard_sealed", author=item.author, debrief_open=debrief_open))
             )
             continue
         blocks.append(context(f"by <@{item.author}>"))
