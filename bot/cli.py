@@ -18,7 +18,7 @@ from bot.settings import Settings, get_settings
 
 def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.path) if args.path else settings.docs_dir
-    results = check_documents(path)
+    results = check_documents(path, settings.loopbot_reminders)
     failed = 0
     for name, errors, warnings in results:
         if errors:
@@ -39,7 +39,7 @@ def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _library(settings: Settings) -> Library | None:
     try:
-        return load_library(settings.docs_dir)
+        return load_library(settings.docs_dir, settings.loopbot_reminders)
     except DocumentErrors as exc:
         print(f"documents in {settings.docs_dir} have errors:\n{exc}", file=sys.stderr)
         return None
@@ -92,7 +92,10 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         with db.read() as session:
             loop = find_loop(session, args.loop)
             text = export_markdown(
-                session, loop, datetime.now(UTC), load_library(settings.docs_dir)
+                session,
+                loop,
+                datetime.now(UTC),
+                load_library(settings.docs_dir, settings.loopbot_reminders),
             )
     except LoopbotError as exc:
         print(
@@ -115,7 +118,7 @@ def build_runtime(settings: Settings, library: Library | None = None):
     from bot.slack.messenger import Messenger
     from bot.store import Database
 
-    library = library or load_library(settings.docs_dir)
+    library = library or load_library(settings.docs_dir, settings.loopbot_reminders)
     messenger = Messenger(
         make_client(settings.slack_bot_token.get_secret_value(), settings.api_url)
     )

@@ -125,7 +125,7 @@ def panel_round(sb: Sandbox, n: Narrator) -> None:
         loop = docs / "loops" / "ai-first-engineering.md"
         heading = "### 2. Live AI Pairing\n"
         loop.write_text(loop.read_text().replace(heading, heading + "Type: Pairing Exercise\n", 1))
-        sb.runtime.library = load_library(docs)
+        sb.runtime.library = load_library(docs, sb.settings.loopbot_reminders)
     n.say()
     n.say("   The team adds `Type: Pairing Exercise` to round 2: the catalogue asks for two")
     n.say("   engineers and a third in the room as an observer.")

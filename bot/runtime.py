@@ -201,7 +201,7 @@ class Runtime:
     def reload_documents(self) -> list[str]:
         """Read the documents folder again; on any error keep the set in service and say why."""
         try:
-            self.library = load_library(self.settings.docs_dir)
+            self.library = load_library(self.settings.docs_dir, self.settings.loopbot_reminders)
         except DocumentErrors as exc:
             return [str(e) for e in exc.errors]
         return []

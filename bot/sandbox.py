@@ -119,7 +119,7 @@ class Sandbox:
         self.runtime = Runtime(
             settings=self.settings,
             db=self.db,
-            library=load_library(self.settings.docs_dir),
+            library=load_library(self.settings.docs_dir, self.settings.loopbot_reminders),
             messenger=Messenger(client),
             clock=self.clock,
             coalesce_s=self.coalesce_s,

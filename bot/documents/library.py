@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.documents import schedule_meta
 from bot.documents.candidates import (
     parse_candidate_context,
     parse_debrief_summary,
@@ -110,7 +111,7 @@ def _document_type(source: Source) -> DocumentType | None:
         return None
 
 
-def _load(path: Path) -> tuple[Library, list[Source]]:
+def _load(path: Path, reminders: dict[str, int] | None) -> tuple[Library, list[Source]]:
     if not path.exists():
         missing = Source(str(path), "", {}, "", 1, "", 1, "")
         missing.error(0, "no such file or folder")
@@ -143,6 +144,8 @@ def _load(path: Path) -> tuple[Library, list[Source]]:
             parse = parse_structured_loop if structured else parse_loop
             if template := parse(source, catalogue):
                 library.loops[template.id] = template
+                if reminders and template.reminder_offsets:
+                    schedule_meta.check_over(source, template.reminder_offsets, reminders)
         elif kind is DocumentType.INTERVIEW_GUIDE and (guide := parse_interview_guide(source)):
             library.guides[guide.id] = guide
         elif kind is DocumentType.CANDIDATE_CONTEXT and (ctx := parse_candidate_context(source)):
@@ -154,19 +157,22 @@ def _load(path: Path) -> tuple[Library, list[Source]]:
     return library, sources
 
 
-def load_library(path: Path) -> Library:
-    """Read every document under `path`; raise DocumentErrors listing every problem found."""
-    library, sources = _load(path)
+def load_library(path: Path, reminders: dict[str, int] | None = None) -> Library:
+    """Read every document under `path`, a loop's reminders over the deployment's `reminders`
+    (LOOPBOT_REMINDERS); raise DocumentErrors listing every problem found."""
+    library, sources = _load(path, reminders)
     errors = [e for s in sources for e in s.errors]
     if errors:
         raise DocumentErrors(errors)
     return library
 
 
-def check_documents(path: Path) -> list[tuple[str, list[DocumentError], list[str]]]:
+def check_documents(
+    path: Path, reminders: dict[str, int] | None = None
+) -> list[tuple[str, list[DocumentError], list[str]]]:
     """Every file under `path` with the problems found in it (empty when it is fine) and the
     warnings about what it leaves to loopbot's defaults."""
-    library, sources = _load(path)
+    library, sources = _load(path, reminders)
     warnings: dict[str, list[str]] = {}
     for template in library.loops.values():
         warnings.setdefault(template.source, []).extend(template.warnings)

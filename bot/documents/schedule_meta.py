@@ -47,6 +47,17 @@ def reminder_offsets(source: Source) -> dict[str, int]:
     return {} if found else {str(k): v for k, v in value.items()}
 
 
+def check_over(source: Source, offsets: dict[str, int], deployment: dict[str, int]) -> None:
+    """The document's `reminders:` over the deployment's (LOOPBOT_REMINDERS): in order still, as
+    they go out (each layer alone may be, and the two together not)."""
+    merged = policy.in_force(deployment, offsets)
+    for kind, message in policy.out_of_order(merged, offsets):
+        source.error(
+            _sub_key_line(source, "reminders", kind),
+            f"front matter 'reminders': {message}, with LOOPBOT_REMINDERS in force",
+        )
+
+
 def places(source: Source) -> dict[str, str]:
     """`places:` maps a variant (its name, or `on-site` / `remote`) to a room or a link."""
     value: Any = source.meta.get("places") or {}

@@ -1,8 +1,9 @@
 """The reminder policy: which lead times are in force, and which ones cannot work.
 
 Defaults, then the deployment's `LOOPBOT_REMINDERS`, then a loop document's `reminders:` front
-matter, merged here and nowhere else. Each layer is checked on its own (a setting at start-up, a
-document when it is read) so a mistake is refused where it was written.
+matter, merged here and nowhere else. Each layer is checked where it was written (a setting at
+start-up, a document when it is read, over the deployment's setting) so a mistake is refused
+there.
 """
 
 from __future__ import annotations
@@ -43,16 +44,18 @@ def problems(offsets: Mapping[str, object]) -> list[tuple[str | None, str]]:
             out.append((kind, f"{kind} must come at or after the end: 0 or more (got {value})"))
         else:
             valid[kind] = value
-    merged = {**DEFAULT_OFFSETS, **valid}
+    return out + out_of_order({**DEFAULT_OFFSETS, **valid}, valid)
+
+
+def out_of_order(merged: Mapping[str, int], moved: Mapping[str, int]) -> list[tuple[str, str]]:
+    """Kinds that go out in the wrong order once the layers are `merged`, blamed on the layer
+    that `moved` them: (the kind, one line) each."""
+    out: list[tuple[str, str]] = []
     for first, then in (("guide", "heads_up"),):
-        if (first in valid or then in valid) and merged[first] >= merged[then]:
-            kind = then if then in valid else first
-            out.append(
-                (
-                    kind,
-                    f"{first} ({merged[first]} min) must come before {then} ({merged[then]} min)",
-                )
-            )
+        if (first in moved or then in moved) and merged[first] >= merged[then]:
+            kind = then if then in moved else first
+            line = f"{first} ({merged[first]} min) must come before {then} ({merged[then]} min)"
+            out.append((kind, line))
     return out
 
 

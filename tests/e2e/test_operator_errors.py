@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import urllib.error
 import urllib.request
@@ -15,7 +16,7 @@ from bot.emulator import SlackEmulator
 from bot.reminders.plan import DEFAULT_OFFSETS
 from bot.runtime import Heartbeat
 from bot.sandbox import Sandbox
-from bot.settings import REMINDER_KINDS, get_settings
+from bot.settings import REMINDER_KINDS, SEEDS_DIR, get_settings
 from bot.store import Database
 from bot.store.migrate import downgrade, upgrade
 
@@ -121,6 +122,30 @@ def test_a_bad_setting_is_named_in_one_line(run, env: dict, said: str) -> None:
     code, err = run(["db", "upgrade"], **env)
     assert code == 2
     assert err.startswith(said) and "\n" not in err, err
+
+
+@pytest.mark.parametrize("setting", ["", '{"guide": -2880, "heads_up": -2000}'])
+def test_a_document_s_reminders_are_checked_over_the_setting_in_force(
+    run, tmp_path: Path, capsys: pytest.CaptureFixture, setting: str
+) -> None:
+    """Each layer may be in order alone and the two together not: the guide would come after
+    the heads-up. The document is refused at its line (docs check, and so start-up)."""
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS_DIR, docs)
+    loop = docs / "loops" / "ai-first-engineering.md"
+    loop.write_text(
+        loop.read_text().replace("version: 1\n", "version: 1\nreminders:\n  guide: -1500\n", 1)
+    )
+    env = {"LOOPBOT_REMINDERS": setting} if setting else {}
+    code, _ = run(["docs", "check", str(docs)], **env)
+    capsys.readouterr()
+    code_again = main(["docs", "check", str(docs)])
+    printed = capsys.readouterr().out
+    refusal = (
+        "ai-first-engineering.md:6: front matter 'reminders': guide (-1500 min) must come "
+        "before heads_up (-2000 min), with LOOPBOT_REMINDERS in force"
+    )
+    assert (code, code_again, refusal in printed) == ((1, 1, True) if setting else (0, 0, False))
 
 
 def test_the_reminder_kinds_a_setting_may_move_are_the_planned_ones() -> None:
