@@ -15,7 +15,7 @@ from bot.calendars import Busy, CalendarBackend
 from bot.calendars.sync import queue_event_writes
 from bot.documents.models import LoopTemplate
 from bot.errors import SlackUnavailable
-from bot.loops.assignment import Booking
+from bot.loops.assignment import HORIZON, Booking
 from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest
 from bot.runtime import Runtime
@@ -24,8 +24,9 @@ from bot.store.models import Loop
 log = logging.getLogger(__name__)
 
 BUSY_DEADLINE_S = 2.0
-BUSY_WINDOW = timedelta(days=21)
-"""How far from the first day busy time is read (the proposal's rounds fall in it)."""
+BUSY_WINDOW = HORIZON + timedelta(days=2)
+"""How far busy time is read, from the day before the first (the proposal's rounds fall in it,
+whatever the zones)."""
 # Busy time is not interview load, where the engine tells the two apart.
 _NOT_INTERVIEWS = (
     {"interview": False} if "interview" in {f.name for f in dataclasses.fields(Booking)} else {}

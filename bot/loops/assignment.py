@@ -22,8 +22,8 @@ GAP = timedelta(minutes=15)
 """Between two of the candidate's rounds."""
 MAX_ROUNDS_PER_DAY = 3
 """Rounds a candidate faces in one day."""
-HORIZON_DAYS = 10
-"""The candidate's working days searched for a round before saying none would work."""
+HORIZON = timedelta(days=14)
+"""How far from the first day a round is looked for before saying none would work."""
 # Why a person could not take a round, from the first check to the last they passed.
 HOURS, SHORT, CAP, DAILY, BUSY = "hours", "short", "cap", "daily", "busy"
 _DEPTH = {HOURS: 0, SHORT: 1, CAP: 2, DAILY: 3, BUSY: 4}
@@ -157,7 +157,7 @@ class _Ledger:
 
 def _candidate_days(candidate: WorkingDay, first_day: date, not_before: datetime | None):
     day, out = first_day, []
-    while len(out) < HORIZON_DAYS and day < first_day + timedelta(days=7 * HORIZON_DAYS):
+    while day < first_day + HORIZON:
         window = candidate.window(day)
         if window and (not_before is None or window[1] > not_before):
             start = max(window[0], round_up(not_before)) if not_before else window[0]

@@ -219,3 +219,23 @@ def test_step_two_names_each_reason_and_what_would_work() -> None:
         "*What would work:* a later first interview day; or pick a time and interviewer below "
         "yourself."
     )
+
+
+def test_a_round_is_looked_for_within_two_weeks_of_the_first_day() -> None:
+    """A candidate free on Mondays only, the pool busy on the first two: no time, with the
+    reasons, rather than a round a month out (step 2 says "in the next two weeks")."""
+    mondays = WorkingDay("Asia/Seoul", parse_hours("Mon 10:00-14:00"))
+    first = date(2026, 11, 23)  # a Monday
+    busy = [
+        Booking(
+            u,
+            _at(0, day=first + timedelta(days=7 * week)),
+            _at(23, day=first + timedelta(days=7 * week)),
+        )
+        for u in POOL
+        for week in (0, 1)
+    ]
+    (pick,) = _plan(_needs(1), candidate=mondays, first_day=first, bookings=busy)
+    assert pick.starts_at is None and pick.refusals
+    (later,) = _plan(_needs(1), candidate=mondays, first_day=first, bookings=busy[:1])
+    assert later.starts_at is not None and later.starts_at < _at(0, day=first + timedelta(days=14))
