@@ -238,3 +238,34 @@ def test_app_home_shows_the_recruiter_every_late_scorecard_with_its_actions(stor
     modal = wait_for(lambda: sb.emulator.open_views(rec) and top_view(sb, REC))
     assert modal["callback_id"] == "loop_swap"
     assert [o["value"] for o in modal["blocks"][0]["element"]["options"]] == ["2"]
+
+
+def test_the_feedback_settings_set_the_cadence_and_the_last_reminder_says_so() -> None:
+    """LOOPBOT_FEEDBACK_DAYS=1, LOOPBOT_FEEDBACK_ESCALATE_DAY=1: two reminders in all (the
+    second says it is the last), and the hiring manager hears on his first working day."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    settings = {"loopbot_feedback_days": 1, "loopbot_feedback_escalate_day": 1}
+    with Sandbox(create_app, make_wsgi_app, settings=settings) as sb:
+        sb.now = MONDAY
+        pool = [uid(sb, p) for p in [*PANEL, LIAM]]
+        short_id = create_loop(sb, **{"Panel Interviewer (PI) pool": pool})
+        assert "now runs 2." in said(sb, REC, f"swap {short_id} 2 <@{uid(sb, LIAM)}>")
+        assert "Moved 2." in said(sb, REC, f"reschedule {short_id} 2 2026-11-27T14:00+11:00")
+        sb.dispatch()
+        rnd = _round_two(sb, short_id)
+        sb.dispatch(rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60))
+        (due,) = _about_round(sb, LIAM)
+        assert "Reminder 1 of 2." in due.text
+        assert f"the next comes {_token(MONDAY_9_SYDNEY)}" in due.text
+        assert f"are told it is missing by {_token(MONDAY_9_SYDNEY)}" in due.text
+        sb.dispatch(MONDAY_9_SYDNEY)
+        last = _about_round(sb, LIAM)[-1].text
+        assert "Reminder 2 of 2. This is the last one." in last
+        assert any(
+            "*2. Live AI Pairing*" in t for t in map(str, (m.text for m in _late_messages(sb, HM)))
+        )
+        for day in range(1, 6):
+            sb.dispatch(MONDAY_9_SYDNEY + timedelta(days=day))
+        assert len(_about_round(sb, LIAM)) == 2

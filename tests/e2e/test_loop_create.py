@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -199,3 +200,45 @@ def test_a_second_loop_the_same_week_goes_to_the_least_loaded(sb: Sandbox) -> No
             ).all()
         ]
     assert Counter(second)[uid(sb, "beatriz.sp")] == 2
+
+
+def _booked(sb: Sandbox, short_id: str) -> dict[str, list[tuple]]:
+    """Each interviewer's live rounds of the loop: (start, end) in their own zone, in order."""
+    from zoneinfo import ZoneInfo
+
+    with sb.db.read() as session:
+        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        rows = session.exec(
+            select(Assignment.user_id, Round.starts_at, Round.duration_minutes)
+            .join(Round, Round.id == Assignment.round_id)
+            .where(Assignment.loop_id == loop.id, Assignment.letter == "R", Assignment.active)
+        ).all()
+    out: dict[str, list[tuple]] = {}
+    for user, start, minutes in rows:
+        if start is not None:
+            zone = ZoneInfo(sb.emulator.workspace.user(user).tz)
+            local = start.astimezone(zone)
+            out.setdefault(user, []).append((local, local + timedelta(minutes=minutes)))
+    return {user: sorted(times) for user, times in out.items()}
+
+
+@pytest.mark.parametrize(
+    "settings", [{"loopbot_daily_max": 1}, {"loopbot_buffer_minutes": 150}], ids=str
+)
+def test_the_engine_s_settings_reach_the_proposal(settings: dict) -> None:
+    """LOOPBOT_DAILY_MAX and LOOPBOT_BUFFER_MINUTES as set for the deployment: one interview a
+    day for each person, or 150 free minutes between two of theirs."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    with Sandbox(create_app, make_wsgi_app, settings=settings) as sb:
+        sb.now = MONDAY
+        booked = _booked(sb, create_loop(sb))
+    twice = {user: times for user, times in booked.items() if len(times) > 1}
+    assert twice  # a pool of four for five live rounds: someone runs two
+    for times in twice.values():
+        for (_, end), (start, _) in zip(times, times[1:], strict=False):
+            if "loopbot_daily_max" in settings:
+                assert start.date() != end.date(), times
+            else:
+                assert start - end >= timedelta(minutes=150) or start.date() != end.date(), times

@@ -23,6 +23,7 @@ from bot.store.models import Assignment, Loop, Round
 from tests.e2e.helpers import (
     MONDAY,
     card_in_channel,
+    members_of_loop_channel,
     open_create,
     said,
     step_one_answers,
@@ -219,6 +220,14 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
         refused.json or wait_for(lambda: sb.emulator.all_responses()[-1:])
     )
 
+    # The observer only observes: a round of theirs elsewhere goes to someone else.
+    for number in (1, 3, 4, 5, 6):
+        if observer in _people(sb, short_id, number)[0]:
+            others = [p for p in POOL if p not in (observer, *interviewers)]
+            assert any(
+                "now runs" in said(sb, "oliver.rec", f"swap {short_id} {number} <@{uid(sb, p)}>")
+                for p in others
+            )
     # Every other round in, and one of the panel: no debrief yet.
     for number in (1, 3, 4, 5, 6):
         owners, _ = _people(sb, short_id, number)
@@ -245,6 +254,9 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
         assert f"Round 2 evidence from {person}." in text
     side = next(b for b in summary.blocks if "side by side" in json.dumps(b))
     assert len(side["fields"]) == 2
+    # The observer wrote none, so reads none: every scorecard in, still no one's content.
+    seen = _read_modal(sb, observer, short_id)
+    assert "evidence from" not in seen and observer not in members_of_loop_channel(sb, short_id)
 
 
 def _text(message) -> str:
