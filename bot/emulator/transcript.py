@@ -28,7 +28,10 @@ def mrkdwn_to_text(text: str, name_of: Callable[[str], str] | Reader | None = No
 
     def date(match: re.Match[str]) -> str:
         when = datetime.fromtimestamp(int(match.group(1)), UTC).astimezone(ZoneInfo(reader.tz))
-        return when.strftime("%a %d %b %H:%M ") + (when.tzname() or reader.tz)
+        # The zone's abbreviation where it has letters (PST, AEDT), else its name: "+08" says
+        # less than Asia/Singapore.
+        short = when.tzname() or ""
+        return when.strftime("%a %d %b %H:%M ") + (short if short[:1].isalpha() else reader.tz)
 
     def mention(match: re.Match[str]) -> str:
         kind, ident, label = match.groups()

@@ -414,3 +414,14 @@ def test_bolt_app_round_trip(emulator: SlackEmulator, bot: Receiver) -> None:
     assert slack.submit("maya.hm", view, values).status == 200
     assert emulator.open_views("maya.hm") == []
     assert [m.text for m in emulator.dms_to("maya.hm")] == ["Loop for Ada created"]
+
+
+def test_a_date_reads_in_the_reader_s_zone_with_a_name_where_it_has_no_letters() -> None:
+    from datetime import UTC, datetime
+
+    from bot.emulator.transcript import Reader, mrkdwn_to_text
+
+    at = int(datetime(2026, 11, 26, 1, 0, tzinfo=UTC).timestamp())
+    token = f"<!date^{at}^{{date_short_pretty}} at {{time}}|Thu 26 Nov 01:00 UTC>"
+    assert mrkdwn_to_text(token, Reader(tz="America/Los_Angeles")) == "Wed 25 Nov 17:00 PST"
+    assert mrkdwn_to_text(token, Reader(tz="Asia/Singapore")) == "Thu 26 Nov 09:00 Asia/Singapore"
