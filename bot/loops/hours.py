@@ -66,6 +66,17 @@ class WorkingDay:
             day += timedelta(days=1)
         return out
 
+    def after(self, start: datetime, span: timedelta) -> datetime:
+        """When `span` of the person's working time has passed since `start` (time outside
+        their hours does not count); `start + span` when they have no hours in two weeks."""
+        left = span
+        for lo, hi in self.windows_between(start, start + timedelta(days=14)):
+            lo = max(lo, start)
+            if hi - lo >= left:
+                return lo + left
+            left -= max(hi - lo, timedelta(0))
+        return start + span
+
     def contains(self, start: datetime, end: datetime) -> bool:
         """Whether [start, end) lies inside one of the person's working windows."""
         found = self.window(start.astimezone(self.zone).date())

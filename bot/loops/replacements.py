@@ -152,7 +152,9 @@ def next_step(
     person, refusals = _best_replacement(session, loop, rnd, decline, earlier, now, policy)
     if person is None:
         return hand_over(NOBODY_FREE if refusals else NOBODY_ELSE, refusals)
-    expires = now + policy.answer_within
+    # Their answer-by time lies in their own working day: asked at night, they have the hours.
+    hours = stored_hours(session, [person]).get(person, policy.default_hours)
+    expires = WorkingDay(policy.zone_of(person), hours).after(now, policy.answer_within)
     if rnd.starts_at is not None:
         expires = min(expires, rnd.starts_at - policy.cutoff)
     ask = ReplacementAsk(

@@ -7,6 +7,7 @@ Decline buttons on the question, the recruiter's hand-over buttons; the clock is
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -452,3 +453,27 @@ def test_a_swap_or_a_cancel_by_hand_withdraws_the_open_question(
         wait_for(lambda: sb.emulator.all_responses(asked))
     )
     assert _owner(sb, number) == newcomer
+
+
+def test_a_question_asked_at_night_is_answered_in_the_asked_person_s_working_hours(
+    team: Sandbox,
+) -> None:
+    """Said at 02:00 UTC (the pool's night): the answer-by time is four of the asked person's
+    working hours on, inside their day, and the question does not expire before it."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    sb = team
+    _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    sb.now = sb.now.replace(hour=2)
+    _say_cant_make_it(sb, leaving, number)
+    asked = _asked(sb, set())
+    question = _dm_with_button(sb, asked, "replacement_accept")
+    by = datetime.fromtimestamp(int(re.search(r"Answer by <!date\^(\d+)\^", question.text)[1]), UTC)
+    local = by.astimezone(ZoneInfo(sb.emulator.workspace.user(uid(sb, asked)).tz))
+    assert local.weekday() < 5 and "13:00" <= local.strftime("%H:%M") <= "17:30", local
+    sb.now = by - timedelta(minutes=1)
+    assert expire_asks(sb.runtime) == 0
+    sb.now = by
+    assert expire_asks(sb.runtime) == 1

@@ -239,3 +239,16 @@ def test_a_round_is_looked_for_within_two_weeks_of_the_first_day() -> None:
     assert pick.starts_at is None and pick.refusals
     (later,) = _plan(_needs(1), candidate=mondays, first_day=first, bookings=busy[:1])
     assert later.starts_at is not None and later.starts_at < _at(0, day=first + timedelta(days=14))
+
+
+def test_an_answer_window_counts_only_the_person_s_working_hours() -> None:
+    """Asked at 04:00 in Perth with four hours to answer: by 13:00 their time (09:00 + 4 h),
+    not 08:00 before their day starts; asked at 16:30 on a Friday: by Monday 12:00."""
+    perth = WorkingDay("Australia/Perth", WEEKDAYS)
+
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return _at(hour, minute, date(2026, 11, day), "Australia/Perth")
+
+    assert perth.after(at(24, 4), timedelta(hours=4)) == at(24, 13)
+    assert perth.after(at(24, 10), timedelta(hours=4)) == at(24, 14)
+    assert perth.after(at(27, 16, 30), timedelta(hours=4)) == at(30, 12)
