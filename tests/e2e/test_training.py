@@ -172,3 +172,16 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox) -> N
 
 def _plain(message) -> str:
     return "\n".join(blocks_as_text(message.blocks or [])) or (message.text or "")
+
+
+def test_a_trainee_s_missing_scorecard_never_holds_the_debrief(sb: Sandbox) -> None:
+    """The six interviewers submit, the shadowing trainee does not: the summary is posted."""
+    first, _ = _create(sb, "2026-11-24")
+    number, part = _trainee_round(sb, first)
+    assert part == "shadow"
+    sb.dispatch(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
+    for n in range(1, 7):
+        _score(sb, first, n, _interviewers(sb, first, n)[0], "Hire")
+    (summary,) = wait_for(lambda: summaries(sb, first))
+    text = "\n".join(blocks_as_text(summary.blocks))
+    assert "Hire 6" in text and f"Round {number} evidence from {TRAINEE[0]}." not in text
