@@ -25,9 +25,11 @@ from tests.e2e.helpers import (
     HM,
     MONDAY,
     REC,
+    card_in_channel,
     create_loop,
     dm_texts,
     reschedule_by_modal,
+    said,
     wait_for,
 )
 from tests.e2e.test_debrief import _decide, all_in, summaries
@@ -267,3 +269,35 @@ def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path) -> None:
 
     Database(f"sqlite:///{tmp_path / 'private.db'}").ping()
     assert stat.S_IMODE((tmp_path / "private.db").stat().st_mode) == 0o600
+
+
+def test_the_daily_retention_job_erases_finished_loops_past_the_setting() -> None:
+    """LOOPBOT_RETENTION_DAYS=30 as `loopbot serve` runs it (its scheduler's job, at start and
+    daily): a loop cancelled 31 days ago is erased with its channel's messages; one still
+    running stays."""
+    from datetime import timedelta
+
+    from bot.reminders.scheduler import start_scheduler
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    with Sandbox(create_app, make_wsgi_app, settings={"loopbot_retention_days": 30}) as sb:
+        sb.now = MONDAY
+        gone = create_loop(sb)
+        kept = create_loop(sb, **{"Candidate name": "Ada Lovelace", "Candidate key": None})
+        assert "is cancelled" in said(sb, REC, f"cancel {gone}")
+        channel, _ = card_in_channel(sb, gone)
+        assert sb.emulator.messages_in(channel.id)
+        sb.now = MONDAY + timedelta(days=31)
+        scheduler = start_scheduler(sb.runtime, sb.dispatcher)
+        try:
+            erased = wait_for(lambda: _short_ids(sb) == [kept], timeout=10)
+        finally:
+            scheduler.shutdown(wait=True)
+        assert erased, _short_ids(sb)
+        assert not sb.emulator.messages_in(channel.id)
+
+
+def _short_ids(sb: Sandbox) -> list[str]:
+    with sb.db.read() as session:
+        return list(session.exec(select(Loop.short_id)).all())
