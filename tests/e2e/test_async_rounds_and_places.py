@@ -24,6 +24,7 @@ from tests.e2e.helpers import (
     dm_texts,
     mark_submissions_received,
     open_create,
+    said,
     step_one_answers,
     submit,
     top_view,
@@ -186,6 +187,15 @@ def test_only_the_recruiter_creator_or_an_admin_marks_a_submission_received(
     assert _round(sbx, short_id, 1)[0].received_at is None
     mine = wait_for(lambda: card_in_dm(sbx, REC, short_id))
     assert "is a live round; it has no submission" in _press(sbx, REC, f"{short_id}:2", mine)
+
+
+def test_an_asynchronous_round_has_no_meeting_to_move(sbx: Sandbox) -> None:
+    short_id = create_loop(sbx)
+    before = _round(sbx, short_id, 1)[0].deadline
+    answer = said(sbx, REC, f"reschedule {short_id} 1 2026-11-30 10:00")
+    assert "1. Async Build is asynchronous: it has no meeting to move." in answer
+    rnd = _round(sbx, short_id, 1)[0]
+    assert rnd.starts_at is None and rnd.deadline == before
 
 
 def test_the_heads_up_names_the_place_and_its_button_opens_the_guide(sbx: Sandbox) -> None:

@@ -275,6 +275,17 @@ def test_health_is_503_when_the_schema_is_behind_or_the_dispatcher_is_down(
         beat.started()
         beat.finished(ok=False)
     assert _health(sandbox) == (503, {"ok": False, "database": "ok", "dispatcher": "failing"})
+    # A tick under way for over two minutes, or none finished for a minute: stalled.
+    now = [0.0]
+    beat = sandbox.runtime.heartbeat = Heartbeat(5, clock=lambda: now[0])
+    beat.started()
+    now[0] = 119.0
+    assert _health(sandbox)[1]["dispatcher"] == "ok"
+    now[0] = 121.0
+    assert _health(sandbox) == (503, {"ok": False, "database": "ok", "dispatcher": "stalled"})
+    beat.finished(ok=True)
+    now[0] = 121.0 + 61.0
+    assert _health(sandbox)[1]["dispatcher"] == "stalled"
     sandbox.runtime.heartbeat = None
     downgrade(sandbox.db, "0004")
     assert _health(sandbox) == (
