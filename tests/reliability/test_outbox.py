@@ -85,16 +85,22 @@ def test_when_slack_keeps_refusing_the_creator_is_told(sb: Sandbox) -> None:
     short_id = _create_while_slack_fails(sb)
     _wait_until_settled(sb)
     when = MONDAY
-    for _ in range(5):  # the outbox tries six times in all, further and further apart
+
+    def told() -> list[str]:
+        return [
+            t
+            for t in (m.text or "" for m in sb.emulator.dms_to(uid(sb, REC)))
+            if f"I couldn't post a message about loop `{short_id}`" in t
+            and "Slack kept refusing" in t
+        ]
+
+    for attempt in range(2, 7):  # the outbox tries six times in all, further and further apart
+        assert told() == [], attempt  # not before the sixth
         when += timedelta(hours=1)
         sb.emulator.fail_next("chat.postMessage", status=500, times=ATTEMPT)
         sb.dispatcher.outbox.tick(when)
     assert _cards(sb, short_id) == []
-    told = [m.text for m in sb.emulator.dms_to(uid(sb, REC))]
-    assert any(
-        f"I couldn't post a message about loop `{short_id}`" in t and "Slack kept refusing" in t
-        for t in told
-    ), told
+    assert len(told()) == 1
     sb.dispatcher.outbox.tick(when + timedelta(days=1))  # given up: not sent late, nor twice
     assert _cards(sb, short_id) == []
 
