@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -180,10 +182,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         from handlers.socket_mode import serve_socket_mode
 
         print("loopbot connecting to Slack over Socket Mode", file=sys.stderr)
-        return serve_socket_mode(
-            build,
-            settings.slack_app_token.get_secret_value(),
-            grace_s=settings.loopbot_grace_seconds,
+        return _ended(
+            serve_socket_mode(
+                build,
+                settings.slack_app_token.get_secret_value(),
+                grace_s=settings.loopbot_grace_seconds,
+            )
         )
     listener = listen(settings.host, settings.port)
     processes = settings.loopbot_processes
@@ -198,13 +202,26 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         app, runtime = build()
         return make_wsgi_app(app, runtime), runtime.drain
 
-    return serve_forever(
-        wsgi,
-        listener=listener,
-        threads=settings.loopbot_threads,
-        processes=processes,
-        grace_s=settings.loopbot_grace_seconds,
+    return _ended(
+        serve_forever(
+            wsgi,
+            listener=listener,
+            threads=settings.loopbot_threads,
+            processes=processes,
+            grace_s=settings.loopbot_grace_seconds,
+        )
     )
+
+
+def _ended(status: int) -> int:
+    """A stop that left work behind (a call to a Slack that stalls) exits now, with its status:
+    the threads still at that work must not hold the process past LOOPBOT_GRACE_SECONDS."""
+    if status:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:

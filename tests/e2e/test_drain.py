@@ -96,3 +96,45 @@ def test_acknowledged_commands_are_applied_and_answered_when_a_stop_comes(
             if proc.poll() is None:
                 proc.kill()
             sb.stop()
+
+
+def test_work_that_outlasts_the_grace_period_is_named_and_the_exit_is_1(tmp_path: Path) -> None:
+    """LOOPBOT_GRACE_SECONDS=1 and a Slack that stalls the acknowledged work: serve stops
+    within the grace, says work was left, and exits 1 (the deploy can tell)."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    with SlackEmulator(rate_limits=False) as emulator:
+        sb = Sandbox(create_app, make_wsgi_app, database_url=url, emulator=emulator).start()
+        sb.now = MONDAY
+        short_id = create_loop(sb)
+        sb.stop_bot()
+        env = _serve_env(
+            emulator,
+            tmp_path,
+            DATABASE_URL=url,
+            SLACK_SIGNING_SECRET=sb.signing_secret,
+            LOOPBOT_GRACE_SECONDS="1",
+        )
+        log_path = tmp_path / "serve.log"
+        proc = subprocess.Popen(
+            [*LOOPBOT, "serve"], env=env, stdout=log_path.open("w"), stderr=STDOUT
+        )
+        base = f"http://127.0.0.1:{env['PORT']}"
+        slack = SlackClient(base + "/slack/events", sb.signing_secret, emulator)
+        try:
+            assert _healthy(base)
+            emulator.fail_next("users.info", delay=30.0)
+            reply = slack.command(REC, "/loop", f"reschedule {short_id} 2 2027-01-11 10:00")
+            assert reply.status == 200
+            stopped_at = time.monotonic()
+            proc.terminate()
+            assert proc.wait(timeout=15) == 1, log_path.read_text()[-2000:]
+            assert time.monotonic() - stopped_at < 6  # the grace, not the stalled call
+            _said(log_path, "grace period over with work left")
+        finally:
+            emulator.end_delays()
+            if proc.poll() is None:
+                proc.kill()
+            sb.stop()
