@@ -21,26 +21,35 @@ from tests.e2e.test_cli_serve import LOOPBOT, _healthy, _said, _serve_env
 GRACE_S = 15
 
 
+def _a_loop_to_serve(
+    tmp_path: Path, emulator: SlackEmulator, **settings: str
+) -> tuple[Sandbox, str, dict[str, str]]:
+    """A loop created in a sandbox on `emulator` (its bot then stopped), and the environment
+    for a real `loopbot serve` of the same database with these settings."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    sb = Sandbox(create_app, make_wsgi_app, database_url=url, emulator=emulator).start()
+    sb.now = MONDAY
+    short_id = create_loop(sb)
+    sb.stop_bot()
+    env = _serve_env(
+        emulator, tmp_path, DATABASE_URL=url, SLACK_SIGNING_SECRET=sb.signing_secret, **settings
+    )
+    return sb, short_id, env
+
+
 @pytest.mark.parametrize(
     ("processes", "transport"), [("1", "http"), ("2", "http"), ("1", "socket")]
 )
 def test_acknowledged_commands_are_applied_and_answered_when_a_stop_comes(
     tmp_path: Path, processes: str, transport: str
 ) -> None:
-    from handlers import create_app
-    from handlers.http import make_wsgi_app
-
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
     with SlackEmulator(rate_limits=False) as emulator:
-        sb = Sandbox(create_app, make_wsgi_app, database_url=url, emulator=emulator).start()
-        sb.now = MONDAY
-        short_id = create_loop(sb)
-        sb.stop_bot()
-        env = _serve_env(
-            emulator,
+        sb, short_id, env = _a_loop_to_serve(
             tmp_path,
-            DATABASE_URL=url,
-            SLACK_SIGNING_SECRET=sb.signing_secret,
+            emulator,
             LOOPBOT_PROCESSES=processes,
             LOOPBOT_GRACE_SECONDS=str(GRACE_S),
             SLACK_APP_TOKEN=emulator.app_token,
@@ -101,22 +110,8 @@ def test_acknowledged_commands_are_applied_and_answered_when_a_stop_comes(
 def test_work_that_outlasts_the_grace_period_is_named_and_the_exit_is_1(tmp_path: Path) -> None:
     """LOOPBOT_GRACE_SECONDS=1 and a Slack that stalls the acknowledged work: serve stops
     within the grace, says work was left, and exits 1 (the deploy can tell)."""
-    from handlers import create_app
-    from handlers.http import make_wsgi_app
-
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
     with SlackEmulator(rate_limits=False) as emulator:
-        sb = Sandbox(create_app, make_wsgi_app, database_url=url, emulator=emulator).start()
-        sb.now = MONDAY
-        short_id = create_loop(sb)
-        sb.stop_bot()
-        env = _serve_env(
-            emulator,
-            tmp_path,
-            DATABASE_URL=url,
-            SLACK_SIGNING_SECRET=sb.signing_secret,
-            LOOPBOT_GRACE_SECONDS="1",
-        )
+        sb, short_id, env = _a_loop_to_serve(tmp_path, emulator, LOOPBOT_GRACE_SECONDS="1")
         log_path = tmp_path / "serve.log"
         proc = subprocess.Popen(
             [*LOOPBOT, "serve"], env=env, stdout=log_path.open("w"), stderr=STDOUT
