@@ -35,7 +35,8 @@ def run_demo(
     out: TextIO = sys.stdout,
 ) -> int:
     """Play the story; returns the exit code (non-zero if Slack's rules were broken)."""
-    places = {"loopbot_places": {"on-site": "Room Ada, 4th floor"}}
+    # The panel spans four continents: the Remote-First variant, on the team's meeting link.
+    places = {"loopbot_places": {"remote": "https://meet.example.com/loop-interviews"}}
     with Sandbox(app_factory, wsgi_factory, rate_limits=True, settings=places) as sb:
         sb.now = DEMO_START
         n = Narrator(sb, out, speed)
@@ -119,6 +120,7 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
         # Her interview guide is a live deep dive on her take-home (round 1, reviewed without
         # her): round 2 here, where she extends that build with her interviewer.
         "Round the candidate's guide briefs": "2. Live AI Pairing",
+        "Variant": "Remote-First",
         "Candidate's time zone": "Asia/Seoul",
         "First interview day": "2026-11-25",
         "Hiring Manager (HM)": ws.user("maya.hm").id,

@@ -287,7 +287,8 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
         done.stdout
     )
     assert "presses 'Submission received: 1. Async Build'" in done.stdout
-    assert "In 15 min: *2. Live AI Pairing*" in done.stdout and "*Where:* Room Ada" in done.stdout
+    assert "In 15 min: *2. Live AI Pairing*" in done.stdout
+    assert "*Where:* https://meet.example.com/loop-interviews" in done.stdout
     assert "[Open the round guide]" in done.stdout
     # What falls due between the story's scenes goes out at its own time, as under serve: every
     # live round's guide a day before it, every heads-up, every first scorecard reminder.
