@@ -68,14 +68,18 @@ class WorkingDay:
 
     def after(self, start: datetime, span: timedelta) -> datetime:
         """When `span` of the person's working time has passed since `start` (time outside
-        their hours does not count); `start + span` when they have no hours in two weeks."""
-        left = span
-        for lo, hi in self.windows_between(start, start + timedelta(days=14)):
-            lo = max(lo, start)
-            if hi - lo >= left:
-                return lo + left
-            left -= max(hi - lo, timedelta(0))
-        return start + span
+        their hours does not count); `start + span` when they have no working hours."""
+        if not self.hours.days or self.hours.end <= self.hours.start:
+            return start + span
+        left, day = span, start.astimezone(self.zone).date()
+        while True:
+            found = self.window(day)
+            if found and found[1] > start:
+                lo, hi = max(found[0], start), found[1]
+                if hi - lo >= left:
+                    return lo + left
+                left -= hi - lo
+            day += timedelta(days=1)
 
     def contains(self, start: datetime, end: datetime) -> bool:
         """Whether [start, end) lies inside one of the person's working windows."""

@@ -477,3 +477,22 @@ def test_a_question_asked_at_night_is_answered_in_the_asked_person_s_working_hou
     assert expire_asks(sb.runtime) == 0
     sb.now = by
     assert expire_asks(sb.runtime) == 1
+
+
+def test_an_answer_by_time_never_passes_the_cut_off() -> None:
+    """With a hundred hours to answer, the question still ends LOOPBOT_REPLACEMENT_CUTOFF_HOURS
+    (48) before the interview, when the recruiter takes over."""
+    from datetime import UTC, datetime
+
+    sb = _sandbox(loopbot_replacement_answer_hours=100)
+    try:
+        _loop(sb)
+        number, _, leaving = _first_pool_round(sb)
+        _say_cant_make_it(sb, leaving, number)
+        question = _dm_with_button(sb, _asked(sb, set()), "replacement_accept")
+        by = int(re.search(r"Answer by <!date\^(\d+)\^", question.text)[1])
+        with sb.db.read() as session:
+            start = session.exec(select(Round.starts_at).where(Round.number == number)).one()
+        assert datetime.fromtimestamp(by, UTC) == start - timedelta(hours=48)
+    finally:
+        sb.stop()
