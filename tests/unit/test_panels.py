@@ -89,6 +89,17 @@ def test_without_the_fewest_interviewers_the_round_gets_no_time_and_reasons() ->
     assert got.starts_at is None and got.user_id is None
 
 
+def test_a_one_to_two_panel_takes_one_when_only_one_is_free_in_two_weeks() -> None:
+    """`interviewers: 1-2 …`: two when two are free at one time, else the earliest with one."""
+    need = RoundNeed(1, 60, ("UA", "UB"), seats=2, minimum=1)
+    hours = {"UA": SEOUL, "UB": WorkingDay("Europe/London", WEEKDAYS)}  # never the same hour
+    (got,) = plan(rounds=[need], candidate=SEOUL, first_day=TUESDAY, hours=hours, bookings=[])
+    assert got.starts_at == _at(9) and got.user_id == "UA" and set(got.panel) <= {"UA"}
+    both = {"UA": SEOUL, "UB": SEOUL}
+    (full,) = plan(rounds=[need], candidate=SEOUL, first_day=TUESDAY, hours=both, bookings=[])
+    assert full.starts_at == _at(9) and set(full.panel) == {"UA", "UB"}
+
+
 def test_docs_show_says_what_panel_a_round_gets(tmp_path: Path) -> None:
     from shutil import copytree
 
