@@ -52,33 +52,58 @@ def where_in_cadence(
         assignment.user_id, cadence.default_hours
     )
     where = after(reminder.step, first, WorkingDay(zone_of(), hours), cadence, now)
-    return _who_hears(session, reminder, max(first, assignment.created_at), where, now)
+    since = max(first, assignment.created_at)
+    return _who_hears(session, reminder.loop_id, since, where, now, settings_offsets)
 
 
 def _who_hears(
-    session: Session, reminder: Reminder, since: datetime, where: Next, now: datetime
+    session: Session,
+    loop_id: int,
+    since: datetime,
+    where: Next,
+    now: datetime,
+    settings_offsets: dict[str, int],
 ) -> Next:
     """When the hiring manager and recruiter were told, or will be, of a scorecard late since
     `since`: a late-scorecards message of the loop raised since then named it; else the first
-    of the loop's escalations still to come (its own, or another round's that comes first)."""
-    of_loop = (Reminder.loop_id == reminder.loop_id, col(Reminder.due_at) >= since)
-    told = session.exec(
-        select(func.min(Reminder.due_at)).where(
-            *of_loop, Reminder.kind == Kind.LATE_SCORECARDS, col(Reminder.due_at) <= now
-        )
-    ).one()
+    of the loop's escalations still to come that will raise one (its own, or another round's
+    that comes first; one whose scorecard a message named already raises none)."""
+    told = _named_since(session, loop_id, since, until=now)
     if told is not None:
         return replace(where, told_at=told)
-    coming = session.exec(
-        select(func.min(Reminder.due_at)).where(
-            *of_loop,
+    pending = session.exec(
+        select(Reminder)
+        .where(
+            Reminder.loop_id == loop_id,
             Reminder.kind == Kind.ESCALATION,
             Reminder.state == ReminderState.PENDING,
             col(Reminder.due_at) > now,
+            col(Reminder.due_at) >= since,
         )
-    ).one()
+        .order_by(col(Reminder.due_at))
+    ).all()
+    coming = next(
+        (row.due_at for row in pending if not _named_before(session, row, settings_offsets)),
+        None,
+    )
     firsts = [at for at in (where.escalate_at, coming) if at is not None]
     return replace(where, hear_at=min(firsts)) if firsts else where
+
+
+def _named_since(
+    session: Session, loop_id: int | None, since: datetime, *, until: datetime | None = None
+) -> datetime | None:
+    """When the loop's first late-scorecards message raised at or after `since` (and by
+    `until`) was, and none was, not one that failed."""
+    query = select(func.min(Reminder.due_at)).where(
+        Reminder.loop_id == loop_id,
+        Reminder.kind == Kind.LATE_SCORECARDS,
+        col(Reminder.due_at) >= since,
+        Reminder.state != ReminderState.FAILED,
+    )
+    if until is not None:
+        query = query.where(col(Reminder.due_at) <= until)
+    return session.exec(query).one()
 
 
 def _insert(session: Session, rows: list[dict]) -> None:
@@ -168,13 +193,7 @@ def _named_before(session: Session, trigger: Reminder, settings_offsets: dict[st
     first = first_due(rnd, offsets["due"])
     if first is None:
         return False
-    since = max(first, assignment.created_at)
-    earlier = select(Reminder.id).where(
-        Reminder.loop_id == trigger.loop_id,
-        Reminder.kind == Kind.LATE_SCORECARDS,
-        col(Reminder.due_at) >= since,
-    )
-    return session.exec(earlier).first() is not None
+    return _named_since(session, trigger.loop_id, max(first, assignment.created_at)) is not None
 
 
 def _record(

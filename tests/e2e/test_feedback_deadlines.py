@@ -269,3 +269,53 @@ def test_the_feedback_settings_set_the_cadence_and_the_last_reminder_says_so() -
         for day in range(1, 6):
             sb.dispatch(MONDAY_9_SYDNEY + timedelta(days=day))
         assert len(_about_round(sb, LIAM)) == 2
+
+
+@pytest.mark.parametrize(
+    "moves",
+    [
+        {},
+        # Round 2's escalation names round 3, whose own escalation then raises nothing: round 5
+        # hears on its own day, not on round 3's.
+        {2: "2026-11-30T17:00+00:00", 3: "2026-12-01T05:00+00:00", 5: "2026-12-02T20:00+00:00"},
+    ],
+    ids=["as proposed", "one escalation folded into another"],
+)
+def test_each_reminder_says_truly_when_the_hiring_manager_hears(sandbox: Sandbox, moves) -> None:
+    """Ticked at each due time through the weeks, as `loopbot serve` does, what a scorecard
+    reminder says of the hiring manager holds. "Were told it is missing T": T is when the
+    late-scorecards message first naming that round went to them; "are told it is missing by
+    T": that message went no later than T."""
+    sb = sandbox
+    sb.now = MONDAY
+    short_id = create_loop(sb)
+    for number, at in moves.items():
+        assert f"Moved {number}." in said(sb, REC, f"reschedule {short_id} {number} {at}")
+    named: dict[str, int] = {}  # round -> when the hiring manager first read it named
+    quoted: list[tuple[str, bool, int]] = []  # (round, already told, T) as reminders put it
+    hm = uid(sb, HM)
+    seen, now = 0, sb.now
+    while now < MONDAY + timedelta(days=28):
+        sb.dispatch(now)
+        calls = sb.emulator.calls_to("chat.postMessage")
+        for call in calls[seen:]:
+            text = call.args["text"]
+            if call.args["channel"] == sb.emulator.workspace.im_for(hm).id and " late for " in text:
+                for rnd in re.findall(r"^• \*(\d\. [^*]+)\*", text, flags=re.M):
+                    named.setdefault(rnd, int(now.timestamp()))
+            told = re.search(r"(are|were) told it is missing (?:by )?<!date\^(\d+)\^", text)
+            if told and text.startswith(("*", "Your scorecard")):
+                rnd = re.search(r"\*(\d\. [^*]+)\*", text)
+                quoted.append((rnd.group(1), told.group(1) == "were", int(told.group(2))))
+        seen = len(calls)
+        due = sb.next_due()
+        if due is None:
+            break
+        now = max(due, now + timedelta(seconds=1))
+    assert len({r for r, _, _ in quoted}) >= 5 and any(were for _, were, _ in quoted)
+    wrong = [
+        (r, were, t, named.get(r))
+        for r, were, t in quoted
+        if r not in named or (named[r] != t if were else named[r] > t)
+    ]
+    assert wrong == []

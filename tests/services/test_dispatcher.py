@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func
 from sqlmodel import select
 
 from bot.emulator import ManualClock, SlackEmulator
@@ -427,46 +426,6 @@ def test_the_escalation_is_one_message_per_loop_to_the_hiring_manager_and_recrui
         raised = session.exec(select(Reminder).where(Reminder.kind == Kind.ESCALATION)).all()
     # One escalation raised the message; the others were folded into it.
     assert sorted(r.state for r in raised).count(ReminderState.SENT) == 1
-
-
-def test_each_reminder_says_truly_when_the_hiring_manager_hears(any_db, emulator, library) -> None:
-    """Ticked at each due time through the weeks, as `loopbot serve` does: what a scorecard
-    reminder says of the hiring manager holds. "Were told it is missing T": T is when the
-    late-scorecards message first naming that round went to them; "are told it is missing by
-    T": that message went no later than T (an earlier round's escalation names later ones)."""
-    _create(any_db, library)
-    dispatcher = _dispatcher(any_db, emulator, library)
-    named: dict[str, int] = {}  # round -> when the hiring manager first read it named
-    quoted: list[tuple[str, bool, int]] = []  # (round, already told, T) as reminders put it
-    seen, now = 0, NOW
-    while now < NOW + timedelta(days=21):
-        dispatcher.tick(now)
-        calls = emulator.calls_to("chat.postMessage")
-        for call in calls[seen:]:
-            text = call.args["text"]
-            hm = emulator.workspace.im_for("U0HM00001").id
-            if call.args["channel"] == hm and " late for " in text:
-                for rnd in re.findall(r"^• \*(\d\. [^*]+)\*", text, flags=re.M):
-                    named.setdefault(rnd, int(now.timestamp()))
-            told = re.search(r"(are|were) told it is missing (?:by )?<!date\^(\d+)\^", text)
-            if told and text.startswith(("*", "Your scorecard")):
-                rnd = re.search(r"\*(\d\. [^*]+)\*", text)
-                quoted.append((rnd.group(1), told.group(1) == "were", int(told.group(2))))
-        seen = len(calls)
-        with any_db.read() as session:
-            due = session.exec(
-                select(func.min(Reminder.due_at)).where(Reminder.state == ReminderState.PENDING)
-            ).one()
-        if due is None:
-            break
-        now = max(due, now + timedelta(seconds=1))
-    assert len({r for r, _, _ in quoted}) >= 5 and any(were for _, were, _ in quoted)
-    wrong = [
-        (r, were, t, named.get(r))
-        for r, were, t in quoted
-        if r not in named or (named[r] != t if were else named[r] > t)
-    ]
-    assert wrong == []
 
 
 def test_a_batch_that_outlasts_its_lease_sends_nothing_twice(any_db, emulator, library) -> None:
