@@ -17,11 +17,12 @@ from dataclasses import replace
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from bot.authz import Action, can
+from bot.authz import Action, can, told_of_loop
 from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
 from bot.errors import LoopbotError
 from bot.loops.queries import INTERVIEWER, assignments_of, loop_row, standing, template_of
 from bot.loops.replacements import WITHDRAWN, withdrawn_untold
+from bot.loops.requests import LoopRequest
 from bot.loops.views import loop_card
 from bot.outbox import Message, OutboxFailed
 from bot.render import render
@@ -114,6 +115,18 @@ def dm_about(
         channel=channel, text=text, blocks=blocks, purpose=purpose, loop_id=loop_id, actor=user_id
     )
     runtime.outbox.post([message], runtime.clock())
+
+
+def told_if_finalist(runtime: Runtime, request: LoopRequest) -> list[str]:
+    """The roles, filled in `request`, that hear of its loop only once the candidate is marked
+    a finalist (`authz.told_of_loop`); none when its document is no longer loaded."""
+    template = runtime.library.loops.get(request.template_id)
+    return [
+        role.name
+        for role in (template.roles if template else [])
+        if request.people.get(role.code)
+        and not told_of_loop(finalists_only=role.finalists_only, finalist=False)
+    ]
 
 
 def announce_loop(*, runtime: Runtime, loop_id: int) -> str:

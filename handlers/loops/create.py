@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from slack_bolt import Ack
 
 from bot.app import loops
+from bot.app.announce import told_if_finalist
 from bot.commands import CommandSpec
 from bot.documents.models import LoopTemplate
 from bot.errors import InvalidInput
@@ -146,11 +147,10 @@ def handle_step2_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -
     except InvalidInput:
         ack()
         raise
-    template = runtime.library.loops[request.template_id]  # loops.create found it loaded
-    finalists = [r.name for r in template.roles if r.finalists_only and request.people.get(r.code)]
+    heard_later = told_if_finalist(runtime, request)
     ack(
         response_action="update",
-        view=build_modal_loop_created(short_id=done.text, told_if_finalist=finalists),
+        view=build_modal_loop_created(short_id=done.text, told_if_finalist=heard_later),
     )
     later(runtime, body, done.then)
 
