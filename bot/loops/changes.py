@@ -58,14 +58,18 @@ def _cancel_pending(session: Session, *, loop_id: int, round_id: int | None = No
     session.exec(query.values(state=ReminderState.CANCELLED))  # type: ignore[call-overload]
 
 
-def _settle_declines(session: Session, *, loop_id: int, round_id: int | None = None) -> None:
-    """A round that changed hands (or a cancelled loop) needs no replacement any more: open
-    declines close and unanswered asks are withdrawn."""
+def _settle_declines(
+    session: Session, *, loop_id: int, round_id: int | None = None, user_id: str | None = None
+) -> None:
+    """A seat that changed hands (`user_id`'s on the round), or a cancelled loop, needs no
+    replacement any more: open declines close and unanswered asks are withdrawn."""
     declines = select(Decline.id).where(
         Decline.loop_id == loop_id, Decline.state == DeclineState.ASKING
     )
     if round_id is not None:
         declines = declines.where(Decline.round_id == round_id)
+    if user_id is not None:
+        declines = declines.where(Decline.user_id == user_id)
     ids = list(session.exec(declines).all())
     if not ids:
         return
@@ -276,7 +280,9 @@ def hand_over(
         raise InvalidInput(f"<@{old_user}> does not interview in {rnd.number}. {rnd.name}.")
     old = next((a for a in owners if a.user_id == old_user), owners[0] if owners else None)
     _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
-    _settle_declines(session, loop_id=loop.id or 0, round_id=rnd.id)
+    _settle_declines(
+        session, loop_id=loop.id or 0, round_id=rnd.id, user_id=old.user_id if old else None
+    )
     if old is not None:
         old.active = False
         session.add(old)

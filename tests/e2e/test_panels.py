@@ -23,6 +23,7 @@ from bot.store.models import Assignment, Loop, Round
 from tests.e2e.helpers import (
     MONDAY,
     card_in_channel,
+    create_loop,
     members_of_loop_channel,
     open_create,
     said,
@@ -370,3 +371,51 @@ def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
         given = [t for t in map(_text, _dms(sb, stays)) if "2. Live AI Pairing" in t]
         assert len([t for t in given if "You're interviewing" in t or "You're observing" in t]) == 1
     assert [t for t in map(_text, _dms(sb, spare)) if "You're interviewing" in t]
+
+
+def test_swapping_one_panel_seat_leaves_the_other_seat_s_question_open(
+    panel_sb: Sandbox,
+) -> None:
+    """One panelist can't make it and a replacement is asked; the recruiter then swaps the
+    other panelist's seat: the question about the first seat stays open, buttons and all."""
+    from tests.e2e.test_cant_make_it import _dm_with_button, _say_cant_make_it
+
+    sb = panel_sb
+    extra = [f"eu{n}.pool" for n in range(1, 7)]  # more of the pool than the loop has seats
+    for n, handle in enumerate(extra, start=1):
+        sb.emulator.workspace.add_user(
+            handle, f"Pool {n}", f"{handle}@example.com", "Europe/Madrid", id=f"U0EU0000{n}"
+        )
+    pool = [*POOL, *extra]
+    short_id = create_loop(
+        sb,
+        **{
+            "Candidate's time zone": "Europe/London",
+            "First interview day": "2026-12-01",
+            "Panel Interviewer (PI) pool": [uid(sb, p) for p in pool],
+        },
+    )
+    sb.dispatch()
+    (leaving, staying), _ = _people(sb, short_id, 2)
+    _say_cant_make_it(sb, leaving, 2)
+
+    def asked_now() -> str | None:
+        return next(
+            (p for p in pool if any((m.text or "").startswith("Can you ") for m in _dms(sb, p))),
+            None,
+        )
+
+    asked = wait_for(asked_now)
+    assert asked, "nobody was asked"
+    question = _dm_with_button(sb, asked, "replacement_accept")
+    others = [p for p in pool if p not in (leaving, staying, asked)]
+    swapped = any(
+        "now runs"
+        in said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, p)}> <@{uid(sb, staying)}>")
+        for p in others
+    )
+    assert swapped
+    sb.dispatch()
+    now = next(m for m in _dms(sb, asked) if m.ts == question.ts)
+    assert "withdrawn" not in (now.text or "")
+    assert "replacement_accept" in json.dumps(now.blocks or [])
