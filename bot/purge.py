@@ -33,8 +33,9 @@ from bot.store.models import (
 
 log = logging.getLogger(__name__)
 GONE_ALREADY = ("message_not_found", "channel_not_found", "is_archived")
-UNSEND_WAITS = 3
-"""Rate limits `unsend` waits out (its messenger, the dispatcher's, does not wait itself)."""
+UNSEND_PATIENCE_S = 15.0
+"""How long `unsend` waits out Slack's rate limits in all (its messenger, the dispatcher's,
+does not wait itself): a tick of the dispatcher, and a stop, are held no longer than that."""
 _KEPT = select(Loop.id).where(col(Loop.id).in_(bindparam("ids", expanding=True)))
 _KEPT_HELD = _KEPT.with_for_update(read=True)
 
@@ -112,10 +113,10 @@ def _delete(
     report: PurgeReport,
     *,
     wait: Callable[[float], None] = time.sleep,
-    waits: int = 0,
+    patience_s: float = 0.0,
 ) -> None:
-    """Delete the messages from Slack, best effort, counted in `report`; up to `waits` rate
-    limits are waited out (Retry-After) and the message asked for again."""
+    """Delete the messages from Slack, best effort, counted in `report`; rate limits are waited
+    out (Retry-After) and the message asked for again while the waits fit in `patience_s`."""
     for channel, ts in sorted(posted):
         if messenger is None:
             report.refused("no Slack token")
@@ -125,8 +126,8 @@ def _delete(
                 messenger.delete(channel, ts)
                 report.messages_deleted += 1
             except RateLimited as exc:
-                if waits > 0:
-                    waits -= 1
+                if exc.retry_after <= patience_s:
+                    patience_s -= exc.retry_after
                     wait(exc.retry_after)
                     continue
                 report.refused(exc.error)
@@ -151,7 +152,7 @@ def unsend(
     """Delete messages that reached Slack after their loop was erased (they were on their way
     when the purge ran): the purge's promise holds for them too, through a rate limit or two."""
     report = PurgeReport()
-    _delete(messenger, set(posted), report, wait=wait, waits=UNSEND_WAITS)
+    _delete(messenger, set(posted), report, wait=wait, patience_s=UNSEND_PATIENCE_S)
     log.info(
         "message about an erased loop deleted",
         extra={"count": report.messages_deleted, "left": report.messages_left},

@@ -59,7 +59,7 @@ def _purge_right_after(
         posted = real(*args, **kwargs)
         _purge(sb, loop_id)
         if then_refused:
-            sb.emulator.fail_next("chat.delete", retry_after=30, times=then_refused)
+            sb.emulator.fail_next("chat.delete", retry_after=5, times=then_refused)
         return posted
 
     setattr(messenger, method, then_the_purge_runs)
