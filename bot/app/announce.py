@@ -255,7 +255,7 @@ def announce_change(*, runtime: Runtime, loop_id: int, actor: str) -> None:
     refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
 
 
-def withdraw_questions(*, runtime: Runtime, loop_id: int, actor: str) -> None:
+def withdraw_questions(*, runtime: Runtime, loop_id: int, actor: str | None) -> None:
     """Each question a swap or a cancel withdrew (someone asked to take a round over) is edited
     to say so, naming who runs the round now, its Accept and Decline gone."""
     with runtime.db.read() as session:
@@ -264,6 +264,7 @@ def withdraw_questions(*, runtime: Runtime, loop_id: int, actor: str) -> None:
         if loop is None or not withdrawn:
             return
         holders = assignments_of(session, loop)
+        actor = actor or loop.created_by
         edits = []
         for ask, rnd in withdrawn:
             runners = [

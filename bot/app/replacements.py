@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from bot.app import Done
-from bot.app.announce import dm_about, refresh_card
+from bot.app.announce import dm_about, refresh_card, withdraw_questions
 from bot.app.calendars import queue_events
 from bot.app.loops import limits
 from bot.authz import Action, require
@@ -34,7 +34,15 @@ from bot.render import render
 from bot.runtime import Runtime
 from bot.slack.blocks.replacements import ask_blocks, handover_blocks
 from bot.slack.format import mention, minutes, slack_time
-from bot.store.models import Assignment, Decline, Loop, ReplacementAsk, Round, SlackMessage
+from bot.store.models import (
+    AskState,
+    Assignment,
+    Decline,
+    Loop,
+    ReplacementAsk,
+    Round,
+    SlackMessage,
+)
 
 log = logging.getLogger(__name__)
 PURPOSE = "replacement"
@@ -282,5 +290,8 @@ def _send(runtime: Runtime, out: Outgoing) -> None:
                 if ask is not None:
                     ask.channel_id, ask.ts = posted.channel, posted.ts
                     session.add(ask)
+                withdrawn = ask is not None and ask.state == AskState.VOID
+            if withdrawn:  # a swap or a cancel came while the question was on its way
+                withdraw_questions(runtime=runtime, loop_id=out.loop_id, actor=None)
             continue
         dm_about(runtime, out.loop_id, user, purpose=PURPOSE, text=text, blocks=blocks)

@@ -496,3 +496,50 @@ def test_an_answer_by_time_never_passes_the_cut_off() -> None:
         assert datetime.fromtimestamp(by, UTC) == start - timedelta(hours=48)
     finally:
         sb.stop()
+
+
+def test_a_question_withdrawn_while_on_its_way_is_withdrawn_once_it_is_in(team: Sandbox) -> None:
+    """The recruiter swaps the round after the question reached Slack, before loopbot noted
+    where: the question still ends up withdrawn, its buttons gone."""
+    from bot.app import loops
+
+    sb = team
+    short_id = _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    messenger = sb.runtime.messenger
+    real = messenger.dm
+    newcomer: list[str] = []
+
+    def then_the_recruiter_swaps(user, **kwargs):
+        posted = real(user, **kwargs)
+        if kwargs["text"].startswith("Can you ") and not newcomer:
+            for handle in EXTRA_POOL:
+                try:
+                    done = loops.swap_round(
+                        sb.runtime,
+                        actor=uid(sb, REC),
+                        ref=short_id,
+                        round_ref=str(number),
+                        new_user=uid(sb, handle),
+                    )
+                except Exception:  # noqa: BLE001 - busy then: try the next
+                    continue
+                done.then()
+                newcomer.append(uid(sb, handle))
+                break
+        return posted
+
+    messenger.dm = then_the_recruiter_swaps  # type: ignore[method-assign]
+    _say_cant_make_it(sb, leaving, number)
+    asked = _asked(sb, set())
+    assert wait_for(lambda: newcomer), "no one could take the round"
+
+    def withdrawn() -> list:
+        return [
+            m
+            for m in sb.emulator.dms_to(uid(sb, asked))
+            if "is withdrawn" in (m.text or "") and f"<@{newcomer[0]}> now runs it" in m.text
+        ]
+
+    edited = wait_for(withdrawn)
+    assert edited and "replacement_accept" not in json.dumps(edited[0].blocks or [])
