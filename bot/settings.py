@@ -80,7 +80,10 @@ class Settings(BaseSettings):
         48, ge=0, le=24 * 14, description="closer than this to the interview, the recruiter picks"
     )
     loopbot_replacement_answer_hours: float = Field(
-        4, gt=0, le=24 * 7, description="how long each person asked has to answer"
+        4,
+        gt=0,
+        le=24 * 7,
+        description="how long each person asked has to answer, in their working hours",
     )
     loopbot_training_shadows: int = Field(
         2, ge=0, le=20, description="shadowed rounds before a trainee reverse-shadows"

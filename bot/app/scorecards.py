@@ -110,5 +110,4 @@ def read_scorecards(runtime: Runtime, *, actor: str, ref: str) -> tuple[str, lis
     with runtime.db.read() as session:
         loop = find_loop(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
-        items = readable_scorecards(session, loop, who)
-        return loop.short_id, items, loop.debrief_opened_at is not None
+        return loop.short_id, readable_scorecards(session, loop, who), who.debrief_open

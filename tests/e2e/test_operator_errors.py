@@ -129,7 +129,8 @@ def test_a_document_s_reminders_are_checked_over_the_setting_in_force(
     run, tmp_path: Path, capsys: pytest.CaptureFixture, setting: str
 ) -> None:
     """Each layer may be in order alone and the two together not: the guide would come after
-    the heads-up. The document is refused at its line (docs check, and so start-up)."""
+    the heads-up. The document is refused at its line, by the loading start-up does (and a
+    reload) and by docs check."""
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS_DIR, docs)
     loop = docs / "loops" / "ai-first-engineering.md"
@@ -137,7 +138,8 @@ def test_a_document_s_reminders_are_checked_over_the_setting_in_force(
         loop.read_text().replace("version: 1\n", "version: 1\nreminders:\n  guide: -1500\n", 1)
     )
     env = {"LOOPBOT_REMINDERS": setting} if setting else {}
-    code, _ = run(["docs", "check", str(docs)], **env)
+    # What start-up reads (the documents as `serve` loads them), then what docs check says.
+    code, _ = run(["docs", "list"], LOOPBOT_DOCS=str(docs), **env)
     capsys.readouterr()
     code_again = main(["docs", "check", str(docs)])
     printed = capsys.readouterr().out

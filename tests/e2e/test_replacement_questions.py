@@ -87,7 +87,7 @@ def test_a_question_asked_at_night_is_answered_in_the_asked_person_s_working_hou
     sb = team
     _loop(sb)
     number, _, leaving = _first_pool_round(sb)
-    sb.now = sb.now.replace(hour=2)
+    sb.now = (sb.now + timedelta(days=1)).replace(hour=2)  # Tuesday, 02:00 UTC
     _say_cant_make_it(sb, leaving, number)
     asked = _asked(sb, set())
     question = _dm_with_button(sb, asked, "replacement_accept")
