@@ -105,6 +105,25 @@ def test_when_slack_keeps_refusing_the_creator_is_told(sb: Sandbox) -> None:
     assert _cards(sb, short_id) == []
 
 
+def test_a_refusal_for_good_tells_the_person_who_acted_at_once(sb: Sandbox) -> None:
+    """A card refresh Slack refuses for good (`cant_update_message`) is not tried six times:
+    the recruiter who moved the round hears straight away, naming the loop."""
+    from tests.e2e.helpers import create_loop, said, wait_for
+
+    sb.now = MONDAY
+    short_id = create_loop(sb)
+    sb.emulator.fail_next("chat.update", error="cant_update_message", times=2)
+    assert "Moved 2." in said(sb, REC, f"reschedule {short_id} 2 2026-12-01 10:00")
+    told = wait_for(
+        lambda: [
+            t
+            for t in (m.text or "" for m in sb.emulator.dms_to(uid(sb, REC)))
+            if f"I couldn't update a message about loop `{short_id}`" in t
+        ]
+    )
+    assert told, [m.text for m in sb.emulator.dms_to(uid(sb, REC))][-3:]
+
+
 def _reschedule_while_updates_fail(sb: Sandbox) -> tuple[str, str, int]:
     """A loop, then a reschedule while Slack answers chat.update with 500s; returns the loop,
     the card's new start time as Slack shows it, and how many copies of the card there are."""
