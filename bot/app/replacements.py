@@ -6,7 +6,6 @@ force become its policy, and each step's messages are written (in templates) and
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -29,6 +28,7 @@ from bot.loops.queries import (
     template_of,
 )
 from bot.loops.replacements import Policy, Step
+from bot.outbox import Message
 from bot.reminders.plan import offsets_for
 from bot.render import render
 from bot.runtime import Runtime
@@ -44,7 +44,6 @@ from bot.store.models import (
     SlackMessage,
 )
 
-log = logging.getLogger(__name__)
 PURPOSE = "replacement"
 
 
@@ -157,7 +156,7 @@ def expire_asks(runtime: Runtime) -> int:
     """Asks nobody answered in time: their DM says so, and the next step is taken."""
     now = runtime.clock()
     sends: list[Outgoing] = []
-    edits: list[tuple[str, str, str]] = []  # made once the transaction let go of the store
+    edits: list[Message] = []  # made once the transaction let go of the store
     with runtime.db.read() as session:
         _ask_zones_first(runtime, session, replacements.loops_with_expired_asks(session, now))
     with runtime.db.session() as session:
@@ -170,15 +169,21 @@ def expire_asks(runtime: Runtime) -> int:
             assert rnd is not None
             if ask.channel_id and ask.ts:
                 late = render("replacement_expired", **_facts(loop, rnd, decline))
-                edits.append((ask.channel_id, ask.ts, late))
+                edits.append(
+                    Message(
+                        channel=ask.channel_id,
+                        text=late,
+                        blocks=None,
+                        purpose=PURPOSE,
+                        loop_id=ask.loop_id,
+                        edits=ask.ts,
+                    )
+                )
             if decline.state == "asking":
                 step = replacements.next_step(session, loop, decline, now, policy_of(runtime))
                 sends.append(_step_messages(session, loop, step, announce=False))
-    for channel, ts, late in edits:
-        try:
-            runtime.messenger.update(channel, ts, text=late, blocks=None)
-        except SlackUnavailable:  # the question stays; a click on it is told it expired
-            log.warning("expired replacement ask not updated")
+    if edits:  # through the outbox, as a withdrawn question's; a click on it is told anyway
+        runtime.outbox.edit(edits, now)
     for out in sends:
         _send(runtime, out)
     return len(expired)

@@ -381,6 +381,34 @@ def test_an_expired_question_slack_cannot_update_still_moves_on(team: Sandbox) -
     assert "loopbot stopped looking: 2 asked, nobody took it" in "\n".join(handover)
 
 
+def test_an_expired_question_slack_refused_to_update_for_a_while_says_so_later(
+    team: Sandbox,
+) -> None:
+    """Slack answers the expiry's edit with 500s: the question says it expired once Slack takes
+    the edit again (the outbox's retry), its buttons gone."""
+    sb = team
+    _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    _say_cant_make_it(sb, leaving, number)
+    asked = _asked(sb, set())
+    question = _dm_with_button(sb, asked, "replacement_accept")
+    sb.now = sb.now + timedelta(hours=5)
+    sb.emulator.fail_next("chat.update", status=500, times=3)
+    assert expire_asks(sb.runtime) == 1
+
+    def expired() -> list[Message]:
+        return [
+            m
+            for m in sb.emulator.dms_to(uid(sb, asked))
+            if m.ts == question.ts and "has expired" in (m.text or "")
+        ]
+
+    assert expired() == []
+    sb.dispatch(sb.now + timedelta(minutes=5))
+    (edited,) = expired()
+    assert "replacement_accept" not in json.dumps(edited.blocks or [])
+
+
 def test_choosing_a_replacement_asks_slack_nothing_while_holding_the_write_lock(
     team: Sandbox,
 ) -> None:
