@@ -280,16 +280,10 @@ def withdraw_questions(*, runtime: Runtime, loop_id: int, actor: str | None) -> 
                 cancelled=loop.status == LoopStatus.CANCELLED,
                 runners=", ".join(mention(user) for user in dict.fromkeys(runners)),
             )
-            assert ask.channel_id is not None
+            assert ask.channel_id is not None and ask.ts is not None
             edits.append(
-                Message(
-                    channel=ask.channel_id,
-                    text=text,
-                    blocks=None,
-                    purpose=WITHDRAWN,
-                    loop_id=loop_id,
-                    actor=actor,
-                    edits=ask.ts,
+                Message.text_over(
+                    ask.channel_id, ask.ts, text, purpose=WITHDRAWN, loop_id=loop_id, actor=actor
                 )
             )
     runtime.outbox.edit(edits, runtime.clock())

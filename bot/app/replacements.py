@@ -170,13 +170,8 @@ def expire_asks(runtime: Runtime) -> int:
             if ask.channel_id and ask.ts:
                 late = render("replacement_expired", **_facts(loop, rnd, decline))
                 edits.append(
-                    Message(
-                        channel=ask.channel_id,
-                        text=late,
-                        blocks=None,
-                        purpose=PURPOSE,
-                        loop_id=ask.loop_id,
-                        edits=ask.ts,
+                    Message.text_over(
+                        ask.channel_id, ask.ts, late, purpose=PURPOSE, loop_id=ask.loop_id
                     )
                 )
             if decline.state == "asking":

@@ -27,6 +27,21 @@ class Message:
     edits: str | None = None
     """The `ts` of the message in `channel` this one replaces in place (chat.update)."""
 
+    @classmethod
+    def text_over(
+        cls,
+        channel: str,
+        ts: str,
+        text: str,
+        *,
+        purpose: str,
+        loop_id: int | None,
+        actor: str | None = None,
+    ) -> Message:
+        """An edit that puts `text` in place of the message at `ts`, its blocks (its buttons)
+        gone: a question that needs no answer any more."""
+        return cls(channel, text, None, purpose, loop_id, actor, edits=ts)
+
 
 @dataclass(frozen=True)
 class Outgoing:

@@ -387,11 +387,7 @@ def test_an_expired_question_slack_refused_to_update_for_a_while_says_so_later(
     """Slack answers the expiry's edit with 500s: the question says it expired once Slack takes
     the edit again (the outbox's retry), its buttons gone."""
     sb = team
-    _loop(sb)
-    number, _, leaving = _first_pool_round(sb)
-    _say_cant_make_it(sb, leaving, number)
-    asked = _asked(sb, set())
-    question = _dm_with_button(sb, asked, "replacement_accept")
+    *_, asked, question = _a_question_open(sb)
     sb.now = sb.now + timedelta(hours=5)
     sb.emulator.fail_next("chat.update", status=500, times=3)
     assert expire_asks(sb.runtime) == 1
