@@ -32,6 +32,10 @@ from bot.slack.blocks.scorecards import open_button
 from bot.slack.format import mention, minutes, slack_time, zone_time
 from bot.store.models import Loop, Round
 
+LATE_FIRST_REMINDER = timedelta(minutes=15)
+"""A first scorecard reminder later than this after the due time (loopbot was down) says when
+the scorecard was due, not that it is due now."""
+
 GUIDE_BLOCKS_PER_MESSAGE = MESSAGE_BLOCK_LIMIT - 5
 
 
@@ -131,6 +135,9 @@ def _round_values(s: Situation, rnd: Round) -> dict:
             ended=slack_time(end),
             ended_ago=how_late(end, s.now) if s.now else "",
         )
+        due = end + timedelta(minutes=offsets[Kind.DUE])
+        late = s.now is not None and s.now - due > LATE_FIRST_REMINDER  # loopbot was down
+        out["was_due"] = slack_time(due) if late else ""
     else:
         out.update(
             when=f"review by {out['review_due']}" if rnd.review_due else "",

@@ -319,3 +319,14 @@ def test_each_reminder_says_truly_when_the_hiring_manager_hears(sandbox: Sandbox
         if r not in named or (named[r] != t if were else named[r] > t)
     ]
     assert wrong == []
+
+
+def test_a_first_reminder_sent_late_says_when_the_scorecard_was_due(story) -> None:
+    """loopbot was down when it fell due: the reminder, sent once it is back, quotes the due
+    time instead of "due now"; on time, it says "due now"."""
+    sb, short_id = story
+    rnd = _round_two(sb, short_id)
+    first = rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60)
+    sb.dispatch(first + timedelta(hours=7))
+    (due,) = _about_round(sb, LIAM)
+    assert f"your scorecard was due {_token(first)}" in due.text and "due now" not in due.text

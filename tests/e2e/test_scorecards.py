@@ -63,7 +63,8 @@ def open_from_due_dm(sb: Sandbox, short_id: str, number: int) -> tuple[str, dict
     due = next(
         m
         for m in reversed(sb.emulator.dms_to(uid(sb, who)))
-        if "scorecard is due" in (m.text or "") and f"{number}. " in m.text
+        # Sent days after the interview: it says when the scorecard was due.
+        if "scorecard was due" in (m.text or "") and f"{number}. " in m.text
     )
     button = next(e for b in due.blocks if b["type"] == "actions" for e in b["elements"])
     sb.slack.click(who, button["action_id"], button["value"], message=due)

@@ -128,7 +128,7 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox) -> N
     # The trainee's "No Hire" is in before the panel's six "Hire": no split, no count of it.
     sb.dispatch(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))  # every round of the first loop is over
     due = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, trainee))) if "has ended" in t]
-    assert due and "your scorecard is due now" in due[0]  # reminded as an interviewer is
+    assert due and "your scorecard was due" in due[0]  # reminded as an interviewer is
     late = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, "maya.hm"))) if "are late" in t]
     assert late and uid(sb, trainee) not in "\n".join(late)  # a practice scorecard is not late
     _score(sb, first, number, trainee, "No Hire")
