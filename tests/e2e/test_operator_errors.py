@@ -295,3 +295,39 @@ def test_health_is_503_when_the_schema_is_behind_or_the_dispatcher_is_down(
         {"ok": False, "database": "needs `loopbot db upgrade`", "dispatcher": "not run here"},
     )
     upgrade(sandbox.db)
+
+
+def test_the_dispatcher_looks_for_due_reminders_every_tick_seconds() -> None:
+    """LOOPBOT_TICK_SECONDS=0.2: a reminder that falls due goes out within a few ticks, with
+    no other nudge (at the default 5 s it would still be waiting)."""
+    import time as clock
+
+    from sqlmodel import select
+
+    from bot.reminders.scheduler import start_scheduler
+    from bot.store.models import Reminder, ReminderState
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+    from tests.e2e.helpers import MONDAY, create_loop, wait_for
+
+    with Sandbox(create_app, make_wsgi_app, settings={"loopbot_tick_seconds": 0.2}) as sb:
+        sb.now = MONDAY
+        create_loop(sb)
+        sb.dispatch()
+        scheduler = start_scheduler(sb.runtime, sb.dispatcher)
+        try:
+            clock.sleep(0.5)  # its first ticks find nothing due
+            due = sb.next_due()
+            assert due is not None
+            sb.now = due
+
+            def sent() -> bool:
+                with sb.db.read() as session:
+                    row = session.exec(select(Reminder).where(Reminder.due_at == due)).first()
+                return row is not None and row.state == ReminderState.SENT
+
+            started = clock.monotonic()
+            assert wait_for(sent, timeout=3)
+            assert clock.monotonic() - started < 2
+        finally:
+            scheduler.shutdown(wait=True)
