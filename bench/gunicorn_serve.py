@@ -14,14 +14,14 @@ import sys
 from gunicorn.app.base import BaseApplication
 
 from bot.cli import build_runtime
-from bot.documents import load_library
+from bot.documents import load_deployed
 from bot.settings import get_settings
 
 
 class LoopbotOnGunicorn(BaseApplication):
     def __init__(self) -> None:
         self.settings = get_settings()
-        self.library = load_library(self.settings.docs_dir)
+        self.library = load_deployed(self.settings)
         self.runtime = None
         super().__init__()
 

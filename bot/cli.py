@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from bot import store_commands
-from bot.documents import DocumentErrors, check_documents, load_library
+from bot.documents import DocumentErrors, check_documents, load_deployed
 from bot.documents.describe import describe_loop
 from bot.documents.library import Library
 from bot.documents.models import LoopTemplate
@@ -41,7 +41,7 @@ def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _library(settings: Settings) -> Library | None:
     try:
-        return load_library(settings.docs_dir, settings.loopbot_reminders)
+        return load_deployed(settings)
     except DocumentErrors as exc:
         print(f"documents in {settings.docs_dir} have errors:\n{exc}", file=sys.stderr)
         return None
@@ -97,7 +97,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
                 session,
                 loop,
                 datetime.now(UTC),
-                load_library(settings.docs_dir, settings.loopbot_reminders),
+                load_deployed(settings),
             )
     except LoopbotError as exc:
         print(
@@ -120,7 +120,7 @@ def build_runtime(settings: Settings, library: Library | None = None):
     from bot.slack.messenger import Messenger
     from bot.store import Database
 
-    library = library or load_library(settings.docs_dir, settings.loopbot_reminders)
+    library = library or load_deployed(settings)
     messenger = Messenger(
         make_client(settings.slack_bot_token.get_secret_value(), settings.api_url)
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.calendars import CalendarBackend, connect
-from bot.documents import DocumentErrors, Library, load_library
+from bot.documents import DocumentErrors, Library, load_deployed
 from bot.logs import exception_summary
 from bot.outbox import OutboxSender
 from bot.settings import Settings
@@ -201,7 +201,7 @@ class Runtime:
     def reload_documents(self) -> list[str]:
         """Read the documents folder again; on any error keep the set in service and say why."""
         try:
-            self.library = load_library(self.settings.docs_dir, self.settings.loopbot_reminders)
+            self.library = load_deployed(self.settings)
         except DocumentErrors as exc:
             return [str(e) for e in exc.errors]
         return []

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.documents import load_library
+from bot.documents import load_deployed
 from bot.emulator import SlackClient, SlackEmulator
 from bot.reminders.dispatcher import Outcome
 from bot.reminders.scheduler import serving_dispatcher
@@ -119,7 +119,7 @@ class Sandbox:
         self.runtime = Runtime(
             settings=self.settings,
             db=self.db,
-            library=load_library(self.settings.docs_dir, self.settings.loopbot_reminders),
+            library=load_deployed(self.settings),
             messenger=Messenger(client),
             clock=self.clock,
             coalesce_s=self.coalesce_s,

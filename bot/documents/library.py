@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.documents import schedule_meta
 from bot.documents.candidates import (
@@ -25,6 +26,9 @@ from bot.documents.models import (
 )
 from bot.documents.source import DocumentError, DocumentErrors, Source, read_source
 from bot.documents.structured import parse_structured_loop
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 SUFFIXES = (".md", ".markdown")
 
@@ -165,6 +169,12 @@ def load_library(path: Path, reminders: dict[str, int] | None = None) -> Library
     if errors:
         raise DocumentErrors(errors)
     return library
+
+
+def load_deployed(settings: Settings) -> Library:
+    """The documents as this deployment serves them: its folder (LOOPBOT_DOCS), each loop's
+    reminders checked over its LOOPBOT_REMINDERS. Every process that serves loads them here."""
+    return load_library(settings.docs_dir, settings.loopbot_reminders)
 
 
 def check_documents(

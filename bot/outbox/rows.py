@@ -40,7 +40,15 @@ class Message:
     ) -> Message:
         """An edit that puts `text` in place of the message at `ts`, its blocks (its buttons)
         gone: a question that needs no answer any more."""
-        return cls(channel, text, None, purpose, loop_id, actor, edits=ts)
+        return cls(
+            channel=channel,
+            text=text,
+            blocks=None,
+            purpose=purpose,
+            loop_id=loop_id,
+            actor=actor,
+            edits=ts,
+        )
 
 
 @dataclass(frozen=True)

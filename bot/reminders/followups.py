@@ -93,8 +93,9 @@ def _who_hears(
 def _named_since(
     session: Session, loop_id: int | None, since: datetime, *, until: datetime | None = None
 ) -> datetime | None:
-    """When the loop's first late-scorecards message raised at or after `since` (and by
-    `until`) was, and none was, not one that failed."""
+    """When the first of the loop's late-scorecards messages raised at or after `since` (and
+    no later than `until`) was raised; None when there is none. One that failed to go out
+    does not count: nobody was told by it."""
     query = select(func.min(Reminder.due_at)).where(
         Reminder.loop_id == loop_id,
         Reminder.kind == Kind.LATE_SCORECARDS,

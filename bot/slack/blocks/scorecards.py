@@ -249,7 +249,7 @@ def build_message_scorecard_receipt(
 
 
 def build_modal_scorecard_read(
-    *, loop_short_id: str, items: list[Readable], debrief_open: bool = False
+    *, loop_short_id: str, items: list[Readable], debrief_open: bool
 ) -> dict:
     """Scorecards as the viewer may see them: content, or that it was submitted (and who may
     read it, as things stand)."""
