@@ -164,7 +164,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     def build():
         # In each serving process: its own database connections, scheduler and pools.
-        from bot.app.replacements import expire_asks
+        from bot.app.replacements import settle_questions
         from bot.reminders.scheduler import serving_dispatcher, start_scheduler
         from bot.startup import reload_on_hangup
 
@@ -173,7 +173,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         start_scheduler(
             runtime,
             serving_dispatcher(runtime),
-            every_minute={"replacement-asks": lambda: expire_asks(runtime)},
+            every_minute={"replacement-questions": lambda: settle_questions(runtime)},
         )
         reload_on_hangup(runtime)
         return app, runtime

@@ -255,21 +255,18 @@ def announce_change(*, runtime: Runtime, loop_id: int, actor: str) -> None:
     refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
 
 
-def withdraw_questions(*, runtime: Runtime, loop_id: int, actor: str | None) -> None:
+def withdraw_questions(*, runtime: Runtime, loop_id: int | None, actor: str | None) -> None:
     """Each question a swap or a cancel withdrew (someone asked to take a round over) is edited
-    to say so, naming who runs the round now, its Accept and Decline gone."""
+    to say so, naming who runs the round now, its Accept and Decline gone: in one loop, or in
+    all (None: the minute's sweep, for a change whose follow-up a crash cut short)."""
+    edits = []
     with runtime.db.read() as session:
-        loop = session.get(Loop, loop_id)
-        withdrawn = withdrawn_untold(session, loop_id)
-        if loop is None or not withdrawn:
-            return
-        holders = assignments_of(session, loop)
-        actor = actor or loop.created_by
-        edits = []
-        for ask, rnd in withdrawn:
+        for ask, rnd in withdrawn_untold(session, loop_id):
+            loop = session.get(Loop, ask.loop_id)
+            assert loop is not None and ask.channel_id is not None and ask.ts is not None
             runners = [
                 a.user_id
-                for a in holders
+                for a in assignments_of(session, loop)
                 if a.round_id == rnd.id and a.letter == "R" and a.part == INTERVIEWER
             ]
             text = render(
@@ -280,13 +277,18 @@ def withdraw_questions(*, runtime: Runtime, loop_id: int, actor: str | None) -> 
                 cancelled=loop.status == LoopStatus.CANCELLED,
                 runners=", ".join(mention(user) for user in dict.fromkeys(runners)),
             )
-            assert ask.channel_id is not None and ask.ts is not None
             edits.append(
                 Message.text_over(
-                    ask.channel_id, ask.ts, text, purpose=WITHDRAWN, loop_id=loop_id, actor=actor
+                    ask.channel_id,
+                    ask.ts,
+                    text,
+                    purpose=WITHDRAWN,
+                    loop_id=loop.id,
+                    actor=actor or loop.created_by,
                 )
             )
-    runtime.outbox.edit(edits, runtime.clock())
+    if edits:
+        runtime.outbox.edit(edits, runtime.clock())
 
 
 def debrief_if_all_in(*, runtime: Runtime, loop_id: int) -> bool:

@@ -152,6 +152,15 @@ def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Do
     return Done(text, follow_up, out.loop_id)
 
 
+def settle_questions(runtime: Runtime) -> int:
+    """Each minute: questions nobody answered in time expire (`expire_asks`), and any a change
+    withdrew that still shows its buttons is edited (the change's own follow-up may have been
+    cut short by a crash). Returns how many expired."""
+    expired = expire_asks(runtime)
+    withdraw_questions(runtime=runtime, loop_id=None, actor=None)
+    return expired
+
+
 def expire_asks(runtime: Runtime) -> int:
     """Asks nobody answered in time: their DM says so, and the next step is taken."""
     now = runtime.clock()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import true
 from sqlmodel import Session, col, select, update
 
 from bot.authz import Action, Standing, require
@@ -297,9 +298,9 @@ def _take(session: Session, ask: ReplacementAsk, state: AskState, now: datetime)
     return True
 
 
-def withdrawn_untold(session: Session, loop_id: int) -> list[tuple[ReplacementAsk, Round]]:
+def withdrawn_untold(session: Session, loop_id: int | None) -> list[tuple[ReplacementAsk, Round]]:
     """Questions a swap or a cancel withdrew whose message still shows Accept and Decline (no
-    edit saying so queued yet), with their round."""
+    edit saying so queued yet), with their round: in one loop, or in all (None)."""
     told = select(OutboxMessage.id).where(
         OutboxMessage.purpose == WITHDRAWN,
         OutboxMessage.channel_id == ReplacementAsk.channel_id,
@@ -310,7 +311,7 @@ def withdrawn_untold(session: Session, loop_id: int) -> list[tuple[ReplacementAs
         .join(Decline, Decline.id == ReplacementAsk.decline_id)
         .join(Round, Round.id == Decline.round_id)
         .where(
-            ReplacementAsk.loop_id == loop_id,
+            ReplacementAsk.loop_id == loop_id if loop_id is not None else true(),
             ReplacementAsk.state == AskState.VOID,
             col(ReplacementAsk.ts).is_not(None),
             ~told.exists(),
