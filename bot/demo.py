@@ -145,6 +145,7 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
     n.say(
         "   09:00–17:30, local); the Async Build needs no shared hour: its reviewer can be anywhere"
     )
+    n.say("   (and the live rounds, which build on what she sends, come after its deadline)")
     n.step(recruiter, "keeps the proposed schedule and presses Create loop")
     reply = sb.slack.submit(recruiter, step2, ModalForm(step2, ws).fill({}))
     done = (reply.json or {}).get("view", {})

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text
+from bot.loops.places import add_working_days
 from bot.loops.queries import find_loop
 from bot.sandbox import Sandbox
 from bot.store.models import Assignment, Round
@@ -136,7 +137,7 @@ def panel_round(sb: Sandbox, n: Narrator) -> None:
     answers = {
         "Candidate name": "Min-jun Cho",
         "Candidate's time zone": "Asia/Seoul",
-        "First interview day": "2026-12-02",
+        "First interview day": add_working_days(sb.clock().date(), 2).isoformat(),
         "Hiring Manager (HM)": ws.user("maya.hm").id,
         "Recruiter or coordinator (REC)": recruiter,
         "Interview Lead or bar raiser (IL)": ws.user("lena.lead").id,

@@ -16,6 +16,7 @@ from bot.calendars.sync import queue_event_writes
 from bot.documents.models import LoopTemplate
 from bot.errors import SlackUnavailable
 from bot.loops.assignment import HORIZON, Booking
+from bot.loops.places import after_submission
 from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest
 from bot.runtime import Runtime
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 
 BUSY_DEADLINE_S = 2.0
 BUSY_WINDOW = HORIZON + timedelta(days=2)
-"""How far busy time is read, from the day before the first (the proposal's rounds fall in it,
-whatever the zones)."""
+"""How far busy time is read, from the day before the first, or from the submission deadline
+the live rounds after an asynchronous one follow (the proposal's rounds fall in it, whatever
+the zones)."""
 # Busy time is not interview load, where the engine tells the two apart.
 _NOT_INTERVIEWS = (
     {"interview": False} if "interview" in {f.name for f in dataclasses.fields(Booking)} else {}
@@ -60,12 +62,17 @@ def calendar_busy(
             unreadable.append(user_id)
     zone = ZoneInfo(request.candidate_tz)
     start = datetime.combine(request.first_day, time(0), zone) - timedelta(days=1)
-    busy = _read_within(calendar, sorted(set(emails.values())), start, start + BUSY_WINDOW)
+    follows = after_submission(
+        template,
+        request.variant,
+        request.first_day,
+        request.candidate_tz,
+        runtime.settings.loopbot_submission_days,
+    )
+    end = max([start, *follows.values()]) + BUSY_WINDOW
+    busy = _read_within(calendar, sorted(set(emails.values())), start, end)
     with runtime.db.read() as session:  # loopbot's own interviews are booked already
-        known = {
-            (b.user_id, b.starts_at, b.ends_at)
-            for b in bookings_between(session, start, start + BUSY_WINDOW)
-        }
+        known = {(b.user_id, b.starts_at, b.ends_at) for b in bookings_between(session, start, end)}
     bookings = []
     for user_id, email in emails.items():
         if email in busy.unreadable:

@@ -64,6 +64,8 @@ class RoundNeed:
     """People pinned to the round: the first `seats` interview, the next ones observe."""
     trainees: tuple[str, ...] = ()
     """Trainees who may join the round (one at most), in order of preference."""
+    not_before: datetime | None = None
+    """The earliest the round may start (a live round after a submission is due)."""
 
     @property
     def panel(self) -> bool:
@@ -155,9 +157,16 @@ class _Ledger:
         return t if t + length <= hi else None
 
 
-def _candidate_days(candidate: WorkingDay, first_day: date, not_before: datetime | None):
+def search_end(first_day: date, later: Iterable[datetime], candidate: WorkingDay) -> date:
+    """The day after the search's last: two weeks from the first day, or from the latest day a
+    round may not start before (a live round after a submission is due)."""
+    zone = candidate.zone
+    return max([first_day, *(when.astimezone(zone).date() for when in later)]) + HORIZON
+
+
+def _candidate_days(candidate: WorkingDay, first_day: date, not_before: datetime | None, end: date):
     day, out = first_day, []
-    while day < first_day + HORIZON:
+    while day < end:
         window = candidate.window(day)
         if window and (not_before is None or window[1] > not_before):
             start = max(window[0], round_up(not_before)) if not_before else window[0]
@@ -183,7 +192,8 @@ def plan(
     ledger = _Ledger(hours=hours, limits=limits)
     for b in sorted(bookings, key=lambda b: (b.starts_at, b.user_id, b.ends_at)):
         ledger.add(b)
-    days = _candidate_days(candidate, first_day, not_before)
+    end = search_end(first_day, (r.not_before for r in rounds if r.not_before), candidate)
+    days = _candidate_days(candidate, first_day, not_before, end)
     in_loop: dict[str, int] = {}
     placed: dict[int, Placed] = {}
     trained: set[str] = set()
@@ -192,6 +202,13 @@ def plan(
     cursor_day, cursor, today = 0, days[0][0] if days else None, 0
 
     for rnd in (r for r in rounds if not r.asynchronous):
+        if rnd.not_before and (cursor is None or cursor < rnd.not_before):
+            later = [i for i, (lo, hi) in enumerate(days) if hi > rnd.not_before]
+            d = later[0] if later else len(days)
+            if d != cursor_day:
+                today = 0
+            cursor_day = d
+            cursor = max(days[d][0], round_up(rnd.not_before)) if later else None
         length = timedelta(minutes=rnd.minutes)
         worst: dict[str, tuple[int, str, int]] = {}
         found = None

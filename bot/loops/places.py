@@ -62,6 +62,28 @@ def submission_deadline(
     return datetime.combine(day, DEADLINE_TIME, tzinfo=_zone(candidate_tz)).astimezone(UTC)
 
 
+def after_submission(
+    template: LoopTemplate,
+    variant_id: str | None,
+    first_day: date,
+    candidate_tz: str,
+    default_days: int | None,
+) -> dict[int, datetime]:
+    """The live rounds that come after an asynchronous round in the loop's order, each with the
+    submission deadline it follows: a later round builds on what the candidate sent (the
+    document's scenario evolves from the Async Build on), so it is proposed once the work is
+    due, never before."""
+    due = submission_deadline(first_day, candidate_tz, template, default_days)
+    follows: dict[int, datetime] = {}
+    seen = False
+    for rnd in template.rounds:
+        if round_format(rnd, template, variant_id) == ASYNC:
+            seen = True
+        elif seen:
+            follows[rnd.number] = due
+    return follows
+
+
 def review_due(received_at: datetime, reviewer_tz: str | None, days: int | None) -> datetime:
     """The end of the review window: `days` working days in the reviewer's zone, same hour."""
     local = received_at.astimezone(_zone(reviewer_tz))

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.loops.assignment import Booking, Limits, Placed, RoundNeed, plan
+from bot.loops.assignment import Booking, Limits, Placed, RoundNeed, plan, search_end
 from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, parse_hours, stored_hours
 from bot.loops.panels import OBSERVER, panel_reminders, round_problem, unique
-from bot.loops.places import ASYNC, decorate, round_format
+from bot.loops.places import ASYNC, after_submission, decorate, round_format
 from bot.loops.queries import LOOP_ROLE, SHADOW, bookings_between, last_assigned, recruiter_roles
 from bot.loops.requests import Gap, LoopRequest, Proposal, ProposedRound, Unavailable
 from bot.loops.training import in_training, progress
@@ -63,6 +63,9 @@ def propose(
         session, template.trainees, now=now, shadows=training[0], reverse_shadows=training[1]
     )
     parts = {u: p.next_part for u, p in learning.items() if p.next_part}
+    follows = after_submission(
+        template, request.variant, request.first_day, request.candidate_tz, submission_days
+    )
     needs = []
     for rnd in template.rounds:
         minutes, fmt = lengths[rnd.number]
@@ -82,7 +85,14 @@ def propose(
                 else tuple(u for u in template.trainees if u in parts),
             }
         needs.append(
-            RoundNeed(rnd.number, minutes, tuple(people), asynchronous=fmt == ASYNC, **panel)
+            RoundNeed(
+                rnd.number,
+                minutes,
+                tuple(people),
+                asynchronous=fmt == ASYNC,
+                not_before=follows.get(rnd.number),
+                **panel,
+            )
         )
     everyone = sorted({u for need in needs for u in (*need.pool, *need.pinned, *need.trainees)})
     saved = stored_hours(session, everyone)
@@ -92,8 +102,9 @@ def propose(
     }
     candidate = WorkingDay(request.candidate_tz, default_hours)
     start = datetime.combine(request.first_day, time(0), tzinfo=UTC)
+    end = datetime.combine(search_end(request.first_day, follows.values(), candidate), time(0), UTC)
     bookings = [
-        *bookings_between(session, start - timedelta(days=7), start + timedelta(days=7 * 3 + 7)),
+        *bookings_between(session, start - timedelta(days=7), end + timedelta(days=14)),
         *(busy or []),
     ]
     placed = plan(

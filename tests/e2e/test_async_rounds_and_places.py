@@ -95,6 +95,9 @@ def test_step_two_proposes_the_async_build_with_a_deadline_and_live_rounds_with_
     assert "*1. Async Build* · asynchronous (a submission, no meeting), due Fri 27 Nov 17:00" in (
         text
     )
+    # The live rounds build on the submission: proposed from the Monday after it is due.
+    assert "The live rounds after *1. Async Build* come after its submission deadline." in text
+    assert "*2. Live AI Pairing* · 1 h · on-site · Mon 30 Nov " in text
     for number in range(2, 7):
         assert inputs[f"round:{number}:place"]["element"]["initial_value"] == ROOM
     # The recruiter moves the deadline and gives round 2 a video link instead of the room.
@@ -133,10 +136,13 @@ def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
     assert "You review *Juyoung Park*'s submission" in assigned
     assert "(asynchronous: no meeting)" in assigned and "17:00 Asia/Seoul for them" in assigned
     assert "you have 2 working days (in your time zone) to review it" in assigned
-    # Round 2 starts tomorrow morning: its guide, due 48 h before, cannot wait for that.
-    _, second = _round(sbx, short_id, 2)
+    # Round 2 comes after the submission deadline; its guide waits for 48 h before it.
+    first, _ = _round(sbx, short_id, 1)
+    rnd, second = _round(sbx, short_id, 2)
+    assert rnd.starts_at > first.deadline
     (live,) = _about(sbx, second, "for *2. Live AI Pairing*")
-    assert "Your round guide follows now (it goes 48 h before the interview)" in live
+    assert "Your round guide follows now" not in live
+    assert "Your round guide arrives 48 h before the interview" in live
     # Nothing more about it until the submission is in, however long that takes.
     sbx.dispatch(MONDAY + timedelta(days=3))
     assert not _about(sbx, reviewer, "ROUND GUIDE: ASYNC BUILD")

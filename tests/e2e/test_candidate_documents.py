@@ -47,7 +47,7 @@ def guides_by_round(sb: Sandbox) -> dict[int, str]:
     """Every round's guide as its interviewer received it, once every guide has gone out (the
     Async Build's once its submission is received)."""
     assert mark_submissions_received(sb) == 1
-    for step in range(0, 7 * 24, 6):
+    for step in range(0, 10 * 24, 6):
         sb.dispatch(MONDAY + timedelta(hours=step))
     texts = [t for handle in PANEL for t in dm_texts(sb, handle)]
     out = {}

@@ -264,6 +264,9 @@ def test_too_close_to_the_interview_the_recruiter_picks_at_once() -> None:
     try:
         _loop(sb, first_day="2026-11-24")
         number, name, leaving = _first_pool_round(sb)
+        with sb.db.read() as session:
+            starts_at = session.exec(select(Round.starts_at).where(Round.number == number)).one()
+        sb.now = starts_at - timedelta(days=1)
         _say_cant_make_it(sb, leaving, number)
         thanks = wait_for(lambda: _texts(sb, leaving, "Thanks for saying so"))
         assert "The recruiter is finding someone" in thanks[-1]

@@ -42,6 +42,13 @@ def loop_id(sb: Sandbox) -> str:
     return short_id
 
 
+def _day_before(sb: Sandbox, number: int) -> None:
+    """The clock a day before round `number`: its round guide (due 48 h before) has gone."""
+    with sb.db.read() as session:
+        starts_at = session.exec(select(Round).where(Round.number == number)).one().starts_at
+    sb.dispatch(starts_at - timedelta(days=1))
+
+
 def _owner(sb: Sandbox, short_id: str, number: int) -> str:
     with sb.db.session() as session:
         loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
@@ -136,11 +143,12 @@ def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: s
 def test_a_reschedule_does_not_send_the_guide_again(sb: Sandbox, loop_id: str) -> None:
     who = _handle(sb, _owner(sb, loop_id, 3))
     guides = lambda: [t for t in dm_texts(sb, who) if "ROUND GUIDE: PRODUCTION ENGINEERING" in t]  # noqa: E731
-    assert len(guides()) == 1  # the interview is within a day: the guide went at creation
+    _day_before(sb, 3)
+    assert len(guides()) == 1
     with sb.db.read() as session:
         was = session.exec(select(Round).where(Round.number == 3)).one().starts_at
-    # Two hours earlier: still within a day, so a guide planned again would go out at once.
-    reply = reschedule_by_modal(sb, REC, loop_id, 3, was - timedelta(hours=2))
+    # A day later: still within 48 hours, so a guide planned again would go out at once.
+    reply = reschedule_by_modal(sb, REC, loop_id, 3, was + timedelta(days=1))
     assert reply.status == 200 and not reply.body_text, reply.body_text
     assert wait_for(lambda: any(t.startswith("Moved 3.") for t in dm_texts(sb, REC)))
     sb.dispatch()
@@ -153,6 +161,7 @@ def test_a_reschedule_does_not_send_the_guide_again(sb: Sandbox, loop_id: str) -
 def test_swap_from_the_card_retargets_the_round(sb: Sandbox, loop_id: str) -> None:
     old = _owner(sb, loop_id, 3)
     new = next(uid(sb, p) for p in PANEL if uid(sb, p) != old)
+    _day_before(sb, 3)
     _, card = card_in_channel(sb, loop_id)
     sb.slack.click(REC, "loop_card_swap", loop_id, message=card)
     modal = wait_for(lambda: sb.emulator.open_views(uid(sb, REC)) and top_view(sb, REC))

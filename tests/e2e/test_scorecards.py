@@ -59,7 +59,7 @@ def owner(sb: Sandbox, short_id: str, number: int) -> str:
 def open_from_due_dm(sb: Sandbox, short_id: str, number: int) -> tuple[str, dict]:
     """The interview ends; the 'scorecard due' DM's button opens the modal."""
     who = owner(sb, short_id, number)
-    sb.dispatch(sb.now.replace(day=28))
+    sb.dispatch(sb.now.replace(month=12, day=3))
     due = next(
         m
         for m in reversed(sb.emulator.dms_to(uid(sb, who)))

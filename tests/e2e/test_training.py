@@ -126,7 +126,7 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox) -> N
     assert counts in _home(sb, trainee, counts)
 
     # The trainee's "No Hire" is in before the panel's six "Hire": no split, no count of it.
-    sb.dispatch(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))  # every round of the first loop is over
+    sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))  # every round of the first loop is over
     due = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, trainee))) if "has ended" in t]
     assert due and "your scorecard was due" in due[0]  # reminded as an interviewer is
     late = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, "maya.hm"))) if "are late" in t]
@@ -152,20 +152,20 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox) -> N
     assert listed in _home(sb, "oliver.rec", listed)
 
     # The next loop: a reverse shadow, where the trainee leads and an interviewer observes.
-    sb.now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-    second, step2 = _create(sb, "2026-12-01")
+    sb.now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    second, step2 = _create(sb, "2026-12-04")
     number, part = _trainee_round(sb, second)
     assert part == "reverse_shadow" and "reverse-shadows (leads;" in step2
     told = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, trainee))) if "reverse shadow" in t]
     assert told and "write the scorecard that counts" in told[-1]
-    sb.now = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+    sb.now = datetime(2026, 12, 14, 8, 0, tzinfo=UTC)
     _score(sb, second, number, trainee, "Strong Hire")
     counts = "Shadows 1 of 1 · Reverse shadows 1 of 1 · graduated"
     assert counts in _home(sb, trainee, counts)
 
     # Graduated: the next loop gives them rounds of their own, and no trainee seat.
-    sb.now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
-    third, _ = _create(sb, "2026-12-08")
+    sb.now = datetime(2026, 12, 15, 8, 0, tzinfo=UTC)
+    third, _ = _create(sb, "2026-12-16")
     theirs = [(n, letter, p) for n, h, letter, p in _rows(sb, third) if h == trainee]
     assert theirs and all(letter == "R" and p == "interviewer" for _, letter, p in theirs)
 
@@ -179,7 +179,7 @@ def test_a_trainee_s_missing_scorecard_never_holds_the_debrief(sb: Sandbox) -> N
     first, _ = _create(sb, "2026-11-24")
     number, part = _trainee_round(sb, first)
     assert part == "shadow"
-    sb.dispatch(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
+    sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
     for n in range(1, 7):
         _score(sb, first, n, _interviewers(sb, first, n)[0], "Hire")
     (summary,) = wait_for(lambda: summaries(sb, first))

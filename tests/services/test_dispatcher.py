@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,16 +37,27 @@ def _dispatcher(db: Database, emulator: SlackEmulator, library, worker: str = "w
     return Dispatcher(db=db, messenger=Messenger(client), library=library, worker=worker)
 
 
-def _create(db: Database, library, now=NOW, **changes):
+def _create(db: Database, library, now=NOW, offsets=DEFAULT_OFFSETS, **changes):
     template = library.loops["ai-first-engineering"]
     with db.session() as session:
         proposal = propose(
             session=session, request=loop_request(**changes), template=template, now=now
         )
         loop = create_loop(
-            session=session, proposal=proposal, template=template, now=now, offsets=DEFAULT_OFFSETS
+            session=session, proposal=proposal, template=template, now=now, offsets=offsets
         )
     return loop, proposal
+
+
+def _guides_at_once(db: Database, library) -> datetime:
+    """A loop for three interviewers whose live rounds (after the Async Build, due Monday) run
+    Tuesday and Wednesday, with guides three days ahead: an hour before the first, every live
+    round's guide is due and no heads-up yet."""
+    offsets = {**DEFAULT_OFFSETS, "guide": -72 * 60}
+    _, proposal = _create(
+        db, library, offsets=offsets, people=SMALL_TEAM, first_day=date(2026, 11, 25)
+    )
+    return min(r.starts_at for r in proposal.rounds if r.starts_at) - timedelta(hours=1)
 
 
 # Three interviewers for six rounds: every guide falling due at once meets Slack's limits.
@@ -231,20 +242,18 @@ def test_transient_failures_are_retried_with_backoff(any_db, emulator, library) 
 def test_a_flood_of_429s_still_delivers_everything_in_order(sqlite_db, library) -> None:
     slack_time = ManualClock()  # each Retry-After passes for Slack without the test sleeping
     with SlackEmulator(rate_limits=True, clock=slack_time) as emulator:
-        _create(sqlite_db, library, people=SMALL_TEAM)
+        burst_at = _guides_at_once(sqlite_db, library)
         dispatcher = _dispatcher(sqlite_db, emulator, library, wait=slack_time.advance)
         dispatcher.tick(NOW)
         emulator.reset_calls()
         # Every guide of the loop falls due at once: a burst to three people's DMs.
-        outcome = dispatcher.tick(NOW + timedelta(days=4))
+        outcome = dispatcher.tick(burst_at)
         limited = [c for c in emulator.calls_to("chat.postMessage") if c.status == 429]
         delivered = [c for c in emulator.calls_to("chat.postMessage") if c.status == 200]
     assert outcome.failed == 0 and limited, "the burst should have met Slack's limit"
     with sqlite_db.session() as session:
         due = {r.id: r for r in session.exec(select(Reminder)).all()}
-    assert all(
-        r.state != ReminderState.PENDING or r.due_at > NOW + timedelta(days=4) for r in due.values()
-    )
+    assert all(r.state != ReminderState.PENDING or r.due_at > burst_at for r in due.values())
     by_channel: dict[str, list[str]] = {}
     for call in delivered:
         by_channel.setdefault(call.args["channel"], []).append(call.args["text"])
@@ -263,7 +272,7 @@ def test_a_rate_limited_person_waits_while_everyone_else_is_sent_to(sqlite_db, l
     rows back until Retry-After and goes on: one busy DM never holds up the others."""
     slack_time = ManualClock()  # Retry-After passes for Slack without the test sleeping
     with SlackEmulator(rate_limits=True, clock=slack_time) as emulator:
-        _create(sqlite_db, library, people=SMALL_TEAM)
+        guides_at = _guides_at_once(sqlite_db, library)
         client = make_client(emulator.bot_token, emulator.api_url, wait_on_rate_limits=False)
         dispatcher = Dispatcher(db=sqlite_db, messenger=Messenger(client), library=library)
         when = NOW
@@ -274,7 +283,6 @@ def test_a_rate_limited_person_waits_while_everyone_else_is_sent_to(sqlite_db, l
             slack_time.advance(1.05)
             when = dispatcher.resume_at
         emulator.reset_calls()
-        guides_at = NOW + timedelta(days=4)
         first = dispatcher.tick(guides_at)
         first_calls = emulator.calls_to("chat.postMessage")
         ticks, put_back = 1, first.deferred
@@ -363,12 +371,12 @@ def test_times_survive_a_daylight_saving_change(any_db, emulator, library) -> No
 
     created = datetime(2026, 10, 28, 12, 0, tzinfo=UTC)
     _, proposal = _create(
-        any_db, library, now=created, candidate_tz="America/New_York", first_day=date(2026, 11, 2)
+        any_db, library, now=created, candidate_tz="America/New_York", first_day=date(2026, 10, 28)
     )
     new_york = ZoneInfo("America/New_York")
-    first = proposal.rounds[1].starts_at
-    assert first.astimezone(new_york).strftime("%a %H:%M") == "Mon 09:00"
-    assert first == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # EST, no longer EDT
+    first = proposal.rounds[1].starts_at  # after the Async Build, due Monday 2 November
+    assert first.astimezone(new_york).strftime("%a %H:%M") == "Tue 09:00"
+    assert first == datetime(2026, 11, 3, 14, 0, tzinfo=UTC)  # EST, no longer EDT
     dispatcher = _dispatcher(any_db, emulator, library)
     dispatcher.tick(created)
     dispatcher.tick(first - timedelta(hours=24))
@@ -377,7 +385,7 @@ def test_times_survive_a_daylight_saving_change(any_db, emulator, library) -> No
         for c in emulator.calls_to("chat.postMessage")
         if c.args["text"].startswith("Round guide: Live AI Pairing")
     )
-    assert "Mon 02 Nov 09:00 America/New_York" in str(guide["blocks"])
+    assert "Tue 03 Nov 09:00 America/New_York" in str(guide["blocks"])
     with any_db.session() as session:
         row = session.exec(
             select(Reminder).where(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
@@ -63,7 +63,11 @@ def test_times_are_in_the_candidates_working_hours(any_db: Database, library) ->
     live = [r for r in proposal.rounds if not r.asynchronous]
     seoul = [r.starts_at.astimezone(ZoneInfo("Asia/Seoul")) for r in live]
     assert all(9 <= t.hour < 18 and t.weekday() < 5 for t in seoul)
-    assert seoul[0].date() == date(2026, 11, 24)
+    # The Async Build is due Friday 17:00 (three working days after Tuesday): the live rounds
+    # that come after it start on the Monday after.
+    (build,) = [r for r in proposal.rounds if r.asynchronous]
+    assert build.deadline == datetime(2026, 11, 27, 17, 0, tzinfo=ZoneInfo("Asia/Seoul"))
+    assert seoul[0].date() == date(2026, 11, 30)
 
 
 def test_second_loop_spreads_load_onto_the_least_loaded(any_db: Database, library) -> None:

@@ -27,10 +27,15 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
     request = proposal.request
     pools = {r.code for r in template.roles if r.pool}
     variant = template.variant(request.variant) if request.variant else None
+    # The live rounds after an asynchronous round are proposed after its deadline
+    # (places.after_submission): the step says so when there are any.
+    first = next((r for r in proposal.rounds if r.asynchronous), None)
+    followed = first and any(r.number > first.number for r in proposal.rounds if not r.asynchronous)
     blocks = [
         section(
             render(
                 "create_step2_intro",
+                submission_first=f"{first.number}. {first.name}" if followed else None,
                 candidate=request.candidate_name,
                 title=template.title,
                 tz=request.candidate_tz,
