@@ -130,6 +130,29 @@ def test_an_asynchronous_round_gets_a_reviewer_and_no_slot() -> None:
     assert len({p.user_id for p in picks}) == 3
 
 
+def test_a_round_not_before_a_deadline_starts_after_it_and_the_search_runs_on_from_there() -> None:
+    """Rounds after a submission due Friday 17:00 start Monday morning, three to a day from
+    there; the two weeks are counted from the deadline, not from the first day."""
+    due = _at(17, day=TUESDAY + timedelta(days=3))
+    rounds = [RoundNeed(1, 5, POOL, asynchronous=True)] + [
+        RoundNeed(n, 60, POOL, not_before=due) for n in range(2, 6)
+    ]
+    picks = _plan(rounds)
+    monday = TUESDAY + timedelta(days=6)
+    assert [p.starts_at for p in picks[1:4]] == [
+        _at(9, day=monday),
+        _at(10, 15, day=monday),
+        _at(11, 30, day=monday),
+    ]
+    assert picks[4].starts_at == _at(9, day=monday + timedelta(days=1))
+    # Due in ten days: the round still finds a time, beyond the first day's two weeks.
+    late = _at(17, day=TUESDAY + timedelta(days=13))
+    (_, pick) = _plan(
+        [RoundNeed(1, 5, POOL, asynchronous=True), RoundNeed(2, 60, POOL, not_before=late)]
+    )
+    assert pick.starts_at == _at(9, day=TUESDAY + timedelta(days=14))
+
+
 def test_same_inputs_same_answer() -> None:
     args = {"rounds": _needs(6, pool=("UC", "UA", "UB")), "bookings": []}
     assert _plan(**args) == _plan(**args)
