@@ -118,8 +118,8 @@ class Database:
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
         try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            with self.read() as session:
+                session.connection().execute(text("SELECT 1"))
             return True
         except SQLAlchemyError:
             return False

@@ -40,8 +40,9 @@ def schema_state(db: Database) -> str:
     if not _heads:
         _heads.extend(ScriptDirectory.from_config(alembic_config(db)).get_heads())
     try:
-        with db.engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_heads()
+        # A read: it never waits for SQLite's write lock, which another process may hold.
+        with db.read() as session:
+            current = MigrationContext.configure(session.connection()).get_current_heads()
     except SQLAlchemyError:
         return "unreachable"
     return "ok" if set(current) == set(_heads) else "needs `loopbot db upgrade`"

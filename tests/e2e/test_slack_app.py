@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -153,6 +154,20 @@ def test_healthz_reports_the_database(sandbox: Sandbox) -> None:
         503,
         {"ok": False, "database": "unreachable", "dispatcher": "not run here"},
     )
+
+
+def test_healthz_is_ok_at_once_while_another_process_writes(sandbox: Sandbox) -> None:
+    """A health check reads: it never waits for SQLite's write lock (a migration, a compaction
+    or another replica's transaction), nor calls the database unreachable because of it."""
+    path = sandbox.db.engine.url.database
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        status, body = _get(sandbox.url + "/healthz")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (status, body["database"]) == (200, "ok")
 
 
 def test_unexpected_errors_reach_the_user_with_a_reference(sandbox: Sandbox, caplog) -> None:
