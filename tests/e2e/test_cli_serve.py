@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -225,6 +226,46 @@ def test_one_signed_request_sent_20_times_to_two_processes_and_after_a_restart_c
         finally:
             proc.terminate()
             proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_loopbot_threads_is_how_many_requests_a_process_serves_at_once(
+    tmp_path: Path, threads: int
+) -> None:
+    """A command whose replay guard waits for a database another process holds locked (up to
+    1.5 s) keeps its thread: with LOOPBOT_THREADS=1 a health check sent meanwhile is answered
+    after it, with 2 at once."""
+    with SlackEmulator(rate_limits=False) as emulator:
+        env = _serve_env(emulator, tmp_path, LOOPBOT_THREADS=str(threads))
+        _upgraded(env)
+        url = f"http://127.0.0.1:{env['PORT']}"
+        slack = SlackClient(url + "/slack/events", "s3cret-for-tests", emulator)
+        user = emulator.workspace.user("oliver.rec")
+        proc = subprocess.Popen(
+            [*LOOPBOT, "serve"], env=env, stdout=(tmp_path / "serve.log").open("w"), stderr=STDOUT
+        )
+        holder = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
+        answered: list[str] = []
+        try:
+            assert _healthy(url)
+            holder.execute("BEGIN IMMEDIATE")  # another process writing, for a while
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                command = pool.submit(
+                    lambda: answered.append(
+                        f"command {slack.command(user.id, '/loop', 'help').status}"
+                    )
+                )
+                time.sleep(0.3)  # the command is waiting on the lock by now
+                _healthy(url, timeout=10)
+                answered.append("health")
+                command.result(timeout=10)
+        finally:
+            holder.rollback()
+            holder.close()
+            proc.terminate()
+            proc.wait(timeout=20)
+    first = ["command 200", "health"] if threads == 1 else ["health", "command 200"]
+    assert answered == first
 
 
 def test_serve_with_a_database_it_cannot_reach_stops_in_one_line(tmp_path: Path) -> None:
