@@ -136,10 +136,11 @@ def test_status_is_visible_to_everyone_involved(story) -> None:
 
 
 def test_after_the_debrief_opens(story) -> None:
-    sb, short_id, _, second = story
+    sb, short_id, first, second = story
     assert "is open" in said(sb, HM, f"debrief {short_id}")
     hm, il, rec = (_read_modal(sb, who, short_id) for who in (HM, IL, REC))
     assert EVIDENCE in hm and PRIVATE in hm
+    assert f"by <@{uid(sb, first)}>" in hm  # whose scorecard it is, above what it says
     assert EVIDENCE in il and PRIVATE not in il
     assert EVIDENCE not in rec
     # An interviewer still sees others only once all their own are in.

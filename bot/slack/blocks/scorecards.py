@@ -261,7 +261,7 @@ def build_modal_scorecard_read(
                 context(render("scorecard_sealed", author=item.author, debrief_open=debrief_open))
             )
             continue
-        blocks.append(context(f"by <@{item.author}>"))
+        blocks.append(context(render("scorecard_author", author=item.author)))
         blocks += sections_for(
             scorecard_text(item.answers, with_private_note=bool(item.answers.private_note))
         )
