@@ -17,6 +17,8 @@ class LoopRequest(BaseModel):
     variant: str | None = None
     briefed_round: int | None = None
     candidate_tz: str
+    candidate_hours: str | None = None
+    """When the candidate can interview (`Mon-Fri 09:00-17:30`, their time); None: the default."""
     first_day: date
     people: dict[str, list[str]]
     created_by: str
@@ -90,5 +92,7 @@ class Proposal(BaseModel):
     rounds: list[ProposedRound]
     gaps: dict[int, Gap] = {}
     zones: dict[str, str] = {}
+    candidate_day: str = ""
+    """The candidate's working day the times were proposed in (`Mon–Fri 09:00–17:30`)."""
     unreadable: list[str] = []
     """People whose calendars could not be read for this proposal (Slack user ids)."""

@@ -100,7 +100,8 @@ def propose(
         u: WorkingDay(zones.get(u, request.candidate_tz), saved.get(u, default_hours))
         for u in everyone
     }
-    candidate = WorkingDay(request.candidate_tz, default_hours)
+    own = parse_hours(request.candidate_hours) if request.candidate_hours else None
+    candidate = WorkingDay(request.candidate_tz, own or default_hours)
     start = datetime.combine(request.first_day, time(0), tzinfo=UTC)
     end = datetime.combine(search_end(request.first_day, follows.values(), candidate), time(0), UTC)
     bookings = [
@@ -143,6 +144,7 @@ def propose(
         rounds=rounds,
         gaps=gaps,
         zones={u: hours[u].tz for u in everyone},
+        candidate_day=candidate.hours.describe(),
     )
     return decorate(proposal, template, places=places, submission_days=submission_days)
 

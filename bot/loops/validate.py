@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.documents import Library
 from bot.documents.models import LoopTemplate, Role
 from bot.loops.assignment import overlaps, week_of
+from bot.loops.hours import parse_hours
 from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.slack.messenger import SlackUser
@@ -76,6 +77,12 @@ def validate_request(
     if request.variant and template.variant(request.variant) is None:
         names = ", ".join(v.name for v in template.variants) or "none"
         errors["variant"] = f"{template.title} has no such variant (it has: {names})."
+    if request.candidate_hours:
+        try:
+            parse_hours(request.candidate_hours)
+        except ValueError as error:
+            why = str(error)
+            errors["candidate_hours"] = f"{why[:1].upper()}{why[1:]}."
     try:
         zone = ZoneInfo(request.candidate_tz.strip())
     except (ZoneInfoNotFoundError, ValueError):

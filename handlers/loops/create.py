@@ -68,6 +68,7 @@ def handle_template_picked(ack: Ack, body: dict, runtime: Runtime) -> None:
         values={
             Field.CANDIDATE_NAME: form.text(Field.CANDIDATE_NAME),
             Field.CANDIDATE_KEY: form.text(Field.CANDIDATE_KEY),
+            Field.CANDIDATE_HOURS: form.text(Field.CANDIDATE_HOURS),
         },
     )
     runtime.messenger.update_view(view["id"], rebuilt, hash=view.get("hash"))
@@ -84,6 +85,7 @@ def _step1_request(form: Form, template: LoopTemplate, user_id: str) -> LoopRequ
         variant=None if variant in (None, ON_SITE) else variant,
         briefed_round=int(briefed) if (briefed := form.option(Field.BRIEFED_ROUND)) else None,
         candidate_tz=form.option(Field.CANDIDATE_TZ) or "",
+        candidate_hours=form.text(Field.CANDIDATE_HOURS) or None,
         first_day=first_day,
         people={
             r.code: (

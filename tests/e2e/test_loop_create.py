@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -242,3 +243,36 @@ def test_the_engine_s_settings_reach_the_proposal(settings: dict) -> None:
                 assert start.date() != end.date(), times
             else:
                 assert start - end >= timedelta(minutes=150) or start.date() != end.date(), times
+
+
+def test_the_candidate_s_working_hours_are_where_the_rounds_are_proposed(sb: Sandbox) -> None:
+    """Step 1's *Candidate's working hours*: the live rounds fall inside them, and step 2 says
+    which hours it used."""
+    open_create(sb)
+    hours = {"Candidate's working hours": "Tue-Thu 13:00-17:00"}
+    first = submit(sb, REC, step_one_answers(sb, **hours))
+    assert first.json and first.json.get("response_action") == "update", first.body_text
+    intro = json.dumps(first.json["view"]["blocks"][0], ensure_ascii=False)
+    assert "inside the candidate's working day (Tue–Thu 13:00–17:00, Asia/Seoul)" in intro
+    assert submit(sb, REC, {}).status == 200
+    seoul = ZoneInfo("Asia/Seoul")
+    with sb.db.read() as session:
+        starts = [r.starts_at for r in session.exec(select(Round)).all() if r.starts_at]
+    assert starts
+    for start in starts:
+        local = start.astimezone(seoul)
+        assert local.weekday() in (1, 2, 3) and 13 <= local.hour < 17, local
+
+
+def test_the_default_hours_are_said_and_unreadable_hours_are_refused(sb: Sandbox) -> None:
+    open_create(sb)
+    step1 = json.dumps(top_view(sb, REC), ensure_ascii=False)
+    assert "Left empty: Mon–Fri 09:00–17:30." in step1
+    reply = submit(sb, REC, step_one_answers(sb, **{"Candidate's working hours": "9 to 5"}))
+    assert reply.json == {
+        "response_action": "errors",
+        "errors": {"candidate_hours": "Write days and hours like 'Mon-Fri 09:00-17:30'."},
+    }
+    reply = submit(sb, REC, step_one_answers(sb))
+    intro = json.dumps(reply.json["view"]["blocks"][0], ensure_ascii=False)
+    assert "inside the candidate's working day (Mon–Fri 09:00–17:30, Asia/Seoul)" in intro

@@ -50,6 +50,7 @@ class Field(StrEnum):
     VARIANT = "variant"
     BRIEFED_ROUND = "briefed_round"
     CANDIDATE_TZ = "candidate_tz"
+    CANDIDATE_HOURS = "candidate_hours"
     FIRST_DAY = "first_day"
     ROUND = "round"
     WHEN = "when"
@@ -196,9 +197,18 @@ def build_modal_loop_step1(
             "Candidate's time zone",
             zone_select(tz, first_day),
             hint=(
-                f"Interviews are proposed inside the candidate's working day ({hours}, local) "
-                "and each interviewer's own."
+                "Interviews are proposed inside the candidate's working day (below) and each "
+                "interviewer's own."
             ),
+        ),
+        input_block(
+            Field.CANDIDATE_HOURS,
+            "Candidate's working hours",
+            _textinput_block(
+                str(values.get(Field.CANDIDATE_HOURS) or ""), max_length=40, placeholder=hours
+            ),
+            optional=True,
+            hint=f"When they can interview, in their time zone. Left empty: {hours}.",
         ),
         input_block(
             Field.FIRST_DAY,

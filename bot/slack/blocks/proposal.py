@@ -39,6 +39,7 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
                 candidate=request.candidate_name,
                 title=template.title,
                 tz=request.candidate_tz,
+                day=proposal.candidate_day,
                 variant=variant.name if variant else template.default_variant,
                 unreadable=[mention(u) for u in proposal.unreadable],
             )
