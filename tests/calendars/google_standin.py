@@ -203,6 +203,8 @@ class GoogleStandIn:
         self, method_id: str, subject: str, params: dict[str, str], body: dict[str, Any]
     ) -> tuple[int, dict[str, Any] | None]:
         if method_id == "calendar.freebusy.query":
+            # Busy time within the interval asked for (timeMin to timeMax), as Google answers.
+            lo, hi = (_instant(body[key]) for key in ("timeMin", "timeMax"))
             calendars = {}
             for item in body.get("items", []):
                 who = item["id"]
@@ -213,6 +215,8 @@ class GoogleStandIn:
                     "busy": [
                         {"start": e["start"]["dateTime"], "end": e["end"]["dateTime"]}
                         for e in self.live_events(who)
+                        if _instant(e["start"]["dateTime"]) < hi
+                        and _instant(e["end"]["dateTime"]) > lo
                     ]
                 }
             return 200, {"kind": "calendar#freeBusy", "calendars": calendars}
@@ -242,6 +246,10 @@ class GoogleStandIn:
             event["status"] = "cancelled"
             return 204, None
         return 200, event
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _error(code: int, message: str, reason: str) -> dict[str, Any]:
