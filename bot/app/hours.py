@@ -8,11 +8,11 @@ from typing import NamedTuple
 from sqlmodel import Session
 
 from bot.errors import SlackUnavailable
-from bot.loops.hours import WorkingDay, stored_hours
+from bot.loops.hours import WorkingDay, hours_or, stored_hours
 from bot.render import render
 from bot.runtime import Runtime
 from bot.slack.format import mention, zone_time
-from bot.store.models import Round
+from bot.store.models import Loop, Round
 
 
 class HoursCheck(NamedTuple):
@@ -21,15 +21,25 @@ class HoursCheck(NamedTuple):
     people: list[str]
     saved: dict
     """Each person's saved interview hours, where they saved some."""
+    candidate: tuple[str, str, str | None] | None = None
+    """The candidate's name, time zone and hours (None: the default), when their time moved."""
 
 
-def hours_check(session: Session, rnd: Round, people: list[str]) -> HoursCheck | None:
+def hours_check(
+    session: Session, rnd: Round, people: list[str], *, candidate: Loop | None = None
+) -> HoursCheck | None:
     """What `outside_hours` needs from the store: the round's times, the people and their
-    saved hours (read in the change's transaction; Slack is asked after it)."""
+    saved hours (read in the change's transaction; Slack is asked after it), and with
+    `candidate` (a round moved), the candidate's hours too."""
     if rnd.starts_at is None:
         return None
     end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
-    return HoursCheck(rnd.starts_at, end, people, stored_hours(session, people))
+    theirs = (
+        (candidate.candidate_name, candidate.candidate_tz, candidate.candidate_hours)
+        if candidate
+        else None
+    )
+    return HoursCheck(rnd.starts_at, end, people, stored_hours(session, people), theirs)
 
 
 def outside_hours(runtime: Runtime, check: HoursCheck | None) -> str:
@@ -38,8 +48,14 @@ def outside_hours(runtime: Runtime, check: HoursCheck | None) -> str:
     person whose time zone Slack does not give now is not checked."""
     if check is None:
         return ""
-    starts, end, people, saved = check
+    starts, end, people, saved, candidate = check
     outside = []
+    if candidate is not None:
+        name, tz, hours = candidate
+        day = WorkingDay(tz, hours_or(hours, runtime.settings.working_hours))
+        if not day.contains(starts, end):
+            local = zone_time(starts, day.tz)
+            outside.append({"candidate": name, "hours": day.describe(), "local": local})
     for user_id in people:
         try:
             tz = runtime.messenger.user(user_id).tz

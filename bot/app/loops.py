@@ -307,7 +307,7 @@ def reschedule_round(
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         text = f"Moved {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
-        check = hours_check(session, rnd, _runners(session, loop, rnd))
+        check = hours_check(session, rnd, _runners(session, loop, rnd), candidate=loop)
         loop_id = loop.id
     assert loop_id is not None
     return _changed(runtime, loop_id, text + outside_hours(runtime, check), actor)

@@ -143,6 +143,11 @@ def parse_hours(text: str) -> Hours:
     return Hours(days, start, end)
 
 
+def hours_or(text: str | None, default: Hours) -> Hours:
+    """Hours written as `Mon-Fri 09:00-17:30` (a candidate's, from step 1), else `default`."""
+    return parse_hours(text) if text else default
+
+
 def stored_hours(session: Session, user_ids: list[str]) -> dict[str, Hours]:
     """The hours people set in App Home (people who never did are absent)."""
     if not user_ids:

@@ -11,7 +11,7 @@ from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.loops.assignment import Booking, Limits, Placed, RoundNeed, plan, search_end
-from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, parse_hours, stored_hours
+from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, hours_or, parse_hours, stored_hours
 from bot.loops.panels import OBSERVER, panel_reminders, round_problem, unique
 from bot.loops.places import ASYNC, after_submission, decorate, round_format
 from bot.loops.queries import LOOP_ROLE, SHADOW, bookings_between, last_assigned, recruiter_roles
@@ -100,8 +100,7 @@ def propose(
         u: WorkingDay(zones.get(u, request.candidate_tz), saved.get(u, default_hours))
         for u in everyone
     }
-    own = parse_hours(request.candidate_hours) if request.candidate_hours else None
-    candidate = WorkingDay(request.candidate_tz, own or default_hours)
+    candidate = WorkingDay(request.candidate_tz, hours_or(request.candidate_hours, default_hours))
     start = datetime.combine(request.first_day, time(0), tzinfo=UTC)
     end = datetime.combine(search_end(request.first_day, follows.values(), candidate), time(0), UTC)
     bookings = [
@@ -224,6 +223,7 @@ def create_loop(
         variant=request.variant,
         briefed_round=request.briefed_round,
         candidate_tz=request.candidate_tz.strip(),
+        candidate_hours=request.candidate_hours,
         created_by=request.created_by,
         created_at=now,
         updated_at=now,

@@ -53,6 +53,12 @@ class Loop(SQLModel, table=True):
     template_version_id: int = Field(foreign_key="template_versions.id")
     variant: str | None = Field(default=None, max_length=100)
     candidate_tz: str = Field(max_length=64)
+    candidate_hours: str | None = Field(
+        default=None,
+        max_length=40,
+        description="when the candidate can interview (`Tue-Thu 13:00-17:00`, their time); "
+        "None: LOOPBOT_WORKING_HOURS",
+    )
     channel_id: str | None = Field(default=None, max_length=32)
     status: str = Field(default=LoopStatus.SCHEDULED, index=True, max_length=20)
     finalist: bool = False

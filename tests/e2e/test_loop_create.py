@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,10 +23,12 @@ from tests.e2e.helpers import (
     create_loop,
     dm_texts,
     open_create,
+    reschedule_by_modal,
     step_one_answers,
     submit,
     top_view,
     uid,
+    wait_for,
 )
 from tests.write_lock import slack_calls_under_the_write_lock
 
@@ -262,6 +264,18 @@ def test_the_candidate_s_working_hours_are_where_the_rounds_are_proposed(sb: San
     for start in starts:
         local = start.astimezone(seoul)
         assert local.weekday() in (1, 2, 3) and 13 <= local.hour < 17, local
+    # Moved by hand to a Monday morning: it goes ahead, and the confirmation says it is outside
+    # the candidate's hours, the ones given in step 1.
+    with sb.db.read() as session:
+        short_id = session.exec(select(Loop.short_id)).one()
+    monday = datetime(2026, 12, 7, 10, 0, tzinfo=seoul)
+    sb.emulator.close_view(uid(sb, REC))
+    assert reschedule_by_modal(sb, REC, short_id, 2, monday).status == 200
+    told = wait_for(lambda: [t for t in dm_texts(sb, REC) if t.startswith("Moved 2.")])
+    assert (
+        "Note: that is Mon 07 Dec 10:00 Asia/Seoul for Juyoung Park (the candidate), outside "
+        "their interview hours (Tue–Thu 13:00–17:00 Asia/Seoul)." in told[0]
+    )
 
 
 def test_the_default_hours_are_said_and_unreadable_hours_are_refused(sb: Sandbox) -> None:
