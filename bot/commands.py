@@ -1,10 +1,13 @@
-"""Reading `/loop` text: never raises, always yields a subcommand and its arguments."""
+"""Reading `/loop` text: the command line never raises, always yields a subcommand and its
+arguments; a round reference is read against the loop's rounds (`parse_round`)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from bot.errors import InvalidInput
 
 MAX_TEXT = 4000
 # Slack sends mentions escaped: <@U123|name>, <#C123|name>, <!subteam^S1|@team>, <https://…|label>.
@@ -58,3 +61,17 @@ def round_number(text: str) -> int | None:
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ROUND else None
+
+
+def parse_round(loop_rounds: list[tuple[int, str]], ref: str) -> int:
+    """A round of a loop by number ("2") or by the start of its name ("live ai"); when it is
+    neither, InvalidInput names the rounds there are."""
+    ref = ref.strip().rstrip(".")
+    number = round_number(ref)
+    if number is not None and any(n == number for n, _ in loop_rounds):
+        return number
+    matches = [n for n, name in loop_rounds if name.lower().startswith(ref.lower())] if ref else []
+    if len(matches) == 1:
+        return matches[0]
+    listed = ", ".join(f"{n}. {name}" for n, name in loop_rounds)
+    raise InvalidInput(f"Which round? This loop has: {listed}.")

@@ -13,7 +13,7 @@ from bot.app.announce import announce_change, announce_loop, dm_about
 from bot.app.calendars import calendar_busy, queue_events
 from bot.app.hours import hours_check, outside_hours
 from bot.authz import Action, require
-from bot.commands import round_number
+from bot.commands import parse_round
 from bot.documents.models import LoopTemplate
 from bot.errors import InvalidInput
 from bot.loops import changes, submissions
@@ -33,6 +33,7 @@ from bot.loops.service import create_loop, propose
 from bot.loops.validate import validate_request, validate_schedule
 from bot.loops.views import Snapshot, loop_card, loop_rows
 from bot.reminders.plan import offsets_for
+from bot.render import render
 from bot.runtime import Runtime
 from bot.slack.format import mention, slack_time
 from bot.store.models import Loop, Round
@@ -253,19 +254,6 @@ def change_form(runtime: Runtime, *, actor: str, ref: str) -> tuple[str, list[tu
         return loop.short_id, round_names(session, loop.id)
 
 
-def parse_round(loop_rounds: list[tuple[int, str]], ref: str) -> int:
-    """A round by number ("2") or by the start of its name ("live ai")."""
-    ref = ref.strip().rstrip(".")
-    number = round_number(ref)
-    if number is not None and any(n == number for n, _ in loop_rounds):
-        return number
-    matches = [n for n, name in loop_rounds if name.lower().startswith(ref.lower())] if ref else []
-    if len(matches) == 1:
-        return matches[0]
-    listed = ", ".join(f"{n}. {name}" for n, name in loop_rounds)
-    raise InvalidInput(f"Which round? This loop has: {listed}.")
-
-
 def _changed(runtime: Runtime, loop_id: int, text: str, actor: str) -> Done:
     def follow_up() -> None:
         announce_change(runtime=runtime, loop_id=loop_id, actor=actor)
@@ -306,7 +294,8 @@ def reschedule_round(
             offsets=_offsets_of(runtime, session, loop),
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
-        text = f"Moved {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
+        said = {"number": rnd.number, "round_name": rnd.name, "short_id": loop.short_id}
+        text = render("round_changed", new_user=None, **said)
         check = hours_check(session, rnd, _runners(session, loop, rnd), candidate=loop)
         loop_id = loop.id
     assert loop_id is not None
@@ -335,7 +324,8 @@ def swap_round(
             old_user=old,
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
-        text = f"<@{new_user}> now runs {rnd.number}. {rnd.name} of loop `{loop.short_id}`."
+        said = {"number": rnd.number, "round_name": rnd.name, "short_id": loop.short_id}
+        text = render("round_changed", new_user=new_user, **said)
         check = hours_check(session, rnd, [new_user])
         loop_id = loop.id
     assert loop_id is not None
