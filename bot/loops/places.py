@@ -74,13 +74,20 @@ def after_submission(
     document's scenario evolves from the Async Build on), so it is proposed once the work is
     due, never before."""
     due = submission_deadline(first_day, candidate_tz, template, default_days)
-    follows: dict[int, datetime] = {}
-    seen = False
-    for rnd in template.rounds:
-        if round_format(rnd, template, variant_id) == ASYNC:
-            seen = True
-        elif seen:
-            follows[rnd.number] = due
+    kinds = [(r.number, round_format(r, template, variant_id) == ASYNC) for r in template.rounds]
+    return dict.fromkeys(following_a_submission(kinds), due)
+
+
+def following_a_submission(rounds: list[tuple[int, bool]]) -> dict[int, int]:
+    """Of the rounds given in the loop's order as (number, asynchronous), each live round after
+    an asynchronous one, with the number of the first asynchronous round before it."""
+    follows: dict[int, int] = {}
+    first = None
+    for number, asynchronous in rounds:
+        if asynchronous:
+            first = first or number
+        elif first is not None:
+            follows[number] = first
     return follows
 
 

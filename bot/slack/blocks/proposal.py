@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
+from bot.loops.places import following_a_submission
 from bot.loops.requests import Proposal, ProposedRound
 from bot.render import render
 from bot.slack.blocks import context, input_block, plain, section, sections_for
@@ -29,13 +30,13 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
     variant = template.variant(request.variant) if request.variant else None
     # The live rounds after an asynchronous round are proposed after its deadline
     # (places.after_submission): the step says so when there are any.
-    first = next((r for r in proposal.rounds if r.asynchronous), None)
-    followed = first and any(r.number > first.number for r in proposal.rounds if not r.asynchronous)
+    follows = following_a_submission([(r.number, r.asynchronous) for r in proposal.rounds])
+    first = next((r for r in proposal.rounds if r.number in follows.values()), None)
     blocks = [
         section(
             render(
                 "create_step2_intro",
-                submission_first=f"{first.number}. {first.name}" if followed else None,
+                submission_first=f"{first.number}. {first.name}" if first else None,
                 candidate=request.candidate_name,
                 title=template.title,
                 tz=request.candidate_tz,
