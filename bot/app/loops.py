@@ -295,7 +295,9 @@ def reschedule_round(
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         said = {"number": rnd.number, "round_name": rnd.name, "short_id": loop.short_id}
-        text = render("round_changed", new_user=None, **said)
+        awaited = changes.awaited_submission(session, loop, rnd)
+        due = slack_time(awaited.deadline) if awaited and awaited.deadline else None
+        text = render("round_changed", new_user=None, awaited=awaited, due=due, **said)
         check = hours_check(session, rnd, _runners(session, loop, rnd), candidate=loop)
         loop_id = loop.id
     assert loop_id is not None
@@ -325,7 +327,7 @@ def swap_round(
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         said = {"number": rnd.number, "round_name": rnd.name, "short_id": loop.short_id}
-        text = render("round_changed", new_user=new_user, **said)
+        text = render("round_changed", new_user=new_user, awaited=None, due=None, **said)
         check = hours_check(session, rnd, [new_user])
         loop_id = loop.id
     assert loop_id is not None

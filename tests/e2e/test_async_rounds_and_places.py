@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot.sandbox import Sandbox
+from bot.slack.format import slack_time
 from bot.store.models import Assignment, Loop, Round
 from tests.e2e.helpers import (
     HM,
@@ -202,6 +203,27 @@ def test_an_asynchronous_round_has_no_meeting_to_move(sbx: Sandbox) -> None:
     assert "1. Async Build is asynchronous: it has no meeting to move." in answer
     rnd = _round(sbx, short_id, 1)[0]
     assert rnd.starts_at is None and rnd.deadline == before
+
+
+def test_a_live_round_moved_before_the_submission_it_builds_on_is_noted_until_it_is_in(
+    sbx: Sandbox,
+) -> None:
+    short_id = create_loop(sbx)
+    build = _round(sbx, short_id, 1)[0]
+    assert build.deadline is not None and _round(sbx, short_id, 2)[0].starts_at > build.deadline
+    day = (build.deadline - timedelta(days=2)).date()
+    moved = said(sbx, REC, f"reschedule {short_id} 2 {day} 10:00")
+    # The move goes ahead (a person decided it), and says what it now comes before.
+    assert moved.startswith(
+        f"Moved 2. Live AI Pairing of loop `{short_id}`. It now comes before *1. Async Build*, the "
+        f"submission it builds on, which is due {slack_time(build.deadline)} and not in yet."
+    )
+    assert _round(sbx, short_id, 2)[0].starts_at < build.deadline
+    # Once the submission is in, pulling the live rounds in is what the team wants: no note.
+    assert mark_submissions_received(sbx) == 1
+    again = said(sbx, REC, f"reschedule {short_id} 2 {day} 11:00")
+    assert again.startswith(f"Moved 2. Live AI Pairing of loop `{short_id}`.")
+    assert "submission" not in again
 
 
 def test_the_heads_up_names_the_place_and_its_button_opens_the_guide(sbx: Sandbox) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.emulator import ModalForm
 from bot.sandbox import Sandbox
+from bot.slack.format import slack_time
 from bot.store.models import Assignment, Loop, Reminder, ReminderState, Round
 from tests.e2e.helpers import (
     HM,
@@ -111,15 +112,21 @@ def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: s
     owner = _owner(sb, loop_id, 6)
     tz = sb.emulator.workspace.user(owner).tz
     local = f"{when.astimezone(ZoneInfo(tz)):%a %d %b %H:%M} {tz}"
+    with sb.db.read() as session:
+        deadline = session.exec(select(Round).where(Round.number == 1)).one().deadline
+    assert when < deadline
     assert told == [
-        f"Moved 6. Communication and Execution of loop `{loop_id}`. Note: that is {local} for "
-        f"<@{owner}>, outside their interview hours (Mon–Fri 09:00–17:30 {tz})."
+        f"Moved 6. Communication and Execution of loop `{loop_id}`. It now comes before *1. Async "
+        f"Build*, the submission it builds on, which is due {slack_time(deadline)} and not in yet. "
+        f"Note: that is {local} for <@{owner}>, outside their interview hours "
+        f"(Mon–Fri 09:00–17:30 {tz})."
     ]
     assert "users.info" in {c.method for c in sb.emulator.calls} and under_lock == []
     inside = datetime(2026, 11, 27, 11, 0, tzinfo=ZoneInfo(tz)).astimezone(UTC)
     reschedule_by_modal(sb, REC, loop_id, 6, inside)
     again = wait_for(lambda: [t for t in dm_texts(sb, REC) if t.startswith("Moved 6.")][1:])
-    assert again == [f"Moved 6. Communication and Execution of loop `{loop_id}`."]
+    # Inside their hours now; still ahead of the submission.
+    assert again == [told[0].split(" Note: ")[0]]
     was, when = when, inside
     with sb.db.read() as session:
         rnd = session.exec(select(Round).where(Round.number == 6)).one()
