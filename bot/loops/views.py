@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Action, Standing, can
 from bot.documents.models import LoopTemplate
+from bot.loops.hours import parse_hours
 from bot.loops.queries import (
     LOOP_ROLE,
     TRAINEE_PARTS,
@@ -213,6 +214,9 @@ def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> 
         "title": template.title,
         "variant": variant.name if variant else "",
         "candidate_tz": loop.candidate_tz,
+        "candidate_hours": parse_hours(loop.candidate_hours).describe()
+        if loop.candidate_hours
+        else "",
         "status": loop.status,
         "created_by": loop.created_by,
         "rounds": rows,

@@ -24,6 +24,7 @@ from tests.e2e.helpers import (
     dm_texts,
     open_create,
     reschedule_by_modal,
+    said,
     step_one_answers,
     submit,
     top_view,
@@ -268,6 +269,11 @@ def test_the_candidate_s_working_hours_are_where_the_rounds_are_proposed(sb: San
     # the candidate's hours, the ones given in step 1.
     with sb.db.read() as session:
         short_id = session.exec(select(Loop.short_id)).one()
+    # The card (in the channel, and for /loop show) keeps saying whose hours the times respect.
+    kept = "Candidate's time zone: Asia/Seoul, their interview hours Tue–Thu 13:00–17:00 · "
+    _, card = wait_for(lambda: card_in_channel(sb, short_id))
+    assert kept in json.dumps(card.blocks, ensure_ascii=False)
+    assert kept in said(sb, HM, f"show {short_id}")
     monday = datetime(2026, 12, 7, 10, 0, tzinfo=seoul)
     sb.emulator.close_view(uid(sb, REC))
     assert reschedule_by_modal(sb, REC, short_id, 2, monday).status == 200
@@ -290,3 +296,11 @@ def test_the_default_hours_are_said_and_unreadable_hours_are_refused(sb: Sandbox
     reply = submit(sb, REC, step_one_answers(sb))
     intro = json.dumps(reply.json["view"]["blocks"][0], ensure_ascii=False)
     assert "inside the candidate's working day (Mon–Fri 09:00–17:30, Asia/Seoul)" in intro
+    # None given: the card names the zone only (the default is the deployment's, not theirs).
+    assert submit(sb, REC, {}).status == 200
+    with sb.db.read() as session:
+        short_id = session.exec(select(Loop.short_id)).one()
+    _, card = wait_for(lambda: card_in_channel(sb, short_id))
+    assert "Candidate's time zone: Asia/Seoul · created by" in json.dumps(
+        card.blocks, ensure_ascii=False
+    )
