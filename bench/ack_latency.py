@@ -69,7 +69,8 @@ REQUEST_TIMEOUT_S = 10.0
 CHANNEL = "C0HIRING1"  # where the seeded loop cards are posted
 HM = "U0HM00001"  # hiring manager of every seeded loop
 KINDS = ("list", "show", "submit", "click")
-SERVERS = ("bare", "loopbot")
+SERVERS = ("bare", "floor", "loopbot")
+"""In the order their phases alternate; "floor" runs only with --floor."""
 
 
 # seeding -------------------------------------------------------------------------------------
@@ -542,7 +543,7 @@ class Traffic:
         payload = self._base(card.user_id, "view_submission")
         payload["view"] = {**card.view, "state": {"values": card.values}}
         payload["response_urls"] = []
-        expect = _empty if server == "bare" else _cleared
+        expect = _cleared if server == "loopbot" else _empty
         return Request("submit", _interaction(payload), FORM, expect)
 
     def _click(self, server: str, user_id: str, loop_id: str) -> Request:
@@ -861,14 +862,21 @@ class Config:
     probe: int = 40
     server: str = "loopbot"
     """What serves loopbot: `loopbot serve` (waitress), or gunicorn (bench/gunicorn_serve.py)."""
+    floor: bool = False
+    """Also measure the bare app making the Slack call each request leads to (bench/bare_app.py)."""
     load_before: list[float] = field(default_factory=list)
 
 
 @contextmanager
 def servers_running(
-    slack: EmulatorHost, database_url: str, workdir: Path, processes: int, server: str = "loopbot"
+    slack: EmulatorHost,
+    database_url: str,
+    workdir: Path,
+    processes: int,
+    server: str = "loopbot",
+    floor: bool = False,
 ) -> Iterator[dict[str, Server]]:
-    """Both servers, loopbot first (its start-up is measured on an idle machine)."""
+    """The servers, loopbot first (its start-up is measured on an idle machine)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LOOPBOT_"))}
     env["DATABASE_URL"] = database_url
     env["PYTHONUNBUFFERED"] = "1"
@@ -880,6 +888,9 @@ def servers_running(
         running["loopbot"] = start_server("loopbot", loopbot, env, slack, workdir, processes)
         bare = [sys.executable, str(BARE_APP)]
         running["bare"] = start_server("bare", bare, env, slack, workdir, processes)
+        if floor:
+            floor_env = {**env, "BARE_SLACK_CALLS": "1"}
+            running["floor"] = start_server("floor", bare, floor_env, slack, workdir, processes)
         yield running
     finally:
         for server in running.values():
@@ -943,7 +954,7 @@ def run(config: Config) -> dict[str, Any]:
             )
             traffic = Traffic(slack, slack.data)
             with servers_running(
-                slack, database_url, workdir, config.processes, config.server
+                slack, database_url, workdir, config.processes, config.server, config.floor
             ) as servers:
                 try:
                     return measure(config, slack, traffic, servers)
@@ -960,20 +971,21 @@ def run(config: Config) -> dict[str, Any]:
 def measure(
     config: Config, slack: EmulatorHost, traffic: Traffic, servers: dict[str, Server]
 ) -> dict[str, Any]:
+    order = [name for name in SERVERS if name in servers]
     offset = 0
     warm = {}
-    for name in SERVERS:
+    for name in order:
         warm[name] = warm_up(servers[name], traffic, offset)
         offset += len(KINDS)
     probes = {}
-    for name in SERVERS:
+    for name in order:
         probes[name] = probe(servers[name], traffic, count=config.probe, offset=offset)
         offset += config.probe
     phases: list[dict[str, Any]] = []
     collected: dict[tuple[str, str], list[Sample]] = {}
     expected: dict[tuple[str, str], int] = {}
     for round_no in range(1, config.rounds + 1):
-        for name in SERVERS:
+        for name in order:
             server = servers[name]
             for phase in ("steady", "burst"):
                 server.settle()
@@ -1038,15 +1050,33 @@ def measure(
             }
             for phase in ("steady", "burst")
         }
-        for name in SERVERS
+        for name in order
     }
     ratios = {
         phase: {
-            q: _ratio(summary["loopbot"][phase][f"{q}_ms"], summary["bare"][phase][f"{q}_ms"])
-            for q in ("p50", "p99")
+            **{
+                q: _ratio(summary["loopbot"][phase][f"{q}_ms"], summary["bare"][phase][f"{q}_ms"])
+                for q in ("p50", "p99")
+            },
+            "cpu": _ratio(
+                summary["loopbot"][phase]["server_cpu_ms_per_req"],
+                summary["bare"][phase]["server_cpu_ms_per_req"],
+            ),
         }
         for phase in ("steady", "burst")
     }
+    if "floor" in summary:
+        for phase in ("steady", "burst"):
+            floor_cpu = summary["floor"][phase]["server_cpu_ms_per_req"]
+            ratios[phase]["floor_cpu"] = _ratio(
+                floor_cpu, summary["bare"][phase]["server_cpu_ms_per_req"]
+            )
+            ratios[phase]["floor_p99"] = _ratio(
+                summary["floor"][phase]["p99_ms"], summary["bare"][phase]["p99_ms"]
+            )
+            ratios[phase]["cpu_over_floor"] = _ratio(
+                summary["loopbot"][phase]["server_cpu_ms_per_req"], floor_cpu
+            )
     steady = summary["loopbot"]["steady"]
     over = sum(summary["loopbot"][p]["over_3s"] for p in ("steady", "burst"))
     p99_ratio = ratios["steady"]["p99"]
@@ -1066,7 +1096,7 @@ def measure(
     }
     broken = [
         f"{name} {phase}: {stats['errors']} errors, {stats['over_3s']} over 3 s"
-        for name in SERVERS
+        for name in order
         for phase, stats in summary[name].items()
         if stats["errors"] or stats["over_3s"]
     ]
@@ -1087,6 +1117,7 @@ def measure(
             "smoke": config.smoke,
             "probe_per_kind": config.probe,
             "mix": list(KINDS),
+            "servers": order,
         },
         "machine": {
             "cpus": os.cpu_count(),
@@ -1097,8 +1128,8 @@ def measure(
         },
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": _source(),
-        "startup_s": {name: round(servers[name].startup_s, 3) for name in SERVERS},
-        "rss_kib": {name: servers[name].rss for name in SERVERS},
+        "startup_s": {name: round(servers[name].startup_s, 3) for name in order},
+        "rss_kib": {name: servers[name].rss for name in order},
         "warm_up_ms": warm,
         "probe": probes,
         "summary": summary,
@@ -1153,10 +1184,10 @@ def _source() -> dict[str, Any]:
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
+        return done.stdout if done.returncode == 0 else ""
 
     changed = git("status", "--porcelain", "--untracked-files=no").splitlines()
-    return {"commit": git("rev-parse", "HEAD"), "changed": [line[3:] for line in changed]}
+    return {"commit": git("rev-parse", "HEAD").strip(), "changed": [line[3:] for line in changed]}
 
 
 # report --------------------------------------------------------------------------------------
@@ -1177,9 +1208,10 @@ def _mib(kib: int | None) -> str:
 def render(result: dict[str, Any]) -> str:
     cfg = result["config"]
     summary = result["summary"]
+    names = cfg.get("servers", ["bare", "loopbot"])
     lines = [
         f"ack latency: steady {cfg['rate']:g} req/s for {cfg['seconds']:g} s, burst of "
-        f"{cfg['burst']}, x{cfg['rounds']} rounds per server, alternating bare/loopbot; "
+        f"{cfg['burst']}, x{cfg['rounds']} rounds per server, alternating {'/'.join(names)}; "
         f"waitress {cfg['processes']} process(es) x {cfg['threads']} threads; "
         f"{result['machine']['cpus']} CPUs; "
         f"{cfg['seeded_loops']} loops, {cfg['seeded_scorecards']} scorecards seeded",
@@ -1189,7 +1221,7 @@ def render(result: dict[str, Any]) -> str:
         f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'lag max ms':>10} {'cpu ms/req':>10}",
     ]
     for phase in ("steady", "burst"):
-        for name in SERVERS:
+        for name in names:
             s = summary[name][phase]
             lines.append(
                 f"{name:<8} {phase:<7} {s['count']:>6} {s['errors']:>6} {s['over_3s']:>4} "
@@ -1199,14 +1231,22 @@ def render(result: dict[str, Any]) -> str:
     lines.append("")
     for phase in ("steady", "burst"):
         r = result["ratios"][phase]
-        lines.append(f"loopbot/bare {phase:<7} p50 {_x(r['p50'])}  p99 {_x(r['p99'])}")
+        lines.append(
+            f"loopbot/bare {phase:<7} p50 {_x(r['p50'])}  p99 {_x(r['p99'])}  "
+            f"cpu/request {_x(r.get('cpu'))}"
+        )
+        if "floor_cpu" in r:
+            lines.append(
+                f"floor/bare   {phase:<7} p99 {_x(r['floor_p99'])}  cpu/request "
+                f"{_x(r['floor_cpu'])}  (loopbot/floor cpu/request {_x(r['cpu_over_floor'])})"
+            )
     lines += [
         "",
         f"one at a time, {cfg['probe_per_kind']} of each kind (p50 ms, server cpu ms/req):",
     ]
     for kind in KINDS:
         cells = []
-        for name in SERVERS:
+        for name in names:
             k = result["probe"][name][kind]
             cells.append(f"{name} {_ms(k['p50_ms'])}, cpu {_ms(k['server_cpu_ms_per_req'])}")
         lines.append(f"  {kind:<7} " + "   ".join(cells))
@@ -1214,16 +1254,16 @@ def render(result: dict[str, Any]) -> str:
         lines += ["", f"per request kind, {phase} (p50 / p99 ms):"]
         for kind in KINDS:
             cells = []
-            for name in SERVERS:
+            for name in names:
                 k = summary[name][phase]["by_kind"].get(kind, {})
                 cells.append(f"{name} {_ms(k.get('p50_ms'))} / {_ms(k.get('p99_ms'))}")
             lines.append(f"  {kind:<7} " + "   ".join(cells))
     lines.append("")
     lines.append(
         "start-up (process start to first 200 on /healthz): "
-        + ", ".join(f"{n} {result['startup_s'][n]:.2f} s" for n in SERVERS)
+        + ", ".join(f"{n} {result['startup_s'][n]:.2f} s" for n in names)
     )
-    for name in SERVERS:
+    for name in names:
         rss = result["rss_kib"][name]
         after = [v for k, v in rss.items() if k.startswith("after_steady") and v is not None]
         lines.append(
@@ -1242,7 +1282,7 @@ def render(result: dict[str, Any]) -> str:
         lines += [f"    {share:6.1%}  {frame}" for frame, share in profile["frames"]]
     lines.append(
         "first requests after start-up (ms, list/show/submit/click): "
-        + "; ".join(f"{n} {result['warm_up_ms'][n]}" for n in SERVERS)
+        + "; ".join(f"{n} {result['warm_up_ms'][n]}" for n in names)
     )
     lines.append(
         "machine noise per phase (cores other processes used, steal %): "
@@ -1261,7 +1301,7 @@ def render(result: dict[str, Any]) -> str:
     ]
     for problem in result["broken"]:
         lines.append(f"BROKEN: {problem}")
-    for name in SERVERS:
+    for name in names:
         for phase in ("steady", "burst"):
             for problem in summary[name][phase]["problems"]:
                 lines.append(f"  {name} {phase}: {problem}")
@@ -1285,6 +1325,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
         choices=["loopbot", "gunicorn"],
         default="loopbot",
         help="serve loopbot with `loopbot serve` or with gunicorn (pip install -e '.[bench]')",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure the bare app making the one Slack call each request leads to",
     )
     parser.add_argument(
         "--smoke", action="store_true", help="tiny run for CI (10 req/s, 2 s, burst 10)"
@@ -1317,6 +1362,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
             profile=args.profile,
             probe=4,
             server=args.server,
+            floor=args.floor,
         )
         return smoke, args.out
     config = Config(
@@ -1330,6 +1376,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, Path | None]:
         processes=args.processes,
         profile=args.profile,
         server=args.server,
+        floor=args.floor,
     )
     return config, args.out or RESULTS
 

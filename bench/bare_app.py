@@ -3,6 +3,11 @@
 It verifies every request's signature, as loopbot does, and answers the same command, action
 and view ids with listeners that only acknowledge. No database, documents or Slack calls.
 
+With BARE_SLACK_CALLS=1 it is the floor instead: each listener, after acknowledging, makes the
+one Slack call a person is waiting for after such a request, the cheapest way loopbot knows
+(kept-alive connections, `bot/slack/transport.py`): an answer on the command's response URL, a
+modal opened for the click, a direct message for the submission. Still no database or documents.
+
 Configured from the same environment as `loopbot serve`: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
 SLACK_API_URL, HOST, PORT, LOOPBOT_THREADS and LOOPBOT_PROCESSES. GET /healthz answers 200
 once it is serving.
@@ -22,6 +27,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot.server import serve_forever
+from bot.slack.transport import PooledWebClient
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -30,11 +36,15 @@ ACTION_ID = "loop_card_reschedule"
 VIEW_ID = "scorecard_submit"
 
 
-def create_bare_app(*, signing_secret: str, token: str, api_url: str, threads: int) -> App:
-    """A Bolt app with loopbot's request settings and no-op listeners."""
+def create_bare_app(
+    *, signing_secret: str, token: str, api_url: str, threads: int, slack_calls: bool = False
+) -> App:
+    """A Bolt app with loopbot's request settings and no-op listeners (with `slack_calls`, each
+    followed by the Slack call the request leads to)."""
+    client = PooledWebClient(token=token, base_url=api_url) if slack_calls else None
     app = App(
         signing_secret=signing_secret,
-        client=WebClient(token=token, base_url=api_url),
+        client=client or WebClient(token=token, base_url=api_url),
         token_verification_enabled=False,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
@@ -44,10 +54,38 @@ def create_bare_app(*, signing_secret: str, token: str, api_url: str, threads: i
     def just_ack(ack: Ack) -> None:
         ack()
 
-    app.command(COMMAND)(just_ack)
-    app.action(ACTION_ID)(just_ack)
-    app.view(VIEW_ID)(just_ack)
+    if client is None:
+        app.command(COMMAND)(just_ack)
+        app.action(ACTION_ID)(just_ack)
+        app.view(VIEW_ID)(just_ack)
+        return app
+
+    def answer(ack: Ack, body: dict) -> None:
+        ack()
+        answer = json.dumps({"response_type": "ephemeral", "text": "Your loops: none."}).encode()
+        client.pool.post(body["response_url"], answer, {"Content-Type": "application/json"})
+
+    def open_modal(ack: Ack, body: dict) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=MODAL)
+
+    def receipt(ack: Ack, body: dict) -> None:
+        ack()
+        client.chat_postMessage(channel=body["user"]["id"], text="Scorecard received.")
+
+    app.command(COMMAND)(answer)
+    app.action(ACTION_ID)(open_modal)
+    app.view(VIEW_ID)(receipt)
     return app
+
+
+MODAL = {
+    "type": "modal",
+    "callback_id": "bare_modal",
+    "title": {"type": "plain_text", "text": "Reschedule a round"},
+    "close": {"type": "plain_text", "text": "Cancel"},
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Pick a round."}}],
+}
 
 
 def make_wsgi_app(app: App) -> Callable[[dict, Callable], Iterable[bytes]]:
@@ -81,6 +119,7 @@ def main() -> int:
             token=env["SLACK_BOT_TOKEN"],
             api_url=env.get("SLACK_API_URL", "https://slack.com/api/"),
             threads=threads,
+            slack_calls=env.get("BARE_SLACK_CALLS") == "1",
         )
         return make_wsgi_app(app), lambda: None
 
