@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.documents import load_library
 from bot.emulator.transcript import blocks_as_text
 from bot.sandbox import Sandbox
 from bot.settings import SEEDS_DIR
@@ -103,7 +104,7 @@ def _interviewers(sb: Sandbox, short_id: str, number: int) -> list[str]:
     ]
 
 
-def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox) -> None:
+def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox, tmp_path: Path) -> None:
     trainee = TRAINEE[0]
     first, step2 = _create(sb, "2026-11-24")
     number, part = _trainee_round(sb, first)
@@ -143,6 +144,16 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox) -> N
     )
     assert "*Trainees' scorecards* (shown apart" in text
     assert f"Round {number} evidence from {trainee}." in text
+    # The export files the practice scorecard apart too, and counts it nowhere.
+    reply = json.loads(said(sb, "maya.hm", f"export {first}"))
+    exported = "\n".join(b["text"]["text"].strip("`") for b in reply["blocks"])
+    counted, apart = exported.split("## Trainees' Practice Scorecards")
+    filed = tmp_path / "debrief.md"
+    filed.write_text(exported)
+    (record,) = load_library(tmp_path).debriefs.values()  # read back: the panel's six rounds
+    assert [r.recommendation for r in record.rounds] == ["Hire"] * 6
+    assert "No Hire" not in counted and "- Hire: 6" in apart.split("## Recommendation Spread")[1]
+    assert f"**No Hire** — Shadowed: {uid(sb, trainee)}. Evidence: Round {number}" in apart
     compared = said(sb, "lena.lead", "calibration")
     assert uid(sb, _interviewers(sb, first, number)[0]) in compared
     assert uid(sb, trainee) not in compared  # nor in calibration
