@@ -56,6 +56,7 @@ def test_card_rounds_do_not_run_together() -> None:
         short_id="L1",
         status="scheduled",
         candidate_tz="Asia/Seoul",
+        candidate_hours="",
         created_by="U1",
         rounds=[row, {**row, "number": 2}],
         show_scorecards=True,
