@@ -19,6 +19,7 @@ from bot.errors import InvalidInput
 from bot.loops import changes, submissions
 from bot.loops.assignment import Booking, Limits
 from bot.loops.queries import (
+    OBSERVER,
     assignments_of,
     find_loop,
     find_loop_row,
@@ -327,7 +328,11 @@ def swap_round(
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         said = {"number": rnd.number, "round_name": rnd.name, "short_id": loop.short_id}
-        text = render("round_changed", new_user=new_user, awaited=None, due=None, **said)
+        observes = any(
+            a.round_id == rnd.id and a.user_id == new_user and a.letter == OBSERVER
+            for a in assignments_of(session, loop)
+        )
+        text = render("round_changed", new_user=new_user, observes=observes, awaited=None, **said)
         check = hours_check(session, rnd, [new_user])
         loop_id = loop.id
     assert loop_id is not None

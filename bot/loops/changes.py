@@ -15,6 +15,7 @@ from bot.loops.queries import (
     LOOP_ROLE,
     OBSERVER,
     ROUND_LETTERS,
+    TRAINEE_PARTS,
     assignments_of,
     bookings_between,
     rounds_of,
@@ -275,8 +276,9 @@ def hand_over(
     strict: bool = False,
 ) -> Round:
     """The round's new interviewer, once the caller has checked who may make the change (a
-    swap by the people who run the loop, a replacement who accepted). In a panel, the new
-    interviewer takes `old_user`'s seat (the lead's when None); the others keep theirs."""
+    swap by the people who run the loop, a replacement who accepted). In a panel, the newcomer
+    takes `old_user`'s seat, an interviewer's or an observer's (the lead's when None); the
+    others keep theirs. A trainee's seat is theirs to train in, never handed on."""
     _live(loop)
     rnd = _round(session, loop, round_number)
     here = [
@@ -288,10 +290,16 @@ def hand_over(
         raise InvalidInput(f"<@{new_user}> already runs {rnd.name}.")
     if rnd.starts_at is not None:
         _check_free(session, loop, new_user, rnd.starts_at, rnd.duration_minutes, skip_round=None)
-    owners = [a for a in here if a.letter == "R"]
-    if strict and not any(a.user_id == old_user for a in owners):
-        raise InvalidInput(f"<@{old_user}> does not interview in {rnd.number}. {rnd.name}.")
-    old = next((a for a in owners if a.user_id == old_user), owners[0] if owners else None)
+    seats = [a for a in here if a.part not in TRAINEE_PARTS]
+    if strict and not any(a.user_id == old_user for a in seats):
+        if any(a.user_id == old_user for a in here):
+            raise InvalidInput(
+                f"<@{old_user}> is training in {rnd.number}. {rnd.name}: a trainee's seat is not "
+                "handed to someone else."
+            )
+        raise InvalidInput(f"<@{old_user}> is not in {rnd.number}. {rnd.name}.")
+    lead = next((a for a in seats if a.letter == "R"), None)
+    old = next((a for a in seats if a.user_id == old_user), lead)
     _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
     _settle_declines(
         session, loop_id=loop.id or 0, round_id=rnd.id, user_id=old.user_id if old else None
@@ -304,7 +312,7 @@ def hand_over(
         Assignment(
             loop_id=loop.id,
             round_id=rnd.id,
-            letter="R",
+            letter=old.letter if old else "R",
             role_code=code,
             user_id=new_user,
             created_at=now,
@@ -333,7 +341,11 @@ def hand_over(
         action="round.swapped",
         owners_hear=Kind.ASSIGNED,
         newcomer=new_user,
-        change={"from_user": old.user_id if old else None, "to_user": new_user},
+        change={
+            "from_user": old.user_id if old else None,
+            "to_user": new_user,
+            **({"seat": "observer"} if old and old.letter == OBSERVER else {}),
+        },
     )
     if old is not None:
         session.add(notice(Kind.UNASSIGNED, old, version=rnd.version, now=now))

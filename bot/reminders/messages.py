@@ -11,6 +11,7 @@ from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
 from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.loops.places import REVIEW_DAYS
+from bot.loops.queries import OBSERVER
 from bot.reminders.cadence import Next
 from bot.reminders.late import Late, how_late
 from bot.reminders.panel_notes import may, observing, panel_values, scorecard_button
@@ -60,6 +61,8 @@ class Situation:
     spec: TemplateRound | None = None
     owner: str | None = None
     new_owner: str | None = None
+    seat_left: str = ""
+    """For an unassignment: the letter of the seat the reader left (R, or O for an observer)."""
     change: dict | None = None
     """For a loop change: the audited round change (round, from, to) the message names."""
     status: str = "scheduled"
@@ -94,6 +97,7 @@ def _common(s: Situation) -> dict:
         "changed": s.kind is Kind.CHANGED,
         "owner": mention(s.owner),
         "new_owner": mention(s.new_owner) if s.new_owner else "",
+        "observed": s.seat_left == OBSERVER,
         "change": _change(s),
         "decision": s.decision,
         "variant_rules": _variant(s),
@@ -174,6 +178,7 @@ def _change(s: Situation) -> dict | None:
         return None
     spec = next((r for r in s.template.rounds if r.number == c.get("round")), None)
     out = dict.fromkeys(("moved_to", "moved_from", "now_run_by", "was_run_by"), "")
+    out["observes"] = c.get("seat") == "observer"
     out["round"] = f"{c.get('round')}. {spec.name if spec else ''}".strip()
     if "to" in c:
         out["moved_to"] = slack_time(datetime.fromisoformat(c["to"]))

@@ -108,7 +108,8 @@ def situation_for(
         rnd=rnd,
         spec=spec,
         owner=owner,
-        new_owner=owner if kind is Kind.UNASSIGNED else None,
+        new_owner=_took_seat(people, reader) or owner if kind is Kind.UNASSIGNED else None,
+        seat_left=reader.letter if kind is Kind.UNASSIGNED else "",
         change=change_at(session, loop, version) if changed and version is not None else None,
         status=loop.status,
         decision=decision_label(session, loop),
@@ -120,3 +121,18 @@ def situation_for(
         observers=watching.get(rnd.id or 0, []) if rnd is not None else [],
         trainee=trainees.get(rnd.id or 0) if rnd is not None else None,
     )
+
+
+def _took_seat(people: list[Assignment], left: Assignment) -> str | None:
+    """Who holds the seat `left` gave up: the newest of the round's rows of its kind (on a
+    panel, the one who took that seat, not the lead)."""
+    seats = [
+        a
+        for a in people
+        if a.round_id == left.round_id
+        and a.letter == left.letter
+        and a.part not in TRAINEE_PARTS
+        and a.user_id != left.user_id
+    ]
+    newest = max(seats, key=lambda a: (a.created_at, a.id or 0), default=None)
+    return newest.user_id if newest else None

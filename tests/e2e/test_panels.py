@@ -361,8 +361,10 @@ def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
     spare = "nina.ldn"  # someone with nothing else then
     sb.emulator.workspace.add_user(spare, "Nina Shah", "nina@example.com", "Europe/London")
     observer = observers[0]
-    wrong = said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, spare)}> <@{uid(sb, observer)}>")
-    assert "does not interview in 2. Live AI Pairing" in wrong  # an observer's seat is not one
+    nobody = said(
+        sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, spare)}> <@{uid(sb, 'maya.hm')}>"
+    )
+    assert f"<@{uid(sb, 'maya.hm')}> is not in 2. Live AI Pairing." in nobody
     answer = said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, spare)}> <@{uid(sb, other)}>")
     assert f"<@{uid(sb, spare)}> now runs 2. Live AI Pairing" in answer
     assert _people(sb, short_id, 2) == ([lead, spare], observers)  # the lead keeps the seat
@@ -371,6 +373,30 @@ def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
         given = [t for t in map(_text, _dms(sb, stays)) if "2. Live AI Pairing" in t]
         assert len([t for t in given if "You're interviewing" in t or "You're observing" in t]) == 1
     assert [t for t in map(_text, _dms(sb, spare)) if "You're interviewing" in t]
+    # The one who left hears who took their seat, not who leads the round.
+    (left,) = [t for t in map(_text, _dms(sb, other)) if t.startswith("You no longer")]
+    assert left.startswith(
+        f"You no longer run *2. Live AI Pairing* for *Juyoung Park* (loop `{short_id}`)"
+    )
+    assert f"; @{uid(sb, spare)} does." in left
+
+    # An observer's seat is handed on as an observer's: no scorecard, the guide, told so.
+    watcher = "omar.ldn"
+    sb.emulator.workspace.add_user(watcher, "Omar Aziz", "omar@example.com", "Europe/London")
+    answer = said(
+        sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, watcher)}> <@{uid(sb, observer)}>"
+    )
+    assert f"<@{uid(sb, watcher)}> now observes 2. Live AI Pairing of loop `{short_id}`." in answer
+    assert _people(sb, short_id, 2) == ([lead, spare], [watcher])
+    sb.dispatch()
+    (gone,) = [t for t in map(_text, _dms(sb, observer)) if t.startswith("You no longer")]
+    assert gone.startswith("You no longer observe *2. Live AI Pairing*")
+    assert f"; @{uid(sb, watcher)} does." in gone
+    (told,) = [t for t in map(_text, _dms(sb, watcher)) if t.startswith("You're observing")]
+    assert "2. Live AI Pairing" in told and "You write no scorecard" in told
+    assert not [t for t in map(_text, _dms(sb, watcher)) if "You're interviewing" in t]
+    changed = [t for t in map(_text, _dms(sb, "maya.hm")) if "changed:" in t][-1]
+    assert f"@{uid(sb, watcher)} now observes *2. Live AI Pairing* instead of " in changed
 
 
 def test_swapping_one_panel_seat_leaves_the_other_seat_s_question_open(

@@ -190,6 +190,13 @@ def test_a_trainee_s_missing_scorecard_never_holds_the_debrief(sb: Sandbox) -> N
     first, _ = _create(sb, "2026-11-24")
     number, part = _trainee_round(sb, first)
     assert part == "shadow"
+    # A trainee's seat is theirs to train in: a swap does not turn it into an interviewer's.
+    sb.emulator.workspace.add_user("omar.ldn", "Omar Aziz", "omar@example.com", "Europe/London")
+    trainee, spare = uid(sb, TRAINEE[0]), uid(sb, "omar.ldn")
+    refused = said(sb, "oliver.rec", f"swap {first} {number} <@{spare}> <@{trainee}>")
+    assert f"<@{trainee}> is training in {number}. " in refused
+    assert "a trainee's seat is not handed to someone else." in refused
+    assert _trainee_round(sb, first) == (number, "shadow")
     sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
     for n in range(1, 7):
         _score(sb, first, n, _interviewers(sb, first, n)[0], "Hire")
