@@ -305,7 +305,7 @@ def build_modal_swap(*, short_id: str, rounds: list[tuple[int, str]]) -> dict:
         input_block(Field.PERSON, "New interviewer", {"type": "users_select"}),
         input_block(
             Field.REPLACED,
-            "Replacing (a panel member; the lead when empty)",
+            "Replacing (an interviewer or observer; the lead when empty)",
             {"type": "users_select"},
             optional=True,
         ),
