@@ -13,8 +13,10 @@ from bot.documents import Library
 from bot.documents.models import LoopTemplate, Role
 from bot.loops.assignment import overlaps, week_of
 from bot.loops.hours import parse_hours
+from bot.loops.places import following_a_submission
 from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
+from bot.slack.format import zone_time
 from bot.slack.messenger import SlackUser
 
 MAX_ROUNDS_PER_INTERVIEWER = 2
@@ -148,6 +150,8 @@ def validate_schedule(
             )
         elif rnd.starts_at <= now:
             errors[f"round:{rnd.number}:time"] = "Pick a time in the future."
+        elif early := _before_its_submission(proposal, rnd):
+            errors[f"round:{rnd.number}:time"] = early
         elif rnd.responsible is not None:
             live.append(rnd)
     if not live:
@@ -172,6 +176,23 @@ def validate_schedule(
                 errors[field] = why
         mine += [(rnd, person, end) for person in members]
     return errors
+
+
+def _before_its_submission(proposal: Proposal, rnd: ProposedRound) -> str | None:
+    """A live round after an asynchronous one builds on what the candidate sends: before the
+    loop exists nothing is in yet, so its time must follow the submission deadline (a round
+    pulled in once the work has arrived early is `/loop reschedule`'s to move)."""
+    follows = following_a_submission([(r.number, r.asynchronous) for r in proposal.rounds])
+    source = next((r for r in proposal.rounds if r.number == follows.get(rnd.number)), None)
+    if source is None or source.deadline is None or rnd.starts_at is None:
+        return None
+    if rnd.starts_at >= source.deadline:
+        return None
+    due = zone_time(source.deadline, proposal.request.candidate_tz)
+    return (
+        f"This round builds on {source.number}. {source.name}, due {due} for the candidate: "
+        "pick a later time, or an earlier deadline."
+    )
 
 
 def _booked(person, rnd, end, bookings, mine, weekly_cap: int | None) -> str | None:

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -101,17 +102,18 @@ def test_step_two_proposes_the_async_build_with_a_deadline_and_live_rounds_with_
     assert "*2. Live AI Pairing* · 1 h · on-site · Mon 30 Nov " in text
     for number in range(2, 7):
         assert inputs[f"round:{number}:place"]["element"]["initial_value"] == ROOM
-    # The recruiter moves the deadline and gives round 2 a video link instead of the room.
-    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    # The recruiter moves the deadline a day sooner and gives round 2 a video link instead of
+    # the room (a deadline after a live round is refused, as a test below shows).
+    thursday = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
     second = submit(
         sbx,
         REC,
-        {"round:1:deadline": int(monday.timestamp()), "round:2:place": "https://meet.example/ai"},
+        {"round:1:deadline": int(thursday.timestamp()), "round:2:place": "https://meet.example/ai"},
     )
     assert second.json and second.json.get("response_action") == "update", second.body_text
     short_id = json.dumps(second.json["view"]["blocks"]).split("Loop `", 1)[1].split("`", 1)[0]
     rnd, _ = _round(sbx, short_id, 1)
-    assert (rnd.format, rnd.starts_at, rnd.deadline, rnd.place) == ("async", None, monday, None)
+    assert (rnd.format, rnd.starts_at, rnd.deadline, rnd.place) == ("async", None, thursday, None)
     assert _round(sbx, short_id, 2)[0].place == "https://meet.example/ai"
     assert _round(sbx, short_id, 3)[0].place == ROOM
 
@@ -125,6 +127,31 @@ def test_a_deadline_in_the_past_is_refused_in_step_two(sbx: Sandbox) -> None:
         "response_action": "errors",
         "errors": {"round:1:deadline": "Pick a submission deadline in the future."},
     }
+
+
+def test_step_two_refuses_a_live_round_before_the_submission_it_builds_on(sbx: Sandbox) -> None:
+    open_create(sbx)
+    proposed = submit(sbx, REC, step_one_answers(sbx))
+    assert proposed.json and proposed.json.get("response_action") == "update"
+    # The deadline proposed: read from the step, as the recruiter sees it.
+    step = json.dumps(proposed.json["view"]["blocks"], ensure_ascii=False)
+    due = step.split("*1. Async Build* · asynchronous (a submission, no meeting), due ")[1]
+    due = due.split(" for the candidate")[0]
+    deadline = datetime.strptime(due.removesuffix(" Asia/Seoul"), "%a %d %b %H:%M")
+    deadline = deadline.replace(year=2026, tzinfo=ZoneInfo("Asia/Seoul"))
+    early = int((deadline - timedelta(hours=6)).timestamp())
+    reply = submit(sbx, REC, {"round:2:time": early})
+    assert reply.json == {
+        "response_action": "errors",
+        "errors": {
+            "round:2:time": f"This round builds on 1. Async Build, due {due} for the candidate: "
+            "pick a later time, or an earlier deadline."
+        },
+    }
+    # An earlier deadline puts the round after it again: the loop is created.
+    sooner = int((deadline - timedelta(days=1)).timestamp())
+    done = submit(sbx, REC, {"round:1:deadline": sooner, "round:2:time": early})
+    assert done.json and done.json.get("response_action") == "update", done.body_text
 
 
 def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
