@@ -10,7 +10,7 @@ from bot.authz import Action, can, require
 from bot.errors import InvalidInput
 from bot.loops.assignment import overlaps
 from bot.loops.panels import unique
-from bot.loops.places import ASYNC, following_a_submission
+from bot.loops.places import ASYNC, ahead_of_submission
 from bot.loops.queries import (
     LOOP_ROLE,
     OBSERVER,
@@ -228,11 +228,9 @@ def awaited_submission(session: Session, loop: Loop, rnd: Round) -> Round | None
     submission is due and it is not in yet. A proposal never puts it there; a person may (a
     submission received early is a reason to pull the live rounds in), and is told."""
     rounds = [r for r in rounds_of(session, loop) if not r.cancelled]
-    first = following_a_submission([(r.number, r.format == ASYNC) for r in rounds]).get(rnd.number)
-    source = next((r for r in rounds if r.number == first), None)
-    if source is None or source.received_at is not None or source.deadline is None:
-        return None
-    return source if rnd.starts_at is not None and rnd.starts_at < source.deadline else None
+    awaited = [(r.number, r.format == ASYNC, None if r.received_at else r.deadline) for r in rounds]
+    first = ahead_of_submission(awaited, rnd.number, rnd.starts_at)
+    return next((r for r in rounds if r.number == first), None)
 
 
 def swap(

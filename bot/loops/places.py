@@ -91,6 +91,17 @@ def following_a_submission(rounds: list[tuple[int, bool]]) -> dict[int, int]:
     return follows
 
 
+def ahead_of_submission(
+    rounds: list[tuple[int, bool, datetime | None]], number: int, starts_at: datetime | None
+) -> int | None:
+    """Of the rounds given in the loop's order as (number, asynchronous, submission deadline
+    still awaited or None), the asynchronous round that live round `number`, starting at
+    `starts_at`, builds on, when it would come before that deadline; else None."""
+    first = following_a_submission([(n, asynchronous) for n, asynchronous, _ in rounds]).get(number)
+    due = next((d for n, _, d in rounds if n == first), None)
+    return first if due is not None and starts_at is not None and starts_at < due else None
+
+
 def review_due(received_at: datetime, reviewer_tz: str | None, days: int | None) -> datetime:
     """The end of the review window: `days` working days in the reviewer's zone, same hour."""
     local = received_at.astimezone(_zone(reviewer_tz))

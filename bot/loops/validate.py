@@ -13,7 +13,7 @@ from bot.documents import Library
 from bot.documents.models import LoopTemplate, Role
 from bot.loops.assignment import overlaps, week_of
 from bot.loops.hours import parse_hours
-from bot.loops.places import following_a_submission
+from bot.loops.places import ahead_of_submission
 from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.slack.format import zone_time
@@ -182,11 +182,10 @@ def _before_its_submission(proposal: Proposal, rnd: ProposedRound) -> str | None
     """A live round after an asynchronous one builds on what the candidate sends: before the
     loop exists nothing is in yet, so its time must follow the submission deadline (a round
     pulled in once the work has arrived early is `/loop reschedule`'s to move)."""
-    follows = following_a_submission([(r.number, r.asynchronous) for r in proposal.rounds])
-    source = next((r for r in proposal.rounds if r.number == follows.get(rnd.number)), None)
-    if source is None or source.deadline is None or rnd.starts_at is None:
-        return None
-    if rnd.starts_at >= source.deadline:
+    rounds = [(r.number, r.asynchronous, r.deadline) for r in proposal.rounds]
+    first = ahead_of_submission(rounds, rnd.number, rnd.starts_at)
+    source = next((r for r in proposal.rounds if r.number == first), None)
+    if source is None or source.deadline is None:
         return None
     due = zone_time(source.deadline, proposal.request.candidate_tz)
     return (
