@@ -23,5 +23,13 @@ class InvalidInput(LoopbotError):
     """What the person typed or picked cannot be used."""
 
 
+class FieldProblems(InvalidInput):
+    """A modal's answers that cannot be used; `errors` name the fields."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
 class SlackUnavailable(LoopbotError):
     """Slack refused or failed after retries; the person should try again."""

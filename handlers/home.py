@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_bolt import Ack
 
 from bot.app import home
-from bot.app.loops import FieldProblems
 from bot.app.scorecards import round_number
+from bot.errors import FieldProblems
 from bot.runtime import Runtime
 from bot.slack.blocks.home import (
     HomeIds,

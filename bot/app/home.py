@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import time
 
-from bot.app.loops import FieldProblems
 from bot.authz import Action, require
-from bot.errors import InvalidInput
+from bot.errors import FieldProblems, InvalidInput
 from bot.loops.hours import Hours, check_hours, save_hours, stored_hours
 from bot.loops.queries import find_loop, rounds_of, standing, template_of
 from bot.loops.training import home_training

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.app import Done
 from bot.app.announce import dm_about, refresh_card, withdraw_questions
 from bot.app.calendars import queue_events
-from bot.app.loops import limits
+from bot.app.create import limits
 from bot.authz import Action, require
 from bot.errors import InvalidInput, NotFound, SlackUnavailable
 from bot.loops import replacements

@@ -8,11 +8,11 @@ import re
 from pydantic import ValidationError
 from slack_bolt import Ack
 
-from bot.app import loops
+from bot.app import create
 from bot.app.announce import told_if_finalist
 from bot.commands import CommandSpec
 from bot.documents.models import LoopTemplate
-from bot.errors import InvalidInput
+from bot.errors import FieldProblems, InvalidInput
 from bot.loops.requests import LoopRequest
 from bot.runtime import Runtime
 from bot.slack.blocks.loops import (
@@ -38,7 +38,7 @@ def handle_create_command(
     *, ack: Ack, command: SlashCommand, args: tuple[str, ...], runtime: Runtime, **_: object
 ) -> None:
     ack()
-    start = loops.start_create(
+    start = create.start_create(
         runtime, actor=command.user_id, template_id=args[0] if args else None
     )
     view = build_modal_loop_step1(
@@ -58,7 +58,7 @@ def handle_template_picked(ack: Ack, body: dict, runtime: Runtime) -> None:
     picked = form.option(Field.TEMPLATE)
     if picked not in runtime.library.loops:
         return
-    start = loops.start_create(runtime, actor=body["user"]["id"], template_id=picked)
+    start = create.start_create(runtime, actor=body["user"]["id"], template_id=picked)
     rebuilt = build_modal_loop_step1(
         library=runtime.library,
         template=start.template,
@@ -112,8 +112,8 @@ def handle_step1_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -
         return
     request = _step1_request(form, template, body["user"]["id"])
     try:
-        proposal = loops.propose_loop(runtime, request=request)
-    except loops.FieldProblems as problems:
+        proposal = create.propose_loop(runtime, request=request)
+    except FieldProblems as problems:
         ack(response_action="errors", errors=problems.errors)
         return
     ack(response_action="update", view=build_modal_loop_step2(proposal=proposal, template=template))
@@ -132,7 +132,7 @@ def handle_step2_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -
         if (m := re.fullmatch(r"round:(\d{1,3}):(?:time|owner|place|deadline)", block_id))
     }
     edits = {
-        n: loops.RoundEdit(
+        n: create.RoundEdit(
             starts_at=form.moment(round_time_field(n)),
             responsible=form.user(round_owner_field(n)),
             responsible_given=round_owner_field(n) in form.values,
@@ -142,8 +142,8 @@ def handle_step2_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -
         for n in numbers
     }
     try:
-        done = loops.create(runtime, actor=body["user"]["id"], request=request, edits=edits)
-    except loops.FieldProblems as problems:
+        done = create.create(runtime, actor=body["user"]["id"], request=request, edits=edits)
+    except FieldProblems as problems:
         ack(response_action="errors", errors=problems.errors)
         return
     except InvalidInput:
