@@ -182,7 +182,9 @@ def test_each_action_of_the_late_scorecards_message_works(story) -> None:
     modal = wait_for(lambda: sb.emulator.open_views(uid(sb, HM)) and top_view(sb, HM))
     assert [o["value"] for o in modal["blocks"][0]["element"]["options"]] == ["2"]
     taker = uid(sb, "beatriz.sp")
-    form = ModalForm(modal, sb.emulator.workspace).fill({"Round": "2", "New interviewer": taker})
+    form = ModalForm(modal, sb.emulator.workspace).fill(
+        {"Round": "2", "New interviewer or observer": taker}
+    )
     sb.slack.submit(HM, modal, form)
     with sb.db.read() as session:
         runner = wait_for(

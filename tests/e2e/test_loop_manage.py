@@ -172,7 +172,9 @@ def test_swap_from_the_card_retargets_the_round(sb: Sandbox, loop_id: str) -> No
     _, card = card_in_channel(sb, loop_id)
     sb.slack.click(REC, "loop_card_swap", loop_id, message=card)
     modal = wait_for(lambda: sb.emulator.open_views(uid(sb, REC)) and top_view(sb, REC))
-    values = ModalForm(modal, sb.emulator.workspace).fill({"Round": "3", "New interviewer": new})
+    values = ModalForm(modal, sb.emulator.workspace).fill(
+        {"Round": "3", "New interviewer or observer": new}
+    )
     assert sb.slack.submit(REC, modal, values).status == 200
     assert wait_for(lambda: _owner(sb, loop_id, 3) == new)
     sb.dispatch()

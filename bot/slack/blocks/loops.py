@@ -302,7 +302,7 @@ def build_modal_swap(*, short_id: str, rounds: list[tuple[int, str]]) -> dict:
     options = [option(f"{n}. {name}", str(n)) for n, name in rounds][:100]
     blocks = [
         input_block(Field.ROUND, "Round", {"type": "static_select", "options": options}),
-        input_block(Field.PERSON, "New interviewer", {"type": "users_select"}),
+        input_block(Field.PERSON, "New interviewer or observer", {"type": "users_select"}),
         input_block(
             Field.REPLACED,
             "Replacing (an interviewer or observer; the lead when empty)",
