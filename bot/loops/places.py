@@ -95,11 +95,16 @@ def ahead_of_submission(
     rounds: list[tuple[int, bool, datetime | None]], number: int, starts_at: datetime | None
 ) -> int | None:
     """Of the rounds given in the loop's order as (number, asynchronous, submission deadline
-    still awaited or None), the asynchronous round that live round `number`, starting at
-    `starts_at`, builds on, when it would come before that deadline; else None."""
-    first = following_a_submission([(n, asynchronous) for n, asynchronous, _ in rounds]).get(number)
-    due = next((d for n, _, d in rounds if n == first), None)
-    return first if due is not None and starts_at is not None and starts_at < due else None
+    still awaited or None), the asynchronous round before live round `number` whose deadline
+    comes after `starts_at` (the latest, when several do): a live round builds on every
+    submission before it in the loop's order. None when it comes after them all."""
+    awaited = []
+    for n, asynchronous, due in rounds:
+        if n == number:
+            break
+        if asynchronous and due is not None and starts_at is not None and starts_at < due:
+            awaited.append((due, n))
+    return max(awaited)[1] if awaited else None
 
 
 def review_due(received_at: datetime, reviewer_tz: str | None, days: int | None) -> datetime:
