@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.loops.hours import WorkingDay
+from bot.loops.requests import Gap, Unavailable
 
 LOAD_WINDOW = timedelta(days=7)
 GRID = timedelta(minutes=15)
@@ -162,6 +163,41 @@ def search_end(first_day: date, later: Iterable[datetime], candidate: WorkingDay
     round may not start before (a live round after a submission is due)."""
     zone = candidate.zone
     return max([first_day, *(when.astimezone(zone).date() for when in later)]) + HORIZON
+
+
+def explain_gap(
+    need: RoundNeed,
+    got: Placed,
+    candidate: WorkingDay,
+    hours: dict[str, WorkingDay],
+    first_day: date,
+    end: date,
+) -> Gap:
+    """Why round `need` has no time: each pool member's reason, with the candidate's day and
+    the days searched (from the first day, or from the deadline it follows, to `end`, the
+    search's `search_end`)."""
+    day = first_day
+    while candidate.window(day) is None:
+        day += timedelta(days=1)
+    window = candidate.window(day)
+    assert window is not None
+    since = need.not_before.astimezone(candidate.zone).date() if need.not_before else first_day
+    return Gap(
+        number=need.number,
+        minutes=need.minutes,
+        candidate_hours=candidate.describe(),
+        candidate_utc=f"{window[0]:%H:%M}–{window[1]:%H:%M} UTC",
+        searched=f"{max(since, first_day):%a %d %b} to {end - timedelta(days=1):%a %d %b}",
+        people=[
+            Unavailable(
+                user_id=r.user_id,
+                reason=r.reason,
+                hours=hours[r.user_id].describe(),
+                overlap_minutes=r.overlap_minutes,
+            )
+            for r in got.refusals
+        ],
+    )
 
 
 def _candidate_days(candidate: WorkingDay, first_day: date, not_before: datetime | None, end: date):

@@ -80,6 +80,8 @@ class Gap(BaseModel):
     minutes: int
     candidate_hours: str
     candidate_utc: str
+    searched: str = ""
+    """The candidate's days searched, first to last (`Tue 24 Nov to Mon 07 Dec`)."""
     people: list[Unavailable]
 
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
 from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.loops.assignment import Booking, Limits, Placed, RoundNeed, plan, search_end
+from bot.loops.assignment import Booking, Limits, RoundNeed, explain_gap, plan, search_end
 from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, hours_or, parse_hours, stored_hours
 from bot.loops.panels import OBSERVER, panel_reminders, round_problem, unique
 from bot.loops.places import ASYNC, after_submission, decorate, round_format
 from bot.loops.queries import LOOP_ROLE, SHADOW, bookings_between, last_assigned, recruiter_roles
-from bot.loops.requests import Gap, LoopRequest, Proposal, ProposedRound, Unavailable
+from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.training import in_training, progress
 from bot.loops.validate import letters_by_role
 from bot.reminders.plan import Kind, notice
@@ -121,7 +121,9 @@ def propose(
     for rnd, need, got in zip(template.rounds, needs, placed, strict=True):
         minutes, fmt = lengths[rnd.number]
         if not need.asynchronous and got.starts_at is None:
-            gaps[rnd.number] = _gap(need, got, candidate, hours, request.first_day)
+            gaps[rnd.number] = explain_gap(
+                need, got, candidate, hours, request.first_day, end.date()
+            )
         rounds.append(
             ProposedRound(
                 number=rnd.number,
@@ -146,36 +148,6 @@ def propose(
         candidate_day=candidate.hours.describe(),
     )
     return decorate(proposal, template, places=places, submission_days=submission_days)
-
-
-def _gap(
-    need: RoundNeed,
-    got: Placed,
-    candidate: WorkingDay,
-    hours: dict[str, WorkingDay],
-    first_day: date,
-) -> Gap:
-    """Why round `need` has no time: each pool member's reason, with the candidate's day."""
-    day = first_day
-    while candidate.window(day) is None:
-        day += timedelta(days=1)
-    window = candidate.window(day)
-    assert window is not None
-    return Gap(
-        number=need.number,
-        minutes=need.minutes,
-        candidate_hours=candidate.describe(),
-        candidate_utc=f"{window[0]:%H:%M}–{window[1]:%H:%M} UTC",
-        people=[
-            Unavailable(
-                user_id=r.user_id,
-                reason=r.reason,
-                hours=hours[r.user_id].describe(),
-                overlap_minutes=r.overlap_minutes,
-            )
-            for r in got.refusals
-        ],
-    )
 
 
 def template_record(session: Session, template: LoopTemplate) -> TemplateVersion:

@@ -116,6 +116,9 @@ def test_a_pool_that_cannot_cover_the_candidate_s_day_is_told_why_per_round(
     step2 = _step_two(sb, FAR)
     shown = _text(sb, step2)
     assert shown.count("No time inside everyone's working day") == 5
+    # The live rounds follow the Async Build, due Fri 27 Nov: two weeks from then were searched.
+    assert "due Fri 27 Nov 17:00 Asia/Seoul" in shown
+    assert shown.count("round from Fri 27 Nov to Thu 10 Dec.") == 5
     assert "Mon–Fri 09:00–17:30 Asia/Seoul (00:00–08:30 UTC)" in shown
     assert "Amelia Clarke (Mon–Fri 09:00–17:30 Europe/London): their working day does not" in shown
     assert (
