@@ -52,8 +52,13 @@ def _live(loop: Loop) -> None:
 
 
 def _cancel_pending(session: Session, *, loop_id: int, round_id: int | None = None) -> None:
+    """The loop's (or one round's) messages still to send stop, but for telling someone they
+    are off a round: a later change does not make that less true (it is written again for
+    nobody)."""
     query = update(Reminder).where(
-        col(Reminder.loop_id) == loop_id, col(Reminder.state) == ReminderState.PENDING
+        col(Reminder.loop_id) == loop_id,
+        col(Reminder.state) == ReminderState.PENDING,
+        col(Reminder.kind) != Kind.UNASSIGNED,
     )
     if round_id is not None:
         query = query.where(col(Reminder.round_id) == round_id)

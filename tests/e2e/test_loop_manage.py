@@ -264,6 +264,24 @@ def test_app_home_lists_interviews_and_opens_a_guide(sb: Sandbox, loop_id: str) 
     assert f"`{loop_id}`" in json.dumps(hm_home)
 
 
+def test_two_swaps_before_anyone_is_told_each_one_replaced_still_hears(
+    sb: Sandbox, loop_id: str
+) -> None:
+    """The second change of a round replans its messages; the first one replaced is no longer
+    on it, and their "You no longer run" still goes (naming who runs it now)."""
+    first = _owner(sb, loop_id, 3)
+    second, third = [uid(sb, p) for p in PANEL if uid(sb, p) != first][:2]
+    for newcomer in (second, third):
+        assert "now runs 3." in said(sb, REC, f"swap {loop_id} 3 <@{newcomer}>")
+    sb.dispatch()
+    for replaced in (first, second):
+        told = [t for t in dm_texts(sb, _handle(sb, replaced)) if t.startswith("You no longer")]
+        assert told == [
+            f"You no longer run *3. Production Engineering* for *Juyoung Park* (loop "
+            f"`{loop_id}`); @{third} does. Its reminders to you have stopped."
+        ]
+
+
 def test_a_swap_to_someone_outside_their_hours_says_so(sb: Sandbox, loop_id: str) -> None:
     with sb.db.read() as session:
         starts = session.exec(select(Round.starts_at).where(Round.number == 6)).one()
