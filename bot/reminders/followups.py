@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.loops.hours import WorkingDay, stored_hours
 from bot.loops.queries import LOOP_ROLE, assignments_of, recruiter_roles, template_of
+from bot.loops.views import Snapshot
 from bot.reminders.cadence import Cadence, Next, after, first_due
 from bot.reminders.late import late_scorecards
 from bot.reminders.plan import Kind
@@ -67,7 +68,7 @@ def _who_hears(
     """When the hiring manager and recruiter were told, or will be, of a scorecard late since
     `since`: a late-scorecards message of the loop raised since then named it; else the first
     of the loop's escalations still to come that will raise one (its own, or another round's
-    that comes first; one whose scorecard a message named already raises none)."""
+    that comes first; one whose scorecard is in, or a message named already, raises none)."""
     told = _named_since(session, loop_id, since, until=now)
     if told is not None:
         return replace(where, told_at=told)
@@ -82,12 +83,26 @@ def _who_hears(
         )
         .order_by(col(Reminder.due_at))
     ).all()
+    loop = session.get(Loop, loop_id)
+    submitted = Snapshot.read(session, [loop]).submitted if loop is not None else set()
     coming = next(
-        (row.due_at for row in pending if not _named_before(session, row, settings_offsets)),
+        (
+            row.due_at
+            for row in pending
+            if not _in(session, row, submitted)
+            and not _named_before(session, row, settings_offsets)
+        ),
         None,
     )
     firsts = [at for at in (where.escalate_at, coming) if at is not None]
     return replace(where, hear_at=min(firsts)) if firsts else where
+
+
+def _in(session: Session, escalation: Reminder, submitted: set[tuple[int, str]]) -> bool:
+    """Whether the scorecard an escalation is for is in: then it raises nothing
+    (`checks.why_not_send`)."""
+    holder = session.get(Assignment, escalation.assignment_id)
+    return holder is not None and (escalation.round_id or 0, holder.user_id) in submitted
 
 
 def _named_since(

@@ -34,6 +34,7 @@ from tests.e2e.helpers import (
     uid,
     wait_for,
 )
+from tests.e2e.test_debrief import submit as submit_scorecard
 
 LIAM = "liam.syd"
 # Friday 27 Nov 2026, 14:00 in Sydney (AEDT, UTC+11).
@@ -278,16 +279,27 @@ def test_the_feedback_settings_set_the_cadence_and_the_last_reminder_says_so() -
 
 
 @pytest.mark.parametrize(
-    "moves",
+    ("moves", "in_early"),
     [
-        {},
+        ({}, set()),
         # Round 2's escalation names round 3, whose own escalation then raises nothing: round 5
         # hears on its own day, not on round 3's.
-        {2: "2026-11-30T17:00+00:00", 3: "2026-12-01T05:00+00:00", 5: "2026-12-02T20:00+00:00"},
+        (
+            {2: "2026-11-30T17:00+00:00", 3: "2026-12-01T05:00+00:00", 5: "2026-12-02T20:00+00:00"},
+            set(),
+        ),
+        # As above, but round 4's scorecard comes in after its first reminder: its escalation
+        # raises nothing, so round 2's reminders may not promise its day.
+        (
+            {2: "2026-11-30T17:00+00:00", 3: "2026-12-01T05:00+00:00", 5: "2026-12-02T20:00+00:00"},
+            {4},
+        ),
     ],
-    ids=["as proposed", "one escalation folded into another"],
+    ids=["as proposed", "one escalation folded into another", "one scorecard in early"],
 )
-def test_each_reminder_says_truly_when_the_hiring_manager_hears(sandbox: Sandbox, moves) -> None:
+def test_each_reminder_says_truly_when_the_hiring_manager_hears(
+    sandbox: Sandbox, moves, in_early
+) -> None:
     """Ticked at each due time through the weeks, as `loopbot serve` does, what a scorecard
     reminder says of the hiring manager holds. "Were told it is missing T": T is when the
     late-scorecards message first naming that round went to them; "are told it is missing by
@@ -300,9 +312,13 @@ def test_each_reminder_says_truly_when_the_hiring_manager_hears(sandbox: Sandbox
     named: dict[str, int] = {}  # round -> when the hiring manager first read it named
     quoted: list[tuple[str, bool, int]] = []  # (round, already told, T) as reminders put it
     hm = uid(sb, HM)
-    seen, now = 0, sb.now
+    seen, now, submitted = 0, sb.now, set()
     while now < MONDAY + timedelta(days=28):
         sb.dispatch(now)
+        for number in sorted(in_early - submitted):
+            if any(r.startswith(f"{number}. ") for r, _, _ in quoted):
+                submit_scorecard(sb, short_id, number, "Hire")
+                submitted.add(number)
         calls = sb.emulator.calls_to("chat.postMessage")
         for call in calls[seen:]:
             text = call.args["text"]
@@ -319,10 +335,12 @@ def test_each_reminder_says_truly_when_the_hiring_manager_hears(sandbox: Sandbox
             break
         now = max(due, now + timedelta(seconds=1))
     assert len({r for r, _, _ in quoted}) >= 5 and any(were for _, were, _ in quoted)
+    assert submitted == in_early
     wrong = [
         (r, were, t, named.get(r))
         for r, were, t in quoted
-        if r not in named or (named[r] != t if were else named[r] > t)
+        if int(r[0]) not in submitted  # once it is in, nobody is told it is missing
+        and (r not in named or (named[r] != t if were else named[r] > t))
     ]
     assert wrong == []
 
