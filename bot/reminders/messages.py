@@ -12,7 +12,7 @@ from bot.documents.models import Round as TemplateRound
 from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import OBSERVER
-from bot.reminders.cadence import Next
+from bot.reminders.cadence import Next, first_due
 from bot.reminders.late import Late, how_late
 from bot.reminders.panel_notes import may, observing, panel_values, scorecard_button
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
@@ -129,6 +129,9 @@ def _round_values(s: Situation, rnd: Round) -> dict:
         "review_due": slack_time(rnd.review_due) if rnd.review_due else "",
         **panel_values(s.panel, s.observers, s.trainee, s.spec, s.reader, s.owner),
     }
+    due = first_due(rnd, offsets[Kind.DUE])
+    late = due is not None and s.now is not None and s.now - due > LATE_FIRST_REMINDER
+    out["was_due"] = slack_time(due) if due is not None and late else ""  # loopbot was down
     if rnd.starts_at is not None:
         end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
         guide_at = rnd.starts_at + timedelta(minutes=offsets[Kind.GUIDE])
@@ -139,9 +142,6 @@ def _round_values(s: Situation, rnd: Round) -> dict:
             ended=slack_time(end),
             ended_ago=how_late(end, s.now) if s.now else "",
         )
-        due = end + timedelta(minutes=offsets[Kind.DUE])
-        late = s.now is not None and s.now - due > LATE_FIRST_REMINDER  # loopbot was down
-        out["was_due"] = slack_time(due) if late else ""
     else:
         out.update(
             when=f"review by {out['review_due']}" if rnd.review_due else "",

@@ -210,6 +210,22 @@ def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
     assert not any("has ended" in t or t.startswith("In ") for t in about_round), about_round
 
 
+def test_a_review_reminder_sent_late_says_when_the_scorecard_was_due(sbx: Sandbox) -> None:
+    """loopbot was down when the review's scorecard fell due: the first reminder, sent once it is
+    back, quotes the due time, as a live round's does."""
+    short_id = create_loop(sbx)
+    _, reviewer = _round(sbx, short_id, 1)
+    card = wait_for(lambda: card_in_dm(sbx, REC, short_id))
+    sbx.now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    assert "received" in _press(sbx, REC, f"{short_id}:1", card)
+    review_due = _round(sbx, short_id, 1)[0].review_due
+    sbx.dispatch(review_due + timedelta(hours=8))
+    (late,) = _about(sbx, reviewer, "Your review of")
+    due = review_due + timedelta(minutes=LEADS["due"])
+    assert f"your scorecard was due {due:%a %d %b %H:%M} UTC." in late
+    assert "due now" not in late
+
+
 def test_only_the_recruiter_creator_or_an_admin_marks_a_submission_received(
     sbx: Sandbox,
 ) -> None:
