@@ -131,10 +131,12 @@ def test_a_question_withdrawn_while_on_its_way_is_withdrawn_once_it_is_in(team: 
     messenger = sb.runtime.messenger
     real = messenger.dm
     newcomer: list[str] = []
+    asked: list[str] = []  # read here: the question's text is withdrawn at once after
 
     def then_the_recruiter_swaps(user, **kwargs):
         posted = real(user, **kwargs)
         if kwargs["text"].startswith("Can you ") and not newcomer:
+            asked.append(user)
             taker, done = _swap_by_hand(sb, short_id, number, besides=user)
             done.then()
             newcomer.append(taker)
@@ -142,13 +144,12 @@ def test_a_question_withdrawn_while_on_its_way_is_withdrawn_once_it_is_in(team: 
 
     messenger.dm = then_the_recruiter_swaps  # type: ignore[method-assign]
     _say_cant_make_it(sb, leaving, number)
-    asked = _asked(sb, set())
     assert wait_for(lambda: newcomer), "no one could take the round"
 
     def withdrawn() -> list:
         return [
             m
-            for m in sb.emulator.dms_to(uid(sb, asked))
+            for m in sb.emulator.dms_to(asked[0])
             if "is withdrawn" in (m.text or "") and f"<@{newcomer[0]}> now runs it" in m.text
         ]
 
