@@ -103,7 +103,8 @@ def test_step_two_proposes_the_async_build_with_a_deadline_and_live_rounds_with_
     for number in range(2, 7):
         assert inputs[f"round:{number}:place"]["element"]["initial_value"] == ROOM
     # The recruiter moves the deadline a day sooner and gives round 2 a video link instead of
-    # the room (a deadline after a live round is refused, as a test below shows).
+    # the room (a deadline after a live round is refused: see
+    # test_step_two_refuses_a_live_round_before_the_submission_it_builds_on).
     thursday = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
     second = submit(
         sbx,
@@ -147,6 +148,17 @@ def test_step_two_refuses_a_live_round_before_the_submission_it_builds_on(sbx: S
             "round:2:time": f"This round builds on 1. Async Build, due {due} for the candidate: "
             "pick a later time, or an earlier deadline."
         },
+    }
+    # A deadline moved after the live rounds is refused on each of them, saying the new one.
+    inputs = {b["block_id"]: b for b in proposed.json["view"]["blocks"] if b["type"] == "input"}
+    last = max(inputs[f"round:{n}:time"]["element"]["initial_date_time"] for n in range(2, 7))
+    after_all = datetime.fromtimestamp(last, UTC) + timedelta(days=1)
+    moved = submit(sbx, REC, {"round:1:deadline": int(after_all.timestamp())})
+    said_due = f"{after_all.astimezone(ZoneInfo('Asia/Seoul')):%a %d %b %H:%M} Asia/Seoul"
+    assert moved.json and moved.json["errors"] == {
+        f"round:{n}:time": f"This round builds on 1. Async Build, due {said_due} for the "
+        "candidate: pick a later time, or an earlier deadline."
+        for n in range(2, 7)
     }
     # An earlier deadline puts the round after it again: the loop is created.
     sooner = int((deadline - timedelta(days=1)).timestamp())
