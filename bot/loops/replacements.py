@@ -313,6 +313,7 @@ def withdrawn_untold(session: Session, loop_id: int | None) -> list[tuple[Replac
         .where(
             ReplacementAsk.loop_id == loop_id if loop_id is not None else true(),
             ReplacementAsk.state == AskState.VOID,
+            col(ReplacementAsk.channel_id).is_not(None),
             col(ReplacementAsk.ts).is_not(None),
             ~told.exists(),
         )
