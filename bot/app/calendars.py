@@ -68,6 +68,7 @@ def calendar_busy(
         request.first_day,
         request.candidate_tz,
         runtime.settings.loopbot_submission_days,
+        request.candidate_hours,
     )
     end = max([start, *follows.values()]) + BUSY_WINDOW
     busy = _read_within(calendar, sorted(set(emails.values())), start, end)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.documents.markdown import normalize
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
+from bot.loops.hours import parse_hours
 from bot.loops.requests import Proposal
 
 ASYNC = "async"
@@ -37,10 +38,14 @@ def round_format(rnd: TemplateRound, template: LoopTemplate, variant_id: str | N
     return ON_SITE
 
 
-def add_working_days(day: date, days: int) -> date:
+WEEKDAYS = frozenset(range(5))
+
+
+def add_working_days(day: date, days: int, working: frozenset[int] = WEEKDAYS) -> date:
+    """`days` of the `working` weekdays (0 = Monday; Monday to Friday unless given) after `day`."""
     while days > 0:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if day.weekday() in working:
             days -= 1
     return day
 
@@ -53,13 +58,22 @@ def _zone(tz: str | None) -> ZoneInfo:
 
 
 def submission_deadline(
-    first_day: date, candidate_tz: str, template: LoopTemplate, default_days: int | None
+    first_day: date,
+    candidate_tz: str,
+    template: LoopTemplate,
+    default_days: int | None,
+    candidate_hours: str | None = None,
 ) -> datetime:
     """The document's `submission_days` (else the setting) working days after the loop's first
-    day, at the end of the candidate's afternoon."""
+    day: the candidate's own days, at the end of their day, when step 1 gave their hours; else
+    Monday to Friday, at the end of the candidate's afternoon."""
     days = template.submission_days or default_days or SUBMISSION_DAYS
-    day = add_working_days(first_day, days)
-    return datetime.combine(day, DEADLINE_TIME, tzinfo=_zone(candidate_tz)).astimezone(UTC)
+    if candidate_hours:
+        hours = parse_hours(candidate_hours)
+        day, at = add_working_days(first_day, days, hours.days), hours.end
+    else:
+        day, at = add_working_days(first_day, days), DEADLINE_TIME
+    return datetime.combine(day, at, tzinfo=_zone(candidate_tz)).astimezone(UTC)
 
 
 def after_submission(
@@ -68,12 +82,13 @@ def after_submission(
     first_day: date,
     candidate_tz: str,
     default_days: int | None,
+    candidate_hours: str | None = None,
 ) -> dict[int, datetime]:
     """The live rounds that come after an asynchronous round in the loop's order, each with the
     submission deadline it follows: a later round builds on what the candidate sent (the
     document's scenario evolves from the Async Build on), so it is proposed once the work is
     due, never before."""
-    due = submission_deadline(first_day, candidate_tz, template, default_days)
+    due = submission_deadline(first_day, candidate_tz, template, default_days, candidate_hours)
     kinds = [(r.number, round_format(r, template, variant_id) == ASYNC) for r in template.rounds]
     return dict.fromkeys(following_a_submission(kinds), due)
 
@@ -148,7 +163,11 @@ def decorate(
     for rnd in proposal.rounds:
         if rnd.asynchronous:
             deadline = rnd.deadline or submission_deadline(
-                request.first_day, request.candidate_tz, template, submission_days
+                request.first_day,
+                request.candidate_tz,
+                template,
+                submission_days,
+                request.candidate_hours,
             )
             rounds.append(rnd.model_copy(update={"starts_at": None, "deadline": deadline}))
         else:

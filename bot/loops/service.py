@@ -64,7 +64,12 @@ def propose(
     )
     parts = {u: p.next_part for u, p in learning.items() if p.next_part}
     follows = after_submission(
-        template, request.variant, request.first_day, request.candidate_tz, submission_days
+        template,
+        request.variant,
+        request.first_day,
+        request.candidate_tz,
+        submission_days,
+        request.candidate_hours,
     )
     needs = []
     for rnd in template.rounds:

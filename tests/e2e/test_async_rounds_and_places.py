@@ -119,6 +119,31 @@ def test_step_two_proposes_the_async_build_with_a_deadline_and_live_rounds_with_
     assert _round(sbx, short_id, 3)[0].place == ROOM
 
 
+def test_the_deadline_falls_on_the_candidate_s_own_working_days_at_the_end_of_their_day(
+    sbx: Sandbox,
+) -> None:
+    """Step 1's hours Sun-Thu 08:00-16:00: three of their working days after Tuesday 24 Nov is
+    Sunday 29 Nov, due at 16:00 their time (Monday to Friday would have given Friday 17:00); the
+    live rounds come after it, inside their hours."""
+    open_create(sbx)
+    hours = {"Candidate's working hours": "Sun-Thu 08:00-16:00"}
+    proposed = submit(sbx, REC, step_one_answers(sbx, **hours))
+    assert proposed.json and proposed.json.get("response_action") == "update", proposed.body_text
+    step = json.dumps(proposed.json["view"]["blocks"], ensure_ascii=False)
+    assert "(a submission, no meeting), due Sun 29 Nov 16:00 Asia/Seoul for the candidate" in step
+    assert submit(sbx, REC, {}).status == 200
+    with sbx.db.read() as session:
+        rounds = sorted(session.exec(select(Round)).all(), key=lambda r: r.number)
+    seoul = ZoneInfo("Asia/Seoul")
+    assert rounds[0].deadline == datetime(2026, 11, 29, 16, 0, tzinfo=seoul)
+    for rnd in rounds[1:]:
+        local = rnd.starts_at.astimezone(seoul)
+        assert rnd.starts_at > rounds[0].deadline and local.weekday() in (6, 0, 1, 2, 3)
+        assert 8 <= local.hour and local + timedelta(minutes=rnd.duration_minutes) <= local.replace(
+            hour=16, minute=0
+        )
+
+
 def test_a_deadline_in_the_past_is_refused_in_step_two(sbx: Sandbox) -> None:
     open_create(sbx)
     submit(sbx, REC, step_one_answers(sbx))
