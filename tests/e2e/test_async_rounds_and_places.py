@@ -379,7 +379,10 @@ def test_the_documents_places_and_submission_days_win_over_the_settings(
         # One working day after Tuesday 24 Nov, 17:00 in Seoul; the document's room.
         async_build, reviewer = _round(sb, short_id, 1)
         assert async_build.deadline == datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-        assert _round(sb, short_id, 2)[0].place == "The Atrium"
+        live = _round(sb, short_id, 2)[0]
+        assert live.place == "The Atrium"
+        # The live rounds follow that deadline: sooner than the setting's five days would allow.
+        assert async_build.deadline < live.starts_at < datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
         sb.dispatch()
         (assigned,) = _about(sb, reviewer, "submission for *1. Async Build*")
         assert "you have 1 working day (in your time zone)" in assigned

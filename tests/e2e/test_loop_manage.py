@@ -86,6 +86,12 @@ def test_reschedule_by_command_moves_the_round_and_tells_people(sb: Sandbox, loo
     reply = sb.slack.command(HM, "/loop", f"reschedule {loop_id} 2 2026-12-01 10:00")
     assert reply.status == 200
     assert wait_for(lambda: "Moved 2. Live AI Pairing" in _last_response(sb))
+    # 10:00 in New York is midnight in Seoul: outside the candidate's hours (none given in
+    # step 1: the default), which the answer says.
+    assert (
+        "Note: that is Wed 02 Dec 00:00 Asia/Seoul for Juyoung Park (the candidate), outside "
+        "their interview hours (Mon–Fri 09:00–17:30 Asia/Seoul)." in _last_response(sb)
+    )
     with sb.db.session() as session:
         rnd = session.exec(select(Round).where(Round.number == 2)).one()
     # Maya is in New York: 10:00 there is 15:00 UTC.
