@@ -383,10 +383,20 @@ def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
     # An observer's seat is handed on as an observer's: no scorecard, the guide, told so.
     watcher = "omar.ldn"
     sb.emulator.workspace.add_user(watcher, "Omar Aziz", "omar@example.com", "Europe/London")
-    answer = said(
-        sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, watcher)}> <@{uid(sb, observer)}>"
-    )
-    assert f"<@{uid(sb, watcher)}> now observes 2. Live AI Pairing of loop `{short_id}`." in answer
+    # This time from the card's modal, naming the observer as the one replaced.
+    _, card = card_in_channel(sb, short_id)
+    sb.slack.click("oliver.rec", "loop_card_swap", short_id, message=card)
+    rec = uid(sb, "oliver.rec")
+    modal = wait_for(lambda: sb.emulator.open_views(rec) and top_view(sb, "oliver.rec"))
+    picked = {
+        "Round": "2",
+        "New interviewer or observer": uid(sb, watcher),
+        "Replacing (an interviewer or observer; the lead when empty)": uid(sb, observer),
+    }
+    values = ModalForm(modal, sb.emulator.workspace).fill(picked)
+    assert sb.slack.submit("oliver.rec", modal, values).status == 200
+    confirmed = f"<@{uid(sb, watcher)}> now observes 2. Live AI Pairing of loop `{short_id}`."
+    assert wait_for(lambda: [m for m in _dms(sb, "oliver.rec") if m.text == confirmed])
     assert _people(sb, short_id, 2) == ([lead, spare], [watcher])
     sb.dispatch()
     (gone,) = [t for t in map(_text, _dms(sb, observer)) if t.startswith("You no longer")]
