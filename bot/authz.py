@@ -42,7 +42,8 @@ class Action(StrEnum):
     NUDGE = "nudge"
     """Remind a late interviewer at once ("Nudge now" on the late-scorecards message)."""
     DECLINE_ROUND = "decline_round"
-    """Say one cannot make one's own round (`round=`), so loopbot looks for a replacement."""
+    """Say one cannot make one's own round (`round=`): loopbot looks for a replacement (a
+    trainee leaves the round instead; see `bot.loops.replacements.step_out`)."""
     READ_CANDIDATE_BRIEF = "read_candidate_brief"
     """The candidate's own guide and context: whole (no `round=`), or the parts that brief one
     round (`round=`, `briefed=` when the documents or the recruiter put them on that round)."""
@@ -109,7 +110,8 @@ def can(
         # "T": a trainee shadowing or reverse-shadowing the round writes one too (not counted).
         return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "T"})
     if action is Action.DECLINE_ROUND:
-        return "R" in who.round_letters.get(round or 0, frozenset())
+        # A trainee says so too: they leave the round, which goes on without them.
+        return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "T"})
     if action is Action.READ_SCORECARD:
         if author and author == who.user_id:
             return True
@@ -176,7 +178,8 @@ REFUSALS = {
     Action.READ_CANDIDATE_BRIEF: "The candidate's documents brief another round.",
     Action.NUDGE: "Only the loop's hiring manager, recruiter, creator or a loopbot admin can "
     "nudge its interviewers.",
-    Action.DECLINE_ROUND: "Only the interviewer of round {round} can say they can't make it.",
+    Action.DECLINE_ROUND: "Only the interviewer or trainee of round {round} can say they can't "
+    "make it.",
 }
 
 

@@ -35,7 +35,12 @@ def handle_cant_make_it(ack: Ack, body: dict, runtime: Runtime) -> None:
     runtime.messenger.open_view(
         body["trigger_id"],
         build_modal_decline(
-            short_id=form.short_id, number=form.number, round_name=form.round_name, when=form.when
+            short_id=form.short_id,
+            number=form.number,
+            round_name=form.round_name,
+            when=form.when,
+            part=form.part,
+            interviewers=form.interviewers,
         ),
     )
 

@@ -12,14 +12,16 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from bot.app import Done
-from bot.app.announce import dm_about, refresh_card, withdraw_questions
+from bot.app.announce import announce_change, dm_about, refresh_card, withdraw_questions
 from bot.app.calendars import queue_events
 from bot.app.create import limits
-from bot.authz import Action, require
+from bot.authz import Action, Standing, require, trains
 from bot.errors import InvalidInput, NotFound, SlackUnavailable
 from bot.loops import replacements
 from bot.loops.queries import (
+    INTERVIEWER,
     LOOP_ROLE,
+    TRAINEE_PARTS,
     assignments_of,
     find_loop,
     recruiter_roles,
@@ -65,6 +67,10 @@ class DeclineForm:
     number: int
     round_name: str
     when: str
+    part: str | None = None
+    """A trainee's part on the round (they leave it; nobody is asked), else None."""
+    interviewers: str = ""
+    """Who runs the round without the trainee (mentions)."""
 
 
 @dataclass
@@ -87,25 +93,79 @@ def decline_form(runtime: Runtime, *, actor: str, ref: str, number: int) -> Decl
         if rnd is None:
             raise NotFound(f"Loop `{loop.short_id}` has no round {number}.")
         when = _when(rnd)
-        return DeclineForm(loop.short_id, number, rnd.name, when)
+        if not trains(who, number):
+            return DeclineForm(loop.short_id, number, rnd.name, when)
+        people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
+        part = next(a.part for a in people if a.user_id == actor and a.part in TRAINEE_PARTS)
+        runners = [a.user_id for a in people if a.letter == "R" and a.part == INTERVIEWER]
+        return DeclineForm(loop.short_id, number, rnd.name, when, part, _mentions(runners))
+
+
+def _mentions(users: list[str]) -> str:
+    return ", ".join(mention(u) for u in users)
 
 
 def decline(runtime: Runtime, *, actor: str, ref: str, number: int, reason: str) -> Done:
     """The interviewer cannot make their round: the first replacement is asked, or the
-    recruiter is handed the round; the interviewer stays on it until someone takes it."""
-    if not reason.strip():
-        raise InvalidInput("Say why, in a few words: the recruiter and hiring manager read it.")
+    recruiter is handed the round; the interviewer stays on it until someone takes it. A
+    trainee leaves it (`_step_out`)."""
     now = runtime.clock()
     with runtime.db.read() as session:
-        _ask_zones_first(runtime, session, [find_loop(session, ref).id])
+        loop = find_loop(session, ref)
+        training = trains(
+            standing(session, loop, actor, admins=runtime.settings.loopbot_admins), number
+        )
+        if not training:
+            _ask_zones_first(runtime, session, [loop.id])
+    if not reason.strip():
+        readers = (
+            "the recruiter reads it" if training else "the recruiter and hiring manager read it"
+        )
+        raise InvalidInput(f"Say why, in a few words: {readers}.")
     with runtime.db.session() as session:
         loop = find_loop(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        if trains(who, number):
+            return _step_out(runtime, session, loop, who, number, reason.strip())
         declined = replacements.decline_round(session, loop, number, who, reason, now)
         step = replacements.next_step(session, loop, declined, now, policy_of(runtime))
         out = _step_messages(session, loop, step, announce=True)
         text = render("replacement_thanks", **_facts(loop, step.rnd, declined), step=_step(step))
     return Done(text, lambda: _send(runtime, out), out.loop_id)
+
+
+def _step_out(
+    runtime: Runtime, session: Session, loop: Loop, who: Standing, number: int, reason: str
+) -> Done:
+    """A trainee cannot make their round: they are off it at once (`step_out`); the round's
+    interviewers, who run it without them, and the recruiter are told."""
+    out = replacements.step_out(session, loop, number, who, runtime.clock())
+    queue_events(runtime, session, loop, actor=who.user_id, round_ids={out.rnd.id or 0})
+    facts = {
+        "candidate": loop.candidate_name,
+        "short_id": loop.short_id,
+        "round": f"{out.rnd.number}. {out.rnd.name}",
+        "when": _when(out.rnd),
+        "trainee": mention(who.user_id),
+        "part": out.part,
+        "interviewers": _mentions(out.interviewers),
+        "several": len(out.interviewers) > 1,
+        "reason": reason,
+    }
+    dms = [
+        (u, render("trainee_stepped_out", reader="interviewer", **facts)) for u in out.interviewers
+    ]
+    told = render("trainee_stepped_out", reader="recruiter", **facts)
+    dms += [(u, told) for u in _recruiters(session, loop) or [loop.created_by]]
+    loop_id = loop.id or 0
+
+    def follow_up() -> None:
+        for user, text in dms:
+            dm_about(runtime, loop_id, user, purpose=PURPOSE, text=text)
+        announce_change(runtime=runtime, loop_id=loop_id, actor=who.user_id)
+        runtime.kick()
+
+    return Done(render("trainee_stepped_out", reader="trainee", **facts), follow_up, loop_id)
 
 
 def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Done:
@@ -273,11 +333,19 @@ def _step_messages(session: Session, loop: Loop, step: Step, *, announce: bool) 
 def _organisers(session: Session, loop: Loop, rnd: Round) -> list[str]:
     """The recruiter(s) and the round's hiring manager: who hears of a round losing its
     interviewer and picks someone when loopbot cannot."""
-    recruiters = recruiter_roles(template_of(session, loop))
-    people = assignments_of(session, loop)
-    chosen = [a.user_id for a in people if a.letter == LOOP_ROLE and a.role_code in recruiters]
-    chosen += [a.user_id for a in people if a.round_id == rnd.id and a.letter == "A"]
+    chosen = _recruiters(session, loop)
+    chosen += [
+        a.user_id for a in assignments_of(session, loop) if a.round_id == rnd.id and a.letter == "A"
+    ]
     return list(dict.fromkeys(chosen))
+
+
+def _recruiters(session: Session, loop: Loop) -> list[str]:
+    codes = recruiter_roles(template_of(session, loop))
+    people = assignments_of(session, loop)
+    return list(
+        dict.fromkeys(a.user_id for a in people if a.letter == LOOP_ROLE and a.role_code in codes)
+    )
 
 
 def _send(runtime: Runtime, out: Outgoing) -> None:

@@ -23,8 +23,10 @@ from bot.loops import changes
 from bot.loops.assignment import Limits, Refusal, replacement
 from bot.loops.hours import Hours, WorkingDay, stored_hours
 from bot.loops.queries import (
+    INTERVIEWER,
     LOOP_ROLE,
     ROUND_LETTERS,
+    TRAINEE_PARTS,
     assignments_of,
     bookings_between,
     last_assigned,
@@ -32,11 +34,14 @@ from bot.loops.queries import (
 )
 from bot.store.models import (
     AskState,
+    AuditEntry,
     Decline,
     DeclineState,
     Loop,
     LoopStatus,
     OutboxMessage,
+    Reminder,
+    ReminderState,
     ReplacementAsk,
     Round,
 )
@@ -95,10 +100,8 @@ def _asks(session: Session, decline: Decline) -> list[ReplacementAsk]:
     )
 
 
-def decline_round(
-    session: Session, loop: Loop, number: int, who: Standing, reason: str, now: datetime
-) -> Decline:
-    """Record that the round's interviewer cannot make it (they stay on it until replaced)."""
+def _declinable(session: Session, loop: Loop, number: int, who: Standing, now: datetime) -> Round:
+    """The round `who` may say they cannot make: theirs, in a live loop, not begun."""
     require(Action.DECLINE_ROUND, who, loop=loop.short_id, round=number)
     if loop.status == LoopStatus.CANCELLED:
         raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
@@ -107,6 +110,53 @@ def decline_round(
         raise InvalidInput(
             f"{rnd.number}. {rnd.name} has already started; ask the recruiter to swap it."
         )
+    return rnd
+
+
+@dataclass(frozen=True)
+class SteppedOut:
+    """A trainee off a round: what they trained as, and who runs it without them."""
+
+    rnd: Round
+    part: str
+    interviewers: list[str]
+
+
+def step_out(session: Session, loop: Loop, number: int, who: Standing, now: datetime) -> SteppedOut:
+    """A trainee who cannot make their round leaves it at once: nobody takes their seat (the
+    round's interviewers run it as planned), their reminders stop, and the round no longer
+    counts toward their training, so a later loop gives them the part again."""
+    rnd = _declinable(session, loop, number, who, now)
+    people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
+    seat = next(a for a in people if a.user_id == who.user_id and a.part in TRAINEE_PARTS)
+    seat.active = False
+    session.add(seat)
+    session.exec(
+        update(Reminder)  # type: ignore[call-overload]
+        .where(col(Reminder.assignment_id) == seat.id, col(Reminder.state) == ReminderState.PENDING)
+        .values(state=ReminderState.CANCELLED)
+    )
+    loop.version += 1
+    loop.updated_at = now
+    session.add(loop)
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=who.user_id,
+            action="round.trainee_stepped_out",
+            loop_id=loop.id,
+            detail={"round": rnd.number, "part": seat.part},
+        )
+    )
+    interviewers = [a.user_id for a in people if a.letter == "R" and a.part == INTERVIEWER]
+    return SteppedOut(rnd, seat.part, interviewers)
+
+
+def decline_round(
+    session: Session, loop: Loop, number: int, who: Standing, reason: str, now: datetime
+) -> Decline:
+    """Record that the round's interviewer cannot make it (they stay on it until replaced)."""
+    rnd = _declinable(session, loop, number, who, now)
     open_ = session.exec(
         select(Decline).where(
             Decline.round_id == rnd.id,

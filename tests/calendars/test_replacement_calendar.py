@@ -95,3 +95,53 @@ def test_the_event_follows_the_round_to_the_replacement(world) -> None:  # noqa:
         sb.dispatch()
         assert world.interviews(leaving) == []
         assert len(world.interviews(taker)) == had + 1
+
+
+def test_a_trainee_who_steps_out_loses_the_event_the_interviewer_keeps_it(
+    world,  # noqa: F811
+    tmp_path,
+) -> None:
+    from tests.calendars.test_calendar_stories import email
+    from tests.e2e.test_panels import TEAM
+    from tests.e2e.test_training import (
+        TRAINEE,
+        _create,
+        _interviewers,
+        _trainee_round,
+        training_sandbox,
+    )
+
+    for handle in [*(h for h, _, _ in TEAM), TRAINEE[0]]:
+        world.add_person(handle)
+    with training_sandbox(tmp_path, world.settings(), email=email) as sb:
+        sb.now = MONDAY
+        short_id, _ = _create(sb, "2026-11-24")
+        sb.dispatch()
+        number, _ = _trainee_round(sb, short_id)
+        (lead,) = _interviewers(sb, short_id, number)
+        trainee = TRAINEE[0]
+        (theirs,) = world.interviews(trainee)
+        kept = [e for e in world.interviews(lead) if e[2] == theirs[2]]
+        assert len(kept) == 1
+        assigned = wait_for(
+            lambda: next(
+                (
+                    m
+                    for m in sb.emulator.dms_to(uid(sb, trainee))
+                    if f'"{short_id}:{number}"' in json.dumps(m.blocks or [])
+                ),
+                None,
+            )
+        )
+        sb.slack.click(trainee, "round_decline", message=assigned)
+        modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
+        form = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "Off sick."})
+        assert sb.slack.submit(trainee, modal, form).status == 200
+
+        def gone() -> bool:
+            sb.dispatch()
+            return not world.interviews(trainee)
+
+        assert wait_for(gone)
+        assert [e for e in world.interviews(lead) if e[2] == theirs[2]] == kept
+        assert not sb.emulator.violations

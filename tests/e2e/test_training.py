@@ -6,26 +6,42 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from bot.documents import load_library
+from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text
 from bot.sandbox import Sandbox
 from bot.settings import SEEDS_DIR
 from bot.store.models import Assignment, Loop, Round
-from tests.e2e.helpers import MONDAY, open_create, said, step_one_answers, submit, uid, wait_for
+from tests.e2e.helpers import (
+    MONDAY,
+    card_in_dm,
+    dm_texts,
+    open_create,
+    said,
+    step_one_answers,
+    submit,
+    top_view,
+    uid,
+    wait_for,
+)
+from tests.e2e.test_cant_make_it import _dm_with_button, _texts
 from tests.e2e.test_debrief import summaries
 from tests.e2e.test_panels import POOL, TEAM, _score
 
 TRAINEE = ("tara.ldn", "Tara Quinn", "Europe/London", "U0TR00001")
 
 
-@pytest.fixture
-def sb(tmp_path: Path) -> Iterator[Sandbox]:
+def training_sandbox(
+    tmp_path: Path, settings: dict | None = None, email=lambda handle: f"{handle}@example.com"
+) -> Sandbox:
+    """The seed documents with the trainee listed, one shadow and one reverse shadow to
+    graduate, and the team (each with `email(handle)`); not started."""
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
@@ -35,14 +51,23 @@ def sb(tmp_path: Path) -> Iterator[Sandbox]:
     loop.write_text(
         loop.read_text().replace("version: 1\n", "version: 1\ntrainees: [U0TR00001]\n", 1)
     )
-    settings = {"loopbot_training_shadows": 1, "loopbot_training_reverse_shadows": 1}
+    settings = {
+        "loopbot_training_shadows": 1,
+        "loopbot_training_reverse_shadows": 1,
+        **(settings or {}),
+    }
     sandbox = Sandbox(create_app, make_wsgi_app, docs=docs, settings=settings)
     ws = sandbox.emulator.workspace
     for i, (handle, name, tz) in enumerate(TEAM):
-        ws.add_user(handle, name, f"{handle}@example.com", tz, id=f"U0TM0000{i}")
+        ws.add_user(handle, name, email(handle), tz, id=f"U0TM0000{i}")
     handle, name, tz, user_id = TRAINEE
-    ws.add_user(handle, name, f"{handle}@example.com", tz, id=user_id)
-    with sandbox:
+    ws.add_user(handle, name, email(handle), tz, id=user_id)
+    return sandbox
+
+
+@pytest.fixture
+def sb(tmp_path: Path) -> Iterator[Sandbox]:
+    with training_sandbox(tmp_path) as sandbox:
         sandbox.now = MONDAY
         yield sandbox
         assert not sandbox.emulator.violations
@@ -116,15 +141,19 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox, tmp_
     assert trainee not in {h for n in range(1, 7) for h in _interviewers(sb, first, n)}
     told = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, trainee))) if "you shadow" in t]
     assert told and f"{number}. " in told[0]
-    # Not theirs to hand on: no "Can't make it" for a trainee.
-    assert "round_decline" not in json.dumps(
-        [m.blocks for m in sb.emulator.dms_to(uid(sb, trainee))]
-    )
+    # "Can't make it" takes a trainee off their own round (see the test below), no other.
+    buttons = json.dumps([m.blocks for m in sb.emulator.dms_to(uid(sb, trainee))])
+    assert f'"value": "{first}:{number}"' in buttons
+    assert not [n for n in range(1, 7) if n != number and f'"{first}:{n}"' in buttons]
     lead = _interviewers(sb, first, number)[0]
     heard = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, lead))) if "shadows this round" in t]
     assert heard and f"@{uid(sb, trainee)} shadows this round" in heard[0]
     counts = "Shadows 0 of 1 · Reverse shadows 0 of 1"
     assert counts in _home(sb, trainee, counts)
+
+    sb.dispatch(_starts(sb, first, number) - timedelta(hours=1))
+    guides = [m for m in sb.emulator.dms_to(uid(sb, trainee)) if "ROUND GUIDE" in _plain(m)]
+    assert guides and f'"{first}:{number}"' in json.dumps(guides[0].blocks)  # Can't make it
 
     # The trainee's "No Hire" is in before the panel's six "Hire": no split, no count of it.
     sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))  # every round of the first loop is over
@@ -195,7 +224,7 @@ def test_a_trainee_s_missing_scorecard_never_holds_the_debrief(sb: Sandbox) -> N
     trainee, spare = uid(sb, TRAINEE[0]), uid(sb, "omar.ldn")
     refused = said(sb, "oliver.rec", f"swap {first} {number} <@{spare}> <@{trainee}>")
     assert f"<@{trainee}> is training in {number}. " in refused
-    assert "a trainee's seat is not handed to someone else." in refused
+    assert "a trainee's seat is not handed to someone else. They can leave it with" in refused
     assert _trainee_round(sb, first) == (number, "shadow")
     sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
     for n in range(1, 7):
@@ -203,3 +232,98 @@ def test_a_trainee_s_missing_scorecard_never_holds_the_debrief(sb: Sandbox) -> N
     (summary,) = wait_for(lambda: summaries(sb, first))
     text = "\n".join(blocks_as_text(summary.blocks))
     assert "Hire 6" in text
+
+
+def test_a_trainee_who_cannot_come_leaves_the_round_to_its_interviewer(sb: Sandbox) -> None:
+    """*Can't make it* from a trainee: off the round at once (nobody is asked), the interviewer
+    and the recruiter told, nothing more about the round to them, and no count toward their
+    training: the next loop gives them the shadow again."""
+    trainee, reason = TRAINEE[0], "Off sick that day."
+    short_id, _ = _create(sb, "2026-11-24")
+    number, part = _trainee_round(sb, short_id)
+    assert part == "shadow"
+    (lead,) = _interviewers(sb, short_id, number)
+    name = next(r for r in _plain_rounds(sb, short_id) if r[0] == number)[1]
+
+    home = _home(sb, trainee, "Can't make it")
+    assert "Can't make it" in home
+    assert f'"{short_id}:{number}"' in json.dumps(sb.emulator.home_of(uid(sb, trainee)))
+    assigned = _dm_with_button(sb, trainee, "round_decline", containing=f":{number}")
+    sb.slack.click(trainee, "round_decline", message=assigned)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
+    intro = "\n".join(blocks_as_text(modal["blocks"]))
+    assert f"You shadow *{number}. {name}*" in intro
+    assert f"takes you off the round at once (it goes ahead with @{uid(sb, lead)})" in intro
+    assert modal["submit"]["text"] == "Take me off"
+    blank = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "   "})
+    errors = sb.slack.submit(trainee, modal, blank).json["errors"]
+    assert errors == {"reason": "Say why, in a few words: the recruiter reads it."}
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": reason})
+    assert sb.slack.submit(trainee, modal, values).status == 200
+
+    assert [h for _, h, _, _ in _rows(sb, short_id)].count(trainee) == 0
+    assert _interviewers(sb, short_id, number) == [lead]  # the round keeps its interviewer
+    (thanks,) = wait_for(lambda: _texts(sb, trainee, "You're off"))
+    assert f"You're off *{number}. {name}*" in thanks
+    assert f"@{uid(sb, lead)} runs it without you" in thanks
+    assert "It does not count toward your training" in thanks
+    (heard,) = wait_for(lambda: _texts(sb, lead, "is off it"))
+    assert f"@{uid(sb, trainee)} can't make *{number}. {name}*" in heard
+    assert "nobody shadows you, and you run it as planned." in heard
+    assert reason not in heard  # the reason is the recruiter's to read
+    (news,) = wait_for(lambda: _texts(sb, "oliver.rec", "is off it"))
+    assert f"which they were to shadow, and is off it:\n>{reason}\n" in news
+    assert f"@{uid(sb, lead)} runs it without them." in news
+    assert not _texts(sb, "maya.hm", "is off it")  # the hiring manager's loop is unchanged
+    card = wait_for(
+        lambda: uid(sb, trainee) not in json.dumps(card_in_dm(sb, "oliver.rec", short_id).blocks)
+    )
+    assert card
+
+    # Nothing more about the round reaches the trainee; the interviewer's messages no longer
+    # speak of a trainee.
+    seen_trainee = len(dm_texts(sb, trainee))
+    seen_lead = len(dm_texts(sb, lead))
+    for hours in (-25, -1, 2, 30):
+        sb.dispatch(_starts(sb, short_id, number) + timedelta(hours=hours))
+    later = dm_texts(sb, trainee)[seen_trainee:]
+    assert not [t for t in later if f"{number}. {name}" in t or name.upper() in t], later
+    to_lead = dm_texts(sb, lead)[seen_lead:]
+    assert to_lead and not [t for t in to_lead if "shadows this round" in t]
+    counts = "Shadows 0 of 1 · Reverse shadows 0 of 1"
+    assert counts in _home(sb, trainee, counts)
+
+    # The round is no longer theirs: its old button and its scorecard are refused.
+    before = len(sb.emulator.all_responses(trainee))
+    sb.slack.click(trainee, "round_decline", message=assigned)
+    again = wait_for(lambda: sb.emulator.all_responses(trainee)[before:])
+    assert f"Only the interviewer or trainee of round {number} can say" in json.dumps(again)
+    refused = said(sb, trainee, f"scorecard {short_id} {number}")
+    assert f"Only the interviewer of round {number}" in refused
+
+    # The next loop gives them the shadow they missed.
+    sb.now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    second, _ = _create(sb, "2026-12-04")
+    assert _trainee_round(sb, second)[1] == "shadow"
+
+
+def _plain_rounds(sb: Sandbox, short_id: str) -> list[tuple[int, str]]:
+    with sb.db.read() as session:
+        return list(
+            session.exec(
+                select(Round.number, Round.name)
+                .join(Loop, Loop.id == Round.loop_id)
+                .where(Loop.short_id == short_id)
+            ).all()
+        )
+
+
+def _starts(sb: Sandbox, short_id: str, number: int) -> datetime:
+    with sb.db.read() as session:
+        starts = session.exec(
+            select(Round.starts_at)
+            .join(Loop, Loop.id == Round.loop_id)
+            .where(Loop.short_id == short_id, Round.number == number)
+        ).one()
+    assert starts is not None
+    return starts.replace(tzinfo=UTC)

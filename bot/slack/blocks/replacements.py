@@ -23,13 +23,34 @@ def cant_make_it_button(short_id: str, number: int) -> dict:
     return button("Can't make it", ReplacementIds.OPEN, f"{short_id}:{number}")
 
 
-def build_modal_decline(*, short_id: str, number: int, round_name: str, when: str) -> dict:
-    intro = render("replacement_modal", round=f"{number}. {round_name}", when=when)
+def build_modal_decline(
+    *,
+    short_id: str,
+    number: int,
+    round_name: str,
+    when: str,
+    part: str | None = None,
+    interviewers: str = "",
+) -> dict:
+    """The interviewer's reason, before loopbot looks for someone; a trainee's (`part`), before
+    they leave the round to `interviewers`."""
+    intro = render(
+        "replacement_modal",
+        round=f"{number}. {round_name}",
+        when=when,
+        part=part,
+        interviewers=interviewers,
+    )
+    hint = (
+        "The recruiter reads this; the interviewers do not."
+        if part
+        else "The recruiter and the hiring manager read this; the person asked does not."
+    )
     return {
         "type": "modal",
         "callback_id": ReplacementIds.SUBMIT,
         "title": plain("Can't make it", 24),
-        "submit": plain("Find a replacement", 24),
+        "submit": plain("Take me off" if part else "Find a replacement", 24),
         "close": plain("Cancel", 24),
         "private_metadata": f"{short_id}:{number}",
         "blocks": [
@@ -43,7 +64,7 @@ def build_modal_decline(*, short_id: str, number: int, round_name: str, when: st
                     "multiline": True,
                     "max_length": MAX_REASON,
                 },
-                hint="The recruiter and the hiring manager read this; the person asked does not.",
+                hint=hint,
             ),
         ],
     }
