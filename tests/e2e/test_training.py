@@ -327,3 +327,29 @@ def _starts(sb: Sandbox, short_id: str, number: int) -> datetime:
         ).one()
     assert starts is not None
     return starts.replace(tzinfo=UTC)
+
+
+def test_a_reverse_shadow_stepping_out_hands_the_lead_back(sb: Sandbox) -> None:
+    """The trainee was to lead: the interviewer, who was to observe, hears that they lead."""
+    trainee = TRAINEE[0]
+    first, _ = _create(sb, "2026-11-24")
+    number, _ = _trainee_round(sb, first)
+    sb.now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    _score(sb, first, number, trainee, "Hire")  # the shadow is done
+    second, _ = _create(sb, "2026-12-04")
+    number, part = _trainee_round(sb, second)
+    assert part == "reverse_shadow"
+    (lead,) = _interviewers(sb, second, number)
+    assigned = _dm_with_button(sb, trainee, "round_decline", containing=f"{second}:{number}")
+    sb.slack.click(trainee, "round_decline", message=assigned)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
+    intro = "\n".join(blocks_as_text(modal["blocks"]))
+    assert "You lead, as a reverse shadow, *" in intro
+    assert f"(it goes ahead with @{uid(sb, lead)} leading)" in intro
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "A family matter."})
+    assert sb.slack.submit(trainee, modal, values).status == 200
+    (heard,) = wait_for(lambda: _texts(sb, lead, f"loop `{second}`) and is off it"))
+    assert "they no longer lead it as a reverse shadow. You lead it" in heard
+    (news,) = wait_for(lambda: _texts(sb, "oliver.rec", f"loop `{second}`), which they"))
+    assert "which they were to lead as a reverse shadow, and is off it:" in news
+    assert "a later loop can give them the reverse shadow again." in news
