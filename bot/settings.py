@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         3, ge=1, le=60, description="working days a candidate has for an asynchronous round"
     )
     loopbot_review_days: int = Field(
-        2, ge=1, le=30, description="working days (reviewer's zone) to review a submission"
+        2, ge=1, le=30, description="the reviewer's working days to review a submission"
     )
     loopbot_retention_days: int | None = Field(
         None, ge=1, description="erase finished loops this many days after their last change"

@@ -173,6 +173,7 @@ def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> 
             offsets=_offsets_of(runtime, session, loop),
             reviewer_tz=reviewer_tz,
             review_days=runtime.settings.loopbot_review_days,
+            default_hours=runtime.settings.working_hours,
         )
         assert rnd.review_due is not None
         text = (

@@ -122,10 +122,16 @@ def ahead_of_submission(
     return max(awaited)[1] if awaited else None
 
 
-def review_due(received_at: datetime, reviewer_tz: str | None, days: int | None) -> datetime:
-    """The end of the review window: `days` working days in the reviewer's zone, same hour."""
+def review_due(
+    received_at: datetime,
+    reviewer_tz: str | None,
+    days: int | None,
+    working: frozenset[int] = WEEKDAYS,
+) -> datetime:
+    """The end of the review window: `days` of the reviewer's `working` days (their hours in
+    App Home, else the deployment's) in their zone, at the hour it was received."""
     local = received_at.astimezone(_zone(reviewer_tz))
-    day = add_working_days(local.date(), days or REVIEW_DAYS)
+    day = add_working_days(local.date(), days or REVIEW_DAYS, working)
     return datetime.combine(day, local.timetz()).astimezone(UTC)
 
 

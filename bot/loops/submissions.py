@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from bot.authz import Action, require
 from bot.errors import InvalidInput
+from bot.loops.hours import Hours, stored_hours
 from bot.loops.places import review_due
 from bot.loops.queries import assignments_of, rounds_of, standing
 from bot.reminders.plan import round_reminders
@@ -54,12 +55,15 @@ def mark_received(
     offsets: dict[str, int],
     reviewer_tz: str | None,
     review_days: int,
+    default_hours: Hours,
 ) -> Round:
     """Record the submission and plan the reviewer's guide, due, nudge and escalation."""
     require(Action.MARK_RECEIVED, standing(session, loop, actor, admins=admins), loop=loop.short_id)
     rnd = waiting_round(session, loop, round_number)
     rnd.received_at = now
-    rnd.review_due = review_due(now, reviewer_tz, review_days)
+    reviewer = reviewer_of(session, loop, rnd)
+    hours = stored_hours(session, [reviewer] if reviewer else []).get(reviewer or "")
+    rnd.review_due = review_due(now, reviewer_tz, review_days, (hours or default_hours).days)
     loop.updated_at = now
     session.add_all([rnd, loop])
     session.flush()

@@ -200,7 +200,7 @@ def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
     (assigned,) = _about(sbx, reviewer, "submission for *1. Async Build*")
     assert "You review *Juyoung Park*'s submission" in assigned
     assert "(asynchronous: no meeting)" in assigned and "17:00 Asia/Seoul for them" in assigned
-    assert "you have 2 working days (in your time zone) to review it" in assigned
+    assert "you have 2 working days (your own days, in your time zone) to review it" in assigned
     # Round 2 comes after the submission deadline; its guide waits for 48 h before it.
     first, _ = _round(sbx, short_id, 1)
     rnd, second = _round(sbx, short_id, 2)
@@ -245,6 +245,30 @@ def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
     assert any("1. Async Build" in t and "late for" in t for t in dm_texts(sbx, HM))
     about_round = _about(sbx, reviewer, "1. Async Build")
     assert not any("has ended" in t or t.startswith("In ") for t in about_round), about_round
+
+
+def test_the_review_window_counts_the_reviewer_s_own_working_days(sbx: Sandbox) -> None:
+    """A reviewer who works Tuesday to Saturday (their hours in App Home): two working days
+    from Thursday end on Saturday, not on Monday."""
+    short_id = create_loop(sbx)
+    _, reviewer = _round(sbx, short_id, 1)
+    sbx.slack.event({"type": "app_home_opened", "user": uid(sbx, reviewer), "tab": "home"})
+    home = wait_for(lambda: sbx.emulator.home_of(uid(sbx, reviewer)))
+    sbx.slack.click(reviewer, "home_edit_hours", "hours", view=home)
+    wait_for(lambda: sbx.emulator.open_views(uid(sbx, reviewer)))
+    days = ["Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    saved = submit(sbx, reviewer, {"Days you interview": days, "From": "09:00", "Until": "17:00"})
+    assert saved.status == 200 and not saved.body_text.strip()
+    card = wait_for(lambda: card_in_dm(sbx, REC, short_id))
+    received = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # Thursday 10:00 in Chicago
+    sbx.now = received
+    answer = _press(sbx, REC, f"{short_id}:1", card)
+    due = received + timedelta(days=2)  # Friday, Saturday: the same hour on Saturday
+    assert f"<!date^{int(due.timestamp())}^" in answer
+    assert _round(sbx, short_id, 1)[0].review_due == due
+    sbx.dispatch()
+    (guide,) = _about(sbx, reviewer, "ROUND GUIDE: ASYNC BUILD")
+    assert f"{due:%a %d %b %H:%M} UTC" in guide
 
 
 def test_a_review_reminder_sent_late_says_when_the_scorecard_was_due(sbx: Sandbox) -> None:
@@ -385,7 +409,7 @@ def test_the_documents_places_and_submission_days_win_over_the_settings(
         assert async_build.deadline < live.starts_at < datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
         sb.dispatch()
         (assigned,) = _about(sb, reviewer, "submission for *1. Async Build*")
-        assert "you have 1 working day (in your time zone)" in assigned
+        assert "you have 1 working day (your own days, in your time zone)" in assigned
         received = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # a Friday in every panel zone
         sb.now = received
         assert mark_submissions_received(sb) == 1
