@@ -34,8 +34,8 @@ from sqlalchemy import insert
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.documents import load_library  # noqa: E402
-from bot.loops.assignment import Booking, Limits  # noqa: E402
 from bot.loops.hours import parse_hours  # noqa: E402
+from bot.loops.ledger import Booking, Limits  # noqa: E402
 from bot.loops.queries import bookings_between, last_assigned  # noqa: E402
 from bot.loops.requests import LoopRequest  # noqa: E402
 from bot.loops.service import propose, round_minutes, template_record  # noqa: E402

@@ -15,7 +15,8 @@ from bot.calendars import Busy, CalendarBackend
 from bot.calendars.sync import queue_event_writes
 from bot.documents.models import LoopTemplate
 from bot.errors import SlackUnavailable
-from bot.loops.assignment import HORIZON, Booking
+from bot.loops.assignment import HORIZON
+from bot.loops.ledger import Booking
 from bot.loops.places import after_submission
 from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest

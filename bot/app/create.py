@@ -14,7 +14,7 @@ from bot.app.announce import announce_loop
 from bot.app.calendars import calendar_busy, queue_events
 from bot.documents.models import LoopTemplate
 from bot.errors import FieldProblems, InvalidInput
-from bot.loops.assignment import Booking, Limits
+from bot.loops.ledger import Booking, Limits
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import next_business_day
 from bot.loops.service import create_loop, propose

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select, update
 
 from bot.authz import Action, can, require
 from bot.errors import InvalidInput
-from bot.loops.assignment import overlaps
+from bot.loops.ledger import overlaps
 from bot.loops.panels import unique
 from bot.loops.places import ASYNC, ahead_of_submission
 from bot.loops.queries import (

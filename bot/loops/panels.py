@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.loops.assignment import (
-    _DEPTH,
+from bot.loops.ledger import (
+    DEPTH,
     GRID,
     MAX_ROUNDS_PER_DAY,
     Booking,
+    Ledger,
     Placed,
     Refusal,
     RoundNeed,
-    _earliest,
-    _Ledger,
+    earliest,
     round_up,
 )
 from bot.loops.queries import OBSERVER, ROUND_LETTERS
@@ -65,7 +65,7 @@ def unique(reminders: list[Reminder]) -> list[Reminder]:
     return out
 
 
-def _rank(ledger: _Ledger, start: datetime, in_loop: dict, last: dict):
+def _rank(ledger: Ledger, start: datetime, in_loop: dict, last: dict):
     never = datetime.min.replace(tzinfo=start.tzinfo)
     return lambda p: (in_loop.get(p, 0), ledger.load_near(p, start), last.get(p, never), p)
 
@@ -83,7 +83,7 @@ def _pick(rnd: RoundNeed, free: list[str], key) -> tuple[list[str], list[str]]:
 
 
 def place_panel(
-    ledger: _Ledger,
+    ledger: Ledger,
     rnd: RoundNeed,
     days: list[tuple[datetime, datetime]],
     cursor: tuple[int, datetime | None, int],
@@ -108,11 +108,11 @@ def place_panel(
         while t + length <= hi and passes[0] not in best:
             free = []
             for p in people:
-                got, why, overlap = _earliest(ledger, p, days[d], t, t + length, length)
+                got, why, overlap = earliest(ledger, p, days[d], t, t + length, length)
                 if got == t:
                     free.append(p)
                 elif why is not None:
-                    depth = (_DEPTH[why], why, overlap)
+                    depth = (DEPTH[why], why, overlap)
                     worst[p] = max(worst.get(p, depth), depth)
             chosen = _pick(rnd, free, _rank(ledger, t, in_loop, last_assigned))
             for wanted in passes:
@@ -138,7 +138,7 @@ def _enough(rnd: RoundNeed, wanted: str, interviewers: list[str], observers: lis
 
 
 def _book(
-    ledger: _Ledger,
+    ledger: Ledger,
     rnd: RoundNeed,
     start: datetime,
     interviewers: list[str],
@@ -157,7 +157,7 @@ def _book(
 
 
 def with_trainee(
-    ledger: _Ledger,
+    ledger: Ledger,
     rnd: RoundNeed,
     got: Placed,
     day: tuple[datetime, datetime],
@@ -172,7 +172,7 @@ def with_trainee(
     for person in rnd.trainees:
         if person in trained or person in taken:
             continue
-        start, _, _ = _earliest(ledger, person, day, got.starts_at, got.starts_at + length, length)
+        start, _, _ = earliest(ledger, person, day, got.starts_at, got.starts_at + length, length)
         if start == got.starts_at:
             ledger.add(Booking(person, start, start + length))
             trained.add(person)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.authz import Standing
 from bot.documents.models import LoopTemplate
 from bot.errors import NotFound
-from bot.loops.assignment import Booking
+from bot.loops.ledger import Booking
 from bot.store.db import rows
 from bot.store.models import (
     Assignment,

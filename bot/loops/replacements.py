@@ -20,8 +20,9 @@ from sqlmodel import Session, col, select, update
 from bot.authz import Action, Standing, require
 from bot.errors import InvalidInput, NotAllowed
 from bot.loops import changes
-from bot.loops.assignment import Limits, Refusal, replacement
+from bot.loops.assignment import replacement
 from bot.loops.hours import Hours, WorkingDay, stored_hours
+from bot.loops.ledger import Limits, Refusal
 from bot.loops.queries import (
     INTERVIEWER,
     LOOP_ROLE,

@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 from bot.authz import told_of_loop
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.loops.assignment import Booking, Limits, RoundNeed, explain_gap, plan, search_end
+from bot.loops.assignment import explain_gap, plan, search_end
 from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, hours_or, parse_hours, stored_hours
+from bot.loops.ledger import Booking, Limits, RoundNeed
 from bot.loops.panels import OBSERVER, panel_reminders, round_problem, unique
 from bot.loops.places import ASYNC, after_submission, decorate, round_format
 from bot.loops.queries import LOOP_ROLE, SHADOW, bookings_between, last_assigned, recruiter_roles

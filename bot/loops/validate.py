@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from bot.documents import Library
 from bot.documents.models import LoopTemplate, Role
-from bot.loops.assignment import overlaps, week_of
 from bot.loops.hours import parse_hours
+from bot.loops.ledger import overlaps, week_of
 from bot.loops.places import ahead_of_submission
 from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound

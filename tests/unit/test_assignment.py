@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.loops.assignment import Booking, Limits, RoundNeed, plan
+from bot.loops.assignment import plan
 from bot.loops.hours import Hours, WorkingDay, parse_hours
+from bot.loops.ledger import Booking, Limits, RoundNeed
 
 WEEKDAYS = Hours(frozenset(range(5)), time(9), time(17, 30))
 SEOUL = WorkingDay("Asia/Seoul", WEEKDAYS)

@@ -10,8 +10,9 @@ import pytest
 
 from bot.documents import load_library
 from bot.documents.panels import observers_in, panel_size
-from bot.loops.assignment import Booking, RoundNeed, plan
+from bot.loops.assignment import plan
 from bot.loops.hours import Hours, WorkingDay
+from bot.loops.ledger import Booking, RoundNeed
 from bot.settings import SEEDS_DIR
 
 WEEKDAYS = Hours(frozenset(range(5)), time(9), time(17, 30))
