@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import true
 from sqlmodel import Session, col, select, update
 
-from bot.authz import Action, Standing, require
+from bot.authz import Action, Standing, require, trains
 from bot.errors import InvalidInput, NotAllowed
 from bot.loops import changes
 from bot.loops.assignment import replacement
@@ -108,9 +108,8 @@ def _declinable(session: Session, loop: Loop, number: int, who: Standing, now: d
         raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
     rnd = _round(session, loop, number)
     if rnd.starts_at is not None and rnd.starts_at <= now:
-        raise InvalidInput(
-            f"{rnd.number}. {rnd.name} has already started; ask the recruiter to swap it."
-        )
+        after = "" if trains(who, number) else "; ask the recruiter to swap it"
+        raise InvalidInput(f"{rnd.number}. {rnd.name} has already started{after}.")
     return rnd
 
 

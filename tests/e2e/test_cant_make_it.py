@@ -432,3 +432,21 @@ def test_choosing_a_replacement_asks_slack_nothing_while_holding_the_write_lock(
     sb.now = sb.now + timedelta(hours=5)
     assert expire_asks(sb.runtime) == 1
     assert under_lock == []
+
+
+def test_a_round_under_way_is_the_recruiter_s_to_swap(team: Sandbox) -> None:
+    sb = team
+    _loop(sb)
+    number, name, leaving = _first_pool_round(sb)
+    with sb.db.read() as session:
+        starts = session.exec(select(Round.starts_at).where(Round.number == number)).one()
+    assert starts is not None
+    assigned = _dm_with_button(sb, leaving, "round_decline", containing=f":{number}")
+    sb.slack.click(leaving, "round_decline", message=assigned)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, leaving)) and top_view(sb, leaving))
+    sb.now = starts + timedelta(minutes=5)
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": REASON})
+    errors = sb.slack.submit(leaving, modal, values).json["errors"]
+    assert errors == {
+        "reason": f"{number}. {name} has already started; ask the recruiter to swap it."
+    }

@@ -353,3 +353,18 @@ def test_a_reverse_shadow_stepping_out_hands_the_lead_back(sb: Sandbox) -> None:
     (news,) = wait_for(lambda: _texts(sb, "oliver.rec", f"loop `{second}`), which they"))
     assert "which they were to lead as a reverse shadow, and is off it:" in news
     assert "a later loop can give them the reverse shadow again." in news
+
+
+def test_a_trainee_cannot_step_out_of_a_round_under_way(sb: Sandbox) -> None:
+    trainee = TRAINEE[0]
+    short_id, _ = _create(sb, "2026-11-24")
+    number, _ = _trainee_round(sb, short_id)
+    assigned = _dm_with_button(sb, trainee, "round_decline", containing=f":{number}")
+    sb.slack.click(trainee, "round_decline", message=assigned)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
+    sb.now = _starts(sb, short_id, number) + timedelta(minutes=5)
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "Stuck on a train."})
+    errors = sb.slack.submit(trainee, modal, values).json["errors"]
+    name = dict(_plain_rounds(sb, short_id))[number]
+    assert errors == {"reason": f"{number}. {name} has already started."}
+    assert _trainee_round(sb, short_id)[0] == number  # still on it
