@@ -41,6 +41,7 @@ def handle_cant_make_it(ack: Ack, body: dict, runtime: Runtime) -> None:
             when=form.when,
             part=form.part,
             interviewers=form.interviewers,
+            lead=form.lead,
         ),
     )
 

@@ -58,6 +58,7 @@ def policy_of(runtime: Runtime) -> Policy:
         limits=limits(runtime),
         default_hours=s.working_hours,
         zone_of=lambda user_id: runtime.messenger.user(user_id).tz,
+        training=(s.loopbot_training_shadows, s.loopbot_training_reverse_shadows),
     )
 
 
@@ -71,6 +72,8 @@ class DeclineForm:
     """A trainee's part on the round (they leave it; nobody is asked), else None."""
     interviewers: str = ""
     """Who runs the round without the trainee (mentions)."""
+    lead: str = ""
+    """The interviewer who leads it then (a mention)."""
 
 
 @dataclass
@@ -98,7 +101,8 @@ def decline_form(runtime: Runtime, *, actor: str, ref: str, number: int) -> Decl
         people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
         part = next(a.part for a in people if a.user_id == actor and a.part in TRAINEE_PARTS)
         runners = [a.user_id for a in people if a.letter == "R" and a.part == INTERVIEWER]
-        return DeclineForm(loop.short_id, number, rnd.name, when, part, _mentions(runners))
+        lead = mention(runners[0]) if runners else ""
+        return DeclineForm(loop.short_id, number, rnd.name, when, part, _mentions(runners), lead)
 
 
 def _mentions(users: list[str]) -> str:
@@ -138,7 +142,7 @@ def _step_out(
     runtime: Runtime, session: Session, loop: Loop, who: Standing, number: int, reason: str
 ) -> Done:
     """A trainee cannot make their round: they are off it at once (`step_out`); the round's
-    interviewers, who run it without them, and the recruiter are told."""
+    people, who hold it without them, and the recruiter are told."""
     out = replacements.step_out(session, loop, number, who, runtime.clock())
     queue_events(runtime, session, loop, actor=who.user_id, round_ids={out.rnd.id or 0})
     facts = {
@@ -149,12 +153,15 @@ def _step_out(
         "trainee": mention(who.user_id),
         "part": out.part,
         "interviewers": _mentions(out.interviewers),
+        "lead": mention(out.interviewers[0]) if out.interviewers else "",
         "several": len(out.interviewers) > 1,
         "reason": reason,
     }
-    dms = [
-        (u, render("trainee_stepped_out", reader="interviewer", **facts)) for u in out.interviewers
+    seats = [("lead", u) for u in out.interviewers[:1]] + [
+        *(("interviewer", u) for u in out.interviewers[1:]),
+        *(("observer", u) for u in out.observers),
     ]
+    dms = [(user, render("trainee_stepped_out", reader=seat, **facts)) for seat, user in seats]
     told = render("trainee_stepped_out", reader="recruiter", **facts)
     dms += [(u, told) for u in _recruiters(session, loop) or [loop.created_by]]
     loop_id = loop.id or 0

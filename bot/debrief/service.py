@@ -112,9 +112,9 @@ def gather(
     ).all()
     statuses = round_statuses(session, loop)
     names = {s.round.id: (s.round.number, s.round.name) for s in statuses}
-    trainees = {
+    trainees = {  # one who stepped out after writing theirs too: a practice card, never counted
         (a.round_id, a.user_id): a.part
-        for a in assignments_of(session, loop)
+        for a in assignments_of(session, loop, active=False)
         if a.letter == "R" and a.part in TRAINEE_PARTS
     }
     incoming = []

@@ -26,13 +26,17 @@ from bot.loops.ledger import Limits, Refusal
 from bot.loops.queries import (
     INTERVIEWER,
     LOOP_ROLE,
+    OBSERVER,
     ROUND_LETTERS,
     TRAINEE_PARTS,
     assignments_of,
     bookings_between,
     last_assigned,
     rounds_of,
+    template_of,
 )
+from bot.loops.training import in_training, progress
+from bot.reminders.plan import Kind, notice
 from bot.store.models import (
     AskState,
     AuditEntry,
@@ -66,6 +70,9 @@ class Policy:
     default_hours: Hours
     zone_of: Callable[[str], str]
     """Each person's time zone (from Slack), for their working day."""
+    training: tuple[int, int] = (0, 0)
+    """The shadows and reverse shadows a trainee needs: until then they are never asked to run a
+    round alone (`bot.loops.training`)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,8 @@ class SteppedOut:
     rnd: Round
     part: str
     interviewers: list[str]
+    """The round's interviewers, its lead first."""
+    observers: list[str]
 
 
 def step_out(session: Session, loop: Loop, number: int, who: Standing, now: datetime) -> SteppedOut:
@@ -136,6 +145,7 @@ def step_out(session: Session, loop: Loop, number: int, who: Standing, now: date
         .where(col(Reminder.assignment_id) == seat.id, col(Reminder.state) == ReminderState.PENDING)
         .values(state=ReminderState.CANCELLED)
     )
+    session.add(notice(Kind.UNASSIGNED, seat, version=rnd.version, now=now))  # with the .ics
     loop.version += 1
     loop.updated_at = now
     session.add(loop)
@@ -149,7 +159,8 @@ def step_out(session: Session, loop: Loop, number: int, who: Standing, now: date
         )
     )
     interviewers = [a.user_id for a in people if a.letter == "R" and a.part == INTERVIEWER]
-    return SteppedOut(rnd, seat.part, interviewers)
+    observers = [a.user_id for a in people if a.letter == OBSERVER]
+    return SteppedOut(rnd, seat.part, interviewers, observers)
 
 
 def decline_round(
@@ -238,6 +249,13 @@ def _best_replacement(
     )
     busy_here = {a.user_id for a in people if a.letter in ROUND_LETTERS}
     asked = {a.user_id for a in earlier}
+    learning = progress(
+        session,
+        template_of(session, loop).trainees,
+        now=now,
+        shadows=policy.training[0],
+        reverse_shadows=policy.training[1],
+    )
     pool = sorted(
         {
             a.user_id
@@ -246,6 +264,7 @@ def _best_replacement(
         }
         - asked
         - {decline.user_id}
+        - in_training(learning)
     )
     if not pool:
         return None, ()

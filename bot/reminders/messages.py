@@ -11,7 +11,7 @@ from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
 from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.loops.places import REVIEW_DAYS
-from bot.loops.queries import OBSERVER
+from bot.loops.queries import OBSERVER, TRAINEE_PARTS
 from bot.reminders.cadence import Next, first_due
 from bot.reminders.late import Late, how_late
 from bot.reminders.panel_notes import may, observing, panel_values, scorecard_button
@@ -98,6 +98,7 @@ def _common(s: Situation) -> dict:
         "owner": mention(s.owner),
         "new_owner": mention(s.new_owner) if s.new_owner else "",
         "observed": s.seat_left == OBSERVER,
+        "trained": s.seat_left if s.seat_left in TRAINEE_PARTS else "",
         "change": _change(s),
         "decision": s.decision,
         "variant_rules": _variant(s),

@@ -109,7 +109,7 @@ def situation_for(
         spec=spec,
         owner=owner,
         new_owner=_took_seat(people, reader) or owner if kind is Kind.UNASSIGNED else None,
-        seat_left=reader.letter if kind is Kind.UNASSIGNED else "",
+        seat_left=_seat(reader) if kind is Kind.UNASSIGNED else "",
         change=change_at(session, loop, version) if changed and version is not None else None,
         status=loop.status,
         decision=decision_label(session, loop),
@@ -121,6 +121,11 @@ def situation_for(
         observers=watching.get(rnd.id or 0, []) if rnd is not None else [],
         trainee=trainees.get(rnd.id or 0) if rnd is not None else None,
     )
+
+
+def _seat(left: Assignment) -> str:
+    """The seat given up: a trainee's part (shadow, reverse_shadow), else the letter."""
+    return left.part if left.letter == "R" and left.part in TRAINEE_PARTS else left.letter
 
 
 def _took_seat(people: list[Assignment], left: Assignment) -> str | None:

@@ -38,19 +38,26 @@ TRAINEE = ("tara.ldn", "Tara Quinn", "Europe/London", "U0TR00001")
 
 
 def training_sandbox(
-    tmp_path: Path, settings: dict | None = None, email=lambda handle: f"{handle}@example.com"
+    tmp_path: Path,
+    settings: dict | None = None,
+    email=lambda handle: f"{handle}@example.com",
+    *,
+    panel: bool = False,
 ) -> Sandbox:
     """The seed documents with the trainee listed, one shadow and one reverse shadow to
-    graduate, and the team (each with `email(handle)`); not started."""
+    graduate, and the team (each with `email(handle)`); with `panel`, round 2 a pairing
+    exercise (two interviewers and an observer). Not started."""
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS_DIR, docs)
     loop = docs / "loops" / "ai-first-engineering.md"
-    loop.write_text(
-        loop.read_text().replace("version: 1\n", "version: 1\ntrainees: [U0TR00001]\n", 1)
-    )
+    text = loop.read_text().replace("version: 1\n", "version: 1\ntrainees: [U0TR00001]\n", 1)
+    if panel:
+        heading = "### 2. Live AI Pairing\n"
+        text = text.replace(heading, heading + "Type: Pairing Exercise\n", 1)
+    loop.write_text(text)
     settings = {
         "loopbot_training_shadows": 1,
         "loopbot_training_reverse_shadows": 1,
@@ -269,7 +276,7 @@ def test_a_trainee_who_cannot_come_leaves_the_round_to_its_interviewer(sb: Sandb
     assert "It does not count toward your training" in thanks
     (heard,) = wait_for(lambda: _texts(sb, lead, "is off it"))
     assert f"@{uid(sb, trainee)} can't make *{number}. {name}*" in heard
-    assert "nobody shadows you, and you run it as planned." in heard
+    assert "and is off it: the round goes ahead as planned, without them." in heard
     assert reason not in heard  # the reason is the recruiter's to read
     (news,) = wait_for(lambda: _texts(sb, "oliver.rec", "is off it"))
     assert f"which they were to shadow, and is off it:\n>{reason}\n" in news
@@ -280,8 +287,19 @@ def test_a_trainee_who_cannot_come_leaves_the_round_to_its_interviewer(sb: Sandb
     )
     assert card
 
-    # Nothing more about the round reaches the trainee; the interviewer's messages no longer
-    # speak of a trainee.
+    # The trainee is told it is off their hands, with a file that takes it out of their
+    # calendar; then nothing more about the round reaches them, and the interviewer's messages
+    # no longer speak of a trainee.
+    sb.dispatch()
+    (gone,) = _texts(sb, trainee, "You no longer")
+    assert gone == (
+        f"You no longer shadow *{number}. {name}* for *Juyoung Park* (loop `{short_id}`); it "
+        "goes ahead without you. Its reminders to you have stopped."
+    )
+    shared = [m.text for m in sb.emulator.dms_to(uid(sb, trainee)) if m.files]
+    assert shared[-1].startswith(f"Remove it from your calendar: {number}. {name} with")
+    name_of_file, ics = sb.emulator.files_to(uid(sb, trainee))[-1]
+    assert name_of_file.endswith(".ics") and b"STATUS:CANCELLED" in ics
     seen_trainee = len(dm_texts(sb, trainee))
     seen_lead = len(dm_texts(sb, lead))
     for hours in (-25, -1, 2, 30):
@@ -345,11 +363,14 @@ def test_a_reverse_shadow_stepping_out_hands_the_lead_back(sb: Sandbox) -> None:
     modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
     intro = "\n".join(blocks_as_text(modal["blocks"]))
     assert "You lead, as a reverse shadow, *" in intro
-    assert f"(it goes ahead with @{uid(sb, lead)} leading)" in intro
+    assert f"(@{uid(sb, lead)} leads it instead)" in intro
     values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "A family matter."})
     assert sb.slack.submit(trainee, modal, values).status == 200
     (heard,) = wait_for(lambda: _texts(sb, lead, f"loop `{second}`) and is off it"))
-    assert "they no longer lead it as a reverse shadow. You lead it" in heard
+    assert (
+        "they no longer lead it as a reverse shadow. You lead it, and your scorecard is the one "
+        "that counts, as before." in heard
+    )
     (news,) = wait_for(lambda: _texts(sb, "oliver.rec", f"loop `{second}`), which they"))
     assert "which they were to lead as a reverse shadow, and is off it:" in news
     assert "a later loop can give them the reverse shadow again." in news
@@ -368,3 +389,80 @@ def test_a_trainee_cannot_step_out_of_a_round_under_way(sb: Sandbox) -> None:
     name = dict(_plain_rounds(sb, short_id))[number]
     assert errors == {"reason": f"{number}. {name} has already started."}
     assert _trainee_round(sb, short_id)[0] == number  # still on it
+
+
+def test_a_trainee_is_never_asked_to_take_a_round_over(sb: Sandbox) -> None:
+    """Off their shadow, the trainee is free in the loop again, but not graduated: when the
+    interviewer cannot make it either, loopbot asks someone else or hands the round to the
+    recruiter, never the trainee."""
+    trainee = TRAINEE[0]
+    short_id, _ = _create(sb, "2026-11-24")
+    number, _ = _trainee_round(sb, short_id)
+    (lead,) = _interviewers(sb, short_id, number)
+    for who, why in ((trainee, "Off sick that day."), (lead, "A clash I cannot move.")):
+        assigned = _dm_with_button(sb, who, "round_decline", containing=f"{short_id}:{number}")
+        sb.slack.click(who, "round_decline", message=assigned)
+        modal = wait_for(lambda w=who: sb.emulator.open_views(uid(sb, w)) and top_view(sb, w))
+        values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": why})
+        assert sb.slack.submit(who, modal, values).status == 200
+    (thanks,) = wait_for(lambda: _texts(sb, lead, "Thanks for saying so"))
+    assert f"@{uid(sb, trainee)}" not in thanks
+    sb.dispatch()
+    assert not [t for t in dm_texts(sb, trainee) if t.startswith("Can you ")]
+
+
+def test_on_a_panel_each_of_the_round_s_people_hears_who_leads_now(tmp_path: Path) -> None:
+    """A reverse shadow on a panel round (two interviewers and an observer) steps out: the lead
+    leads, the other interviewer and the observer are told who does."""
+    with training_sandbox(tmp_path, panel=True) as sb:
+        sb.now = MONDAY
+        first, _ = _create(sb, "2026-11-24")
+        number, _ = _trainee_round(sb, first)
+        sb.now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+        _score(sb, first, number, TRAINEE[0], "Hire")
+        second, _ = _create(sb, "2026-12-04")
+        number, part = _trainee_round(sb, second)
+        panel = _interviewers(sb, second, number)
+        (observer,) = [h for n, h, letter, _ in _rows(sb, second) if n == number and letter == "O"]
+        assert part == "reverse_shadow" and len(panel) == 2
+        trainee, (lead, other) = TRAINEE[0], panel
+        assigned = _dm_with_button(sb, trainee, "round_decline", containing=f"{second}:{number}")
+        sb.slack.click(trainee, "round_decline", message=assigned)
+        modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
+        assert f"(@{uid(sb, lead)} leads it instead)" in "\n".join(blocks_as_text(modal["blocks"]))
+        values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "A family matter."})
+        assert sb.slack.submit(trainee, modal, values).status == 200
+        said_to = {
+            who: wait_for(lambda w=who: _texts(sb, w, f"loop `{second}`) and is off it"))
+            for who in (lead, other, observer)
+        }
+        assert said_to[lead][0].endswith(
+            "You lead it, and your scorecard is the one that counts, as before."
+        )
+        assert said_to[other][0].endswith(
+            f"@{uid(sb, lead)} leads it, and your scorecard is the one that counts, as before."
+        )
+        assert said_to[observer][0].endswith(f"@{uid(sb, lead)} leads it.")
+        (thanks,) = wait_for(lambda: _texts(sb, trainee, "You're off"))
+        assert f"@{uid(sb, lead)}, @{uid(sb, other)} run it without you" in thanks
+
+
+def test_a_practice_scorecard_written_before_stepping_out_is_never_counted(sb: Sandbox) -> None:
+    trainee = TRAINEE[0]
+    short_id, _ = _create(sb, "2026-11-24")
+    number, _ = _trainee_round(sb, short_id)
+    _score(sb, short_id, number, trainee, "No Hire")  # early, then they cannot come
+    assigned = _dm_with_button(sb, trainee, "round_decline", containing=f":{number}")
+    sb.slack.click(trainee, "round_decline", message=assigned)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "Off sick that day."})
+    assert sb.slack.submit(trainee, modal, values).status == 200
+    sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
+    for n in range(1, 7):
+        _score(sb, short_id, n, _interviewers(sb, short_id, n)[0], "Hire")
+    (summary,) = wait_for(lambda: summaries(sb, short_id))
+    counted = "\n".join(blocks_as_text(summary.blocks)).split("*Trainees' scorecards*")[0]
+    assert "Hire 6" in counted and "No Hire" not in counted
+    reply = json.loads(said(sb, "maya.hm", f"export {short_id}"))
+    exported = "\n".join(b["text"]["text"].strip("`") for b in reply["blocks"])
+    assert "No Hire" not in exported.split("## Trainees' Practice Scorecards")[0]

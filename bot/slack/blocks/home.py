@@ -59,7 +59,7 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
                 ),
             )
         )
-        if item.get("decline", True):  # a trainee's round is not theirs to hand on
+        if item.get("decline", True):  # its interviewer or trainee (DECLINE_ROUND)
             blocks.append(actions(cant_make_it_button(item["short_id"], item["number"])))
     blocks += [divider(), header("Scorecards you owe")]
     if not lists["owed"]:

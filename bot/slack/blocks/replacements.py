@@ -31,15 +31,17 @@ def build_modal_decline(
     when: str,
     part: str | None = None,
     interviewers: str = "",
+    lead: str = "",
 ) -> dict:
     """The interviewer's reason, before loopbot looks for someone; a trainee's (`part`), before
-    they leave the round to `interviewers`."""
+    they leave the round to `interviewers`, `lead` leading."""
     intro = render(
         "replacement_modal",
         round=f"{number}. {round_name}",
         when=when,
         part=part,
         interviewers=interviewers,
+        lead=lead,
     )
     hint = (
         "The recruiter reads this; the interviewers do not."
