@@ -47,7 +47,8 @@ def hours_of(runtime: Runtime, *, user_id: str) -> tuple[Hours, str, bool]:
 
 def hours_card(runtime: Runtime, *, user_id: str) -> dict:
     hours, tz, own = hours_of(runtime, user_id=user_id)
-    return {"hours": hours.describe(), "tz": tz, "own": own}
+    review_days = runtime.settings.loopbot_review_days
+    return {"hours": hours.describe(), "tz": tz, "own": own, "review_days": review_days}
 
 
 def set_hours(

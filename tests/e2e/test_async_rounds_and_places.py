@@ -259,6 +259,14 @@ def test_the_review_window_counts_the_reviewer_s_own_working_days(sbx: Sandbox) 
     days = ["Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
     saved = submit(sbx, reviewer, {"Days you interview": days, "From": "09:00", "Until": "17:00"})
     assert saved.status == 200 and not saved.body_text.strip()
+    home = wait_for(
+        lambda: (
+            (text := json.dumps(sbx.emulator.home_of(uid(sbx, reviewer)), ensure_ascii=False))
+            and "Tue–Sat 09:00–17:00" in text
+            and text
+        )
+    )
+    assert "a submission you review is due 2 of these days after it is received" in home
     card = wait_for(lambda: card_in_dm(sbx, REC, short_id))
     received = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # Thursday 10:00 in Chicago
     sbx.now = received
