@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.documents.markdown import normalize
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.loops.hours import parse_hours
+from bot.loops.hours import Hours, parse_hours
 from bot.loops.requests import Proposal
 
 ASYNC = "async"
@@ -123,16 +123,14 @@ def ahead_of_submission(
 
 
 def review_due(
-    received_at: datetime,
-    reviewer_tz: str | None,
-    days: int | None,
-    working: frozenset[int] = WEEKDAYS,
+    received_at: datetime, reviewer_tz: str | None, days: int | None, hours: Hours
 ) -> datetime:
-    """The end of the review window: `days` of the reviewer's `working` days (their hours in
-    App Home, else the deployment's) in their zone, at the hour it was received."""
-    local = received_at.astimezone(_zone(reviewer_tz))
-    day = add_working_days(local.date(), days or REVIEW_DAYS, working)
-    return datetime.combine(day, local.timetz()).astimezone(UTC)
+    """The end of the review window: the end of the reviewer's day, `days` of their working
+    days (their hours in App Home, else the deployment's) after the day it was received, in
+    their zone, so that it never falls in their night."""
+    zone = _zone(reviewer_tz)
+    day = add_working_days(received_at.astimezone(zone).date(), days or REVIEW_DAYS, hours.days)
+    return datetime.combine(day, hours.end, tzinfo=zone).astimezone(UTC)
 
 
 def place_for(

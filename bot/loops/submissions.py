@@ -63,7 +63,7 @@ def mark_received(
     rnd.received_at = now
     reviewer = reviewer_of(session, loop, rnd)
     hours = stored_hours(session, [reviewer] if reviewer else []).get(reviewer or "")
-    rnd.review_due = review_due(now, reviewer_tz, review_days, (hours or default_hours).days)
+    rnd.review_due = review_due(now, reviewer_tz, review_days, hours or default_hours)
     loop.updated_at = now
     session.add_all([rnd, loop])
     session.flush()

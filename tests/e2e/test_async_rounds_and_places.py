@@ -218,8 +218,9 @@ def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
     received = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # a Thursday in every panel zone
     sbx.now = received
     answer = _press(sbx, REC, f"{short_id}:1", card)
-    # Two working days from Thursday, in the reviewer's own zone: Monday, the same hour.
-    due = received + timedelta(days=4)
+    # Two working days from Thursday, in the reviewer's own zone: Monday, at the end of their
+    # day (17:30 in Chicago), never in their night.
+    due = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
     assert f"Submission for 1. Async Build of loop `{short_id}` received" in answer
     assert f"<!date^{int(due.timestamp())}^" in answer
     assert "already marked received" in _press(sbx, REC, f"{short_id}:1", card)
@@ -237,11 +238,12 @@ def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
     assert "Your review of *Juyoung Park*'s submission for *1. Async Build*" in due_now
     assert "your scorecard is due now" in due_now
     # The next: Tuesday 09:00 for the reviewer in Chicago (15:00 UTC), then Wednesday's.
-    sbx.dispatch(due + timedelta(hours=29) - timedelta(seconds=1))
+    tuesday = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    sbx.dispatch(tuesday - timedelta(seconds=1))
     assert not _about(sbx, reviewer, "the review was due")
-    sbx.dispatch(due + timedelta(hours=29))
+    sbx.dispatch(tuesday)
     assert _about(sbx, reviewer, "the review was due")
-    sbx.dispatch(due + timedelta(hours=53))
+    sbx.dispatch(tuesday + timedelta(days=1))
     assert any("1. Async Build" in t and "late for" in t for t in dm_texts(sbx, HM))
     about_round = _about(sbx, reviewer, "1. Async Build")
     assert not any("has ended" in t or t.startswith("In ") for t in about_round), about_round
@@ -266,12 +268,12 @@ def test_the_review_window_counts_the_reviewer_s_own_working_days(sbx: Sandbox) 
             and text
         )
     )
-    assert "a submission you review is due 2 of these days after it is received" in home
+    assert "a submission you review is due at the end of your day, 2 of these days after" in home
     card = wait_for(lambda: card_in_dm(sbx, REC, short_id))
     received = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)  # Thursday 10:00 in Chicago
     sbx.now = received
     answer = _press(sbx, REC, f"{short_id}:1", card)
-    due = received + timedelta(days=2)  # Friday, Saturday: the same hour on Saturday
+    due = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)  # Friday, Saturday: 17:00 in Chicago
     assert f"<!date^{int(due.timestamp())}^" in answer
     assert _round(sbx, short_id, 1)[0].review_due == due
     sbx.dispatch()
@@ -423,4 +425,5 @@ def test_the_documents_places_and_submission_days_win_over_the_settings(
         assert mark_submissions_received(sb) == 1
         with sb.db.session() as session:
             rnd = session.get(Round, async_build.id)
-            assert rnd is not None and rnd.review_due == received + timedelta(days=3)
+            # One working day after Friday: Monday, the end of the reviewer's day in Chicago.
+            assert rnd is not None and rnd.review_due == datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
