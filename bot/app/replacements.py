@@ -19,9 +19,7 @@ from bot.authz import Action, Standing, require, trains
 from bot.errors import InvalidInput, NotFound, SlackUnavailable
 from bot.loops import replacements
 from bot.loops.queries import (
-    INTERVIEWER,
     LOOP_ROLE,
-    TRAINEE_PARTS,
     assignments_of,
     find_loop,
     recruiter_roles,
@@ -98,11 +96,11 @@ def decline_form(runtime: Runtime, *, actor: str, ref: str, number: int) -> Decl
         when = _when(rnd)
         if not trains(who, number):
             return DeclineForm(loop.short_id, number, rnd.name, when)
-        people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
-        part = next(a.part for a in people if a.user_id == actor and a.part in TRAINEE_PARTS)
-        runners = [a.user_id for a in people if a.letter == "R" and a.part == INTERVIEWER]
-        lead = mention(runners[0]) if runners else ""
-        return DeclineForm(loop.short_id, number, rnd.name, when, part, _mentions(runners), lead)
+        seat = replacements.trainee_seat(session, loop, rnd, actor)
+        lead = mention(seat.interviewers[0]) if seat.interviewers else ""
+        return DeclineForm(
+            loop.short_id, number, rnd.name, when, seat.part, _mentions(seat.interviewers), lead
+        )
 
 
 def _mentions(users: list[str]) -> str:

@@ -121,8 +121,8 @@ def _declinable(session: Session, loop: Loop, number: int, who: Standing, now: d
 
 
 @dataclass(frozen=True)
-class SteppedOut:
-    """A trainee off a round: what they trained as, and who runs it without them."""
+class TraineeSeat:
+    """A trainee's seat on a round: what they train as, and who holds the round without them."""
 
     rnd: Round
     part: str
@@ -131,13 +131,29 @@ class SteppedOut:
     observers: list[str]
 
 
-def step_out(session: Session, loop: Loop, number: int, who: Standing, now: datetime) -> SteppedOut:
+def trainee_seat(session: Session, loop: Loop, rnd: Round, user_id: str) -> TraineeSeat:
+    people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
+    return TraineeSeat(
+        rnd,
+        next(a.part for a in people if a.user_id == user_id and a.part in TRAINEE_PARTS),
+        [a.user_id for a in people if a.letter == "R" and a.part == INTERVIEWER],
+        [a.user_id for a in people if a.letter == OBSERVER],
+    )
+
+
+def step_out(
+    session: Session, loop: Loop, number: int, who: Standing, now: datetime
+) -> TraineeSeat:
     """A trainee who cannot make their round leaves it at once: nobody takes their seat (the
     round's interviewers run it as planned), their reminders stop, and the round no longer
     counts toward their training, so a later loop gives them the part again."""
     rnd = _declinable(session, loop, number, who, now)
-    people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
-    seat = next(a for a in people if a.user_id == who.user_id and a.part in TRAINEE_PARTS)
+    left = trainee_seat(session, loop, rnd, who.user_id)
+    seat = next(
+        a
+        for a in assignments_of(session, loop)
+        if a.round_id == rnd.id and a.user_id == who.user_id and a.part == left.part
+    )
     seat.active = False
     session.add(seat)
     session.exec(
@@ -158,9 +174,7 @@ def step_out(session: Session, loop: Loop, number: int, who: Standing, now: date
             detail={"round": rnd.number, "part": seat.part},
         )
     )
-    interviewers = [a.user_id for a in people if a.letter == "R" and a.part == INTERVIEWER]
-    observers = [a.user_id for a in people if a.letter == OBSERVER]
-    return SteppedOut(rnd, seat.part, interviewers, observers)
+    return left
 
 
 def decline_round(
