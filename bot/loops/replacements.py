@@ -45,8 +45,6 @@ from bot.store.models import (
     Loop,
     LoopStatus,
     OutboxMessage,
-    Reminder,
-    ReminderState,
     ReplacementAsk,
     Round,
 )
@@ -154,13 +152,8 @@ def step_out(
         for a in assignments_of(session, loop)
         if a.round_id == rnd.id and a.user_id == who.user_id and a.part == left.part
     )
-    seat.active = False
+    seat.active = False  # their reminders are never sent now (`checks.why_not_send`)
     session.add(seat)
-    session.exec(
-        update(Reminder)  # type: ignore[call-overload]
-        .where(col(Reminder.assignment_id) == seat.id, col(Reminder.state) == ReminderState.PENDING)
-        .values(state=ReminderState.CANCELLED)
-    )
     session.add(notice(Kind.UNASSIGNED, seat, version=rnd.version, now=now))  # with the .ics
     loop.version += 1
     loop.updated_at = now
