@@ -42,6 +42,7 @@ def handle_cant_make_it(ack: Ack, body: dict, runtime: Runtime) -> None:
             part=form.part,
             interviewers=form.interviewers,
             lead=form.lead,
+            begun=form.begun,
         ),
     )
 

@@ -17,7 +17,7 @@ from bot.app.calendars import queue_events
 from bot.app.create import limits
 from bot.authz import Action, Standing, require, trains
 from bot.errors import InvalidInput, NotFound, SlackUnavailable
-from bot.loops import replacements
+from bot.loops import leaving, replacements
 from bot.loops.queries import (
     LOOP_ROLE,
     assignments_of,
@@ -72,6 +72,8 @@ class DeclineForm:
     """Who runs the round without the trainee (mentions)."""
     lead: str = ""
     """The interviewer who leads it then (a mention)."""
+    begun: bool = False
+    """The trainee's round has started: they say they missed it."""
 
 
 @dataclass
@@ -96,10 +98,17 @@ def decline_form(runtime: Runtime, *, actor: str, ref: str, number: int) -> Decl
         when = _when(rnd)
         if not trains(who, number):
             return DeclineForm(loop.short_id, number, rnd.name, when)
-        seat = replacements.trainee_seat(session, loop, rnd, actor)
+        seat = leaving.trainee_seat(session, loop, rnd, actor, runtime.clock())
         lead = mention(seat.interviewers[0]) if seat.interviewers else ""
         return DeclineForm(
-            loop.short_id, number, rnd.name, when, seat.part, _mentions(seat.interviewers), lead
+            loop.short_id,
+            number,
+            rnd.name,
+            when,
+            seat.part,
+            _mentions(seat.interviewers),
+            lead,
+            seat.begun,
         )
 
 
@@ -139,9 +148,9 @@ def decline(runtime: Runtime, *, actor: str, ref: str, number: int, reason: str)
 def _step_out(
     runtime: Runtime, session: Session, loop: Loop, who: Standing, number: int, reason: str
 ) -> Done:
-    """A trainee cannot make their round: they are off it at once (`step_out`); the round's
-    people, who hold it without them, and the recruiter are told."""
-    out = replacements.step_out(session, loop, number, who, runtime.clock())
+    """A trainee cannot make their round, or missed it: they are off it at once (`step_out`);
+    the recruiter is told, and the round's people when it is still ahead."""
+    out = leaving.step_out(session, loop, number, who, runtime.clock())
     queue_events(runtime, session, loop, actor=who.user_id, round_ids={out.rnd.id or 0})
     facts = {
         "candidate": loop.candidate_name,
@@ -154,11 +163,17 @@ def _step_out(
         "lead": mention(out.interviewers[0]) if out.interviewers else "",
         "several": len(out.interviewers) > 1,
         "reason": reason,
+        "begun": out.begun,
     }
-    seats = [("lead", u) for u in out.interviewers[:1]] + [
-        *(("interviewer", u) for u in out.interviewers[1:]),
-        *(("observer", u) for u in out.observers),
-    ]
+    seats = (
+        []
+        if out.begun
+        else [("lead", u) for u in out.interviewers[:1]]
+        + [
+            *(("interviewer", u) for u in out.interviewers[1:]),
+            *(("observer", u) for u in out.observers),
+        ]
+    )  # once it has begun, they have seen it go on without the trainee
     dms = [(user, render("trainee_stepped_out", reader=seat, **facts)) for seat, user in seats]
     told = render("trainee_stepped_out", reader="recruiter", **facts)
     dms += [(u, told) for u in _recruiters(session, loop) or [loop.created_by]]

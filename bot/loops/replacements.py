@@ -17,18 +17,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import true
 from sqlmodel import Session, col, select, update
 
-from bot.authz import Action, Standing, require, trains
+from bot.authz import Standing
 from bot.errors import InvalidInput, NotAllowed
 from bot.loops import changes
 from bot.loops.assignment import replacement
 from bot.loops.hours import Hours, WorkingDay, stored_hours
+from bot.loops.leaving import declinable
 from bot.loops.ledger import Limits, Refusal
 from bot.loops.queries import (
-    INTERVIEWER,
     LOOP_ROLE,
-    OBSERVER,
     ROUND_LETTERS,
-    TRAINEE_PARTS,
     assignments_of,
     bookings_between,
     last_assigned,
@@ -36,14 +34,11 @@ from bot.loops.queries import (
     template_of,
 )
 from bot.loops.training import in_training, progress
-from bot.reminders.plan import Kind, notice
 from bot.store.models import (
     AskState,
-    AuditEntry,
     Decline,
     DeclineState,
     Loop,
-    LoopStatus,
     OutboxMessage,
     ReplacementAsk,
     Round,
@@ -106,75 +101,11 @@ def _asks(session: Session, decline: Decline) -> list[ReplacementAsk]:
     )
 
 
-def _declinable(session: Session, loop: Loop, number: int, who: Standing, now: datetime) -> Round:
-    """The round `who` may say they cannot make: theirs, in a live loop, not begun."""
-    require(Action.DECLINE_ROUND, who, loop=loop.short_id, round=number)
-    if loop.status == LoopStatus.CANCELLED:
-        raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
-    rnd = _round(session, loop, number)
-    if rnd.starts_at is not None and rnd.starts_at <= now:
-        after = "" if trains(who, number) else "; ask the recruiter to swap it"
-        raise InvalidInput(f"{rnd.number}. {rnd.name} has already started{after}.")
-    return rnd
-
-
-@dataclass(frozen=True)
-class TraineeSeat:
-    """A trainee's seat on a round: what they train as, and who holds the round without them."""
-
-    rnd: Round
-    part: str
-    interviewers: list[str]
-    """The round's interviewers, its lead first."""
-    observers: list[str]
-
-
-def trainee_seat(session: Session, loop: Loop, rnd: Round, user_id: str) -> TraineeSeat:
-    people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
-    return TraineeSeat(
-        rnd,
-        next(a.part for a in people if a.user_id == user_id and a.part in TRAINEE_PARTS),
-        [a.user_id for a in people if a.letter == "R" and a.part == INTERVIEWER],
-        [a.user_id for a in people if a.letter == OBSERVER],
-    )
-
-
-def step_out(
-    session: Session, loop: Loop, number: int, who: Standing, now: datetime
-) -> TraineeSeat:
-    """A trainee who cannot make their round leaves it at once: nobody takes their seat (the
-    round's interviewers run it as planned), their reminders stop, and the round no longer
-    counts toward their training, so a later loop gives them the part again."""
-    rnd = _declinable(session, loop, number, who, now)
-    left = trainee_seat(session, loop, rnd, who.user_id)
-    seat = next(
-        a
-        for a in assignments_of(session, loop)
-        if a.round_id == rnd.id and a.user_id == who.user_id and a.part == left.part
-    )
-    seat.active = False  # their reminders are never sent now (`checks.why_not_send`)
-    session.add(seat)
-    session.add(notice(Kind.UNASSIGNED, seat, version=rnd.version, now=now))  # with the .ics
-    loop.version += 1
-    loop.updated_at = now
-    session.add(loop)
-    session.add(
-        AuditEntry(
-            at=now,
-            actor=who.user_id,
-            action="round.trainee_stepped_out",
-            loop_id=loop.id,
-            detail={"round": rnd.number, "part": seat.part},
-        )
-    )
-    return left
-
-
 def decline_round(
     session: Session, loop: Loop, number: int, who: Standing, reason: str, now: datetime
 ) -> Decline:
     """Record that the round's interviewer cannot make it (they stay on it until replaced)."""
-    rnd = _declinable(session, loop, number, who, now)
+    rnd = declinable(session, loop, number, who, now)
     open_ = session.exec(
         select(Decline).where(
             Decline.round_id == rnd.id,

@@ -293,8 +293,8 @@ def test_a_trainee_who_cannot_come_leaves_the_round_to_its_interviewer(sb: Sandb
     sb.dispatch()
     (gone,) = _texts(sb, trainee, "You no longer")
     assert gone == (
-        f"You no longer shadow *{number}. {name}* for *Juyoung Park* (loop `{short_id}`); it "
-        "goes ahead without you. Its reminders to you have stopped."
+        f"You no longer shadow *{number}. {name}* for *Juyoung Park* (loop `{short_id}`). Its "
+        "reminders to you have stopped."
     )
     shared = [m.text for m in sb.emulator.dms_to(uid(sb, trainee)) if m.files]
     assert shared[-1].startswith(f"Remove it from your calendar: {number}. {name} with")
@@ -376,19 +376,54 @@ def test_a_reverse_shadow_stepping_out_hands_the_lead_back(sb: Sandbox) -> None:
     assert "a later loop can give them the reverse shadow again." in news
 
 
-def test_a_trainee_cannot_step_out_of_a_round_under_way(sb: Sandbox) -> None:
+def test_a_trainee_who_missed_the_round_says_so_afterwards(sb: Sandbox) -> None:
+    """The round has happened without them: *Can't make it* still takes them off it (told to
+    the recruiter only), so it does not count and the next loop gives them the shadow again;
+    not once their practice scorecard is in, when it counts."""
     trainee = TRAINEE[0]
     short_id, _ = _create(sb, "2026-11-24")
     number, _ = _trainee_round(sb, short_id)
+    (lead,) = _interviewers(sb, short_id, number)
+    name = dict(_plain_rounds(sb, short_id))[number]
+    sb.now = _starts(sb, short_id, number) + timedelta(hours=3)
     assigned = _dm_with_button(sb, trainee, "round_decline", containing=f":{number}")
     sb.slack.click(trainee, "round_decline", message=assigned)
     modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
-    sb.now = _starts(sb, short_id, number) + timedelta(minutes=5)
+    intro = "\n".join(blocks_as_text(modal["blocks"]))
+    assert (
+        f"You were to shadow *{number}. {name}*" in intro and "If you missed it, say why" in intro
+    )
+    heard_before = len(dm_texts(sb, lead))
     values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "Stuck on a train."})
+    assert sb.slack.submit(trainee, modal, values).status == 200
+    (news,) = wait_for(lambda: _texts(sb, "oliver.rec", "is off it"))
+    assert news.startswith(f"@{uid(sb, trainee)} missed *{number}. {name}*")
+    assert news.endswith(
+        ">Stuck on a train.\nIt does not count toward their training; a later loop can give "
+        "them the shadow again."
+    )
+    (thanks,) = wait_for(lambda: _texts(sb, trainee, "You're off"))
+    assert "runs it without you" not in thanks and "and the recruiter knows." in thanks
+    sb.dispatch()
+    assert not [t for t in dm_texts(sb, lead)[heard_before:] if "is off it" in t]
+    sb.now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    second, _ = _create(sb, "2026-12-04")
+    assert _trainee_round(sb, second)[1] == "shadow"
+
+    # Their scorecard for the second is in once it has happened: it counts, no leaving it.
+    number = _trainee_round(sb, second)[0]
+    sb.now = _starts(sb, second, number) + timedelta(hours=3)
+    _score(sb, second, number, trainee, "Hire")
+    assigned = _dm_with_button(sb, trainee, "round_decline", containing=f"{second}:{number}")
+    sb.slack.click(trainee, "round_decline", message=assigned)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "Changed my mind."})
     errors = sb.slack.submit(trainee, modal, values).json["errors"]
-    name = dict(_plain_rounds(sb, short_id))[number]
-    assert errors == {"reason": f"{number}. {name} has already started."}
-    assert _trainee_round(sb, short_id)[0] == number  # still on it
+    second_name = dict(_plain_rounds(sb, second))[number]
+    assert errors == {
+        "reason": f"Your practice scorecard for {number}. {second_name} is in: the round "
+        "counts toward your training."
+    }
 
 
 def test_a_trainee_is_never_asked_to_take_a_round_over(sb: Sandbox) -> None:

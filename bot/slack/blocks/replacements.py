@@ -32,6 +32,7 @@ def build_modal_decline(
     part: str | None = None,
     interviewers: str = "",
     lead: str = "",
+    begun: bool = False,
 ) -> dict:
     """The interviewer's reason, before loopbot looks for someone; a trainee's (`part`), before
     they leave the round to `interviewers`, `lead` leading."""
@@ -42,6 +43,7 @@ def build_modal_decline(
         part=part,
         interviewers=interviewers,
         lead=lead,
+        begun=begun,
     )
     hint = (
         "The recruiter reads this; the interviewers do not."
