@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.authz import Action, Standing, can
+from bot.authz import Action, Standing, can, trains
 from bot.documents import Library
 from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
@@ -247,7 +247,10 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     text = render(name, **_common(s))
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
-        blocks.append(actions(open_button(s.loop.short_id, s.spec.number)))
+        number = s.spec.number
+        missed = [cant_make_it_button(s.loop.short_id, number, missed=True)]
+        trainee = s.reader is not None and trains(s.reader, number)
+        blocks.append(actions(open_button(s.loop.short_id, number), *(missed if trainee else [])))
     if s.kind is Kind.ASSIGNED and s.spec and may(Action.DECLINE_ROUND, s.reader, s.spec):
         blocks.append(actions(cant_make_it_button(s.loop.short_id, s.spec.number)))
     if s.kind is Kind.HEADS_UP and s.spec is not None:

@@ -385,9 +385,14 @@ def test_a_trainee_who_missed_the_round_says_so_afterwards(sb: Sandbox) -> None:
     number, _ = _trainee_round(sb, short_id)
     (lead,) = _interviewers(sb, short_id, number)
     name = dict(_plain_rounds(sb, short_id))[number]
-    sb.now = _starts(sb, short_id, number) + timedelta(hours=3)
-    assigned = _dm_with_button(sb, trainee, "round_decline", containing=f":{number}")
-    sb.slack.click(trainee, "round_decline", message=assigned)
+    sb.dispatch(_starts(sb, short_id, number) + timedelta(hours=3))
+    (due,) = [
+        m for m in sb.emulator.dms_to(uid(sb, trainee)) if "has ended" in _plain(m)
+    ]  # their practice scorecard is due: "I missed it" beside "Open scorecard"
+    assert "I missed it" in json.dumps(due.blocks)
+    (theirs,) = [m for m in sb.emulator.dms_to(uid(sb, lead)) if "has ended" in _plain(m)]
+    assert "round_decline" not in json.dumps(theirs.blocks)  # the interviewer's has none
+    sb.slack.click(trainee, "round_decline", message=due)
     modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
     intro = "\n".join(blocks_as_text(modal["blocks"]))
     assert (

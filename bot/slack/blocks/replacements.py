@@ -19,8 +19,10 @@ class ReplacementIds(StrEnum):
     DECLINE = "replacement_decline"
 
 
-def cant_make_it_button(short_id: str, number: int) -> dict:
-    return button("Can't make it", ReplacementIds.OPEN, f"{short_id}:{number}")
+def cant_make_it_button(short_id: str, number: int, *, missed: bool = False) -> dict:
+    """ "Can't make it"; on a trainee's reminder after the round, "I missed it" (same modal)."""
+    label = "I missed it" if missed else "Can't make it"
+    return button(label, ReplacementIds.OPEN, f"{short_id}:{number}")
 
 
 def build_modal_decline(
