@@ -73,8 +73,10 @@ def invite_for(
         return None
     loop_cancelled = loop.status == LoopStatus.CANCELLED
     cancelled = not active or rnd.cancelled or loop_cancelled
-    # The round's version grows with each reschedule and swap; a cancelled loop adds one more.
-    sequence = max(rnd.version - 1, 0) + (1 if loop_cancelled else 0)
+    # Two steps a version (it grows with each reschedule and swap): a cancel, the loop's or
+    # one person's leaving the round without a new version (a trainee stepping out), is the
+    # odd one above the invite it withdraws, and the next version's invite is above both.
+    sequence = 2 * max(rnd.version - 1, 0) + (1 if cancelled else 0)
     place = place_of(rnd)
     lines = [
         f"Round {rnd.number}. {rnd.name} of loop {loop.short_id} ({title}).",

@@ -49,18 +49,28 @@ def test_the_invite_carries_the_place_the_guide_and_a_sequence_per_change() -> N
     )
     method, event = _parse(invite_ics(invite, stamp=START))
     assert method == "REQUEST" and str(event["UID"]) == "labcd-2-u9@loopbot"
-    assert int(event["SEQUENCE"]) == 2 and str(event["STATUS"]) == "CONFIRMED"
+    assert int(event["SEQUENCE"]) == 4 and str(event["STATUS"]) == "CONFIRMED"  # version 3
     assert str(event["LOCATION"]) == "https://meet.example.com/abc-defg"
     assert str(event["URL"]) == "https://x/g"
     assert event.decoded("DTEND") == datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
 
 
 def test_swapped_out_or_cancelled_is_a_cancel_with_a_greater_sequence() -> None:
+    """Also without a new version of the round (a trainee leaving it): above the invite it
+    withdraws, and below the next version's."""
+    invited = int(
+        _parse(
+            invite_ics(invite_for(_loop(), _round(), "U9", active=True, title="t"), stamp=START)
+        )[1]["SEQUENCE"]
+    )
     swapped = invite_for(_loop(), _round(), "U9", active=False, title="t")
-    assert _parse(invite_ics(swapped, stamp=START))[0] == "CANCEL"
+    method, event = _parse(invite_ics(swapped, stamp=START))
+    assert method == "CANCEL" and int(event["SEQUENCE"]) > invited
     cancelled = invite_for(_loop(LoopStatus.CANCELLED), _round(), "U9", active=True, title="t")
     method, event = _parse(invite_ics(cancelled, stamp=START))
-    assert method == "CANCEL" and int(event["SEQUENCE"]) == 3
+    assert method == "CANCEL" and int(event["SEQUENCE"]) > invited
+    back = invite_for(_loop(), _round(version=4), "U9", active=True, title="t")
+    assert int(_parse(invite_ics(back, stamp=START))[1]["SEQUENCE"]) > int(event["SEQUENCE"])
 
 
 def test_a_round_without_a_time_or_a_place() -> None:

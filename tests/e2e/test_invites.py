@@ -63,7 +63,7 @@ def test_each_interviewer_gets_an_invite_that_follows_their_round(sb: Sandbox) -
     sb.dispatch()
     moved = [c.walk("VEVENT")[0] for c in _invites(sb, owner)]
     latest = [e for e in moved if str(e["UID"]) == the_uid][-1]
-    assert int(latest["SEQUENCE"]) == 1
+    assert int(latest["SEQUENCE"]) > 0  # a greater sequence: calendars take the change
     assert latest.decoded("DTSTART") == datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # London
 
     newcomer = next(h for h in PANEL if h != owner)
@@ -73,7 +73,7 @@ def test_each_interviewer_gets_an_invite_that_follows_their_round(sb: Sandbox) -
     gone = _invites(sb, owner)[-1]
     assert str(gone["METHOD"]) == "CANCEL"
     assert str(gone.walk("VEVENT")[0]["UID"]) == the_uid
-    assert int(gone.walk("VEVENT")[0]["SEQUENCE"]) == 2
+    assert int(gone.walk("VEVENT")[0]["SEQUENCE"]) > int(latest["SEQUENCE"])
     fresh = [c for c in _invites(sb, newcomer) if "-2-" in str(c.walk("VEVENT")[0]["UID"])]
     assert fresh and str(fresh[-1]["METHOD"]) == "REQUEST"
 
@@ -81,7 +81,8 @@ def test_each_interviewer_gets_an_invite_that_follows_their_round(sb: Sandbox) -
     assert wait_for(lambda: _cancelled(sb))
     sb.dispatch()
     last = [c for c in _invites(sb, newcomer) if "-2-" in str(c.walk("VEVENT")[0]["UID"])][-1]
-    assert str(last["METHOD"]) == "CANCEL" and int(last.walk("VEVENT")[0]["SEQUENCE"]) == 3
+    assert str(last["METHOD"]) == "CANCEL"
+    assert int(last.walk("VEVENT")[0]["SEQUENCE"]) > int(fresh[-1].walk("VEVENT")[0]["SEQUENCE"])
 
 
 def test_the_recruiter_gets_the_itinerary_in_the_candidates_zone(sb: Sandbox) -> None:

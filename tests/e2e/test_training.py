@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 from sqlmodel import select
 
 from bot.documents import load_library
@@ -298,8 +299,10 @@ def test_a_trainee_who_cannot_come_leaves_the_round_to_its_interviewer(sb: Sandb
     )
     shared = [m.text for m in sb.emulator.dms_to(uid(sb, trainee)) if m.files]
     assert shared[-1].startswith(f"Remove it from your calendar: {number}. {name} with")
-    name_of_file, ics = sb.emulator.files_to(uid(sb, trainee))[-1]
+    (_, invited), *_, (name_of_file, ics) = sb.emulator.files_to(uid(sb, trainee))
     assert name_of_file.endswith(".ics") and b"STATUS:CANCELLED" in ics
+    sequence = [int(Calendar.from_ical(c).walk("VEVENT")[0]["SEQUENCE"]) for c in (invited, ics)]
+    assert sequence[1] > sequence[0]  # calendars take the cancel over the invite
     seen_trainee = len(dm_texts(sb, trainee))
     seen_lead = len(dm_texts(sb, lead))
     for hours in (-25, -1, 2, 30):
