@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.emulator import SlackClient, SlackEmulator
+from bot.emulator import Reply, SlackClient, SlackEmulator
 from bot.settings import SEEDS_DIR
 from bot.store import Database
 from bot.store.migrate import upgrade
@@ -228,6 +228,46 @@ def test_one_signed_request_sent_20_times_to_two_processes_and_after_a_restart_c
             proc.wait(timeout=20)
 
 
+def _signed_command(slack: SlackClient, user_id: str, text: str) -> bytes:
+    """The HTTP request `slack.command` would send, signed, as bytes for a socket."""
+    sent: dict = {}
+
+    def keep(body: bytes, headers: dict) -> Reply:
+        sent.update(body=body, headers=headers)
+        return Reply(0, {}, "", None, 0.0)  # not sent: the caller writes it on its socket
+
+    real, slack.send_raw = slack.send_raw, keep  # type: ignore[method-assign]
+    try:
+        slack.command(user_id, "/loop", text)
+    finally:
+        slack.send_raw = real  # type: ignore[method-assign]
+    head = "".join(f"{k}: {v}\r\n" for k, v in sent["headers"].items())
+    return (
+        f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
+        f"Content-Length: {len(sent['body'])}\r\nConnection: close\r\n\r\n"
+    ).encode() + sent["body"]
+
+
+def _status(wire: socket.socket) -> int:
+    """The status of the answer that comes back on `wire`."""
+    return int(wire.makefile("rb").readline().split()[1])
+
+
+def _read_by_server(port: int, client_port: int, timeout: float = 10) -> None:
+    """Wait until the server has read everything sent on the connection from `client_port`
+    (its receive queue in /proc/net/tcp is empty): the request is in its queue of work."""
+    ours = f":{client_port:04X}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            local, remote, _, queues = line.split()[1:5]
+            if local.endswith(f":{port:04X}") and remote.endswith(ours):
+                if int(queues.split(":")[1], 16) == 0:
+                    return
+        time.sleep(0.005)
+    raise AssertionError("the server never read the request")
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 def test_loopbot_threads_is_how_many_requests_a_process_serves_at_once(
     tmp_path: Path, threads: int
@@ -249,13 +289,11 @@ def test_loopbot_threads_is_how_many_requests_a_process_serves_at_once(
         try:
             assert _healthy(url)
             holder.execute("BEGIN IMMEDIATE")  # another process writing, for a while
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                command = pool.submit(
-                    lambda: answered.append(
-                        f"command {slack.command(user.id, '/loop', 'help').status}"
-                    )
-                )
-                time.sleep(0.3)  # the command is waiting on the lock by now
+            wire = socket.create_connection(("127.0.0.1", int(env["PORT"])), timeout=10)
+            with wire, ThreadPoolExecutor(max_workers=1) as pool:
+                wire.sendall(_signed_command(slack, user.id, "help"))
+                command = pool.submit(lambda: answered.append(f"command {_status(wire)}"))
+                _read_by_server(int(env["PORT"]), wire.getsockname()[1])  # queued before health
                 _healthy(url, timeout=10)
                 answered.append("health")
                 command.result(timeout=10)
