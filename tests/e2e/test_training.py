@@ -167,6 +167,9 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox, tmp_
     sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))  # every round of the first loop is over
     due = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, trainee))) if "has ended" in t]
     assert due and "your scorecard was due" in due[0]  # reminded as an interviewer is
+    # ... but told what a practice scorecard is, and of no escalation: nobody is told it is late.
+    assert "It is your practice scorecard: the round counts toward your training" in due[0]
+    assert "The hiring manager and the recruiter" not in due[0]
     late = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, "maya.hm"))) if "are late" in t]
     assert late and uid(sb, trainee) not in "\n".join(late)  # a practice scorecard is not late
     _score(sb, first, number, trainee, "No Hire")
@@ -395,6 +398,16 @@ def test_a_trainee_who_missed_the_round_says_so_afterwards(sb: Sandbox) -> None:
     assert "I missed it" in json.dumps(due.blocks)
     (theirs,) = [m for m in sb.emulator.dms_to(uid(sb, lead)) if "has ended" in _plain(m)]
     assert "round_decline" not in json.dumps(theirs.blocks)  # the interviewer's has none
+    # The next morning's nudge says what a practice scorecard is, and carries the button too.
+    sb.dispatch(_starts(sb, short_id, number).replace(hour=9) + timedelta(days=1))
+    nudges = [m for m in sb.emulator.dms_to(uid(sb, trainee)) if "is still missing;" in _plain(m)]
+    assert nudges
+    nudged = nudges[0]
+    assert "the debrief does not wait on it" in _plain(nudged)
+    assert "The debrief waits on it" not in _plain(nudged) and "hiring manager" not in _plain(
+        nudged
+    )
+    assert "I missed it" in json.dumps(nudged.blocks)
     sb.slack.click(trainee, "round_decline", message=due)
     modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
     intro = "\n".join(blocks_as_text(modal["blocks"]))
