@@ -15,7 +15,7 @@ from bot.app import Done
 from bot.app.announce import announce_change, dm_about, refresh_card, withdraw_questions
 from bot.app.calendars import queue_events
 from bot.app.create import limits
-from bot.authz import Action, Standing, require, trains
+from bot.authz import Standing, trains
 from bot.errors import InvalidInput, NotFound, SlackUnavailable
 from bot.loops import leaving, replacements
 from bot.loops.queries import (
@@ -23,7 +23,6 @@ from bot.loops.queries import (
     assignments_of,
     find_loop,
     recruiter_roles,
-    rounds_of,
     standing,
     template_of,
 )
@@ -91,10 +90,7 @@ def decline_form(runtime: Runtime, *, actor: str, ref: str, number: int) -> Decl
     with runtime.db.read() as session:
         loop = find_loop(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
-        require(Action.DECLINE_ROUND, who, loop=loop.short_id, round=number)
-        rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
-        if rnd is None:
-            raise NotFound(f"Loop `{loop.short_id}` has no round {number}.")
+        rnd = leaving.declinable(session, loop, number, who, runtime.clock())
         when = _when(rnd)
         if not trains(who, number):
             return DeclineForm(loop.short_id, number, rnd.name, when)

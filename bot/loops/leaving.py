@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.authz import Action, Standing, require, trains
+from bot.authz import Action, Standing, can, require, trains
 from bot.errors import InvalidInput
 from bot.loops.queries import INTERVIEWER, OBSERVER, TRAINEE_PARTS, assignments_of, rounds_of
 from bot.reminders.plan import Kind, notice
@@ -20,10 +20,14 @@ def declinable(session: Session, loop: Loop, number: int, who: Standing, now: da
     """The round `who` may say they cannot make: theirs, in a live loop; an interviewer's before
     it begins (then it is the recruiter's to swap), a trainee's until their practice scorecard
     is in (one who missed it says so afterwards too, so it does not count)."""
+    rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
+    if rnd is not None and not can(Action.DECLINE_ROUND, who, round=number):
+        gone = assignments_of(session, loop, active=False)
+        if any(a.round_id == rnd.id and a.user_id == who.user_id and not a.active for a in gone):
+            raise InvalidInput(f"You're no longer on {rnd.number}. {rnd.name}.")
     require(Action.DECLINE_ROUND, who, loop=loop.short_id, round=number)
     if loop.status == LoopStatus.CANCELLED:
         raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
-    rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
     if rnd is None:
         raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
     begun = rnd.starts_at is not None and rnd.starts_at <= now

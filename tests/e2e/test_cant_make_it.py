@@ -447,6 +447,10 @@ def test_a_round_under_way_is_the_recruiter_s_to_swap(team: Sandbox) -> None:
     sb.now = starts + timedelta(minutes=5)
     values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": REASON})
     errors = sb.slack.submit(leaving, modal, values).json["errors"]
-    assert errors == {
-        "reason": f"{number}. {name} has already started; ask the recruiter to swap it."
-    }
+    refusal = f"{number}. {name} has already started; ask the recruiter to swap it."
+    assert errors == {"reason": refusal}
+    sb.emulator.close_view(uid(sb, leaving))
+    before = len(sb.emulator.all_responses(leaving))
+    sb.slack.click(leaving, "round_decline", message=assigned)  # now: refused at the click
+    assert refusal in json.dumps(wait_for(lambda: sb.emulator.all_responses(leaving)[before:]))
+    assert not sb.emulator.open_views(uid(sb, leaving))
