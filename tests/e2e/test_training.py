@@ -374,8 +374,8 @@ def test_a_reverse_shadow_stepping_out_hands_the_lead_back(sb: Sandbox) -> None:
     assert sb.slack.submit(trainee, modal, values).status == 200
     (heard,) = wait_for(lambda: _texts(sb, lead, f"loop `{second}`) and is off it"))
     assert (
-        "they no longer lead it as a reverse shadow. You lead it, and your scorecard is the one "
-        "that counts, as before." in heard
+        "they no longer lead it as a reverse shadow. You lead it, and your scorecard counts, "
+        "as before." in heard
     )
     (news,) = wait_for(lambda: _texts(sb, "oliver.rec", f"loop `{second}`), which they"))
     assert "which they were to lead as a reverse shadow, and is off it:" in news
@@ -492,11 +492,9 @@ def test_on_a_panel_each_of_the_round_s_people_hears_who_leads_now(tmp_path: Pat
             who: wait_for(lambda w=who: _texts(sb, w, f"loop `{second}`) and is off it"))
             for who in (lead, other, observer)
         }
-        assert said_to[lead][0].endswith(
-            "You lead it, and your scorecard is the one that counts, as before."
-        )
+        assert said_to[lead][0].endswith("You lead it, and your scorecard counts, as before.")
         assert said_to[other][0].endswith(
-            f"@{uid(sb, lead)} leads it, and your scorecard is the one that counts, as before."
+            f"@{uid(sb, lead)} leads it, and your scorecard counts, as before."
         )
         assert said_to[observer][0].endswith(f"@{uid(sb, lead)} leads it.")
         (thanks,) = wait_for(lambda: _texts(sb, trainee, "You're off"))
