@@ -23,7 +23,8 @@ from bot.store.models import Assignment, Loop, LoopStatus, Round, Scorecard
 
 @dataclass(frozen=True)
 class Progress:
-    """One trainee's rounds: done (happened, scorecard in) and planned (done or still to come)."""
+    """One trainee's rounds: done (happened, scorecard in) and planned (done, to come, or over
+    with their scorecard still possible: not once the loop is decided)."""
 
     user_id: str
     shadows: int
@@ -74,6 +75,7 @@ def progress(
             Round.id,
             Round.starts_at,
             Round.duration_minutes,
+            Loop.status,
         )
         .join(Round, col(Round.id) == col(Assignment.round_id))
         .join(Loop, col(Loop.id) == col(Round.loop_id))
@@ -97,10 +99,13 @@ def progress(
         u: {"done": {SHADOW: 0, REVERSE_SHADOW: 0}, "planned": {SHADOW: 0, REVERSE_SHADOW: 0}}
         for u in people
     }
-    for user, part, round_id, starts_at, minutes in rows:
-        counts[user]["planned"][part] += 1
+    for user, part, round_id, starts_at, minutes, status in rows:
         ended = starts_at is not None and starts_at + timedelta(minutes=minutes) <= now
-        if ended and (round_id, user) in submitted:
+        done = ended and (round_id, user) in submitted
+        if not done and ended and status == LoopStatus.DECIDED:
+            continue  # scorecards are locked: it can never count, so it holds nothing back
+        counts[user]["planned"][part] += 1
+        if done:
             counts[user]["done"][part] += 1
     return {
         u: Progress(

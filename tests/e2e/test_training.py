@@ -32,7 +32,7 @@ from tests.e2e.helpers import (
     wait_for,
 )
 from tests.e2e.test_cant_make_it import _dm_with_button, _texts
-from tests.e2e.test_debrief import summaries
+from tests.e2e.test_debrief import _decide, summaries
 from tests.e2e.test_panels import POOL, TEAM, _score
 
 TRAINEE = ("tara.ldn", "Tara Quinn", "Europe/London", "U0TR00001")
@@ -520,3 +520,23 @@ def test_a_practice_scorecard_written_before_stepping_out_is_never_counted(sb: S
     reply = json.loads(said(sb, "maya.hm", f"export {short_id}"))
     exported = "\n".join(b["text"]["text"].strip("`") for b in reply["blocks"])
     assert "No Hire" not in exported.split("## Trainees' Practice Scorecards")[0]
+
+
+def test_a_shadow_missed_without_a_word_stops_holding_them_back_once_the_loop_is_decided(
+    sb: Sandbox,
+) -> None:
+    """The trainee neither came nor said so: while their practice scorecard may still come, the
+    round holds their next shadow; once the decision locks the scorecards it cannot count, and
+    the next loop gives them the shadow again."""
+    trainee = TRAINEE[0]
+    first, _ = _create(sb, "2026-11-24")
+    sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
+    for n in range(1, 7):
+        _score(sb, first, n, _interviewers(sb, first, n)[0], "Hire")
+    sb.now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    waiting, _ = _create(sb, "2026-12-04")
+    assert trainee not in [h for _, h, _, _ in _rows(sb, waiting)]  # their scorecard may come
+    _decide(sb, first, "maya.hm", "Hire")
+    sb.now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    again, _ = _create(sb, "2026-12-08")
+    assert _trainee_round(sb, again)[1] == "shadow"
