@@ -43,7 +43,7 @@ class Action(StrEnum):
     """Remind a late interviewer at once ("Nudge now" on the late-scorecards message)."""
     DECLINE_ROUND = "decline_round"
     """Say one cannot make one's own round (`round=`): loopbot looks for a replacement (a
-    trainee leaves the round instead; see `bot.loops.replacements.step_out`)."""
+    trainee leaves the round instead; see `bot.loops.leaving`)."""
     READ_CANDIDATE_BRIEF = "read_candidate_brief"
     """The candidate's own guide and context: whole (no `round=`), or the parts that brief one
     round (`round=`, `briefed=` when the documents or the recruiter put them on that round)."""
