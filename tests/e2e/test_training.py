@@ -260,17 +260,13 @@ def test_a_trainee_who_cannot_come_leaves_the_round_to_its_interviewer(sb: Sandb
     assert "Can't make it" in home
     assert f'"{short_id}:{number}"' in json.dumps(sb.emulator.home_of(uid(sb, trainee)))
     assigned = _dm_with_button(sb, trainee, "round_decline", containing=f":{number}")
-    sb.slack.click(trainee, "round_decline", message=assigned)
-    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
-    intro = "\n".join(blocks_as_text(modal["blocks"]))
+    modal, intro = _press(sb, trainee, assigned)
     assert f"You shadow *{number}. {name}*" in intro
     assert f"takes you off the round at once (it goes ahead with @{uid(sb, lead)})" in intro
     assert modal["submit"]["text"] == "Take me off"
-    blank = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "   "})
-    errors = sb.slack.submit(trainee, modal, blank).json["errors"]
+    errors = _because(sb, trainee, modal, "   ").json["errors"]
     assert errors == {"reason": "Say why, in a few words: the recruiter reads it."}
-    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": reason})
-    assert sb.slack.submit(trainee, modal, values).status == 200
+    assert _because(sb, trainee, modal, reason).status == 200
 
     assert [h for _, h, _, _ in _rows(sb, short_id)].count(trainee) == 0
     assert _interviewers(sb, short_id, number) == [lead]  # the round keeps its interviewer
@@ -365,13 +361,10 @@ def test_a_reverse_shadow_stepping_out_hands_the_lead_back(sb: Sandbox) -> None:
     assert part == "reverse_shadow"
     (lead,) = _interviewers(sb, second, number)
     assigned = _dm_with_button(sb, trainee, "round_decline", containing=f"{second}:{number}")
-    sb.slack.click(trainee, "round_decline", message=assigned)
-    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
-    intro = "\n".join(blocks_as_text(modal["blocks"]))
+    modal, intro = _press(sb, trainee, assigned)
     assert "You lead, as a reverse shadow, *" in intro
     assert f"(@{uid(sb, lead)} leads it instead)" in intro
-    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "A family matter."})
-    assert sb.slack.submit(trainee, modal, values).status == 200
+    assert _because(sb, trainee, modal, "A family matter.").status == 200
     (heard,) = wait_for(lambda: _texts(sb, lead, f"loop `{second}`) and is off it"))
     assert (
         "they no longer lead it as a reverse shadow. You lead it, and your scorecard counts, "
@@ -408,15 +401,12 @@ def test_a_trainee_who_missed_the_round_says_so_afterwards(sb: Sandbox) -> None:
         nudged
     )
     assert "I missed it" in json.dumps(nudged.blocks)
-    sb.slack.click(trainee, "round_decline", message=due)
-    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
-    intro = "\n".join(blocks_as_text(modal["blocks"]))
+    modal, intro = _press(sb, trainee, due)
     assert (
         f"You were to shadow *{number}. {name}*" in intro and "If you missed it, say why" in intro
     )
     heard_before = len(dm_texts(sb, lead))
-    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "Stuck on a train."})
-    assert sb.slack.submit(trainee, modal, values).status == 200
+    assert _because(sb, trainee, modal, "Stuck on a train.").status == 200
     (news,) = wait_for(lambda: _texts(sb, "oliver.rec", "is off it"))
     assert news.startswith(f"@{uid(sb, trainee)} missed *{number}. {name}*")
     assert news.endswith(
@@ -457,10 +447,8 @@ def test_a_trainee_is_never_asked_to_take_a_round_over(sb: Sandbox) -> None:
     (lead,) = _interviewers(sb, short_id, number)
     for who, why in ((trainee, "Off sick that day."), (lead, "A clash I cannot move.")):
         assigned = _dm_with_button(sb, who, "round_decline", containing=f"{short_id}:{number}")
-        sb.slack.click(who, "round_decline", message=assigned)
-        modal = wait_for(lambda w=who: sb.emulator.open_views(uid(sb, w)) and top_view(sb, w))
-        values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": why})
-        assert sb.slack.submit(who, modal, values).status == 200
+        modal, _ = _press(sb, who, assigned)
+        assert _because(sb, who, modal, why).status == 200
     (thanks,) = wait_for(lambda: _texts(sb, lead, "Thanks for saying so"))
     assert f"@{uid(sb, trainee)}" not in thanks
     sb.dispatch()
@@ -483,11 +471,9 @@ def test_on_a_panel_each_of_the_round_s_people_hears_who_leads_now(tmp_path: Pat
         assert part == "reverse_shadow" and len(panel) == 2
         trainee, (lead, other) = TRAINEE[0], panel
         assigned = _dm_with_button(sb, trainee, "round_decline", containing=f"{second}:{number}")
-        sb.slack.click(trainee, "round_decline", message=assigned)
-        modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
+        modal, _ = _press(sb, trainee, assigned)
         assert f"(@{uid(sb, lead)} leads it instead)" in "\n".join(blocks_as_text(modal["blocks"]))
-        values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "A family matter."})
-        assert sb.slack.submit(trainee, modal, values).status == 200
+        assert _because(sb, trainee, modal, "A family matter.").status == 200
         said_to = {
             who: wait_for(lambda w=who: _texts(sb, w, f"loop `{second}`) and is off it"))
             for who in (lead, other, observer)
@@ -507,10 +493,8 @@ def test_a_practice_scorecard_written_before_stepping_out_is_never_counted(sb: S
     number, _ = _trainee_round(sb, short_id)
     _score(sb, short_id, number, trainee, "No Hire")  # early, then they cannot come
     assigned = _dm_with_button(sb, trainee, "round_decline", containing=f":{number}")
-    sb.slack.click(trainee, "round_decline", message=assigned)
-    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, trainee)) and top_view(sb, trainee))
-    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": "Off sick that day."})
-    assert sb.slack.submit(trainee, modal, values).status == 200
+    modal, _ = _press(sb, trainee, assigned)
+    assert _because(sb, trainee, modal, "Off sick that day.").status == 200
     sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
     for n in range(1, 7):
         _score(sb, short_id, n, _interviewers(sb, short_id, n)[0], "Hire")
@@ -540,3 +524,16 @@ def test_a_shadow_missed_without_a_word_stops_holding_them_back_once_the_loop_is
     sb.now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     again, _ = _create(sb, "2026-12-08")
     assert _trainee_round(sb, again)[1] == "shadow"
+
+
+def _press(sb: Sandbox, who: str, message) -> tuple[dict, str]:
+    """`who` presses *Can't make it* (or *I missed it*) on `message`: the modal, and its text."""
+    sb.slack.click(who, "round_decline", message=message)
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
+    return modal, "\n".join(blocks_as_text(modal["blocks"]))
+
+
+def _because(sb: Sandbox, who: str, modal: dict, reason: str):
+    """The modal submitted with `reason` as the answer to "Why not?"."""
+    values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": reason})
+    return sb.slack.submit(who, modal, values)
