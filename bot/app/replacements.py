@@ -130,7 +130,7 @@ def decline(runtime: Runtime, *, actor: str, ref: str, number: int, reason: str)
         )
         raise InvalidInput(f"Say why, in a few words: {readers}.")
     with runtime.db.session() as session:
-        loop = find_loop(session, ref)
+        loop = leaving.held(session, find_loop(session, ref))
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
         if trains(who, number):
             return _step_out(runtime, session, loop, who, number, reason.strip())

@@ -7,7 +7,9 @@ Decline buttons on the question, the recruiter's hand-over buttons; the clock is
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -45,12 +47,14 @@ REASON = "Jury duty that whole week."
 LATER_DAY = "2026-12-01"  # a week out: far from the 48 h cut-off
 
 
-def _sandbox(**settings) -> Sandbox:
+def _sandbox(database_url: str | None = None, **settings) -> Sandbox:
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
     # Slack's rate limits on, on the sandbox's Slack clock: a Retry-After is skipped, not slept.
-    sb = Sandbox(create_app, make_wsgi_app, rate_limits=True, settings=settings)
+    sb = Sandbox(
+        create_app, make_wsgi_app, rate_limits=True, settings=settings, database_url=database_url
+    )
     ws = sb.emulator.workspace
     ws.add_user("nora.pool", "Nora Pool", "nora@example.com", "Europe/Madrid", id="U0PN00007")
     ws.add_user("omar.pool", "Omar Pool", "omar@example.com", "Africa/Cairo", id="U0PN00008")
@@ -454,3 +458,37 @@ def test_a_round_under_way_is_the_recruiter_s_to_swap(team: Sandbox) -> None:
     sb.slack.click(leaving, "round_decline", message=assigned)  # now: refused at the click
     assert refusal in json.dumps(wait_for(lambda: sb.emulator.all_responses(leaving)[before:]))
     assert not sb.emulator.open_views(uid(sb, leaving))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_double_submit_asks_one_replacement(engine: str, request: pytest.FixtureRequest) -> None:
+    """The reason submitted twice at once (a double click, two replicas): one person asked, the
+    other submit told loopbot is already finding someone."""
+    url = request.getfixturevalue("postgres_url") if engine == "postgresql" else None
+    sb = _sandbox(url, loopbot_replacement_asks=2)
+    try:
+        _loop(sb)
+        number, name, leaving = _first_pool_round(sb)
+        assigned = _dm_with_button(sb, leaving, "round_decline", containing=f":{number}")
+        sb.slack.click(leaving, "round_decline", message=assigned)
+        modal = wait_for(lambda: sb.emulator.open_views(uid(sb, leaving)) and top_view(sb, leaving))
+        values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": REASON})
+        start = threading.Barrier(2)
+
+        def send(_: int):
+            start.wait()
+            return sb.slack.submit(leaving, modal, values).json
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            replies = list(pool.map(send, range(2)))
+        already = f"You already said you can't make {number}. {name}; loopbot is finding someone."
+        assert sorted(replies, key=bool) == [
+            None,
+            {"response_action": "errors", "errors": {"reason": already}},
+        ]
+        asked = _asked(sb, set())
+        sb.dispatch()
+        assert len([t for t in dm_texts(sb, asked) if t.startswith("Can you ")]) == 1
+        assert len(_texts(sb, REC, f"\n>{REASON}\n")) == 1
+    finally:
+        sb.stop()

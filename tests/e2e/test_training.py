@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,6 +46,7 @@ def training_sandbox(
     email=lambda handle: f"{handle}@example.com",
     *,
     panel: bool = False,
+    database_url: str | None = None,
 ) -> Sandbox:
     """The seed documents with the trainee listed, one shadow and one reverse shadow to
     graduate, and the team (each with `email(handle)`); with `panel`, round 2 a pairing
@@ -64,7 +67,9 @@ def training_sandbox(
         "loopbot_training_reverse_shadows": 1,
         **(settings or {}),
     }
-    sandbox = Sandbox(create_app, make_wsgi_app, docs=docs, settings=settings)
+    sandbox = Sandbox(
+        create_app, make_wsgi_app, docs=docs, settings=settings, database_url=database_url
+    )
     ws = sandbox.emulator.workspace
     for i, (handle, name, tz) in enumerate(TEAM):
         ws.add_user(handle, name, email(handle), tz, id=f"U0TM0000{i}")
@@ -537,3 +542,39 @@ def _because(sb: Sandbox, who: str, modal: dict, reason: str):
     """The modal submitted with `reason` as the answer to "Why not?"."""
     values = ModalForm(modal, sb.emulator.workspace).fill({"Why not?": reason})
     return sb.slack.submit(who, modal, values)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_double_submit_takes_the_trainee_off_once(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
+    """The modal submitted twice at once (a double click, two replicas): one leaving, one
+    answer that they are off already; every message once."""
+    url = request.getfixturevalue("postgres_url") if engine == "postgresql" else None
+    with training_sandbox(tmp_path, database_url=url) as sb:
+        sb.now = MONDAY
+        trainee = TRAINEE[0]
+        short_id, _ = _create(sb, "2026-11-24")
+        number, _ = _trainee_round(sb, short_id)
+        (lead,) = _interviewers(sb, short_id, number)
+        assigned = _dm_with_button(sb, trainee, "round_decline", containing=f":{number}")
+        modal, _ = _press(sb, trainee, assigned)
+        start = threading.Barrier(2)
+
+        def send():
+            start.wait()
+            return _because(sb, trainee, modal, "Off sick that day.")
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            replies = [r.json for r in pool.map(lambda _: send(), range(2))]
+        name = dict(_plain_rounds(sb, short_id))[number]
+        refusal = f"You're no longer on {number}. {name}."
+        assert sorted(replies, key=bool) == [
+            None,
+            {"response_action": "errors", "errors": {"reason": refusal}},
+        ]
+        sb.dispatch()
+        assert len(wait_for(lambda: _texts(sb, trainee, "You're off"))) == 1
+        assert len(wait_for(lambda: _texts(sb, lead, "is off it"))) == 1
+        assert len(wait_for(lambda: _texts(sb, "oliver.rec", "is off it"))) == 1
+        assert len(_texts(sb, trainee, "You no longer shadow")) == 1
