@@ -17,7 +17,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.loops.hours import WorkingDay, stored_hours
-from bot.loops.queries import LOOP_ROLE, assignments_of, recruiter_roles, template_of
+from bot.loops.queries import (
+    LOOP_ROLE,
+    TRAINEE_PARTS,
+    assignments_of,
+    recruiter_roles,
+    template_of,
+)
 from bot.loops.views import Snapshot
 from bot.reminders.cadence import Cadence, Next, after, first_due
 from bot.reminders.late import late_scorecards
@@ -53,6 +59,8 @@ def where_in_cadence(
         assignment.user_id, cadence.default_hours
     )
     where = after(reminder.step, first, WorkingDay(zone_of(), hours), cadence, now)
+    if assignment.part in TRAINEE_PARTS:  # a practice scorecard: nobody is told it is late
+        return replace(where, escalate_at=None)
     since = max(first, assignment.created_at)
     return _who_hears(session, reminder.loop_id, since, where, now, settings_offsets)
 

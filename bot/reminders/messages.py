@@ -108,10 +108,9 @@ def _common(s: Situation) -> dict:
     }
     if s.rnd is not None:
         out.update(_round_values(s, s.rnd))
-    # A trainee's practice scorecard: the debrief never waits on it, nobody is told it is late.
+    # A trainee's practice scorecard: the debrief never waits on it (`where_in_cadence` says
+    # nobody is told it is late).
     out["practice"] = bool(s.rnd and s.reader and trains(s.reader, s.rnd.number))
-    if out["practice"] and out["cadence"]:
-        out["cadence"] = {**out["cadence"], "hear_at": "", "told_at": ""}
     return out
 
 
