@@ -30,7 +30,6 @@ from bot.loops.queries import (
     assignments_of,
     bookings_between,
     last_assigned,
-    rounds_of,
     template_of,
 )
 from bot.loops.training import in_training, progress
@@ -82,13 +81,6 @@ class Step:
     cutoff_hours: int = 0
     earlier: tuple[ReplacementAsk, ...] = ()
     """The asks before this step, in order, with their answers."""
-
-
-def _round(session: Session, loop: Loop, number: int) -> Round:
-    rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
-    if rnd is None:
-        raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
-    return rnd
 
 
 def _asks(session: Session, decline: Decline) -> list[ReplacementAsk]:
