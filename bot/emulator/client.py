@@ -191,6 +191,20 @@ class SlackClient:
     ) -> Reply:
         """A slash command typed by `user` (in their DM with the app unless channel_id is given)."""
         person = self._user(user)
+        fields = self.command_fields(person, command, text, channel_id=channel_id)
+        reply = self._form("slash_command", fields)
+        if reply.status == 200:
+            self.emulator.show_reply(
+                fields["channel_id"], person.id, reply.body_text, "command ack"
+            )
+        return reply
+
+    def command_fields(
+        self, user: str | User, command: str, text: str = "", *, channel_id: str | None = None
+    ) -> dict[str, str]:
+        """The form Slack posts for a slash command (a fresh response URL and trigger id), for
+        a caller that sends it itself."""
+        person = self._user(user)
         ws = self.emulator.workspace
         with self.emulator.lock:
             channel = ws.channel(channel_id) if channel_id else ws.im_for(person.id)
@@ -209,10 +223,7 @@ class SlackClient:
             "response_url": self.emulator.issue_response_url(channel.id, None, person.id),
             "trigger_id": self.emulator.issue_trigger_id(person.id),
         }
-        reply = self._form("slash_command", fields)
-        if reply.status == 200:
-            self.emulator.show_reply(channel.id, person.id, reply.body_text, "command ack")
-        return reply
+        return fields
 
     def click(
         self,

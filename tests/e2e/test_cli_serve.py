@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.emulator import Reply, SlackClient, SlackEmulator
+from bot.emulator import SlackClient, SlackEmulator
 from bot.settings import SEEDS_DIR
 from bot.store import Database
 from bot.store.migrate import upgrade
@@ -229,23 +229,14 @@ def test_one_signed_request_sent_20_times_to_two_processes_and_after_a_restart_c
 
 
 def _signed_command(slack: SlackClient, user_id: str, text: str) -> bytes:
-    """The HTTP request `slack.command` would send, signed, as bytes for a socket."""
-    sent: dict = {}
-
-    def keep(body: bytes, headers: dict) -> Reply:
-        sent.update(body=body, headers=headers)
-        return Reply(0, {}, "", None, 0.0)  # not sent: the caller writes it on its socket
-
-    real, slack.send_raw = slack.send_raw, keep  # type: ignore[method-assign]
-    try:
-        slack.command(user_id, "/loop", text)
-    finally:
-        slack.send_raw = real  # type: ignore[method-assign]
-    head = "".join(f"{k}: {v}\r\n" for k, v in sent["headers"].items())
+    """The HTTP request Slack would send for `/loop text`, signed, as bytes for a socket."""
+    body = urlencode(slack.command_fields(user_id, "/loop", text)).encode()
+    headers = slack.signed_headers(body, "application/x-www-form-urlencoded")
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     return (
         f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
-        f"Content-Length: {len(sent['body'])}\r\nConnection: close\r\n\r\n"
-    ).encode() + sent["body"]
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
 
 
 def _status(wire: socket.socket) -> int:
