@@ -134,8 +134,7 @@ class SlackClient:
     def _over_socket(
         self, kind: str, body: bytes, content_type: str, extra: Mapping[str, str]
     ) -> Reply:
-        """The same delivery as an envelope on the app's Socket Mode connection: what the HTTP
-        body carried becomes the payload; the acknowledgement's payload is the reply."""
+        """As an envelope on the Socket Mode connection: the body becomes the payload."""
         if content_type == "application/json":
             envelope, payload = "events_api", json.loads(body)
         else:
@@ -190,20 +189,17 @@ class SlackClient:
         self, user: str | User, command: str, text: str = "", *, channel_id: str | None = None
     ) -> Reply:
         """A slash command typed by `user` (in their DM with the app unless channel_id is given)."""
-        person = self._user(user)
-        fields = self.command_fields(person, command, text, channel_id=channel_id)
+        fields = self.command_fields(user, command, text, channel_id=channel_id)
         reply = self._form("slash_command", fields)
         if reply.status == 200:
-            self.emulator.show_reply(
-                fields["channel_id"], person.id, reply.body_text, "command ack"
-            )
+            channel, person = fields["channel_id"], fields["user_id"]
+            self.emulator.show_reply(channel, person, reply.body_text, "command ack")
         return reply
 
     def command_fields(
         self, user: str | User, command: str, text: str = "", *, channel_id: str | None = None
     ) -> dict[str, str]:
-        """The form Slack posts for a slash command (a fresh response URL and trigger id), for
-        a caller that sends it itself."""
+        """The form Slack posts for a slash command (fresh response URL and trigger id)."""
         person = self._user(user)
         ws = self.emulator.workspace
         with self.emulator.lock:
