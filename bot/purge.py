@@ -38,6 +38,7 @@ UNSEND_PATIENCE_S = 15.0
 does not wait itself): a tick of the dispatcher, and a stop, are held no longer than that."""
 _KEPT = select(Loop.id).where(col(Loop.id).in_(bindparam("ids", expanding=True)))
 _KEPT_HELD = _KEPT.with_for_update(read=True)
+_KEPT_ALONE = _KEPT.with_for_update()
 
 
 @dataclass
@@ -73,10 +74,12 @@ def loops_older_than(session: Session, cutoff: datetime) -> list[int]:
     )
 
 
-def kept_loops(connection: Connection, loop_ids: set[int]) -> set[int]:
+def kept_loops(connection: Connection, loop_ids: set[int], *, alone: bool = False) -> set[int]:
     """Those of `loop_ids` not erased, held (on PostgreSQL) until the caller's transaction ends,
-    so a purge cannot erase them under what it writes about them."""
-    query = _KEPT_HELD if connection.dialect.name == "postgresql" else _KEPT
+    so a purge cannot erase them under what it writes about them; `alone`: held from every
+    other writer too, for a check that what it writes is not there yet."""
+    held = _KEPT_ALONE if alone else _KEPT_HELD
+    query = held if connection.dialect.name == "postgresql" else _KEPT
     return set(connection.execute(query, {"ids": list(loop_ids)}).scalars())
 
 

@@ -32,7 +32,7 @@ from bot.slack.blocks.loops import build_message_loop_card
 from bot.slack.format import mention, slack_time
 from bot.slack.messenger import SlackCallFailed
 from bot.store.db import rows
-from bot.store.models import Loop, LoopStatus, OutboxMessage, OutboxState, SlackMessage
+from bot.store.models import Loop, LoopStatus, SlackMessage
 
 log = logging.getLogger(__name__)
 CARD = "loop_card"
@@ -335,18 +335,11 @@ def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) ->
     its way; through the outbox, so a refusing Slack delays it and `actor` (else the loop's
     creator) hears if it never arrives. The channel holds only its readers."""
     channel, messages, posted = _summary(runtime, loop_id)
+    if posted is not None:
+        return
     with runtime.db.read() as session:
-        queued = session.exec(
-            select(OutboxMessage.id).where(
-                OutboxMessage.loop_id == loop_id,
-                OutboxMessage.purpose == SUMMARY,
-                OutboxMessage.state != OutboxState.FAILED,
-            )
-        ).first()
         loop = session.get(Loop, loop_id)
         actor = actor or (loop.created_by if loop else None)
-    if posted is not None or queued is not None:
-        return
     purposes = [SUMMARY] + [THREAD] * (len(messages) - 1)
     runtime.outbox.post(
         [
@@ -354,6 +347,7 @@ def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) ->
             for m, purpose in zip(messages, purposes, strict=True)
         ],
         runtime.clock(),
+        once=True,
     )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from bot.app import Done
-from bot.app.announce import post_summary, refresh_card, refresh_summary, summary_posted
+from bot.app.announce import post_summary, refresh_card, refresh_summary
 from bot.authz import Action, require
 from bot.debrief.calibration import Calibration, calibrate
 from bot.debrief.export import export_markdown
 from bot.debrief.service import Outcome, mark_finalist, open_early, record_decision
+from bot.loops.locks import loop_to_change
 from bot.loops.queries import find_loop, standing
 from bot.runtime import Runtime
 
@@ -16,12 +17,11 @@ def open_debrief(runtime: Runtime, *, actor: str, ref: str) -> Done:
     """The hiring manager opens the debrief before every scorecard is in. Its summary goes to
     the loop's channel, which holds only people who may read it."""
     with runtime.db.session() as session:
-        loop = find_loop(session, ref)
+        loop = loop_to_change(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
-        open_early(session, loop, who, runtime.clock())
+        already = not open_early(session, loop, who, runtime.clock())
         loop_id, short_id = loop.id, loop.short_id
     assert loop_id is not None
-    already = summary_posted(runtime, loop_id)
     post_summary(runtime=runtime, loop_id=loop_id)
     text = (
         f"The debrief for loop `{short_id}` is already open."
@@ -36,7 +36,7 @@ def open_debrief(runtime: Runtime, *, actor: str, ref: str) -> Done:
 def finalist(runtime: Runtime, *, actor: str, ref: str) -> Done:
     """The hiring manager marks the candidate a finalist; the executive sponsor is told."""
     with runtime.db.session() as session:
-        loop = find_loop(session, ref)
+        loop = loop_to_change(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
         newly = mark_finalist(session, loop, who, runtime.clock())
         loop_id, short_id, candidate = loop.id, loop.short_id, loop.candidate_name
@@ -67,7 +67,7 @@ def decision_form(runtime: Runtime, *, actor: str, ref: str) -> str:
 def decide(runtime: Runtime, *, actor: str, ref: str, outcome: Outcome, reason: str) -> Done:
     """Record the decision (once, however often it is clicked); the summary loses its buttons."""
     with runtime.db.session() as session:
-        loop = find_loop(session, ref)
+        loop = loop_to_change(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
         _, recorded = record_decision(
             session, loop, who=who, outcome=outcome, reason=reason, now=runtime.clock()

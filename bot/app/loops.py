@@ -15,6 +15,7 @@ from bot.authz import Action, require
 from bot.commands import parse_round
 from bot.errors import InvalidInput
 from bot.loops import changes, submissions
+from bot.loops.locks import loop_to_change
 from bot.loops.queries import (
     OBSERVER,
     assignments_of,
@@ -88,7 +89,7 @@ def reschedule_round(
 ) -> Done:
     """Move a round (from `/loop reschedule` or the card's modal)."""
     with runtime.db.session() as session:
-        loop = find_loop(session, ref)
+        loop = loop_to_change(session, ref)
         number = parse_round([(r.number, r.name) for r in rounds_of(session, loop)], round_ref)
         rnd = changes.reschedule(
             session=session,
@@ -119,7 +120,7 @@ def swap_round(
     if runtime.messenger.user(new_user).deleted:
         raise InvalidInput(f"<@{new_user}> has left the workspace.")
     with runtime.db.session() as session:
-        loop = find_loop(session, ref)
+        loop = loop_to_change(session, ref)
         number = parse_round([(r.number, r.name) for r in rounds_of(session, loop)], round_ref)
         rnd = changes.swap(
             session=session,
@@ -162,7 +163,7 @@ def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> 
         )
     reviewer_tz = runtime.messenger.user(reviewer).tz if reviewer else None
     with runtime.db.session() as session:
-        loop = find_loop(session, ref)
+        loop = loop_to_change(session, ref)
         rnd = submissions.mark_received(
             session=session,
             loop=loop,
@@ -188,7 +189,7 @@ def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> 
 def cancel_loop(runtime: Runtime, *, actor: str, ref: str) -> Done:
     """Cancel a loop (from `/loop cancel` or the card's button)."""
     with runtime.db.session() as session:
-        loop = find_loop(session, ref)
+        loop = loop_to_change(session, ref)
         changes.cancel(
             session=session,
             loop=loop,

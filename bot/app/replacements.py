@@ -18,6 +18,7 @@ from bot.app.create import limits
 from bot.authz import Standing, trains
 from bot.errors import InvalidInput, NotFound, SlackUnavailable
 from bot.loops import leaving, replacements
+from bot.loops.locks import loop_to_change
 from bot.loops.queries import (
     LOOP_ROLE,
     assignments_of,
@@ -130,7 +131,7 @@ def decline(runtime: Runtime, *, actor: str, ref: str, number: int, reason: str)
         )
         raise InvalidInput(f"Say why, in a few words: {readers}.")
     with runtime.db.session() as session:
-        loop = leaving.held(session, find_loop(session, ref))
+        loop = loop_to_change(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
         if trains(who, number):
             return _step_out(runtime, session, loop, who, number, reason.strip())
@@ -190,12 +191,13 @@ def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Do
     with runtime.db.read() as session:
         asked = session.get(ReplacementAsk, ask_id)
         _ask_zones_first(runtime, session, [asked.loop_id] if asked and not accept else [])
+    if asked is None:
+        raise NotFound("That question is no longer open.")
     with runtime.db.session() as session:
+        loop = loop_to_change(session, asked.loop_id)
         ask = session.get(ReplacementAsk, ask_id)
         if ask is None:
             raise NotFound("That question is no longer open.")
-        loop = session.get(Loop, ask.loop_id)
-        assert loop is not None
         offsets = offsets_for(
             runtime.settings.loopbot_reminders, template_of(session, loop).reminder_offsets
         )
@@ -245,6 +247,8 @@ def expire_asks(runtime: Runtime) -> int:
     with runtime.db.read() as session:
         _ask_zones_first(runtime, session, replacements.loops_with_expired_asks(session, now))
     with runtime.db.session() as session:
+        for loop_id in sorted(set(replacements.loops_with_expired_asks(session, now))):
+            loop_to_change(session, loop_id or 0)  # in one order: two sweeps never deadlock
         expired = replacements.expired_asks(session, now)
         for ask in expired:
             decline = session.get(Decline, ask.decline_id)

@@ -42,13 +42,13 @@ from bot.store.models import (
 def _round(session: Session, loop: Loop, number: int) -> Round:
     rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
     if rnd is None:
-        raise InvalidInput(f"Loop {loop.short_id} has no round {number}.")
+        raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
     return rnd
 
 
 def _live(loop: Loop) -> None:
     if loop.status == LoopStatus.CANCELLED:
-        raise InvalidInput(f"Loop {loop.short_id} is cancelled.")
+        raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
 
 
 def _cancel_pending(session: Session, *, loop_id: int, round_id: int | None = None) -> None:

@@ -16,14 +16,6 @@ from bot.reminders.plan import Kind, notice
 from bot.store.models import AuditEntry, Loop, LoopStatus, Round, Scorecard
 
 
-def held(session: Session, loop: Loop) -> Loop:
-    """The loop, its row locked for the rest of the transaction, read afresh: two people saying
-    so at once (a double click, two replicas) are taken one after the other, and the second
-    sees the first's change (SQLite's writers wait for each other anyway)."""
-    locked = select(Loop).where(Loop.id == loop.id).with_for_update()
-    return session.exec(locked.execution_options(populate_existing=True)).one()
-
-
 def declinable(session: Session, loop: Loop, number: int, who: Standing, now: datetime) -> Round:
     """The round `who` may say they cannot make: theirs, in a live loop; an interviewer's before
     it begins (then it is the recruiter's to swap), a trainee's until their practice scorecard

@@ -45,6 +45,11 @@ _SENT = (
     .values(state=OutboxState.SENT, sent_ts=bindparam("ts"), lease_until=None)
 )
 _RECORD = insert(SlackMessage.__table__)  # type: ignore[attr-defined]
+_SENT_OR_ON_ITS_WAY = select(OutboxMessage.id).where(
+    OutboxMessage.loop_id == bindparam("loop_id"),
+    OutboxMessage.purpose == bindparam("purpose"),
+    OutboxMessage.state != OutboxState.FAILED,
+)
 
 
 class OutboxSender:
@@ -69,24 +74,37 @@ class OutboxSender:
         self.pace = SharedPace(db)
         """Channels Slack rate-limited, shared by every replica (see bot/pacing.py)."""
 
-    def post(self, messages: list[Message], now: datetime) -> list[Posted | None]:
+    def post(
+        self, messages: list[Message], now: datetime, *, once: bool = False
+    ) -> list[Posted | None]:
         """Queue `messages` (the second and later as replies in the first's thread) and send
         them now. Each is Posted, or None when it waits for a retry. A permanent refusal of
-        the first raises OutboxFailed (the caller may say more than the generic notice)."""
-        rows = self._queue(messages, now)
+        the first raises OutboxFailed (the caller may say more than the generic notice).
+        `once`: nothing is queued when a message of the first's purpose about its loop is
+        already sent or on its way (two callers at once queue it once)."""
+        rows = self._queue(messages, now, once=once)
         return self._send_now(rows, now, tell_first=False) if rows else [None] * len(messages)
 
     def _queue(
-        self, messages: list[Message], now: datetime, *, replacing: bool = False
+        self,
+        messages: list[Message],
+        now: datetime,
+        *,
+        replacing: bool = False,
+        once: bool = False,
     ) -> list[Outgoing]:
         """Rows for `messages`, claimed by this sender to be sent at once, and whether Slack
         paced their channel (same transaction); `replacing`: each is an edit, and an earlier
-        edit of the same message still waiting is moot. None about a loop erased meanwhile."""
+        edit of the same message still waiting is moot; `once`: see `post`. None about a loop
+        erased meanwhile."""
         with self.db.session() as session:
             connection = session.connection()
             about = {m.loop_id for m in messages if m.loop_id is not None}
-            if about and kept_loops(connection, about) != about:
+            if about and kept_loops(connection, about, alone=once) != about:
                 log.info("messages about an erased loop dropped", extra={"count": len(messages)})
+                return []
+            kind = {"loop_id": messages[0].loop_id, "purpose": messages[0].purpose}
+            if once and connection.execute(_SENT_OR_ON_ITS_WAY, kind).first():
                 return []
             rows: list[Outgoing] = []
             for message in messages:
