@@ -16,6 +16,7 @@ from bot.app.announce import (
 )
 from bot.commands import round_number as parse_round_number
 from bot.errors import InvalidInput
+from bot.loops.locks import hold
 from bot.loops.queries import find_loop, rounds_run_by, standing
 from bot.runtime import Runtime
 from bot.scorecards.form import ScorecardAnswers
@@ -73,12 +74,15 @@ def submit(runtime: Runtime, *, actor: str, ref: str, number: int, read: ReadAns
     said); an open debrief's summary is brought up to date."""
     admins = runtime.settings.loopbot_admins
     with runtime.db.session() as session:
+        hold(session, ref)
         subject = subject_of(session, runtime.library, ref, number)
         who = standing(session, subject.loop, actor, admins=admins, template=subject.template)
         answers = read(subject)
         stored = submit_scorecard(session, subject, who, answers, runtime.clock())
         loop_id, revision = subject.loop.id, stored.revision
     assert loop_id is not None
+    if not stored.changed:
+        return Done("")  # sent again as it is: its receipt is on its way already
     receipt = build_message_scorecard_receipt(subject=subject, answers=answers, revision=revision)
 
     def follow_up() -> None:
@@ -99,6 +103,7 @@ def keep_draft(runtime: Runtime, *, actor: str, ref: str, number: int, read: Rea
     """What was typed when the form closed, kept for next time."""
     admins = runtime.settings.loopbot_admins
     with runtime.db.session() as session:
+        hold(session, ref)
         subject = subject_of(session, runtime.library, ref, number)
         who = standing(session, subject.loop, actor, admins=admins, template=subject.template)
         save_draft(session, subject, who, read(subject), runtime.clock())

@@ -154,7 +154,7 @@ def template_of(session: Session, loop: AnyLoop) -> LoopTemplate:
     return templates_of(session, [loop])[loop.template_version_id]
 
 
-def _short_id(ref: str) -> str:
+def short_id_of(ref: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", ref or "").upper()[:16]
 
 
@@ -165,7 +165,7 @@ def _no_loop(ref: str) -> NotFound:
 
 def find_loop(session: Session, ref: str) -> Loop:
     """A loop by the short id shown on its card (any case, with or without a leading #)."""
-    short = _short_id(ref)
+    short = short_id_of(ref)
     loop = session.exec(_LOOP_BY_SHORT_ID, params={"short": short}).first() if short else None
     if loop is None:
         raise _no_loop(ref)
@@ -174,7 +174,7 @@ def find_loop(session: Session, ref: str) -> Loop:
 
 def find_loop_row(session: Session, ref: str) -> Row[Any]:
     """`find_loop` for reading only: the loop as a row, with its document's id and hash."""
-    short = _short_id(ref)
+    short = short_id_of(ref)
     found = rows(session, _LOOP_ROW_BY_SHORT_ID, {"short": short}) if short else []
     if not found:
         raise _no_loop(ref)

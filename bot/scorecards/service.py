@@ -47,7 +47,13 @@ _MINE = select(Scorecard).where(
     Scorecard.round_id == bindparam("round"), Scorecard.author_id == bindparam("author")
 )
 _MINE_NOW = select(
-    Scorecard.id, Scorecard.submitted, Scorecard.submitted_at, Scorecard.revision
+    Scorecard.id,
+    Scorecard.submitted,
+    Scorecard.submitted_at,
+    Scorecard.revision,
+    Scorecard.answers,
+    Scorecard.private_note,
+    Scorecard.recommendation,
 ).where(Scorecard.round_id == bindparam("round"), Scorecard.author_id == bindparam("author"))
 _NEW_CARD = insert(Scorecard.__table__)  # type: ignore[attr-defined]
 _SUBMIT = (
@@ -170,11 +176,13 @@ def save_draft(
 @dataclass(frozen=True)
 class Stored:
     """A stored submission: its revision, whether it was its first submission (not an edit of
-    a submitted one) and whether it was the loop's last missing scorecard."""
+    a submitted one) and whether it was the loop's last missing scorecard; `changed`: False
+    for the submitted scorecard sent again as it is (a double click), which stores nothing."""
 
     revision: int
     first: bool
     last: bool
+    changed: bool = True
 
 
 def submit_scorecard(
@@ -191,10 +199,15 @@ def submit_scorecard(
     mine = found[0] if found else None
     first = mine is None or not mine.submitted
     revision = (mine.revision if mine else 0) + 1
-    card = {
+    said = {
         "answers": answers.public(),
         "private_note": answers.private_note or None,
         "recommendation": answers.recommendation,
+    }
+    if mine and mine.submitted and said == {k: getattr(mine, k) for k in said}:
+        return Stored(mine.revision, first=False, last=False, changed=False)
+    card = {
+        **said,
         "submitted": True,
         "submitted_at": (mine.submitted_at if mine else None) or now,
         "revision": revision,

@@ -10,11 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import select
 
+from bot.emulator import ModalForm
 from bot.sandbox import Sandbox
-from bot.store.models import Assignment, Loop, Round
-from tests.e2e.helpers import HM, REC, XS, dm_texts, wait_for
+from bot.store.models import Assignment, Loop, Round, Scorecard
+from tests.e2e.helpers import HM, REC, XS, dm_texts, top_view, uid, wait_for
 from tests.e2e.test_cant_make_it import _first_pool_round, _loop, _sandbox
 from tests.e2e.test_debrief import summaries
+from tests.e2e.test_scorecards import owner
 
 
 def _at_once(sb: Sandbox, *typed: tuple[str, str]) -> list[str]:
@@ -35,6 +37,21 @@ def _at_once(sb: Sandbox, *typed: tuple[str, str]) -> list[str]:
         )
     )
     return sorted(a["text"] for a in answers)
+
+
+def _submitted_twice(sb: Sandbox, who: str, fill: dict[str, str]) -> list:
+    """The modal `who` has open, filled in and submitted twice at the same instant (a double
+    click); the two replies."""
+    modal = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
+    values = ModalForm(modal, sb.emulator.workspace).fill(fill)
+    start = threading.Barrier(2)
+
+    def send(_: int):
+        start.wait()
+        return sb.slack.submit(who, modal, values).json
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(send, range(2)))
 
 
 def _round(sb: Sandbox, number: int) -> tuple[Round, list[str]]:
@@ -103,5 +120,50 @@ def test_changes_to_one_loop_at_once_are_taken_one_after_the_other(
         assert len([t for t in dm_texts(sb, REC) if f"`{short_id}` for" in t]) == 1
         with sb.db.read() as session:
             assert session.exec(select(Loop.status)).one() == "cancelled"
+    finally:
+        sb.stop()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_scorecard_and_the_decision_submitted_twice_at_once_count_once(
+    engine: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("postgres_url") if engine == "postgresql" else None
+    sb = _sandbox(url)
+    try:
+        short_id = _loop(sb)
+        number, name, _ = _first_pool_round(sb)
+        who = owner(sb, short_id, number)
+        sb.slack.command(who, "/loop", f"scorecard {short_id} {number}")
+        form = ModalForm(wait_for(lambda: top_view(sb, who)), sb.emulator.workspace)
+        asked = [f for f in form.fields if not f.block_id.endswith("evidence")]
+        answers = {f.label: "Solid" for f in asked if f.block_id.startswith("signal:")}
+        answers |= {f.label: "PROVEN" for f in asked if f.block_id.startswith("value:")}
+        answers |= {"Overall recommendation": "Hire", "Key evidence": "Clear tests first."}
+        assert _submitted_twice(sb, who, answers) == [{"response_action": "clear"}] * 2
+        with sb.db.read() as session:  # both stored before their replies
+            assert session.exec(select(Scorecard.revision)).all() == [1]
+
+        sb.slack.command(HM, "/loop", f"debrief {short_id}")
+        (summary,) = wait_for(lambda: summaries(sb, short_id))
+        hire = next(
+            e
+            for b in summary.blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["text"]["text"] == "Hire"
+        )
+        sb.slack.click(HM, hire["action_id"], hire["value"], message=summary)
+        replies = _submitted_twice(sb, HM, {"Reason": "Strong panel."})
+        assert replies == [{"response_action": "clear"}] * 2
+        sb.dispatch()
+        assert len([t for t in dm_texts(sb, REC) if "recorded *Hire*" in t]) == 1
+        receipts = wait_for(
+            lambda: [t for t in dm_texts(sb, who) if t.startswith("*Your scorecard for")]
+        )
+        assert [r.split("*")[1] for r in receipts] == [
+            f"Your scorecard for {number}. {name} with Juyoung Park is in."
+        ]
+        assert not [t for t in dm_texts(sb, who) + dm_texts(sb, HM) if "went wrong" in t]
     finally:
         sb.stop()
