@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from bot.slack.format import is_user_id
 from bot.store import Database
 
 RATE_LIMITED = "ratelimited"
@@ -48,7 +49,8 @@ def dm_key(user_id: str) -> str:
 
 
 def channel_key(channel_id: str) -> str:
-    return f"channel:{channel_id}"
+    """A message's lane: a person's id (their DM, opened when it is sent) is their DM's."""
+    return dm_key(channel_id) if is_user_id(channel_id) else f"channel:{channel_id}"
 
 
 class SharedPace:

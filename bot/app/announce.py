@@ -110,9 +110,8 @@ def dm_about(
     """A DM about a loop to the person who acted (a receipt, a change confirmed), through the
     outbox: a refusing Slack delays it, and it is recorded once sent so erasing the candidate
     deletes it too."""
-    channel = runtime.messenger.dm_channel(user_id)
     message = Message(
-        channel=channel, text=text, blocks=blocks, purpose=purpose, loop_id=loop_id, actor=user_id
+        channel=user_id, text=text, blocks=blocks, purpose=purpose, loop_id=loop_id, actor=user_id
     )
     runtime.outbox.post([message], runtime.clock())
 

@@ -18,6 +18,7 @@ class Message:
     """One message to post: where, what, and what it is (`purpose`, as recorded)."""
 
     channel: str
+    """A channel's id, or a person's (`U…`): their DM with loopbot, opened when it is sent."""
     text: str
     blocks: list[dict] | None
     purpose: str

@@ -12,7 +12,7 @@ from datetime import datetime
 from time import monotonic
 
 from sqlalchemy import bindparam, insert, update
-from sqlmodel import col, or_, select
+from sqlmodel import Session, col, or_, select
 
 from bot.calendars import CalendarBackend, CalendarRefused, CalendarUnavailable
 from bot.calendars.sync import CALENDAR, write_event
@@ -21,6 +21,7 @@ from bot.outbox.failures import GONE, PERMANENT, OutboxFailed, Undelivered
 from bot.outbox.rows import BATCH, LEASE, MAX_ATTEMPTS, Message, Outgoing, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, channel_key
 from bot.purge import hold, kept_loops, unsend
+from bot.slack.format import is_user_id
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import OutboxMessage, OutboxState, SlackMessage
@@ -135,6 +136,27 @@ class OutboxSender:
             paced = {key for key in keys if self.pace.paced(connection, key)}
             return [replace(row, paced=channel_key(row.channel_id) in paced) for row in rows]
 
+    def queue_in(self, session: Session, messages: list[Message], now: datetime) -> list[int]:
+        """Rows for `messages` (posts, each on its own) written in the caller's transaction,
+        claimed by this sender: `send_queued` sends them once it has committed. They are sent
+        even if this process dies first: by the dispatcher, when the claim runs out."""
+        ids = []
+        for message in messages:
+            row = {"channel_id": message.channel, "text": message.text, "blocks": message.blocks}
+            row |= {"loop_id": message.loop_id, "purpose": message.purpose}
+            row |= {"actor": message.actor, "state": OutboxState.CLAIMED, "attempts": 1}
+            row |= {"claimed_by": self.worker, "lease_until": now + LEASE}
+            inserted = session.connection().execute(
+                _QUEUE, {**row, "due_at": now, "created_at": now}
+            )
+            ids.append(inserted.inserted_primary_key[0])
+        return ids
+
+    def send_queued(self, ids: list[int], now: datetime) -> None:
+        """Send rows `queue_in` wrote, now that their transaction has committed."""
+        for row_id in ids:
+            self._send(row_id, now, tell=True)
+
     def edit(self, messages: list[Message], now: datetime) -> None:
         """Queue edits of posted messages (each `Message.edits` a ts) and send them now; an
         edit Slack refuses for a while is retried like a post, unless a later edit of the same
@@ -247,8 +269,11 @@ class OutboxSender:
                 )
                 posted = Posted(channel=row.channel_id, ts=row.edits_ts)
             else:
+                where = row.channel_id
+                if is_user_id(where):
+                    where = self.messenger.dm_channel(where)
                 posted = self.messenger.post(
-                    row.channel_id, text=row.text, blocks=row.blocks, thread_ts=thread_ts
+                    where, text=row.text, blocks=row.blocks, thread_ts=thread_ts
                 )
         except RateLimited as exc:
             if refused is not None:

@@ -20,6 +20,11 @@ def zone_time(when: datetime, tz: str) -> str:
     return f"{local.strftime('%a %d %b %H:%M')} {tz}"
 
 
+def is_user_id(value: str) -> bool:
+    """A person's Slack id (`U…`, or `W…` on Enterprise Grid), not a conversation's."""
+    return value[:1] in ("U", "W")
+
+
 def mention(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "_nobody yet_"
 

@@ -104,3 +104,28 @@ def test_a_429_learned_by_one_replica_holds_back_the_other(postgres_db, emulator
         "(continued)" in c.args["text"] for c in to_paced
     )
     assert _states(postgres_db)[ReminderState.PENDING] == 0
+
+
+def test_a_dm_through_the_outbox_waits_on_the_lane_of_that_person_s_reminders(
+    any_db, emulator, library
+) -> None:
+    """Slack limits a person's DM however loopbot writes to it: once a reminder to them met a
+    429, a DM the outbox sends them (news of a decline, a receipt) takes that lane's next slot
+    instead of being refused in turn."""
+    _create(any_db, library)
+    later = NOW + timedelta(days=90)
+    dispatcher = _dispatcher(any_db, emulator, library, "replica-1", wait_on_rate_limits=False)
+    dispatcher.batch = 1
+    emulator.fail_next("chat.postMessage", retry_after=30)
+    (refused_id,) = dispatcher.claim(later)
+    assert dispatcher.deliver(refused_id, later) == "deferred"
+    with any_db.read() as session:
+        person = session.get(Assignment, session.get(Reminder, refused_id).assignment_id).user_id
+    emulator.reset_calls()
+
+    news = Message(channel=person, text="news", blocks=None, purpose="replacement")
+    assert _sender(any_db, emulator, "replica-2").post([news], later) == [None]
+    assert emulator.calls_to("chat.postMessage") == []  # not even tried
+    with any_db.read() as session:
+        (queued,) = session.exec(select(OutboxMessage)).all()
+    assert queued.due_at > later + timedelta(seconds=30)
