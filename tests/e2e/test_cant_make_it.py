@@ -15,10 +15,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.app.replacements import expire_asks
+from bot.app.replacements import decline, expire_asks
 from bot.emulator import ModalForm
 from bot.emulator.chat import Message
 from bot.emulator.transcript import mrkdwn_to_text
+from bot.outbox import LEASE
 from bot.sandbox import Sandbox
 from bot.store.models import Assignment, Loop, Round
 from tests.e2e.helpers import (
@@ -492,3 +493,21 @@ def test_a_double_submit_asks_one_replacement(engine: str, request: pytest.Fixtu
         assert len(_texts(sb, REC, f"\n>{REASON}\n")) == 1
     finally:
         sb.stop()
+
+
+def test_the_news_of_a_decline_outlives_a_crash_right_after_it(team: Sandbox) -> None:
+    """The decline is stored, then the process dies before its follow-up runs (here: it never
+    runs): the recruiter and the hiring manager still read the news, sent by the dispatcher once
+    the dead process's claim on it runs out."""
+    sb = team
+    short_id = _loop(sb)
+    number, name, leaving = _first_pool_round(sb)
+    decline(sb.runtime, actor=uid(sb, leaving), ref=short_id, number=number, reason=REASON)
+    sb.dispatch()
+    assert not _texts(sb, REC, REASON)  # still the dead process's to send
+    later = LEASE + timedelta(seconds=1)
+    sb.wait(later.total_seconds())  # Slack's clock too: its per-channel limits refill
+    sb.dispatch(sb.clock() + later)
+    for organiser in (REC, HM):
+        (news,) = _texts(sb, organiser, f"\n>{REASON}\n")
+        assert news.startswith(f"@{uid(sb, leaving)} can't make *{number}. {name}*")

@@ -15,9 +15,11 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
+from bot.app.replacements import decline
 from bot.documents import load_library
 from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text
+from bot.outbox import LEASE
 from bot.sandbox import Sandbox
 from bot.settings import SEEDS_DIR
 from bot.store.models import Assignment, Loop, Round
@@ -378,6 +380,24 @@ def test_a_reverse_shadow_stepping_out_hands_the_lead_back(sb: Sandbox) -> None:
     (news,) = wait_for(lambda: _texts(sb, "oliver.rec", f"loop `{second}`), which they"))
     assert "which they were to lead as a reverse shadow, and is off it:" in news
     assert "a later loop can give them the reverse shadow again." in news
+
+
+def test_a_trainee_s_leaving_is_told_even_if_the_process_dies_right_after(sb: Sandbox) -> None:
+    """The trainee is off the round, then the process dies before the follow-up runs (here: it
+    never runs): the interviewer and the recruiter still hear, from the dispatcher once the dead
+    process's claim on the messages runs out."""
+    trainee = TRAINEE[0]
+    short_id, _ = _create(sb, "2026-11-24")
+    number, _ = _trainee_round(sb, short_id)
+    (lead,) = _interviewers(sb, short_id, number)
+    decline(sb.runtime, actor=uid(sb, trainee), ref=short_id, number=number, reason="Off sick.")
+    later = LEASE + timedelta(seconds=1)
+    sb.wait(later.total_seconds())
+    sb.dispatch(sb.clock() + later)
+    (heard,) = _texts(sb, lead, "is off it")
+    assert f"@{uid(sb, trainee)} can't make *{number}. " in heard
+    (news,) = _texts(sb, "oliver.rec", "is off it")
+    assert "\n>Off sick.\n" in news
 
 
 def test_a_trainee_who_missed_the_round_says_so_afterwards(sb: Sandbox) -> None:

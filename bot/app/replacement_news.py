@@ -1,0 +1,155 @@
+"""What a step of "can't make it" sends: the question to the person asked (straight away, its
+place kept so an answer can replace its buttons) and what the recruiter, the hiring manager and
+a round's people read (queued in the change's own transaction, so none is lost)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from bot.app.announce import withdraw_questions
+from bot.loops.queries import LOOP_ROLE, assignments_of, recruiter_roles, template_of
+from bot.loops.replacements import Step
+from bot.outbox import Message
+from bot.render import render
+from bot.runtime import Runtime
+from bot.slack.blocks.replacements import ask_blocks, handover_blocks
+from bot.slack.format import mention, minutes, slack_time
+from bot.store.models import AskState, Decline, Loop, ReplacementAsk, Round, SlackMessage
+
+PURPOSE = "replacement"
+
+
+@dataclass
+class Outgoing:
+    """Messages one step sends: the question, prepared inside the transaction and sent after
+    it; the others queued in the transaction (`queued`, outbox rows), so none is lost."""
+
+    loop_id: int
+    ask: tuple[str, str, list[dict]] | None = None
+    """The question's (person, text, blocks)."""
+    ask_id: int | None = None
+    """The ask whose DM is kept so an answer can replace its buttons."""
+    queued: list[int] = field(default_factory=list)
+
+
+def mentions(users: list[str]) -> str:
+    return ", ".join(mention(u) for u in users)
+
+
+def when_of(rnd: Round) -> str:
+    """When the round is: its start, or for an asynchronous one its submission's deadline."""
+    if rnd.starts_at is not None:
+        return slack_time(rnd.starts_at)
+    return f"submission due {slack_time(rnd.deadline)}" if rnd.deadline else "a submission"
+
+
+def facts_of(loop: Loop, rnd: Round, declined: Decline) -> dict:
+    return {
+        "candidate": loop.candidate_name,
+        "short_id": loop.short_id,
+        "round": f"{rnd.number}. {rnd.name}",
+        "when": when_of(rnd),
+        "asynchronous": rnd.starts_at is None,
+        "length": minutes(rnd.duration_minutes),
+        "decliner": mention(declined.user_id),
+        "reason": declined.reason,
+    }
+
+
+def step_facts(step: Step) -> dict:
+    return {
+        "asked": mention(step.ask.user_id) if step.ask else "",
+        "answer_by": slack_time(step.ask.expires_at) if step.ask else "",
+        "why": step.handed_over,
+        "asked_count": len(step.earlier),
+        "cutoff_hours": step.cutoff_hours,
+        "refusals": [{"who": mention(r.user_id), "reason": r.reason} for r in step.refusals],
+        "earlier": [
+            {"who": mention(a.user_id), "state": a.state, "by": slack_time(a.expires_at)}
+            for a in step.earlier
+        ],
+    }
+
+
+def step_messages(
+    runtime: Runtime, session: Session, loop: Loop, step: Step, *, announce: bool
+) -> Outgoing:
+    """The ask to the person picked, and what the recruiter and the hiring manager read: the
+    news when the interviewer first says so, the hand-over when it is theirs to solve."""
+    facts = facts_of(loop, step.rnd, step.decline)
+    about = step_facts(step)
+    out = Outgoing(loop.id or 0)
+    if step.ask is not None:
+        text = render("replacement_ask", **facts, **about)
+        out.ask = (step.ask.user_id, text, ask_blocks(text, step.ask.id or 0))
+        out.ask_id = step.ask.id
+    organisers = _organisers(session, loop, step.rnd)
+    told: list[tuple[str, str, list[dict] | None]] = []
+    if step.handed_over:
+        text = render("replacement_handover", **facts, **about)
+        blocks = handover_blocks(text, loop.short_id)
+        told = [(user, text, blocks) for user in organisers]
+    elif announce:
+        text = render("replacement_news", **facts, **about)
+        told = [(user, text, None) for user in organisers]
+    out.queued = queue_dms(runtime, session, out.loop_id, told)
+    return out
+
+
+def queue_dms(
+    runtime: Runtime,
+    session: Session,
+    loop_id: int,
+    dms: list[tuple[str, str, list[dict] | None]],
+) -> list[int]:
+    """DMs (person, text, blocks) about the loop, queued in the change's own transaction."""
+    messages = [
+        Message(channel=user, text=text, blocks=blocks, purpose=PURPOSE, loop_id=loop_id)
+        for user, text, blocks in dms
+    ]
+    return runtime.outbox.queue_in(session, messages, runtime.clock())
+
+
+def _organisers(session: Session, loop: Loop, rnd: Round) -> list[str]:
+    """The recruiter(s) and the round's hiring manager: who hears of a round losing its
+    interviewer and picks someone when loopbot cannot."""
+    chosen = recruiters(session, loop)
+    chosen += [
+        a.user_id for a in assignments_of(session, loop) if a.round_id == rnd.id and a.letter == "A"
+    ]
+    return list(dict.fromkeys(chosen))
+
+
+def recruiters(session: Session, loop: Loop) -> list[str]:
+    codes = recruiter_roles(template_of(session, loop))
+    people = assignments_of(session, loop)
+    return list(
+        dict.fromkeys(a.user_id for a in people if a.letter == LOOP_ROLE and a.role_code in codes)
+    )
+
+
+def send(runtime: Runtime, out: Outgoing) -> None:
+    """The question goes straight to its person (its buttons are replaced once answered, so its
+    place is kept on the ask); the news and the hand-over were queued in the outbox."""
+    if out.ask is not None:
+        user, text, blocks = out.ask
+        posted = runtime.messenger.dm(user, text=text, blocks=blocks)
+        with runtime.db.session() as session:
+            session.add(
+                SlackMessage(
+                    loop_id=out.loop_id,
+                    channel_id=posted.channel,
+                    ts=posted.ts,
+                    purpose=PURPOSE,
+                )
+            )
+            ask = session.get(ReplacementAsk, out.ask_id)
+            if ask is not None:
+                ask.channel_id, ask.ts = posted.channel, posted.ts
+                session.add(ask)
+            withdrawn = ask is not None and ask.state == AskState.VOID
+        if withdrawn:  # a swap or a cancel came while the question was on its way
+            withdraw_questions(runtime=runtime, loop_id=out.loop_id, actor=None)
+    runtime.outbox.send_queued(out.queued, runtime.clock())
