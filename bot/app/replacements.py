@@ -17,12 +17,14 @@ from bot.app.announce import announce_change, refresh_card, withdraw_questions
 from bot.app.calendars import queue_events
 from bot.app.create import limits
 from bot.authz import Standing, trains
+from bot.commands import parse_round
 from bot.errors import InvalidInput, NotFound, SlackUnavailable
 from bot.loops import leaving, replacements
 from bot.loops.locks import loop_to_change
 from bot.loops.queries import (
     LOOP_ROLE,
     find_loop,
+    round_names,
     standing,
     template_of,
 )
@@ -126,16 +128,44 @@ def decline(runtime: Runtime, *, actor: str, ref: str, number: int, reason: str)
 def _step_out(
     runtime: Runtime, session: Session, loop: Loop, who: Standing, number: int, reason: str
 ) -> Done:
-    """A trainee cannot make their round, or missed it: they are off it at once (`step_out`);
-    the recruiter is told, and the round's people when it is still ahead."""
+    """A trainee cannot make their round, or missed it: they are off it at once (`step_out`)."""
     out = leaving.step_out(session, loop, number, who, runtime.clock())
-    queue_events(runtime, session, loop, actor=who.user_id, round_ids={out.rnd.id or 0})
+    return _trainee_off(runtime, session, loop, out, who.user_id, reason=reason)
+
+
+def take_trainee_off(
+    runtime: Runtime, *, actor: str, ref: str, round_ref: str, trainee: str
+) -> Done:
+    """Whoever may change the loop takes a trainee off a round (`/loop remove`)."""
+    with runtime.db.session() as session:
+        loop = loop_to_change(session, ref)
+        number = parse_round(round_names(session, loop.id or 0), round_ref)
+        by = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
+        out = leaving.take_off(session, loop, number, trainee, by, runtime.clock())
+        return _trainee_off(runtime, session, loop, out, trainee, by=actor)
+
+
+def _trainee_off(
+    runtime: Runtime,
+    session: Session,
+    loop: Loop,
+    out: leaving.TraineeSeat,
+    trainee: str,
+    *,
+    reason: str = "",
+    by: str = "",
+) -> Done:
+    """What a trainee's leaving tells each reader, queued with the change: the recruiter (the
+    reason, when the trainee gave one), the round's people while it is still ahead, the trainee
+    when someone else took them off; the answer is the trainee's (or that someone's)."""
+    queue_events(runtime, session, loop, actor=by or trainee, round_ids={out.rnd.id or 0})
     facts = {
         "candidate": loop.candidate_name,
         "short_id": loop.short_id,
         "round": f"{out.rnd.number}. {out.rnd.name}",
         "when": news.when_of(out.rnd),
-        "trainee": mention(who.user_id),
+        "trainee": mention(trainee),
+        "by": mention(by) if by else "",
         "part": out.part,
         "interviewers": news.mentions(out.interviewers),
         "lead": mention(out.interviewers[0]) if out.interviewers else "",
@@ -152,18 +182,20 @@ def _step_out(
             *(("observer", u) for u in out.observers),
         ]
     )  # once it has begun, they have seen it go on without the trainee
+    seats += [("trainee", trainee)] if by else []
+    recruiters = news.recruiters(session, loop) or [loop.created_by]
+    seats += [("recruiter", u) for u in recruiters if u != by]
     dms = [(u, render("trainee_stepped_out", reader=seat, **facts), None) for seat, u in seats]
-    told = render("trainee_stepped_out", reader="recruiter", **facts)
-    dms += [(u, told, None) for u in news.recruiters(session, loop) or [loop.created_by]]
     loop_id = loop.id or 0
     queued = news.queue_dms(runtime, session, loop_id, dms)
 
     def follow_up() -> None:
         runtime.outbox.send_queued(queued, runtime.clock())
-        announce_change(runtime=runtime, loop_id=loop_id, actor=who.user_id)
+        announce_change(runtime=runtime, loop_id=loop_id, actor=by or trainee)
         runtime.kick()
 
-    return Done(render("trainee_stepped_out", reader="trainee", **facts), follow_up, loop_id)
+    answer = render("trainee_stepped_out", reader="actor" if by else "trainee", **facts)
+    return Done(answer, follow_up, loop_id)
 
 
 def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Done:

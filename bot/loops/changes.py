@@ -298,7 +298,8 @@ def hand_over(
         if any(a.user_id == old_user for a in here):
             raise InvalidInput(
                 f"<@{old_user}> is training in {rnd.number}. {rnd.name}: a trainee's seat is not "
-                "handed to someone else. They can leave it with *Can't make it*."
+                f"handed to someone else. To take them off it: `/loop remove {loop.short_id} "
+                f"{rnd.number} <@{old_user}>`."
             )
         raise InvalidInput(f"<@{old_user}> is not in {rnd.number}. {rnd.name}.")
     lead = next((a for a in seats if a.letter == "R"), None)

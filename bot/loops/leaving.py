@@ -85,15 +85,46 @@ def trainee_seat(
 def step_out(
     session: Session, loop: Loop, number: int, who: Standing, now: datetime
 ) -> TraineeSeat:
-    """A trainee who cannot make their round leaves it at once: nobody takes their seat (the
-    round's interviewers run it as planned), their reminders stop, and the round no longer
-    counts toward their training, so a later loop gives them the part again."""
+    """A trainee who cannot make their round leaves it at once (`_leave`)."""
     rnd = declinable(session, loop, number, who, now)
-    left = trainee_seat(session, loop, rnd, who.user_id, now)
+    return _leave(session, loop, rnd, who.user_id, now, actor=who.user_id)
+
+
+def take_off(
+    session: Session, loop: Loop, number: int, trainee: str, by: Standing, now: datetime
+) -> TraineeSeat:
+    """Whoever may change the loop takes a trainee off their round (`_leave`), as the
+    trainee's own *Can't make it* would: until their practice scorecard is in."""
+    require(Action.CHANGE, by, loop=loop.short_id)
+    if loop.status == LoopStatus.CANCELLED:
+        raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
+    rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
+    if rnd is None:
+        raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
+    if not any(
+        a.round_id == rnd.id and a.user_id == trainee and a.part in TRAINEE_PARTS
+        for a in assignments_of(session, loop)
+    ):
+        raise InvalidInput(f"<@{trainee}> is not training in {rnd.number}. {rnd.name}.")
+    if _practice_in(session, rnd, trainee):
+        raise InvalidInput(
+            f"<@{trainee}>'s practice scorecard for {rnd.number}. {rnd.name} is in: the round "
+            "counts toward their training."
+        )
+    return _leave(session, loop, rnd, trainee, now, actor=by.user_id)
+
+
+def _leave(
+    session: Session, loop: Loop, rnd: Round, trainee: str, now: datetime, *, actor: str
+) -> TraineeSeat:
+    """A trainee leaves their round at once: nobody takes their seat (the round's interviewers
+    run it as planned), their reminders stop, and the round no longer counts toward their
+    training, so a later loop gives them the part again."""
+    left = trainee_seat(session, loop, rnd, trainee, now)
     seat = next(
         a
         for a in assignments_of(session, loop)
-        if a.round_id == rnd.id and a.user_id == who.user_id and a.part == left.part
+        if a.round_id == rnd.id and a.user_id == trainee and a.part == left.part
     )
     seat.active = False  # their reminders are never sent now (`checks.why_not_send`)
     session.add(seat)
@@ -104,10 +135,10 @@ def step_out(
     session.add(
         AuditEntry(
             at=now,
-            actor=who.user_id,
+            actor=actor,
             action="round.trainee_stepped_out",
             loop_id=loop.id,
-            detail={"round": rnd.number, "part": seat.part},
+            detail={"round": rnd.number, "part": seat.part, "trainee": trainee},
         )
     )
     return left

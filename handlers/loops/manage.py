@@ -1,4 +1,4 @@
-"""Managing loops: `/loop list|show|reschedule|swap|cancel` and the loop card's buttons."""
+"""Managing loops: `/loop list|show|reschedule|swap|remove|cancel` and the loop card's buttons."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, Respond
 
-from bot.app import Done, loops
+from bot.app import Done, loops, replacements
 from bot.commands import CommandSpec, user_mention
 from bot.errors import InvalidInput, LoopbotError
 from bot.runtime import Runtime
@@ -29,6 +29,7 @@ USAGE = {
     "show": "/loop show <loop>",
     "reschedule": "/loop reschedule <loop> <round> <YYYY-MM-DD HH:MM>",
     "swap": "/loop swap <loop> <round> @person [@replaced]",
+    "remove": "/loop remove <loop> <round> @trainee",
     "cancel": "/loop cancel <loop>",
 }
 
@@ -129,6 +130,26 @@ def handle_swap_command(
         raise InvalidInput(f"Mention whose seat it is (a panel): `{USAGE['swap']}`")
     done = loops.swap_round(
         runtime, actor=command.user_id, ref=args[0], round_ref=args[1], new_user=person, old=old
+    )
+    _answer(runtime, respond, {"response_url": command.response_url}, done)
+
+
+def handle_remove_command(
+    *,
+    ack: Ack,
+    respond: Respond,
+    command: SlashCommand,
+    args: tuple[str, ...],
+    runtime: Runtime,
+    **_: object,
+) -> None:
+    _need(args, 3, "remove")
+    ack()
+    trainee = user_mention(args[2])
+    if trainee is None:
+        raise InvalidInput(f"Mention the trainee: `{USAGE['remove']}`")
+    done = replacements.take_trainee_off(
+        runtime, actor=command.user_id, ref=args[0], round_ref=args[1], trainee=trainee
     )
     _answer(runtime, respond, {"response_url": command.response_url}, done)
 
@@ -250,6 +271,10 @@ def register(listeners: Listeners, commands: LoopCommands) -> None:
     )
     commands.add(
         CommandSpec("swap", USAGE["swap"], "give a round to someone else"), handle_swap_command
+    )
+    commands.add(
+        CommandSpec("remove", USAGE["remove"], "take a trainee off a round"),
+        handle_remove_command,
     )
     commands.add(CommandSpec("cancel", USAGE["cancel"], "cancel a loop"), handle_cancel_command)
     listeners.action(LoopIds.CARD_CANCEL, handle_card_cancel)

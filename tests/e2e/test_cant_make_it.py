@@ -488,6 +488,7 @@ def test_a_double_submit_asks_one_replacement(engine: str, request: pytest.Fixtu
             {"response_action": "errors", "errors": {"reason": already}},
         ]
         asked = _asked(sb, set())
+        wait_for(lambda: _texts(sb, REC, f"\n>{REASON}\n"))  # sent after the question
         sb.dispatch()
         assert len([t for t in dm_texts(sb, asked) if t.startswith("Can you ")]) == 1
         assert len(_texts(sb, REC, f"\n>{REASON}\n")) == 1

@@ -242,7 +242,10 @@ def test_a_trainee_s_missing_scorecard_never_holds_the_debrief(sb: Sandbox) -> N
     trainee, spare = uid(sb, TRAINEE[0]), uid(sb, "omar.ldn")
     refused = said(sb, "oliver.rec", f"swap {first} {number} <@{spare}> <@{trainee}>")
     assert f"<@{trainee}> is training in {number}. " in refused
-    assert "a trainee's seat is not handed to someone else. They can leave it with" in refused
+    assert (
+        "a trainee's seat is not handed to someone else. To take them off it: "
+        f"`/loop remove {first} {number} <@{trainee}>`."
+    ) in refused
     assert _trainee_round(sb, first) == (number, "shadow")
     sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
     for n in range(1, 7):
@@ -380,6 +383,53 @@ def test_a_reverse_shadow_stepping_out_hands_the_lead_back(sb: Sandbox) -> None:
     (news,) = wait_for(lambda: _texts(sb, "oliver.rec", f"loop `{second}`), which they"))
     assert "which they were to lead as a reverse shadow, and is off it:" in news
     assert "a later loop can give them the reverse shadow again." in news
+
+
+def test_the_recruiter_takes_a_trainee_off_a_round(sb: Sandbox) -> None:
+    """`/loop remove`: only for whoever may change the loop, only a trainee's seat; the trainee
+    is told who took them off (with the file that takes it out of their calendar), the round's
+    interviewer and the other people who run the loop hear it, and the round no longer counts
+    toward their training."""
+    trainee, rec = TRAINEE[0], "oliver.rec"
+    short_id, _ = _create(sb, "2026-11-24")
+    number, part = _trainee_round(sb, short_id)
+    (lead,) = _interviewers(sb, short_id, number)
+    name = next(r for r in _plain_rounds(sb, short_id) if r[0] == number)[1]
+    at = f"*{number}. {name}* for *Juyoung Park*"
+    command = f"remove {short_id} {number} <@{uid(sb, trainee)}>"
+
+    refused = said(sb, lead, command)
+    assert refused.startswith("Only the loop's hiring manager, recruiter, creator or a loopbot")
+    assert said(sb, rec, f"remove {short_id} {number} <@{uid(sb, lead)}>") == (
+        f"<@{uid(sb, lead)}> is not training in {number}. {name}."
+    )
+    assert _trainee_round(sb, short_id) == (number, part)  # nothing changed
+
+    answer = said(sb, rec, command)
+    assert answer.startswith(f"<@{uid(sb, trainee)}> is off {at} (")
+    assert (
+        f"<@{uid(sb, lead)}> runs it without them. They and the round's people are told. It does "
+        "not count toward their training; a later loop can give them the shadow again."
+    ) in answer
+    assert [h for _, h, _, _ in _rows(sb, short_id)].count(trainee) == 0
+    assert _interviewers(sb, short_id, number) == [lead]
+    (told,) = wait_for(lambda: _texts(sb, trainee, "took you off"))
+    assert told.startswith(f"@{uid(sb, rec)} took you off {at} (")
+    assert f"@{uid(sb, lead)} runs it without you. It does not count toward your training" in told
+    (heard,) = wait_for(lambda: _texts(sb, lead, "took @"))
+    assert heard.startswith(f"@{uid(sb, rec)} took @{uid(sb, trainee)} off {at} (")
+    assert heard.endswith(": the round goes ahead as planned, without them.")
+    assert not _texts(sb, rec, "took @")  # they took them off: the answer was theirs
+    assert not _texts(sb, "maya.hm", "took @")  # the hiring manager's loop is unchanged
+    sb.dispatch()
+    (gone,) = _texts(sb, trainee, "You no longer")
+    assert gone.startswith(f"You no longer shadow {at}")
+    assert said(sb, rec, command) == f"<@{uid(sb, trainee)}> is not training in {number}. {name}."
+
+    # The next loop gives them the shadow again.
+    sb.now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    second, _ = _create(sb, "2026-12-04")
+    assert _trainee_round(sb, second)[1] == "shadow"
 
 
 def test_a_trainee_s_leaving_is_told_even_if_the_process_dies_right_after(sb: Sandbox) -> None:
