@@ -319,6 +319,7 @@ def hand_over(
             letter=old.letter if old else "R",
             role_code=code,
             user_id=new_user,
+            seat_of=(old.seat_of or old.id) if old else None,  # its place: the lead's stays first
             created_at=now,
         )
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, union
+from sqlalchemy import bindparam, func, union
 from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
@@ -67,13 +67,16 @@ _ROUND_NAMES = (
     .where(Round.loop_id == bindparam("loop"))
     .order_by(col(Round.number))
 )
+SEAT_ORDER = (func.coalesce(col(Assignment.seat_of), col(Assignment.id)), col(Assignment.id))
+"""A round's people in their seats' order, the lead first: a seat keeps its place when it is
+given to someone else (`Assignment.seat_of`)."""
 _ASSIGNMENTS_OF = (
-    select(Assignment).where(Assignment.loop_id == bindparam("loop")).order_by(col(Assignment.id))
+    select(Assignment).where(Assignment.loop_id == bindparam("loop")).order_by(*SEAT_ORDER)
 )
 _ACTIVE_ASSIGNMENTS_OF = (
     select(Assignment)
     .where(Assignment.loop_id == bindparam("loop"), col(Assignment.active).is_(True))
-    .order_by(col(Assignment.id))
+    .order_by(*SEAT_ORDER)
 )
 _HELD_BY = (
     select(

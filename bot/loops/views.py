@@ -17,6 +17,7 @@ from bot.documents.models import LoopTemplate
 from bot.loops.hours import parse_hours
 from bot.loops.queries import (
     LOOP_ROLE,
+    SEAT_ORDER,
     TRAINEE_PARTS,
     AnyLoop,
     Held,
@@ -68,7 +69,7 @@ _ROUNDS = (
 _PEOPLE = (
     select(*PEOPLE_COLUMNS)
     .where(col(Assignment.loop_id).in_(_LOOP_IDS), col(Assignment.active).is_(True))
-    .order_by(col(Assignment.id))
+    .order_by(*SEAT_ORDER)
 )
 _SUBMITTED = select(Scorecard.round_id, Scorecard.author_id).where(
     col(Scorecard.loop_id).in_(_LOOP_IDS), col(Scorecard.submitted).is_(True)

@@ -112,6 +112,11 @@ class Assignment(SQLModel, table=True):
         max_length=16,
         description="an R row: interviewer, shadow or reverse_shadow (a trainee's)",
     )
+    seat_of: int | None = Field(
+        default=None,
+        description="the first row of the seat this one took over (a swap, a replacement): "
+        "its place among the round's people, the lead's first; None for a seat's first row",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -17,9 +17,10 @@ from sqlmodel import select
 
 from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text
+from bot.loops.queries import assignments_of
 from bot.sandbox import Sandbox
 from bot.settings import SEEDS_DIR
-from bot.store.models import Assignment, Loop, Round
+from bot.store.models import Loop, Round
 from tests.e2e.helpers import (
     MONDAY,
     card_in_channel,
@@ -119,9 +120,9 @@ def _people(sb: Sandbox, short_id: str, number: int) -> tuple[list[str], list[st
         rnd = session.exec(
             select(Round).where(Round.loop_id == loop.id, Round.number == number)
         ).one()
-        rows = session.exec(
-            select(Assignment).where(Assignment.round_id == rnd.id, Assignment.active)
-        ).all()
+        rows = [
+            a for a in assignments_of(session, loop) if a.round_id == rnd.id
+        ]  # in their seats' order, the lead first
     name = {u.id: u.name for u in sb.emulator.workspace.users.values()}
     return (
         [name[a.user_id] for a in rows if a.letter == "R"],
@@ -407,6 +408,23 @@ def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
     assert not [t for t in map(_text, _dms(sb, watcher)) if "You're interviewing" in t]
     changed = [t for t in map(_text, _dms(sb, "maya.hm")) if "changed:" in t][-1]
     assert f"@{uid(sb, watcher)} now observes *2. Live AI Pairing* instead of " in changed
+
+
+def test_the_lead_s_seat_given_to_someone_else_makes_them_the_lead(panel_sb: Sandbox) -> None:
+    """A swap naming nobody gives the lead's seat away, and the newcomer leads: the next swap
+    naming nobody replaces them, not the other interviewer; the panel lists them first."""
+    sb = panel_sb
+    short_id = _create(sb)
+    (lead, other), _ = _people(sb, short_id, 2)
+    for handle, name in (("nina.ldn", "Nina Shah"), ("omar.ldn", "Omar Aziz")):
+        sb.emulator.workspace.add_user(handle, name, f"{handle}@example.com", "Europe/London")
+    said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, 'nina.ldn')}>")
+    assert _people(sb, short_id, 2)[0] == ["nina.ldn", other]
+    sb.dispatch()
+    (given,) = [t for t in map(_text, _dms(sb, "nina.ldn")) if "You're interviewing" in t]
+    assert f"*Panel:* @{uid(sb, 'nina.ldn')}, @{uid(sb, other)} interview" in given
+    said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, 'omar.ldn')}>")
+    assert _people(sb, short_id, 2)[0] == ["omar.ldn", other]
 
 
 def test_swapping_one_panel_seat_leaves_the_other_seat_s_question_open(
