@@ -158,7 +158,8 @@ def _trainee_off(
     """What a trainee's leaving tells each reader, queued with the change: the recruiter (the
     reason, when the trainee gave one), the round's people while it is still ahead, the trainee
     when someone else took them off; the answer is the trainee's (or that someone's)."""
-    queue_events(runtime, session, loop, actor=by or trainee, round_ids={out.rnd.id or 0})
+    if not out.begun:
+        queue_events(runtime, session, loop, actor=by or trainee, round_ids={out.rnd.id or 0})
     facts = {
         "candidate": loop.candidate_name,
         "short_id": loop.short_id,

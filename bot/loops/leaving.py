@@ -128,7 +128,8 @@ def _leave(
     )
     seat.active = False  # their reminders are never sent now (`checks.why_not_send`)
     session.add(seat)
-    session.add(notice(Kind.UNASSIGNED, seat, version=rnd.version, now=now))  # with the .ics
+    if not left.begun:  # a round already held stays in their calendar, as it happened
+        session.add(notice(Kind.UNASSIGNED, seat, version=rnd.version, now=now))  # the .ics
     loop.version += 1
     loop.updated_at = now
     session.add(loop)

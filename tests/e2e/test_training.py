@@ -492,6 +492,7 @@ def test_a_trainee_who_missed_the_round_says_so_afterwards(sb: Sandbox) -> None:
     assert "runs it without you" not in thanks and "and the recruiter knows." in thanks
     sb.dispatch()
     assert not [t for t in dm_texts(sb, lead)[heard_before:] if "is off it" in t]
+    assert not _texts(sb, trainee, "You no longer")  # the round was held: nothing to undo
     sb.now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
     second, _ = _create(sb, "2026-12-04")
     assert _trainee_round(sb, second)[1] == "shadow"
