@@ -105,7 +105,9 @@ def reschedule_round(
         said = {"number": rnd.number, "round_name": rnd.name, "short_id": loop.short_id}
         awaited = changes.awaited_submission(session, loop, rnd)
         due = slack_time(awaited.deadline) if awaited and awaited.deadline else None
-        text = render("round_changed", new_user=None, awaited=awaited, due=due, **said)
+        text = render(
+            "round_changed", new_user=None, awaited=awaited, due=due, review_due=None, **said
+        )
         check = hours_check(session, rnd, _runners(session, loop, rnd), candidate=loop)
         loop_id = loop.id
     assert loop_id is not None
@@ -119,6 +121,7 @@ def swap_round(
     `/loop swap` or the card's modal)."""
     if runtime.messenger.user(new_user).deleted:
         raise InvalidInput(f"<@{new_user}> has left the workspace.")
+    review = review_clock(runtime, new_user)
     with runtime.db.session() as session:
         loop = loop_to_change(session, ref)
         number = parse_round([(r.number, r.name) for r in rounds_of(session, loop)], round_ref)
@@ -132,6 +135,7 @@ def swap_round(
             now=runtime.clock(),
             offsets=_offsets_of(runtime, session, loop),
             old_user=old,
+            review=review,
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         said = {"number": rnd.number, "round_name": rnd.name, "short_id": loop.short_id}
@@ -139,7 +143,16 @@ def swap_round(
             a.round_id == rnd.id and a.user_id == new_user and a.letter == OBSERVER
             for a in assignments_of(session, loop)
         )
-        text = render("round_changed", new_user=new_user, observes=observes, awaited=None, **said)
+        reviewed = rnd.review_due if rnd.received_at and not observes else None
+        text = render(
+            "round_changed",
+            new_user=new_user,
+            observes=observes,
+            awaited=None,
+            review_due=slack_time(reviewed) if reviewed else None,
+            review_days=review.days,
+            **said,
+        )
         check = hours_check(session, rnd, [new_user])
         loop_id = loop.id
     assert loop_id is not None
@@ -152,6 +165,13 @@ def _runners(session: Session, loop: Loop, rnd: Round) -> list[str]:
     ]
 
 
+def review_clock(runtime: Runtime, reviewer: str | None) -> submissions.ReviewClock:
+    """How `reviewer`'s window is counted (their zone asked of Slack: before a transaction)."""
+    s = runtime.settings
+    tz = runtime.messenger.user(reviewer).tz if reviewer else None
+    return submissions.ReviewClock(tz, s.loopbot_review_days, s.working_hours)
+
+
 def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> Done:
     """The recruiter has the candidate's submission (the card's button): the reviewer's window
     starts, in the reviewer's own working days."""
@@ -161,7 +181,7 @@ def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> 
         reviewer = submissions.reviewer_of(
             session, loop, submissions.waiting_round(session, loop, number)
         )
-    reviewer_tz = runtime.messenger.user(reviewer).tz if reviewer else None
+    review = review_clock(runtime, reviewer)
     with runtime.db.session() as session:
         loop = loop_to_change(session, ref)
         rnd = submissions.mark_received(
@@ -172,9 +192,7 @@ def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> 
             admins=runtime.settings.loopbot_admins,
             now=runtime.clock(),
             offsets=_offsets_of(runtime, session, loop),
-            reviewer_tz=reviewer_tz,
-            review_days=runtime.settings.loopbot_review_days,
-            default_hours=runtime.settings.working_hours,
+            review=review,
         )
         assert rnd.review_due is not None
         text = (

@@ -16,6 +16,7 @@ from bot.app import replacement_news as news
 from bot.app.announce import announce_change, refresh_card, withdraw_questions
 from bot.app.calendars import queue_events
 from bot.app.create import limits
+from bot.app.loops import review_clock
 from bot.authz import Standing, trains
 from bot.commands import parse_round
 from bot.errors import InvalidInput, NotFound, SlackUnavailable
@@ -207,6 +208,7 @@ def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Do
         _ask_zones_first(runtime, session, [asked.loop_id] if asked and not accept else [])
     if asked is None:
         raise NotFound("That question is no longer open.")
+    review = review_clock(runtime, actor) if accept else None
     with runtime.db.session() as session:
         loop = loop_to_change(session, asked.loop_id)
         ask = session.get(ReplacementAsk, ask_id)
@@ -224,6 +226,7 @@ def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Do
             now=now,
             policy=policy_of(runtime),
             offsets=offsets,
+            review=review,
         )
         if answer.accepted:  # the calendar events follow the round to its new interviewer
             queue_events(runtime, session, loop, actor=actor, round_ids={answer.rnd.id or 0})

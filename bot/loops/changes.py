@@ -23,6 +23,7 @@ from bot.loops.queries import (
     template_of,
 )
 from bot.loops.service import loop_notices
+from bot.loops.submissions import ReviewClock
 from bot.reminders.plan import BEFORE_START, Kind, notice, round_reminders
 from bot.store.models import (
     AskState,
@@ -249,6 +250,7 @@ def swap(
     now: datetime,
     offsets: dict[str, int],
     old_user: str | None = None,
+    review: ReviewClock | None = None,
 ) -> Round:
     """Give a round to someone else; the old interviewer is told, the new one gets the DMs. On
     a panel, `old_user` names whose seat (the lead's when None)."""
@@ -263,6 +265,7 @@ def swap(
         offsets=offsets,
         old_user=old_user,
         strict=old_user is not None,
+        review=review,
     )
 
 
@@ -277,11 +280,13 @@ def hand_over(
     offsets: dict[str, int],
     old_user: str | None = None,
     strict: bool = False,
+    review: ReviewClock | None = None,
 ) -> Round:
     """The round's new interviewer, once the caller has checked who may make the change (a
     swap by the people who run the loop, a replacement who accepted). In a panel, the newcomer
     takes `old_user`'s seat, an interviewer's or an observer's (the lead's when None); the
-    others keep theirs. A trainee's seat is theirs to train in, never handed on."""
+    others keep theirs. A trainee's seat is theirs to train in, never handed on. A submission
+    already in is reviewed in a window of the newcomer's own (`review`), from now."""
     _live(loop)
     rnd = _round(session, loop, round_number)
     here = [
@@ -311,6 +316,8 @@ def hand_over(
     if old is not None:
         old.active = False
         session.add(old)
+    if review is not None and rnd.received_at is not None and (old is None or old.letter == "R"):
+        rnd.review_due = review.window_end(session, new_user, now)
     code = old.role_code if old else "R"
     session.add(
         Assignment(

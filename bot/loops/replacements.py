@@ -32,6 +32,7 @@ from bot.loops.queries import (
     last_assigned,
     template_of,
 )
+from bot.loops.submissions import ReviewClock
 from bot.loops.training import in_training, progress
 from bot.store.models import (
     AskState,
@@ -235,8 +236,10 @@ def answer(
     now: datetime,
     policy: Policy,
     offsets: dict[str, int],
+    review: ReviewClock | None = None,
 ) -> Answer:
-    """The asked person's answer; an accept takes the round over, anything else moves on."""
+    """The asked person's answer; an accept takes the round over (a submission already in is
+    theirs to review in a window of their own, `review`), anything else moves on."""
     if ask.user_id != actor:
         raise NotAllowed(f"This question was for <@{ask.user_id}>.")
     decline = session.get(Decline, ask.decline_id)
@@ -261,6 +264,7 @@ def answer(
         now=now,
         offsets=offsets,
         old_user=decline.user_id,
+        review=review,
     )
     decline.state = DeclineState.REPLACED
     session.add(decline)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -14,6 +15,21 @@ from bot.loops.queries import assignments_of, rounds_of, standing
 from bot.reminders.plan import round_reminders
 from bot.slack.format import slack_time
 from bot.store.models import AuditEntry, Loop, LoopStatus, Round
+
+
+@dataclass(frozen=True)
+class ReviewClock:
+    """What a reviewer's window is counted in: their time zone (from Slack), the deployment's
+    `LOOPBOT_REVIEW_DAYS`, and its working hours for a reviewer who set none in App Home."""
+
+    tz: str | None
+    days: int
+    default_hours: Hours
+
+    def window_end(self, session: Session, reviewer: str | None, start: datetime) -> datetime:
+        """The end of `reviewer`'s window opened at `start`: in their own days and zone."""
+        hours = stored_hours(session, [reviewer] if reviewer else []).get(reviewer or "")
+        return review_due(start, self.tz, self.days, hours or self.default_hours)
 
 
 def waiting_round(session: Session, loop: Loop, number: int) -> Round:
@@ -53,17 +69,13 @@ def mark_received(
     admins: list[str],
     now: datetime,
     offsets: dict[str, int],
-    reviewer_tz: str | None,
-    review_days: int,
-    default_hours: Hours,
+    review: ReviewClock,
 ) -> Round:
     """Record the submission and plan the reviewer's guide, due, nudge and escalation."""
     require(Action.MARK_RECEIVED, standing(session, loop, actor, admins=admins), loop=loop.short_id)
     rnd = waiting_round(session, loop, round_number)
     rnd.received_at = now
-    reviewer = reviewer_of(session, loop, rnd)
-    hours = stored_hours(session, [reviewer] if reviewer else []).get(reviewer or "")
-    rnd.review_due = review_due(now, reviewer_tz, review_days, hours or default_hours)
+    rnd.review_due = review.window_end(session, reviewer_of(session, loop, rnd), now)
     loop.updated_at = now
     session.add_all([rnd, loop])
     session.flush()

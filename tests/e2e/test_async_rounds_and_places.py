@@ -63,7 +63,7 @@ def _round(sb: Sandbox, short_id: str, number: int) -> tuple[Round, str]:
         ).one()
         owner = session.exec(
             select(Assignment.user_id).where(
-                Assignment.round_id == rnd.id, Assignment.letter == "R"
+                Assignment.round_id == rnd.id, Assignment.letter == "R", Assignment.active
             )
         ).one()
     return rnd, sb.emulator.workspace.user(owner).name
@@ -279,6 +279,40 @@ def test_the_review_window_counts_the_reviewer_s_own_working_days(sbx: Sandbox) 
     sbx.dispatch()
     (guide,) = _about(sbx, reviewer, "ROUND GUIDE: ASYNC BUILD")
     assert f"{due:%a %d %b %H:%M} UTC" in guide
+
+
+def test_a_reviewer_who_takes_over_a_submission_gets_a_window_of_their_own(
+    sbx: Sandbox,
+) -> None:
+    """The submission is in and the review is due Monday at the end of the Chicago reviewer's
+    day; on Monday afternoon the recruiter gives the review to someone in Tokyo: their window
+    starts then, in their own days (not a deadline in their night, hours away)."""
+    short_id = create_loop(sbx)
+    _, reviewer = _round(sbx, short_id, 1)
+    card = wait_for(lambda: card_in_dm(sbx, REC, short_id))
+    sbx.now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    _press(sbx, REC, f"{short_id}:1", card)
+    assert _round(sbx, short_id, 1)[0].review_due == datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    sbx.dispatch()
+    ws = sbx.emulator.workspace
+    ws.add_user("kenji.tyo", "Kenji Sato", "kenji@example.com", "Asia/Tokyo")
+    sbx.now = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # Monday 14:00 Chicago, Tuesday 05:00 Tokyo
+    answer = said(sbx, REC, f"swap {short_id} 1 <@{uid(sbx, 'kenji.tyo')}>")
+    # Tuesday in Tokyo, then two working days: Thursday, at the end of the day there (17:30).
+    due = datetime(2026, 12, 3, 8, 30, tzinfo=UTC)
+    assert _round(sbx, short_id, 1)[0].review_due == due
+    assert (
+        f"The submission is in: their review is due {slack_time(due)}, 2 of their own working "
+        "days from now." in answer
+    )
+    sbx.dispatch()
+    (given,) = _about(sbx, "kenji.tyo", "You review")
+    assert "your review is due Thu 03 Dec 08:30 UTC." in given  # 17:30 in Tokyo
+    assert not _about(sbx, reviewer, "Your review of")
+    sbx.dispatch(due + timedelta(minutes=59))
+    assert not _about(sbx, "kenji.tyo", "Your review of")
+    sbx.dispatch(due + timedelta(minutes=60))
+    assert _about(sbx, "kenji.tyo", "Your review of")
 
 
 def test_a_review_reminder_sent_late_says_when_the_scorecard_was_due(sbx: Sandbox) -> None:

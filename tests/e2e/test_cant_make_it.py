@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
@@ -27,6 +28,7 @@ from tests.e2e.helpers import (
     MONDAY,
     PANEL,
     REC,
+    card_in_dm,
     create_loop,
     dm_texts,
     top_view,
@@ -512,3 +514,35 @@ def test_the_news_of_a_decline_outlives_a_crash_right_after_it(team: Sandbox) ->
     for organiser in (REC, HM):
         (news,) = _texts(sb, organiser, f"\n>{REASON}\n")
         assert news.startswith(f"@{uid(sb, leaving)} can't make *{number}. {name}*")
+
+
+def test_a_replacement_reviewer_reviews_in_a_window_of_their_own(team: Sandbox) -> None:
+    """The submission is in when its reviewer says they can't make it: whoever accepts reviews
+    it by the end of their own working day, two of their working days after accepting."""
+    sb = team
+    short_id = _loop(sb)
+    with sb.db.read() as session:
+        rnd = session.exec(select(Round).where(col(Round.starts_at).is_(None))).first()
+    assert rnd is not None
+    card = wait_for(lambda: card_in_dm(sb, REC, short_id))
+    sb.slack.click(REC, "loop_card_received", f"{short_id}:{rnd.number}", message=card)
+    wait_for(lambda: _round_row(sb, rnd.number).review_due)
+    _say_cant_make_it(sb, _owner(sb, rnd.number), rnd.number)
+    asked = _asked(sb, set())
+    accepted_at = sb.clock()
+    sb.slack.click(
+        asked, "replacement_accept", message=_dm_with_button(sb, asked, "replacement_accept")
+    )
+    assert wait_for(lambda: _owner(sb, rnd.number) == asked)
+    due = _round_row(sb, rnd.number).review_due.astimezone(
+        ZoneInfo(sb.emulator.workspace.user(asked).tz)
+    )
+    start = accepted_at.astimezone(due.tzinfo).date()
+    assert (due.hour, due.minute) == (17, 30)  # the end of their (default) working day
+    days = [start + timedelta(days=k) for k in range(1, (due.date() - start).days + 1)]
+    assert due.weekday() < 5 and len([d for d in days if d.weekday() < 5]) == 2
+
+
+def _round_row(sb: Sandbox, number: int) -> Round:
+    with sb.db.read() as session:
+        return session.exec(select(Round).where(Round.number == number)).one()
