@@ -124,7 +124,9 @@ def swap_round(
     review = review_clock(runtime, new_user)
     with runtime.db.session() as session:
         loop = loop_to_change(session, ref)
-        number = parse_round([(r.number, r.name) for r in rounds_of(session, loop)], round_ref)
+        rounds = rounds_of(session, loop)
+        number = parse_round([(r.number, r.name) for r in rounds], round_ref)
+        due_before = next(r.review_due for r in rounds if r.number == number)
         rnd = changes.swap(
             session=session,
             loop=loop,
@@ -143,7 +145,7 @@ def swap_round(
             a.round_id == rnd.id and a.user_id == new_user and a.letter == OBSERVER
             for a in assignments_of(session, loop)
         )
-        reviewed = rnd.review_due if rnd.received_at and not observes else None
+        reviewed = rnd.review_due if rnd.review_due != due_before else None  # a window anew
         text = render(
             "round_changed",
             new_user=new_user,
@@ -169,7 +171,7 @@ def review_clock(runtime: Runtime, reviewer: str | None) -> submissions.ReviewCl
     """How `reviewer`'s window is counted (their zone asked of Slack: before a transaction)."""
     s = runtime.settings
     tz = runtime.messenger.user(reviewer).tz if reviewer else None
-    return submissions.ReviewClock(tz, s.loopbot_review_days, s.working_hours)
+    return submissions.ReviewClock(reviewer, tz, s.loopbot_review_days, s.working_hours)
 
 
 def mark_received(runtime: Runtime, *, actor: str, ref: str, round_ref: str) -> Done:

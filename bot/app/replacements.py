@@ -21,7 +21,7 @@ from bot.authz import Standing, trains
 from bot.commands import parse_round
 from bot.errors import InvalidInput, NotFound, SlackUnavailable
 from bot.loops import leaving, replacements
-from bot.loops.locks import loop_to_change
+from bot.loops.locks import hold, loop_to_change
 from bot.loops.queries import (
     LOOP_ROLE,
     find_loop,
@@ -185,9 +185,9 @@ def _trainee_off(
         ]
     )  # once it has begun, they have seen it go on without the trainee
     seats += [("trainee", trainee)] if by else []
-    recruiters = news.recruiters(session, loop) or [loop.created_by]
-    seats += [("recruiter", u) for u in recruiters if u != by]
-    dms = [(u, render("trainee_stepped_out", reader=seat, **facts), None) for seat, u in seats]
+    seats += [("recruiter", u) for u in news.recruiters(session, loop) or [loop.created_by]]
+    told = [(seat, u) for seat, u in seats if u != by]  # who took them off has the answer
+    dms = [(u, render("trainee_stepped_out", reader=seat, **facts), None) for seat, u in told]
     loop_id = loop.id or 0
     queued = news.queue_dms(runtime, session, loop_id, dms)
 
@@ -265,7 +265,7 @@ def expire_asks(runtime: Runtime) -> int:
         _ask_zones_first(runtime, session, replacements.loops_with_expired_asks(session, now))
     with runtime.db.session() as session:
         for loop_id in sorted(set(replacements.loops_with_expired_asks(session, now))):
-            loop_to_change(session, loop_id or 0)  # in one order: two sweeps never deadlock
+            hold(session, loop_id or 0)  # in one order: two sweeps never deadlock
         expired = replacements.expired_asks(session, now)
         for ask in expired:
             decline = session.get(Decline, ask.decline_id)

@@ -286,7 +286,8 @@ def hand_over(
     swap by the people who run the loop, a replacement who accepted). In a panel, the newcomer
     takes `old_user`'s seat, an interviewer's or an observer's (the lead's when None); the
     others keep theirs. A trainee's seat is theirs to train in, never handed on. A submission
-    already in is reviewed in a window of the newcomer's own (`review`), from now."""
+    already in is reviewed in a window of the newcomer's own (`review`), from now, when they
+    are its only reviewer (a panel's share one window, which stays)."""
     _live(loop)
     rnd = _round(session, loop, round_number)
     here = [
@@ -316,8 +317,9 @@ def hand_over(
     if old is not None:
         old.active = False
         session.add(old)
-    if review is not None and rnd.received_at is not None and (old is None or old.letter == "R"):
-        rnd.review_due = review.window_end(session, new_user, now)
+    alone = not [a for a in seats if a.letter == "R" and a is not old]  # one window a round
+    if review and rnd.received_at and alone and (old is None or old is lead):
+        rnd.review_due = review.window_end(session, now)
     code = old.role_code if old else "R"
     session.add(
         Assignment(

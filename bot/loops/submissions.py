@@ -19,16 +19,18 @@ from bot.store.models import AuditEntry, Loop, LoopStatus, Round
 
 @dataclass(frozen=True)
 class ReviewClock:
-    """What a reviewer's window is counted in: their time zone (from Slack), the deployment's
-    `LOOPBOT_REVIEW_DAYS`, and its working hours for a reviewer who set none in App Home."""
+    """What `reviewer`'s window is counted in: their time zone (from Slack), the deployment's
+    `LOOPBOT_REVIEW_DAYS`, and its working hours if they set none in App Home."""
 
+    reviewer: str | None
     tz: str | None
     days: int
     default_hours: Hours
 
-    def window_end(self, session: Session, reviewer: str | None, start: datetime) -> datetime:
-        """The end of `reviewer`'s window opened at `start`: in their own days and zone."""
-        hours = stored_hours(session, [reviewer] if reviewer else []).get(reviewer or "")
+    def window_end(self, session: Session, start: datetime) -> datetime:
+        """The end of the window opened at `start`: in the reviewer's own days and zone."""
+        who = self.reviewer
+        hours = stored_hours(session, [who] if who else []).get(who or "")
         return review_due(start, self.tz, self.days, hours or self.default_hours)
 
 
@@ -74,8 +76,13 @@ def mark_received(
     """Record the submission and plan the reviewer's guide, due, nudge and escalation."""
     require(Action.MARK_RECEIVED, standing(session, loop, actor, admins=admins), loop=loop.short_id)
     rnd = waiting_round(session, loop, round_number)
+    if reviewer_of(session, loop, rnd) != review.reviewer:  # changed since its zone was asked
+        raise InvalidInput(
+            f"{rnd.number}. {rnd.name} was just given to someone else; press *Submission "
+            "received* again."
+        )
     rnd.received_at = now
-    rnd.review_due = review.window_end(session, reviewer_of(session, loop, rnd), now)
+    rnd.review_due = review.window_end(session, now)
     loop.updated_at = now
     session.add_all([rnd, loop])
     session.flush()

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.errors import SlackUnavailable
 from bot.render import render
+from bot.slack.format import is_user_id
 from bot.slack.messenger import Messenger
 from bot.store.models import Loop, OutboxMessage
 
@@ -69,6 +70,8 @@ class Undelivered:
             verb=self.verb,
             short_id=self.short_id,
             channel=self.channel,
+            to_person=is_user_id(self.channel),  # a DM, opened when it was to be sent
+            actor=self.actor,
             error=self.error,
         )
         try:

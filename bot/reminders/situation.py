@@ -129,15 +129,12 @@ def _seat(left: Assignment) -> str:
 
 
 def _took_seat(people: list[Assignment], left: Assignment) -> str | None:
-    """Who holds the seat `left` gave up: the newest of the round's rows of its kind (on a
-    panel, the one who took that seat, not the lead)."""
-    seats = [
+    """Who holds the seat `left` gave up (on a panel, the one who took that seat, not the
+    lead): the round's row that took it over (`Assignment.seat_of`)."""
+    seat = left.seat_of or left.id
+    took = [
         a
         for a in people
-        if a.round_id == left.round_id
-        and a.letter == left.letter
-        and a.part not in TRAINEE_PARTS
-        and a.user_id != left.user_id
+        if a.round_id == left.round_id and a.user_id != left.user_id and a.seat_of == seat
     ]
-    newest = max(seats, key=lambda a: (a.created_at, a.id or 0), default=None)
-    return newest.user_id if newest else None
+    return took[-1].user_id if took else None

@@ -426,6 +426,16 @@ def test_the_lead_s_seat_given_to_someone_else_makes_them_the_lead(panel_sb: San
     said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, 'omar.ldn')}>")
     assert _people(sb, short_id, 2)[0] == ["omar.ldn", other]
 
+    # Two seats change hands before anyone is told: each one who left hears who took theirs.
+    sb.emulator.workspace.add_user("ada.ldn", "Ada Byron", "ada@example.com", "Europe/London")
+    sb.emulator.workspace.add_user("max.ldn", "Max Weber", "max@example.com", "Europe/London")
+    said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, 'ada.ldn')}> <@{uid(sb, other)}>")
+    said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, 'max.ldn')}>")
+    assert _people(sb, short_id, 2)[0] == ["max.ldn", "ada.ldn"]
+    sb.dispatch()
+    (left,) = [t for t in map(_text, _dms(sb, other)) if t.startswith("You no longer")]
+    assert f"; @{uid(sb, 'ada.ldn')} does." in left
+
 
 def test_swapping_one_panel_seat_leaves_the_other_seat_s_question_open(
     panel_sb: Sandbox,

@@ -194,3 +194,38 @@ def test_a_card_refresh_waiting_for_a_retry_gives_way_to_a_newer_one(sb: Sandbox
         edits = session.exec(select(OutboxMessage).where(OutboxMessage.edits_ts.isnot(None)))
         states = sorted(r.state for r in edits)
     assert states == ["replaced"] * copies + ["sent"] * copies
+
+
+def test_a_dm_slack_keeps_refusing_is_named_as_the_person_s_own(sb: Sandbox) -> None:
+    """The confirmation of a change made from a modal is a DM to the one who made it: when
+    Slack keeps refusing it, they are told it was their DM with loopbot (not a channel)."""
+    from tests.e2e.helpers import create_loop, reschedule_by_modal, wait_for
+
+    sb.now = MONDAY
+    short_id = create_loop(sb)
+    sb.dispatch()
+    when = MONDAY.replace(day=27, hour=1)
+    with sb.db.read() as session:
+        before = len(session.exec(select(OutboxMessage)).all())
+    sb.emulator.fail_next("chat.postMessage", status=500, times=ATTEMPT)
+    assert reschedule_by_modal(sb, REC, short_id, 2, when).status == 200
+
+    def confirmation() -> OutboxMessage | None:
+        with sb.db.read() as session:
+            rows = session.exec(select(OutboxMessage).where(OutboxMessage.id > before)).all()
+        return next((r for r in rows if r.purpose == "change_notice" and r.attempts), None)
+
+    row = wait_for(lambda: (r := confirmation()) and r.state == "pending" and r)
+    assert row.channel_id == uid(sb, REC)  # addressed to the person; their DM opened to send
+    tick = MONDAY
+    for _ in range(2, 7):
+        tick += timedelta(hours=1)
+        sb.emulator.fail_next("chat.postMessage", status=500, times=ATTEMPT)
+        sb.dispatcher.outbox.tick(tick)
+    told = [
+        m.text or ""
+        for m in sb.emulator.dms_to(uid(sb, REC))
+        if f"I couldn't post a message about loop `{short_id}`" in (m.text or "")
+    ]
+    assert len(told) == 1
+    assert " in your DM with loopbot: Slack kept refusing (`" in told[0]
