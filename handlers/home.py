@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from slack_bolt import Ack
 
-from bot.app import home
+from bot.app import home, loops, replacements
 from bot.app.scorecards import round_number
-from bot.errors import FieldProblems
+from bot.errors import FieldProblems, InvalidInput
 from bot.runtime import Runtime
 from bot.slack.blocks.home import (
     HomeIds,
@@ -71,6 +73,30 @@ def handle_guide_open(ack: Ack, body: dict, runtime: Runtime) -> None:
     runtime.messenger.open_view(body["trigger_id"], build_modal_guide(title=title, blocks=blocks))
 
 
+_TRAINEE = re.compile(
+    r"^(?P<loop>[A-Za-z0-9]{1,16}):(?P<number>\d{1,3}):(?P<user>[UW][A-Z0-9]{1,31})$"
+)
+
+
+def handle_trainee_off(ack: Ack, body: dict, runtime: Runtime, commands: LoopCommands) -> None:
+    """*Take off* beside a trainee on App Home (after Slack's confirmation): the answer is a
+    DM (there is no message to answer under), and the Home is drawn again."""
+    ack()
+    found = _TRAINEE.match(str((body.get("actions") or [{}])[0].get("value") or ""))
+    if found is None:
+        raise InvalidInput("That button is broken; use `/loop remove <loop> <round> @trainee`.")
+    actor = body["user"]["id"]
+    done = replacements.take_trainee_off(
+        runtime, actor=actor, ref=found["loop"], round_ref=found["number"], trainee=found["user"]
+    )
+
+    def then() -> None:
+        loops.confirm_by_dm(runtime, actor=actor, done=done)
+        publish(runtime, actor, commands)
+
+    later(runtime, body, then)
+
+
 def register(listeners: Listeners, commands: LoopCommands) -> None:
     listeners.event(
         "app_home_opened",
@@ -78,6 +104,10 @@ def register(listeners: Listeners, commands: LoopCommands) -> None:
     )
     listeners.action(HomeIds.OPEN_GUIDE, handle_guide_open)
     listeners.action(HomeIds.EDIT_HOURS, handle_hours_open)
+    listeners.action(
+        HomeIds.TRAINEE_OFF,
+        lambda ack, body, runtime: handle_trainee_off(ack, body, runtime, commands),
+    )
     listeners.view(
         HomeIds.HOURS,
         lambda ack, body, view, runtime: handle_hours_submitted(ack, body, view, runtime, commands),

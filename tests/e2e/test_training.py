@@ -432,6 +432,44 @@ def test_the_recruiter_takes_a_trainee_off_a_round(sb: Sandbox) -> None:
     assert _trainee_round(sb, second)[1] == "shadow"
 
 
+def test_the_recruiter_takes_a_trainee_off_from_app_home(sb: Sandbox) -> None:
+    """App Home lists a recruiter the trainees on their loops, each with *Take off* (Slack asks
+    first, saying what it does); pressed, the trainee is off, the recruiter's answer comes by DM
+    and the Home no longer lists them. The hiring manager's Home offers no such button."""
+    trainee, rec = TRAINEE[0], "oliver.rec"
+    short_id, _ = _create(sb, "2026-11-24")
+    number, _ = _trainee_round(sb, short_id)
+    line = f"@{uid(sb, trainee)} shadows round {number} of loop `{short_id}` · Shadows 0 of 1"
+    assert line in _home(sb, rec, line)
+    home = sb.emulator.home_of(uid(sb, rec))
+    (off,) = [
+        b["accessory"]
+        for b in home["blocks"]
+        if b.get("accessory", {}).get("action_id") == "home_trainee_off"
+    ]
+    assert off["value"] == f"{short_id}:{number}:{uid(sb, trainee)}"
+    assert off["confirm"]["text"]["text"] == (
+        f"They leave round {number} of loop {short_id}, as if they had said they can't make "
+        "it: they and the round's people are told, and it does not count toward their training."
+    )
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, "maya.hm"), "tab": "home"})
+    hm_home = wait_for(lambda: sb.emulator.home_of(uid(sb, "maya.hm")))
+    assert "Scorecards you owe" in json.dumps(hm_home)
+    assert "home_trainee_off" not in json.dumps(hm_home)
+
+    sb.slack.click(rec, "home_trainee_off", off["value"], view=home)
+    (answer,) = wait_for(lambda: _texts(sb, rec, "is off *"))
+    assert answer.startswith(f"@{uid(sb, trainee)} is off *{number}. ")
+    assert _trainee_round_or_none(sb, short_id) is None
+    assert wait_for(lambda: line not in json.dumps(sb.emulator.home_of(uid(sb, rec))))
+    assert wait_for(lambda: _texts(sb, trainee, "took you off"))
+
+
+def _trainee_round_or_none(sb: Sandbox, short_id: str) -> int | None:
+    rounds = [n for n, h, _, _ in _rows(sb, short_id) if h == TRAINEE[0]]
+    return rounds[0] if rounds else None
+
+
 def test_a_trainee_s_leaving_is_told_even_if_the_process_dies_right_after(sb: Sandbox) -> None:
     """The trainee is off the round, then the process dies before the follow-up runs (here: it
     never runs): the interviewer and the recruiter still hear, from the dispatcher once the dead

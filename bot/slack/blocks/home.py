@@ -29,6 +29,7 @@ class HomeIds(StrEnum):
     GUIDE = "home_guide"
     EDIT_HOURS = "home_edit_hours"
     HOURS = "home_hours"
+    TRAINEE_OFF = "home_trainee_off"
 
 
 class HoursField(StrEnum):
@@ -76,16 +77,31 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
         blocks.append(section(render("home_loop", card=card)))
     training = lists.get("training") or {}
     if training.get("mine") or training.get("recruiting"):
-        blocks += [
-            divider(),
-            header("Training"),
-            *sections_for(render("home_training", **training)),
-        ]
+        blocks += [divider(), header("Training")]
+        blocks += sections_for(render("home_training", **training))
+        blocks += [_trainee(*line) for line in training.get("recruiting") or []]
     blocks += [
         divider(),
         *sections_for(render("home_welcome", loop_titles=loop_titles, commands=commands)),
     ]
     return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
+
+
+def _trainee(progress, short_id: str, number: int, part: str) -> dict:
+    """A trainee on a loop the reader recruits for, with *Take off* (after a confirmation)."""
+    said = {"p": progress, "short_id": short_id, "number": number, "part": part}
+    off = button(
+        "Take off",
+        HomeIds.TRAINEE_OFF,
+        f"{short_id}:{number}:{progress.user_id}",
+        confirm={
+            "title": plain("Take them off the round?", 100),
+            "text": plain(render("home_trainee", confirm=True, **said), 300),
+            "confirm": plain("Take off", 30),
+            "deny": plain("Keep them", 30),
+        },
+    )
+    return section(render("home_trainee", confirm=False, **said), accessory=off)
 
 
 def build_modal_guide(*, title: str, blocks: list[dict]) -> dict:
