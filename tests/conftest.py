@@ -6,6 +6,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,14 +62,15 @@ def postgres_admin_url() -> str:
     pytest.skip(f"PostgreSQL tests need {POSTGRES_URL_ENV} (CI starts a server and sets it)")
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty database on the test server, dropped afterwards."""
+@contextmanager
+def _database(template: str | None = None) -> Iterator[str]:
+    """A new database on the test server (a copy of `template`, else empty), dropped after."""
     admin_url = postgres_admin_url().replace("postgresql://", "postgresql+psycopg://", 1)
     name = f"loopbot_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     base, _, _ = admin_url.rpartition("/")
     try:
         yield f"{base}/{name}"
@@ -79,11 +81,28 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_db(postgres_url: str) -> Iterator[Database]:
-    db = Database(postgres_url)
-    upgrade(db)
-    yield db
-    db.dispose()
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty database on the test server, dropped afterwards."""
+    with _database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _postgres_migrated() -> Iterator[str]:
+    """A database migrated once per test process: each `postgres_db` starts as a copy of it."""
+    with _database() as url:
+        db = Database(url)
+        upgrade(db)
+        db.dispose()  # a template must have no connection when it is copied
+        yield url.rpartition("/")[2]
+
+
+@pytest.fixture
+def postgres_db(_postgres_migrated: str) -> Iterator[Database]:
+    with _database(template=_postgres_migrated) as url:
+        db = Database(url)
+        yield db
+        db.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
