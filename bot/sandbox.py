@@ -38,7 +38,7 @@ WsgiFactory = Callable[[Any, Runtime], Any]
 _migrated: list[bytes] = []
 
 
-def _copy_migrated(path: Path) -> None:
+def copy_migrated(path: Path) -> None:
     """A new SQLite database at the newest schema: a copy of one this process migrated once
     (running the migrations costs more than many a story), readable by its owner only."""
     if not _migrated:
@@ -104,7 +104,7 @@ class Sandbox:
             **self._extra_settings,
         )
         if self.database_url == self._own_database_url:
-            _copy_migrated(Path(self._tmp.name) / "loopbot.db")  # the migrations, run once
+            copy_migrated(Path(self._tmp.name) / "loopbot.db")  # the migrations, run once
         self.db = Database(self.database_url)
         if self.database_url != self._own_database_url:
             upgrade(self.db)

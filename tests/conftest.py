@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, copy_migrated
 from bot.settings import SEEDS_DIR
 from bot.store import Database
 from bot.store.migrate import upgrade
@@ -47,8 +47,9 @@ def seeds() -> Path:
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A database at the newest schema: a copy of one migrated once per test process."""
+    copy_migrated(tmp_path / "loopbot.db")
     db = Database(f"sqlite:///{tmp_path / 'loopbot.db'}")
-    upgrade(db)
     yield db
     db.dispose()
 
