@@ -185,8 +185,10 @@ def _trainee_off(
         ]
     )  # once it has begun, they have seen it go on without the trainee
     seats += [("trainee", trainee)] if by else []
-    seats += [("recruiter", u) for u in news.recruiters(session, loop) or [loop.created_by]]
+    recruiters = [u for u in news.recruiters(session, loop) or [loop.created_by] if u != trainee]
+    seats += [("recruiter", u) for u in recruiters]
     told = [(seat, u) for seat, u in seats if u != by]  # who took them off has the answer
+    facts["told"] = news.mentions(recruiters)
     dms = [(u, render("trainee_stepped_out", reader=seat, **facts), None) for seat, u in told]
     loop_id = loop.id or 0
     queued = news.queue_dms(runtime, session, loop_id, dms)

@@ -527,7 +527,8 @@ def test_a_trainee_who_missed_the_round_says_so_afterwards(sb: Sandbox) -> None:
         "them the shadow again."
     )
     (thanks,) = wait_for(lambda: _texts(sb, trainee, "You're off"))
-    assert "runs it without you" not in thanks and "and the recruiter knows." in thanks
+    assert "runs it without you" not in thanks
+    assert f"and @{uid(sb, 'oliver.rec')} knows." in thanks  # who reads why, by name
     sb.dispatch()
     assert not [t for t in dm_texts(sb, lead)[heard_before:] if "is off it" in t]
     assert not _texts(sb, trainee, "You no longer")  # the round was held: nothing to undo
