@@ -463,6 +463,9 @@ def test_the_recruiter_takes_a_trainee_off_from_app_home(sb: Sandbox) -> None:
     assert _trainee_round_or_none(sb, short_id) is None
     assert wait_for(lambda: line not in json.dumps(sb.emulator.home_of(uid(sb, rec))))
     assert wait_for(lambda: _texts(sb, trainee, "took you off"))
+    sb.slack.click(rec, "home_trainee_off", off["value"], view=home)  # a stale Home, again
+    refused = f"<@{uid(sb, trainee)}> is not training in {number}. "
+    assert wait_for(lambda: [m for m in sb.emulator.dms_to(uid(sb, rec)) if refused in m.text])
 
 
 def _trainee_round_or_none(sb: Sandbox, short_id: str) -> int | None:
