@@ -5,12 +5,13 @@ a round's people read (queued in the change's own transaction, so none is lost).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.app.announce import withdraw_questions
 from bot.loops.queries import LOOP_ROLE, assignments_of, recruiter_roles, template_of
-from bot.loops.replacements import Step
+from bot.loops.replacements import Step, claim_question
 from bot.outbox import Message
 from bot.render import render
 from bot.runtime import Runtime
@@ -27,11 +28,27 @@ class Outgoing:
     it; the others queued in the transaction (`queued`, outbox rows), so none is lost."""
 
     loop_id: int
-    ask: tuple[str, str, list[dict]] | None = None
-    """The question's (person, text, blocks)."""
-    ask_id: int | None = None
-    """The ask whose DM is kept so an answer can replace its buttons."""
+    ask: Question | None = None
     queued: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Question:
+    """The question to the person asked: its DM is kept on the ask (`ask_id`) so an answer can
+    replace its buttons; `seen` is the ask's `asked_at`, which whoever sends it claims."""
+
+    ask_id: int
+    user: str
+    text: str
+    blocks: list[dict]
+    seen: datetime
+
+
+def question(loop: Loop, rnd: Round, declined: Decline, ask: ReplacementAsk) -> Question:
+    text = render(
+        "replacement_ask", **facts_of(loop, rnd, declined), answer_by=slack_time(ask.expires_at)
+    )
+    return Question(ask.id or 0, ask.user_id, text, ask_blocks(text, ask.id or 0), ask.asked_at)
 
 
 def mentions(users: list[str]) -> str:
@@ -82,9 +99,7 @@ def step_messages(
     about = step_facts(step)
     out = Outgoing(loop.id or 0)
     if step.ask is not None:
-        text = render("replacement_ask", **facts, **about)
-        out.ask = (step.ask.user_id, text, ask_blocks(text, step.ask.id or 0))
-        out.ask_id = step.ask.id
+        out.ask = question(loop, step.rnd, step.decline, step.ask)
     organisers = _organisers(session, loop, step.rnd)
     told: list[tuple[str, str, list[dict] | None]] = []
     if step.handed_over:
@@ -131,25 +146,30 @@ def recruiters(session: Session, loop: Loop) -> list[str]:
 
 
 def send(runtime: Runtime, out: Outgoing) -> None:
-    """The question goes straight to its person (its buttons are replaced once answered, so its
-    place is kept on the ask); the news and the hand-over were queued in the outbox."""
+    """The question goes straight to its person (`send_question`); the news and the hand-over
+    were queued in the outbox."""
     if out.ask is not None:
-        user, text, blocks = out.ask
-        posted = runtime.messenger.dm(user, text=text, blocks=blocks)
-        with runtime.db.session() as session:
-            session.add(
-                SlackMessage(
-                    loop_id=out.loop_id,
-                    channel_id=posted.channel,
-                    ts=posted.ts,
-                    purpose=PURPOSE,
-                )
-            )
-            ask = session.get(ReplacementAsk, out.ask_id)
-            if ask is not None:
-                ask.channel_id, ask.ts = posted.channel, posted.ts
-                session.add(ask)
-            withdrawn = ask is not None and ask.state == AskState.VOID
-        if withdrawn:  # a swap or a cancel came while the question was on its way
-            withdraw_questions(runtime=runtime, loop_id=out.loop_id, actor=None)
+        send_question(runtime, out.loop_id, out.ask)
     runtime.outbox.send_queued(out.queued, runtime.clock())
+
+
+def send_question(runtime: Runtime, loop_id: int, asked: Question) -> bool:
+    """Claim the question's sending (`claim_question`: once, whoever else tries), send it, keep
+    its place on the ask; False when another had claimed it. If this dies on the way (or Slack
+    refuses), the minute's sweep sends it again."""
+    with runtime.db.session() as session:
+        if not claim_question(session, asked.ask_id, asked.seen, runtime.clock()):
+            return False
+    posted = runtime.messenger.dm(asked.user, text=asked.text, blocks=asked.blocks)
+    with runtime.db.session() as session:
+        session.add(
+            SlackMessage(loop_id=loop_id, channel_id=posted.channel, ts=posted.ts, purpose=PURPOSE)
+        )
+        ask = session.get(ReplacementAsk, asked.ask_id)
+        if ask is not None:
+            ask.channel_id, ask.ts = posted.channel, posted.ts
+            session.add(ask)
+        withdrawn = ask is not None and ask.state == AskState.VOID
+    if withdrawn:  # a swap or a cancel came while the question was on its way
+        withdraw_questions(runtime=runtime, loop_id=loop_id, actor=None)
+    return True

@@ -6,6 +6,7 @@ force become its policy, and each step's messages are written (in templates) and
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -42,6 +43,8 @@ from bot.store.models import (
     ReplacementAsk,
     Round,
 )
+
+log = logging.getLogger(__name__)
 
 
 def policy_of(runtime: Runtime) -> Policy:
@@ -255,7 +258,29 @@ def settle_questions(runtime: Runtime) -> int:
     cut short by a crash). Returns how many expired."""
     expired = expire_asks(runtime)
     withdraw_questions(runtime=runtime, loop_id=None, actor=None)
+    resend_questions(runtime)
     return expired
+
+
+def resend_questions(runtime: Runtime) -> int:
+    """Questions that never reached their person (the process died on the way, or Slack was
+    down) are sent again, once each however many replicas sweep. Returns how many were sent."""
+    with runtime.db.read() as session:
+        lost = []
+        for ask in replacements.unsent_questions(session, runtime.clock()):
+            decline = session.get(Decline, ask.decline_id)
+            loop = session.get(Loop, ask.loop_id)
+            assert decline is not None and loop is not None
+            rnd = session.get(Round, decline.round_id)
+            assert rnd is not None
+            lost.append((ask.loop_id, news.question(loop, rnd, decline, ask)))
+    sent = 0
+    for loop_id, asked in lost:
+        try:
+            sent += news.send_question(runtime, loop_id, asked)
+        except SlackUnavailable as refused:  # tried again after QUESTION_LOST
+            log.warning("question not sent: %s", refused, extra={"ask": asked.ask_id})
+    return sent
 
 
 def expire_asks(runtime: Runtime) -> int:

@@ -301,6 +301,42 @@ def _take(session: Session, ask: ReplacementAsk, state: AskState, now: datetime)
     return True
 
 
+QUESTION_LOST = timedelta(minutes=5)
+"""A question still not handed to Slack this long after its sending began (the process died,
+Slack was down) is sent again, by the minute's sweep (`unsent_questions`)."""
+
+
+def claim_question(session: Session, ask_id: int, seen: datetime, now: datetime) -> bool:
+    """Take the sending of an ask's question, once: of a follow-up and the sweeps of several
+    replicas, only the one whose update finds `asked_at` as it saw it sends it."""
+    done = session.exec(
+        update(ReplacementAsk)  # type: ignore[call-overload]
+        .where(
+            col(ReplacementAsk.id) == ask_id,
+            col(ReplacementAsk.ts).is_(None),
+            col(ReplacementAsk.state) == AskState.PENDING,
+            col(ReplacementAsk.asked_at) == seen,
+        )
+        .values(asked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return done.rowcount == 1
+
+
+def unsent_questions(session: Session, now: datetime) -> list[ReplacementAsk]:
+    """Open asks whose question never reached Slack, still before their answer-by time."""
+    return list(
+        session.exec(
+            select(ReplacementAsk).where(
+                ReplacementAsk.state == AskState.PENDING,
+                col(ReplacementAsk.ts).is_(None),
+                col(ReplacementAsk.asked_at) <= now - QUESTION_LOST,
+                col(ReplacementAsk.expires_at) > now,
+            )
+        ).all()
+    )
+
+
 def withdrawn_untold(session: Session, loop_id: int | None) -> list[tuple[ReplacementAsk, Round]]:
     """Questions a swap or a cancel withdrew whose message still shows Accept and Decline (no
     edit saying so queued yet), with their round: in one loop, or in all (None)."""

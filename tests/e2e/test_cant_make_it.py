@@ -546,3 +546,34 @@ def test_a_replacement_reviewer_reviews_in_a_window_of_their_own(team: Sandbox) 
 def _round_row(sb: Sandbox, number: int) -> Round:
     with sb.db.read() as session:
         return session.exec(select(Round).where(Round.number == number)).one()
+
+
+def test_a_question_lost_on_its_way_is_sent_again_once(team: Sandbox) -> None:
+    """The decline is stored, then the process dies before the question reaches the person
+    asked (here: the follow-up never runs): a few minutes later the minute's sweep sends it,
+    once however often it runs, and it can be answered as any other."""
+    from bot.app.replacements import settle_questions
+    from bot.loops.replacements import QUESTION_LOST
+
+    sb = team
+    short_id = _loop(sb)
+    number, name, leaving = _first_pool_round(sb)
+    decline(sb.runtime, actor=uid(sb, leaving), ref=short_id, number=number, reason=REASON)
+    settle_questions(sb.runtime)
+    everyone = [*PANEL, *EXTRA_POOL]
+    assert not [h for h in everyone if any(t.startswith("Can you ") for t in dm_texts(sb, h))]
+    sb.now = sb.now + QUESTION_LOST
+    settle_questions(sb.runtime)
+    settle_questions(sb.runtime)  # a second sweep (another replica) sends nothing more
+    asked = _asked(sb, set())
+    (question,) = [t for t in dm_texts(sb, asked) if t.startswith("Can you ")]
+    assert f"*{number}. {name}*" in question and "can't make it. Answer by" in question
+    kept = _dm_with_button(sb, asked, "replacement_accept")
+    sb.slack.click(asked, "replacement_accept", message=kept)
+    assert wait_for(lambda: _owner(sb, number) == asked)
+
+    def answered() -> bool:
+        now = next(m for m in sb.emulator.dms_to(uid(sb, asked)) if m.ts == kept.ts)
+        return "replacement_accept" not in json.dumps(now.blocks or [])
+
+    assert wait_for(answered)  # the answer takes the question's place
