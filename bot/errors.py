@@ -33,3 +33,17 @@ class FieldProblems(InvalidInput):
 
 class SlackUnavailable(LoopbotError):
     """Slack refused or failed after retries; the person should try again."""
+
+
+DM_REFUSED_FOR_GOOD = frozenset(
+    {
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "not_allowed_token_type",
+        "invalid_auth",
+        "missing_scope",
+    }
+)
+"""Refusals of a DM no retry can fix: the person or their DM is gone, or the token may not."""

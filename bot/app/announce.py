@@ -29,7 +29,7 @@ from bot.render import render
 from bot.runtime import Runtime
 from bot.slack.blocks.debrief import build_messages_debrief
 from bot.slack.blocks.loops import build_message_loop_card
-from bot.slack.format import mention, slack_time
+from bot.slack.format import is_user_id, mention, slack_time
 from bot.slack.messenger import SlackCallFailed
 from bot.store.db import rows
 from bot.store.models import Loop, LoopStatus, SlackMessage
@@ -153,7 +153,7 @@ def announce_loop(*, runtime: Runtime, loop_id: int) -> str:
     _invite(runtime, channel, readers)
     post_card(runtime=runtime, loop_id=loop_id, channel=channel)
     for person in followers:
-        post_card(runtime=runtime, loop_id=loop_id, channel=runtime.messenger.dm_channel(person))
+        post_card(runtime=runtime, loop_id=loop_id, channel=person)  # their DM, on their lane
     return channel
 
 
@@ -200,9 +200,9 @@ def _card_message(runtime: Runtime, loop_id: int) -> dict:
 
 
 def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
-    """Post the loop card (in its channel, or a copy in a follower's DM) through the outbox: if
-    Slack refuses for a while it arrives later, once; if Slack refuses for good, the person who
-    created the loop is told."""
+    """Post the loop card (in its channel, or a copy in a follower's DM: `channel` is then their
+    user id) through the outbox: if Slack refuses for a while it arrives later, once; if Slack
+    refuses for good, the person who created the loop is told."""
     message = _card_message(runtime, loop_id)
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
@@ -213,8 +213,9 @@ def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
     except OutboxFailed as exc:
         if exc.error not in ("not_in_channel", "channel_not_found", "is_archived"):
             raise
+        where = f"<@{channel}>'s DM" if is_user_id(channel) else f"<#{channel}>"
         raise LoopbotError(
-            f"I couldn't post the loop's card in <#{channel}> (Slack said `{exc.error}`); "
+            f"I couldn't post the loop's card in {where} (Slack said `{exc.error}`); "
             "`/loop list` shows the loop."
         ) from None
 

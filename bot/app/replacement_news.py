@@ -153,14 +153,20 @@ def send(runtime: Runtime, out: Outgoing) -> None:
     runtime.outbox.send_queued(out.queued, runtime.clock())
 
 
-def send_question(runtime: Runtime, loop_id: int, asked: Question) -> bool:
+def send_question(runtime: Runtime, loop_id: int, asked: Question, *, again: bool = False) -> bool:
     """Claim the question's sending (`claim_question`: once, whoever else tries), send it, keep
     its place on the ask; False when another had claimed it. If this dies on the way (or Slack
-    refuses), the minute's sweep sends it again."""
+    refuses), the minute's sweep sends it `again`: first looking in the person's DM for the
+    question Slack may have taken before the answer was lost (its tag), so it is never sent
+    twice."""
     with runtime.db.session() as session:
         if not claim_question(session, asked.ask_id, asked.seen, runtime.clock()):
             return False
-    posted = runtime.messenger.dm(asked.user, text=asked.text, blocks=asked.blocks)
+    tag = f"ask:{asked.ask_id}"
+    found = runtime.messenger.tagged_in_dm(asked.user).get(tag) if again else None
+    posted = found or runtime.messenger.dm(
+        asked.user, text=asked.text, blocks=asked.blocks, tag=tag
+    )
     with runtime.db.session() as session:
         session.add(
             SlackMessage(loop_id=loop_id, channel_id=posted.channel, ts=posted.ts, purpose=PURPOSE)

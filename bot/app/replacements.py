@@ -20,7 +20,7 @@ from bot.app.create import limits
 from bot.app.loops import review_clock
 from bot.authz import Standing, trains
 from bot.commands import parse_round
-from bot.errors import InvalidInput, NotFound, SlackUnavailable
+from bot.errors import DM_REFUSED_FOR_GOOD, InvalidInput, NotFound, SlackUnavailable
 from bot.loops import leaving, replacements
 from bot.loops.locks import hold, loop_to_change
 from bot.loops.queries import (
@@ -277,9 +277,13 @@ def resend_questions(runtime: Runtime) -> int:
     sent = 0
     for loop_id, asked in lost:
         try:
-            sent += news.send_question(runtime, loop_id, asked)
-        except SlackUnavailable as refused:  # tried again after QUESTION_LOST
-            log.warning("question not sent: %s", refused, extra={"ask": asked.ask_id})
+            sent += news.send_question(runtime, loop_id, asked, again=True)
+        except SlackUnavailable as refused:
+            error = getattr(refused, "error", "unavailable")
+            log.warning("question not sent: %s", error, extra={"ask": asked.ask_id})
+            if error in DM_REFUSED_FOR_GOOD:  # they left: the next step, at the next sweep
+                with runtime.db.session() as session:
+                    replacements.expire_now(session, asked.ask_id, runtime.clock())
     return sent
 
 

@@ -323,6 +323,17 @@ def claim_question(session: Session, ask_id: int, seen: datetime, now: datetime)
     return done.rowcount == 1
 
 
+def expire_now(session: Session, ask_id: int, now: datetime) -> None:
+    """An open ask whose question Slack refuses for good: its answer-by time is now, so the
+    minute's sweep takes the next step (`expired_asks`)."""
+    session.exec(
+        update(ReplacementAsk)  # type: ignore[call-overload]
+        .where(col(ReplacementAsk.id) == ask_id, col(ReplacementAsk.state) == AskState.PENDING)
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def unsent_questions(session: Session, now: datetime) -> list[ReplacementAsk]:
     """Open asks whose question never reached Slack, still before their answer-by time."""
     return list(

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from bot import metrics
 from bot.documents import Library
-from bot.errors import SlackUnavailable
+from bot.errors import DM_REFUSED_FOR_GOOD, SlackUnavailable
 from bot.loops.places import REVIEW_DAYS
 from bot.outbox import OutboxSender, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, dm_key
@@ -49,16 +49,7 @@ BATCH = 50
 MAX_ATTEMPTS = 6
 RATE_LIMIT_WAITS = 3
 """Waits for Retry-After on the second or later message of a reminder (the first went out)."""
-# Errors no retry can fix: the person or their DM is gone.
-PERMANENT = {
-    "user_not_found",
-    "user_disabled",
-    "account_inactive",
-    "cannot_dm_bot",
-    "not_allowed_token_type",
-    "invalid_auth",
-    "missing_scope",
-}
+PERMANENT = DM_REFUSED_FOR_GOOD
 
 
 @dataclass

@@ -22,7 +22,7 @@ from bot.emulator.chat import Message
 from bot.emulator.transcript import mrkdwn_to_text
 from bot.outbox import LEASE
 from bot.sandbox import Sandbox
-from bot.store.models import Assignment, Loop, Round
+from bot.store.models import Assignment, Loop, ReplacementAsk, Round
 from tests.e2e.helpers import (
     HM,
     MONDAY,
@@ -577,3 +577,48 @@ def test_a_question_lost_on_its_way_is_sent_again_once(team: Sandbox) -> None:
         return "replacement_accept" not in json.dumps(now.blocks or [])
 
     assert wait_for(answered)  # the answer takes the question's place
+
+
+def _open_ask(sb: Sandbox) -> ReplacementAsk:
+    with sb.db.read() as session:
+        return session.exec(select(ReplacementAsk).where(ReplacementAsk.state == "pending")).one()
+
+
+def test_a_question_slack_took_before_the_answer_was_lost_is_not_sent_twice(team: Sandbox) -> None:
+    """Slack took the question, then the process died before keeping its place: the sweep finds
+    it in the person's DM by its tag and keeps that one, instead of asking again."""
+    from bot.app.replacements import settle_questions
+    from bot.loops.replacements import QUESTION_LOST
+
+    sb = team
+    short_id = _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    decline(sb.runtime, actor=uid(sb, leaving), ref=short_id, number=number, reason=REASON)
+    ask = _open_ask(sb)
+    taken = sb.runtime.messenger.dm(ask.user_id, text="Can you take it?", tag=f"ask:{ask.id}")
+    sb.now = sb.now + QUESTION_LOST
+    settle_questions(sb.runtime)
+    assert [t for t in dm_texts(sb, ask.user_id) if t.startswith("Can you ")] == [
+        "Can you take it?"
+    ]
+    assert (_open_ask(sb).channel_id, _open_ask(sb).ts) == (taken.channel, taken.ts)
+
+
+def test_a_question_to_someone_who_left_moves_on_to_the_next_person(team: Sandbox) -> None:
+    """The person asked left the workspace before their question could reach them: Slack refuses
+    it for good, so the next sweep asks someone else instead of trying until the answer-by time."""
+    from bot.app.replacements import settle_questions
+    from bot.loops.replacements import QUESTION_LOST
+
+    sb = team
+    short_id = _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    decline(sb.runtime, actor=uid(sb, leaving), ref=short_id, number=number, reason=REASON)
+    first = _open_ask(sb)
+    sb.emulator.workspace.user(first.user_id).deleted = True
+    sb.now = sb.now + QUESTION_LOST
+    settle_questions(sb.runtime)  # refused for good: its answer-by time is now
+    settle_questions(sb.runtime)  # it expires, and the next person is asked
+    second = _open_ask(sb)
+    assert second.user_id != first.user_id
+    assert wait_for(lambda: [t for t in dm_texts(sb, second.user_id) if t.startswith("Can you ")])

@@ -450,7 +450,7 @@ def test_the_recruiter_takes_a_trainee_off_from_app_home(sb: Sandbox) -> None:
     assert off["value"] == f"{short_id}:{number}:{uid(sb, trainee)}"
     assert off["confirm"]["text"]["text"] == (
         f"They leave round {number} of loop {short_id}, as if they had said they can't make "
-        "it: they and the round's people are told, and it does not count toward their training."
+        "it, and are told who took them off; it does not count toward their training."
     )
     sb.slack.event({"type": "app_home_opened", "user": uid(sb, "maya.hm"), "tab": "home"})
     hm_home = wait_for(lambda: sb.emulator.home_of(uid(sb, "maya.hm")))

@@ -22,6 +22,9 @@ from bot.slack.blocks.feedback import home_late_blocks
 from bot.slack.blocks.replacements import cant_make_it_button
 
 HOME_BLOCK_LIMIT = 100
+TRAINEES_SHOWN = 20
+"""Trainees listed with their *Take off* (a block each); the rest are counted, so the Home
+stays inside Slack's 100 blocks."""
 
 
 class HomeIds(StrEnum):
@@ -79,7 +82,10 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
     if training.get("mine") or training.get("recruiting"):
         blocks += [divider(), header("Training")]
         blocks += sections_for(render("home_training", **training))
-        blocks += [_trainee(*line) for line in training.get("recruiting") or []]
+        recruiting = training.get("recruiting") or []
+        blocks += [_trainee(*line) for line in recruiting[:TRAINEES_SHOWN]]
+        if len(recruiting) > TRAINEES_SHOWN:
+            blocks.append(context(render("home_trainee", more=len(recruiting) - TRAINEES_SHOWN)))
     blocks += [
         divider(),
         *sections_for(render("home_welcome", loop_titles=loop_titles, commands=commands)),
@@ -96,12 +102,12 @@ def _trainee(progress, short_id: str, number: int, part: str) -> dict:
         f"{short_id}:{number}:{progress.user_id}",
         confirm={
             "title": plain("Take them off the round?", 100),
-            "text": plain(render("home_trainee", confirm=True, **said), 300),
+            "text": plain(render("home_trainee", confirm=True, more=0, **said), 300),
             "confirm": plain("Take off", 30),
             "deny": plain("Keep them", 30),
         },
     )
-    return section(render("home_trainee", confirm=False, **said), accessory=off)
+    return section(render("home_trainee", confirm=False, more=0, **said), accessory=off)
 
 
 def build_modal_guide(*, title: str, blocks: list[dict]) -> dict:

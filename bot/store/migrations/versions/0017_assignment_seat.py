@@ -29,7 +29,12 @@ _AUDIT = sa.table(
     sa.column("action", sa.String),
     sa.column("detail", sa.JSON),
 )
-_ROUNDS = sa.table("rounds", sa.column("id", sa.Integer), sa.column("loop_id"), sa.column("number"))
+_ROUNDS = sa.table(
+    "rounds",
+    sa.column("id", sa.Integer),
+    sa.column("loop_id", sa.Integer),
+    sa.column("number", sa.Integer),
+)
 _SEATS = sa.table(
     "assignments",
     sa.column("id", sa.Integer),
@@ -52,6 +57,8 @@ def _seats_given_before(bind: sa.engine.Connection) -> None:
     for loop_id, detail in swaps:
         old_user, new_user = detail.get("from_user"), detail.get("to_user")
         number = detail.get("round")
+        if not isinstance(number, int):
+            continue
         round_id = bind.execute(
             sa.select(_ROUNDS.c.id).where(_ROUNDS.c.loop_id == loop_id, _ROUNDS.c.number == number)
         ).scalar()
