@@ -136,7 +136,8 @@ def home_training(
     reverse_shadows: int,
 ) -> dict:
     """App Home: the person's own progress when they are a trainee, and the trainees on the
-    loops they recruit for (each with the round and part they have there)."""
+    loops they recruit for (each with the round and part they have there, and whether their
+    practice scorecard for it is in: then the round counts, and they are no longer taken off)."""
     from bot.loops.queries import LOOP_ROLE, loops_for, recruiter_roles, templates_of
 
     loops = [
@@ -158,16 +159,22 @@ def home_training(
         numbers = {
             r.id: r.number for r in session.exec(select(Round).where(Round.loop_id == loop.id))
         }
+        practised = set(
+            session.exec(
+                select(Scorecard.round_id, Scorecard.author_id).where(
+                    Scorecard.loop_id == loop.id, col(Scorecard.submitted).is_(True)
+                )
+            ).all()
+        )
         recruiting += [
-            (a.user_id, loop.short_id, numbers.get(a.round_id or 0), a.part)
+            (a.user_id, loop.short_id, numbers.get(a.round_id or 0), a.part, done)
             for a in rows
             if a.letter == "R" and a.part in TRAINEE_PARTS
+            for done in [(a.round_id, a.user_id) in practised]
         ]
     wanted = {u for u, *_ in recruiting} | ({user_id} & trainees)
     known = progress(session, wanted, now=now, shadows=shadows, reverse_shadows=reverse_shadows)
     return {
         "mine": known.get(user_id) if user_id in trainees else None,
-        "recruiting": [
-            (known[u], short_id, number, part) for u, short_id, number, part in recruiting
-        ],
+        "recruiting": [(known[u], *rest) for u, *rest in recruiting],
     }

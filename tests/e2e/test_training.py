@@ -468,6 +468,19 @@ def test_the_recruiter_takes_a_trainee_off_from_app_home(sb: Sandbox) -> None:
     assert wait_for(lambda: [m for m in sb.emulator.dms_to(uid(sb, rec)) if refused in m.text])
 
 
+def test_app_home_offers_no_take_off_once_the_practice_scorecard_is_in(sb: Sandbox) -> None:
+    """The round counts toward their training once their practice scorecard is in: the
+    recruiter's Home still lists the trainee there, with no *Take off* to be refused."""
+    trainee, rec = TRAINEE[0], "oliver.rec"
+    short_id, _ = _create(sb, "2026-11-24")
+    number, _ = _trainee_round(sb, short_id)
+    sb.now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # the round is over
+    _score(sb, short_id, number, trainee, "Hire")
+    line = f"@{uid(sb, trainee)} shadows round {number} of loop `{short_id}` · Shadows 1 of 1"
+    assert line in _home(sb, rec, line)
+    assert "home_trainee_off" not in json.dumps(sb.emulator.home_of(uid(sb, rec)))
+
+
 def _trainee_round_or_none(sb: Sandbox, short_id: str) -> int | None:
     rounds = [n for n, h, _, _ in _rows(sb, short_id) if h == TRAINEE[0]]
     return rounds[0] if rounds else None

@@ -93,9 +93,12 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
     return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
 
 
-def _trainee(progress, short_id: str, number: int, part: str) -> dict:
-    """A trainee on a loop the reader recruits for, with *Take off* (after a confirmation)."""
+def _trainee(progress, short_id: str, number: int, part: str, practised: bool) -> dict:
+    """A trainee on a loop the reader recruits for, with *Take off* (after a confirmation) until
+    their practice scorecard for the round is in."""
     said = {"p": progress, "short_id": short_id, "number": number, "part": part}
+    if practised:
+        return section(render("home_trainee", confirm=False, more=0, **said))
     off = button(
         "Take off",
         HomeIds.TRAINEE_OFF,
