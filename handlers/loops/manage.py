@@ -51,6 +51,14 @@ def _need(args: tuple[str, ...], count: int, name: str) -> None:
         raise InvalidInput(f"Usage: `{USAGE[name]}`")
 
 
+def _mentioned(token: str, whom: str, name: str) -> str:
+    """The person `token` mentions (`<@U…>`), else the command's usage, naming `whom`."""
+    person = user_mention(token)
+    if person is None:
+        raise InvalidInput(f"Mention {whom}: `{USAGE[name]}`")
+    return person
+
+
 def _answer(runtime: Runtime, respond: Respond, body: dict, done: Done) -> None:
     respond(text=done.text, response_type="ephemeral", replace_original=False)
     later(runtime, body, done.then)
@@ -122,12 +130,8 @@ def handle_swap_command(
 ) -> None:
     _need(args, 3, "swap")
     ack()
-    person = user_mention(args[2])
-    if person is None:
-        raise InvalidInput(f"Mention the new interviewer: `{USAGE['swap']}`")
-    old = user_mention(args[3]) if len(args) > 3 else None
-    if len(args) > 3 and old is None:
-        raise InvalidInput(f"Mention whose seat it is (a panel): `{USAGE['swap']}`")
+    person = _mentioned(args[2], "the new interviewer", "swap")
+    old = _mentioned(args[3], "whose seat it is (a panel)", "swap") if len(args) > 3 else None
     done = loops.swap_round(
         runtime, actor=command.user_id, ref=args[0], round_ref=args[1], new_user=person, old=old
     )
@@ -145,9 +149,7 @@ def handle_remove_command(
 ) -> None:
     _need(args, 3, "remove")
     ack()
-    trainee = user_mention(args[2])
-    if trainee is None:
-        raise InvalidInput(f"Mention the trainee: `{USAGE['remove']}`")
+    trainee = _mentioned(args[2], "the trainee", "remove")
     done = replacements.take_trainee_off(
         runtime, actor=command.user_id, ref=args[0], round_ref=args[1], trainee=trainee
     )
