@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.app import Done
 from bot.app.announce import post_summary, refresh_card, refresh_summary
-from bot.authz import Action, require
+from bot.authz import Action, can, require
 from bot.debrief.calibration import Calibration, calibrate
 from bot.debrief.export import export_markdown
 from bot.debrief.service import Outcome, mark_finalist, open_early, record_decision
@@ -86,12 +88,17 @@ def decide(runtime: Runtime, *, actor: str, ref: str, outcome: Outcome, reason: 
 
 
 def export(runtime: Runtime, *, actor: str, ref: str) -> str:
-    """The loop's debrief as a Markdown document, for those who may export it."""
+    """The loop's debrief as a Markdown document, for those who may export it. Its scorecards'
+    content only for a reader who may read them now: blind as everywhere else."""
     with runtime.db.read() as session:
         loop = find_loop(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
         require(Action.EXPORT, who, loop=loop.short_id)
-        return export_markdown(session, loop, runtime.clock())
+        blind = ""
+        if not can(Action.READ_SCORECARD, who):
+            opens = can(Action.READ_SCORECARD, replace(who, debrief_open=True))
+            blind = "until_open" if opens else "not_yours"
+        return export_markdown(session, loop, runtime.clock(), runtime.library, blind=blind)
 
 
 def calibration(runtime: Runtime, *, actor: str) -> list[Calibration]:

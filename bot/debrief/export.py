@@ -15,10 +15,19 @@ from bot.store.models import Loop
 
 
 def export_markdown(
-    session: Session, loop: Loop, now: datetime, library: Library | None = None
+    session: Session,
+    loop: Loop,
+    now: datetime,
+    library: Library | None = None,
+    *,
+    blind: str = "",
 ) -> str:
     """Front matter (type debrief_summary, candidate key, loop, decision, dates) and a body in
-    the shape of the candidate context document, so `loopbot docs` reads it back."""
+    the shape of the candidate context document, so `loopbot docs` reads it back.
+
+    `blind` keeps the scorecards' content out (what was recommended, found and written) and
+    lists who has submitted instead: "until_open" for a hiring manager whose debrief is not
+    open yet, "not_yours" for a reader who never reads content (an admin)."""
     template, summary = gather(session, loop, library)
     decision = decision_of(session, loop)
     key = loop.candidate_key or f"loop_{loop.short_id.lower()}"
@@ -43,6 +52,7 @@ def export_markdown(
         summary=summary,
         decision=decision,
         outcome=Outcome(decision.outcome).label if decision else "Pending",
+        blind=blind,
     )
     return (
         "---\n"

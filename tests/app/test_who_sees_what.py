@@ -157,6 +157,8 @@ class Probe:
             ),
             "open the decision": lambda: self.click(role, "debrief_decide:hire", f"{s}:hire"),
             "export the debrief": lambda: self.command(role, f"export {s}"),
+            "export a scorecard's content": lambda: self.command(role, f"export {s}"),
+            "export a scorecard's content, debrief open": lambda: self.command(role, f"export {s}"),
             "calibrate": lambda: self.command(role, "calibration"),
             "open the debrief": lambda: self.command(role, f"debrief {s}"),
             "cancel the loop": lambda: self.command(role, f"cancel {s}"),
@@ -164,7 +166,7 @@ class Probe:
         }[action]()
         if action == "read scorecards (status)":
             return seen.startswith("modal") and "Scorecards" in seen
-        if action.startswith("read a scorecard's content"):
+        if action.startswith(("read a scorecard's content", "export a scorecard's content")):
             return EVIDENCE in seen
         if action.startswith("read the private note"):
             return PRIVATE in seen

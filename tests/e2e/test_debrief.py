@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.debrief.export import export_markdown
 from bot.documents import load_library
 from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text
@@ -28,6 +27,7 @@ from tests.e2e.helpers import (
     card_in_channel,
     create_loop,
     dm_texts,
+    said,
     top_view,
     uid,
     wait_for,
@@ -154,9 +154,7 @@ def test_rounds_that_disagree_on_a_value_are_flagged_against_the_baseline(
     assert "SUGGESTED before the loop → PROVEN in 2. Live AI Pairing" in security
     assert "*Data-Informed Iteration*: *MISSING* · MISSING before the loop; not assessed" in text
 
-    with sb.db.read() as session:
-        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
-        exported = export_markdown(session, loop, MONDAY, sb.runtime.library)
+    exported = export_by(sb, HM, short_id)  # what the hiring manager files, from Slack
     assert (
         "- **Ownership & Proactivity**: **MISSING** — Evidence: Rounds disagree; the most "
         "cautious finding is shown. MISSING before the loop → PROVEN in 2. Live AI Pairing, "
@@ -297,6 +295,12 @@ def test_an_edit_updates_the_open_debrief_and_leaves_the_card_as_it_was(sb: Sand
     time.sleep(0.3)
     assert len(card().edits) == card_versions
     assert "submitted ✓" in json.dumps(card().blocks, ensure_ascii=False)
+
+
+def export_by(sb: Sandbox, who: str, short_id: str) -> str:
+    """The document `/loop export` answers `who` with, as Slack shows it (code blocks)."""
+    reply = json.loads(said(sb, who, f"export {short_id}"))
+    return "\n".join(b["text"]["text"].strip("`") for b in reply["blocks"])
 
 
 def test_the_export_parses_back_with_every_rounds_outcome(sb: Sandbox, tmp_path) -> None:

@@ -100,6 +100,7 @@ def _surfaces(sb: Sandbox, who: str, short_id: str) -> dict[str, str]:
         "show": shown,
         "home": json.dumps(home, ensure_ascii=False),
         "channel": json.dumps(card.blocks, ensure_ascii=False),
+        "export": said(sb, who, f"export {short_id}"),
     }
 
 
@@ -123,8 +124,14 @@ def test_before_the_debrief(story, role: str) -> None:
     seen = _surfaces(sb, who, short_id)
     assert (EVIDENCE in seen["read"]) is content
     assert (PRIVATE in seen["read"]) is note
-    for surface in ("show", "home", "channel"):
+    for surface in ("show", "home", "channel", "export"):
         assert EVIDENCE not in seen[surface] and PRIVATE not in seen[surface], surface
+    if role == HM:  # the hiring manager's export names who is in, and why no more
+        assert (
+            f"Scorecards stay blind until the debrief opens (`/loop debrief {short_id}`)"
+            in (seen["export"])
+        )
+        assert f"<@{uid(sb, first)}>" in seen["export"] or uid(sb, first) in seen["export"]
 
 
 def test_status_is_visible_to_everyone_involved(story) -> None:
@@ -143,6 +150,8 @@ def test_after_the_debrief_opens(story) -> None:
     assert f"by <@{uid(sb, first)}>" in hm  # whose scorecard it is, above what it says
     assert EVIDENCE in il and PRIVATE not in il
     assert EVIDENCE not in rec
+    exported = said(sb, HM, f"export {short_id}")
+    assert EVIDENCE in exported and PRIVATE not in exported and "Round Outcomes" in exported
     # An interviewer still sees others only once all their own are in.
     assert EVIDENCE not in _read_modal(sb, second, short_id)
     for number in _rounds_of(sb, short_id, second):
