@@ -461,3 +461,23 @@ def test_the_documents_places_and_submission_days_win_over_the_settings(
             rnd = session.get(Round, async_build.id)
             # One working day after Friday: Monday, the end of the reviewer's day in Chicago.
             assert rnd is not None and rnd.review_due == datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+
+
+def test_a_round_without_a_place_says_so_everywhere_its_interviewer_looks(sb: Sandbox) -> None:
+    # No `places:` in the document and no LOOPBOT_PLACES: nothing is made up, nothing left out.
+    short_id = create_loop(sb, **{"First interview day": "2026-11-26"})
+    rnd, owner = _round(sb, short_id, 2)
+    assert rnd.place is None and rnd.starts_at is not None
+    sb.dispatch()
+    (assigned,) = _about(sb, owner, "for *2. Live AI Pairing*")
+    assert "(1 h, on-site); the place is not set yet." in assigned
+    sb.dispatch(rnd.starts_at - timedelta(hours=24))
+    (guide,) = _about(sb, owner, "ROUND GUIDE: LIVE AI PAIRING")
+    assert "*Where:* not set yet" in guide
+    sb.dispatch(rnd.starts_at - timedelta(minutes=15))
+    (heads_up,) = [
+        t for t in dm_texts(sb, owner) if t.startswith("In 15 min: *2. Live AI Pairing*")
+    ]
+    assert "*Where:* no place is set yet; ask the recruiter." in heads_up
+    _, card = card_in_channel(sb, short_id)
+    assert "place not set yet" in json.dumps(card.blocks)
