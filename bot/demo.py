@@ -13,7 +13,7 @@ from bot.demo_rounds import _card, _first_round_start, _owner_of_round, submissi
 from bot.demo_rounds import wait_until as _wait
 from bot.demo_scenes import cant_make_it, late_scorecards, panel_round
 from bot.emulator import ModalForm
-from bot.emulator.transcript import blocks_as_text, view_as_text
+from bot.emulator.transcript import blocks_as_text, mrkdwn_to_text, view_as_text
 from bot.loops.queries import find_loop, rounds_of
 from bot.sandbox import AppFactory, Sandbox, WsgiFactory
 
@@ -287,8 +287,17 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     )
     n.say()
     hm = ws.user("maya.hm").id
+    # The summary of the debrief opened early was edited as the rest came in: an edit notifies
+    # nobody, so the last scorecard is said in the channel too.
+    posts = sb.emulator.messages_in
+    _wait(lambda: any("now counts them all" in (m.text or "") for m in posts(channel.id)))
+    told = next(m for m in posts(channel.id) if "now counts them all" in (m.text or ""))
     n.show(
-        f"#{channel.name} gets the debrief summary:",
+        f"#{channel.name} hears the last scorecard is in:",
+        mrkdwn_to_text(told.text or "", n.reader(hm)).splitlines(),
+    )
+    n.show(
+        f"#{channel.name}: the debrief summary, as it reads now:",
         blocks_as_text(summary.blocks or [], n.reader(hm)),
     )
     n.step(hm, "presses Hire and gives a reason")

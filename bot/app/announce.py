@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 CARD = "loop_card"
 SUMMARY = "debrief"
 THREAD = "debrief_thread"
+ALL_IN = "debrief_all_in"
 NOT_A_MEMBER = ("already_in_channel", "cant_invite_self")
 _POSTED = (
     select(SlackMessage.id)
@@ -307,10 +308,7 @@ def _summary(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMess
         assert loop is not None and loop.channel_id
         _, summary = gather(session, loop, runtime.library)
         card = loop_card(session, loop)
-        people = assignments_of(session, loop)
-        mentions = " ".join(
-            f"<@{u}>" for u in dict.fromkeys(a.user_id for a in people if a.letter in ("A", "C"))
-        )
+        mentions = _deciders(session, loop)
         decision = decision_of(session, loop)
         shown = (
             None
@@ -328,6 +326,34 @@ def _summary(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMess
         summary=summary, card=card, mentions=mentions, decision=shown, finalist=finalist
     )
     return channel, messages, posted
+
+
+def _deciders(session: Session, loop: Loop) -> str:
+    """The hiring manager and interview lead, mentioned: those the summary calls on."""
+    people = assignments_of(session, loop)
+    return " ".join(
+        f"<@{u}>" for u in dict.fromkeys(a.user_id for a in people if a.letter in ("A", "C"))
+    )
+
+
+def tell_all_in(*, runtime: Runtime, loop_id: int, actor: str) -> None:
+    """A debrief opened early keeps its summary current by editing it, and an edit notifies
+    nobody: when the last scorecard is in, the hiring manager and interview lead are told so in
+    the channel, with what the summary now says (once)."""
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        posted = next(iter(_recorded(session, loop_id, SUMMARY)), None)
+        if loop is None or posted is None:
+            return
+        _, summary = gather(session, loop, runtime.library)
+        text = render(
+            "debrief_all_in",
+            card=loop_card(session, loop),
+            mentions=_deciders(session, loop),
+            summary=summary,
+        )
+    message = Message(posted.channel_id, text, None, ALL_IN, loop_id=loop_id, actor=actor)
+    runtime.outbox.post([message], runtime.clock(), once=True)
 
 
 def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:

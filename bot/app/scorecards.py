@@ -13,6 +13,7 @@ from bot.app.announce import (
     dm_about,
     refresh_card_soon,
     refresh_summary,
+    tell_all_in,
 )
 from bot.commands import round_number as parse_round_number
 from bot.errors import InvalidInput
@@ -95,6 +96,8 @@ def submit(runtime: Runtime, *, actor: str, ref: str, number: int, read: ReadAns
         if not (stored.last and debrief_if_all_in(runtime=runtime, loop_id=loop_id)):
             # A debrief opened early keeps its summary current as the others come in.
             refresh_summary(runtime=runtime, loop_id=loop_id, actor=actor)
+            if stored.last:
+                tell_all_in(runtime=runtime, loop_id=loop_id, actor=actor)
 
     return Done("", follow_up)
 

@@ -269,6 +269,24 @@ def test_the_hiring_manager_can_open_the_debrief_early(sb: Sandbox) -> None:
     text = json.dumps(summary.blocks)
     assert "scorecards still missing" in text and "Still missing:" in text
     assert "2. Live AI Pairing" in text
+    # The rest come in. The summary is edited as they do, and an edit notifies nobody: the
+    # last one is said in the channel, to the hiring manager and the lead, with the spread.
+    channel = card_in_channel(sb, short_id)[0].id
+    posts = len(sb.emulator.messages_in(channel))
+    for number, said_ in zip(range(2, 7), ["Hire", "No Hire", "Hire", "Hire", "Hire"], strict=True):
+        submit(sb, short_id, number, said_)
+    assert wait_for(
+        lambda: "every scorecard is in" in json.dumps(summaries(sb, short_id)[0].blocks)
+    )
+    (told,) = wait_for(lambda: sb.emulator.messages_in(channel)[posts:])
+    assert told.text.startswith(
+        f"<@{uid(sb, HM)}> <@{uid(sb, IL)}>: every scorecard is in for *Juyoung Park* "
+        f"(AI-First Engineering, loop `{short_id}`); the debrief summary above now counts them all."
+    )
+    assert "*Spread:* Hire 5 · No Hire 1" in told.text
+    assert ":warning: *The panel is split.* Talk through 3. Production Engineering first." in (
+        told.text
+    )
 
 
 def test_an_edit_updates_the_open_debrief_and_leaves_the_card_as_it_was(sb: Sandbox) -> None:
