@@ -134,7 +134,7 @@ def test_the_cadence_skips_the_interviewers_weekend_and_the_escalation_is_one_pe
         latest = messages[-1]
         lines = re.findall(r"^• \*(\d)\. ", latest, flags=re.M)
         assert len(lines) == len(set(lines)) >= 2 and "2" in lines, latest
-        assert f"*2. Live AI Pairing*: <@{uid(sb, LIAM)}>, due {_token(first)}" in latest
+        assert f"*2. Live AI Pairing*: <@{uid(sb, LIAM)}>, scorecard due {_token(first)}" in latest
         assert latest.startswith(f"{len(lines)} scorecards are late for *Juyoung Park*")
         assert len(messages) < len(lines)
     # Only they: not the interview lead, not the executive sponsor.
@@ -171,6 +171,7 @@ def test_each_action_of_the_late_scorecards_message_works(story) -> None:
     )
     assert len(asked) == 1
     assert f"<@{uid(sb, REC)}> asks for your scorecard for *2. Live AI Pairing*" in asked[0].text
+    assert "the scorecard was due" in asked[0].text  # its deadline, not the interview's end
     assert asked[0].text.split(">", 1)[1][:40] in said_to_rec
 
     # Reassign, by the hiring manager: the swap form for that round only; Liam hears no more.
@@ -226,7 +227,7 @@ def test_app_home_shows_the_recruiter_every_late_scorecard_with_its_actions(stor
     home = wait_for(lambda: sb.emulator.home_of(rec))
     shown = json.dumps(home)
     assert "Late scorecards in your loops" in shown
-    assert f"*2. Live AI Pairing*: <@{liam}>, due since {_token(first)}" in shown
+    assert f"*2. Live AI Pairing*: <@{liam}>, scorecard due since {_token(first)}" in shown
     # The interviewer himself may not nudge anyone: no such list on his tab.
     sb.slack.event({"type": "app_home_opened", "user": liam, "tab": "home"})
     assert "Late scorecards" not in json.dumps(wait_for(lambda: sb.emulator.home_of(liam)))
