@@ -228,6 +228,7 @@ def test_the_review_window_drives_the_async_rounds_reminders_never_a_heads_up(
     sbx.dispatch()
     (guide,) = _about(sbx, reviewer, "ROUND GUIDE: ASYNC BUILD")
     assert "*Submission:* received" in guide and "*your review is due:*" in guide
+    assert "*the candidate's deadline:*" in guide  # said as a date, passed or not
     assert "*Where:*" not in guide
     # Due an hour (LOOPBOT_REMINDERS' due: 60) after the window, then the daily reminders and
     # the escalation in the reviewer's working days.
