@@ -275,13 +275,25 @@ class Readable:
 
 
 def readable_scorecards(session: Session, loop: Loop, who: Standing) -> list[Readable]:
-    """Every submitted scorecard of the loop, with content only where the viewer may read it.
-    Only people who may see the loop's status get even that."""
+    """Every scorecard the loop is owed, in round order: a submitted one with content only where
+    the viewer may read it, a missing one as who owes it (a trainee's practice card is never
+    owed). Only people who may see the loop's status get even that."""
     require(Action.VIEW_STATUS, who, loop=loop.short_id)
     cards = session.exec(
         select(Scorecard).where(Scorecard.loop_id == loop.id, Scorecard.submitted)
     ).all()
-    numbers = {r.id: (r.number, r.name) for r in rounds_of(session, loop)}
+    rounds = rounds_of(session, loop)
+    numbers = {r.id: (r.number, r.name) for r in rounds}
+    handed_in = {(c.round_id, c.author_id) for c in cards}
+    held = {r.id: r for r in rounds if not r.cancelled}
+    owed = [
+        Readable(held[a.round_id].number, held[a.round_id].name, a.user_id, False, None)
+        for a in assignments_of(session, loop)
+        if a.letter == "R"
+        and a.part not in TRAINEE_PARTS
+        and a.round_id in held
+        and (a.round_id, a.user_id) not in handed_in
+    ]
     out = []
     for card in sorted(cards, key=lambda c: numbers[c.round_id][0]):
         content = None
@@ -294,4 +306,4 @@ def readable_scorecards(session: Session, loop: Loop, who: Standing) -> list[Rea
             content = ScorecardAnswers.model_validate({**card.answers, "private_note": note or ""})
         number, name = numbers[card.round_id]
         out.append(Readable(number, name, card.author_id, True, content))
-    return out
+    return sorted(out + owed, key=lambda r: r.round_number)

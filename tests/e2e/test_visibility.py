@@ -135,11 +135,14 @@ def test_before_the_debrief(story, role: str) -> None:
 
 
 def test_status_is_visible_to_everyone_involved(story) -> None:
-    sb, short_id, first, _ = story
+    sb, short_id, first, second = story
     for who in (HM, IL, REC):
         seen = _surfaces(sb, who, short_id)
         assert "scorecard: submitted ✓" in seen["show"]
-    assert "submitted ✓" in _read_modal(sb, REC, short_id)
+    seen = _read_modal(sb, REC, short_id)
+    assert "submitted ✓" in seen
+    # Who is still owed as well: the status of every round, not only those that are in.
+    assert f"<@{uid(sb, second)}>: not in yet." in seen
 
 
 def test_after_the_debrief_opens(story) -> None:

@@ -256,6 +256,9 @@ def build_modal_scorecard_read(
     blocks: list[dict] = []
     for item in items:
         blocks.append(header(f"{item.round_number}. {item.round_name}"))
+        if not item.submitted:
+            blocks.append(context(render("scorecard_owed", author=item.author)))
+            continue
         if item.answers is None:
             blocks.append(
                 context(render("scorecard_sealed", author=item.author, debrief_open=debrief_open))
