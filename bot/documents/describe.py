@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.documents.models import LoopTemplate
+from bot.documents.notes import readers_of
 
 
 def describe_loop(template: LoopTemplate) -> str:
@@ -45,6 +46,11 @@ def describe_loop(template: LoopTemplate) -> str:
     lines += ["", "Scoring rubric:"]
     lines += [f"  {lvl.name}: {lvl.meaning}" for lvl in template.rubric]
     lines += ["", "Rating scale: " + " / ".join(template.rating_scale)]
+    notes = [(n, "") for n in template.notes]
+    notes += [(n, f" ({v.name})") for v in template.variants for n in v.notes]
+    if notes:
+        lines += ["", "Kept as written, and who reads it:"]
+        lines += [f"  {n.title}{where}: {', '.join(readers_of(n))}" for n, where in notes]
     if template.defaulted:
         lines += ["", "Not in the document (loopbot's defaults):"]
         lines += [f"  {path}: {value}" for path, value in template.defaulted.items()]

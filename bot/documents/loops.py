@@ -20,6 +20,7 @@ from bot.documents.markdown import (
 )
 from bot.documents.models import (
     DEFAULT_RATING_SCALE,
+    LoopNote,
     LoopTemplate,
     RaciLetter,
     Role,
@@ -27,12 +28,10 @@ from bot.documents.models import (
     RoundType,
     RubricLevel,
     Variant,
-    VariantRound,
 )
+from bot.documents.notes import loose_notes
 from bot.documents.panels import with_panel
 from bot.documents.raci import (
-    MINUTES,
-    ROUND_CELL,
     RoundDraft,
     minutes_in,
     parse_definitions,
@@ -40,6 +39,7 @@ from bot.documents.raci import (
     parse_roles,
 )
 from bot.documents.source import Source
+from bot.documents.variants import match_round, parse_variant
 
 FIELD_ALIASES = {
     "focus": "focus",
@@ -86,7 +86,10 @@ def parse_loop(source: Source, catalogue: dict[str, RoundType]) -> LoopTemplate 
     if details_section is not None:
         _attach_details(source, details_section, drafts)
     rubric = _parse_rubric(source, rubric_section)
-    variants = [v for s in variant_sections if (v := _parse_variant(source, s, drafts))]
+    parsed = [(s, parse_variant(source, s, drafts)) for s in variant_sections]
+    variants = [v for _, v in parsed if v is not None]
+    read = [roles_section, matrix_section, details_section, rubric_section, definitions]
+    notes = loose_notes(root, [*read, *(s for s, v in parsed if v is not None)])
     meta_roles = _role_overrides(source, roles)
     return assemble_loop(
         source,
@@ -97,6 +100,7 @@ def parse_loop(source: Source, catalogue: dict[str, RoundType]) -> LoopTemplate 
         variants=variants,
         catalogue=catalogue,
         definitions=parse_definitions(definitions),
+        notes=notes,
     )
 
 
@@ -115,15 +119,9 @@ def _find(root: Section, test, exclude: list[Section] | None = None) -> Section 
     return min(found, key=lambda s: (s.level, s.line)) if found else None
 
 
-def _match_round(drafts: list[RoundDraft], title: str) -> RoundDraft | None:
-    match = ROUND_CELL.match(title)
-    name = match.group(2) if match else title
-    return next((d for d in drafts if normalize(d.name) == normalize(name)), None)
-
-
 def _attach_details(source: Source, section: Section, drafts: list[RoundDraft]) -> None:
     for sub in section.children:
-        draft = _match_round(drafts, sub.title)
+        draft = match_round(drafts, sub.title)
         if draft is None:
             names = ", ".join(f"'{d.name}'" for d in drafts)
             source.error(
@@ -200,66 +198,6 @@ def _parse_rubric(source: Source, section: Section) -> list[RubricLevel]:
     return [RubricLevel(name=n, meaning=m, advances=i < cut) for i, (n, m) in enumerate(levels)]
 
 
-def _parse_variant(source: Source, section: Section, drafts: list[RoundDraft]) -> Variant | None:
-    rounds: list[VariantRound] = []
-    evidence: list[str] = []
-    adjustments: list[str] = []
-    for sub in [section, *section.children]:
-        bullets = parse_bullets(sub.lines)
-        title = normalize(sub.title)
-        if "evidence" in title:
-            evidence = [b.text for b in bullets]
-        elif "scoring" in title:
-            adjustments = [b.text for b in bullets]
-        labelled = [(b, b.labelled()) for b in bullets]
-        if not labelled or not all(lab for _, lab in labelled):
-            continue
-        if not any(_match_round(drafts, lab[0]) for _, lab in labelled if lab):
-            continue
-        for bullet, lab in labelled:
-            assert lab is not None
-            draft = _match_round(drafts, lab[0])
-            if draft is None:
-                source.error(
-                    bullet.line,
-                    f"variant '{section.title}' names round '{lab[0]}', "
-                    "which is not in the RACI matrix",
-                )
-                continue
-            rounds.append(variant_round(draft.number, lab[1]))
-    if not rounds:
-        return None
-    name = re.sub(r"^appendix\s*:\s*", "", section.title, flags=re.I)
-    name = re.sub(r"\s*variant\s*$", "", name, flags=re.I).strip()
-    return Variant(
-        id=normalize(name).replace(" ", "-"),
-        name=name,
-        rounds=rounds,
-        evidence_requirements=evidence,
-        scoring_adjustments=adjustments,
-    )
-
-
-def variant_round(number: int, text: str) -> VariantRound:
-    lowered = text.lower()
-    is_async = "async" in lowered or "submission" in lowered
-    is_live = "live" in lowered
-    fmt = "hybrid" if is_async and is_live else "async" if is_async else "live"
-    matches = list(MINUTES.finditer(text))
-    # The duration that schedules a slot is the live part's, when there is one.
-    live = [m for m in matches if "live" in text[m.end() : m.end() + 20].lower()]
-    chosen = (live or matches or [None])[0]
-    low = int(chosen.group(1)) if chosen else None
-    high = int(chosen.group(2)) if chosen and chosen.group(2) else low
-    return VariantRound(
-        round_number=number,
-        description=text.rstrip("."),
-        format=fmt,
-        minutes_min=low,
-        minutes_max=high,
-    )
-
-
 def _role_overrides(source: Source, roles: list[Role]) -> list[Role]:
     pools = set(source.meta.get("pools") or [])
     optional = set(source.meta.get("optional_roles") or [])
@@ -281,6 +219,7 @@ def assemble_loop(
     variants: list[Variant],
     catalogue: dict[str, RoundType],
     definitions: dict[str, str],
+    notes: list[LoopNote] | None = None,
 ) -> LoopTemplate | None:
     """Check the rounds against roles and the catalogue and build the template, or record errors."""
     loop_id = str(source.meta.get("id") or _slug(title) or _slug(source.path))
@@ -315,6 +254,7 @@ def assemble_loop(
             rubric=rubric,
             rating_scale=list(meta.get("rating_scale") or DEFAULT_RATING_SCALE),
             variants=variants,
+            notes=notes or [],
             default_variant=str(meta.get("default_variant", "On-site")),
             reminder_offsets=offsets,
             places=places,

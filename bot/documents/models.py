@@ -52,12 +52,29 @@ class VariantRound(Frozen):
     minutes_max: int | None = None
 
 
+CANDIDATE_NOTE, PANEL_NOTE, LEADS_NOTE = "candidate", "panel", "leads"
+
+
+class LoopNote(Frozen):
+    """A section of a loop document loopbot reads no structure from, kept as written."""
+
+    title: str
+    text: str
+    audience: str = Field(
+        description="whom it speaks to: candidate, panel or leads (bot.documents.notes)"
+    )
+
+
 class Variant(Frozen):
     id: str
     name: str
     rounds: list[VariantRound] = []
     evidence_requirements: list[str] = []
     scoring_adjustments: list[str] = []
+    calibration: list[str] = Field(
+        [], description="scoring adjustments for whoever calibrates the panel (the lead)"
+    )
+    notes: list[LoopNote] = []
 
     def round(self, number: int) -> VariantRound | None:
         return next((r for r in self.rounds if r.round_number == number), None)
@@ -113,6 +130,9 @@ class LoopTemplate(Frozen):
     rubric: list[RubricLevel]
     rating_scale: list[str] = DEFAULT_RATING_SCALE
     variants: list[Variant] = []
+    notes: list[LoopNote] = Field(
+        [], description="what the document says beyond its structure (bot.documents.notes)"
+    )
     default_variant: str = "On-site"
     reminder_offsets: dict[str, int] = Field(
         {}, description="minutes, overriding the global reminder defaults per kind"

@@ -7,11 +7,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.documents.loops import assemble_loop, variant_round
+from bot.documents.loops import assemble_loop
 from bot.documents.markdown import normalize
 from bot.documents.models import LoopTemplate, Role, RoundType, RubricLevel, Variant
 from bot.documents.raci import RoundDraft
 from bot.documents.source import Source
+from bot.documents.variants import variant_round
 
 
 def _codes(value: Any) -> list[str]:

@@ -9,6 +9,7 @@ from bot.authz import Action, Standing, can, trains
 from bot.documents import Library
 from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
+from bot.documents.notes import CANDIDATE, HIRING_MANAGER, INTERVIEW_LEAD, INTERVIEWER, notes_for
 from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import OBSERVER, TRAINEE_PARTS
@@ -104,6 +105,9 @@ def _common(s: Situation) -> dict:
         "variant_rules": _variant(s),
         "variant_round": None,
         "your_part": _your_part(s),
+        "notes": notes_for(s.template, loop.variant, NOTES_READER[s.kind])
+        if s.kind in NOTES_READER
+        else [],
         "cadence": _cadence(s.cadence),
     }
     if s.rnd is not None:
@@ -211,6 +215,14 @@ def _your_part(s: Situation) -> tuple[str, str] | None:
     meaning = s.template.raci_definitions.get(letter or "")
     return (letter, meaning) if letter and meaning else None
 
+
+# Who reads a message, for the loop document's notes it carries (bot.documents.notes).
+NOTES_READER = {
+    Kind.SUMMARY: HIRING_MANAGER,
+    Kind.CALIBRATE: INTERVIEW_LEAD,
+    Kind.GUIDE: INTERVIEWER,
+    Kind.ITINERARY: CANDIDATE,
+}
 
 TEMPLATE_BY_KIND = {
     Kind.ASSIGNED: "assigned",

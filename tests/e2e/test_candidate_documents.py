@@ -147,8 +147,11 @@ def test_the_prep_guide_goes_to_the_recruiter_to_forward(sb: Sandbox) -> None:
     assert "*To forward: Deep-Dive Preparation Guide* (prepares for 1. Async Build)" in forwarded
     assert "1) Structure: use STAR/CARE with technical depth" in forwarded
     assert "8) System/design review process: a crisp rubric" in forwarded
-    # Every part of the guide, in Slack's own formatting: bold, bullets, no stray markers.
-    assert "Quick Answer: This question evaluates a candidate's ownership" in forwarded
+    # Every part of the guide written to the candidate, in Slack's own formatting: bold,
+    # bullets, no stray markers. What it says of the prompts to an evaluator ("This question
+    # evaluates a candidate's ...") goes to the interviewer of the round it prepares for.
+    assert "This question evaluates a candidate's" not in forwarded
+    assert "Quick Answer: This question evaluates a candidate's ownership" in guides[1]
     assert "\n1. *Clarify requirements*: functional + non-functional" in forwarded
     assert "\n• *S*ituation: context and why it mattered" in forwarded
     assert "**" not in forwarded and "\n---" not in forwarded

@@ -24,6 +24,7 @@ from bot.documents.models import (
     CandidateContext,
     GuideSection,
     InterviewGuide,
+    LoopNote,
     LoopTemplate,
     PrepGuide,
     Risk,
@@ -68,6 +69,7 @@ LOCATIONS: dict[type[BaseModel], tuple[str, tuple[str, ...]]] = {
     RubricLevel: ("loop", ("rubric",)),
     Variant: ("loop", ("variants",)),
     VariantRound: ("loop", ("variants", "rounds")),
+    LoopNote: ("loop", ("notes",)),
     RoundType: ("round_type", ()),
 }
 
@@ -95,7 +97,8 @@ READERS: dict[tuple[type[BaseModel], str], set[str]] = {
     (PrepGuide, "title"): {ITINERARY, GUIDE},
     (PrepGuide, "intro"): {ITINERARY},
     (PrepGuide, "prompts"): {ITINERARY, GUIDE},
-    (PrepGuide, "prompts_note"): {ITINERARY},
+    # Written about the candidate ("This question evaluates a candidate's ..."): the interviewer's.
+    (PrepGuide, "prompts_note"): {GUIDE},
     (GuideSection, "title"): {ITINERARY},
     (GuideSection, "body"): {ITINERARY},
     (LoopTemplate, "title"): {GUIDE, HM_BRIEF, LEAD_BRIEF, ITINERARY, CREATE},
@@ -118,6 +121,11 @@ READERS: dict[tuple[type[BaseModel], str], set[str]] = {
     (Variant, "evidence_requirements"): {GUIDE, LEAD_BRIEF, ITINERARY, SCORECARD},
     (Variant, "scoring_adjustments"): {GUIDE, LEAD_BRIEF, SCORECARD},
     (VariantRound, "description"): {GUIDE, ITINERARY},
+    (Variant, "calibration"): {LEAD_BRIEF},
+    # The document's first note is its "Alignment To Hiring Philosophy": the loop's owners'.
+    # Who reads each kind of note is tested through the real handlers in test_loop_notes.py.
+    (LoopNote, "title"): {HM_BRIEF, LEAD_BRIEF},
+    (LoopNote, "text"): {HM_BRIEF, LEAD_BRIEF},
     (RoundType, "name"): {GUIDE},
     (RoundType, "interviewers"): {GUIDE},
     (RoundType, "summary"): {GUIDE},
@@ -144,6 +152,9 @@ LOGIC: dict[tuple[type[BaseModel], str], str] = {
     (LoopTemplate, "rounds"): "container, rows of its own",
     (LoopTemplate, "rubric"): "container, rows of its own",
     (LoopTemplate, "variants"): "container, rows of its own",
+    (LoopTemplate, "notes"): "container, rows of its own",
+    (Variant, "notes"): "container; a variant's notes read as the loop's (test_loop_notes.py)",
+    (LoopNote, "audience"): "who reads it (bot/documents/notes.py; test_loop_notes.py)",
     (InterviewGuide, "values"): "container, rows of its own",
     (InterviewGuide, "calibration_topics"): "container, rows of its own",
     (CandidateContext, "values"): "container, rows of its own; the debrief's baseline",

@@ -1,0 +1,74 @@
+"""What the loop document says beyond its structure reaches the people it speaks to: its goals
+and a variant's rationale and risks the hiring manager and the interview lead; how the loop runs
+every interviewer; what the candidate may do the candidate (through the recruiter) as well."""
+
+from __future__ import annotations
+
+import json
+
+from bot.sandbox import Sandbox
+from tests.e2e.helpers import HM, IL, PANEL, REC, create_loop, dm_texts, top_view, uid, wait_for
+from tests.e2e.test_candidate_documents import guides_by_round
+from tests.e2e.test_scorecards import owner
+
+# A phrase of each part of the shipped loop document that loopbot reads no structure from.
+GOALS = "Test AI leverage, engineering rigor, and communication together"
+ALIGNMENT = "Each round reinforces one or more principles from the hiring philosophy"
+HOW_IT_RUNS = "Provide a short reset summary at the start of each round."
+MULTI_PROBLEM = "Keep it to two scenarios max to preserve signal clarity."
+AI_USAGE = "Candidates may use their preferred AI tools in all technical rounds."
+RATIONALE = "This loop is artifact-driven and adapts well to remote hiring."
+RISKS = "Risk: over-polished submissions. Mitigation: short time boxes and live follow-ups."
+CALIBRATE = "Calibrate interviewers using 2-3 example submissions to reduce bias."
+EVERY_PART = (GOALS, ALIGNMENT, HOW_IT_RUNS, MULTI_PROBLEM, AI_USAGE, RATIONALE, RISKS)
+
+
+def _all_dms(sb: Sandbox, handle: str) -> str:
+    return "\n".join(dm_texts(sb, handle))
+
+
+def _in(text: str, parts: tuple[str, ...]) -> list[str]:
+    return [p for p in parts if p in text]
+
+
+def test_each_part_of_the_loop_document_reaches_the_people_it_speaks_to(sb: Sandbox) -> None:
+    short_id = create_loop(sb, Variant="Remote-First")
+    guides = guides_by_round(sb)
+    # The hiring manager and the interview lead own the loop: every part, in their briefs.
+    for lead in (HM, IL):
+        assert _in(_all_dms(sb, lead), EVERY_PART) == list(EVERY_PART), lead
+    assert "*Goals* _(from the loop document)_" in _all_dms(sb, HM)
+    # Calibrating the panel with example submissions is the lead's work, not the panel's.
+    assert CALIBRATE in _all_dms(sb, IL)
+    # Every interviewer: how the loop runs and what the candidate may do, in their guide.
+    for number, guide in guides.items():
+        assert _in(guide, EVERY_PART) == [HOW_IT_RUNS, MULTI_PROBLEM, AI_USAGE], number
+        assert CALIBRATE not in guide, number
+    for handle in PANEL:
+        assert not _in(_all_dms(sb, handle), (GOALS, ALIGNMENT, RATIONALE, RISKS)), handle
+    # The candidate, through the itinerary the recruiter forwards: what they may do, no more.
+    itinerary = _all_dms(sb, REC)
+    assert "The itinerary for *Juyoung Park*, to forward" in itinerary
+    assert _in(itinerary, EVERY_PART) == [AI_USAGE]
+    # Nor does the scorecard form hand an interviewer the lead's calibration.
+    who = owner(sb, short_id, 2)
+    sb.slack.command(who, "/loop", f"scorecard {short_id} 2")
+    form = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
+    assert "Explicitly score verification habits" in json.dumps(form)
+    assert CALIBRATE not in json.dumps(form)
+
+
+def test_docs_show_names_who_reads_each_part_kept_as_written(capsys) -> None:
+    from bot.cli import main
+
+    assert main(["docs", "show", "ai-first-engineering"]) == 0
+    shown = capsys.readouterr().out
+    kept = shown.split("Kept as written, and who reads it:\n", 1)[1].split("\n\n", 1)[0]
+    assert kept.splitlines() == [
+        "  Alignment To Hiring Philosophy: hiring manager, interview lead",
+        "  Goals: hiring manager, interview lead",
+        "  Loop Structure Options: hiring manager, interview lead, interviewer",
+        "  Notes On Candidate AI Usage: hiring manager, interview lead, interviewer, candidate",
+        "  Rationale (Remote-First): hiring manager, interview lead",
+        "  Remote Risks And Mitigations (Remote-First): hiring manager, interview lead",
+    ]
