@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from bot.demo_narrator import Narrator
-from bot.demo_rounds import _card, _first_round_start, _owner_of_round, submission_received
+from bot.demo_rounds import (
+    _card,
+    _first_round_start,
+    _owner_of_round,
+    receipt_arrived,
+    submission_received,
+)
 from bot.demo_rounds import wait_until as _wait
 from bot.demo_scenes import cant_make_it, late_scorecards, panel_round
 from bot.emulator import ModalForm
@@ -268,11 +274,7 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
         sb.slack.submit(owner, modal, form.fill(answers))
         sb.emulator.close_view(owner)
         n.say(f"   submits: {recommendation}")
-        _wait(
-            lambda o=owner, k=number: any(
-                f"Your scorecard for {k}." in (m.text or "") for m in sb.emulator.dms_to(o)
-            )
-        )
+        _wait(lambda o=owner, k=number: receipt_arrived(sb, o, k))
         n.deliveries(None, brief=True)
         if number == EARLY_AFTER:
             _early_debrief(sb, n, short_id)

@@ -35,6 +35,13 @@ def submission_received(sb: Sandbox, n: Any, short_id: str, recruiter: str, when
     n.deliveries(sb.dispatch(), brief=True)
 
 
+def receipt_arrived(sb: Sandbox, owner: str, number: int) -> bool:
+    """Whether the scorecard's receipt is in the interviewer's DM, the dispatcher following
+    Slack's pacing meanwhile (a receipt right behind a reminder on one DM waits its slot)."""
+    sb.dispatch()
+    return any(f"Your scorecard for {number}." in (m.text or "") for m in sb.emulator.dms_to(owner))
+
+
 def wait_until(predicate: Any, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate() and time.monotonic() < deadline:

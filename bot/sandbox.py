@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from bot.documents import load_deployed
 from bot.emulator import SlackClient, SlackEmulator
+from bot.pacing import RATE_LIMITED
 from bot.reminders.dispatcher import Outcome
 from bot.reminders.scheduler import serving_dispatcher
 from bot.runtime import Runtime
@@ -29,7 +30,7 @@ from bot.slack.client import make_client
 from bot.slack.messenger import Messenger
 from bot.store import Database
 from bot.store.migrate import upgrade
-from bot.store.models import Reminder, ReminderState
+from bot.store.models import OutboxMessage, OutboxState, Reminder, ReminderState
 
 AppFactory = Callable[[Runtime], Any]
 WsgiFactory = Callable[[Any, Runtime], Any]
@@ -159,15 +160,30 @@ class Sandbox:
 
     def dispatch(self, now: datetime | None = None) -> Outcome:
         """Dispatch at `now` (default: the sandbox clock) as `loopbot serve` would: one tick,
-        then, while Slack's rate limits put rows back, another when the first slot comes."""
+        then, while Slack's rate limits put reminders or outbox messages back (a receipt behind
+        a reminder on one DM), another when the first slot comes."""
         if now is not None:
             self.now = now
-        total = self.dispatcher.tick(self.clock())
-        while (resume := self.dispatcher.resume_at) is not None:
+        at = self.clock()
+        total = self.dispatcher.tick(at)
+        while (resume := self._next_slot(after=at)) is not None:
             self.wait((resume - self.clock()).total_seconds())
-            done = self.dispatcher.tick(resume)
+            at, done = resume, self.dispatcher.tick(resume)
             total = Outcome(**{k: v + getattr(done, k) for k, v in vars(total).items()})
         return total
+
+    def _next_slot(self, *, after: datetime) -> datetime | None:
+        """The first slot a rate limit gave a reminder or an outbox message after `after`."""
+        with self.db.read() as session:
+            paced = session.exec(
+                select(func.min(OutboxMessage.due_at)).where(
+                    OutboxMessage.state == OutboxState.PENDING,
+                    OutboxMessage.last_error == RATE_LIMITED,
+                    OutboxMessage.due_at > after,
+                )
+            ).one()
+        slots = [at for at in (self.dispatcher.resume_at, paced) if at is not None and at > after]
+        return min(slots) if slots else None
 
     def next_due(self) -> datetime | None:
         """When the dispatcher next has a reminder to send (the earliest pending one)."""
