@@ -23,6 +23,7 @@ from bot.loops.queries import (
     LOOP_ROLE,
     ROUND_LETTERS,
     assignments_of,
+    change_at,
     recruiter_roles,
     rounds_of,
     template_of,
@@ -61,7 +62,8 @@ def invite_files(
         kind in (Kind.CHANGED, Kind.CANCELLED)
         and assignment.letter == LOOP_ROLE
         and assignment.role_code in recruiter_roles(template_of(session, loop))
-    ):  # the recruiter's copy of the candidate's day, again after every change
+        and _candidate_sees(session, loop, reminder)
+    ):  # the recruiter's copy of the candidate's day, again after every change to it
         itinerary = [_itinerary(loop, rounds_of(session, loop), now, kind)]
     if kind is Kind.ITINERARY:
         return itinerary
@@ -112,6 +114,15 @@ def invite_files(
             )
         )
     return out
+
+
+def _candidate_sees(session: Session, loop: Loop, reminder: Reminder) -> bool:
+    """Whether a loop's change is one the candidate's day shows: a round moved, the loop
+    cancelled. A swap changes who interviews, which the itinerary does not name."""
+    if Kind(reminder.kind) is not Kind.CHANGED:
+        return True
+    change = change_at(session, loop, reminder.round_version)
+    return change is None or "to" in change
 
 
 def _itinerary(loop: Loop, rounds: list[Round], now: datetime, kind: Kind) -> Outgoing:

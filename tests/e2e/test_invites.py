@@ -122,9 +122,21 @@ def test_a_workspace_without_file_uploads_still_gets_its_notices(sb: Sandbox) ->
     assert sb.emulator.files_to(uid(sb, owner)) == []
 
 
-def test_the_recruiters_itinerary_follows_every_change(sb: Sandbox) -> None:
+def test_the_recruiters_itinerary_follows_every_change_to_the_candidates_day(
+    sb: Sandbox,
+) -> None:
     short_id = create_loop(sb)
     sb.dispatch()
+    # A swap changes who interviews, which the candidate's itinerary does not name: no new
+    # file to forward (the recruiter hears of the swap itself).
+    owner = _owner(sb, 3)
+    newcomer = next(h for h in PANEL if h != owner)
+    sb.slack.command(REC, "/loop", f"swap {short_id} 3 <@{uid(sb, newcomer)}>")
+    assert wait_for(lambda: _owner(sb, 3) == newcomer)
+    sb.dispatch()
+    files = [n for n, _ in sb.emulator.files_to(uid(sb, REC)) if n.startswith("itinerary")]
+    assert len(files) == 1  # the one sent when the loop was created
+    assert any("3. Production Engineering" in t for t in dm_texts(sb, REC)[-2:])
     sb.slack.command(REC, "/loop", f"reschedule {short_id} 2 2026-12-01 10:00")
     assert wait_for(lambda: _version(sb, 2) == 2)
     sb.dispatch()
@@ -143,7 +155,7 @@ def test_the_recruiters_itinerary_follows_every_change(sb: Sandbox) -> None:
     assert moved.decoded("DTSTART") == datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     assert str(moved.decoded("DTSTART").tzinfo) == "Asia/Seoul"
     sequences = [{int(e["SEQUENCE"]) for e in c.walk("VEVENT")} for c in shared]
-    assert sequences == [{0}, {1}, {2}]
+    assert sequences == [{0}, {2}, {3}]  # the loop's version, which the swap moved on too
     assert all(str(e["STATUS"]) == "CANCELLED" for e in shared[2].walk("VEVENT"))
     texts = [m.text for m in sb.emulator.dms_to(uid(sb, REC)) if m.files]
     assert "as they stand now" in texts[1] and "The loop is cancelled" in texts[2]
