@@ -14,6 +14,7 @@ from bot.app.announce import announce_loop
 from bot.app.calendars import calendar_busy, queue_events
 from bot.documents.models import LoopTemplate
 from bot.errors import FieldProblems, InvalidInput
+from bot.loops.briefing import guide_rounds_at_creation, length_note
 from bot.loops.ledger import Booking, Limits
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import next_business_day
@@ -128,7 +129,16 @@ def propose_loop(runtime: Runtime, *, request: LoopRequest) -> Proposal:
         raise FieldProblems(errors)
     asked = _ask_first(runtime, request)
     with runtime.db.read() as session:
-        return _proposal(runtime, session, request, asked)
+        proposal = _proposal(runtime, session, request, asked)
+    guide, briefed = guide_rounds_at_creation(
+        runtime.library, template, request.candidate_key, request.briefed_round
+    )
+    notes = [
+        length_note(guide, f"{r.number}. {r.name}", r.minutes)
+        for r in proposal.rounds
+        if r.number in briefed
+    ]
+    return proposal.model_copy(update={"warnings": [n for n in notes if n]})
 
 
 @dataclass(frozen=True)

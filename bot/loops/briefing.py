@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from bot.documents import Library
 from bot.documents.markdown import normalize
 from bot.documents.models import CandidateContext, InterviewGuide, LoopTemplate, PrepGuide
+from bot.render import render
+from bot.slack.format import minutes
 from bot.store.models import Loop
 
 
@@ -34,6 +36,37 @@ class Briefing:
     @property
     def exists(self) -> bool:
         return self.guide is not None or self.context is not None
+
+
+_TOTAL = re.compile(r"^\s*total\s*[:\-–]?\s*(\d+)\s*min", re.I)
+
+
+def planned_minutes(guide: InterviewGuide | None) -> int | None:
+    """How long the candidate's guide plans its interview to run ("Total: 90 minutes")."""
+    for line in guide.structure if guide else []:
+        if match := _TOTAL.match(line):
+            return int(match.group(1))
+    return None
+
+
+def length_note(guide: InterviewGuide | None, round_label: str, booked: int) -> str:
+    """What to say when the round a guide briefs is booked for less (or more) than it plans."""
+    planned = planned_minutes(guide)
+    if planned is None or planned == booked:
+        return ""
+    return render(
+        "guide_length", round=round_label, booked=minutes(booked), planned=minutes(planned)
+    )
+
+
+def guide_rounds_at_creation(
+    library: Library, template: LoopTemplate, candidate_key: str | None, picked: int | None
+) -> tuple[InterviewGuide | None, set[int]]:
+    """Before the loop exists: the candidate's guide and the rounds it will brief."""
+    guide = library.guide_for(candidate_key) if candidate_key else None
+    if guide is None:
+        return None, set()
+    return guide, rounds_named(guide.rounds, template) if guide.rounds else ({picked} - {None})
 
 
 def rounds_named(names: list[str], template: LoopTemplate) -> set[int]:

@@ -98,3 +98,5 @@ class Proposal(BaseModel):
     """The candidate's working day the times were proposed in (`Mon–Fri 09:00–17:30`)."""
     unreadable: list[str] = []
     """People whose calendars could not be read for this proposal (Slack user ids)."""
+    warnings: list[str] = []
+    """What the recruiter should know before creating the loop (bot.loops.briefing)."""

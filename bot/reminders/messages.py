@@ -10,7 +10,7 @@ from bot.documents import Library
 from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
 from bot.documents.notes import CANDIDATE, HIRING_MANAGER, INTERVIEW_LEAD, INTERVIEWER, notes_for
-from bot.loops.briefing import Briefing, briefing_for, prep_guides_for
+from bot.loops.briefing import Briefing, briefing_for, length_note, prep_guides_for
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import OBSERVER, TRAINEE_PARTS
 from bot.reminders.cadence import Next, first_due
@@ -304,8 +304,12 @@ def _candidate_brief(s: Situation, brief: Briefing, number: int | None = None) -
     manager's and the lead's loop briefs, or the parts that brief round `number`."""
     guide = brief.guide if number is None or number in brief.guide_rounds else None
     context = brief.context if number is None or number in brief.context_rounds else None
+    rnd, spec = s.rnd, s.spec
     return render(
         "candidate_brief",
+        length=length_note(guide, f"{spec.number}. {spec.name}", rnd.duration_minutes)
+        if number is not None and rnd and spec
+        else "",
         candidate=s.loop.candidate_name,
         guide=guide,
         context=context,

@@ -3,6 +3,7 @@ material written to the candidate) the recruiter who forwards it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,6 +22,10 @@ from tests.e2e.helpers import (
     create_loop,
     dm_texts,
     mark_submissions_received,
+    open_create,
+    step_one_answers,
+    submit,
+    uid,
 )
 
 ROUNDS = {
@@ -165,3 +170,26 @@ def test_the_prep_guide_goes_to_the_recruiter_to_forward(sb: Sandbox) -> None:
         assert "What the candidate was asked to prepare" not in guides[number]
     for handle in (HM, IL, *PANEL):
         assert not any("To forward:" in t for t in dm_texts(sb, handle))
+
+
+def _step_two(sb: Sandbox, **changes) -> str:
+    """Step 2 of `/loop create` as the recruiter sees it, then closed."""
+    open_create(sb, REC)
+    view = submit(sb, REC, step_one_answers(sb, **changes)).json["view"]
+    sb.emulator.close_view(uid(sb, REC))
+    return json.dumps(view, ensure_ascii=False)
+
+
+def test_a_briefed_round_shorter_than_the_guide_plans_is_said_before_and_in_its_guide(
+    sb: Sandbox,
+) -> None:
+    # phoenix_005's guide plans "Total: 90 minutes"; the loop gives Live AI Pairing 1 h.
+    warning = (
+        ":warning: 2. Live AI Pairing is booked for 1 h; the candidate's guide plans 90 min for it."
+    )
+    assert warning in _step_two(sb, **{PICK: "2. Live AI Pairing"})
+    assert "the candidate's guide plans" not in _step_two(sb)  # it briefs no round
+    create_loop(sb, **{PICK: "2. Live AI Pairing"})
+    guides = guides_by_round(sb)
+    assert "• Candidate Q&A: 10 minutes\n" + warning in guides[2]  # under the guide's plan
+    assert "the candidate's guide plans" not in guides[3]

@@ -43,6 +43,7 @@ def build_modal_loop_step2(*, proposal: Proposal, template: LoopTemplate) -> dic
                 day=proposal.candidate_day,
                 variant=variant.name if variant else template.default_variant,
                 unreadable=[mention(u) for u in proposal.unreadable],
+                warnings=proposal.warnings,
             )
         )
     ]
