@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -186,4 +187,22 @@ def check_documents(
     warnings: dict[str, list[str]] = {}
     for template in library.loops.values():
         warnings.setdefault(template.source, []).extend(template.warnings)
+    names = {Path(s.path).name for s in sources}
+    for guide in library.guides.values():
+        warnings.setdefault(guide.source, []).extend(_files_not_here(guide, names))
     return [(s.path, s.errors, warnings.get(s.path, [])) for s in sources]
+
+
+_FILE = re.compile(r"`([\w.-]+\.(?:md|txt|pdf|docx?))`")
+
+
+def _files_not_here(guide: InterviewGuide, names: set[str]) -> list[str]:
+    """The files a candidate's guide points interviewers to that are not among the documents:
+    its words reach them as written, the file does not."""
+    said = " ".join([guide.guidance, *(v.star_questions for v in guide.values)])
+    missing = dict.fromkeys(m for m in _FILE.findall(said) if m not in names)
+    return [
+        f"points interviewers to `{name}`, which is not among these documents: they will "
+        "read the pointer, not the file"
+        for name in missing
+    ]

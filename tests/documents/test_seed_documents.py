@@ -250,3 +250,16 @@ def test_a_loop_that_gives_its_durations_has_none_marked(seeds: Path, tmp_path: 
     (template,) = load_library(tmp_path).loops.values()
     assert not any(path.endswith("duration_minutes") for path in template.defaulted)
     assert not any("gives no duration" in w for w in template.warnings)
+
+
+def test_a_guide_pointing_to_a_file_not_among_the_documents_is_named(seeds: Path, capsys) -> None:
+    """phoenix_005's guide says "STAR questions: See `interview_script.md`" five times: the
+    interviewer reads the pointer, never the file, so `docs check` says so (once)."""
+    from bot.cli import main
+
+    assert main(["docs", "check", str(seeds)]) == 0
+    checked = capsys.readouterr().out
+    warning = "warning: points interviewers to `interview_script.md`, which is not among these"
+    assert checked.count(warning) == 1
+    guide_line = checked.split("phoenix_005_interview_guide.md", 1)[1].splitlines()[1]
+    assert guide_line.strip().startswith(warning.split(": ", 1)[0])
