@@ -62,7 +62,10 @@ def where_in_cadence(
     if assignment.part in TRAINEE_PARTS:  # a practice scorecard: nobody is told it is late
         return replace(where, escalate_at=None)
     since = max(first, assignment.created_at)
-    return _who_hears(session, reminder.loop_id, since, where, now, settings_offsets)
+    heard = _who_hears(session, reminder.loop_id, since, where, now, settings_offsets)
+    if loop.status != LoopStatus.SCHEDULED:  # the debrief is open: nothing more is raised
+        return replace(heard, escalate_at=None, hear_at=None)
+    return heard
 
 
 def _who_hears(

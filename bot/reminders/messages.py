@@ -102,6 +102,7 @@ def _common(s: Situation) -> dict:
         "trained": s.seat_left if s.seat_left in TRAINEE_PARTS else "",
         "change": _change(s),
         "decision": s.decision,
+        "debrief_open": bool(s.reader and s.reader.debrief_open),
         "variant_rules": _variant(s),
         "variant_round": None,
         "your_part": _your_part(s),

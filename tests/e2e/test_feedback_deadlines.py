@@ -355,3 +355,34 @@ def test_a_first_reminder_sent_late_says_when_the_scorecard_was_due(story) -> No
     sb.dispatch(first + timedelta(hours=7))
     (due,) = _about_round(sb, LIAM)
     assert f"your scorecard was due {_token(first)}" in due.text and "due now" not in due.text
+
+
+@pytest.mark.parametrize("then", ["debrief opened", "loop cancelled"])
+def test_nothing_more_is_raised_once_the_debrief_is_open_or_the_loop_cancelled(
+    story, then: str
+) -> None:
+    sb, short_id = story
+    rnd = _round_two(sb, short_id)
+    first = rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60)
+    sb.dispatch(first)
+    assert len(_about_round(sb, LIAM)) == 1
+    raised = {h: len(_late_messages(sb, h)) for h in (HM, REC)}
+    if then == "debrief opened":
+        assert "is open" in said(sb, HM, f"debrief {short_id}")
+    else:
+        said(sb, REC, f"cancel {short_id}")
+    # Past Liam's escalation day (his Tuesday 09:00) and the others' before it.
+    for hours in range(0, 72, 6):
+        sb.dispatch(MONDAY_9_SYDNEY + timedelta(hours=hours))
+    assert {h: len(_late_messages(sb, h)) for h in (HM, REC)} == raised
+    # The debrief opened early still waits on his scorecard, so he is still reminded of it;
+    # a cancelled loop owes nothing.
+    # It promises no message to them that will not come.
+    reminders = [m.text for m in _about_round(sb, LIAM)]
+    if then == "debrief opened":
+        assert len(reminders) > 2
+        for text in reminders[1:]:
+            assert "are told it is missing" not in text, text
+            assert "The debrief is open without it; yours joins its summary once it is in." in text
+    else:
+        assert len(reminders) == 1
