@@ -482,3 +482,34 @@ def test_a_round_without_a_place_says_so_everywhere_its_interviewer_looks(sb: Sa
     assert "*Where:* no place is set yet; ask the recruiter." in heads_up
     _, card = card_in_channel(sb, short_id)
     assert "place not set yet" in json.dumps(card.blocks)
+
+
+def test_a_loop_documents_own_lead_times_are_in_force_and_quoted(
+    tmp_path: Path, seeds: Path
+) -> None:
+    """`reminders:` in the loop document's front matter wins over the settings: a guide a week
+    before the interview, already due when the loop is created, goes at once and says so."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    docs = tmp_path / "docs"
+    shutil.copytree(seeds, docs)
+    loop = docs / "loops" / "ai-first-engineering.md"
+    front = "version: 1\nreminders:\n  guide: -10080\n  heads_up: -45\n"
+    loop.write_text(loop.read_text().replace("version: 1\n", front, 1))
+    with Sandbox(create_app, make_wsgi_app, docs=docs, settings={"loopbot_reminders": LEADS}) as sb:
+        sb.now = MONDAY
+        short_id = create_loop(sb)
+        rnd, owner = _round(sb, short_id, 2)
+        assert rnd.starts_at is not None and rnd.starts_at - MONDAY < timedelta(days=7)
+        sb.dispatch()
+        (assigned,) = _about(sb, owner, "for *2. Live AI Pairing*")
+        assert (
+            "Your round guide follows now (it goes 168 h before the interview) and a heads-up "
+            "45 min before; your scorecard is due 1 h after it ends." in assigned
+        )
+        assert _about(sb, owner, "ROUND GUIDE: LIVE AI PAIRING")  # in the same dispatch
+        sb.dispatch(rnd.starts_at - timedelta(minutes=46))
+        assert not [t for t in dm_texts(sb, owner) if t.startswith("In 45 min")]
+        sb.dispatch(rnd.starts_at - timedelta(minutes=45))
+        assert [t for t in dm_texts(sb, owner) if t.startswith("In 45 min: *2. Live AI Pairing*")]
