@@ -483,3 +483,39 @@ def test_swapping_one_panel_seat_leaves_the_other_seat_s_question_open(
     now = next(m for m in _dms(sb, asked) if m.ts == question.ts)
     assert "withdrawn" not in (now.text or "")
     assert "replacement_accept" in json.dumps(now.blocks or [])
+
+
+def test_a_reschedule_moves_the_whole_panel_each_member_checked(panel_sb: Sandbox) -> None:
+    sb = panel_sb
+    short_id = _create(sb)
+    sb.dispatch()
+    interviewers, observers = _people(sb, short_id, 2)
+    panel = [*interviewers, *observers]
+    with sb.db.read() as session:
+        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        rounds = {r.number: r for r in session.exec(select(Round).where(Round.loop_id == loop.id))}
+    # A member other than the lead who runs another round: moving the panel onto that round's
+    # time is refused, naming them (the lead alone is not what is checked).
+    clash = next(
+        (n, who)
+        for n in rounds
+        if n != 2 and rounds[n].starts_at is not None
+        for who in _people(sb, short_id, n)[0]
+        if who in panel[1:]
+    )
+    number, who = clash
+    at = rounds[number].starts_at
+    assert at is not None
+    answer = said(sb, "oliver.rec", f"reschedule {short_id} 2 {at:%Y-%m-%dT%H:%M+00:00}")
+    assert f"<@{uid(sb, who)}> is already interviewing at that time." in answer
+    # A free time a week on: the whole panel moves, and each of them hears it.
+    start = rounds[2].starts_at
+    assert start is not None
+    later = start + timedelta(days=7)
+    moved = said(sb, "oliver.rec", f"reschedule {short_id} 2 {later:%Y-%m-%dT%H:%M+00:00}")
+    assert "Moved 2." in moved
+    sb.dispatch()
+    for member in panel:
+        assert any(
+            "moved to" in _text(m) and "*2. Live AI Pairing*" in _text(m) for m in _dms(sb, member)
+        ), member
