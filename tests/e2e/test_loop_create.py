@@ -248,6 +248,36 @@ def test_the_engine_s_settings_reach_the_proposal(settings: dict) -> None:
                 assert start - end >= timedelta(minutes=150) or start.date() != end.date(), times
 
 
+def test_the_weekly_cap_in_force_is_what_step_two_books_and_names() -> None:
+    """LOOPBOT_WEEKLY_CAP=1: a pool of four for five live rounds within two weeks books each
+    person at most once a week, and a round nobody can take says the cap is why."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    with Sandbox(create_app, make_wsgi_app, settings={"loopbot_weekly_cap": 1}) as sb:
+        sb.now = MONDAY
+        open_create(sb)
+        step2 = submit(sb, REC, step_one_answers(sb))
+        assert step2.json and step2.json.get("response_action") == "update", step2.body_text
+        shown = json.dumps(step2.json["view"], ensure_ascii=False)
+        fields = {
+            b["block_id"]: b["element"].get("initial_date_time") or b["element"].get("initial_user")
+            for b in step2.json["view"]["blocks"]
+            if b.get("block_id", "").startswith("round:")
+        }
+        weeks: dict[str, list] = {}
+        for n in range(2, 7):
+            at, who = fields[f"round:{n}:time"], fields[f"round:{n}:owner"]
+            if at and who:
+                local = datetime.fromtimestamp(at, ZoneInfo(sb.emulator.workspace.user(who).tz))
+                weeks.setdefault(who, []).append(local.isocalendar()[:2])
+    assert "already at the weekly cap on every day that fits" in shown
+    assert sum(len(w) for w in weeks.values()) >= 4  # most rounds booked, one says why not
+    assert any(len(w) > 1 for w in weeks.values())  # someone twice, in two weeks
+    for who, booked in weeks.items():
+        assert len(booked) == len(set(booked)), (who, booked)
+
+
 def test_the_candidate_s_working_hours_are_where_the_rounds_are_proposed(sb: Sandbox) -> None:
     """Step 1's *Candidate's working hours*: the live rounds fall inside them, and step 2 says
     which hours it used."""
