@@ -707,3 +707,27 @@ def test_a_double_submit_takes_the_trainee_off_once(
         assert len(wait_for(lambda: _texts(sb, lead, "is off it"))) == 1
         assert len(wait_for(lambda: _texts(sb, "oliver.rec", "is off it"))) == 1
         assert len(_texts(sb, trainee, "You no longer shadow")) == 1
+
+
+def test_a_trainee_reads_others_scorecards_and_the_channel_once_their_practice_card_is_in(
+    sb: Sandbox,
+) -> None:
+    """The who-sees-what table counts a trainee as the round's interviewer: blind until their
+    own (practice) scorecard is in, then reading the others' and in the loop's channel."""
+    from tests.e2e.helpers import card_in_channel, members_of_loop_channel
+    from tests.e2e.test_visibility import _read_modal
+
+    short_id, _ = _create(sb, "2026-11-24")
+    assert wait_for(lambda: card_in_channel(sb, short_id))
+    number, _ = _trainee_round(sb, short_id)
+    other = next(n for n in range(1, 7) if n != number)
+    author = _interviewers(sb, short_id, other)[0]
+    sb.dispatch(datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
+    _score(sb, short_id, other, author, "Hire")
+    evidence = f"Round {other} evidence from {author}."
+    trainee = TRAINEE[0]
+    assert evidence not in _read_modal(sb, trainee, short_id)
+    assert trainee not in members_of_loop_channel(sb, short_id)
+    _score(sb, short_id, number, trainee, "Mixed")
+    assert wait_for(lambda: trainee in members_of_loop_channel(sb, short_id))
+    assert evidence in _read_modal(sb, trainee, short_id)
