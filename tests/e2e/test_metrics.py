@@ -100,3 +100,55 @@ def test_with_two_processes_any_scrape_counts_every_process(tmp_path) -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_metrics_count_what_went_wrong(sb: Sandbox) -> None:
+    """The outcomes an operator alerts on: a malformed request, a reminder sent late, one no
+    longer relevant, one Slack timed out on, one Slack refused for good."""
+    from datetime import timedelta
+
+    from bot.reminders.dispatcher import Dispatcher
+    from bot.slack.client import make_client
+    from bot.slack.messenger import Messenger
+    from tests.e2e.helpers import MONDAY
+    from tests.e2e.test_feedback_deadlines import _round_two
+
+    _, before = _scrape(sb)
+    malformed = b"payload=%5B1%5D"  # signed, but a JSON list where Slack sends an object
+    form = "application/x-www-form-urlencoded"
+    assert sb.slack.send_raw(malformed, sb.slack.signed_headers(malformed, form)).status == 400
+    short_id = create_loop(sb)
+    submit(sb, short_id, 2, "Hire")  # before the interview: its reminders will not be needed
+    # A dispatcher whose Slack calls give up after 1 s, and a Slack that stalls the first DM.
+    slow = Dispatcher(
+        db=sb.db,
+        messenger=Messenger(
+            make_client(sb.emulator.bot_token, sb.emulator.api_url, retries=0, timeout=1)
+        ),
+        library=sb.runtime.library,
+        worker="slow",
+    )
+    sb.emulator.fail_next("chat.postMessage", delay=2.5)
+    first = slow.tick(MONDAY)
+    sb.emulator.end_delays()
+    sb.emulator.fail_next("chat.postMessage", error="account_inactive")
+    # The rest two hours after their time (a dispatcher that was down): late.
+    late = sb.dispatch(MONDAY + timedelta(hours=2))
+    rnd = _round_two(sb, short_id)
+    assert rnd.starts_at is not None
+    ended = sb.dispatch(rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60))
+    _, after = _scrape(sb)
+
+    def grew(name: str, **labels: str) -> float:
+        key = (name, frozenset(labels.items()))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert grew("loopbot_requests_total", kind="other", outcome="rejected") == 1
+    assert first.retried == 1 and grew("loopbot_reminders_total", outcome="retried") >= 1
+    assert grew("loopbot_slack_calls_total", method="chat.postMessage", outcome="unreachable") == 1
+    assert late.sent >= 1 and grew("loopbot_reminders_late_total", kind="assigned") >= 1
+    assert late.failed + ended.failed == 1
+    assert grew("loopbot_reminders_total", outcome="failed") == 1
+    assert grew("loopbot_slack_calls_total", method="chat.postMessage", outcome="refused") == 1
+    assert ended.skipped >= 1  # round 2's scorecard reminders: its scorecard is in
+    assert grew("loopbot_reminders_total", outcome="skipped") == ended.skipped
