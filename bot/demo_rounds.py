@@ -7,8 +7,13 @@ import time
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
+from sqlmodel import select
+
 from bot.loops.queries import find_loop, round_statuses, rounds_of
+from bot.reminders.plan import Kind
 from bot.sandbox import Sandbox
+from bot.store.models import Reminder, ReminderState
 
 
 def submission_received(sb: Sandbox, n: Any, short_id: str, recruiter: str, when: datetime) -> None:
@@ -40,6 +45,23 @@ def receipt_arrived(sb: Sandbox, owner: str, number: int) -> bool:
     Slack's pacing meanwhile (a receipt right behind a reminder on one DM waits its slot)."""
     sb.dispatch()
     return any(f"Your scorecard for {number}." in (m.text or "") for m in sb.emulator.dms_to(owner))
+
+
+def next_escalation(sb: Sandbox, short_id: str, after: datetime) -> datetime:
+    """When the next late scorecard of the loop reaches its escalation day (its interviewer's
+    second working day): the hiring manager and the recruiter hear of every late one then."""
+    with sb.db.read() as session:
+        loop = find_loop(session, short_id)
+        due = session.exec(
+            select(func.min(Reminder.due_at)).where(
+                Reminder.loop_id == loop.id,
+                Reminder.kind == Kind.ESCALATION,
+                Reminder.state == ReminderState.PENDING,
+                Reminder.due_at > after,
+            )
+        ).one()
+    assert due is not None, "no escalation to come"
+    return due
 
 
 def wait_until(predicate: Any, timeout: float = 5.0) -> None:

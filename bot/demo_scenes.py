@@ -157,10 +157,10 @@ def panel_round(sb: Sandbox, n: Narrator) -> None:
 
 
 def late_scorecards(sb: Sandbox, n: Narrator, when) -> None:
-    """Nobody has submitted by the first interviewer's second working day: the hiring manager
-    and the recruiter get one message for the loop listing every late scorecard; the recruiter
-    presses Nudge now on one line."""
-    n.clock("the first interviewer's second working day: no scorecard is in yet", when)
+    """Nobody has submitted when a live round's interviewer reaches their second working day:
+    the hiring manager and the recruiter get one message for the loop listing every late
+    scorecard; the recruiter presses Nudge now on one line."""
+    n.clock("a live round's interviewer reaches their second working day; no scorecard is in", when)
     n.deliveries(sb.dispatch(when), brief=True)
     recruiter = sb.emulator.workspace.user("oliver.rec").id
     late = _dm_with(sb, recruiter, "feedback_nudge")

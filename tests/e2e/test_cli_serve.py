@@ -377,3 +377,12 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
     assert "presses Open scorecard for round 6" in done.stdout
     assert "DEBRIEF: JUYOUNG PARK" in done.stdout and "*Decision: Hire*" in done.stdout
     assert "The hiring manager recorded *Hire*" in done.stdout
+    # The late scorecards raised on a live round's escalation day, the whole list in one message;
+    # the receipt of a scorecard submitted right after a nudge on the same DM; the early
+    # debrief's last scorecard said in the channel (the summary's edit notifies nobody).
+    assert "scorecards are late for *Juyoung Park*" in done.stdout
+    assert "→ DM to João Silva: Your scorecard for 1. Async Build with Juyoung Park is in" in (
+        done.stdout
+    )
+    assert "hears the last scorecard is in" in done.stdout
+    assert "the debrief summary above now counts them all" in done.stdout
