@@ -29,7 +29,7 @@ from bot.documents.models import (
     RubricLevel,
     Variant,
 )
-from bot.documents.notes import loose_notes
+from bot.documents.notes import audiences, check_named, loose_notes
 from bot.documents.panels import with_panel
 from bot.documents.raci import (
     RoundDraft,
@@ -86,10 +86,12 @@ def parse_loop(source: Source, catalogue: dict[str, RoundType]) -> LoopTemplate 
     if details_section is not None:
         _attach_details(source, details_section, drafts)
     rubric = _parse_rubric(source, rubric_section)
-    parsed = [(s, parse_variant(source, s, drafts)) for s in variant_sections]
+    chosen = audiences(source)
+    parsed = [(s, parse_variant(source, s, drafts, chosen)) for s in variant_sections]
     variants = [v for _, v in parsed if v is not None]
     read = [roles_section, matrix_section, details_section, rubric_section, definitions]
-    notes = loose_notes(root, [*read, *(s for s, v in parsed if v is not None)])
+    notes = loose_notes(root, [*read, *(s for s, v in parsed if v is not None)], chosen)
+    check_named(source, chosen, [*notes, *(n for v in variants for n in v.notes)])
     meta_roles = _role_overrides(source, roles)
     return assemble_loop(
         source,

@@ -2,13 +2,16 @@
 
 loopbot reads a loop document's roles, RACI matrix, round details, rubric and variants into the
 loop itself. Every other section (the loop's goals, how its rounds hang together, what the
-candidate may do, a variant's rationale and risks) is kept as written, as a note, and reaches
-people by what its heading speaks of:
-- the candidate ("Notes On Candidate AI Usage"): the candidate, in the itinerary the recruiter
-  forwards, and every interviewer, in their round guide;
-- how the loop runs ("Loop Structure Options"): every interviewer, in their round guide;
-- anything else (goals, alignment, rationale, risks): the hiring manager and the interview lead.
-The hiring manager and the interview lead, who own the loop, read every note in their briefs.
+candidate may do, a variant's rationale and risks) is kept as written, as a note. The hiring
+manager and the interview lead, who own the loop, read every note in their briefs, and nobody
+else does unless the document says so in its front matter, by the section's heading:
+
+    notes:
+      Notes On Candidate AI Usage: candidate   # also the candidate (the itinerary to forward)
+      Loop Structure Options: panel            # also every interviewer (their round guide)
+
+`candidate` reaches every interviewer too. A section is never sent further than the team said:
+a new heading ("Candidate Red Flags", "Compensation Information") stays with the loop's owners.
 A variant's notes reach the same people when a loop runs in that variant.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from bot.documents.markdown import Section, normalize
 from bot.documents.models import CANDIDATE_NOTE, LEADS_NOTE, PANEL_NOTE, LoopNote, LoopTemplate
+from bot.documents.source import Source
 
 HIRING_MANAGER, INTERVIEW_LEAD, INTERVIEWER, CANDIDATE = (
     "hiring manager",
@@ -29,7 +33,8 @@ _READ_BY = {
     INTERVIEWER: {CANDIDATE_NOTE, PANEL_NOTE},
     CANDIDATE: {CANDIDATE_NOTE},
 }
-_HOW_THE_LOOP_RUNS = ("structure", "across rounds", "format", "how the loop runs")
+Audiences = dict[str, str]
+"""A section's heading (normalized) → who reads it beyond the loop's owners."""
 
 
 def readers_of(note: LoopNote) -> list[str]:
@@ -37,26 +42,45 @@ def readers_of(note: LoopNote) -> list[str]:
     return [reader for reader, kinds in _READ_BY.items() if note.audience in kinds]
 
 
-def audience(title: str) -> str:
-    """Whom a section speaks to, by its heading."""
-    words = normalize(title)
-    if "candidate" in words.split() or "candidates" in words.split():
-        return CANDIDATE_NOTE
-    if any(w in words for w in _HOW_THE_LOOP_RUNS):
-        return PANEL_NOTE
-    return LEADS_NOTE
+def audiences(source: Source) -> Audiences:
+    """The front matter's `notes:`, checked: each value `candidate` or `panel`."""
+    value = source.meta.get("notes") or {}
+    wanted = (CANDIDATE_NOTE, PANEL_NOTE)
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and str(v).strip().lower() in wanted for k, v in value.items()
+    ):
+        source.error(
+            source.meta_key_line("notes"),
+            "front matter 'notes': map a section's heading to `candidate` or `panel`, e.g. "
+            "`Notes On Candidate AI Usage: candidate`",
+        )
+        return {}
+    return {normalize(k): str(v).strip().lower() for k, v in value.items()}
 
 
-def note_of(section: Section, *, whole: bool) -> LoopNote | None:
+def check_named(source: Source, chosen: Audiences, notes: list[LoopNote]) -> None:
+    """Every heading `notes:` names is a section kept as a note (else a typo sends nothing)."""
+    kept = {normalize(n.title) for n in notes}
+    for heading in chosen:
+        if heading not in kept:
+            source.error(
+                source.meta_key_line("notes"),
+                f"front matter 'notes': no section titled '{heading}' is kept as a note "
+                f"(those kept: {', '.join(sorted(kept)) or 'none'})",
+            )
+
+
+def note_of(section: Section, chosen: Audiences, *, whole: bool) -> LoopNote | None:
     """A section as a note: with its subsections (`whole`), or its own lines only."""
     lines = section.all_lines() if whole else section.lines
     text = "\n".join(line.text for line in lines).strip()
     if not text:
         return None
-    return LoopNote(title=section.title, text=text, audience=audience(section.title))
+    heard_by = chosen.get(normalize(section.title), LEADS_NOTE)
+    return LoopNote(title=section.title, text=text, audience=heard_by)
 
 
-def loose_notes(root: Section, read: list[Section | None]) -> list[LoopNote]:
+def loose_notes(root: Section, read: list[Section | None], chosen: Audiences) -> list[LoopNote]:
     """Every part of the document outside the sections loopbot read (`read`), as notes in the
     document's order: a section holding none of them whole, else its own lines."""
     taken = {id(s) for s in read if s is not None}
@@ -67,10 +91,10 @@ def loose_notes(root: Section, read: list[Section | None]) -> list[LoopNote]:
             return
         holds_read = any(id(s) in taken for s in section.walk())
         if section.level and not holds_read:
-            if (note := note_of(section, whole=True)) is not None:
+            if (note := note_of(section, chosen, whole=True)) is not None:
                 notes.append(note)
             return
-        if section.level and (note := note_of(section, whole=False)) is not None:
+        if section.level and (note := note_of(section, chosen, whole=False)) is not None:
             notes.append(note)
         for child in section.children:
             visit(child)

@@ -7,7 +7,7 @@ import re
 
 from bot.documents.markdown import Section, normalize, parse_bullets
 from bot.documents.models import Variant, VariantRound
-from bot.documents.notes import note_of
+from bot.documents.notes import Audiences, note_of
 from bot.documents.raci import MINUTES, ROUND_CELL, RoundDraft
 from bot.documents.source import Source
 
@@ -19,9 +19,12 @@ def match_round(drafts: list[RoundDraft], title: str) -> RoundDraft | None:
     return next((d for d in drafts if normalize(d.name) == normalize(name)), None)
 
 
-def parse_variant(source: Source, section: Section, drafts: list[RoundDraft]) -> Variant | None:
+def parse_variant(
+    source: Source, section: Section, drafts: list[RoundDraft], chosen: Audiences
+) -> Variant | None:
     """The variant a section describes, or None when it names no round (then it is prose, and
-    reaches its readers as a note of the loop)."""
+    reaches its readers as a note of the loop). What it says besides (its own prose, a
+    rationale, risks) is kept as its notes (`chosen`: who reads which, bot.documents.notes)."""
     rounds: list[VariantRound] = []
     evidence: list[str] = []
     adjustments: list[str] = []
@@ -56,9 +59,14 @@ def parse_variant(source: Source, section: Section, drafts: list[RoundDraft]) ->
         return None
     name = re.sub(r"^appendix\s*:\s*", "", section.title, flags=re.I)
     name = re.sub(r"\s*variant\s*$", "", name, flags=re.I).strip()
-    # Calibrating the panel is the interview lead's work, not each interviewer's.
-    calibration = [a for a in adjustments if "calibrat" in a.lower()]
-    notes = [note_of(sub, whole=True) for sub in section.children if id(sub) not in read]
+    # "Calibrate interviewers using …": addressed to whoever calibrates the panel, the lead.
+    calibration = [a for a in adjustments if re.match(r"\s*calibrate\b", a, re.I)]
+    notes = [] if id(section) in read else [note_of(section, chosen, whole=False)]
+    for sub in section.children:
+        if id(sub) not in read:
+            notes.append(note_of(sub, chosen, whole=True))
+        else:  # read for its rounds, evidence or scoring: what lies under it is still kept
+            notes += [note_of(deeper, chosen, whole=True) for deeper in sub.children]
     return Variant(
         id=normalize(name).replace(" ", "-"),
         name=name,

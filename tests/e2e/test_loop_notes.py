@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.sandbox import Sandbox
 from tests.e2e.helpers import HM, IL, PANEL, REC, create_loop, dm_texts, top_view, uid, wait_for
 from tests.e2e.test_candidate_documents import guides_by_round
@@ -72,3 +74,68 @@ def test_docs_show_names_who_reads_each_part_kept_as_written(capsys) -> None:
         "  Rationale (Remote-First): hiring manager, interview lead",
         "  Remote Risks And Mitigations (Remote-First): hiring manager, interview lead",
     ]
+
+
+def _docs_with(tmp_path, seeds, front: str = "", section: str = "", variant_prose: str = ""):
+    import shutil
+
+    docs = tmp_path / "docs"
+    shutil.copytree(seeds, docs)
+    loop = docs / "loops" / "ai-first-engineering.md"
+    text = loop.read_text()
+    if front:  # in place of the shipped `notes:`
+        shipped = text.split("notes:\n", 1)[1].split("---\n", 1)[0]
+        text = text.replace("notes:\n" + shipped, front, 1)
+    text = text.replace("## Round Details\n", section + "## Round Details\n", 1)
+    heading = "## Appendix: Remote-First Variant\n"
+    loop.write_text(text.replace(heading, heading + variant_prose, 1))
+    return docs
+
+
+def test_a_section_the_front_matter_does_not_name_stays_with_the_loops_owners(
+    tmp_path, seeds
+) -> None:
+    """A heading that speaks of the candidate is not a reason to send it to them: only the
+    front matter's `notes:` sends a section beyond the hiring manager and the lead."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    flags = "He left his last job after a dispute; probe gently."
+    prose = "Budget approval from the VP is needed before a remote loop starts.\n"
+    docs = _docs_with(
+        tmp_path,
+        seeds,
+        section=f"## Candidate Red Flags\n{flags}\n\n",
+        variant_prose=prose,
+    )
+    with Sandbox(create_app, make_wsgi_app, docs=docs) as sb:
+        from tests.e2e.helpers import MONDAY
+
+        sb.now = MONDAY
+        create_loop(sb, Variant="Remote-First")
+        guides = guides_by_round(sb)
+        assert flags in _all_dms(sb, HM) and flags in _all_dms(sb, IL)
+        assert prose.strip() in _all_dms(sb, HM)  # the variant's own words, not only its parts
+        assert flags not in _all_dms(sb, REC)
+        for guide in guides.values():
+            assert flags not in guide and prose.strip() not in guide
+
+
+@pytest.mark.parametrize(
+    ("front", "said"),
+    [
+        (
+            "notes:\n  Notes On Candidat AI Usage: candidate\n",
+            "front matter 'notes': no section titled 'notes on candidat ai usage' is kept",
+        ),
+        ("notes:\n  Goals: everyone\n", "map a section's heading to `candidate` or `panel`"),
+    ],
+)
+def test_a_notes_front_matter_that_names_no_section_or_no_reader_is_an_error(
+    tmp_path, seeds, capsys, front: str, said: str
+) -> None:
+    from bot.cli import main
+
+    docs = _docs_with(tmp_path, seeds, front=front)
+    assert main(["docs", "check", str(docs)]) == 1
+    assert said in capsys.readouterr().out
