@@ -27,7 +27,7 @@ def catalogue() -> str:
 
 def test_every_round_type_marks_loopbots_own_questions_and_signals(seeds: Path) -> None:
     library = load_library(seeds)
-    assert len(library.round_types) == 16
+    assert len(library.round_types) == 25
     for kind in library.round_types.values():
         assert kind.core_questions and "core_questions" in kind.examples, kind.id
         assert kind.measure and "measure" in kind.examples, kind.id
