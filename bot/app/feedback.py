@@ -35,9 +35,9 @@ def nudge_now(runtime: Runtime, *, actor: str, ref: str, number: int, user_id: s
                 f"`{loop.short_id}` any more: it is in, the round changed hands, or the loop "
                 "is decided."
             )
-        loop_id = loop.id or 0
+        loop_id, debrief_open = loop.id or 0, who.debrief_open
     values = line_values(line, now)
-    text = render("nudge_now", **values, asker=mention(actor))
+    text = render("nudge_now", **values, asker=mention(actor), debrief_open=debrief_open)
     blocks = [*sections_for(text), actions(open_button(line.short_id, number))]
     answer = render("nudge_sent", **values, text=text)
     return Done(

@@ -384,5 +384,15 @@ def test_nothing_more_is_raised_once_the_debrief_is_open_or_the_loop_cancelled(
         for text in reminders[1:]:
             assert "are told it is missing" not in text, text
             assert "The debrief is open without it; yours joins its summary once it is in." in text
+        # Nudge now, from App Home's late list: the same words, not "the debrief waits on it".
+        liam = uid(sb, LIAM)
+        before = len(sb.emulator.all_responses(REC))
+        home = sb.emulator.workspace.im_for(uid(sb, REC)).id
+        sb.slack.click(REC, "feedback_nudge", f"{short_id}:2:{liam}", channel_id=home)
+        (answer,) = wait_for(lambda: sb.emulator.all_responses(REC)[before:])
+        assert "The debrief is open without it; yours joins its summary once it is in." in (
+            json.dumps(answer, ensure_ascii=False)
+        )
+        assert "The debrief waits on it" not in json.dumps(answer, ensure_ascii=False)
     else:
         assert len(reminders) == 1
