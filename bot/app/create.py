@@ -133,12 +133,12 @@ def propose_loop(runtime: Runtime, *, request: LoopRequest) -> Proposal:
     guide, briefed = guide_rounds_at_creation(
         runtime.library, template, request.candidate_key, request.briefed_round
     )
-    notes = [
-        length_note(guide, f"{r.number}. {r.name}", r.minutes)
-        for r in proposal.rounds
-        if r.number in briefed
-    ]
-    return proposal.model_copy(update={"warnings": [n for n in notes if n]})
+    # One live round the guide briefs: its length against the guide's plan (an asynchronous
+    # round has no meeting to measure; several share the plan in ways it does not say).
+    found = [r for r in proposal.rounds if r.number in briefed and r.starts_at is not None]
+    one = found[0] if len(found) == len(briefed) == 1 else None
+    note = length_note(guide, f"{one.number}. {one.name}", one.minutes) if one else ""
+    return proposal.model_copy(update={"warnings": [note] if note else []})
 
 
 @dataclass(frozen=True)

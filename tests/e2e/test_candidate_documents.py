@@ -193,3 +193,20 @@ def test_a_briefed_round_shorter_than_the_guide_plans_is_said_before_and_in_its_
     guides = guides_by_round(sb)
     assert "• Candidate Q&A: 10 minutes\n" + warning in guides[2]  # under the guide's plan
     assert "the candidate's guide plans" not in guides[3]
+
+
+def test_no_length_is_compared_for_an_asynchronous_round_or_a_guide_briefing_several(
+    sb: Sandbox, tmp_path: Path, seeds: Path
+) -> None:
+    # The Async Build has no meeting: nothing to weigh against the guide's 90 minutes.
+    assert "the candidate's guide plans" not in _step_two(sb, **{PICK: "1. Async Build"})
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    docs = _docs_naming_round(tmp_path, seeds, "Rounds: 2, 3")
+    with Sandbox(create_app, make_wsgi_app, docs=docs) as named:
+        named.now = MONDAY
+        assert "the candidate's guide plans" not in _step_two(named)
+        create_loop(named)
+        guides = guides_by_round(named)
+        assert not [n for n, g in guides.items() if "the candidate's guide plans" in g]
