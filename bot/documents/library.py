@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,22 +188,20 @@ def check_documents(
     warnings: dict[str, list[str]] = {}
     for template in library.loops.values():
         warnings.setdefault(template.source, []).extend(template.warnings)
-    names = {Path(s.path).name for s in sources}
     for guide in library.guides.values():
-        warnings.setdefault(guide.source, []).extend(_files_not_here(guide, names))
+        warnings.setdefault(guide.source, []).extend(_files_pointed_to(guide))
     return [(s.path, s.errors, warnings.get(s.path, [])) for s in sources]
 
 
-_FILE = re.compile(r"`([\w.-]+\.(?:md|txt|pdf|docx?))`")
+_FILE = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w.-]+\.(?:md|txt|pdf|docx?))\b")
 
 
-def _files_not_here(guide: InterviewGuide, names: set[str]) -> list[str]:
-    """The files a candidate's guide points interviewers to that are not among the documents:
-    its words reach them as written, the file does not."""
-    said = " ".join([guide.guidance, *(v.star_questions for v in guide.values)])
-    missing = dict.fromkeys(m for m in _FILE.findall(said) if m not in names)
+def _files_pointed_to(guide: InterviewGuide) -> list[str]:
+    """The files a candidate's guide points interviewers to ("See `interview_script.md`"):
+    loopbot sends its words, never another file, so the team should know."""
+    said = json.dumps(guide.model_dump(exclude={"source", "id"}), ensure_ascii=False)
     return [
-        f"points interviewers to `{name}`, which is not among these documents: they will "
-        "read the pointer, not the file"
-        for name in missing
+        f"points interviewers to `{name}`: loopbot sends them the pointer, never the file (put "
+        "what it holds in this guide, or make sure they have it)"
+        for name in dict.fromkeys(_FILE.findall(said))
     ]

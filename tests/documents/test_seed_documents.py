@@ -252,14 +252,25 @@ def test_a_loop_that_gives_its_durations_has_none_marked(seeds: Path, tmp_path: 
     assert not any("gives no duration" in w for w in template.warnings)
 
 
-def test_a_guide_pointing_to_a_file_not_among_the_documents_is_named(seeds: Path, capsys) -> None:
+def test_a_guide_pointing_interviewers_to_another_file_is_named(
+    seeds: Path, tmp_path: Path, capsys
+) -> None:
     """phoenix_005's guide says "STAR questions: See `interview_script.md`" five times: the
-    interviewer reads the pointer, never the file, so `docs check` says so (once)."""
+    interviewer reads the pointer, never the file, so `docs check` says so (once), whether the
+    pointer is quoted or not, with a folder or not."""
     from bot.cli import main
 
     assert main(["docs", "check", str(seeds)]) == 0
     checked = capsys.readouterr().out
-    warning = "warning: points interviewers to `interview_script.md`, which is not among these"
+    warning = "warning: points interviewers to `interview_script.md`: loopbot sends them the"
     assert checked.count(warning) == 1
     guide_line = checked.split("phoenix_005_interview_guide.md", 1)[1].splitlines()[1]
-    assert guide_line.strip().startswith(warning.split(": ", 1)[0])
+    assert guide_line.strip().startswith(warning[:40])
+    docs = tmp_path / "docs"
+    shutil.copytree(seeds, docs)
+    guide = docs / "candidates" / "phoenix_005_interview_guide.md"
+    guide.write_text(
+        guide.read_text().replace("See `interview_script.md`", "See scripts/star.md", 1)
+    )
+    assert main(["docs", "check", str(docs)]) == 0
+    assert "points interviewers to `scripts/star.md`" in capsys.readouterr().out
