@@ -13,6 +13,7 @@ from bot.debrief.service import Outcome, mark_finalist, open_early, record_decis
 from bot.loops.locks import loop_to_change
 from bot.loops.queries import find_loop, standing
 from bot.runtime import Runtime
+from bot.store.models import LoopStatus
 
 
 def open_debrief(runtime: Runtime, *, actor: str, ref: str) -> Done:
@@ -97,8 +98,11 @@ def export(runtime: Runtime, *, actor: str, ref: str) -> str:
         blind = ""
         if not can(Action.READ_SCORECARD, who):
             opens = can(Action.READ_SCORECARD, replace(who, debrief_open=True))
-            blind = "until_open" if opens else "not_yours"
-        return export_markdown(session, loop, runtime.clock(), runtime.library, blind=blind)
+            blind = "not_yours" if not opens else "until_open"
+            blind = "cancelled" if opens and loop.status == LoopStatus.CANCELLED else blind
+        # The candidate's own documents (their baseline values) only for who reads them whole.
+        library = runtime.library if can(Action.READ_CANDIDATE_BRIEF, who) else None
+        return export_markdown(session, loop, runtime.clock(), library, blind=blind)
 
 
 def calibration(runtime: Runtime, *, actor: str) -> list[Calibration]:

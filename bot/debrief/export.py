@@ -7,7 +7,8 @@ from datetime import datetime
 import yaml
 from sqlmodel import Session
 
-from bot.debrief.service import Outcome, decision_of, gather
+from bot.debrief.service import Outcome, baseline_of, decision_of, gather
+from bot.debrief.summary import summarize
 from bot.documents import Library
 from bot.loops.queries import template_of
 from bot.render import render
@@ -27,8 +28,14 @@ def export_markdown(
 
     `blind` keeps the scorecards' content out (what was recommended, found and written) and
     lists who has submitted instead: "until_open" for a hiring manager whose debrief is not
-    open yet, "not_yours" for a reader who never reads content (an admin)."""
+    open yet, "cancelled" when it never will be, "not_yours" for a reader who never reads
+    content (an admin). The values mapping is then the baseline alone (given a `library`)."""
     template, summary = gather(session, loop, library)
+    values = summary.values
+    if blind:  # what the rounds found is scorecard content
+        values = summarize(
+            [], template=template, missing=[], baseline=baseline_of(loop, library)
+        ).values
     decision = decision_of(session, loop)
     key = loop.candidate_key or f"loop_{loop.short_id.lower()}"
     meta = {
@@ -53,6 +60,7 @@ def export_markdown(
         decision=decision,
         outcome=Outcome(decision.outcome).label if decision else "Pending",
         blind=blind,
+        values=values,
     )
     return (
         "---\n"

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.authz import Action, Standing, require, told_of_loop
 from bot.debrief.summary import CardIn, Summary, summarize
 from bot.documents import Library
-from bot.documents.models import LoopTemplate, ValueStatus
+from bot.documents.models import LoopTemplate, ValueMapping, ValueStatus
 from bot.errors import InvalidInput
 from bot.loops.queries import (
     LOOP_ROLE,
@@ -144,9 +144,14 @@ def gather(
         for user in s.responsible
         if user not in s.submitted and (s.round.id, user) not in trainees
     ]
-    context = library.context_for(loop.candidate_key) if library and loop.candidate_key else None
-    baseline = context.values if context else []
+    baseline = baseline_of(loop, library)
     return template, summarize(incoming, template=template, missing=missing, baseline=baseline)
+
+
+def baseline_of(loop: Loop, library: Library | None) -> list[ValueMapping]:
+    """The candidate's values as their context document maps them before the loop."""
+    context = library.context_for(loop.candidate_key) if library and loop.candidate_key else None
+    return context.values if context else []
 
 
 def decision_of(session: Session, loop: Loop) -> Decision | None:

@@ -360,3 +360,16 @@ def test_who_may_cancel(story, role: str) -> None:
     }
     # The cancellation reaches those who had heard of the loop, other than who cancelled it.
     assert told - {role} == allowed("hear the loop is cancelled") - {role}
+
+
+def test_the_candidate_s_baseline_values_are_exported_only_to_who_reads_their_documents(
+    story,
+) -> None:
+    """The hiring manager reads the candidate's own documents whole; an admin, who may export
+    the loop, does not: their export carries no values mapping."""
+    _, probe = story
+    hiring_manager = probe.command(HM, f"export {probe.short_id}")
+    admin = probe.command(ADMIN, f"export {probe.short_id}")
+    assert "Core Values Mapping" in hiring_manager and "Ownership & Proactivity" in hiring_manager
+    assert "debrief_summary" in admin
+    assert "Core Values Mapping" not in admin and "Ownership & Proactivity" not in admin

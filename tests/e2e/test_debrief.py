@@ -321,6 +321,17 @@ def export_by(sb: Sandbox, who: str, short_id: str) -> str:
     return "\n".join(b["text"]["text"].strip("`") for b in reply["blocks"])
 
 
+def test_a_cancelled_loop_s_export_stays_blind_and_says_why(sb: Sandbox) -> None:
+    short_id = create_loop(sb)
+    submit(sb, short_id, 1, "Hire", "Walked through the retry budget.")
+    said(sb, REC, f"cancel {short_id}")
+    exported = export_by(sb, HM, short_id)
+    assert "The loop was cancelled before its debrief opened, so its scorecards stay blind" in (
+        exported
+    )
+    assert "/loop debrief" not in exported and "retry budget" not in exported
+
+
 def test_the_export_parses_back_with_every_rounds_outcome(sb: Sandbox, tmp_path) -> None:
     from bot.cli import main
     from bot.documents import load_library

@@ -132,6 +132,9 @@ def test_before_the_debrief(story, role: str) -> None:
             in (seen["export"])
         )
         assert f"<@{uid(sb, first)}>" in seen["export"] or uid(sb, first) in seen["export"]
+        # The candidate's baseline values are theirs to read: no round's findings yet.
+        assert "Before the loop, from the candidate's context" in seen["export"]
+        assert "Ownership & Proactivity" in seen["export"]
 
 
 def test_status_is_visible_to_everyone_involved(story) -> None:
