@@ -92,6 +92,8 @@ def parse_round_type(source: Source) -> RoundType | None:
         duration_range=tuple(span) if span else None,
         summary=text("summary"),
         how_to_prepare=text("how the candidate prepares", "preparation"),
+        before_the_interview=text("before the interview"),
+        during_the_interview=text("during the interview"),
         focus=text("focus") or text("summary"),
         measure=measure,
         look_for=items("what to look for", "look for"),

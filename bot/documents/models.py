@@ -171,6 +171,8 @@ class RoundType(Frozen):
     duration_range: tuple[int, int] | None = None
     summary: str = ""
     how_to_prepare: str = ""
+    before_the_interview: str = Field("", description="what its interviewers do beforehand")
+    during_the_interview: str = Field("", description="how its interviewers run it")
     focus: str = ""
     measure: list[str] = []
     look_for: list[str] = []

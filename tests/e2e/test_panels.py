@@ -519,3 +519,26 @@ def test_a_reschedule_moves_the_whole_panel_each_member_checked(panel_sb: Sandbo
         assert any(
             "moved to" in _text(m) and "*2. Live AI Pairing*" in _text(m) for m in _dms(sb, member)
         ), member
+
+
+def test_the_catalogue_s_before_and_during_reach_each_panel_member_s_guide(
+    panel_sb: Sandbox,
+) -> None:
+    """The Pairing Exercise's "Before the interview" (the lead's dry run with the hiring
+    manager, choosing the task) and "During the interview" (how the lead pairs, how the observer
+    stays out of it) are written for the panel: every guide of the round carries them."""
+    sb = panel_sb
+    short_id = _create(sb)
+    interviewers, observers = _people(sb, short_id, 2)
+    with sb.db.read() as session:
+        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        rnd = session.exec(select(Round).where(Round.loop_id == loop.id, Round.number == 2)).one()
+    assert rnd.starts_at is not None
+    sb.dispatch(rnd.starts_at - timedelta(hours=24))
+    for member in [*interviewers, *observers]:
+        (guide,) = [
+            _text(m) for m in _dms(sb, member) if "ROUND GUIDE: LIVE AI PAIRING" in _text(m)
+        ]
+        assert "they must do a dry run with the hiring manager first" in guide, member
+        assert "The observer should be as invisible as possible" in guide, member
+        assert "*Before the interview* _(the catalogue)_" in guide

@@ -130,6 +130,8 @@ READERS: dict[tuple[type[BaseModel], str], set[str]] = {
     (RoundType, "interviewers"): {GUIDE},
     (RoundType, "summary"): {GUIDE},
     (RoundType, "how_to_prepare"): {ITINERARY},
+    (RoundType, "before_the_interview"): {GUIDE},
+    (RoundType, "during_the_interview"): {GUIDE},
 }
 
 # Fields that steer loopbot rather than being read by a person, with where they act.
