@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from datetime import UTC, datetime, time, timedelta
 
@@ -157,19 +159,24 @@ def propose(
 
 
 def template_record(session: Session, template: LoopTemplate) -> TemplateVersion:
-    """The stored version of this document, saved the first time a loop uses it."""
+    """The stored version of this document as loopbot understands it now, saved the first time
+    a loop uses it. Keyed by what was understood, not by the file alone: the same text read by a
+    newer loopbot (a section now kept, a reader now named) is a version of its own, and loops
+    created before keep theirs."""
+    body = template.model_dump(mode="json")
+    understood = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     record = session.exec(
         select(TemplateVersion).where(
-            TemplateVersion.template_id == template.id, TemplateVersion.sha256 == template.sha256
+            TemplateVersion.template_id == template.id, TemplateVersion.sha256 == understood
         )
     ).first()
     if record is None:
         record = TemplateVersion(
             template_id=template.id,
             version=template.version,
-            sha256=template.sha256,
+            sha256=understood,
             title=template.title,
-            body=template.model_dump(mode="json"),
+            body=body,
         )
         session.add(record)
         session.flush()

@@ -139,3 +139,29 @@ def test_a_notes_front_matter_that_names_no_section_or_no_reader_is_an_error(
     docs = _docs_with(tmp_path, seeds, front=front)
     assert main(["docs", "check", str(docs)]) == 1
     assert said in capsys.readouterr().out
+
+
+def test_a_document_read_anew_is_not_served_from_an_older_understanding(sb: Sandbox) -> None:
+    """A stored version of the same file, as an older loopbot understood it (here: its Goals
+    sent to the candidate), does not stand in for what loopbot reads from it now."""
+    from bot.store.models import TemplateVersion
+
+    template = sb.runtime.library.loops["ai-first-engineering"]
+    body = template.model_dump(mode="json")
+    for note in body["notes"]:
+        note["audience"] = "candidate"
+    with sb.db.session() as session:
+        session.add(
+            TemplateVersion(
+                template_id=template.id,
+                version=template.version,
+                sha256=template.sha256,
+                title=template.title,
+                body=body,
+            )
+        )
+    create_loop(sb)
+    sb.dispatch()
+    itinerary = _all_dms(sb, REC)
+    assert "The itinerary for *Juyoung Park*, to forward" in itinerary
+    assert _in(itinerary, EVERY_PART) == [AI_USAGE]

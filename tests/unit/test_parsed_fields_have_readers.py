@@ -141,7 +141,7 @@ LOGIC: dict[tuple[type[BaseModel], str], str] = {
         for model in (InterviewGuide, CandidateContext, PrepGuide, LoopTemplate, RoundType)
         for name in ("id", "version", "source")
     },
-    (LoopTemplate, "sha256"): "which version of the document a loop was created from",
+    (LoopTemplate, "sha256"): "which text of the document a loop was created from (stored)",
     (LoopTemplate, "warnings"): "printed by `loopbot docs check`",
     (LoopTemplate, "defaulted"): "marked by `loopbot docs show` (not read from the document)",
     (LoopTemplate, "reminder_offsets"): "when reminders are due",
