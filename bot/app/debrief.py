@@ -98,8 +98,8 @@ def export(runtime: Runtime, *, actor: str, ref: str) -> str:
         blind = ""
         if not can(Action.READ_SCORECARD, who):
             opens = can(Action.READ_SCORECARD, replace(who, debrief_open=True))
-            blind = "not_yours" if not opens else "until_open"
-            blind = "cancelled" if opens and loop.status == LoopStatus.CANCELLED else blind
+            blind = "until_open" if opens else "not_yours"
+            blind = "cancelled" if loop.status == LoopStatus.CANCELLED else blind
         # The candidate's own documents (their baseline values) only for who reads them whole.
         library = runtime.library if can(Action.READ_CANDIDATE_BRIEF, who) else None
         return export_markdown(session, loop, runtime.clock(), library, blind=blind)

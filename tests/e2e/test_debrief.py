@@ -321,7 +321,7 @@ def export_by(sb: Sandbox, who: str, short_id: str) -> str:
     return "\n".join(b["text"]["text"].strip("`") for b in reply["blocks"])
 
 
-def test_a_cancelled_loop_s_export_stays_blind_and_says_why(sb: Sandbox) -> None:
+def test_a_cancelled_loop_s_export_stays_blind_and_says_why(sb: Sandbox, tmp_path: Path) -> None:
     short_id = create_loop(sb)
     submit(sb, short_id, 1, "Hire", "Walked through the retry budget.")
     said(sb, REC, f"cancel {short_id}")
@@ -330,6 +330,13 @@ def test_a_cancelled_loop_s_export_stays_blind_and_says_why(sb: Sandbox) -> None
         exported
     )
     assert "/loop debrief" not in exported and "retry budget" not in exported
+    # Still a debrief_summary `loopbot docs` reads back: the baseline values, no round's finding.
+    out = tmp_path / "exported" / "debrief.md"
+    out.parent.mkdir()
+    out.write_text(exported)
+    record = next(iter(load_library(out.parent).debriefs.values()))
+    assert record.rounds == [] and len(record.values) == 10
+    assert all("before the loop" in v.evidence for v in record.values)
 
 
 def test_the_export_parses_back_with_every_rounds_outcome(sb: Sandbox, tmp_path) -> None:

@@ -135,6 +135,7 @@ def test_before_the_debrief(story, role: str) -> None:
         # The candidate's baseline values are theirs to read: no round's findings yet.
         assert "Before the loop, from the candidate's context" in seen["export"]
         assert "Ownership & Proactivity" in seen["export"]
+        assert "not assessed" not in seen["export"]  # the rounds' say is only blind, not none
 
 
 def test_status_is_visible_to_everyone_involved(story) -> None:
