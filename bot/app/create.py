@@ -16,6 +16,7 @@ from bot.documents.models import LoopTemplate
 from bot.errors import FieldProblems, InvalidInput
 from bot.loops.briefing import guide_rounds_at_creation, length_note
 from bot.loops.ledger import Booking, Limits
+from bot.loops.places import ASYNC
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import next_business_day
 from bot.loops.service import create_loop, propose
@@ -135,7 +136,7 @@ def propose_loop(runtime: Runtime, *, request: LoopRequest) -> Proposal:
     )
     # One live round the guide briefs: its length against the guide's plan (an asynchronous
     # round has no meeting to measure; several share the plan in ways it does not say).
-    found = [r for r in proposal.rounds if r.number in briefed and r.starts_at is not None]
+    found = [r for r in proposal.rounds if r.number in briefed and r.format != ASYNC]
     one = found[0] if len(found) == len(briefed) == 1 else None
     note = length_note(guide, f"{one.number}. {one.name}", one.minutes) if one else ""
     return proposal.model_copy(update={"warnings": [note] if note else []})

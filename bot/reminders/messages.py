@@ -309,7 +309,7 @@ def _candidate_brief(s: Situation, brief: Briefing, number: int | None = None) -
     return render(
         "candidate_brief",
         length=length_note(guide, f"{spec.number}. {spec.name}", rnd.duration_minutes)
-        if rnd and spec and rnd.starts_at and brief.guide_rounds == {number}
+        if rnd and spec and rnd.format != "async" and brief.guide_rounds == {number}
         else "",
         candidate=s.loop.candidate_name,
         guide=guide,

@@ -257,9 +257,15 @@ def test_the_weekly_cap_in_force_is_what_step_two_books_and_names() -> None:
     with Sandbox(create_app, make_wsgi_app, settings={"loopbot_weekly_cap": 1}) as sb:
         sb.now = MONDAY
         open_create(sb)
-        step2 = submit(sb, REC, step_one_answers(sb))
+        # The candidate's guide briefs round 6, the one nobody can take: still weighed against
+        # the guide's 90 minutes (a live round without a time yet is no asynchronous one).
+        pick = {"Round the candidate's guide briefs": "6. Communication and Execution"}
+        step2 = submit(sb, REC, step_one_answers(sb, **pick))
         assert step2.json and step2.json.get("response_action") == "update", step2.body_text
         shown = json.dumps(step2.json["view"], ensure_ascii=False)
+        assert "6. Communication and Execution is booked for 1 h; the candidate's guide plans" in (
+            shown
+        )
         fields = {
             b["block_id"]: b["element"].get("initial_date_time") or b["element"].get("initial_user")
             for b in step2.json["view"]["blocks"]
