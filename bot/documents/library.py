@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,10 +195,19 @@ def check_documents(
 _FILE = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w.-]+\.(?:md|txt|pdf|docx?))\b")
 
 
+def _strings(value: object) -> list[str]:
+    """Every string in a dumped document, in order."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    return [s for item in value for s in _strings(item)] if isinstance(value, list) else []
+
+
 def _files_pointed_to(guide: InterviewGuide) -> list[str]:
     """The files a candidate's guide points interviewers to ("See `interview_script.md`"):
     loopbot sends its words, never another file, so the team should know."""
-    said = json.dumps(guide.model_dump(exclude={"source", "id"}), ensure_ascii=False)
+    said = "\n".join(_strings(guide.model_dump(exclude={"source", "id"})))
     return [
         f"points interviewers to `{name}`: loopbot sends them the pointer, never the file (put "
         "what it holds in this guide, or make sure they have it)"

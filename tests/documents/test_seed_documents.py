@@ -270,7 +270,9 @@ def test_a_guide_pointing_interviewers_to_another_file_is_named(
     shutil.copytree(seeds, docs)
     guide = docs / "candidates" / "phoenix_005_interview_guide.md"
     guide.write_text(
-        guide.read_text().replace("See `interview_script.md`", "See scripts/star.md", 1)
+        guide.read_text().replace(
+            "This interview is critical", "\nscripts/star.md has the questions. This is critical", 1
+        )
     )
     assert main(["docs", "check", str(docs)]) == 0
     assert "points interviewers to `scripts/star.md`" in capsys.readouterr().out
