@@ -17,7 +17,7 @@ A variant's notes reach the same people when a loop runs in that variant.
 
 from __future__ import annotations
 
-from bot.documents.markdown import Section, normalize
+from bot.documents.markdown import Section, normalize, outside_bullets
 from bot.documents.models import CANDIDATE_NOTE, LEADS_NOTE, PANEL_NOTE, LoopNote, LoopTemplate
 from bot.documents.source import Source
 
@@ -43,37 +43,64 @@ def readers_of(note: LoopNote) -> list[str]:
 
 
 def audiences(source: Source) -> Audiences:
-    """The front matter's `notes:`, checked: each value `candidate` or `panel`."""
-    value = source.meta.get("notes") or {}
-    wanted = (CANDIDATE_NOTE, PANEL_NOTE)
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and str(v).strip().lower() in wanted for k, v in value.items()
-    ):
+    """The front matter's `notes:`, checked: a mapping of headings, each once, to `candidate`
+    or `panel`."""
+    if "notes" not in source.meta:
+        return {}
+    value = source.meta["notes"]
+    line = source.meta_key_line("notes")
+    if not isinstance(value, dict):
         source.error(
-            source.meta_key_line("notes"),
-            "front matter 'notes': map a section's heading to `candidate` or `panel`, e.g. "
-            "`Notes On Candidate AI Usage: candidate`",
+            line,
+            "front matter 'notes': map a section's heading to `candidate` or "
+            "`panel`, e.g. `Notes On Candidate AI Usage: candidate`",
         )
         return {}
-    return {normalize(k): str(v).strip().lower() for k, v in value.items()}
+    chosen: Audiences = {}
+    for heading, reader in value.items():
+        said = str(reader).strip().lower()
+        if not isinstance(heading, str) or said not in (CANDIDATE_NOTE, PANEL_NOTE):
+            source.error(
+                line,
+                f"front matter 'notes': '{heading}: {reader}' should map a "
+                "section's heading to `candidate` or `panel`",
+            )
+        elif normalize(heading) in chosen:
+            source.error(line, f"front matter 'notes': '{heading}' is named twice")
+        else:
+            chosen[normalize(heading)] = said
+    return chosen
 
 
 def check_named(source: Source, chosen: Audiences, notes: list[LoopNote]) -> None:
-    """Every heading `notes:` names is a section kept as a note (else a typo sends nothing)."""
-    kept = {normalize(n.title) for n in notes}
+    """Every heading `notes:` names is one section kept as a note: a typo would send nothing,
+    and a heading two sections share (the loop's "Rationale" and a variant's) would send both."""
+    kept = [normalize(n.title) for n in notes]
     for heading in chosen:
         if heading not in kept:
             source.error(
                 source.meta_key_line("notes"),
                 f"front matter 'notes': no section titled '{heading}' is kept as a note "
-                f"(those kept: {', '.join(sorted(kept)) or 'none'})",
+                f"(those kept: {', '.join(sorted(set(kept))) or 'none'})",
+            )
+        elif kept.count(heading) > 1:
+            source.error(
+                source.meta_key_line("notes"),
+                f"front matter 'notes': {kept.count(heading)} sections are titled '{heading}'; "
+                "rename one so each goes where it should",
             )
 
 
-def note_of(section: Section, chosen: Audiences, *, whole: bool) -> LoopNote | None:
-    """A section as a note: with its subsections (`whole`), or its own lines only."""
-    lines = section.all_lines() if whole else section.lines
-    text = "\n".join(line.text for line in lines).strip()
+def note_of(
+    section: Section, chosen: Audiences, *, whole: bool, prose_only: bool = False
+) -> LoopNote | None:
+    """A section as a note: with its subsections (`whole`), or its own lines only (`prose_only`:
+    those that are not its bullets)."""
+    if prose_only:
+        text = outside_bullets(section.lines)
+    else:
+        lines = section.all_lines() if whole else section.lines
+        text = "\n".join(line.text for line in lines).strip()
     if not text:
         return None
     heard_by = chosen.get(normalize(section.title), LEADS_NOTE)

@@ -96,6 +96,12 @@ def structured_parts(
     source: Source,
 ) -> tuple[list[Role], list[RoundDraft], list[RubricLevel], list[Variant]] | None:
     """Validate the YAML form and turn it into the drafts the Markdown form produces too."""
+    if "notes" in source.meta:  # it routes Markdown sections, which this form has none of
+        source.error(
+            source.meta_key_line("notes"),
+            "front matter 'notes': names sections of a loop written in Markdown; this loop is "
+            "written in front matter",
+        )
     try:
         loop = _Loop.model_validate(source.meta)
     except ValidationError as exc:

@@ -60,12 +60,14 @@ def parse_variant(
     name = re.sub(r"^appendix\s*:\s*", "", section.title, flags=re.I)
     name = re.sub(r"\s*variant\s*$", "", name, flags=re.I).strip()
     # "Calibrate interviewers using …": addressed to whoever calibrates the panel, the lead.
-    calibration = [a for a in adjustments if re.match(r"\s*calibrate\b", a, re.I)]
-    notes = [] if id(section) in read else [note_of(section, chosen, whole=False)]
+    calibration = [a for a in adjustments if re.match(r"[\s*_]*calibrate\b", a, re.I)]
+    # When its own bullets named the rounds, what it says besides them.
+    notes = [note_of(section, chosen, whole=False, prose_only=id(section) in read)]
     for sub in section.children:
         if id(sub) not in read:
             notes.append(note_of(sub, chosen, whole=True))
-        else:  # read for its rounds, evidence or scoring: what lies under it is still kept
+        else:  # read for its rounds, evidence or scoring: what it says besides is still kept
+            notes.append(note_of(sub, chosen, whole=False, prose_only=True))
             notes += [note_of(deeper, chosen, whole=True) for deeper in sub.children]
     return Variant(
         id=normalize(name).replace(" ", "-"),

@@ -128,7 +128,10 @@ def test_a_section_the_front_matter_does_not_name_stays_with_the_loops_owners(
             "notes:\n  Notes On Candidat AI Usage: candidate\n",
             "front matter 'notes': no section titled 'notes on candidat ai usage' is kept",
         ),
-        ("notes:\n  Goals: everyone\n", "map a section's heading to `candidate` or `panel`"),
+        ("notes:\n  Goals: everyone\n", "'Goals: everyone' should map a section's heading"),
+        ("notes: []\n", "front matter 'notes': map a section's heading to `candidate`"),
+        ("notes:\n  2024: panel\n", "'2024: panel' should map a section's heading"),
+        ("notes:\n  Goals: panel\n  goals: candidate\n", "'goals' is named twice"),
     ],
 )
 def test_a_notes_front_matter_that_names_no_section_or_no_reader_is_an_error(
@@ -165,3 +168,54 @@ def test_a_document_read_anew_is_not_served_from_an_older_understanding(sb: Sand
     itinerary = _all_dms(sb, REC)
     assert "The itinerary for *Juyoung Park*, to forward" in itinerary
     assert _in(itinerary, EVERY_PART) == [AI_USAGE]
+
+
+def test_a_heading_two_sections_share_cannot_be_routed_blind(tmp_path, seeds, capsys) -> None:
+    """The loop's own "Rationale" and the Remote-First variant's: naming it would send both."""
+    from bot.cli import main
+
+    docs = _docs_with(
+        tmp_path,
+        seeds,
+        front="notes:\n  Rationale: panel\n",
+        section="## Rationale\nWe pay above band for this role.\n\n",
+    )
+    assert main(["docs", "check", str(docs)]) == 1
+    assert "2 sections are titled 'rationale'; rename one" in capsys.readouterr().out
+
+
+def test_a_loop_written_in_front_matter_has_no_sections_to_route(tmp_path, capsys) -> None:
+    from pathlib import Path
+
+    from bot.cli import main
+
+    fixture = Path(__file__).parents[1] / "documents" / "fixtures" / "structured-loop.md"
+    loop = tmp_path / "docs" / "loop.md"
+    loop.parent.mkdir()
+    loop.write_text(fixture.read_text().replace("version: 1\n", "version: 1\nnotes: {}\n", 1))
+    assert main(["docs", "check", str(loop.parent)]) == 1
+    assert "names sections of a loop written in Markdown" in capsys.readouterr().out
+
+
+def test_a_variant_s_own_words_beside_its_rounds_and_a_bold_calibrate_are_read(
+    tmp_path, seeds
+) -> None:
+    """A variant whose own bullets name its rounds keeps what it says besides them; an
+    adjustment written "**Calibrate** …" is still the lead's alone."""
+    from bot.documents import load_library
+
+    docs = _docs_with(tmp_path, seeds)
+    loop = docs / "loops" / "ai-first-engineering.md"
+    text = loop.read_text()
+    text = text.replace(
+        "### Remote Loop Structure\n", "Budget approval from the VP comes first.\n", 1
+    )
+    text = text.replace("- Calibrate interviewers", "- **Calibrate** interviewers", 1)
+    loop.write_text(text)
+    variant = load_library(docs).loops["ai-first-engineering"].variants[0]
+    assert [r.round_number for r in variant.rounds] == [1, 2, 3, 4, 5, 6]
+    assert any("Budget approval from the VP comes first." in n.text for n in variant.notes)
+    assert not any("Async Build: submission" in n.text for n in variant.notes)
+    assert variant.calibration == [
+        "**Calibrate** interviewers using 2-3 example submissions to reduce bias."
+    ]
