@@ -131,7 +131,8 @@ def loose_notes(root: Section, read: list[Section | None], chosen: Audiences) ->
 
 
 def notes_for(template: LoopTemplate, variant_id: str | None, reader: str) -> list[LoopNote]:
-    """The notes one reader gets: the loop's, then its variant's when the loop runs in one."""
+    """The notes one reader gets (none for a reader not named here): the loop's, then its
+    variant's when the loop runs in one."""
     variant = template.variant(variant_id) if variant_id else None
     every = [*template.notes, *(variant.notes if variant else [])]
-    return [n for n in every if n.audience in _READ_BY[reader]]
+    return [n for n in every if n.audience in _READ_BY.get(reader, set())]

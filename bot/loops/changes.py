@@ -10,7 +10,7 @@ from bot.authz import Action, can, require
 from bot.errors import InvalidInput
 from bot.loops.ledger import overlaps
 from bot.loops.panels import unique
-from bot.loops.places import ASYNC, ahead_of_submission
+from bot.loops.places import ASYNC, ahead_of_submission, written_part_due
 from bot.loops.queries import (
     LOOP_ROLE,
     OBSERVER,
@@ -215,6 +215,9 @@ def reschedule(
     _cancel_pending(session, loop_id=loop.id or 0, round_id=rnd.id)
     was = rnd.starts_at
     rnd.starts_at = starts_at
+    rnd.written_due = written_part_due(
+        starts_at, rnd.format, loop.candidate_tz, loop.candidate_hours
+    )
     _new_version(
         session,
         loop,

@@ -16,6 +16,7 @@ from bot.loops.hours import Hours, parse_hours
 from bot.loops.requests import Proposal
 
 ASYNC = "async"
+HYBRID = "hybrid"
 ON_SITE = "on-site"
 REMOTE = "remote"
 DEADLINE_TIME = time(17, 0)
@@ -74,6 +75,26 @@ def submission_deadline(
     else:
         day, at = add_working_days(first_day, days), DEADLINE_TIME
     return datetime.combine(day, at, tzinfo=_zone(candidate_tz)).astimezone(UTC)
+
+
+def written_part_due(
+    starts_at: datetime | None, fmt: str, candidate_tz: str, candidate_hours: str | None = None
+) -> datetime | None:
+    """A hybrid round's written part (an async write-up before a live review) is due at the end
+    of the candidate's working day before the review's day, so that its interviewer has it the
+    day before, with their guide: the candidate's own days and hours when step 1 gave them, else
+    Monday to Friday at 17:00. None for any other round, or one without a time."""
+    if fmt != HYBRID or starts_at is None:
+        return None
+    zone = _zone(candidate_tz)
+    days, end = WEEKDAYS, DEADLINE_TIME
+    if candidate_hours:
+        hours = parse_hours(candidate_hours)
+        days, end = hours.days, hours.end
+    day = starts_at.astimezone(zone).date() - timedelta(days=1)
+    while day.weekday() not in days:
+        day -= timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
 
 
 def after_submission(

@@ -44,6 +44,7 @@ ROUND_COLUMNS = (
     Round.deadline,
     Round.received_at,
     Round.review_due,
+    Round.written_due,
 )
 PEOPLE_COLUMNS = (
     Assignment.loop_id,
@@ -159,10 +160,12 @@ class Snapshot:
 def round_when(rnd: Round) -> dict:
     """When and where a round happens, as the card and the lists say it."""
     if rnd.starts_at is not None:
+        written = rnd.written_due
         return {
             "when": slack_time(rnd.starts_at),
             "place": rnd.place or "place not set yet",
             "asynchronous": False,
+            "written_due": slack_time(written) if written else "",
         }
     if rnd.received_at is not None and rnd.review_due is not None:
         return {
@@ -170,14 +173,16 @@ def round_when(rnd: Round) -> dict:
             f"review due {slack_time(rnd.review_due)}",
             "place": "",
             "asynchronous": True,
+            "written_due": "",
         }
     if rnd.deadline is not None:
         return {
             "when": f"submission due {slack_time(rnd.deadline)}",
             "place": "",
             "asynchronous": True,
+            "written_due": "",
         }
-    return {"when": "unscheduled", "place": "", "asynchronous": False}
+    return {"when": "unscheduled", "place": "", "asynchronous": False, "written_due": ""}
 
 
 def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> dict:

@@ -106,9 +106,7 @@ def _common(s: Situation) -> dict:
         "variant_rules": _variant(s),
         "variant_round": None,
         "your_part": _your_part(s),
-        "notes": notes_for(s.template, loop.variant, NOTES_READER[s.kind])
-        if s.kind in NOTES_READER
-        else [],
+        "notes": notes_for(s.template, loop.variant, NOTES_READER.get(s.kind, "")),
         "cadence": _cadence(s.cadence),
     }
     if s.rnd is not None:
@@ -135,6 +133,7 @@ def _round_values(s: Situation, rnd: Round) -> dict:
         "deadline": slack_time(rnd.deadline) if rnd.deadline else "",
         "candidate_deadline": zone_time(rnd.deadline, s.loop.candidate_tz) if rnd.deadline else "",
         "received": slack_time(rnd.received_at) if rnd.received_at else "",
+        "written_due": slack_time(rnd.written_due) if rnd.written_due else "",
         "review_due": slack_time(rnd.review_due) if rnd.review_due else "",
         **panel_values(s.panel, s.observers, s.trainee, s.spec, s.reader, s.owner),
     }
@@ -331,6 +330,7 @@ def compose_itinerary(s: Situation, library: Library) -> list[Outgoing]:
             "length": r.length,
             "format": r.format,
             "place": r.place,
+            "written_due": r.candidate_written_due,
             "description": (vr.description if variant and (vr := variant.round(r.number)) else ""),
             "prepare": (kind.how_to_prepare if (kind := _round_type(s, library, r.number)) else ""),
         }

@@ -21,6 +21,10 @@ class RoundLine:
     format: str = ""
     place: str = ""
     """Where the round happens: a room or a meeting link, as the loop's card shows it."""
+    written_due: str = ""
+    """A hybrid round's written part: when the candidate sends it (a Slack date token)."""
+    candidate_written_due: str = ""
+    """The same, in the candidate's zone."""
 
 
 def round_lines(
@@ -37,6 +41,8 @@ def round_lines(
             _candidate_when(r, candidate_tz),
             r.format,
             r.place or "",
+            round_when(r)["written_due"],
+            zone_time(r.written_due, candidate_tz) if r.written_due and candidate_tz else "",
         )
         for r in rounds
     ]

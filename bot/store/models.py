@@ -92,6 +92,11 @@ class Round(SQLModel, table=True):
     review_due: datetime | None = Field(
         default=None, sa_type=UTCDateTime, description="the end of the reviewer's window"
     )
+    written_due: datetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,
+        description="a hybrid round's written part, due from the candidate before its review",
+    )
     version: int = Field(default=1, description="bumped by every reschedule or swap")
     cancelled: bool = False
 

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.sandbox import Sandbox
-from bot.slack.format import slack_time
+from bot.slack.format import slack_time, zone_time
 from bot.store.models import Assignment, Loop, Round
 from tests.e2e.helpers import (
     HM,
@@ -513,3 +513,54 @@ def test_a_loop_documents_own_lead_times_are_in_force_and_quoted(
         assert not [t for t in dm_texts(sb, owner) if t.startswith("In 45 min")]
         sb.dispatch(rnd.starts_at - timedelta(minutes=45))
         assert [t for t in dm_texts(sb, owner) if t.startswith("In 45 min: *2. Live AI Pairing*")]
+
+
+def _day_before_at_five(start: datetime, tz: str) -> datetime:
+    """17:00 in `tz` on the weekday before `start`'s day there."""
+    day = start.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
+    while day.weekday() > 4:
+        day -= timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 17, 0, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
+    sbx: Sandbox,
+) -> None:
+    """Remote-First's "async write-up plus a 20-minute live review": the write-up is due at the
+    end of the candidate's working day before the review, so its interviewer has it the day
+    before; every reader is told when, and a reschedule takes it along."""
+    seoul = "Asia/Seoul"
+    open_create(sbx)
+    step2 = submit(sbx, REC, step_one_answers(sbx, Variant="Remote-First"))
+    shown = json.dumps(step2.json["view"], ensure_ascii=False)
+    sbx.emulator.close_view(uid(sbx, REC))
+    short_id = create_loop(sbx, Variant="Remote-First")
+    review, owner = _round(sbx, short_id, 3)
+    assert review.format == "hybrid" and review.starts_at is not None
+    due = _day_before_at_five(review.starts_at, seoul)
+    assert review.written_due == due
+    in_seoul = zone_time(due, seoul)
+    assert f"(its written part due {in_seoul}) for the candidate" in shown
+    sbx.dispatch()
+    token = f"<!date^{int(due.timestamp())}^"
+    raw = [m.text or "" for m in sbx.emulator.dms_to(uid(sbx, owner))]
+    (assigned,) = [t for t in raw if "for *3. Production Engineering*" in t]
+    assert f"Their written part is due {token}" in assigned
+    itinerary = "\n".join(dm_texts(sbx, REC))
+    assert f"async write-up plus a 20-minute live review; the written part is due {in_seoul}" in (
+        itinerary
+    )
+    _, card = card_in_channel(sbx, short_id)
+    assert f"(written part due {token}" in json.dumps(card.blocks)
+    sbx.dispatch(review.starts_at - timedelta(hours=48))
+    guide = next(
+        m
+        for m in sbx.emulator.dms_to(uid(sbx, owner))
+        if "Round guide: Production" in str(m.blocks)
+    )
+    assert f"*Written part:* due from the candidate {token}" in json.dumps(guide.blocks)
+    # Moved a week on: the written part moves with it, to the day before the new review.
+    later = review.starts_at + timedelta(days=7)
+    assert "Moved 3." in said(sbx, REC, f"reschedule {short_id} 3 {later:%Y-%m-%dT%H:%M+00:00}")
+    moved, _ = _round(sbx, short_id, 3)
+    assert moved.written_due == _day_before_at_five(later, seoul)

@@ -21,6 +21,7 @@ def test_each_round_is_its_own_line() -> None:
             "length": "1 h",
             "owner": "@x",
             "cancelled": n == 2,
+            "written_due": "",
         }
         for n in (1, 2, 3)
     ]
@@ -42,6 +43,7 @@ def test_card_rounds_do_not_run_together() -> None:
         "format": "on-site",
         "place": "Room 1",
         "asynchronous": False,
+        "written_due": "",
         "candidate_time": "C",
         "R": "@r",
         "A": "@a",

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.loops.places import following_a_submission
+from bot.loops.places import following_a_submission, written_part_due
 from bot.loops.requests import Proposal, ProposedRound
 from bot.render import render
 from bot.slack.blocks import context, input_block, plain, section, sections_for
@@ -139,6 +139,11 @@ def _round_blocks(
             blocks += sections_for(render("create_step2_gap", gap=gap, tz=request.candidate_tz))
     else:
         when = zone_time(proposed.starts_at, request.candidate_tz)
+        written = written_part_due(
+            proposed.starts_at, proposed.format, request.candidate_tz, request.candidate_hours
+        )
+        if written is not None:  # the write-up before a live review, due the day before
+            when += f" (its written part due {zone_time(written, request.candidate_tz)})"
         blocks.append(section(f"{head} · {when} for the candidate"))
         blocks.append(
             context(
