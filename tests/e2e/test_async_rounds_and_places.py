@@ -564,3 +564,9 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     assert "Moved 3." in said(sbx, REC, f"reschedule {short_id} 3 {later:%Y-%m-%dT%H:%M+00:00}")
     moved, _ = _round(sbx, short_id, 3)
     assert moved.written_due == _day_before_at_five(later, seoul)
+    sbx.dispatch()
+    told = [
+        m.text or "" for m in sbx.emulator.dms_to(uid(sbx, owner)) if "moved to" in (m.text or "")
+    ]
+    new_due = f"<!date^{int(moved.written_due.timestamp())}^"
+    assert told and f"Their written part is now due {new_due}" in told[-1]
