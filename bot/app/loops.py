@@ -30,7 +30,7 @@ from bot.loops.views import Snapshot, loop_card, loop_rows
 from bot.reminders.plan import offsets_for
 from bot.render import render
 from bot.runtime import Runtime
-from bot.slack.format import mention, slack_time
+from bot.slack.format import mention, slack_time, zone_time
 from bot.store.models import Loop, Round
 
 CHANGE_NOTICE = "change_notice"
@@ -105,8 +105,15 @@ def reschedule_round(
         said = {"number": rnd.number, "round_name": rnd.name, "short_id": loop.short_id}
         awaited = changes.awaited_submission(session, loop, rnd)
         due = slack_time(awaited.deadline) if awaited and awaited.deadline else None
+        written = rnd.written_due
         text = render(
-            "round_changed", new_user=None, awaited=awaited, due=due, review_due=None, **said
+            "round_changed",
+            new_user=None,
+            awaited=awaited,
+            due=due,
+            review_due=None,
+            written_due=zone_time(written, loop.candidate_tz) if written else "",
+            **said,
         )
         check = hours_check(session, rnd, _runners(session, loop, rnd), candidate=loop)
         loop_id = loop.id
@@ -153,6 +160,7 @@ def swap_round(
             awaited=None,
             review_due=slack_time(reviewed) if reviewed else None,
             review_days=review.days,
+            written_due="",
             **said,
         )
         check = hours_check(session, rnd, [new_user])

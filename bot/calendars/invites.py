@@ -162,6 +162,8 @@ class Stop:
     minutes: int
     place: str | None
     cancelled: bool = False
+    written_due: datetime | None = None
+    """A hybrid round's written part, due before it."""
 
 
 def itinerary_ics(loop: Loop, stops: list[Stop], *, stamp: datetime) -> bytes:
@@ -182,6 +184,9 @@ def itinerary_ics(loop: Loop, stops: list[Stop], *, stamp: datetime) -> bytes:
         event.add("status", "CANCELLED" if cancelled or stop.cancelled else "CONFIRMED")
         if stop.place:
             event.add("location", stop.place)
+        if stop.written_due is not None:
+            due = stop.written_due.astimezone(zone)
+            event.add("description", f"Send the written part by {due:%a %d %b %H:%M} ({zone}).")
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

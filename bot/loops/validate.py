@@ -13,11 +13,12 @@ from bot.documents import Library
 from bot.documents.models import LoopTemplate, Role
 from bot.loops.hours import parse_hours
 from bot.loops.ledger import overlaps, week_of
-from bot.loops.places import ahead_of_submission
+from bot.loops.places import ahead_of_submission, written_part_due
 from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.slack.format import zone_time
 from bot.slack.messenger import SlackUser
+from bot.store.models import Loop
 
 MAX_ROUNDS_PER_INTERVIEWER = 2
 MAX_NAME = 100
@@ -150,6 +151,8 @@ def validate_schedule(
             )
         elif rnd.starts_at <= now:
             errors[f"round:{rnd.number}:time"] = "Pick a time in the future."
+        elif passed := written_part_passed(rnd.starts_at, rnd.format, proposal.request, now):
+            errors[f"round:{rnd.number}:time"] = passed
         elif early := _before_its_submission(proposal, rnd):
             errors[f"round:{rnd.number}:time"] = early
         elif rnd.responsible is not None:
@@ -176,6 +179,20 @@ def validate_schedule(
                 errors[field] = why
         mine += [(rnd, person, end) for person in members]
     return errors
+
+
+def written_part_passed(
+    starts_at: datetime, fmt: str, loop: LoopRequest | Loop, now: datetime
+) -> str | None:
+    """Why a hybrid round cannot go at `starts_at`: its written part, due the candidate's day
+    before, would be due already. None when it can (or it has no written part)."""
+    due = written_part_due(starts_at, fmt, loop.candidate_tz, loop.candidate_hours)
+    if due is None or due > now:
+        return None
+    return (
+        f"Its written part would be due {zone_time(due, loop.candidate_tz)} for the candidate "
+        "(the end of their working day before), which has passed: pick a later day."
+    )
 
 
 def _before_its_submission(proposal: Proposal, rnd: ProposedRound) -> str | None:

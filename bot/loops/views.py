@@ -160,7 +160,7 @@ class Snapshot:
 def round_when(rnd: Round) -> dict:
     """When and where a round happens, as the card and the lists say it."""
     if rnd.starts_at is not None:
-        written = rnd.written_due
+        written = None if rnd.cancelled else rnd.written_due
         return {
             "when": slack_time(rnd.starts_at),
             "place": rnd.place or "place not set yet",

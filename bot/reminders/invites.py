@@ -127,7 +127,15 @@ def _candidate_sees(session: Session, loop: Loop, reminder: Reminder) -> bool:
 
 def _itinerary(loop: Loop, rounds: list[Round], now: datetime, kind: Kind) -> Outgoing:
     stops = [
-        Stop(r.number, r.name, r.starts_at, r.duration_minutes, place_of(r), r.cancelled)
+        Stop(
+            r.number,
+            r.name,
+            r.starts_at,
+            r.duration_minutes,
+            place_of(r),
+            r.cancelled,
+            r.written_due,
+        )
         for r in rounds
         if r.starts_at is not None
     ]

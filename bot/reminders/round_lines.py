@@ -42,7 +42,9 @@ def round_lines(
             r.format,
             r.place or "",
             round_when(r)["written_due"],
-            zone_time(r.written_due, candidate_tz) if r.written_due and candidate_tz else "",
+            zone_time(r.written_due, candidate_tz)
+            if r.written_due and candidate_tz and not r.cancelled
+            else "",
         )
         for r in rounds
     ]

@@ -527,12 +527,20 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     sbx: Sandbox,
 ) -> None:
     """Remote-First's "async write-up plus a 20-minute live review": the write-up is due at the
-    end of the candidate's working day before the review, so its interviewer has it the day
-    before; every reader is told when, and a reschedule takes it along."""
+    end of the candidate's working day before the review, so it is in before it; every reader
+    is told when, a reschedule takes it along, and a time whose written part would be due
+    already is refused."""
     seoul = "Asia/Seoul"
     open_create(sbx)
     step2 = submit(sbx, REC, step_one_answers(sbx, Variant="Remote-First"))
     shown = json.dumps(step2.json["view"], ensure_ascii=False)
+    # Step 2 at 17:00 in Seoul: a review tomorrow morning would have its written part due now.
+    tomorrow = int(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo(seoul)).timestamp())
+    refused = submit(sbx, REC, {"round:3:time": tomorrow})
+    assert refused.json and refused.json["errors"] == {
+        "round:3:time": "Its written part would be due Mon 23 Nov 17:00 Asia/Seoul for the "
+        "candidate (the end of their working day before), which has passed: pick a later day."
+    }
     sbx.emulator.close_view(uid(sbx, REC))
     short_id = create_loop(sbx, Variant="Remote-First")
     review, owner = _round(sbx, short_id, 3)
@@ -540,15 +548,23 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     due = _day_before_at_five(review.starts_at, seoul)
     assert review.written_due == due
     in_seoul = zone_time(due, seoul)
-    assert f"(its written part due {in_seoul}) for the candidate" in shown
+    assert f"(its written part due {in_seoul}, the candidate's day before: moves with" in shown
     sbx.dispatch()
     token = f"<!date^{int(due.timestamp())}^"
     raw = [m.text or "" for m in sbx.emulator.dms_to(uid(sbx, owner))]
     (assigned,) = [t for t in raw if "for *3. Production Engineering*" in t]
-    assert f"Their written part is due {token}" in assigned
+    assert f"Their written part is due {token}" in assigned and "before the review;" in assigned
     itinerary = "\n".join(dm_texts(sbx, REC))
     assert f"async write-up plus a 20-minute live review; the written part is due {in_seoul}" in (
         itinerary
+    )
+    (ics,) = [c for n, c in sbx.emulator.files_to(uid(sbx, REC)) if n.startswith("itinerary")]
+    assert f"Send the written part by {due.astimezone(ZoneInfo(seoul)):%a %d %b %H:%M}" in (
+        ics.decode() if isinstance(ics, bytes) else ics
+    )
+    (ics,) = [c for n, c in sbx.emulator.files_to(uid(sbx, REC)) if n.startswith("itinerary")]
+    assert f"Send the written part by {due.astimezone(ZoneInfo(seoul)):%a %d %b %H:%M}" in (
+        ics.decode() if isinstance(ics, bytes) else ics
     )
     _, card = card_in_channel(sbx, short_id)
     assert f"(written part due {token}" in json.dumps(card.blocks)
@@ -561,12 +577,26 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     assert f"*Written part:* due from the candidate {token}" in json.dumps(guide.blocks)
     # Moved a week on: the written part moves with it, to the day before the new review.
     later = review.starts_at + timedelta(days=7)
-    assert "Moved 3." in said(sbx, REC, f"reschedule {short_id} 3 {later:%Y-%m-%dT%H:%M+00:00}")
+    answer = said(sbx, REC, f"reschedule {short_id} 3 {later:%Y-%m-%dT%H:%M+00:00}")
     moved, _ = _round(sbx, short_id, 3)
     assert moved.written_due == _day_before_at_five(later, seoul)
+    assert (
+        "Moved 3." in answer
+        and (f"Its written part is now due {zone_time(moved.written_due, seoul)} for the candidate")
+        in answer
+    )
     sbx.dispatch()
     told = [
         m.text or "" for m in sbx.emulator.dms_to(uid(sbx, owner)) if "moved to" in (m.text or "")
     ]
     new_due = f"<!date^{int(moved.written_due.timestamp())}^"
     assert told and f"Their written part is now due {new_due}" in told[-1]
+    # On a Thursday at 18:00 in Seoul, to Friday morning: its written part was due at 17:00.
+    zone = ZoneInfo(seoul)
+    evening = datetime(2026, 11, 26, 18, 0, tzinfo=zone)  # a Thursday
+    sbx.now = evening.astimezone(UTC)
+    soon = datetime(2026, 11, 27, 10, 0, tzinfo=zone).astimezone(UTC)
+    refused = said(sbx, REC, f"reschedule {short_id} 3 {soon:%Y-%m-%dT%H:%M+00:00}")
+    assert "3. Production Engineering: Its written part would be due Thu 26 Nov 17:00" in refused
+    assert "which has passed: pick a later day" in refused
+    assert _round(sbx, short_id, 3)[0].starts_at == later

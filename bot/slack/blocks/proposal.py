@@ -143,7 +143,10 @@ def _round_blocks(
             proposed.starts_at, proposed.format, request.candidate_tz, request.candidate_hours
         )
         if written is not None:  # the write-up before a live review, due the day before
-            when += f" (its written part due {zone_time(written, request.candidate_tz)})"
+            due = zone_time(written, request.candidate_tz)
+            when += (
+                f" (its written part due {due}, the candidate's day before: moves with the time)"
+            )
         blocks.append(section(f"{head} · {when} for the candidate"))
         blocks.append(
             context(

@@ -22,6 +22,40 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("rounds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("written_due", UTCDateTime(timezone=True), nullable=True))
+    _hybrid_rounds_before(op.get_bind())
+
+
+_ROUNDS = sa.table(
+    "rounds",
+    sa.column("id", sa.Integer),
+    sa.column("loop_id", sa.Integer),
+    sa.column("format", sa.String),
+    sa.column("starts_at", UTCDateTime(timezone=True)),
+    sa.column("written_due", UTCDateTime(timezone=True)),
+)
+_LOOPS = sa.table(
+    "loops",
+    sa.column("id", sa.Integer),
+    sa.column("candidate_tz", sa.String),
+    sa.column("candidate_hours", sa.String),
+)
+
+
+def _hybrid_rounds_before(bind: sa.engine.Connection) -> None:
+    """Hybrid rounds of loops created before this revision get their written part's due time,
+    as a loop created now would (`places.written_part_due`)."""
+    from bot.loops.places import HYBRID, written_part_due
+
+    rows = bind.execute(
+        sa.select(
+            _ROUNDS.c.id, _ROUNDS.c.starts_at, _LOOPS.c.candidate_tz, _LOOPS.c.candidate_hours
+        )
+        .join(_LOOPS, _LOOPS.c.id == _ROUNDS.c.loop_id)
+        .where(_ROUNDS.c.format == HYBRID, _ROUNDS.c.starts_at.is_not(None))
+    ).all()
+    for round_id, starts_at, tz, hours in rows:
+        due = written_part_due(starts_at, HYBRID, tz, hours)
+        bind.execute(_ROUNDS.update().where(_ROUNDS.c.id == round_id).values(written_due=due))
 
 
 def downgrade() -> None:
