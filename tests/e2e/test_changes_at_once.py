@@ -132,7 +132,8 @@ def test_a_scorecard_and_the_decision_submitted_twice_at_once_count_once(sb: San
     number, name, _ = _first_pool_round(sb)
     who = owner(sb, short_id, number)
     sb.slack.command(who, "/loop", f"scorecard {short_id} {number}")
-    form = ModalForm(wait_for(lambda: top_view(sb, who)), sb.emulator.workspace)
+    opened = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
+    form = ModalForm(opened, sb.emulator.workspace)
     asked = [f for f in form.fields if not f.block_id.endswith("evidence")]
     answers = {f.label: "Solid" for f in asked if f.block_id.startswith("signal:")}
     answers |= {f.label: "PROVEN" for f in asked if f.block_id.startswith("value:")}
