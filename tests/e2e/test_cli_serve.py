@@ -385,4 +385,5 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
         done.stdout
     )
     assert "hears the last scorecard is in" in done.stdout
+    assert "Asia/Seoul.Loop `" not in done.stdout  # a DM's second line stays a line of its own
     assert "the debrief summary above now counts them all" in done.stdout

@@ -7,6 +7,7 @@ scorecards, and both gate the debrief; the observer gets the guide and no scorec
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
@@ -542,3 +543,15 @@ def test_the_catalogue_s_before_and_during_reach_each_panel_member_s_guide(
         assert "they must do a dry run with the hiring manager first" in guide, member
         assert "The observer should be as invisible as possible" in guide, member
         assert "*Before the interview* _(the catalogue)_" in guide
+        # Each part on a line of its own: nothing runs into the next heading.
+        assert not re.search(r"[.)]\*[A-Z][\w ()]*:\*", guide), guide
+    for member in interviewers:
+        (assigned,) = [
+            _text(m)
+            for m in _dms(sb, member)
+            if "You're interviewing" in _text(m) and "*2." in _text(m)
+        ]
+        assert "ends.\n*Panel:*" in assigned, assigned
+    # The candidate's side, to forward: how to prepare on a line of its own, in Slack's markup.
+    itinerary = next(t for t in map(_text, _dms(sb, "oliver.rec")) if "The itinerary for" in t)
+    assert "\n    _How to prepare:_ We ask candidates to spend an hour pairing" in itinerary
