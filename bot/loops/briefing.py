@@ -69,6 +69,19 @@ def guide_rounds_at_creation(
     return guide, rounds_named(guide.rounds, template) if guide.rounds else ({picked} - {None})
 
 
+def scope_note(brief: Briefing, template: LoopTemplate) -> str:
+    """Which rounds the candidate's documents brief, and why, for the loop's owners."""
+    numbers = sorted(brief.rounds)
+    if not numbers:
+        return (
+            "Their documents name no round and none was picked: only the hiring manager "
+            "and the interview lead read them."
+        )
+    names = [f"{n}. {template.round(n).name}" for n in numbers]
+    how = "as their documents say" if brief.named else "as picked when the loop was created"
+    return f"Their documents brief {', '.join(names)}, {how}."
+
+
 def rounds_named(names: list[str], template: LoopTemplate) -> set[int]:
     """Template round numbers for `2`, `2. Live AI Pairing` or `Live AI Pairing`."""
     out = set()

@@ -10,7 +10,7 @@ from bot.documents import Library
 from bot.documents.models import LoopTemplate, RoundType, Variant
 from bot.documents.models import Round as TemplateRound
 from bot.documents.notes import CANDIDATE, HIRING_MANAGER, INTERVIEW_LEAD, INTERVIEWER, notes_for
-from bot.loops.briefing import Briefing, briefing_for, length_note, prep_guides_for
+from bot.loops.briefing import Briefing, briefing_for, length_note, prep_guides_for, scope_note
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import OBSERVER, TRAINEE_PARTS
 from bot.reminders.cadence import Next, first_due
@@ -287,18 +287,6 @@ def _round_type(s: Situation, library: Library, number: int) -> RoundType | None
     return library.round_type_named(spec.round_type) if spec else None
 
 
-def _scope_note(s: Situation, brief: Briefing) -> str:
-    numbers = sorted(brief.rounds)
-    if not numbers:
-        return (
-            "Their documents name no round and none was picked: only the hiring manager "
-            "and the interview lead read them."
-        )
-    names = [f"{n}. {s.template.round(n).name}" for n in numbers]
-    how = "as their documents say" if brief.named else "as picked when the loop was created"
-    return f"Their documents brief {', '.join(names)}, {how}."
-
-
 def _candidate_brief(s: Situation, brief: Briefing, number: int | None = None) -> str:
     """The candidate's own documents: whole (with the executive briefing) for the hiring
     manager's and the lead's loop briefs, or the parts that brief round `number`."""
@@ -314,7 +302,7 @@ def _candidate_brief(s: Situation, brief: Briefing, number: int | None = None) -
         guide=guide,
         context=context,
         executive=number is None,
-        scope_note=_scope_note(s, brief) if number is None else "",
+        scope_note=scope_note(brief, s.template) if number is None else "",
     )
 
 
@@ -337,7 +325,12 @@ def compose_itinerary(s: Situation, library: Library) -> list[Outgoing]:
         for r in s.rounds
         if not r.cancelled
     ]
-    collect = [(f"{r.number}. {r.name}", r.artifacts) for r in s.template.rounds if r.artifacts]
+    due = {r.number: r.candidate_written_due for r in s.rounds}  # a hybrid round's written part
+    collect = [
+        (f"{r.number}. {r.name}", r.artifacts, due.get(r.number))
+        for r in s.template.rounds
+        if r.artifacts
+    ]
     brief = briefing_for(library, s.loop, s.template)
     preps = prep_guides_for(library, s.template, brief)
     text = render("itinerary", **_common(s), itinerary=itinerary, collect=collect, preps=preps)

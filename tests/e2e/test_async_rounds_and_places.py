@@ -558,6 +558,11 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     assert f"async write-up plus a 20-minute live review; the written part is due {in_seoul}" in (
         itinerary
     )
+    # What the recruiter collects, and by when: the written part before its review.
+    assert (
+        f"3. Production Engineering: Reliability and ops plan (its written part, due {in_seoul})"
+        in (itinerary)
+    )
     (ics,) = [c for n, c in sbx.emulator.files_to(uid(sbx, REC)) if n.startswith("itinerary")]
     assert f"Send the written part by {due.astimezone(ZoneInfo(seoul)):%a %d %b %H:%M}" in (
         ics.decode() if isinstance(ics, bytes) else ics
