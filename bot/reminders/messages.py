@@ -259,7 +259,9 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
     name = TEMPLATE_BY_KIND.get(s.kind, "status" if s.kind is Kind.CHANGED else "")
     if s.kind is Kind.CHANGED and s.owner is None:
         name = "status"
-    text = render(name, **_common(s))
+    # What its interviewers do beforehand (a dry run, choosing the task) needs the lead time.
+    kind = _round_type(s, library, s.spec.number) if s.kind is Kind.ASSIGNED and s.spec else None
+    text = render(name, **_common(s), before=kind.before_the_interview if kind else "")
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
         number = s.spec.number

@@ -552,6 +552,8 @@ def test_the_catalogue_s_before_and_during_reach_each_panel_member_s_guide(
             if "You're interviewing" in _text(m) and "*2." in _text(m)
         ]
         assert "ends.\n*Panel:*" in assigned, assigned
+        # The dry run with the hiring manager needs the week's notice, not the guide's day.
+        assert "they must do a dry run with the hiring manager first" in assigned
     # The candidate's side, to forward: how to prepare on a line of its own, in Slack's markup.
     itinerary = next(t for t in map(_text, _dms(sb, "oliver.rec")) if "The itinerary for" in t)
     assert "\n    _How to prepare:_ We ask candidates to spend an hour pairing" in itinerary
