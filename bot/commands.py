@@ -39,7 +39,7 @@ def parse_command(text: str) -> ParsedCommand:
         t[1:-1] if t[:1] in "\"'" and t[-1:] == t[:1] and len(t) > 1 else t
         for t in _TOKEN.findall(clean_text(text))
     ]
-    if not tokens:
+    if not tokens or not tokens[0].strip():  # nothing, or a quoted nothing (`/loop ''`)
         return ParsedCommand("help", ())
     return ParsedCommand(tokens[0].lower(), tuple(tokens[1:]))
 

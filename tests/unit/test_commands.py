@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.commands import MAX_TEXT, ParsedCommand, parse_command, user_mention
@@ -30,6 +30,8 @@ def test_user_mentions() -> None:
     assert user_mention("@maya") is None
 
 
+@example("''")  # a quoted nothing
+@example('"" list')
 @given(st.text(max_size=MAX_TEXT + 200))
 def test_any_text_parses(text: str) -> None:
     parsed = parse_command(text)
