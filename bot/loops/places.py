@@ -13,7 +13,7 @@ from bot.documents.markdown import normalize
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
 from bot.loops.hours import Hours, parse_hours
-from bot.loops.requests import Proposal
+from bot.loops.requests import LoopRequest, Proposal
 
 ASYNC = "async"
 HYBRID = "hybrid"
@@ -95,6 +95,32 @@ def written_part_due(
     while day.weekday() not in days:
         day -= timedelta(days=1)
     return datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
+
+
+def written_part_possible_from(
+    now: datetime, candidate_tz: str, candidate_hours: str | None = None
+) -> datetime:
+    """The first day (its start, the candidate's) on which a hybrid round can be held with its
+    written part still to come: the one whose working day before ends after `now`."""
+    zone = _zone(candidate_tz)
+    day = now.astimezone(zone).date() + timedelta(days=1)
+    while True:
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        due = written_part_due(start, HYBRID, candidate_tz, candidate_hours)
+        if due is not None and due > now:
+            return start.astimezone(UTC)
+        day += timedelta(days=1)
+
+
+def not_before(
+    due: datetime | None, fmt: str, request: LoopRequest, now: datetime
+) -> datetime | None:
+    """When a live round may start: after the submission it builds on (`due`); a hybrid round
+    also on a day whose written part, due the candidate's working day before, is still ahead."""
+    if fmt != HYBRID:
+        return due
+    ahead = written_part_possible_from(now, request.candidate_tz, request.candidate_hours)
+    return max(ahead, due) if due is not None else ahead
 
 
 def after_submission(

@@ -16,7 +16,14 @@ from bot.loops.assignment import explain_gap, plan, search_end
 from bot.loops.hours import DEFAULT_HOURS, Hours, WorkingDay, hours_or, parse_hours, stored_hours
 from bot.loops.ledger import Booking, Limits, RoundNeed
 from bot.loops.panels import OBSERVER, panel_reminders, round_problem, unique
-from bot.loops.places import ASYNC, after_submission, decorate, round_format, written_part_due
+from bot.loops.places import (
+    ASYNC,
+    after_submission,
+    decorate,
+    not_before,
+    round_format,
+    written_part_due,
+)
 from bot.loops.queries import LOOP_ROLE, SHADOW, bookings_between, last_assigned, recruiter_roles
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.training import in_training, progress
@@ -98,7 +105,7 @@ def propose(
                 minutes,
                 tuple(people),
                 asynchronous=fmt == ASYNC,
-                not_before=follows.get(rnd.number),
+                not_before=not_before(follows.get(rnd.number), fmt, request, now),
                 **panel,
             )
         )

@@ -596,6 +596,17 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     ]
     new_due = f"<!date^{int(moved.written_due.timestamp())}^"
     assert told and f"Their written part is now due {new_due}" in told[-1]
+    # The hiring manager's brief named it; the recruiter's new file to forward carries the new one.
+    brief = next(
+        m.text or "" for m in sbx.emulator.dms_to(uid(sbx, HM)) if "accountable" in (m.text or "")
+    )
+    assert f"written part due {token}" in brief
+    files = [c for n, c in sbx.emulator.files_to(uid(sbx, REC)) if n.startswith("itinerary")]
+    newest = files[-1].decode() if isinstance(files[-1], bytes) else files[-1]
+    assert (
+        f"Send the written part by {moved.written_due.astimezone(ZoneInfo(seoul)):%a %d %b %H:%M}"
+        in (newest)
+    )
     # On a Thursday at 18:00 in Seoul, to Friday morning: its written part was due at 17:00.
     zone = ZoneInfo(seoul)
     evening = datetime(2026, 11, 26, 18, 0, tzinfo=zone)  # a Thursday
@@ -605,3 +616,36 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     assert "3. Production Engineering: Its written part would be due Thu 26 Nov 17:00" in refused
     assert "which has passed: pick a later day" in refused
     assert _round(sbx, short_id, 3)[0].starts_at == later
+
+
+def test_step_two_never_proposes_a_hybrid_review_whose_written_part_is_due_already(
+    tmp_path: Path, seeds: Path
+) -> None:
+    """Remote-First with the Async Build made live, so the hybrid reviews follow no submission:
+    at 17:00 in Seoul, a review tomorrow would have its written part due now. Step 2 proposes a
+    later day (and creating the loop as proposed is not refused), with the written part at the
+    end of the candidate's own working day before (Sun-Thu 08:00-16:00, as step 1 gives them)."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    docs = tmp_path / "docs"
+    shutil.copytree(seeds, docs)
+    loop = docs / "loops" / "ai-first-engineering.md"
+    text = loop.read_text()
+    loop.write_text(
+        text.replace("- Async Build: submission,", "- Async Build: 45 minutes live,", 1)
+    )
+    with Sandbox(create_app, make_wsgi_app, docs=docs, settings={"loopbot_places": {}}) as sb:
+        sb.now = MONDAY  # 17:00 in Seoul
+        hours = {"Candidate's working hours": "Sun-Thu 08:00-16:00"}
+        short_id = create_loop(
+            sb, Variant="Remote-First", **{"First interview day": "2026-11-24"}, **hours
+        )
+        seoul = ZoneInfo("Asia/Seoul")
+        for number in (3, 4):
+            review, _ = _round(sb, short_id, number)
+            assert review.format == "hybrid" and review.starts_at is not None
+            assert review.written_due is not None and review.written_due > MONDAY
+            due = review.written_due.astimezone(seoul)
+            assert (due.hour, due.minute) == (16, 0) and due.weekday() in (6, 0, 1, 2, 3)
+            assert due.date() < review.starts_at.astimezone(seoul).date()
