@@ -52,7 +52,9 @@ def question(loop: Loop, rnd: Round, declined: Decline, ask: ReplacementAsk) -> 
 
 
 def mentions(users: list[str]) -> str:
-    return ", ".join(mention(u) for u in users)
+    """People as a sentence names them: `@amy`, `@amy and @bob`, `@amy, @bob and @cy`."""
+    said = [mention(u) for u in users]
+    return " and ".join([", ".join(said[:-1]), said[-1]]) if len(said) > 1 else "".join(said)
 
 
 def when_of(rnd: Round) -> str:

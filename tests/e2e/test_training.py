@@ -618,7 +618,7 @@ def test_on_a_panel_each_of_the_round_s_people_hears_who_leads_now(tmp_path: Pat
         )
         assert said_to[observer][0].endswith(f"@{uid(sb, lead)} leads it.")
         (thanks,) = wait_for(lambda: _texts(sb, trainee, "You're off"))
-        assert f"@{uid(sb, lead)}, @{uid(sb, other)} run it without you" in thanks
+        assert f"@{uid(sb, lead)} and @{uid(sb, other)} run it without you" in thanks
 
 
 def test_a_practice_scorecard_written_before_stepping_out_is_never_counted(sb: Sandbox) -> None:
