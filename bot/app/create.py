@@ -16,7 +16,7 @@ from bot.documents.models import LoopTemplate
 from bot.errors import FieldProblems, InvalidInput
 from bot.loops.briefing import guide_rounds_at_creation, length_note
 from bot.loops.ledger import Booking, Limits
-from bot.loops.places import ASYNC
+from bot.loops.places import ASYNC, written_part_due
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
 from bot.loops.schedule import next_business_day
 from bot.loops.service import create_loop, propose
@@ -151,6 +151,7 @@ class RoundEdit:
     responsible_given: bool = False
     place: str | None = None
     deadline: datetime | None = None
+    written_due: datetime | None = None
 
 
 def create(
@@ -167,7 +168,7 @@ def create(
         proposed = _proposal(runtime, session, request, asked)
         edited = Proposal(
             request=request,
-            rounds=[_edited(r, edits.get(r.number)) for r in proposed.rounds],
+            rounds=[_edited(r, edits.get(r.number), request) for r in proposed.rounds],
         )
         errors = validate_schedule(
             session=session, proposal=edited, now=now, weekly_cap=limits(runtime).weekly_cap
@@ -192,7 +193,7 @@ def create(
     return Done(short_id, announce)
 
 
-def _edited(proposed: ProposedRound, edit: RoundEdit | None) -> ProposedRound:
+def _edited(proposed: ProposedRound, edit: RoundEdit | None, request: LoopRequest) -> ProposedRound:
     if edit is None:
         return proposed
     lead = edit.responsible if edit.responsible_given else proposed.responsible
@@ -201,9 +202,17 @@ def _edited(proposed: ProposedRound, edit: RoundEdit | None) -> ProposedRound:
     if lead and lead != proposed.responsible and proposed.responsible:
         co = [proposed.responsible if u == lead else u for u in co]
         seen = [proposed.responsible if u == lead else u for u in seen]
+    starts_at = None if proposed.asynchronous else edit.starts_at or proposed.starts_at
+    # A written part left as proposed follows the time picked; one set by hand stays.
+    written = edit.written_due
+    if written is None or written == proposed.written_due:
+        written = written_part_due(
+            starts_at, proposed.format, request.candidate_tz, request.candidate_hours
+        )
     return proposed.model_copy(
         update={
-            "starts_at": None if proposed.asynchronous else edit.starts_at or proposed.starts_at,
+            "starts_at": starts_at,
+            "written_due": written,
             "responsible": lead,
             "co_interviewers": co,
             "observers": seen,

@@ -223,5 +223,8 @@ def decorate(
             rounds.append(rnd.model_copy(update={"starts_at": None, "deadline": deadline}))
         else:
             place = rnd.place or place_for(template, request.variant, rnd.format, places or {})
-            rounds.append(rnd.model_copy(update={"place": place}))
+            written = written_part_due(
+                rnd.starts_at, rnd.format, request.candidate_tz, request.candidate_hours
+            )
+            rounds.append(rnd.model_copy(update={"place": place, "written_due": written}))
     return proposal.model_copy(update={"rounds": rounds})

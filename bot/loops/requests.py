@@ -37,6 +37,8 @@ class ProposedRound(BaseModel):
     responsible: str | None
     problem: str | None = None
     deadline: datetime | None = None
+    written_due: datetime | None = None
+    """A hybrid round's written part: the candidate's working day before, unless set by hand."""
     place: str | None = None
     co_interviewers: list[str] = []
     """The panel's other interviewers: each writes a scorecard too."""

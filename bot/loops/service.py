@@ -264,7 +264,8 @@ def create_loop(
             format=proposed.format,
             place=proposed.place,
             deadline=proposed.deadline,
-            written_due=written_part_due(
+            written_due=proposed.written_due
+            or written_part_due(
                 proposed.starts_at, proposed.format, request.candidate_tz, request.candidate_hours
             ),
         )

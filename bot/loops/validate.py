@@ -151,8 +151,8 @@ def validate_schedule(
             )
         elif rnd.starts_at <= now:
             errors[f"round:{rnd.number}:time"] = "Pick a time in the future."
-        elif passed := written_part_passed(rnd.starts_at, rnd.format, proposal.request, now):
-            errors[f"round:{rnd.number}:time"] = passed
+        elif written := _written_part(rnd, proposal.request, now):
+            errors.update(written)
         elif early := _before_its_submission(proposal, rnd):
             errors[f"round:{rnd.number}:time"] = early
         elif rnd.responsible is not None:
@@ -193,6 +193,24 @@ def written_part_passed(
         f"Its written part would be due {zone_time(due, loop.candidate_tz)} for the candidate "
         "(the end of their working day before), which has passed: pick a later day."
     )
+
+
+def _written_part(rnd: ProposedRound, request: LoopRequest, now: datetime) -> dict[str, str]:
+    """A hybrid round's written part: due before its review and not already. Left as proposed it
+    follows the review's time (so a later time is the answer); set by hand, its own field."""
+    assert rnd.starts_at is not None
+    following = written_part_due(
+        rnd.starts_at, rnd.format, request.candidate_tz, request.candidate_hours
+    )
+    if rnd.written_due is None or rnd.written_due == following:
+        passed = written_part_passed(rnd.starts_at, rnd.format, request, now)
+        return {f"round:{rnd.number}:time": passed} if passed else {}
+    field = f"round:{rnd.number}:written"
+    if rnd.written_due <= now:
+        return {field: "Pick a due time for the written part in the future."}
+    if rnd.written_due >= rnd.starts_at:
+        return {field: "Pick a due time for the written part before the review starts."}
+    return {}
 
 
 def _before_its_submission(proposal: Proposal, rnd: ProposedRound) -> str | None:

@@ -26,6 +26,7 @@ from bot.slack.blocks.loops import (
     round_owner_field,
     round_place_field,
     round_time_field,
+    round_written_field,
 )
 from bot.slack.blocks.proposal import build_modal_loop_step2
 from handlers.forms import Form
@@ -129,7 +130,7 @@ def handle_step2_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -
     numbers = {
         int(m.group(1))
         for block_id in form.values
-        if (m := re.fullmatch(r"round:(\d{1,3}):(?:time|owner|place|deadline)", block_id))
+        if (m := re.fullmatch(r"round:(\d{1,3}):(?:time|owner|place|deadline|written)", block_id))
     }
     edits = {
         n: create.RoundEdit(
@@ -138,6 +139,7 @@ def handle_step2_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -
             responsible_given=round_owner_field(n) in form.values,
             place=form.text(round_place_field(n)) or None,
             deadline=form.moment(round_deadline_field(n)),
+            written_due=form.moment(round_written_field(n)),
         )
         for n in numbers
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -548,7 +548,7 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     due = _day_before_at_five(review.starts_at, seoul)
     assert review.written_due == due
     in_seoul = zone_time(due, seoul)
-    assert f"(its written part due {in_seoul}, the candidate's day before: moves with" in shown
+    assert f"(its written part due {in_seoul}: the end of their working day before)" in shown
     sbx.dispatch()
     token = f"<!date^{int(due.timestamp())}^"
     raw = [m.text or "" for m in sbx.emulator.dms_to(uid(sbx, owner))]
@@ -649,3 +649,49 @@ def test_step_two_never_proposes_a_hybrid_review_whose_written_part_is_due_alrea
             due = review.written_due.astimezone(seoul)
             assert (due.hour, due.minute) == (16, 0) and due.weekday() in (6, 0, 1, 2, 3)
             assert due.date() < review.starts_at.astimezone(seoul).date()
+
+
+def test_the_recruiter_sets_a_written_part_s_due_time_in_step_two(sbx: Sandbox) -> None:
+    """Step 2's *Written part due* starts at the end of the candidate's day before the review;
+    left alone it follows a review moved in the same step, set by hand it stays, and it must
+    fall after now and before the review."""
+    seoul = ZoneInfo("Asia/Seoul")
+    open_create(sbx)
+    step2 = submit(sbx, REC, step_one_answers(sbx, Variant="Remote-First"))
+    fields = {
+        b["block_id"]: b["element"]
+        for b in step2.json["view"]["blocks"]
+        if b.get("block_id", "").startswith("round:3:")
+    }
+    start = datetime.fromtimestamp(fields["round:3:time"]["initial_date_time"], UTC)
+    proposed = datetime.fromtimestamp(fields["round:3:written"]["initial_date_time"], UTC)
+    assert proposed == _day_before_at_five(start, "Asia/Seoul")
+    past = int(MONDAY.timestamp()) - 3600
+    refused = submit(sbx, REC, {"round:3:written": past})
+    assert refused.json["errors"] == {
+        "round:3:written": "Pick a due time for the written part in the future."
+    }
+    after = int((start + timedelta(hours=1)).timestamp())
+    refused = submit(sbx, REC, {"round:3:written": after})
+    assert refused.json["errors"] == {
+        "round:3:written": "Pick a due time for the written part before the review starts."
+    }
+    # By hand, the morning of the review for round 3; round 4 moved a day on, its left alone.
+    by_hand = datetime.combine(start.astimezone(seoul).date(), time(8, 0), seoul)
+    four = datetime.fromtimestamp(
+        next(
+            b["element"]["initial_date_time"]
+            for b in step2.json["view"]["blocks"]
+            if b.get("block_id") == "round:4:time"
+        ),
+        UTC,
+    ) + timedelta(days=1)
+    done = submit(
+        sbx,
+        REC,
+        {"round:3:written": int(by_hand.timestamp()), "round:4:time": int(four.timestamp())},
+    )
+    assert done.json and done.json.get("response_action") == "update", done.body_text
+    short_id = json.dumps(done.json["view"]["blocks"]).split("Loop `", 1)[1].split("`", 1)[0]
+    assert _round(sbx, short_id, 3)[0].written_due == by_hand.astimezone(UTC)
+    assert _round(sbx, short_id, 4)[0].written_due == _day_before_at_five(four, "Asia/Seoul")

@@ -78,6 +78,10 @@ def round_deadline_field(number: int) -> str:
     return f"round:{number}:deadline"
 
 
+def round_written_field(number: int) -> str:
+    return f"round:{number}:written"
+
+
 def _textinput_block(
     initial: str | None = None, *, max_length: int = 100, placeholder: str | None = None
 ) -> dict:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
-from bot.loops.places import following_a_submission, written_part_due
+from bot.loops.places import following_a_submission
 from bot.loops.requests import Proposal, ProposedRound
 from bot.render import render
 from bot.slack.blocks import context, input_block, plain, section, sections_for
@@ -19,6 +19,7 @@ from bot.slack.blocks.loops import (
     round_owner_field,
     round_place_field,
     round_time_field,
+    round_written_field,
 )
 from bot.slack.format import mention, minutes, zone_time
 
@@ -139,14 +140,9 @@ def _round_blocks(
             blocks += sections_for(render("create_step2_gap", gap=gap, tz=request.candidate_tz))
     else:
         when = zone_time(proposed.starts_at, request.candidate_tz)
-        written = written_part_due(
-            proposed.starts_at, proposed.format, request.candidate_tz, request.candidate_hours
-        )
-        if written is not None:  # the write-up before a live review, due the day before
-            due = zone_time(written, request.candidate_tz)
-            when += (
-                f" (its written part due {due}, the candidate's day before: moves with the time)"
-            )
+        if proposed.written_due is not None:  # the write-up before a live review
+            due = zone_time(proposed.written_due, request.candidate_tz)
+            when += f" (its written part due {due}: the end of their working day before)"
         blocks.append(section(f"{head} · {when} for the candidate"))
         blocks.append(
             context(
@@ -169,6 +165,19 @@ def _round_blocks(
         if proposed.starts_at is not None:
             picker["initial_date_time"] = int(proposed.starts_at.timestamp())
         blocks.append(input_block(round_time_field(proposed.number), "Starts at", picker))
+        if proposed.written_due is not None:
+            due_at = {
+                "type": "datetimepicker",
+                "initial_date_time": int(proposed.written_due.timestamp()),
+            }
+            blocks.append(
+                input_block(
+                    round_written_field(proposed.number),
+                    "Written part due (follows the time unless changed)",
+                    due_at,
+                    optional=True,
+                )
+            )
         place: dict = {"type": "plain_text_input", "max_length": 500}
         if proposed.place:
             place["initial_value"] = proposed.place
