@@ -155,3 +155,16 @@ def mark_submissions_received(sb: Sandbox, who: str = REC) -> int:
                     wait_for(lambda b=before: len(sb.emulator.all_responses()) > b)
                     pressed += 1
     return pressed
+
+
+def impatient_dispatcher(sb: Sandbox):
+    """A dispatcher on the sandbox's database whose Slack calls give up after 1 s, unretried:
+    a Slack that stalls (`fail_next(..., delay=…)`) is a timeout to it."""
+    from bot.reminders.dispatcher import Dispatcher
+    from bot.slack.client import make_client
+    from bot.slack.messenger import Messenger
+
+    client = make_client(sb.emulator.bot_token, sb.emulator.api_url, retries=0, timeout=1)
+    return Dispatcher(
+        db=sb.db, messenger=Messenger(client), library=sb.runtime.library, worker="slow"
+    )

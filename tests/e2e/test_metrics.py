@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.sandbox import Sandbox
 from bot.store.models import Reminder, ReminderState
-from tests.e2e.helpers import create_loop
+from tests.e2e.helpers import create_loop, impatient_dispatcher
 from tests.e2e.test_debrief import submit
 
 Samples = dict[tuple[str, frozenset], float]
@@ -107,9 +107,6 @@ def test_metrics_count_what_went_wrong(sb: Sandbox) -> None:
     longer relevant, one Slack timed out on, one Slack refused for good."""
     from datetime import timedelta
 
-    from bot.reminders.dispatcher import Dispatcher
-    from bot.slack.client import make_client
-    from bot.slack.messenger import Messenger
     from tests.e2e.helpers import MONDAY
     from tests.e2e.test_feedback_deadlines import _round_two
 
@@ -124,14 +121,7 @@ def test_metrics_count_what_went_wrong(sb: Sandbox) -> None:
     sb.stop_bot()
     sb.start_bot()
     # A dispatcher whose Slack calls give up after 1 s, and a Slack that stalls the first DM.
-    slow = Dispatcher(
-        db=sb.db,
-        messenger=Messenger(
-            make_client(sb.emulator.bot_token, sb.emulator.api_url, retries=0, timeout=1)
-        ),
-        library=sb.runtime.library,
-        worker="slow",
-    )
+    slow = impatient_dispatcher(sb)
     sb.emulator.fail_next("chat.postMessage", delay=2.5)
     first = slow.tick(MONDAY)
     sb.emulator.end_delays()

@@ -10,12 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.reminders.dispatcher import Dispatcher
 from bot.sandbox import Sandbox
-from bot.slack.client import make_client
-from bot.slack.messenger import Messenger
 from bot.store.models import Loop, Reminder, ReminderState, Scorecard
-from tests.e2e.helpers import MONDAY, REC, create_loop, uid, wait_for
+from tests.e2e.helpers import MONDAY, REC, create_loop, impatient_dispatcher, uid, wait_for
 from tests.e2e.test_debrief import submit
 
 
@@ -67,14 +64,7 @@ def test_an_expired_trigger_asks_the_person_to_try_again(sb: Sandbox) -> None:
 
 def test_slack_timeouts_are_retried_later_not_dropped(sb: Sandbox) -> None:
     short_id = create_loop(sb)
-    slow = Dispatcher(
-        db=sb.db,
-        messenger=Messenger(
-            make_client(sb.emulator.bot_token, sb.emulator.api_url, retries=0, timeout=1)
-        ),
-        library=sb.runtime.library,
-        worker="slow",
-    )
+    slow = impatient_dispatcher(sb)
     sb.emulator.fail_next("chat.postMessage", delay=2.5, times=1)
     first = slow.tick(MONDAY)
     assert first.retried == 1
