@@ -22,7 +22,6 @@ from bot.loops.places import (
     decorate,
     not_before,
     round_format,
-    written_part_due,
 )
 from bot.loops.queries import LOOP_ROLE, SHADOW, bookings_between, last_assigned, recruiter_roles
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
@@ -264,10 +263,7 @@ def create_loop(
             format=proposed.format,
             place=proposed.place,
             deadline=proposed.deadline,
-            written_due=proposed.written_due
-            or written_part_due(
-                proposed.starts_at, proposed.format, request.candidate_tz, request.candidate_hours
-            ),
+            written_due=proposed.written_due,
         )
         session.add(rnd)
         session.flush()
