@@ -14,11 +14,9 @@ import logging
 import re
 from dataclasses import replace
 
-from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.authz import Action, can, told_of_loop
-from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
 from bot.errors import LoopbotError
 from bot.loops.queries import INTERVIEWER, assignments_of, loop_row, standing, template_of
 from bot.loops.replacements import WITHDRAWN, withdrawn_untold
@@ -27,24 +25,14 @@ from bot.loops.views import loop_card
 from bot.outbox import Message, OutboxFailed
 from bot.render import render
 from bot.runtime import Runtime
-from bot.slack.blocks.debrief import build_messages_debrief
 from bot.slack.blocks.loops import build_message_loop_card
-from bot.slack.format import is_user_id, mention, slack_time
+from bot.slack.format import is_user_id, mention
 from bot.slack.messenger import SlackCallFailed
-from bot.store.db import rows
 from bot.store.models import Loop, LoopStatus, SlackMessage
 
 log = logging.getLogger(__name__)
 CARD = "loop_card"
-SUMMARY = "debrief"
-THREAD = "debrief_thread"
-ALL_IN = "debrief_all_in"
 NOT_A_MEMBER = ("already_in_channel", "cant_invite_self")
-_POSTED = (
-    select(SlackMessage.id)
-    .where(SlackMessage.loop_id == bindparam("loop"), SlackMessage.purpose == bindparam("purpose"))
-    .limit(1)
-)
 
 
 def channel_name(candidate: str, title: str, short_id: str) -> str:
@@ -74,7 +62,7 @@ def _audience(runtime: Runtime, loop_id: int) -> tuple[Loop, list[str], list[str
     return loop, readers, followers
 
 
-def _recorded(session: Session, loop_id: int, purpose: str) -> list[SlackMessage]:
+def recorded(session: Session, loop_id: int, purpose: str) -> list[SlackMessage]:
     """The messages posted about a loop for one purpose (the card's copies, the summary)."""
     return list(
         session.exec(
@@ -85,9 +73,7 @@ def _recorded(session: Session, loop_id: int, purpose: str) -> list[SlackMessage
     )
 
 
-def _outgoing(
-    message: dict, channel: str, purpose: str, loop_id: int, actor: str | None
-) -> Message:
+def outgoing(message: dict, channel: str, purpose: str, loop_id: int, actor: str | None) -> Message:
     """A built message (`text`, `blocks`) as an outbox row about the loop."""
     return Message(
         channel=channel,
@@ -210,7 +196,7 @@ def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
         assert loop is not None
         creator = loop.created_by
     try:
-        runtime.outbox.post([_outgoing(message, channel, CARD, loop_id, creator)], runtime.clock())
+        runtime.outbox.post([outgoing(message, channel, CARD, loop_id, creator)], runtime.clock())
     except OutboxFailed as exc:
         if exc.error not in ("not_in_channel", "channel_not_found", "is_archived"):
             raise
@@ -233,18 +219,22 @@ def refresh_card_soon(*, runtime: Runtime, loop_id: int, actor: str | None = Non
 def refresh_card(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
     """Update every copy of the loop card (the channel's and the DMs') in place, through the
     outbox: a refusing Slack delays the update, and `actor` (else the loop's creator) hears if
-    it never goes through."""
+    it never goes through. One refresh at a time: each reads what the one before it sent."""
+    with runtime.turns.turn((CARD, loop_id)):
+        _refresh_card(runtime, loop_id, actor)
+
+
+def _refresh_card(runtime: Runtime, loop_id: int, actor: str | None) -> None:
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
-        copies = _recorded(session, loop_id, CARD)
+        copies = recorded(session, loop_id, CARD)
         if loop is None or not copies:
             return
         message = build_message_loop_card(card=loop_card(session, loop))
         where = [(c.channel_id, c.ts) for c in copies]
         actor = actor or loop.created_by
     edits = [
-        replace(_outgoing(message, channel, CARD, loop_id, actor), edits=ts)
-        for channel, ts in where
+        replace(outgoing(message, channel, CARD, loop_id, actor), edits=ts) for channel, ts in where
     ]
     runtime.outbox.edit(edits, runtime.clock())
 
@@ -290,109 +280,3 @@ def withdraw_questions(*, runtime: Runtime, loop_id: int | None, actor: str | No
             )
     if edits:
         runtime.outbox.edit(edits, runtime.clock())
-
-
-def debrief_if_all_in(*, runtime: Runtime, loop_id: int) -> bool:
-    """After a submission: open the debrief and post its summary, once, when all are in."""
-    with runtime.db.session() as session:
-        loop = session.get(Loop, loop_id)
-        claimed = loop is not None and claim_debrief(session, loop, runtime.clock())
-    if claimed:
-        post_summary(runtime=runtime, loop_id=loop_id)
-    return claimed
-
-
-def _summary(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMessage | None]:
-    with runtime.db.read() as session:
-        loop = session.get(Loop, loop_id)
-        assert loop is not None and loop.channel_id
-        _, summary = gather(session, loop, runtime.library)
-        card = loop_card(session, loop)
-        mentions = _deciders(session, loop)
-        decision = decision_of(session, loop)
-        shown = (
-            None
-            if decision is None
-            else {
-                "label": Outcome(decision.outcome).label,
-                "by": decision.decided_by,
-                "when": slack_time(decision.decided_at),
-            }
-        )
-        posted = next(iter(_recorded(session, loop_id, SUMMARY)), None)
-        channel = loop.channel_id
-        finalist = loop.finalist
-    messages = build_messages_debrief(
-        summary=summary, card=card, mentions=mentions, decision=shown, finalist=finalist
-    )
-    return channel, messages, posted
-
-
-def _deciders(session: Session, loop: Loop) -> str:
-    """The hiring manager and interview lead, mentioned: those the summary calls on."""
-    people = assignments_of(session, loop)
-    return " ".join(
-        f"<@{u}>" for u in dict.fromkeys(a.user_id for a in people if a.letter in ("A", "C"))
-    )
-
-
-def tell_all_in(*, runtime: Runtime, loop_id: int, actor: str) -> None:
-    """A debrief opened early keeps its summary current by editing it, and an edit notifies
-    nobody: when the last scorecard is in, the hiring manager and interview lead are told so in
-    the channel, with what the summary now says (once)."""
-    with runtime.db.read() as session:
-        loop = session.get(Loop, loop_id)
-        posted = next(iter(_recorded(session, loop_id, SUMMARY)), None)
-        if loop is None or posted is None:
-            return
-        _, summary = gather(session, loop, runtime.library)
-        text = render(
-            "debrief_all_in",
-            card=loop_card(session, loop),
-            mentions=_deciders(session, loop),
-            summary=summary,
-        )
-    message = Message(posted.channel_id, text, None, ALL_IN, loop_id=loop_id, actor=actor)
-    runtime.outbox.post([message], runtime.clock(), once=True)
-
-
-def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
-    """Post the summary (and its continuation in a thread) unless it is already posted or on
-    its way; through the outbox, so a refusing Slack delays it and `actor` (else the loop's
-    creator) hears if it never arrives. The channel holds only its readers."""
-    channel, messages, posted = _summary(runtime, loop_id)
-    if posted is not None:
-        return
-    with runtime.db.read() as session:
-        loop = session.get(Loop, loop_id)
-        actor = actor or (loop.created_by if loop else None)
-    purposes = [SUMMARY] + [THREAD] * (len(messages) - 1)
-    runtime.outbox.post(
-        [
-            _outgoing(m, channel, purpose, loop_id, actor)
-            for m, purpose in zip(messages, purposes, strict=True)
-        ],
-        runtime.clock(),
-        once=True,
-    )
-
-
-def refresh_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
-    """Update the summary in place (after the decision: no more buttons), through the outbox as
-    the card is; nothing to do, and nothing gathered, while no summary is posted (every
-    submission before the debrief)."""
-    if not summary_posted(runtime, loop_id):
-        return
-    _, messages, posted = _summary(runtime, loop_id)
-    if posted is None:
-        return
-    with runtime.db.read() as session:
-        loop = session.get(Loop, loop_id)
-        actor = actor or (loop.created_by if loop else None)
-    edit = _outgoing(messages[0], posted.channel_id, SUMMARY, loop_id, actor)
-    runtime.outbox.edit([replace(edit, edits=posted.ts)], runtime.clock())
-
-
-def summary_posted(runtime: Runtime, loop_id: int) -> bool:
-    with runtime.db.read() as session:
-        return bool(rows(session, _POSTED, {"loop": loop_id, "purpose": SUMMARY}))

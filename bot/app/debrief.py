@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.app import Done
-from bot.app.announce import post_summary, refresh_card, refresh_summary
+from bot.app.announce import refresh_card
+from bot.app.summary import post_summary, refresh_summary
 from bot.authz import Action, can, require
 from bot.debrief.calibration import Calibration, calibrate
 from bot.debrief.export import export_markdown

@@ -7,14 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.app import Done
-from bot.app.announce import (
-    admit_reader,
-    debrief_if_all_in,
-    dm_about,
-    refresh_card_soon,
-    refresh_summary,
-    tell_all_in,
-)
+from bot.app.announce import admit_reader, dm_about, refresh_card_soon
+from bot.app.summary import debrief_if_all_in, refresh_summary, tell_all_in
 from bot.commands import round_number as parse_round_number
 from bot.errors import InvalidInput
 from bot.loops.locks import hold

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.app import summary as summaries_posted
 from bot.documents import load_library
 from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text
@@ -287,6 +289,55 @@ def test_the_hiring_manager_can_open_the_debrief_early(sb: Sandbox) -> None:
     assert ":warning: *The panel is split.* Talk through 3. Production Engineering first." in (
         told.text
     )
+
+
+def test_the_early_summary_ends_as_the_last_scorecard_left_it(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two submissions close together each edit the open summary: the edit that read the loop
+    before the last scorecard was stored must not land after the one that read it after."""
+    short_id = create_loop(sb)
+    submit(sb, short_id, 1, "Hire")
+    sb.slack.command(HM, "/loop", f"debrief {short_id}")
+    wait_for(lambda: summaries(sb, short_id))
+    for number in range(2, 5):
+        submit(sb, short_id, number, "Hire")
+    wait_for(lambda: "5. " in _missing(sb, short_id) and "4. " not in _missing(sb, short_id))
+
+    # The next edit reads the loop with one scorecard missing, then is held until the last
+    # submission's edit has had its chance to go out.
+    read, release, after = threading.Event(), threading.Event(), threading.Event()
+    summary_of = summaries_posted._summary
+
+    def held(runtime, loop_id):
+        gathered = summary_of(runtime, loop_id)
+        if not read.is_set():
+            read.set()
+            release.wait(5)
+        else:
+            after.set()
+        return gathered
+
+    monkeypatch.setattr(summaries_posted, "_summary", held)
+    submit(sb, short_id, 5, "Hire")
+    assert read.wait(5)
+    submit(sb, short_id, 6, "No Hire")
+    if after.wait(1):  # the last one's edit is under way beside the held one: let it out first
+        wait_for(lambda: not _missing(sb, short_id))
+    release.set()
+    channel = card_in_channel(sb, short_id)[0].id
+    told = wait_for(lambda: [m for m in sb.emulator.messages_in(channel) if "is in for" in m.text])
+    assert told, "the channel hears that every scorecard is in"
+    sb.dispatch()
+    text = json.dumps(summaries(sb, short_id)[0].blocks, ensure_ascii=False)
+    assert "every scorecard is in" in text and "Still missing:" not in text
+    assert "Hire 5 · No Hire 1" in text
+
+
+def _missing(sb: Sandbox, short_id: str) -> str:
+    """The summary's "Still missing" line as the channel shows it ("" when none is missing)."""
+    lines = blocks_as_text(summaries(sb, short_id)[0].blocks)
+    return next((line for line in lines if "Still missing:" in line), "")
 
 
 def test_an_edit_updates_the_open_debrief_and_leaves_the_card_as_it_was(sb: Sandbox) -> None:

@@ -113,7 +113,7 @@ def test_a_restart_right_after_a_submission_keeps_the_scorecard(sb: Sandbox) -> 
 
 
 def test_concurrent_last_scorecards_post_one_summary(sb: Sandbox) -> None:
-    from bot.app.announce import debrief_if_all_in
+    from bot.app.summary import debrief_if_all_in
 
     short_id = create_loop(sb)
     for number in range(1, 7):

@@ -1,0 +1,149 @@
+"""The debrief summary in the loop's channel: posted once when the debrief opens (every
+scorecard in, or the hiring manager opening it early), kept current by editing it, one edit at
+a time, and the word in the channel when the last scorecard of an early debrief is in."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import bindparam
+from sqlmodel import Session, select
+
+from bot.app.announce import outgoing, recorded
+from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
+from bot.loops.queries import assignments_of
+from bot.loops.views import loop_card
+from bot.outbox import Message
+from bot.render import render
+from bot.runtime import Runtime
+from bot.slack.blocks.debrief import build_messages_debrief
+from bot.slack.format import slack_time
+from bot.store.db import rows
+from bot.store.models import Loop, SlackMessage
+
+SUMMARY = "debrief"
+THREAD = "debrief_thread"
+ALL_IN = "debrief_all_in"
+_POSTED = (
+    select(SlackMessage.id)
+    .where(SlackMessage.loop_id == bindparam("loop"), SlackMessage.purpose == bindparam("purpose"))
+    .limit(1)
+)
+
+
+def debrief_if_all_in(*, runtime: Runtime, loop_id: int) -> bool:
+    """After a submission: open the debrief and post its summary, once, when all are in."""
+    with runtime.db.session() as session:
+        loop = session.get(Loop, loop_id)
+        claimed = loop is not None and claim_debrief(session, loop, runtime.clock())
+    if claimed:
+        post_summary(runtime=runtime, loop_id=loop_id)
+    return claimed
+
+
+def _summary(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMessage | None]:
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        assert loop is not None and loop.channel_id
+        _, summary = gather(session, loop, runtime.library)
+        card = loop_card(session, loop)
+        mentions = _deciders(session, loop)
+        decision = decision_of(session, loop)
+        shown = (
+            None
+            if decision is None
+            else {
+                "label": Outcome(decision.outcome).label,
+                "by": decision.decided_by,
+                "when": slack_time(decision.decided_at),
+            }
+        )
+        posted = next(iter(recorded(session, loop_id, SUMMARY)), None)
+        channel = loop.channel_id
+        finalist = loop.finalist
+    messages = build_messages_debrief(
+        summary=summary, card=card, mentions=mentions, decision=shown, finalist=finalist
+    )
+    return channel, messages, posted
+
+
+def _deciders(session: Session, loop: Loop) -> str:
+    """The hiring manager and interview lead, mentioned: those the summary calls on."""
+    people = assignments_of(session, loop)
+    return " ".join(
+        f"<@{u}>" for u in dict.fromkeys(a.user_id for a in people if a.letter in ("A", "C"))
+    )
+
+
+def tell_all_in(*, runtime: Runtime, loop_id: int, actor: str) -> None:
+    """A debrief opened early keeps its summary current by editing it, and an edit notifies
+    nobody: when the last scorecard is in, the hiring manager and interview lead are told so in
+    the channel, with what the summary now says (once)."""
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        posted = next(iter(recorded(session, loop_id, SUMMARY)), None)
+        if loop is None or posted is None:
+            return
+        _, summary = gather(session, loop, runtime.library)
+        text = render(
+            "debrief_all_in",
+            card=loop_card(session, loop),
+            mentions=_deciders(session, loop),
+            summary=summary,
+        )
+    message = Message(posted.channel_id, text, None, ALL_IN, loop_id=loop_id, actor=actor)
+    runtime.outbox.post([message], runtime.clock(), once=True)
+
+
+def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
+    """Post the summary (and its continuation in a thread) unless it is already posted or on
+    its way; through the outbox, so a refusing Slack delays it and `actor` (else the loop's
+    creator) hears if it never arrives. The channel holds only its readers. In the summary's
+    turn: an edit asked for meanwhile waits for it, and then finds it posted."""
+    with runtime.turns.turn((SUMMARY, loop_id)):
+        _post_summary(runtime, loop_id, actor)
+
+
+def _post_summary(runtime: Runtime, loop_id: int, actor: str | None) -> None:
+    channel, messages, posted = _summary(runtime, loop_id)
+    if posted is not None:
+        return
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        actor = actor or (loop.created_by if loop else None)
+    purposes = [SUMMARY] + [THREAD] * (len(messages) - 1)
+    runtime.outbox.post(
+        [
+            outgoing(m, channel, purpose, loop_id, actor)
+            for m, purpose in zip(messages, purposes, strict=True)
+        ],
+        runtime.clock(),
+        once=True,
+    )
+
+
+def refresh_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
+    """Update the summary in place (after the decision: no more buttons), through the outbox as
+    the card is; nothing to do, and nothing gathered, while no summary is posted (every
+    submission before the debrief). One refresh at a time: each reads what the one before it
+    sent, so the summary ends as the last change left it."""
+    with runtime.turns.turn((SUMMARY, loop_id)):
+        _refresh_summary(runtime, loop_id, actor)
+
+
+def _refresh_summary(runtime: Runtime, loop_id: int, actor: str | None) -> None:
+    if not summary_posted(runtime, loop_id):
+        return
+    _, messages, posted = _summary(runtime, loop_id)
+    if posted is None:
+        return
+    with runtime.db.read() as session:
+        loop = session.get(Loop, loop_id)
+        actor = actor or (loop.created_by if loop else None)
+    edit = outgoing(messages[0], posted.channel_id, SUMMARY, loop_id, actor)
+    runtime.outbox.edit([replace(edit, edits=posted.ts)], runtime.clock())
+
+
+def summary_posted(runtime: Runtime, loop_id: int) -> bool:
+    with runtime.db.read() as session:
+        return bool(rows(session, _POSTED, {"loop": loop_id, "purpose": SUMMARY}))
