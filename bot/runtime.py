@@ -74,32 +74,6 @@ def _logged(work: Callable[[], None]) -> None:
         log.warning("background work failed: %s", exception_summary(error))
 
 
-class Turns:
-    """Work on one thing at a time, per key, in this process: two edits of one message read
-    and send one after the other, so the last to go out is the one that read last (two at
-    once could otherwise land in the order opposite to what they read)."""
-
-    def __init__(self) -> None:
-        self._held: dict[Hashable, tuple[threading.Lock, int]] = {}
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def turn(self, key: Hashable) -> Iterator[None]:
-        with self._lock:
-            lock, waiting = self._held.get(key, (threading.Lock(), 0))
-            self._held[key] = (lock, waiting + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._lock:
-                lock, waiting = self._held[key]
-                if waiting == 1:
-                    del self._held[key]
-                else:
-                    self._held[key] = (lock, waiting - 1)
-
-
 class AckGate:
     """Requests still waiting for their acknowledgement, so that work which can wait (answers
     through a response URL, modals opened after a click, a submission's follow-ups) lets them
@@ -201,8 +175,6 @@ class Runtime:
     """Requests waiting for their acknowledgement; `later` work waits for them."""
     on_stop: list[Callable[[], None]] = field(default_factory=list)
     """Run last by `drain` (the scheduler stops, the dispatcher gives back its leases)."""
-    turns: Turns = field(default_factory=Turns)
-    """Work on one thing at a time (`with runtime.turns.turn(key)`): a message's edits."""
     calendar: CalendarBackend | None = None
     """Where busy time comes from and interview events go (`LOOPBOT_CALENDAR`); None: off."""
 

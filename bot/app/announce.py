@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from sqlmodel import Session, select
@@ -33,6 +34,8 @@ from bot.store.models import Loop, LoopStatus, SlackMessage
 log = logging.getLogger(__name__)
 CARD = "loop_card"
 NOT_A_MEMBER = ("already_in_channel", "cant_invite_self")
+CATCH_UP = 3
+"""How many times one refresh sends its edit again because the loop changed meanwhile."""
 
 
 def channel_name(candidate: str, title: str, short_id: str) -> str:
@@ -219,24 +222,39 @@ def refresh_card_soon(*, runtime: Runtime, loop_id: int, actor: str | None = Non
 def refresh_card(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
     """Update every copy of the loop card (the channel's and the DMs') in place, through the
     outbox: a refusing Slack delays the update, and `actor` (else the loop's creator) hears if
-    it never goes through. One refresh at a time: each reads what the one before it sent."""
-    with runtime.turns.turn((CARD, loop_id)):
-        _refresh_card(runtime, loop_id, actor)
+    it never goes through."""
+
+    def card_edits() -> list[Message]:
+        with runtime.db.read() as session:
+            loop = session.get(Loop, loop_id)
+            copies = recorded(session, loop_id, CARD)
+            if loop is None or not copies:
+                return []
+            message = build_message_loop_card(card=loop_card(session, loop))
+            who = actor or loop.created_by
+            return [
+                replace(outgoing(message, c.channel_id, CARD, loop_id, who), edits=c.ts)
+                for c in copies
+            ]
+
+    edit_until_current(runtime, card_edits)
 
 
-def _refresh_card(runtime: Runtime, loop_id: int, actor: str | None) -> None:
-    with runtime.db.read() as session:
-        loop = session.get(Loop, loop_id)
-        copies = recorded(session, loop_id, CARD)
-        if loop is None or not copies:
+def edit_until_current(
+    runtime: Runtime, read: Callable[[], list[Message]], *, shown: list[Message] | None = None
+) -> None:
+    """Send the edits `read` builds from the loop as it stands, then read it again. Slack shows
+    the edit that arrived last, which need not be the one that read last: two changes at once
+    (two submissions, in two processes or replicas) each edit the same message, and the one
+    that read first can arrive second. So while the loop changed under an edit on its way, the
+    edit is sent again as the loop now stands (at most `CATCH_UP` times). `shown`: what the
+    message already says (just posted)."""
+    for _ in range(CATCH_UP):
+        edits = read()
+        if not edits or edits == shown:
             return
-        message = build_message_loop_card(card=loop_card(session, loop))
-        where = [(c.channel_id, c.ts) for c in copies]
-        actor = actor or loop.created_by
-    edits = [
-        replace(outgoing(message, channel, CARD, loop_id, actor), edits=ts) for channel, ts in where
-    ]
-    runtime.outbox.edit(edits, runtime.clock())
+        runtime.outbox.edit(edits, runtime.clock())
+        shown = edits
 
 
 def announce_change(*, runtime: Runtime, loop_id: int, actor: str) -> None:

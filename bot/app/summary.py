@@ -1,6 +1,6 @@
 """The debrief summary in the loop's channel: posted once when the debrief opens (every
-scorecard in, or the hiring manager opening it early), kept current by editing it, one edit at
-a time, and the word in the channel when the last scorecard of an early debrief is in."""
+scorecard in, or the hiring manager opening it early), kept current by editing it, and the word
+in the channel when the last scorecard of an early debrief is in."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import replace
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from bot.app.announce import outgoing, recorded
+from bot.app.announce import edit_until_current, outgoing, recorded
 from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
 from bot.loops.queries import assignments_of
 from bot.loops.views import loop_card
@@ -98,21 +98,14 @@ def tell_all_in(*, runtime: Runtime, loop_id: int, actor: str) -> None:
 def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
     """Post the summary (and its continuation in a thread) unless it is already posted or on
     its way; through the outbox, so a refusing Slack delays it and `actor` (else the loop's
-    creator) hears if it never arrives. The channel holds only its readers. In the summary's
-    turn: an edit asked for meanwhile waits for it, and then finds it posted."""
-    with runtime.turns.turn((SUMMARY, loop_id)):
-        _post_summary(runtime, loop_id, actor)
-
-
-def _post_summary(runtime: Runtime, loop_id: int, actor: str | None) -> None:
+    creator) hears if it never arrives. The channel holds only its readers. A scorecard stored
+    while it was on its way (its refresh found no summary yet) is then edited in."""
     channel, messages, posted = _summary(runtime, loop_id)
     if posted is not None:
         return
-    with runtime.db.read() as session:
-        loop = session.get(Loop, loop_id)
-        actor = actor or (loop.created_by if loop else None)
+    actor = actor or _creator(runtime, loop_id)
     purposes = [SUMMARY] + [THREAD] * (len(messages) - 1)
-    runtime.outbox.post(
+    sent = runtime.outbox.post(
         [
             outgoing(m, channel, purpose, loop_id, actor)
             for m, purpose in zip(messages, purposes, strict=True)
@@ -120,28 +113,33 @@ def _post_summary(runtime: Runtime, loop_id: int, actor: str | None) -> None:
         runtime.clock(),
         once=True,
     )
+    if sent and sent[0] is not None:
+        shown = replace(outgoing(messages[0], channel, SUMMARY, loop_id, actor), edits=sent[0].ts)
+        edit_until_current(runtime, lambda: _summary_edit(runtime, loop_id, actor), shown=[shown])
 
 
 def refresh_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
     """Update the summary in place (after the decision: no more buttons), through the outbox as
-    the card is; nothing to do, and nothing gathered, while no summary is posted (every
-    submission before the debrief). One refresh at a time: each reads what the one before it
-    sent, so the summary ends as the last change left it."""
-    with runtime.turns.turn((SUMMARY, loop_id)):
-        _refresh_summary(runtime, loop_id, actor)
+    the card is, until it says what the loop does (`edit_until_current`); nothing to do, and
+    nothing gathered, while no summary is posted (every submission before the debrief)."""
+    edit_until_current(runtime, lambda: _summary_edit(runtime, loop_id, actor))
 
 
-def _refresh_summary(runtime: Runtime, loop_id: int, actor: str | None) -> None:
+def _summary_edit(runtime: Runtime, loop_id: int, actor: str | None) -> list[Message]:
+    """The summary's edit as the loop stands, or none while no summary is posted."""
     if not summary_posted(runtime, loop_id):
-        return
+        return []
     _, messages, posted = _summary(runtime, loop_id)
     if posted is None:
-        return
+        return []
+    edit = outgoing(messages[0], posted.channel_id, SUMMARY, loop_id, actor)
+    return [replace(edit, edits=posted.ts, actor=actor or _creator(runtime, loop_id))]
+
+
+def _creator(runtime: Runtime, loop_id: int) -> str | None:
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
-        actor = actor or (loop.created_by if loop else None)
-    edit = outgoing(messages[0], posted.channel_id, SUMMARY, loop_id, actor)
-    runtime.outbox.edit([replace(edit, edits=posted.ts)], runtime.clock())
+        return loop.created_by if loop else None
 
 
 def summary_posted(runtime: Runtime, loop_id: int) -> bool:

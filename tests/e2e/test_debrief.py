@@ -298,8 +298,13 @@ def test_the_early_summary_ends_as_the_last_scorecard_left_it(
     before the last scorecard was stored must not land after the one that read it after."""
     short_id = create_loop(sb)
     submit(sb, short_id, 1, "Hire")
+    sb.stop_bot()  # each time: what the requests so far started finishes
+    sb.start_bot()
     sb.slack.command(HM, "/loop", f"debrief {short_id}")
-    wait_for(lambda: summaries(sb, short_id))
+    ts = wait_for(lambda: summaries(sb, short_id))[0].ts
+    sb.stop_bot()
+    assert _edits_of(sb, ts) == [], "a summary just posted, with nothing changed, is not edited"
+    sb.start_bot()
     for number in range(2, 5):
         submit(sb, short_id, number, "Hire")
     wait_for(lambda: "5. " in _missing(sb, short_id) and "4. " not in _missing(sb, short_id))
@@ -328,10 +333,24 @@ def test_the_early_summary_ends_as_the_last_scorecard_left_it(
     channel = card_in_channel(sb, short_id)[0].id
     told = wait_for(lambda: [m for m in sb.emulator.messages_in(channel) if "is in for" in m.text])
     assert told, "the channel hears that every scorecard is in"
+    sb.stop_bot()
+    sb.start_bot()
     sb.dispatch()
     text = json.dumps(summaries(sb, short_id)[0].blocks, ensure_ascii=False)
     assert "every scorecard is in" in text and "Still missing:" not in text
     assert "Hire 5 · No Hire 1" in text
+
+    # Once nothing changes under it, an edit goes once: reading the loop again sends nothing.
+    monkeypatch.undo()
+    edits = len(_edits_of(sb, ts))
+    submit(sb, short_id, 2, "Hire", "An edit once all are in.")
+    sb.stop_bot()  # the follow-ups finish, as a graceful stop lets them
+    assert len(_edits_of(sb, ts)) == edits + 1
+    assert "An edit once all are in." in json.dumps(summaries(sb, short_id)[0].blocks)
+
+
+def _edits_of(sb: Sandbox, ts: str) -> list:
+    return [c for c in sb.emulator.calls_to("chat.update") if c.args.get("ts") == ts]
 
 
 def _missing(sb: Sandbox, short_id: str) -> str:
