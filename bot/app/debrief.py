@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.app import Done
@@ -11,6 +12,7 @@ from bot.authz import Action, can, require
 from bot.debrief.calibration import Calibration, calibrate
 from bot.debrief.export import export_markdown
 from bot.debrief.service import Outcome, mark_finalist, open_early, record_decision
+from bot.errors import LoopbotError
 from bot.loops.locks import loop_to_change
 from bot.loops.queries import find_loop, standing
 from bot.runtime import Runtime
@@ -103,7 +105,22 @@ def export(runtime: Runtime, *, actor: str, ref: str) -> str:
             blind = "cancelled" if loop.status == LoopStatus.CANCELLED else blind
         # The candidate's own documents (their baseline values) only for who reads them whole.
         library = runtime.library if can(Action.READ_CANDIDATE_BRIEF, who) else None
-        return export_markdown(session, loop, runtime.clock(), library, blind=blind)
+        return export_markdown(
+            session, loop, runtime.clock(), library, blind=blind, name_of=_name_of(runtime)
+        )
+
+
+def _name_of(runtime: Runtime) -> Callable[[str], str]:
+    """People by name in a document read outside Slack, where a mention shows as its id; their
+    id when Slack cannot say."""
+
+    def name(user_id: str) -> str:
+        try:
+            return runtime.messenger.user(user_id).real_name or user_id
+        except LoopbotError:
+            return user_id
+
+    return name
 
 
 def calibration(runtime: Runtime, *, actor: str) -> list[Calibration]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import yaml
@@ -22,6 +23,7 @@ def export_markdown(
     library: Library | None = None,
     *,
     blind: str = "",
+    name_of: Callable[[str], str] = str,
 ) -> str:
     """Front matter (type debrief_summary, candidate key, loop, decision, dates) and a body in
     the shape of the candidate context document, so `loopbot docs` reads it back.
@@ -29,7 +31,9 @@ def export_markdown(
     `blind` keeps the scorecards' content out (what was recommended, found and written) and
     lists who has submitted instead: "until_open" for a hiring manager whose debrief is not
     open yet, "cancelled" when it never will be, "not_yours" for a reader who never reads
-    content (an admin). The values mapping is then the baseline alone (given a `library`)."""
+    content (an admin). The values mapping is then the baseline alone (given a `library`).
+    `name_of`: a person's name from their Slack id (a document filed outside Slack shows no
+    mentions); their id where none is given."""
     template, summary = gather(session, loop, library)
     values = summary.values
     if blind:  # what the rounds found is scorecard content
@@ -61,6 +65,7 @@ def export_markdown(
         outcome=Outcome(decision.outcome).label if decision else "Pending",
         blind=blind,
         values=values,
+        name_of=name_of,
     )
     return (
         "---\n"

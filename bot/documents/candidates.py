@@ -173,7 +173,7 @@ def _values_mapping(source: Source, section: Section | None) -> list[ValueMappin
 
 
 _OUTCOME = re.compile(r"^(\d+)\.\s*(.+)$")
-_OUTCOME_REST = re.compile(r"^(.+?)\s*[—–-]+\s*Interviewer:\s*(\S*?)\.?\s+Evidence:\s*(.*)$")
+_OUTCOME_REST = re.compile(r"^(.+?)\s*[—–-]+\s*Interviewer:\s*(.*?)\.?\s+Evidence:\s*(.*)$")
 
 
 def parse_debrief_summary(source: Source) -> DebriefSummary | None:
@@ -191,7 +191,7 @@ def parse_debrief_summary(source: Source) -> DebriefSummary | None:
             source.error(
                 bullet.line,
                 "cannot read round outcome: write '- **N. Round**: "
-                "**Recommendation** — Interviewer: U123. Evidence: ...'",
+                "**Recommendation** — Interviewer: Name. Evidence: ...'",
             )
             continue
         rounds.append(

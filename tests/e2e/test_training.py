@@ -200,7 +200,8 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox, tmp_
     (record,) = load_library(tmp_path).debriefs.values()  # read back: the panel's six rounds
     assert [r.recommendation for r in record.rounds] == ["Hire"] * 6
     assert "No Hire" not in counted and "- Hire: 6" in apart.split("## Recommendation Spread")[1]
-    assert f"**No Hire** — Shadowed: {uid(sb, trainee)}. Evidence: Round {number}" in apart
+    named = sb.emulator.workspace.user(trainee).real_name  # the document is read outside Slack
+    assert f"**No Hire** — Shadowed: {named}. Evidence: Round {number}" in apart
     compared = said(sb, "lena.lead", "calibration")
     assert uid(sb, _interviewers(sb, first, number)[0]) in compared
     assert uid(sb, trainee) not in compared  # nor in calibration

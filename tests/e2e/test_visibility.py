@@ -131,7 +131,9 @@ def test_before_the_debrief(story, role: str) -> None:
             f"Scorecards stay blind until the debrief opens (`/loop debrief {short_id}`)"
             in (seen["export"])
         )
-        assert f"<@{uid(sb, first)}>" in seen["export"] or uid(sb, first) in seen["export"]
+        # By name: the document is filed outside Slack, where a mention would show an id.
+        author = sb.emulator.workspace.user(first)
+        assert author.real_name in seen["export"] and author.id not in seen["export"]
         # The candidate's baseline values are theirs to read: no round's findings yet.
         assert "Before the loop, from the candidate's context" in seen["export"]
         assert "Ownership & Proactivity" in seen["export"]
