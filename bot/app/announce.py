@@ -222,16 +222,19 @@ def refresh_card_soon(*, runtime: Runtime, loop_id: int, actor: str | None = Non
 def refresh_card(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
     """Update every copy of the loop card (the channel's and the DMs') in place, through the
     outbox: a refusing Slack delays the update, and `actor` (else the loop's creator) hears if
-    it never goes through."""
+    it never goes through. A copy Slack has not taken yet (it refused for a while) goes out as
+    the loop stands when it goes."""
 
     def card_edits() -> list[Message]:
         with runtime.db.read() as session:
             loop = session.get(Loop, loop_id)
-            copies = recorded(session, loop_id, CARD)
-            if loop is None or not copies:
+            if loop is None:
                 return []
             message = build_message_loop_card(card=loop_card(session, loop))
             who = actor or loop.created_by
+        runtime.outbox.revise(loop_id, CARD, lambda: message)  # copies Slack has not taken yet
+        with runtime.db.read() as session:
+            copies = recorded(session, loop_id, CARD)
             return [
                 replace(outgoing(message, c.channel_id, CARD, loop_id, who), edits=c.ts)
                 for c in copies

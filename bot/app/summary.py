@@ -126,8 +126,10 @@ def refresh_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None)
 
 
 def _summary_edit(runtime: Runtime, loop_id: int, actor: str | None) -> list[Message]:
-    """The summary's edit as the loop stands, or none while no summary is posted."""
+    """The summary's edit as the loop stands; none while no summary is posted (one Slack
+    refused for a while goes out as the loop stands when it goes)."""
     if not summary_posted(runtime, loop_id):
+        runtime.outbox.revise(loop_id, SUMMARY, lambda: _summary(runtime, loop_id)[1][0])
         return []
     _, messages, posted = _summary(runtime, loop_id)
     if posted is None:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, or_, select
 from bot.calendars import CalendarBackend, CalendarRefused, CalendarUnavailable
 from bot.calendars.sync import CALENDAR, write_event
 from bot.errors import SlackUnavailable
+from bot.outbox.edits import replaced, revise_waiting
 from bot.outbox.failures import GONE, PERMANENT, OutboxFailed, Undelivered
 from bot.outbox.rows import BATCH, LEASE, MAX_ATTEMPTS, Message, Outgoing, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, channel_key
@@ -253,7 +254,7 @@ class OutboxSender:
         if row.thread_of is not None and thread_ts is None:  # the thread's first waits yet
             self._retry(row.id, now + backoff(1), "waiting_for_thread", count=False)
             return None
-        if row.edits_ts is not None and self._replaced(row):
+        if row.edits_ts is not None and replaced(self.db, row):
             return None
         key = channel_key(row.channel_id)
         if row.paced or (refused and row.channel_id in refused):  # take the lane's next slot
@@ -309,28 +310,10 @@ class OutboxSender:
             return None
         return posted
 
-    def _replaced(self, row: Outgoing) -> bool:
-        """Whether a later edit of the same message is on its way or went out (this one is then
-        moot, and marked so)."""
-        later = select(OutboxMessage.id).where(
-            OutboxMessage.channel_id == row.channel_id,
-            OutboxMessage.edits_ts == row.edits_ts,
-            OutboxMessage.id > row.id,
-            OutboxMessage.state.in_(  # type: ignore[attr-defined]
-                (OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.SENT)
-            ),
-        )
-        with self.db.read() as session:  # the usual answer (none), without the write lock
-            if session.exec(later).first() is None:
-                return False
-        with self.db.session() as session:
-            if session.exec(later).first() is None:
-                return False
-            stored = session.get(OutboxMessage, row.id)
-            if stored is not None:
-                stored.state, stored.lease_until = OutboxState.REPLACED, None
-                session.add(stored)
-            return True
+    def revise(self, loop_id: int, purpose: str, build: Callable[[], dict]) -> None:
+        """Posts about `loop_id` for `purpose` still waiting for Slack go out as `build()` says
+        (`revise_waiting`)."""
+        revise_waiting(self.db, loop_id, purpose, build)
 
     def _write_event(self, row: Outgoing, now: datetime) -> Posted | None:
         """A calendar row: the event written as the loop stands now (idempotent by UID)."""

@@ -9,12 +9,14 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.sandbox import Sandbox
-from bot.store.models import OutboxMessage, SlackMessage
+from bot.store.models import Loop, OutboxMessage, Round, SlackMessage
 from tests.e2e.helpers import (
     HM,
     MONDAY,
     REC,
+    card_in_dm,
     open_create,
+    said,
     step_one_answers,
     submit,
     top_view,
@@ -79,6 +81,30 @@ def test_a_5xx_window_on_the_loop_card_delays_it_and_it_arrives_once(sb: Sandbox
     # refreshed and erased like any other message.
     channels = [r.channel_id for r in recorded]
     assert len(channels) == len(set(channels)) and sum(not c.startswith("D") for c in channels) == 1
+
+
+def test_a_card_still_on_its_way_goes_out_as_the_loop_stands_when_it_arrives(
+    sb: Sandbox,
+) -> None:
+    """Slack refuses the new loop's card for a while; meanwhile the hiring manager moves a round.
+    The card arrives later, in the channel and in the recruiter's DM, with the round where it
+    is now, not where it was when the card was first tried."""
+    short_id = _create_while_slack_fails(sb)
+    _wait_until_settled(sb)
+    assert "Moved 2." in said(sb, HM, f"reschedule {short_id} 2 2026-12-01 10:00")
+    sb.stop_bot()  # what the move started after its acknowledgement finishes
+    sb.start_bot()
+    sb.dispatch(MONDAY + timedelta(minutes=1))
+    sb.dispatch(MONDAY + timedelta(hours=2))
+    with sb.db.read() as session:
+        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        moved = session.exec(select(Round).where(Round.loop_id == loop.id, Round.number == 2)).one()
+    assert moved.starts_at is not None
+    now_at = f"<!date^{int(moved.starts_at.timestamp())}^"
+    copies = [*_cards(sb, short_id), card_in_dm(sb, REC, short_id)]
+    assert len(copies) == 2
+    for card in copies:
+        assert now_at in json.dumps(card.blocks), "the card shows round 2 where it is now"
 
 
 def test_when_slack_keeps_refusing_the_creator_is_told(sb: Sandbox) -> None:
