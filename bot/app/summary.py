@@ -78,7 +78,8 @@ def _deciders(session: Session, loop: Loop) -> str:
 def tell_all_in(*, runtime: Runtime, loop_id: int, actor: str) -> None:
     """A debrief opened early keeps its summary current by editing it, and an edit notifies
     nobody: when the last scorecard is in, the hiring manager and interview lead are told so in
-    the channel, with what the summary now says (once)."""
+    the channel, with what the summary now says (once). A summary Slack has not taken yet says
+    it itself when it arrives: it goes out as the loop then stands, mentioning them."""
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
         posted = next(iter(recorded(session, loop_id, SUMMARY)), None)

@@ -8,6 +8,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -347,6 +348,34 @@ def test_the_early_summary_ends_as_the_last_scorecard_left_it(
     sb.stop_bot()  # the follow-ups finish, as a graceful stop lets them
     assert len(_edits_of(sb, ts)) == edits + 1
     assert "An edit once all are in." in json.dumps(summaries(sb, short_id)[0].blocks)
+
+
+def test_a_summary_slack_held_back_arrives_counting_every_scorecard(sb: Sandbox) -> None:
+    """Slack refuses the early summary for a while and the last scorecard comes in meanwhile:
+    the summary arrives as the loop stands then, and its arrival is the word to the hiring
+    manager and the lead (a new message, mentioning them), not a second one."""
+    short_id = create_loop(sb)
+    for number in range(1, 6):
+        submit(sb, short_id, number, "Hire")
+    sb.stop_bot()  # each time: what the requests so far started finishes
+    sb.start_bot()
+    sb.emulator.fail_next("chat.postMessage", status=500, times=3)  # one try: three calls
+    sb.slack.command(HM, "/loop", f"debrief {short_id}")
+    sb.stop_bot()
+    sb.start_bot()
+    assert summaries(sb, short_id) == []
+    submit(sb, short_id, 6, "No Hire")
+    sb.stop_bot()
+    sb.start_bot()
+    sb.dispatch(MONDAY + timedelta(hours=1))
+    (summary,) = summaries(sb, short_id)
+    text = json.dumps(summary.blocks, ensure_ascii=False)
+    assert f"<@{uid(sb, HM)}> <@{uid(sb, IL)}>: every scorecard is in" in text
+    assert "Hire 5 · No Hire 1" in text and "Still missing:" not in text
+    channel = card_in_channel(sb, short_id)[0].id
+    assert not [
+        m for m in sb.emulator.messages_in(channel) if "the debrief summary above" in m.text
+    ]
 
 
 def _edits_of(sb: Sandbox, ts: str) -> list:
