@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from bot.authz import Action, can, told_of_loop
 from bot.errors import LoopbotError
 from bot.loops.queries import INTERVIEWER, assignments_of, loop_row, standing, template_of
-from bot.loops.replacements import WITHDRAWN, withdrawn_untold
+from bot.loops.replacements import WITHDRAWN, withdrawn_questions
 from bot.loops.requests import LoopRequest
 from bot.loops.views import loop_card
 from bot.outbox import Message, OutboxFailed
@@ -269,11 +269,12 @@ def announce_change(*, runtime: Runtime, loop_id: int, actor: str) -> None:
 
 def withdraw_questions(*, runtime: Runtime, loop_id: int | None, actor: str | None) -> None:
     """Each question a swap or a cancel withdrew (someone asked to take a round over) is edited
-    to say so, naming who runs the round now, its Accept and Decline gone: in one loop, or in
-    all (None: the minute's sweep, for a change whose follow-up a crash cut short)."""
+    to say so, naming who runs the round now, its Accept and Decline gone, and edited again
+    when a later change makes that wrong (another swap, a cancel): in one loop, or in all (None:
+    the minute's sweep, for a change whose follow-up a crash cut short)."""
     edits = []
     with runtime.db.read() as session:
-        for ask, rnd in withdrawn_untold(session, loop_id):
+        for ask, rnd, said in withdrawn_questions(session, loop_id):
             loop = session.get(Loop, ask.loop_id)
             assert loop is not None and ask.channel_id is not None and ask.ts is not None
             runners = [
@@ -289,6 +290,8 @@ def withdraw_questions(*, runtime: Runtime, loop_id: int | None, actor: str | No
                 cancelled=loop.status == LoopStatus.CANCELLED,
                 runners=", ".join(mention(user) for user in dict.fromkeys(runners)),
             )
+            if text == said:
+                continue
             edits.append(
                 Message.text_over(
                     ask.channel_id,

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import true
 from sqlmodel import Session, col, select, update
 
 from bot.authz import Standing
@@ -348,9 +347,13 @@ def unsent_questions(session: Session, now: datetime) -> list[ReplacementAsk]:
     )
 
 
-def withdrawn_untold(session: Session, loop_id: int | None) -> list[tuple[ReplacementAsk, Round]]:
-    """Questions a swap or a cancel withdrew whose message still shows Accept and Decline (no
-    edit saying so queued yet), with their round: in one loop, or in all (None)."""
+def withdrawn_questions(
+    session: Session, loop_id: int | None
+) -> list[tuple[ReplacementAsk, Round, str | None]]:
+    """Questions a swap or a cancel withdrew, with their round and what the last edit queued
+    for each says (None: none yet, its Accept and Decline still showing). In one loop, all of
+    them: a later change (another swap, a cancel) can make what they say wrong. In all loops
+    (None, the minute's sweep), only those not told yet."""
     told = select(OutboxMessage.id).where(
         OutboxMessage.purpose == WITHDRAWN,
         OutboxMessage.channel_id == ReplacementAsk.channel_id,
@@ -361,11 +364,18 @@ def withdrawn_untold(session: Session, loop_id: int | None) -> list[tuple[Replac
         .join(Decline, Decline.id == ReplacementAsk.decline_id)
         .join(Round, Round.id == Decline.round_id)
         .where(
-            ReplacementAsk.loop_id == loop_id if loop_id is not None else true(),
+            ReplacementAsk.loop_id == loop_id if loop_id is not None else ~told.exists(),
             ReplacementAsk.state == AskState.VOID,
             col(ReplacementAsk.channel_id).is_not(None),
             col(ReplacementAsk.ts).is_not(None),
-            ~told.exists(),
         )
-    )
-    return list(found.all())
+    ).all()
+    said: dict[tuple[str | None, str | None], str] = {}
+    if loop_id is not None and found:
+        for edit in session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.loop_id == loop_id, OutboxMessage.purpose == WITHDRAWN)
+            .order_by(col(OutboxMessage.id))
+        ).all():
+            said[(edit.channel_id, edit.edits_ts)] = edit.text
+    return [(ask, rnd, said.get((ask.channel_id, ask.ts))) for ask, rnd in found]

@@ -78,6 +78,30 @@ def test_a_swap_or_a_cancel_by_hand_withdraws_the_open_question(
     assert _owner(sb, number) == newcomer
 
 
+def test_a_later_change_restates_the_withdrawn_question(team: Sandbox) -> None:
+    """Withdrawn by a swap, the question names who runs the round; a second swap, then a cancel,
+    each edit it again, so it never names someone who no longer runs the round."""
+    sb = team
+    short_id, number, _, leaving, asked, question = _a_question_open(sb)
+    others = [h for h in EXTRA_POOL if h not in (asked, leaving)]
+
+    def says() -> str:
+        shown = next(m for m in sb.emulator.dms_to(uid(sb, asked)) if m.ts == question.ts)
+        return shown.text or ""
+
+    runners = []
+    for newcomer in others:
+        if len(runners) == 2:
+            break
+        if "now runs" in said(sb, REC, f"swap {short_id} {number} <@{uid(sb, newcomer)}>"):
+            runners.append(newcomer)
+            expected = f"is withdrawn: <@{uid(sb, newcomer)}> now runs it."
+            assert wait_for(lambda expected=expected: expected in says()), says()
+    assert len(runners) == 2, "two swaps went through"
+    assert "is cancelled" in said(sb, REC, f"cancel {short_id}")
+    assert wait_for(lambda: "is withdrawn: the loop was cancelled." in says()), says()
+
+
 def test_a_question_asked_at_night_is_answered_in_the_asked_person_s_working_hours(
     team: Sandbox,
 ) -> None:
