@@ -280,21 +280,14 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
         if number == EARLY_AFTER:
             _early_debrief(sb, n, short_id)
     channel, _ = _card(sb, short_id)
-    _wait(
-        lambda: any(
-            "Debrief:" in json.dumps(m.blocks or []) for m in sb.emulator.messages_in(channel.id)
-        )
-    )
-    summary = next(
-        m for m in sb.emulator.messages_in(channel.id) if "Debrief:" in json.dumps(m.blocks or [])
-    )
     n.say()
     hm = ws.user("maya.hm").id
     # The summary of the debrief opened early was edited as the rest came in: an edit notifies
-    # nobody, so the last scorecard is said in the channel too.
+    # nobody, so the last scorecard is said in the channel too, once the summary counts it.
     posts = sb.emulator.messages_in
     _wait(lambda: any("now counts them all" in (m.text or "") for m in posts(channel.id)))
     told = next(m for m in posts(channel.id) if "now counts them all" in (m.text or ""))
+    summary = next(m for m in posts(channel.id) if "Debrief:" in json.dumps(m.blocks or []))
     n.show(
         f"#{channel.name} hears the last scorecard is in:",
         mrkdwn_to_text(told.text or "", n.reader(hm)).splitlines(),

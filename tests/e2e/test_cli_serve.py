@@ -387,3 +387,5 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
     assert "hears the last scorecard is in" in done.stdout
     assert "Asia/Seoul.Loop `" not in done.stdout  # a DM's second line stays a line of its own
     assert "the debrief summary above now counts them all" in done.stdout
+    reads = done.stdout.split("the debrief summary, as it reads now:", 1)[1].split("\n── ", 1)[0]
+    assert "every scorecard is in" in reads and "Still missing" not in reads, reads
