@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     step_one_answers,
     submit,
     uid,
+    wait_for,
 )
 
 ROUNDS = {
@@ -210,3 +211,27 @@ def test_no_length_is_compared_for_an_asynchronous_round_or_a_guide_briefing_sev
         create_loop(named)
         guides = guides_by_round(named)
         assert not [n for n, g in guides.items() if "the candidate's guide plans" in g]
+
+
+def test_the_debrief_channel_carries_the_baseline_s_statuses_and_nothing_else_of_them(
+    sb: Sandbox,
+) -> None:
+    """Interviewers read the loop's channel once theirs are in: the summary there measures each
+    value against the candidate's baseline by its status alone (PROVEN / SUGGESTED / MISSING);
+    the documents' evidence, briefing and repository stay with the hiring manager and lead."""
+    from tests.e2e.test_debrief import all_in, summaries
+
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Hire"] * 6)
+    (summary,) = wait_for(lambda: summaries(sb, short_id))
+    channel = next(c for c in sb.emulator.workspace.channels.values() if short_id.lower() in c.name)
+    interviewers = {uid(sb, h) for h in PANEL} & channel.members
+    assert len(interviewers) >= 3  # not only the one whose round the documents brief
+    seen = json.dumps([m.blocks or m.text for m in sb.emulator.messages_in(channel.id)])
+    assert "MISSING before the loop" in seen and "SUGGESTED before the loop" in seen
+    for words in ("abstract base class", "Not directly testable", "8.5/10", "jyp-on/dunamis"):
+        assert words not in seen, words
+    # What is kept out is in the documents, not missing from them.
+    documents = "".join(p.read_text() for p in (sb.docs / "candidates").glob("phoenix_005_*"))
+    for words in ("abstract base class", "Not directly testable", "8.5/10", "jyp-on/dunamis"):
+        assert words in documents, words
