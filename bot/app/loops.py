@@ -113,6 +113,7 @@ def reschedule_round(
             due=due,
             review_due=None,
             written_due=zone_time(written, loop.candidate_tz) if written else "",
+            own_hours=bool(loop.candidate_hours),
             **said,
         )
         check = hours_check(session, rnd, _runners(session, loop, rnd), candidate=loop)

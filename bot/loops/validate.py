@@ -16,6 +16,7 @@ from bot.loops.ledger import overlaps, week_of
 from bot.loops.places import ahead_of_submission, written_part_due
 from bot.loops.queries import bookings_between
 from bot.loops.requests import LoopRequest, Proposal, ProposedRound
+from bot.render import render
 from bot.slack.format import zone_time
 from bot.slack.messenger import SlackUser
 from bot.store.models import Loop
@@ -191,7 +192,8 @@ def written_part_passed(
         return None
     return (
         f"Its written part would be due {zone_time(due, loop.candidate_tz)} for the candidate "
-        "(the end of their working day before), which has passed: pick a later day."
+        f"({render('written_part_rule', own_hours=bool(loop.candidate_hours))}), which has "
+        "passed: pick a later day."
     )
 
 

@@ -539,7 +539,7 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     refused = submit(sbx, REC, {"round:3:time": tomorrow})
     assert refused.json and refused.json["errors"] == {
         "round:3:time": "Its written part would be due Mon 23 Nov 17:00 Asia/Seoul for the "
-        "candidate (the end of their working day before), which has passed: pick a later day."
+        "candidate (their working day before), which has passed: pick a later day."
     }
     sbx.emulator.close_view(uid(sbx, REC))
     short_id = create_loop(sbx, Variant="Remote-First")
@@ -548,7 +548,7 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     due = _day_before_at_five(review.starts_at, seoul)
     assert review.written_due == due
     in_seoul = zone_time(due, seoul)
-    assert f"(its written part due {in_seoul}: the end of their working day before)" in shown
+    assert f"(its written part due {in_seoul}: their working day before)" in shown
     sbx.dispatch()
     token = f"<!date^{int(due.timestamp())}^"
     raw = [m.text or "" for m in sbx.emulator.dms_to(uid(sbx, owner))]
@@ -587,7 +587,10 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     assert moved.written_due == _day_before_at_five(later, seoul)
     assert (
         "Moved 3." in answer
-        and (f"Its written part is now due {zone_time(moved.written_due, seoul)} for the candidate")
+        and (
+            f"Its written part is now due {zone_time(moved.written_due, seoul)} for the candidate "
+            "(their working day before);"  # step 1 gave no hours: 17:00, not their day's end
+        )
         in answer
     )
     sbx.dispatch()
@@ -638,9 +641,14 @@ def test_step_two_never_proposes_a_hybrid_review_whose_written_part_is_due_alrea
     with Sandbox(create_app, make_wsgi_app, docs=docs, settings={"loopbot_places": {}}) as sb:
         sb.now = MONDAY  # 17:00 in Seoul
         hours = {"Candidate's working hours": "Sun-Thu 08:00-16:00"}
-        short_id = create_loop(
-            sb, Variant="Remote-First", **{"First interview day": "2026-11-24"}, **hours
-        )
+        first = {"First interview day": "2026-11-24"}
+        open_create(sb)
+        step2 = submit(sb, REC, step_one_answers(sb, Variant="Remote-First", **first, **hours))
+        # Their own hours: the written part is due as their working day ends, and step 2 says so.
+        shown = json.dumps(step2.json["view"], ensure_ascii=False)
+        assert "Asia/Seoul: the end of their working day before)" in shown
+        sb.emulator.close_view(uid(sb, REC))
+        short_id = create_loop(sb, Variant="Remote-First", **first, **hours)
         seoul = ZoneInfo("Asia/Seoul")
         for number in (3, 4):
             review, _ = _round(sb, short_id, number)

@@ -142,7 +142,8 @@ def _round_blocks(
         when = zone_time(proposed.starts_at, request.candidate_tz)
         if proposed.written_due is not None:  # the write-up before a live review
             due = zone_time(proposed.written_due, request.candidate_tz)
-            when += f" (its written part due {due}: the end of their working day before)"
+            rule = render("written_part_rule", own_hours=bool(request.candidate_hours))
+            when += f" (its written part due {due}: {rule})"
         blocks.append(section(f"{head} · {when} for the candidate"))
         blocks.append(
             context(
