@@ -173,6 +173,17 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
 
 
 RECOMMENDATIONS = ["Hire", "Strong Hire", "Mixed", "Hire", "Hire", "Hire"]
+RATINGS = {
+    "Strong Hire": lambda i: "Strong",
+    "Hire": lambda i: "Strong" if i == 0 else "Solid",
+    "Mixed": lambda i: "Weak" if i in (1, 4) else "Solid",
+}
+"""Each signal's rating (by its place in the form) for a recommendation."""
+EVIDENCE = {
+    "Strong Hire": "drove the session, tested every assumption, corrected the model's mistakes.",
+    "Hire": "clear reasoning, tested assumptions.",
+    "Mixed": "sound design, but no rollback plan and vague on what to monitor.",
+}
 EARLY_AFTER = 2  # Maya opens the debrief once this many scorecards are in
 
 
@@ -254,11 +265,13 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
         form = ModalForm(modal, ws)
         if number == 3:
             n.show("modal:", view_as_text(modal, n.reader(owner)))
-        answers = {
-            f.label: "Solid"
+        signals = [
+            f.label
             for f in form.fields
             if f.block_id.startswith("signal:") and not f.block_id.endswith("evidence")
-        }
+        ]
+        # What they rate is what they recommend: a Mixed round saw a weak spot.
+        answers = {label: RATINGS[recommendation](i) for i, label in enumerate(signals)}
         answers.update(
             {
                 f.label: "SUGGESTED"
@@ -269,7 +282,7 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
         answers.update(
             {
                 "Overall recommendation": recommendation,
-                "Key evidence": f"Round {number}: clear reasoning, tested assumptions.",
+                "Key evidence": f"Round {number}: {EVIDENCE[recommendation]}",
             }
         )
         sb.slack.submit(owner, modal, form.fill(answers))
