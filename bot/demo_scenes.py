@@ -143,6 +143,7 @@ def panel_round(sb: Sandbox, n: Narrator) -> None:
         "Interview Lead or bar raiser (IL)": ws.user("lena.lead").id,
         "Panel Interviewer (PI) pool": [ws.user(h).id for h in pool],
         "Executive Sponsor (XS)": ws.user("robert.exec").id,
+        "Variant": "Remote-First",  # a pool across four time zones meets on the team's link
     }
     sb.slack.submit(recruiter, step1, ModalForm(step1, ws).fill(answers))
     step2 = sb.emulator.open_views(recruiter)[-1]
