@@ -265,6 +265,11 @@ def test_app_home_lists_interviews_and_opens_a_guide(sb: Sandbox, loop_id: str) 
     sb.slack.click(owner, "home_open_guide", f"{loop_id}:1", view=home)
     guide = wait_for(lambda: sb.emulator.open_views(uid(sb, owner)) and top_view(sb, owner))
     assert "How did you use AI and where did you override it?" in json.dumps(guide)
+    # The Async Build's reviewer is told so: their guide comes once the submission is in, and
+    # App Home opens it before (as here, nothing received yet).
+    sb.dispatch()
+    (assigned,) = [t for t in dm_texts(sb, owner) if t.startswith("You review *Juyoung Park*")]
+    assert "your round guide comes then (App Home opens it before, to read ahead)." in assigned
     sb.slack.event({"type": "app_home_opened", "user": uid(sb, HM), "tab": "home"})
     hm_home = wait_for(lambda: sb.emulator.home_of(uid(sb, HM)))
     assert f"`{loop_id}`" in json.dumps(hm_home)
