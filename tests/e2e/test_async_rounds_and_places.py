@@ -703,3 +703,25 @@ def test_the_recruiter_sets_a_written_part_s_due_time_in_step_two(sbx: Sandbox) 
     short_id = json.dumps(done.json["view"]["blocks"]).split("Loop `", 1)[1].split("`", 1)[0]
     assert _round(sbx, short_id, 3)[0].written_due == by_hand.astimezone(UTC)
     assert _round(sbx, short_id, 4)[0].written_due == _day_before_at_five(four, "Asia/Seoul")
+
+
+def test_a_written_part_due_cleared_in_step_two_follows_the_review(sbx: Sandbox) -> None:
+    """Emptying step 2's *Written part due* is leaving it to loopbot: it falls due the
+    candidate's working day before the review, at the review's new time too."""
+    open_create(sbx)
+    step2 = submit(sbx, REC, step_one_answers(sbx, Variant="Remote-First"))
+    start = datetime.fromtimestamp(
+        next(
+            b["element"]["initial_date_time"]
+            for b in step2.json["view"]["blocks"]
+            if b.get("block_id") == "round:3:time"
+        ),
+        UTC,
+    )
+    later = start + timedelta(days=1)
+    done = submit(sbx, REC, {"round:3:time": int(later.timestamp()), "round:3:written": None})
+    assert done.json and done.json.get("response_action") == "update", done.body_text
+    short_id = json.dumps(done.json["view"]["blocks"]).split("Loop `", 1)[1].split("`", 1)[0]
+    review, _ = _round(sbx, short_id, 3)
+    assert review.starts_at == later
+    assert review.written_due == _day_before_at_five(later, "Asia/Seoul")
