@@ -28,7 +28,7 @@ EXTRA_POOL = [
     ("kenji.tyo", "Kenji Sato", "Asia/Tokyo", "U0PN00011"),
     ("hana.sel", "Hana Lee", "Asia/Seoul", "U0PN00012"),
     ("mei.sgp", "Mei Tan", "Asia/Singapore", "U0PN00013"),
-    ("ruby.per", "Ruby Walsh", "Australia/Perth", "U0PN00014"),
+    ("ruby.bne", "Ruby Walsh", "Australia/Brisbane", "U0PN00014"),
     ("aroha.akl", "Aroha Ngata", "Pacific/Auckland", "U0PN00015"),
 ]
 DEMO_START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday morning, UTC

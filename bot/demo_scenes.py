@@ -133,7 +133,7 @@ def panel_round(sb: Sandbox, n: Narrator) -> None:
     n.step(recruiter, "starts `/loop create` for another candidate, Min-jun Cho (Asia/Seoul)")
     sb.slack.command(recruiter, "/loop", "create")
     step1 = _wait(lambda: sb.emulator.open_views(recruiter))[-1]
-    pool = ("ananya.blr", "liam.syd", "kenji.tyo", "hana.sel", "mei.sgp", "ruby.per", "aroha.akl")
+    pool = ("ananya.blr", "liam.syd", "kenji.tyo", "hana.sel", "mei.sgp", "ruby.bne", "aroha.akl")
     answers = {
         "Candidate name": "Min-jun Cho",
         "Candidate's time zone": "Asia/Seoul",

@@ -116,11 +116,12 @@ def not_before(
     due: datetime | None, fmt: str, request: LoopRequest, now: datetime
 ) -> datetime | None:
     """When a live round may start: after the submission it builds on (`due`); a hybrid round
-    also on a day whose written part, due the candidate's working day before, is still ahead."""
+    on a day whose written part, due the candidate's working day before, is still ahead, and
+    falls due after that submission (never two pieces of work due at once)."""
     if fmt != HYBRID:
         return due
-    ahead = written_part_possible_from(now, request.candidate_tz, request.candidate_hours)
-    return max(ahead, due) if due is not None else ahead
+    after = max(now, due) if due is not None else now
+    return written_part_possible_from(after, request.candidate_tz, request.candidate_hours)
 
 
 def after_submission(

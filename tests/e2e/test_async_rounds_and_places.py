@@ -718,10 +718,25 @@ def test_a_written_part_due_cleared_in_step_two_follows_the_review(sbx: Sandbox)
         ),
         UTC,
     )
-    later = start + timedelta(days=1)
+    later = start + timedelta(days=7)  # a week on: nobody's other round is then
     done = submit(sbx, REC, {"round:3:time": int(later.timestamp()), "round:3:written": None})
     assert done.json and done.json.get("response_action") == "update", done.body_text
     short_id = json.dumps(done.json["view"]["blocks"]).split("Loop `", 1)[1].split("`", 1)[0]
     review, _ = _round(sbx, short_id, 3)
     assert review.starts_at == later
     assert review.written_due == _day_before_at_five(later, "Asia/Seoul")
+
+
+def test_a_written_part_falls_due_after_the_submission_it_follows(sbx: Sandbox) -> None:
+    """Remote-First's write-ups come after the Async Build: step 2 proposes each hybrid review on
+    a day whose written part falls due after the build's deadline, never with it (the candidate
+    is not asked for three pieces of work at the same hour), and the candidate still works
+    within their working days."""
+    short_id = create_loop(sbx, Variant="Remote-First")
+    build, _ = _round(sbx, short_id, 1)
+    assert build.format == "async" and build.deadline is not None
+    for number in (3, 4):
+        review, _ = _round(sbx, short_id, number)
+        assert review.format == "hybrid" and review.written_due is not None
+        assert review.written_due > build.deadline, number
+        assert review.written_due.astimezone(ZoneInfo("Asia/Seoul")).weekday() < 5
