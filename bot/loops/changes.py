@@ -1,4 +1,5 @@
-"""Changing a loop: reschedule, swap, cancel. Each moves its reminders in the same transaction."""
+"""Changing a loop: reschedule, swap, cancel (as its status allows, `bot.loops.status`). Each
+moves its reminders in the same transaction."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bot.loops.queries import (
     template_of,
 )
 from bot.loops.service import loop_notices
+from bot.loops.status import cancellable, changeable
 from bot.loops.submissions import ReviewClock
 from bot.loops.validate import written_part_passed
 from bot.reminders.plan import BEFORE_START, Kind, notice, round_reminders
@@ -46,11 +48,6 @@ def _round(session: Session, loop: Loop, number: int) -> Round:
     if rnd is None:
         raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
     return rnd
-
-
-def _live(loop: Loop) -> None:
-    if loop.status == LoopStatus.CANCELLED:
-        raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
 
 
 def _cancel_pending(session: Session, *, loop_id: int, round_id: int | None = None) -> None:
@@ -199,7 +196,7 @@ def reschedule(
 ) -> Round:
     """Move a round; the old time's reminders can never be sent."""
     require(Action.CHANGE, standing(session, loop, actor, admins=admins), loop=loop.short_id)
-    _live(loop)
+    changeable(loop)
     rnd = _round(session, loop, round_number)
     if rnd.starts_at is None and rnd.format == "async":
         raise InvalidInput(f"{rnd.number}. {rnd.name} is asynchronous: it has no meeting to move.")
@@ -294,7 +291,7 @@ def hand_over(
     others keep theirs. A trainee's seat is theirs to train in, never handed on. A submission
     already in is reviewed in a window of the newcomer's own (`review`), from now, when they
     are its only reviewer (a panel's share one window, which stays)."""
-    _live(loop)
+    changeable(loop)
     rnd = _round(session, loop, round_number)
     here = [
         a
@@ -375,7 +372,7 @@ def hand_over(
 def cancel(*, session: Session, loop: Loop, actor: str, admins: list[str], now: datetime) -> Loop:
     """Cancel the loop: pending reminders stop and everyone assigned is told."""
     require(Action.CANCEL, standing(session, loop, actor, admins=admins), loop=loop.short_id)
-    _live(loop)
+    cancellable(loop, rounds_of(session, loop), now)
     _cancel_pending(session, loop_id=loop.id or 0)
     _settle_declines(session, loop_id=loop.id or 0)
     loop.status = LoopStatus.CANCELLED

@@ -20,7 +20,7 @@ from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text
 from bot.emulator.workspace import Message
 from bot.sandbox import Sandbox
-from bot.store.models import Loop, SlackMessage
+from bot.store.models import Loop, Round, SlackMessage
 from tests.e2e.helpers import (
     HM,
     IL,
@@ -223,6 +223,51 @@ def test_the_decision_updates_the_summary_locks_scorecards_and_tells_people(sb) 
     sb.dispatch()
     assert any("recorded *Hire*" in t for t in dm_texts(sb, REC))
     assert any("recorded *Hire*" in t for t in dm_texts(sb, XS))
+
+
+def test_a_decided_loop_keeps_its_rounds_and_is_not_cancelled_once_they_are_behind(
+    sb: Sandbox,
+) -> None:
+    """After the decision the card offers no change, a move is refused, and once every round
+    is behind the loop a cancel is refused too: nobody is told of a cancellation (nor sent a
+    calendar file) minutes after hearing of a hire."""
+    short_id = create_loop(sb)
+    all_in(sb, short_id, ["Hire"] * 6)
+    assert _decide(sb, short_id, HM, "Hire").json == {"response_action": "clear"}
+    sb.stop_bot()  # what the decision started finishes (the card's refresh)
+    sb.start_bot()
+    card = json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    assert "loop_card_cancel" not in card and "Reschedule a round" not in card
+    assert "Scorecards" in card
+    moved = said(sb, REC, f"reschedule {short_id} 2 2026-12-20 10:00")
+    assert f"Loop `{short_id}` is decided: its rounds no longer change." in moved
+    with sb.db.read() as session:
+        loop = session.exec(select(Loop).where(Loop.short_id == short_id)).one()
+        last = max(
+            r.starts_at
+            for r in session.exec(select(Round).where(Round.loop_id == loop.id))
+            if r.starts_at
+        )
+    sb.now = last + timedelta(hours=2)
+    refused = said(sb, REC, f"cancel {short_id}")
+    assert refused.startswith(f"Loop `{short_id}` is decided and every round is behind it:"), (
+        refused
+    )
+    sb.dispatch()
+    assert not [t for h in (REC, HM, IL, XS) for t in dm_texts(sb, h) if "cancelled" in t]
+    with sb.db.read() as session:
+        assert session.exec(select(Loop).where(Loop.short_id == short_id)).one().status == "decided"
+
+
+def test_a_decision_taken_before_every_round_lets_the_rest_be_cancelled(sb: Sandbox) -> None:
+    """The debrief opened early and the hiring manager decided: the rounds still ahead are
+    called off with `/loop cancel`."""
+    short_id = create_loop(sb)
+    submit(sb, short_id, 1, "No Hire")
+    assert "is open" in said(sb, HM, f"debrief {short_id}")  # its answer is in, not on its way
+    wait_for(lambda: summaries(sb, short_id))
+    assert _decide(sb, short_id, HM, "No hire").json == {"response_action": "clear"}
+    assert "is cancelled" in said(sb, REC, f"cancel {short_id}")
 
 
 def test_a_no_hire_is_not_sent_to_the_executive_sponsor(sb: Sandbox) -> None:

@@ -264,9 +264,9 @@ def build_message_loop_card(*, card: dict) -> dict:
                         )
                     )
                 )
-        blocks.append(
-            actions(
-                button("Scorecards", ScorecardIds.READ, value),
+        buttons = [button("Scorecards", ScorecardIds.READ, value)]
+        if card["status"] != "decided":  # a decided loop's rounds are settled (bot.loops.status)
+            buttons += [
                 button("Reschedule a round", LoopIds.CARD_RESCHEDULE, value),
                 button("Swap an interviewer", LoopIds.CARD_SWAP, value),
                 button(
@@ -281,8 +281,8 @@ def build_message_loop_card(*, card: dict) -> dict:
                         "deny": plain("Keep it", 30),
                     },
                 ),
-            )
-        )
+            ]
+        blocks.append(actions(*buttons))
     return {"text": f"Interview loop {card['short_id']} for {card['candidate']}", "blocks": blocks}
 
 
