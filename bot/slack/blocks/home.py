@@ -20,6 +20,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.blocks.feedback import home_late_blocks
 from bot.slack.blocks.replacements import cant_make_it_button
+from bot.slack.blocks.scorecards import open_button
 
 HOME_BLOCK_LIMIT = 100
 TRAINEES_SHOWN = 20
@@ -69,7 +70,12 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
     if not lists["owed"]:
         blocks.append(context("You're all caught up."))
     for item in lists["owed"]:
-        blocks.append(section(render("home_owed", item=item)))
+        blocks.append(
+            section(
+                render("home_owed", item=item),
+                accessory=open_button(item["short_id"], item["number"]),
+            )
+        )
     if lists.get("late"):
         blocks += [divider(), header("Late scorecards in your loops")]
         blocks += home_late_blocks(lists["late"], lists["now"])
