@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.sandbox import Sandbox, copy_migrated
-from bot.settings import SEEDS_DIR
+from bot.settings import SEEDS_DIR, get_settings
 from bot.store import Database
 from bot.store.migrate import upgrade
 
@@ -38,6 +38,16 @@ def _logging_put_back() -> Iterator[None]:
     root.setLevel(level)
     for name, was in levels.items():
         logging.getLogger(name).setLevel(was)
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_afresh() -> Iterator[None]:
+    """`loopbot` commands run in this process read their settings once (`get_settings`); each
+    test's environment is its own, so nothing read for one test serves the next (a `db compact`
+    would otherwise rewrite an earlier test's database, not this one's)."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture

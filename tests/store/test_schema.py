@@ -152,14 +152,9 @@ def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
 
 def test_db_upgrade_command(tmp_path: Path, monkeypatch, capsys) -> None:
     from bot.cli import main
-    from bot.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    get_settings.cache_clear()
-    try:
-        assert main(["db", "upgrade"]) == 0
-    finally:
-        get_settings.cache_clear()
+    assert main(["db", "upgrade"]) == 0
     assert "up to date (sqlite)" in capsys.readouterr().out
     assert TABLES <= set(
         inspect(Database(f"sqlite:///{tmp_path / 'cli.db'}").engine).get_table_names()
