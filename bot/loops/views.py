@@ -128,6 +128,16 @@ class Snapshot:
     def owners(self, rnd: Round) -> list[str]:
         return self.holders(rnd, "R")
 
+    def scorecards_in(self, loop: AnyLoop) -> int:
+        """The scorecards a debrief of the loop reads: submitted for a live round by its
+        interviewer (a trainee's practice scorecard is not one)."""
+        return sum(
+            (rnd.id, user) in self.submitted and (rnd.id, user) not in self.trainee_seats
+            for rnd in self.rounds.get(loop.id, [])
+            if not rnd.cancelled
+            for user in self.owners(rnd)
+        )
+
     def standing(self, loop: AnyLoop, user_id: str, admins: list[str]) -> Standing:
         """What the person is to the loop, from what the snapshot already read."""
         rounds = {r.id: r for r in self.rounds.get(loop.id, [])}

@@ -78,6 +78,8 @@ class Situation:
     """A scorecard reminder's place in the feedback cadence: which one, the next, escalation."""
     late: list[Late] = field(default_factory=list)
     """The late-scorecards message's lines: every scorecard late in the loop."""
+    scorecards_in: int = 0
+    """The late-scorecards message's: how many scorecards an early debrief would read."""
     panel: list[str] = field(default_factory=list)  # with observers, trainee: panel_notes.py
     observers: list[str] = field(default_factory=list)
     trainee: tuple[str, str] | None = None
@@ -253,7 +255,8 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
             title=s.template.title,
             lines=s.late,
             now=s.now or s.loop.updated_at,
-            debrief=bool(s.reader and can(Action.OPEN_DEBRIEF, s.reader)),
+            # Opening the debrief "with the scorecards that are in" needs one to be in.
+            debrief=bool(s.scorecards_in and s.reader and can(Action.OPEN_DEBRIEF, s.reader)),
         )
         return [Outgoing(text=text, blocks=blocks)]
     name = TEMPLATE_BY_KIND.get(s.kind, "status" if s.kind is Kind.CHANGED else "")

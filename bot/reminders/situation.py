@@ -19,6 +19,7 @@ from bot.loops.queries import (
     standing,
     template_of,
 )
+from bot.loops.views import Snapshot
 from bot.reminders.cadence import Next
 from bot.reminders.checks import decision_label
 from bot.reminders.late import late_scorecards
@@ -51,10 +52,13 @@ def situation_of(
         review_days=review_days,
         now=now,
     )
-    late = []
-    if situation.kind is Kind.LATE_SCORECARDS and now is not None:
-        late = late_scorecards(session, [situation.loop], now, settings_offsets or {})
-    return replace(situation, cadence=cadence, late=late)
+    if situation.kind is not Kind.LATE_SCORECARDS or now is None:
+        return replace(situation, cadence=cadence)
+    snap = Snapshot.read(session, [situation.loop])
+    late = late_scorecards(session, [situation.loop], now, settings_offsets or {}, snap)
+    return replace(
+        situation, cadence=cadence, late=late, scorecards_in=snap.scorecards_in(situation.loop)
+    )
 
 
 def situation_for(

@@ -152,7 +152,18 @@ def test_each_action_of_the_late_scorecards_message_works(story) -> None:
     liam = uid(sb, LIAM)
     sb.dispatch(rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60))
     sb.dispatch(TUESDAY_9_SYDNEY)
+    # No scorecard is in yet: a debrief would have nothing to read, and none is offered.
+    (none_in,) = _late_messages(sb, HM)
+    assert "Open the debrief" not in none_in.text + json.dumps(none_in.blocks)
+    # One comes in; when later rounds' lateness raises the next message, it offers the hiring
+    # manager the debrief without the rest.
+    late_round = next(n for n in re.findall(r"^• \*(\d)\. ", none_in.text, re.M) if n != "2")
+    submit_scorecard(sb, short_id, int(late_round), "Hire")
+    sb.dispatch(TUESDAY_9_SYDNEY + timedelta(days=2))
     hm_message = _late_messages(sb, HM)[-1]
+    assert "*Open the debrief without them* opens it with the scorecards that are in" in (
+        hm_message.text
+    )
     rec_message = _late_messages(sb, REC)[-1]
     # Only the hiring manager may open the debrief early: only they get that button.
     labels = {b["text"]["text"] for b in _buttons(hm_message)}
@@ -230,7 +241,12 @@ def test_app_home_shows_the_recruiter_every_late_scorecard_with_its_actions(stor
     assert f"*2. Live AI Pairing*: <@{liam}>, scorecard due since {_token(first)}" in shown
     # The interviewer himself may not nudge anyone: no such list on his tab.
     sb.slack.event({"type": "app_home_opened", "user": liam, "tab": "home"})
-    assert "Late scorecards" not in json.dumps(wait_for(lambda: sb.emulator.home_of(liam)))
+    own = wait_for(lambda: sb.emulator.home_of(liam))
+    assert "Late scorecards" not in json.dumps(own)
+    # His own tab lists the scorecard he owes, with the button that opens it.
+    sb.slack.click(LIAM, "scorecard_open", f"{short_id}:2", view=own)
+    form = wait_for(lambda: sb.emulator.open_views(liam) and top_view(sb, LIAM))
+    assert form["callback_id"] == "scorecard_submit" and "Live AI Pairing" in json.dumps(form)
 
     # Nudge now from App Home: Liam hears, and the recruiter's answer comes by DM.
     sb.slack.click(REC, "feedback_nudge", f"{short_id}:2:{liam}", view=home)
