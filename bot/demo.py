@@ -249,7 +249,7 @@ def _scorecards_and_debrief(sb: Sandbox, n: Narrator, short_id: str) -> None:
     )
     n.clock("an hour after the last interview: its scorecard is due too", end + timedelta(hours=1))
     n.deliveries(sb.dispatch(end + timedelta(hours=1)))
-    late_scorecards(sb, n, next_escalation(sb, short_id, after=end + timedelta(hours=1)))
+    late_scorecards(sb, n, short_id, next_escalation(sb, short_id, after=end + timedelta(hours=1)))
     for number, recommendation in enumerate(RECOMMENDATIONS, start=1):
         owner = _owner_of_round(sb, short_id, number)
         due = next(

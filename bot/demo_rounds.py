@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.loops.queries import find_loop, round_statuses, rounds_of
 from bot.reminders.plan import Kind
 from bot.sandbox import Sandbox
-from bot.store.models import Reminder, ReminderState
+from bot.store.models import Assignment, Reminder, ReminderState
 
 
 def submission_received(sb: Sandbox, n: Any, short_id: str, recruiter: str, when: datetime) -> None:
@@ -62,6 +62,22 @@ def next_escalation(sb: Sandbox, short_id: str, after: datetime) -> datetime:
         ).one()
     assert due is not None, "no escalation to come"
     return due
+
+
+def late_message_sent(sb: Sandbox, short_id: str, user_id: str) -> datetime | None:
+    """When the person's latest late-scorecards message for the loop went out."""
+    with sb.db.read() as session:
+        loop = find_loop(session, short_id)
+        return session.exec(
+            select(func.max(Reminder.due_at))
+            .join(Assignment, col(Assignment.id) == Reminder.assignment_id)
+            .where(
+                Reminder.loop_id == loop.id,
+                Reminder.kind == Kind.LATE_SCORECARDS,
+                Reminder.state == ReminderState.SENT,
+                Assignment.user_id == user_id,
+            )
+        ).one()
 
 
 def wait_until(predicate: Any, timeout: float = 5.0) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
+from bot.demo_rounds import late_message_sent
 from bot.emulator import ModalForm
 from bot.emulator.transcript import blocks_as_text
 from bot.loops.places import add_working_days
@@ -157,7 +158,7 @@ def panel_round(sb: Sandbox, n: Narrator) -> None:
     sb.runtime.library = shipped
 
 
-def late_scorecards(sb: Sandbox, n: Narrator, when) -> None:
+def late_scorecards(sb: Sandbox, n: Narrator, short_id: str, when) -> None:
     """Nobody has submitted when a live round's interviewer reaches their second working day:
     the hiring manager and the recruiter get one message for the loop listing every late
     scorecard; the recruiter presses Nudge now on one line."""
@@ -167,10 +168,11 @@ def late_scorecards(sb: Sandbox, n: Narrator, when) -> None:
     late = _dm_with(sb, recruiter, "feedback_nudge")
     if late is None:
         return
-    n.show(
-        "the recruiter's one message for the loop:",
-        blocks_as_text(late.blocks or [], n.reader(recruiter)),
-    )
+    sent = late_message_sent(sb, short_id, recruiter)
+    label = "the recruiter's one message for the loop"
+    if sent is not None and sent < when:  # its lines say how late each was then
+        label += f", as it went out {sent:%a %d %b %H:%M UTC} (a round already on it raises no second one)"
+    n.show(f"{label}:", blocks_as_text(late.blocks or [], n.reader(recruiter)))
     nudge = next(
         e
         for b in late.blocks or []

@@ -381,6 +381,12 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
     # the receipt of a scorecard submitted right after a nudge on the same DM; the early
     # debrief's last scorecard said in the channel (the summary's edit notifies nobody).
     assert "scorecards are late for *Juyoung Park*" in done.stdout
+    # Shown later than it went out, the recruiter's message says when that was: its lines
+    # quote how late each scorecard was then. It went out at that tick.
+    shown = re.search(r"one message for the loop, as it went out (.+?) UTC", done.stdout)
+    assert shown, "the late scorecards are shown at the time they went out"
+    went = next(lines for at, lines in ticks if at == shown.group(1))
+    assert "→ DM to Oliver Bennett: 5 scorecards are late" in went
     assert "→ DM to João Silva: Your scorecard for 1. Async Build with Juyoung Park is in" in (
         done.stdout
     )
