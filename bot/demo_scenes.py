@@ -171,7 +171,8 @@ def late_scorecards(sb: Sandbox, n: Narrator, short_id: str, when) -> None:
     sent = late_message_sent(sb, short_id, recruiter)
     label = "the recruiter's one message for the loop"
     if sent is not None and sent < when:  # its lines say how late each was then
-        label += f", as it went out {sent:%a %d %b %H:%M UTC} (a round already on it raises no second one)"
+        label += f", as it went out {sent:%a %d %b %H:%M UTC}"
+        label += " (a round already on it raises no second one)"
     n.show(f"{label}:", blocks_as_text(late.blocks or [], n.reader(recruiter)))
     nudge = next(
         e
