@@ -372,7 +372,7 @@ def hand_over(
 def cancel(*, session: Session, loop: Loop, actor: str, admins: list[str], now: datetime) -> Loop:
     """Cancel the loop: pending reminders stop and everyone assigned is told."""
     require(Action.CANCEL, standing(session, loop, actor, admins=admins), loop=loop.short_id)
-    cancellable(loop, rounds_of(session, loop), now)
+    cancellable(session, loop, now)
     _cancel_pending(session, loop_id=loop.id or 0)
     _settle_declines(session, loop_id=loop.id or 0)
     loop.status = LoopStatus.CANCELLED

@@ -6,11 +6,13 @@ something untrue."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
+from sqlmodel import Session, col, select
+
 from bot.errors import InvalidInput
-from bot.store.models import Loop, LoopStatus, Round
+from bot.loops.queries import rounds_of
+from bot.store.models import Loop, LoopStatus, Round, Scorecard
 
 
 def changeable(loop: Loop) -> None:
@@ -21,25 +23,34 @@ def changeable(loop: Loop) -> None:
         raise InvalidInput(f"Loop `{loop.short_id}` is decided: its rounds no longer change.")
 
 
-def cancellable(loop: Loop, rounds: Iterable[Round], now: datetime) -> None:
+def cancellable(session: Session, loop: Loop, now: datetime) -> None:
     """Refuse to cancel a loop that is cancelled, or decided with every round behind it."""
     if loop.status == LoopStatus.CANCELLED:
         raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
-    if loop.status == LoopStatus.DECIDED and not still_ahead(rounds, now):
+    if loop.status == LoopStatus.DECIDED and not ahead(session, loop, now):
         raise InvalidInput(
             f"Loop `{loop.short_id}` is decided and every round is behind it: "
             "there is nothing left to cancel."
         )
 
 
-def still_ahead(rounds: Iterable[Round], now: datetime) -> bool:
-    """Whether a round is yet to happen: a meeting to come, or a submission not in whose
-    deadline is still to come."""
-    return any(
-        not r.cancelled
+def ahead(session: Session, loop: Loop, now: datetime) -> list[Round]:
+    """The rounds yet to happen: a meeting to come, or a submission not in whose deadline is
+    still to come; a round with a scorecard in is behind, whatever its time says."""
+    scored = set(
+        session.exec(
+            select(Scorecard.round_id).where(
+                Scorecard.loop_id == loop.id, col(Scorecard.submitted).is_(True)
+            )
+        ).all()
+    )
+    return [
+        r
+        for r in rounds_of(session, loop)
+        if not r.cancelled
+        and r.id not in scored
         and (
             (r.starts_at is not None and r.starts_at > now)
             or (r.received_at is None and r.deadline is not None and r.deadline > now)
         )
-        for r in rounds
-    )
+    ]

@@ -78,6 +78,8 @@ class Situation:
     """A scorecard reminder's place in the feedback cadence: which one, the next, escalation."""
     late: list[Late] = field(default_factory=list)
     """The late-scorecards message's lines: every scorecard late in the loop."""
+    ahead: list[str] = field(default_factory=list)
+    """A decision's message: the rounds still to happen when it goes ("5. Name")."""
     scorecards_in: int = 0
     """The late-scorecards message's: how many scorecards an early debrief would read."""
     panel: list[str] = field(default_factory=list)  # with observers, trainee: panel_notes.py
@@ -110,6 +112,8 @@ def _common(s: Situation) -> dict:
         "your_part": _your_part(s),
         "notes": notes_for(s.template, loop.variant, NOTES_READER.get(s.kind, "")),
         "cadence": _cadence(s.cadence),
+        "ahead": s.ahead,
+        "may_cancel": bool(s.reader and can(Action.CANCEL, s.reader)),
     }
     if s.rnd is not None:
         out.update(_round_values(s, s.rnd))

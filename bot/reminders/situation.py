@@ -19,6 +19,7 @@ from bot.loops.queries import (
     standing,
     template_of,
 )
+from bot.loops.status import ahead
 from bot.loops.views import Snapshot
 from bot.reminders.cadence import Next
 from bot.reminders.checks import decision_label
@@ -124,6 +125,9 @@ def situation_for(
         panel=owners.get(rnd.id or 0, []) if rnd is not None else [],
         observers=watching.get(rnd.id or 0, []) if rnd is not None else [],
         trainee=trainees.get(rnd.id or 0) if rnd is not None else None,
+        ahead=[f"{r.number}. {r.name}" for r in ahead(session, loop, now)]
+        if kind is Kind.DECIDED and now is not None
+        else [],
     )
 
 

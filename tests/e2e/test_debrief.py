@@ -267,6 +267,13 @@ def test_a_decision_taken_before_every_round_lets_the_rest_be_cancelled(sb: Sand
     assert "is open" in said(sb, HM, f"debrief {short_id}")  # its answer is in, not on its way
     wait_for(lambda: summaries(sb, short_id))
     assert _decide(sb, short_id, HM, "No hire").json == {"response_action": "clear"}
+    sb.dispatch()
+    # The recruiter, told of the decision, reads which rounds are still ahead and how to call
+    # them off (the interviewers on them still expect them).
+    (told,) = [t for t in dm_texts(sb, REC) if "recorded *No hire*" in t]
+    assert "Rounds *2. Live AI Pairing*, *3. Production Engineering*" in told
+    assert "*6. Communication and Execution* are still ahead" in told
+    assert f"`/loop cancel {short_id}` calls them off and tells everyone on the loop." in told
     assert "is cancelled" in said(sb, REC, f"cancel {short_id}")
 
 
@@ -275,7 +282,8 @@ def test_a_no_hire_is_not_sent_to_the_executive_sponsor(sb: Sandbox) -> None:
     all_in(sb, short_id, ["Mixed"] * 6)
     _decide(sb, short_id, HM, "No hire", "Gaps in rigor across rounds.")
     sb.dispatch()
-    assert any("recorded *No hire*" in t for t in dm_texts(sb, REC))
+    (told,) = [t for t in dm_texts(sb, REC) if "recorded *No hire*" in t]
+    assert "still ahead" not in told  # decided once every round was held
     assert not any("recorded" in t for t in dm_texts(sb, XS))
 
 
