@@ -154,39 +154,70 @@ def invite_filename(invite: Invite) -> str:
 
 @dataclass(frozen=True)
 class Stop:
-    """One round of the candidate's day, for the itinerary."""
+    """One round of the candidate's day, for the itinerary: a live round (`starts_at`), or a
+    submission (`starts_at` None, due at `deadline`)."""
 
     number: int
     name: str
-    starts_at: datetime
+    starts_at: datetime | None
     minutes: int
     place: str | None
     cancelled: bool = False
     written_due: datetime | None = None
     """A hybrid round's written part, due before it."""
+    deadline: datetime | None = None
 
 
 def itinerary_ics(loop: Loop, stops: list[Stop], *, stamp: datetime) -> bytes:
-    """Every timed round in the candidate's time zone, one file for the recruiter to forward
-    (METHOD:CANCEL once the loop is cancelled; SEQUENCE grows with the loop's version)."""
+    """Every timed round in the candidate's time zone, and each thing the candidate sends by a
+    time (a submission, a hybrid round's written part) as an event at that time which does not
+    take up the candidate's day: one file for the recruiter to forward (METHOD:CANCEL once the
+    loop is cancelled; SEQUENCE grows with the loop's version)."""
     zone = ZoneInfo(loop.candidate_tz)
     cancelled = loop.status == LoopStatus.CANCELLED
     cal = _calendar("CANCEL" if cancelled else "PUBLISH")
     cal.add("x-wr-timezone", loop.candidate_tz)
-    for stop in stops:
+
+    def add(key: str, summary: str, start: datetime, end: datetime, stop: Stop) -> Event:
         event = Event()
-        event.add("uid", f"{loop.short_id}-{stop.number}-candidate@loopbot".lower())
+        event.add("uid", f"{loop.short_id}-{key}-candidate@loopbot".lower())
         event.add("sequence", loop.version - 1)
         event.add("dtstamp", stamp.astimezone(UTC))
-        event.add("dtstart", stop.starts_at.astimezone(zone))
-        event.add("dtend", (stop.starts_at + timedelta(minutes=stop.minutes)).astimezone(zone))
-        event.add("summary", f"Interview {stop.number}. {stop.name}")
+        event.add("dtstart", start.astimezone(zone))
+        event.add("dtend", end.astimezone(zone))
+        event.add("summary", summary)
         event.add("status", "CANCELLED" if cancelled or stop.cancelled else "CONFIRMED")
+        cal.add_component(event)
+        return event
+
+    for stop in stops:
+        if stop.starts_at is None:
+            if stop.deadline is not None:
+                due = add(
+                    f"{stop.number}-due",
+                    f"Due: {stop.number}. {stop.name} (your submission)",
+                    stop.deadline,
+                    stop.deadline,
+                    stop,
+                )
+                due.add("transp", "TRANSPARENT")
+            continue
+        end = stop.starts_at + timedelta(minutes=stop.minutes)
+        event = add(
+            str(stop.number), f"Interview {stop.number}. {stop.name}", stop.starts_at, end, stop
+        )
         if stop.place:
             event.add("location", stop.place)
         if stop.written_due is not None:
             due = stop.written_due.astimezone(zone)
             event.add("description", f"Send the written part by {due:%a %d %b %H:%M} ({zone}).")
-        cal.add_component(event)
+            part = add(
+                f"{stop.number}-written",
+                f"Due: the written part of {stop.number}. {stop.name}",
+                stop.written_due,
+                stop.written_due,
+                stop,
+            )
+            part.add("transp", "TRANSPARENT")
     cal.add_missing_timezones()
     return cal.to_ical()

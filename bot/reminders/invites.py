@@ -135,9 +135,10 @@ def _itinerary(loop: Loop, rounds: list[Round], now: datetime, kind: Kind) -> Ou
             place_of(r),
             r.cancelled,
             r.written_due,
+            r.deadline,
         )
         for r in rounds
-        if r.starts_at is not None
+        if r.starts_at is not None or r.deadline is not None
     ]
     return Outgoing(
         text=render(
@@ -145,6 +146,7 @@ def _itinerary(loop: Loop, rounds: list[Round], now: datetime, kind: Kind) -> Ou
             candidate=loop.candidate_name,
             tz=loop.candidate_tz,
             changed=kind is Kind.CHANGED,
+            sends=any(s.deadline or s.written_due for s in stops),
             cancelled=loop.status == LoopStatus.CANCELLED,
         ),
         blocks=[],

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 from sqlmodel import select
 
 from bot.sandbox import Sandbox
@@ -567,10 +568,13 @@ def test_a_hybrid_round_s_written_part_is_due_the_day_before_its_live_review(
     assert f"Send the written part by {due.astimezone(ZoneInfo(seoul)):%a %d %b %H:%M}" in (
         ics.decode() if isinstance(ics, bytes) else ics
     )
-    (ics,) = [c for n, c in sbx.emulator.files_to(uid(sbx, REC)) if n.startswith("itinerary")]
-    assert f"Send the written part by {due.astimezone(ZoneInfo(seoul)):%a %d %b %H:%M}" in (
-        ics.decode() if isinstance(ics, bytes) else ics
-    )
+    # And an event of its own at that time, in the candidate's calendar.
+    (part,) = [
+        e
+        for e in Calendar.from_ical(ics).walk("VEVENT")
+        if str(e["SUMMARY"]) == "Due: the written part of 3. Production Engineering"
+    ]
+    assert part.decoded("DTSTART") == due and str(part["TRANSP"]) == "TRANSPARENT"
     _, card = card_in_channel(sbx, short_id)
     assert f"(written part due {token}" in json.dumps(card.blocks)
     sbx.dispatch(review.starts_at - timedelta(hours=48))

@@ -90,10 +90,18 @@ def test_the_recruiter_gets_the_itinerary_in_the_candidates_zone(sb: Sandbox) ->
     sb.dispatch()
     files = [c for n, c in sb.emulator.files_to(uid(sb, REC)) if n.startswith("itinerary")]
     assert len(files) == 1
-    events = Calendar.from_ical(files[0]).walk("VEVENT")
+    every = Calendar.from_ical(files[0]).walk("VEVENT")
+    events = [e for e in every if str(e["SUMMARY"]).startswith("Interview ")]
     with sb.db.read() as session:
         timed = session.exec(select(Round).where(Round.starts_at != None)).all()  # noqa: E711
+        (take_home,) = session.exec(select(Round).where(Round.starts_at == None)).all()  # noqa: E711
     assert len(events) == len(timed)
+    # What the candidate sends by a time is in their calendar too, at that time, without taking
+    # up their day: the Async Build's submission.
+    (due,) = [e for e in every if e not in events]
+    assert str(due["SUMMARY"]) == "Due: 1. Async Build (your submission)"
+    assert due.decoded("DTSTART") == due.decoded("DTEND") == take_home.deadline
+    assert str(due["TRANSP"]) == "TRANSPARENT" and due["DTSTART"].params["TZID"] == "Asia/Seoul"
     assert all(e["DTSTART"].params.get("TZID") == "Asia/Seoul" for e in events)
     first = min(e.decoded("DTSTART") for e in events)
     assert first == min(r.starts_at for r in timed) and str(first.tzinfo) == "Asia/Seoul"
