@@ -67,6 +67,8 @@ class Standing:
     """Holds only roles the document reserves for finalists (the executive sponsor)."""
     debrief_open: bool = False
     finalist: bool = False
+    decided: bool = False
+    """The hiring manager has decided: the loop's rounds no longer change (`bot.loops.status`)."""
 
 
 def _holds(who: Standing, letter: str) -> bool:
@@ -110,8 +112,10 @@ def can(
         # "T": a trainee shadowing or reverse-shadowing the round writes one too (not counted).
         return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "T"})
     if action is Action.DECLINE_ROUND:
-        # A trainee says so too: they leave the round, which goes on without them.
-        return bool(who.round_letters.get(round or 0, frozenset()) & {"R", "T"})
+        # A trainee says so too: they leave the round, which goes on without them. An
+        # interviewer's would need a replacement, a swap, which a decided loop no longer takes.
+        letters = who.round_letters.get(round or 0, frozenset())
+        return "T" in letters or ("R" in letters and not who.decided)
     if action is Action.READ_SCORECARD:
         if author and author == who.user_id:
             return True

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from bot.authz import Action, Standing, can, require, trains
 from bot.errors import InvalidInput
 from bot.loops.queries import INTERVIEWER, OBSERVER, TRAINEE_PARTS, assignments_of, rounds_of
+from bot.loops.status import changeable
 from bot.reminders.plan import Kind, notice
 from bot.store.models import AuditEntry, Loop, LoopStatus, Round, Scorecard
 
@@ -21,6 +22,8 @@ def declinable(session: Session, loop: Loop, number: int, who: Standing, now: da
     it begins (then it is the recruiter's to swap), a trainee's until their practice scorecard
     is in (one who missed it says so afterwards too, so it does not count)."""
     rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
+    if not trains(who, number):
+        changeable(loop)  # a replacement is a swap
     if rnd is not None and not can(Action.DECLINE_ROUND, who, round=number):
         gone = assignments_of(session, loop, active=False)
         if any(a.round_id == rnd.id and a.user_id == who.user_id and not a.active for a in gone):

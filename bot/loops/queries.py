@@ -284,6 +284,7 @@ def build_standing(
         only_on_finalists=bool(codes) and codes <= finalist_codes,
         debrief_open=loop.debrief_opened_at is not None,
         finalist=loop.finalist,
+        decided=loop.status == LoopStatus.DECIDED,
     )
 
 

@@ -360,14 +360,16 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
                 "starts_at": start,
                 "decline": can(Action.DECLINE_ROUND, who, round=rnd.number),
             }
+            # Once decided, scorecards are locked: nothing is owed any more.
+            owes = loop.status != LoopStatus.DECIDED and (rnd.id, user_id) not in snap.submitted
             if rnd.starts_at is None and end > now:
                 upcoming.append(item)
             elif rnd.starts_at is None:
-                if rnd.received_at is not None and (rnd.id, user_id) not in snap.submitted:
+                if rnd.received_at is not None and owes:
                     owed.append(item)
             elif rnd.starts_at > now:
                 upcoming.append(item)
-            elif end <= now and (rnd.id, user_id) not in snap.submitted and not observing:
+            elif end <= now and owes and not observing:
                 owed.append(item)
         holds_a = {code for r in snap.template(loop).rounds for code in r.accountable}
         if len(accountable) < HOME_LOOPS and any(

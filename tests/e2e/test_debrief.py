@@ -263,6 +263,7 @@ def test_a_decision_taken_before_every_round_lets_the_rest_be_cancelled(sb: Sand
     """The debrief opened early and the hiring manager decided: the rounds still ahead are
     called off with `/loop cancel`."""
     short_id = create_loop(sb)
+    sb.dispatch()  # everyone hears of their rounds
     submit(sb, short_id, 1, "No Hire")
     assert "is open" in said(sb, HM, f"debrief {short_id}")  # its answer is in, not on its way
     wait_for(lambda: summaries(sb, short_id))
@@ -274,6 +275,28 @@ def test_a_decision_taken_before_every_round_lets_the_rest_be_cancelled(sb: Sand
     assert "Rounds *2. Live AI Pairing*, *3. Production Engineering*" in told
     assert "*6. Communication and Execution* are still ahead" in told
     assert f"`/loop cancel {short_id}` calls them off and tells everyone on the loop." in told
+    # Its rounds no longer change: an interviewer's Can't make it (which would need a swap) is
+    # refused, and App Home no longer offers it; nor is a scorecard owed.
+    runner = owner(sb, short_id, 2)
+    assigned = next(
+        m
+        for m in reversed(sb.emulator.dms_to(uid(sb, runner)))
+        if "round_decline" in json.dumps(m.blocks or [])
+    )
+    sb.slack.click(runner, "round_decline", f"{short_id}:2", message=assigned)
+    refusal = wait_for(lambda: sb.emulator.all_responses(runner))
+    assert f"Loop `{short_id}` is decided: its rounds no longer change." in json.dumps(refusal)
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, runner), "tab": "home"})
+    home = json.dumps(wait_for(lambda: sb.emulator.home_of(uid(sb, runner))))
+    assert "Live AI Pairing" in home and "round_decline" not in home
+    with sb.db.read() as session:
+        two = session.exec(select(Round).where(Round.number == 2)).one()
+    sb.now = two.starts_at + timedelta(minutes=two.duration_minutes + 120)
+    published = len(sb.emulator.calls_to("views.publish"))
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, runner), "tab": "home"})
+    wait_for(lambda: len(sb.emulator.calls_to("views.publish")) > published)
+    home = json.dumps(sb.emulator.home_of(uid(sb, runner)))
+    assert "You're all caught up." in home and "scorecard_open" not in home  # locked, not owed
     assert "is cancelled" in said(sb, REC, f"cancel {short_id}")
 
 
