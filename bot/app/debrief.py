@@ -102,7 +102,8 @@ def export(runtime: Runtime, *, actor: str, ref: str) -> str:
         if not can(Action.READ_SCORECARD, who):
             opens = can(Action.READ_SCORECARD, replace(who, debrief_open=True))
             blind = "until_open" if opens else "not_yours"
-            blind = "cancelled" if loop.status == LoopStatus.CANCELLED else blind
+            closed = loop.status == LoopStatus.CANCELLED and loop.debrief_opened_at is None
+            blind = "cancelled" if closed else blind
         # The candidate's own documents (their baseline values) only for who reads them whole.
         library = runtime.library if can(Action.READ_CANDIDATE_BRIEF, who) else None
         return export_markdown(

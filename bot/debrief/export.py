@@ -13,7 +13,7 @@ from bot.debrief.summary import summarize
 from bot.documents import Library
 from bot.loops.queries import template_of
 from bot.render import render
-from bot.store.models import Loop
+from bot.store.models import Loop, LoopStatus
 
 
 def export_markdown(
@@ -41,6 +41,8 @@ def export_markdown(
             [], template=template, missing=[], baseline=baseline_of(loop, library)
         ).values
     decision = decision_of(session, loop)
+    # A loop cancelled with no decision never reaches one: it is not pending.
+    undecided = "cancelled" if loop.status == LoopStatus.CANCELLED else "pending"
     key = loop.candidate_key or f"loop_{loop.short_id.lower()}"
     meta = {
         "id": f"debrief_{loop.short_id.lower()}",
@@ -49,7 +51,7 @@ def export_markdown(
         "candidate_key": key,
         "loop": loop.short_id,
         "template": template_of(session, loop).id,
-        "decision": decision.outcome if decision else "pending",
+        "decision": decision.outcome if decision else undecided,
         "decided_at": decision.decided_at.isoformat() if decision else None,
         "created_date": loop.created_at.date().isoformat(),
         "exported_at": now.isoformat(timespec="seconds"),
@@ -62,7 +64,7 @@ def export_markdown(
         title=template.title,
         summary=summary,
         decision=decision,
-        outcome=Outcome(decision.outcome).label if decision else "Pending",
+        outcome=Outcome(decision.outcome).label if decision else undecided.capitalize(),
         blind=blind,
         values=values,
         name_of=name_of,

@@ -505,6 +505,8 @@ def test_a_cancelled_loop_s_export_stays_blind_and_says_why(sb: Sandbox, tmp_pat
         exported
     )
     assert "/loop debrief" not in exported and "retry budget" not in exported
+    # No decision will come: the document says cancelled, not pending.
+    assert "decision: cancelled" in exported and "- **Outcome**: Cancelled" in exported
     # Still a debrief_summary `loopbot docs` reads back: the baseline values, no round's finding.
     out = tmp_path / "exported" / "debrief.md"
     out.parent.mkdir()
