@@ -375,14 +375,19 @@ def test_the_candidate_s_baseline_values_are_exported_only_to_who_reads_their_do
     assert "Core Values Mapping" not in admin and "Ownership & Proactivity" not in admin
 
 
-def test_an_admin_s_export_of_a_loop_cancelled_after_its_debrief_opened_says_what_happened(
-    story,
-) -> None:
+def test_an_admin_s_export_of_a_loop_cancelled_after_its_debrief_opened_says_what_happened() -> (
+    None
+):
     """An admin's export stays blind, and says why truly: the debrief had opened before the
     cancel, so not "cancelled before its debrief opened"."""
-    _, probe = story
-    assert "is open" in probe.command(HM, f"debrief {probe.short_id}")
-    assert "is cancelled" in probe.command(HM, f"cancel {probe.short_id}")
-    admin = probe.command(ADMIN, f"export {probe.short_id}")
+    sb = _sandbox()
+    try:
+        short_id = _loop(sb)
+        probe = Probe(sb, short_id, cast(sb, short_id))
+        assert "is open" in probe.command(HM, f"debrief {short_id}")
+        assert "is cancelled" in probe.command(HM, f"cancel {short_id}")
+        admin = probe.command(ADMIN, f"export {short_id}")
+    finally:
+        sb.stop()
     assert "cancelled before its debrief opened" not in admin
     assert "this export lists who has submitted, not what they wrote" in admin
