@@ -201,9 +201,21 @@ def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> 
     template = snap.template(loop)
     rows = []
     submitted = total = 0
+    # Who the document informs "on finalists only" is not informed yet, and the card says so.
+    later = set() if loop.finalist else {r.code for r in template.roles if r.finalists_only}
     for rnd in snap.rounds.get(loop.id, []):
-        letters = {x: ", ".join(mention(u) for u in snap.holders(rnd, x)) or "-" for x in "RACI"}
-        owners = snap.owners(rnd)
+        informs = [a for a in snap.people.get(loop.id, []) if a.round_id == rnd.id]
+        told = {a.user_id for a in informs if a.letter == "I" and a.role_code not in later}
+        letters = {
+            x: ", ".join(
+                mention(u) + (" (if a finalist)" if x == "I" and u not in told else "")
+                for u in snap.holders(rnd, x)
+            )
+            or "-"
+            for x in "RACI"
+        }
+        # A trainee's practice scorecard is not one the loop waits for.
+        owners = [u for u in snap.owners(rnd) if (rnd.id, u) not in snap.trainee_seats]
         done = [u for u in owners if (rnd.id, u) in snap.submitted]
         submitted += len(done)
         total += len(owners)

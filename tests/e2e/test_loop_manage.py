@@ -221,6 +221,14 @@ def test_the_created_loop_says_who_hears_of_it_only_as_a_finalist(sb: Sandbox) -
     sb.emulator.close_view(uid(sb, REC))
     sb.dispatch()
     assert dm_texts(sb, HM) and not dm_texts(sb, XS)
+    # The card says so too: the sponsor is informed if the candidate becomes a finalist.
+    short_id = created.split("Loop `", 1)[1].split("`", 1)[0]
+    sponsor = f"<@{uid(sb, XS)}> (if a finalist)"
+    assert sponsor in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    said(sb, HM, f"finalist {short_id}")
+    shown = wait_for(lambda: json.dumps(card_in_channel(sb, short_id)[1].blocks))
+    assert wait_for(lambda: sponsor not in json.dumps(card_in_channel(sb, short_id)[1].blocks))
+    assert f"<@{uid(sb, XS)}>" in shown
 
 
 def test_cancel_stops_reminders_and_tells_everyone(sb: Sandbox, loop_id: str) -> None:

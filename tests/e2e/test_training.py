@@ -254,6 +254,14 @@ def test_a_trainee_s_missing_scorecard_never_holds_the_debrief(sb: Sandbox) -> N
     (summary,) = wait_for(lambda: summaries(sb, first))
     text = "\n".join(blocks_as_text(summary.blocks))
     assert "Hire 6" in text
+    # The card counts what the loop waits for: every scorecard in, the trainee's not among them.
+    from tests.e2e.helpers import card_in_channel
+
+    def card() -> str:
+        return "\n".join(blocks_as_text(card_in_channel(sb, first)[1].blocks))
+
+    assert wait_for(lambda: "Scorecards in: 6 of 6." in card()), card()
+    assert "pending" not in card()
 
 
 def test_a_trainee_who_cannot_come_leaves_the_round_to_its_interviewer(sb: Sandbox) -> None:
