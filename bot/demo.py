@@ -160,15 +160,12 @@ def _create_loop(sb: Sandbox, n: Narrator, recruiter: str) -> str:
     short_id = json.dumps(done).split("Loop `", 1)[1].split("`", 1)[0]
     sb.emulator.close_view(recruiter)
     _wait(lambda: _card(sb, short_id) is not None)
-    channel, card = _card(sb, short_id)
+    channel, _ = _card(sb, short_id)
     n.say()
     n.say(
         f"   #{channel.name} is private, for who may read the debrief: {_members(sb, channel.id)}"
     )
-    n.show(
-        "Oliver follows the loop through a copy of its card in his DMs (times in Europe/London):",
-        blocks_as_text(card.blocks or [], n.reader(recruiter)),
-    )
+    n.say("   Its card is posted there; Oliver, not in it, follows a copy in his DMs (below).")
     return short_id
 
 

@@ -87,7 +87,8 @@ class Narrator:
             lines = blocks_as_text(blocks, reader) if blocks else text.splitlines()
             guide = call.args["text"].startswith("Round guide")
             if brief or (guide and shown >= full_guides):
-                self.say(f"   → DM to {person}: {text.splitlines()[0]} ({len(lines)} lines)")
+                count = f"{len(lines)} line{'s' if len(lines) != 1 else ''}"
+                self.say(f"   → DM to {person}: {text.splitlines()[0]} ({count})")
                 continue
             shown += guide
             self.show(f"→ DM to {person} (times in {reader.tz}):", lines)

@@ -169,7 +169,7 @@ def late_scorecards(sb: Sandbox, n: Narrator, short_id: str, when) -> None:
     if late is None:
         return
     sent = late_message_sent(sb, short_id, recruiter)
-    label = "the recruiter's one message for the loop"
+    label = "the recruiter's latest message for the loop"
     if sent is not None and sent < when:  # its lines say how late each was then
         label += f", as it went out {sent:%a %d %b %H:%M UTC}"
         label += " (a round already on it raises no second one)"

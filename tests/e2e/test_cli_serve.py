@@ -383,7 +383,7 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
     assert "scorecards are late for *Juyoung Park*" in done.stdout
     # Shown later than it went out, the recruiter's message says when that was: its lines
     # quote how late each scorecard was then. It went out at that tick.
-    shown = re.search(r"one message for the loop, as it went out (.+?) UTC", done.stdout)
+    shown = re.search(r"latest message for the loop, as it went out (.+?) UTC", done.stdout)
     assert shown, "the late scorecards are shown at the time they went out"
     went = next(lines for at, lines in ticks if at == shown.group(1))
     assert "→ DM to Oliver Bennett: 5 scorecards are late" in went
@@ -391,6 +391,10 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
         done.stdout
     )
     assert "hears the last scorecard is in" in done.stdout
+    # Once marked a finalist, the summary no longer says the hiring manager may mark one.
+    marked = done.stdout.split("Marked a finalist: the executive sponsor has been told.", 1)[1]
+    assert "Only the hiring manager can record the decision." in marked[:400]
+    assert "or mark a finalist" not in marked[:400]
     assert "Asia/Seoul.Loop `" not in done.stdout  # a DM's second line stays a line of its own
     assert "the debrief summary above now counts them all" in done.stdout
     reads = done.stdout.split("the debrief summary, as it reads now:", 1)[1].split("\n── ", 1)[0]

@@ -96,7 +96,9 @@ def build_messages_debrief(
             )
         tail.append(
             context(
-                "Only the hiring manager can record the decision or mark a finalist (which "
+                "Only the hiring manager can record the decision."
+                if finalist
+                else "Only the hiring manager can record the decision or mark a finalist (which "
                 "tells the executive sponsor)."
             )
         )
