@@ -15,6 +15,7 @@ from bot.authz import Action, require
 from bot.commands import parse_round
 from bot.errors import InvalidInput
 from bot.loops import changes, submissions
+from bot.loops.listing import loop_rows
 from bot.loops.locks import loop_to_change
 from bot.loops.queries import (
     OBSERVER,
@@ -26,7 +27,7 @@ from bot.loops.queries import (
     standing,
     template_of,
 )
-from bot.loops.views import Snapshot, loop_card, loop_rows
+from bot.loops.views import Snapshot, loop_card
 from bot.reminders.plan import offsets_for
 from bot.render import render
 from bot.runtime import Runtime

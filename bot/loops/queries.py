@@ -78,15 +78,16 @@ _ACTIVE_ASSIGNMENTS_OF = (
     .where(Assignment.loop_id == bindparam("loop"), col(Assignment.active).is_(True))
     .order_by(*SEAT_ORDER)
 )
+HELD_COLUMNS = (  # a person's assignment, as `Held` reads it
+    Assignment.letter,
+    Assignment.role_code,
+    Round.number,
+    Round.id,
+    Round.cancelled,
+    Assignment.part,
+)
 _HELD_BY = (
-    select(
-        Assignment.letter,
-        Assignment.role_code,
-        Round.number,
-        Round.id,
-        Round.cancelled,
-        Assignment.part,
-    )
+    select(*HELD_COLUMNS)
     .outerjoin(Round, col(Round.id) == col(Assignment.round_id))
     .where(
         Assignment.loop_id == bindparam("loop"),

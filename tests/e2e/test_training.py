@@ -238,6 +238,8 @@ def test_a_trainee_s_missing_scorecard_never_holds_the_debrief(sb: Sandbox) -> N
     first, _ = _create(sb, "2026-11-24")
     number, part = _trainee_round(sb, first)
     assert part == "shadow"
+    # Their list says what they are on the loop: a shadow, not its interviewer.
+    assert f"`{first}`" in (listed := said(sb, TRAINEE[0], "list")) and "you: shadow" in listed
     # A trainee's seat is theirs to train in: a swap does not turn it into an interviewer's.
     sb.emulator.workspace.add_user("omar.ldn", "Omar Aziz", "omar@example.com", "Europe/London")
     trainee, spare = uid(sb, TRAINEE[0]), uid(sb, "omar.ldn")

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 from sqlalchemy import event
 
 from bot.debrief.service import gather
+from bot.loops.listing import loop_rows
 from bot.loops.queries import find_loop
-from bot.loops.views import Snapshot, home_lists, loop_card, loop_rows
+from bot.loops.views import Snapshot, home_lists, loop_card
 from bot.outbox import Message, OutboxSender
 from bot.scorecards.form import ScorecardAnswers
 from bot.scorecards.service import subject_of, submit_scorecard
