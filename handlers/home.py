@@ -65,7 +65,9 @@ def handle_hours_submitted(
 
 def handle_guide_open(ack: Ack, body: dict, runtime: Runtime) -> None:
     ack()
-    value = str((body.get("actions") or [{}])[0].get("value") or "")
+    action = (body.get("actions") or [{}])[0]
+    # A button's value, or the round picked in a loop's menu.
+    value = str(action.get("value") or (action.get("selected_option") or {}).get("value") or "")
     short_id, _, number = value.partition(":")
     title, blocks = home.round_guide(
         runtime, actor=body["user"]["id"], ref=short_id, number=round_number(number)

@@ -290,10 +290,12 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
                 upcoming.append(item)
             elif end <= now and owes and not observing:
                 owed.append(item)
-        holds_a = {code for r in snap.template(loop).rounds for code in r.accountable}
+        # The hiring manager's and the interview lead's (each opens the rounds' guides here).
+        rounds = snap.template(loop).rounds
+        holds = {code for r in rounds for code in (*r.accountable, *r.consulted)}
         if len(accountable) < HOME_LOOPS and any(
             a.user_id == user_id
-            and (a.letter == "A" or (a.letter == LOOP_ROLE and a.role_code in holds_a))
+            and (a.letter in ("A", "C") or (a.letter == LOOP_ROLE and a.role_code in holds))
             for a in snap.people.get(loop.id, [])
         ):
             accountable.append(loop_card(session, loop, snap))

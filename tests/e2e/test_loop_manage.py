@@ -283,6 +283,31 @@ def test_app_home_lists_interviews_and_opens_a_guide(sb: Sandbox, loop_id: str) 
     assert f"`{loop_id}`" in json.dumps(hm_home)
 
 
+@pytest.mark.parametrize(("who", "number"), [(HM, 2), (IL, 4)])
+def test_app_home_opens_any_round_guide_for_the_hiring_manager_and_the_lead(
+    sb: Sandbox, loop_id: str, who: str, number: int
+) -> None:
+    """Who may read every round's guide (the hiring manager, the interview lead) picks a round
+    from the loop's menu on App Home; nobody else gets the menu."""
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, who), "tab": "home"})
+    home = wait_for(lambda: sb.emulator.home_of(uid(sb, who)))
+    (menu,) = [
+        b["accessory"]
+        for b in home["blocks"]
+        if b.get("accessory", {}).get("type") == "static_select"
+    ]
+    assert [o["text"]["text"][:3] for o in menu["options"]] == [f"{n}. " for n in range(1, 7)]
+    sb.slack.click(who, "home_open_guide", f"{loop_id}:{number}", view=home)
+    guide = json.dumps(wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who)))
+    spec = sb.runtime.library.loops["ai-first-engineering"].rounds[number - 1]
+    assert spec.name in guide
+    assert spec.core_questions[0] in guide
+    interviewer = _handle(sb, _owner(sb, loop_id, 2))
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, interviewer), "tab": "home"})
+    theirs = wait_for(lambda: sb.emulator.home_of(uid(sb, interviewer)))
+    assert "static_select" not in json.dumps(theirs)
+
+
 def test_two_swaps_before_anyone_is_told_each_one_replaced_still_hears(
     sb: Sandbox, loop_id: str
 ) -> None:

@@ -1,4 +1,4 @@
-"""The App Home tab: the person's interviews, scorecards owed, loops they are accountable for."""
+"""The App Home tab: the person's interviews, scorecards owed, the loops they decide or lead."""
 
 from __future__ import annotations
 
@@ -79,11 +79,11 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
     if lists.get("late"):
         blocks += [divider(), header("Late scorecards in your loops")]
         blocks += home_late_blocks(lists["late"], lists["now"])
-    blocks += [divider(), header("Loops you're accountable for")]
+    blocks += [divider(), header("Loops you decide or lead")]
     if not lists["accountable"]:
         blocks.append(context("None right now."))
     for card in lists["accountable"]:
-        blocks.append(section(render("home_loop", card=card)))
+        blocks.append(section(render("home_loop", card=card), accessory=_guides(card)))
     training = lists.get("training") or {}
     if training.get("mine") or training.get("recruiting"):
         blocks += [divider(), header("Training")]
@@ -97,6 +97,23 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
         *sections_for(render("home_welcome", loop_titles=loop_titles, commands=commands)),
     ]
     return {"type": "home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
+
+
+def _guides(card: dict) -> dict | None:
+    """A menu of the loop's rounds: picking one opens its guide (as *Open guide* does)."""
+    rounds = [
+        option(f"{r['number']}. {r['name']}"[:75], f"{card['short_id']}:{r['number']}")
+        for r in card["rounds"]
+        if not r["cancelled"]
+    ]
+    if not rounds:
+        return None
+    return {
+        "type": "static_select",
+        "action_id": HomeIds.OPEN_GUIDE,
+        "placeholder": plain("Open a round guide", 150),
+        "options": rounds,
+    }
 
 
 def _trainee(progress, short_id: str, number: int, part: str, practised: bool) -> dict:
