@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 import threading
 import time
@@ -156,6 +157,9 @@ def test_rounds_that_disagree_on_a_value_are_flagged_against_the_baseline(
     assert "*PROVEN*" in security and "disagree" not in security
     assert "SUGGESTED before the loop → PROVEN in 2. Live AI Pairing" in security
     assert "*Data-Informed Iteration*: *MISSING* · MISSING before the loop; not assessed" in text
+    # Each round's finding is said once: a line of its own only to carry its evidence.
+    bare = [line for line in text.splitlines() if re.fullmatch(r"\s*◦ [^:]+: [A-Z]+", line)]
+    assert not bare, bare
 
     exported = export_by(sb, HM, short_id)  # what the hiring manager files, from Slack
     assert (
