@@ -391,6 +391,11 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
         done.stdout
     )
     assert "hears the last scorecard is in" in done.stdout
+    # The recruiter's Scorecards modal says who reads a submitted one: an interviewer once
+    # their own are in, not once every interviewer's are.
+    assert "for each of the loop's interviewers once their own scorecards are in" in (
+        done.stdout.replace("\n   │     ", " ")
+    )
     # Once marked a finalist, the summary no longer says the hiring manager may mark one.
     marked = done.stdout.split("Marked a finalist: the executive sponsor has been told.", 1)[1]
     assert "Only the hiring manager can record the decision." in marked[:400]
