@@ -412,3 +412,30 @@ def test_nothing_more_is_raised_once_the_debrief_is_open_or_the_loop_cancelled(
         assert "The debrief waits on it" not in json.dumps(answer, ensure_ascii=False)
     else:
         assert len(reminders) == 1
+
+
+def test_app_home_lists_the_ten_scorecards_late_longest_then_how_many_more(
+    sandbox: Sandbox,
+) -> None:
+    """Two loops, nothing submitted, weeks on: the recruiter's App Home shows the ten due
+    longest with their actions, then how many more (Slack's App Home holds 100 blocks)."""
+    sb = sandbox
+    sb.now = MONDAY
+    for _ in range(3):
+        create_loop(sb)
+    sb.dispatch(MONDAY + timedelta(days=28))
+    with sb.db.read() as session:
+        owed = len(session.exec(select(Round).where(Round.starts_at != None)).all())  # noqa: E711
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, REC), "tab": "home"})
+    home = wait_for(lambda: sb.emulator.home_of(uid(sb, REC)))
+    lines = [
+        b["text"]["text"]
+        for b in home["blocks"]
+        if b["type"] == "section" and "scorecard due since" in b["text"]["text"]
+    ]
+    assert len(lines) == 10 and owed == 15  # the live rounds' (no take-home was received)
+    shown = json.dumps(home, ensure_ascii=False)
+    assert shown.count('"feedback_nudge"') == 10
+    assert "…and 5 more." in shown
+    dues = [int(re.search(r"<!date\^(\d+)\^", line).group(1)) for line in lines]
+    assert dues == sorted(dues)  # the longest late first
