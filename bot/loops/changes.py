@@ -110,8 +110,8 @@ def _check_free(
 
 def _replan(
     session: Session, loop: Loop, rnd: Round, now: datetime, offsets: dict[str, int]
-) -> list[Assignment]:
-    """New reminders for the round's new version; returns its Responsible rows. Someone who
+) -> tuple[list[Assignment], list[Reminder]]:
+    """New reminders for the round's new version, and its Responsible rows. Someone who
     already has the round's guide is not sent it again: their "moved" DM gives the new time."""
     people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
     accountable = next((a for a in people if a.letter == "A"), None)
@@ -133,8 +133,7 @@ def _replan(
         if owner.letter == OBSERVER:  # the guide and heads-up; no scorecard to remind of
             rows = [r for r in rows if r.kind in BEFORE_START]
         planned += [r for r in rows if not (r.kind == Kind.GUIDE and owner.id in has_guide)]
-    session.add_all(unique(planned))
-    return owners
+    return owners, unique(planned)
 
 
 def _tell_consulted_and_informed(session: Session, loop: Loop, rnd: Round, now: datetime) -> None:
@@ -163,9 +162,12 @@ def _new_version(
     loop.updated_at = now
     session.add_all([rnd, loop])
     session.flush()
-    for owner in _replan(session, loop, rnd, now, offsets):
+    owners, planned = _replan(session, loop, rnd, now, offsets)
+    for owner in owners:
         if newcomer is None or owner.user_id == newcomer:  # a swap: the rest of a panel stays
             session.add(notice(owners_hear, owner, version=rnd.version, now=now))
+    # After the notices, so a guide due at once follows the DM that says it "follows now".
+    session.add_all(planned)
     _tell_consulted_and_informed(session, loop, rnd, now)
     session.add(
         AuditEntry(

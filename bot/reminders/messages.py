@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.authz import Action, Standing, can, trains
 from bot.documents import Library
@@ -149,8 +149,14 @@ def _round_values(s: Situation, rnd: Round) -> dict:
     if rnd.starts_at is not None:
         end = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
         guide_at = rnd.starts_at + timedelta(minutes=offsets[Kind.GUIDE])
+        heads_up_at = rnd.starts_at + timedelta(minutes=offsets[Kind.HEADS_UP])
+        now = s.now or datetime.min.replace(tzinfo=UTC)  # no clock: before everything
         out.update(
-            guide_now=s.now is not None and guide_at <= s.now,
+            guide_now=guide_at <= now,
+            # A round taken over once it has begun (or nearly): no guide or heads-up comes.
+            started=rnd.starts_at <= now,
+            heads_up_gone=heads_up_at <= now,
+            due_now=due is not None and due <= now,
             when=slack_time(rnd.starts_at),
             candidate_time=zone_time(rnd.starts_at, s.loop.candidate_tz),
             ended=slack_time(end),

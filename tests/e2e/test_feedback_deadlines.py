@@ -216,6 +216,16 @@ def test_each_action_of_the_late_scorecards_message_works(story) -> None:
     assert len(_about_round(sb, LIAM)) == heard
     # The one who took it over owes it from now on: their own cadence starts.
     assert any("*2. Live AI Pairing*" in (m.text or "") for m in sb.emulator.dms_to(taker))
+    # Told truly: the interview is behind them, so no guide or heads-up is promised.
+    (took,) = [m.text or "" for m in sb.emulator.dms_to(taker) if "You now run" in (m.text or "")]
+    assert took.startswith(
+        "You now run *2. Live AI Pairing* for *Juyoung Park*, which began <!date^"
+    )
+    assert (
+        "No round guide or heads-up comes now (App Home opens the guide); your scorecard is due now"
+        in took
+    )
+    assert "arrives" not in took and "heads-up 15 min before" not in took
 
     # Open the debrief without them, by the hiring manager: the early debrief, still blind.
     debrief = next(b for b in _buttons(hm_message) if b["text"]["text"].startswith("Open the"))

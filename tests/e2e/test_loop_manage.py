@@ -344,3 +344,27 @@ def test_a_swap_to_someone_outside_their_hours_says_so(sb: Sandbox, loop_id: str
     assert f"Note: that is {local} for <@{uid(sb, newcomer)}>, outside their interview hours" in (
         text
     )
+
+
+def test_a_swap_minutes_before_the_interview_promises_no_heads_up_that_will_not_come(
+    sb: Sandbox, loop_id: str
+) -> None:
+    """Ten minutes before round 2, past its heads-up time: the newcomer's guide goes at once,
+    and their DM says so without promising the heads-up."""
+    with sb.db.read() as session:
+        starts = session.exec(select(Round.starts_at).where(Round.number == 2)).one()
+    sb.now = starts - timedelta(minutes=10)
+    first = _owner(sb, loop_id, 2)
+    newcomer = next(uid(sb, p) for p in PANEL if uid(sb, p) != first)
+    assert "now runs 2." in said(sb, REC, f"swap {loop_id} 2 <@{newcomer}>")
+    sb.dispatch()
+    handle = _handle(sb, newcomer)
+    (told,) = [
+        t for t in dm_texts(sb, handle) if "for *2. Live AI Pairing*" in t and "interviewing" in t
+    ]
+    assert "Your round guide follows now (it goes 24 h before the interview);" in told
+    assert "heads-up" not in told
+    texts = dm_texts(sb, handle)
+    told_at = next(i for i, t in enumerate(texts) if "for *2. Live AI Pairing*" in t)
+    guide_at = next(i for i, t in enumerate(texts) if t.startswith("ROUND GUIDE: LIVE AI PAIRING"))
+    assert told_at < guide_at  # "follows now": it comes after the DM that says so
