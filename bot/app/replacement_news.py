@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.app.announce import withdraw_questions
 from bot.loops.queries import LOOP_ROLE, assignments_of, recruiter_roles, template_of
-from bot.loops.replacements import Step, claim_question
+from bot.loops.replacements import Policy, Step, claim_question, last_ask
 from bot.outbox import Message
 from bot.render import render
 from bot.runtime import Runtime
@@ -44,10 +44,12 @@ class Question:
     seen: datetime
 
 
-def question(loop: Loop, rnd: Round, declined: Decline, ask: ReplacementAsk) -> Question:
-    text = render(
-        "replacement_ask", **facts_of(loop, rnd, declined), answer_by=slack_time(ask.expires_at)
-    )
+def question(
+    loop: Loop, rnd: Round, declined: Decline, ask: ReplacementAsk, *, last: bool
+) -> Question:
+    """`last`: unanswered, the round goes to the recruiter (`replacements.last_ask`)."""
+    facts = facts_of(loop, rnd, declined)
+    text = render("replacement_ask", **facts, answer_by=slack_time(ask.expires_at), last=last)
     return Question(ask.id or 0, ask.user_id, text, ask_blocks(text, ask.id or 0), ask.asked_at)
 
 
@@ -93,7 +95,7 @@ def step_facts(step: Step) -> dict:
 
 
 def step_messages(
-    runtime: Runtime, session: Session, loop: Loop, step: Step, *, announce: bool
+    runtime: Runtime, session: Session, loop: Loop, step: Step, policy: Policy, *, announce: bool
 ) -> Outgoing:
     """The ask to the person picked, and what the recruiter and the hiring manager read: the
     news when the interviewer first says so, the hand-over when it is theirs to solve."""
@@ -101,12 +103,13 @@ def step_messages(
     about = step_facts(step)
     out = Outgoing(loop.id or 0)
     if step.ask is not None:
-        out.ask = question(loop, step.rnd, step.decline, step.ask)
+        last = last_ask(session, step.ask, step.rnd, policy)
+        out.ask = question(loop, step.rnd, step.decline, step.ask, last=last)
     organisers = _organisers(session, loop, step.rnd)
     told: list[tuple[str, str, list[dict] | None]] = []
     if step.handed_over:
         text = render("replacement_handover", **facts, **about)
-        blocks = handover_blocks(text, loop.short_id)
+        blocks = handover_blocks(text, loop.short_id, movable=step.rnd.starts_at is not None)
         told = [(user, text, blocks) for user in organisers]
     elif announce:
         text = render("replacement_news", **facts, **about)

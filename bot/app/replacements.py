@@ -122,8 +122,9 @@ def decline(runtime: Runtime, *, actor: str, ref: str, number: int, reason: str)
         if trains(who, number):
             return _step_out(runtime, session, loop, who, number, reason.strip())
         declined = replacements.decline_round(session, loop, number, who, reason, now)
-        step = replacements.next_step(session, loop, declined, now, policy_of(runtime))
-        out = news.step_messages(runtime, session, loop, step, announce=True)
+        policy = policy_of(runtime)
+        step = replacements.next_step(session, loop, declined, now, policy)
+        out = news.step_messages(runtime, session, loop, step, policy, announce=True)
         facts = news.facts_of(loop, step.rnd, declined)
         text = render("replacement_thanks", **facts, step=news.step_facts(step))
     return Done(text, lambda: news.send(runtime, out), out.loop_id)
@@ -229,16 +230,19 @@ def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Do
             actor=actor,
             accept=accept,
             now=now,
-            policy=policy_of(runtime),
+            policy=(policy := policy_of(runtime)),
             offsets=offsets,
             review=review,
         )
         if answer.accepted:  # the calendar events follow the round to its new interviewer
             queue_events(runtime, session, loop, actor=actor, round_ids={answer.rnd.id or 0})
         facts = news.facts_of(loop, answer.rnd, answer.decline)
-        text = render("replacement_answered", **facts, accepted=answer.accepted)
+        handed_over = answer.next is not None and bool(answer.next.handed_over)
+        text = render(
+            "replacement_answered", **facts, accepted=answer.accepted, handed_over=handed_over
+        )
         out = (
-            news.step_messages(runtime, session, loop, answer.next, announce=False)
+            news.step_messages(runtime, session, loop, answer.next, policy, announce=False)
             if answer.next is not None
             else news.Outgoing(loop.id or 0)
         )
@@ -273,7 +277,8 @@ def resend_questions(runtime: Runtime) -> int:
             assert decline is not None and loop is not None
             rnd = session.get(Round, decline.round_id)
             assert rnd is not None
-            lost.append((ask.loop_id, news.question(loop, rnd, decline, ask)))
+            last = replacements.last_ask(session, ask, rnd, policy_of(runtime))
+            lost.append((ask.loop_id, news.question(loop, rnd, decline, ask, last=last)))
     sent = 0
     for loop_id, asked in lost:
         try:
@@ -312,8 +317,11 @@ def expire_asks(runtime: Runtime) -> int:
                     )
                 )
             if decline.state == "asking":
-                step = replacements.next_step(session, loop, decline, now, policy_of(runtime))
-                sends.append(news.step_messages(runtime, session, loop, step, announce=False))
+                policy = policy_of(runtime)
+                step = replacements.next_step(session, loop, decline, now, policy)
+                sends.append(
+                    news.step_messages(runtime, session, loop, step, policy, announce=False)
+                )
     if edits:  # through the outbox, as a withdrawn question's; a click on it is told anyway
         runtime.outbox.edit(edits, now)
     for out in sends:

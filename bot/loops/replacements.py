@@ -84,10 +84,14 @@ class Step:
 
 
 def _asks(session: Session, decline: Decline) -> list[ReplacementAsk]:
+    return _asks_of(session, decline.id or 0)
+
+
+def _asks_of(session: Session, decline_id: int) -> list[ReplacementAsk]:
     return list(
         session.exec(
             select(ReplacementAsk)
-            .where(ReplacementAsk.decline_id == decline.id)
+            .where(ReplacementAsk.decline_id == decline_id)
             .order_by(col(ReplacementAsk.id))
         ).all()
     )
@@ -119,6 +123,14 @@ def decline_round(
     session.add(decline)
     session.flush()
     return decline
+
+
+def last_ask(session: Session, ask: ReplacementAsk, rnd: Round, policy: Policy) -> bool:
+    """Whether the recruiter, not someone else, has the round if this ask goes unanswered:
+    the policy's last ask, or one whose answer-by time was cut back to the cutoff."""
+    asked = len([a for a in _asks_of(session, ask.decline_id) if (a.id or 0) <= (ask.id or 0)])
+    cut = rnd.starts_at is not None and ask.expires_at >= rnd.starts_at - policy.cutoff
+    return asked >= policy.asks or cut
 
 
 def next_step(

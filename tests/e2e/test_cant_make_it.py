@@ -227,6 +227,28 @@ def _a_question_open(sb: Sandbox) -> tuple[str, int, str, str, str, Message]:
     return short_id, number, name, leaving, asked, _dm_with_button(sb, asked, "replacement_accept")
 
 
+def test_the_last_one_asked_who_declines_hears_the_recruiter_takes_it_from_there(
+    team: Sandbox,
+) -> None:
+    sb = team
+    _, _, _, _, first, question = _a_question_open(sb)
+    sb.slack.click(first, "replacement_decline", message=question)
+    second = _asked(sb, {first})
+    last = _dm_with_button(sb, second, "replacement_accept")
+    sb.slack.click(second, "replacement_decline", message=last)
+    answered = wait_for(
+        lambda: [m.text or "" for m in sb.emulator.dms_to(uid(sb, second)) if m.ts == last.ts]
+    )
+    assert wait_for(lambda: "; the recruiter finds someone else." in _latest(sb, second, last.ts))
+    assert "looks further" not in _latest(sb, second, last.ts), answered
+
+
+def _latest(sb: Sandbox, handle: str, ts: str) -> str:
+    return next(
+        (m.text or "" for m in reversed(sb.emulator.dms_to(uid(sb, handle))) if m.ts == ts), ""
+    )
+
+
 def test_declines_and_silence_move_on_then_the_recruiter_picks(team: Sandbox) -> None:
     sb = team
     short_id, number, name, leaving, first, question = _a_question_open(sb)
@@ -240,9 +262,13 @@ def test_declines_and_silence_move_on_then_the_recruiter_picks(team: Sandbox) ->
             for m in sb.emulator.dms_to(uid(sb, first))
         )
     )
+    # The first was told someone else would be asked; the second, the last of the 2 asks
+    # allowed, that the recruiter finds someone after their answer-by time.
+    assert "after that loopbot asks someone else." in (question.text or "")
+    late = _dm_with_button(sb, second, "replacement_accept")
+    assert "after that the recruiter finds someone." in (late.text or "")
     # Nobody answers the second question in time: with 2 asks allowed, the recruiter picks.
     sb.now = sb.now + timedelta(hours=5)
-    late = _dm_with_button(sb, second, "replacement_accept")
     value = next(e["value"] for b in late.blocks if b["type"] == "actions" for e in b["elements"])
     assert expire_asks(sb.runtime) == 1
     assert expire_asks(sb.runtime) == 0  # another replica's run finds nothing left to settle
@@ -622,3 +648,22 @@ def test_a_question_to_someone_who_left_moves_on_to_the_next_person(team: Sandbo
     second = _open_ask(sb)
     assert second.user_id != first.user_id
     assert wait_for(lambda: [t for t in dm_texts(sb, second.user_id) if t.startswith("Can you ")])
+
+
+def test_an_asynchronous_round_handed_to_the_recruiter_offers_no_reschedule(team: Sandbox) -> None:
+    """Nobody takes the reviewer's round: the recruiter's hand-over offers the swap only (an
+    asynchronous round has no meeting to move, and a reschedule would be refused)."""
+    sb = team
+    _loop(sb)
+    with sb.db.read() as session:
+        rnd = session.exec(select(Round).where(col(Round.starts_at).is_(None))).first()
+    assert rnd is not None
+    _say_cant_make_it(sb, _owner(sb, rnd.number), rnd.number)
+    declined: set[str] = set()
+    for _ in range(2):  # the 2 asks allowed, each declined
+        asked = _asked(sb, declined)
+        question = _dm_with_button(sb, asked, "replacement_accept")
+        sb.slack.click(asked, "replacement_decline", message=question)
+        declined.add(asked)
+    handover = _dm_with_button(sb, REC, "loop_card_swap", containing="needs an interviewer")
+    assert "loop_card_reschedule" not in json.dumps(handover.blocks)

@@ -86,11 +86,10 @@ def ask_blocks(text: str, ask_id: int) -> list[dict]:
     ]
 
 
-def handover_blocks(text: str, short_id: str) -> list[dict]:
-    return [
-        *sections_for(text),
-        actions(
-            button("Swap interviewer", LoopIds.CARD_SWAP, short_id, style="primary"),
-            button("Reschedule", LoopIds.CARD_RESCHEDULE, short_id),
-        ),
-    ]
+def handover_blocks(text: str, short_id: str, *, movable: bool) -> list[dict]:
+    """The recruiter's hand-over: swap the interviewer, or move the round (`movable`: one with a
+    meeting; an asynchronous round has none to move)."""
+    buttons = [button("Swap interviewer", LoopIds.CARD_SWAP, short_id, style="primary")]
+    if movable:
+        buttons.append(button("Reschedule", LoopIds.CARD_RESCHEDULE, short_id))
+    return [*sections_for(text), actions(*buttons)]
