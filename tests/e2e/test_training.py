@@ -216,7 +216,7 @@ def test_a_trainee_shadows_then_reverse_shadows_then_graduates(sb: Sandbox, tmp_
     number, part = _trainee_round(sb, second)
     assert part == "reverse_shadow" and "reverse-shadows (leads;" in step2
     told = [t for t in map(_plain, sb.emulator.dms_to(uid(sb, trainee))) if "reverse shadow" in t]
-    assert told and "write the scorecard that counts" in told[-1]
+    assert told and "observes and writes the scorecard that counts" in told[-1]  # one of them
     sb.now = datetime(2026, 12, 14, 8, 0, tzinfo=UTC)
     _score(sb, second, number, trainee, "Strong Hire")
     counts = "Shadows 1 of 1 · Reverse shadows 1 of 1 · graduated"
@@ -615,6 +615,18 @@ def test_on_a_panel_each_of_the_round_s_people_hears_who_leads_now(tmp_path: Pat
         (observer,) = [h for n, h, letter, _ in _rows(sb, second) if n == number and letter == "O"]
         assert part == "reverse_shadow" and len(panel) == 2
         trainee, (lead, other) = TRAINEE[0], panel
+        # The observer's guide: the trainee leads, the interviewers score; nothing of theirs.
+        sb.slack.event({"type": "app_home_opened", "user": uid(sb, observer), "tab": "home"})
+        home = wait_for(lambda: sb.emulator.home_of(uid(sb, observer)))
+        sb.slack.click(observer, "home_open_guide", f"{second}:{number}", view=home)
+        guide = wait_for(
+            lambda: sb.emulator.open_views(uid(sb, observer)) and top_view(sb, observer)
+        )
+        read = "\n".join(blocks_as_text(guide["blocks"]))
+        assert f"@{uid(sb, trainee)} leads this round as a reverse shadow; " in read
+        assert "write the scorecard that counts" in read and "you observe, and write" not in read
+        assert "You observe: no scorecard from you." in read
+        sb.emulator.close_view(uid(sb, observer))
         assigned = _dm_with_button(sb, trainee, "round_decline", containing=f"{second}:{number}")
         modal, _ = _press(sb, trainee, assigned)
         assert f"(@{uid(sb, lead)} leads it instead)" in "\n".join(blocks_as_text(modal["blocks"]))
