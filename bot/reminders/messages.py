@@ -1,23 +1,22 @@
-"""What each reminder or notice says: templates for the text, builders for the blocks."""
+"""What each reminder or notice says (of its `Situation`, bot.reminders.situation): templates
+for the text, builders for the blocks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.authz import Action, Standing, can, trains
+from bot.authz import Action, can, trains
 from bot.documents import Library
-from bot.documents.models import LoopTemplate, RoundType, Variant
-from bot.documents.models import Round as TemplateRound
+from bot.documents.models import RoundType, Variant
 from bot.documents.notes import CANDIDATE, HIRING_MANAGER, INTERVIEW_LEAD, INTERVIEWER, notes_for
 from bot.loops.briefing import Briefing, briefing_for, length_note, prep_guides_for, scope_note
-from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import OBSERVER, TRAINEE_PARTS
 from bot.reminders.cadence import Next, first_due
-from bot.reminders.late import Late, how_late
+from bot.reminders.late import how_late
 from bot.reminders.panel_notes import may, observing, panel_values, scorecard_button
-from bot.reminders.plan import DEFAULT_OFFSETS, Kind
-from bot.reminders.round_lines import RoundLine
+from bot.reminders.plan import Kind
+from bot.reminders.situation import Situation
 from bot.render import render
 from bot.slack.blocks import (
     MESSAGE_BLOCK_LIMIT,
@@ -32,7 +31,7 @@ from bot.slack.blocks.home import guide_button
 from bot.slack.blocks.replacements import cant_make_it_button
 from bot.slack.blocks.scorecards import open_button
 from bot.slack.format import mention, minutes, slack_time, zone_time
-from bot.store.models import Loop, Round
+from bot.store.models import Round
 
 LATE_FIRST_REMINDER = timedelta(minutes=15)
 """A first scorecard reminder later than this after the due time (loopbot was down) says when
@@ -47,44 +46,6 @@ class Outgoing:
     blocks: list[dict]
     file: tuple[str, bytes] | None = None
     """(file name, content) shared with `text` as its comment (an invite's `.ics`)."""
-
-
-@dataclass(frozen=True)
-class Situation:
-    """Everything a message may mention, gathered by the dispatcher at send time."""
-
-    kind: Kind
-    loop: Loop
-    template: LoopTemplate
-    rounds: list[RoundLine]
-    channel: str
-    rnd: Round | None = None
-    spec: TemplateRound | None = None
-    owner: str | None = None
-    new_owner: str | None = None
-    seat_left: str = ""
-    """For an unassignment: the letter of the seat the reader left (R, or O for an observer)."""
-    change: dict | None = None
-    """For a loop change: the audited round change (round, from, to) the message names."""
-    status: str = "scheduled"
-    decision: str = ""
-    reader: Standing | None = None
-    offsets: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_OFFSETS))
-    """The lead times in force for this loop (bot.reminders.policy)."""
-    review_days: int = REVIEW_DAYS
-    now: datetime | None = None
-    """When the message goes out (a guide already due by then has gone or goes at once)."""
-    cadence: Next | None = None
-    """A scorecard reminder's place in the feedback cadence: which one, the next, escalation."""
-    late: list[Late] = field(default_factory=list)
-    """The late-scorecards message's lines: every scorecard late in the loop."""
-    ahead: list[str] = field(default_factory=list)
-    """A decision's message: the rounds still to happen when it goes ("5. Name")."""
-    scorecards_in: int = 0
-    """The late-scorecards message's: how many scorecards an early debrief would read."""
-    panel: list[str] = field(default_factory=list)  # with observers, trainee: panel_notes.py
-    observers: list[str] = field(default_factory=list)
-    trainee: tuple[str, str] | None = None
 
 
 def _common(s: Situation) -> dict:

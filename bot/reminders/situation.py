@@ -3,11 +3,14 @@ and people, what changed, and the lead times in force."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.authz import Standing
+from bot.documents.models import LoopTemplate
+from bot.documents.models import Round as TemplateRound
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import (
     LOOP_ROLE,
@@ -23,12 +26,49 @@ from bot.loops.status import ahead
 from bot.loops.views import Snapshot
 from bot.reminders.cadence import Next
 from bot.reminders.checks import decision_label
-from bot.reminders.late import late_scorecards
-from bot.reminders.messages import Situation
-from bot.reminders.plan import Kind
+from bot.reminders.late import Late, late_scorecards
+from bot.reminders.plan import DEFAULT_OFFSETS, Kind
 from bot.reminders.policy import in_force
-from bot.reminders.round_lines import round_lines
-from bot.store.models import Assignment, Loop, Reminder
+from bot.reminders.round_lines import RoundLine, round_lines
+from bot.store.models import Assignment, Loop, Reminder, Round
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Everything a message may mention, gathered by the dispatcher at send time."""
+
+    kind: Kind
+    loop: Loop
+    template: LoopTemplate
+    rounds: list[RoundLine]
+    channel: str
+    rnd: Round | None = None
+    spec: TemplateRound | None = None
+    owner: str | None = None
+    new_owner: str | None = None
+    seat_left: str = ""
+    """For an unassignment: the letter of the seat the reader left (R, or O for an observer)."""
+    change: dict | None = None
+    """For a loop change: the audited round change (round, from, to) the message names."""
+    status: str = "scheduled"
+    decision: str = ""
+    reader: Standing | None = None
+    offsets: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_OFFSETS))
+    """The lead times in force for this loop (bot.reminders.policy)."""
+    review_days: int = REVIEW_DAYS
+    now: datetime | None = None
+    """When the message goes out (a guide already due by then has gone or goes at once)."""
+    cadence: Next | None = None
+    """A scorecard reminder's place in the feedback cadence: which one, the next, escalation."""
+    late: list[Late] = field(default_factory=list)
+    """The late-scorecards message's lines: every scorecard late in the loop."""
+    ahead: list[str] = field(default_factory=list)
+    """A decision's message: the rounds still to happen when it goes ("5. Name")."""
+    scorecards_in: int = 0
+    """The late-scorecards message's: how many scorecards an early debrief would read."""
+    panel: list[str] = field(default_factory=list)  # with observers, trainee: panel_notes.py
+    observers: list[str] = field(default_factory=list)
+    trainee: tuple[str, str] | None = None
 
 
 def situation_of(
