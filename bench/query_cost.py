@@ -28,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.debrief.service import gather  # noqa: E402
 from bot.documents import load_library  # noqa: E402
+from bot.loops.listing import loop_rows  # noqa: E402
 from bot.loops.queries import find_loop  # noqa: E402
 from bot.loops.service import template_record  # noqa: E402
-from bot.loops.views import home_lists, loop_rows  # noqa: E402
+from bot.loops.views import home_lists  # noqa: E402
 from bot.settings import SEEDS_DIR  # noqa: E402
 from bot.store import Database  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
