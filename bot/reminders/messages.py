@@ -74,6 +74,7 @@ def _common(s: Situation) -> dict:
         "notes": notes_for(s.template, loop.variant, NOTES_READER.get(s.kind, "")),
         "cadence": _cadence(s.cadence),
         "ahead": s.ahead,
+        "guide_ahead": s.guide_ahead,
         "may_cancel": bool(s.reader and can(Action.CANCEL, s.reader)),
     }
     if s.rnd is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.authz import Standing
 from bot.documents.models import LoopTemplate
@@ -30,7 +30,7 @@ from bot.reminders.late import Late, late_scorecards
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
 from bot.reminders.policy import in_force
 from bot.reminders.round_lines import RoundLine, round_lines
-from bot.store.models import Assignment, Loop, Reminder, Round
+from bot.store.models import Assignment, Loop, Reminder, ReminderState, Round
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ class Situation:
     panel: list[str] = field(default_factory=list)  # with observers, trainee: panel_notes.py
     observers: list[str] = field(default_factory=list)
     trainee: tuple[str, str] | None = None
+    guide_ahead: bool = False
+    """A moved round's: the reader's guide for its new time is still to go (else they have it)."""
 
 
 def situation_of(
@@ -165,9 +167,24 @@ def situation_for(
         panel=owners.get(rnd.id or 0, []) if rnd is not None else [],
         observers=watching.get(rnd.id or 0, []) if rnd is not None else [],
         trainee=trainees.get(rnd.id or 0) if rnd is not None else None,
+        guide_ahead=kind is Kind.MOVED and rnd is not None and _guide_ahead(session, reader, rnd),
         ahead=[f"{r.number}. {r.name}" for r in ahead(session, loop, now)]
         if kind is Kind.DECIDED and now is not None
         else [],
+    )
+
+
+def _guide_ahead(session: Session, reader: Assignment, rnd: Round) -> bool:
+    return (
+        session.exec(
+            select(Reminder.id).where(
+                Reminder.assignment_id == reader.id,
+                Reminder.round_id == rnd.id,
+                Reminder.kind == Kind.GUIDE,
+                col(Reminder.state).in_((ReminderState.PENDING, ReminderState.CLAIMED)),
+            )
+        ).first()
+        is not None
     )
 
 

@@ -167,8 +167,28 @@ def test_a_reschedule_does_not_send_the_guide_again(sb: Sandbox, loop_id: str) -
     sb.dispatch()
     # The interviewer is told of the move, and that is all: the guide they have stands.
     moved = [t for t in dm_texts(sb, who) if "3. Production Engineering" in t and "moved to" in t]
-    assert moved
+    assert moved and "round guide" not in moved[-1]  # nothing new to wait for
     assert len(guides()) == 1
+
+
+def test_a_round_moved_into_its_guide_s_lead_time_says_the_guide_follows_now(
+    sb: Sandbox, loop_id: str
+) -> None:
+    """Round 4, its guide not yet sent, moved to start within a day: the move's DM says the
+    guide follows now, and it does, after the DM."""
+    who = _handle(sb, _owner(sb, loop_id, 4))
+    soon = sb.now + timedelta(hours=20)
+    assert "Moved 4." in said(sb, REC, f"reschedule {loop_id} 4 {soon:%Y-%m-%dT%H:%M+00:00}")
+    sb.dispatch()
+    texts = dm_texts(sb, who)
+    at = next(
+        i for i, t in enumerate(texts) if "*4. Evals and Data Quality*" in t and "moved to" in t
+    )
+    assert (
+        "Your round guide follows now (it goes 24 h before the interview), and a heads-up"
+        in (texts[at])
+    )
+    assert any(t.startswith("ROUND GUIDE: EVALS AND DATA QUALITY") for t in texts[at + 1 :])
 
 
 def test_swap_from_the_card_retargets_the_round(sb: Sandbox, loop_id: str) -> None:
