@@ -98,7 +98,8 @@ def step_messages(
     runtime: Runtime, session: Session, loop: Loop, step: Step, policy: Policy, *, announce: bool
 ) -> Outgoing:
     """The ask to the person picked, and what the recruiter and the hiring manager read: the
-    news when the interviewer first says so, the hand-over when it is theirs to solve."""
+    news when the interviewer first says so, each next person asked, the hand-over when it is
+    theirs to solve."""
     facts = facts_of(loop, step.rnd, step.decline)
     about = step_facts(step)
     out = Outgoing(loop.id or 0)
@@ -113,6 +114,9 @@ def step_messages(
         told = [(user, text, blocks) for user in organisers]
     elif announce:
         text = render("replacement_news", **facts, **about)
+        told = [(user, text, None) for user in organisers]
+    elif step.ask is not None and step.earlier:  # who is asked next, and why
+        text = render("replacement_next", **facts, **about)
         told = [(user, text, None) for user in organisers]
     out.queued = queue_dms(runtime, session, out.loop_id, told)
     return out

@@ -262,6 +262,13 @@ def test_declines_and_silence_move_on_then_the_recruiter_picks(team: Sandbox) ->
             for m in sb.emulator.dms_to(uid(sb, first))
         )
     )
+    # The recruiter and the hiring manager hear who is asked next, and why.
+    for organiser in (REC, HM):
+        news = wait_for(lambda o=organiser: _texts(sb, o, "so loopbot asked"))
+        assert (
+            f"@{uid(sb, first)} declined, so loopbot asked @{uid(sb, second)} to take it over"
+            in (news[-1])
+        )
     # The first was told someone else would be asked; the second, the last of the 2 asks
     # allowed, that the recruiter finds someone after their answer-by time.
     assert "after that loopbot asks someone else." in (question.text or "")
