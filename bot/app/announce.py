@@ -22,6 +22,7 @@ from bot.errors import LoopbotError
 from bot.loops.queries import INTERVIEWER, assignments_of, loop_row, standing, template_of
 from bot.loops.replacements import WITHDRAWN, withdrawn_questions
 from bot.loops.requests import LoopRequest
+from bot.loops.status import cancel_refused, change_refused
 from bot.loops.views import loop_card
 from bot.outbox import Message, OutboxFailed
 from bot.render import render
@@ -186,7 +187,15 @@ def _card_message(runtime: Runtime, loop_id: int) -> dict:
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
         assert loop is not None
-        return build_message_loop_card(card=loop_card(session, loop))
+        return _card(runtime, session, loop)
+
+
+def _card(runtime: Runtime, session: Session, loop: Loop) -> dict:
+    """The card's message, with the buttons the loop's status still allows (bot.loops.status)."""
+    card = loop_card(session, loop)
+    card["changes"] = change_refused(loop) is None
+    card["cancels"] = cancel_refused(session, loop, runtime.clock()) is None
+    return build_message_loop_card(card=card)
 
 
 def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
@@ -230,7 +239,7 @@ def refresh_card(*, runtime: Runtime, loop_id: int, actor: str | None = None) ->
             loop = session.get(Loop, loop_id)
             if loop is None:
                 return []
-            message = build_message_loop_card(card=loop_card(session, loop))
+            message = _card(runtime, session, loop)
             who = actor or loop.created_by
         runtime.outbox.revise(loop_id, CARD, lambda: message)  # copies Slack has not taken yet
         with runtime.db.read() as session:

@@ -15,23 +15,36 @@ from bot.loops.queries import rounds_of
 from bot.store.models import Loop, LoopStatus, Round, Scorecard
 
 
-def changeable(loop: Loop) -> None:
-    """Refuse a move or a swap in a loop that is cancelled or decided."""
+def change_refused(loop: Loop) -> str | None:
+    """Why a move or a swap is refused in this loop (cancelled or decided), else None."""
     if loop.status == LoopStatus.CANCELLED:
-        raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
+        return f"Loop `{loop.short_id}` is cancelled."
     if loop.status == LoopStatus.DECIDED:
-        raise InvalidInput(f"Loop `{loop.short_id}` is decided: its rounds no longer change.")
+        return f"Loop `{loop.short_id}` is decided: its rounds no longer change."
+    return None
 
 
-def cancellable(session: Session, loop: Loop, now: datetime) -> None:
-    """Refuse to cancel a loop that is cancelled, or decided with every round behind it."""
+def changeable(loop: Loop) -> None:
+    if (why := change_refused(loop)) is not None:
+        raise InvalidInput(why)
+
+
+def cancel_refused(session: Session, loop: Loop, now: datetime) -> str | None:
+    """Why a cancel is refused (the loop is cancelled, or decided with every round behind it),
+    else None."""
     if loop.status == LoopStatus.CANCELLED:
-        raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
+        return f"Loop `{loop.short_id}` is cancelled."
     if loop.status == LoopStatus.DECIDED and not ahead(session, loop, now):
-        raise InvalidInput(
+        return (
             f"Loop `{loop.short_id}` is decided and every round is behind it: "
             "there is nothing left to cancel."
         )
+    return None
+
+
+def cancellable(session: Session, loop: Loop, now: datetime) -> None:
+    if (why := cancel_refused(session, loop, now)) is not None:
+        raise InvalidInput(why)
 
 
 def ahead(session: Session, loop: Loop, now: datetime) -> list[Round]:

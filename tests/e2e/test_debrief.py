@@ -241,6 +241,7 @@ def test_a_decided_loop_keeps_its_rounds_and_is_not_cancelled_once_they_are_behi
     sb.stop_bot()  # what the decision started finishes (the card's refresh)
     sb.start_bot()
     card = json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    # Every round has its scorecard in: nothing to move, swap or call off.
     assert "loop_card_cancel" not in card and "Reschedule a round" not in card
     assert "Scorecards" in card
     moved = said(sb, REC, f"reschedule {short_id} 2 2026-12-20 10:00")
@@ -273,6 +274,12 @@ def test_a_decision_taken_before_every_round_lets_the_rest_be_cancelled(sb: Sand
     wait_for(lambda: summaries(sb, short_id))
     assert _decide(sb, short_id, HM, "No hire").json == {"response_action": "clear"}
     sb.dispatch()
+    # The card offers the cancel the recruiter is told of, and no move or swap.
+    assert wait_for(
+        lambda: "status: *decided*" in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    )
+    card = json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    assert "loop_card_cancel" in card and "Reschedule a round" not in card
     # The recruiter, told of the decision, reads which rounds are still ahead and how to call
     # them off (the interviewers on them still expect them).
     (told,) = [t for t in dm_texts(sb, REC) if "recorded *No hire*" in t]

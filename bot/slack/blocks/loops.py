@@ -265,10 +265,13 @@ def build_message_loop_card(*, card: dict) -> dict:
                     )
                 )
         buttons = [button("Scorecards", ScorecardIds.READ, value)]
-        if card["status"] != "decided":  # a decided loop's rounds are settled (bot.loops.status)
+        if card["changes"]:  # what the loop's status allows (bot.loops.status)
             buttons += [
                 button("Reschedule a round", LoopIds.CARD_RESCHEDULE, value),
                 button("Swap an interviewer", LoopIds.CARD_SWAP, value),
+            ]
+        if card["cancels"]:
+            buttons.append(
                 button(
                     "Cancel loop",
                     LoopIds.CARD_CANCEL,
@@ -280,8 +283,8 @@ def build_message_loop_card(*, card: dict) -> dict:
                         "confirm": plain("Cancel loop", 30),
                         "deny": plain("Keep it", 30),
                     },
-                ),
-            ]
+                )
+            )
         blocks.append(actions(*buttons))
     return {"text": f"Interview loop {card['short_id']} for {card['candidate']}", "blocks": blocks}
 
