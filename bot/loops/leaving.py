@@ -4,7 +4,7 @@ and a trainee leaving theirs (`step_out`). An interviewer's round then needs a r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -22,15 +22,16 @@ def declinable(session: Session, loop: Loop, number: int, who: Standing, now: da
     it begins (then it is the recruiter's to swap), a trainee's until their practice scorecard
     is in (one who missed it says so afterwards too, so it does not count)."""
     rnd = next((r for r in rounds_of(session, loop) if r.number == number), None)
-    if not trains(who, number):
-        changeable(loop)  # a replacement is a swap
-    if rnd is not None and not can(Action.DECLINE_ROUND, who, round=number):
+    on_it = replace(who, decided=False)  # whether it is theirs; the decision is said apart
+    if rnd is not None and not can(Action.DECLINE_ROUND, on_it, round=number):
         gone = assignments_of(session, loop, active=False)
         if any(a.round_id == rnd.id and a.user_id == who.user_id and not a.active for a in gone):
             raise InvalidInput(f"You're no longer on {rnd.number}. {rnd.name}.")
-    require(Action.DECLINE_ROUND, who, loop=loop.short_id, round=number)
+    require(Action.DECLINE_ROUND, on_it, loop=loop.short_id, round=number)
     if loop.status == LoopStatus.CANCELLED:
         raise InvalidInput(f"Loop `{loop.short_id}` is cancelled.")
+    if not can(Action.DECLINE_ROUND, who, round=number):
+        changeable(loop)  # decided: an interviewer's replacement would be a swap
     if rnd is None:
         raise InvalidInput(f"Loop `{loop.short_id}` has no round {number}.")
     begun = rnd.starts_at is not None and rnd.starts_at <= now
