@@ -243,8 +243,14 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
         missed = [cant_make_it_button(s.loop.short_id, number, missed=True)]
         trainee = s.reader is not None and trains(s.reader, number)
         blocks.append(actions(open_button(s.loop.short_id, number), *(missed if trainee else [])))
+    # Once it has begun, an interviewer's round is the recruiter's to swap (bot.loops.leaving).
+    rnd, now = s.rnd, s.now
+    begun = (
+        rnd is not None and rnd.starts_at is not None and now is not None and rnd.starts_at <= now
+    )
     if s.kind is Kind.ASSIGNED and s.spec and may(Action.DECLINE_ROUND, s.reader, s.spec):
-        blocks.append(actions(cant_make_it_button(s.loop.short_id, s.spec.number)))
+        if not begun or (s.reader is not None and trains(s.reader, s.spec.number)):
+            blocks.append(actions(cant_make_it_button(s.loop.short_id, s.spec.number)))
     if s.kind is Kind.HEADS_UP and s.spec is not None:
         blocks.append(actions(guide_button(s.loop.short_id, s.spec.number)))
     if s.kind in (Kind.SUMMARY, Kind.CALIBRATE):

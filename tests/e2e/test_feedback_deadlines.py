@@ -226,6 +226,9 @@ def test_each_action_of_the_late_scorecards_message_works(story) -> None:
         in took
     )
     assert "arrives" not in took and "heads-up 15 min before" not in took
+    # Nor a Can't make it they could not use: a round that has begun is the recruiter's to swap.
+    (dm,) = [m for m in sb.emulator.dms_to(taker) if "You now run" in (m.text or "")]
+    assert "round_decline" not in json.dumps(dm.blocks or [])
 
     # Open the debrief without them, by the hiring manager: the early debrief, still blind.
     debrief = next(b for b in _buttons(hm_message) if b["text"]["text"].startswith("Open the"))
