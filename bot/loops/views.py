@@ -196,10 +196,12 @@ def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> 
     rows = []
     submitted = total = 0
     # Who the document informs "on finalists only" is not informed yet, and the card says so.
-    later = set() if loop.finalist else {r.code for r in template.roles if r.finalists_only}
+    told = {
+        a.user_id
+        for a in snap.people.get(loop.id, [])
+        if can(Action.HEAR_OF_LOOP, snap.standing(loop, a.user_id, []))
+    }
     for rnd in snap.rounds.get(loop.id, []):
-        informs = [a for a in snap.people.get(loop.id, []) if a.round_id == rnd.id]
-        told = {a.user_id for a in informs if a.letter == "I" and a.role_code not in later}
         letters = {
             x: ", ".join(
                 mention(u) + (" (if a finalist)" if x == "I" and u not in told else "")
@@ -298,6 +300,12 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
             and (a.letter in ("A", "C") or (a.letter == LOOP_ROLE and a.role_code in holds))
             for a in snap.people.get(loop.id, [])
         ):
-            accountable.append(loop_card(session, loop, snap))
+            card = loop_card(session, loop, snap)
+            card["guides"] = [
+                r["number"]
+                for r in card["rounds"]
+                if can(Action.READ_GUIDE, who, round=r["number"])
+            ]
+            accountable.append(card)
     upcoming.sort(key=lambda i: i["starts_at"])
     return {"upcoming": upcoming[:10], "owed": owed[:10], "accountable": accountable}

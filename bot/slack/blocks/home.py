@@ -104,7 +104,7 @@ def _guides(card: dict) -> dict | None:
     rounds = [
         option(f"{r['number']}. {r['name']}"[:75], f"{card['short_id']}:{r['number']}")
         for r in card["rounds"]
-        if not r["cancelled"]
+        if not r["cancelled"] and r["number"] in card["guides"]  # the guides they may read
     ]
     if not rounds:
         return None
