@@ -48,10 +48,10 @@ def home_late_blocks(lines: Sequence[Late], now: datetime) -> list[dict]:
     """App Home's late scorecards, every loop's, each with Nudge now and Reassign."""
     blocks: list[dict] = []
     for line in list(lines)[:HOME_LINES]:
-        blocks.append(section(render("home_late", **line_values(line, now))))
+        blocks.append(section(render("home_late", more=0, **line_values(line, now))))
         blocks += line_actions(line, nudge=True, reassign=True)
     if len(lines) > HOME_LINES:
-        blocks += sections_for(f"…and {len(lines) - HOME_LINES} more.")
+        blocks += sections_for(render("home_late", more=len(lines) - HOME_LINES))
     return blocks
 
 
