@@ -236,20 +236,17 @@ def compose(s: Situation, library: Library) -> list[Outgoing]:
         name = "status"
     # What its interviewers do beforehand (a dry run, choosing the task) needs the lead time.
     kind = _round_type(s, library, s.spec.number) if s.kind is Kind.ASSIGNED and s.spec else None
-    text = render(name, **_common(s), before=kind.before_the_interview if kind else "")
+    common = _common(s)
+    text = render(name, **common, before=kind.before_the_interview if kind else "")
     blocks = sections_for(text)
     if s.kind in (Kind.DUE, Kind.NUDGE) and s.spec is not None:
         number = s.spec.number
         missed = [cant_make_it_button(s.loop.short_id, number, missed=True)]
         trainee = s.reader is not None and trains(s.reader, number)
         blocks.append(actions(open_button(s.loop.short_id, number), *(missed if trainee else [])))
-    # Once it has begun, an interviewer's round is the recruiter's to swap (bot.loops.leaving).
-    rnd, now = s.rnd, s.now
-    begun = (
-        rnd is not None and rnd.starts_at is not None and now is not None and rnd.starts_at <= now
-    )
     if s.kind is Kind.ASSIGNED and s.spec and may(Action.DECLINE_ROUND, s.reader, s.spec):
-        if not begun or (s.reader is not None and trains(s.reader, s.spec.number)):
+        # Once it has begun, an interviewer's round is the recruiter's to swap (leaving.py).
+        if not common.get("started") or (s.reader is not None and trains(s.reader, s.spec.number)):
             blocks.append(actions(cant_make_it_button(s.loop.short_id, s.spec.number)))
     if s.kind is Kind.HEADS_UP and s.spec is not None:
         blocks.append(actions(guide_button(s.loop.short_id, s.spec.number)))

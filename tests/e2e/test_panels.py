@@ -557,3 +557,29 @@ def test_the_catalogue_s_before_and_during_reach_each_panel_member_s_guide(
     # The candidate's side, to forward: how to prepare on a line of its own, in Slack's markup.
     itinerary = next(t for t in map(_text, _dms(sb, "oliver.rec")) if "The itinerary for" in t)
     assert "\n    _How to prepare:_ We ask candidates to spend an hour pairing" in itinerary
+
+
+def test_an_observer_seat_taken_over_once_the_round_began_promises_no_guide_or_heads_up(
+    panel_sb: Sandbox,
+) -> None:
+    """Mid-interview, the observer's seat goes to someone else: their DM says the round began,
+    and promises neither a guide nor a heads-up that will never come."""
+    sb = panel_sb
+    short_id = _create(sb)
+    sb.dispatch()
+    _, (observer,) = _people(sb, short_id, 2)
+    with sb.db.read() as session:
+        starts = session.exec(select(Round.starts_at).where(Round.number == 2)).one()
+    sb.now = starts + timedelta(minutes=10)
+    spare = "nina.ldn"
+    sb.emulator.workspace.add_user(spare, "Nina Shah", "nina@example.com", "Europe/London")
+    assert "now" in said(
+        sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, spare)}> <@{uid(sb, observer)}>"
+    )
+    sb.dispatch()
+    (told,) = [
+        t for t in map(_text, _dms(sb, spare)) if "2. Live AI Pairing" in t and "observe" in t
+    ]
+    assert told.startswith("You now observe *2. Live AI Pairing* for *Juyoung Park*, which began")
+    assert "No round guide or heads-up comes now (App Home opens the guide)." in told
+    assert "arrives" not in told and "follows now" not in told
