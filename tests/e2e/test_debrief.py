@@ -276,7 +276,10 @@ def test_a_decision_taken_before_every_round_lets_the_rest_be_cancelled(sb: Sand
     sb.dispatch()
     # The card offers the cancel the recruiter is told of, and no move or swap.
     assert wait_for(
-        lambda: "status: *decided*" in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+        lambda: (
+            (shown := card_in_channel(sb, short_id))
+            and "status: *decided*" in json.dumps(shown[1].blocks)
+        )
     )
     card = json.dumps(card_in_channel(sb, short_id)[1].blocks)
     assert "loop_card_cancel" in card and "Reschedule a round" not in card

@@ -244,7 +244,8 @@ def test_the_created_loop_says_who_hears_of_it_only_as_a_finalist(sb: Sandbox) -
     # The card says so too: the sponsor is informed if the candidate becomes a finalist.
     short_id = created.split("Loop `", 1)[1].split("`", 1)[0]
     sponsor = f"<@{uid(sb, XS)}> (if a finalist)"
-    assert sponsor in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+    _, card = wait_for(lambda: card_in_channel(sb, short_id))  # posted after the answer
+    assert sponsor in json.dumps(card.blocks)
     said(sb, HM, f"finalist {short_id}")
     assert wait_for(lambda: sponsor not in json.dumps(card_in_channel(sb, short_id)[1].blocks))
     assert f"<@{uid(sb, XS)}>" in json.dumps(card_in_channel(sb, short_id)[1].blocks)
