@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from bot.store.models import Loop, LoopStatus, Round
 
@@ -220,5 +221,13 @@ def itinerary_ics(loop: Loop, stops: list[Stop], *, stamp: datetime) -> bytes:
                 stop,
             )
             part.add("transp", "TRANSPARENT")
-    cal.add_missing_timezones()
+    for tzid in sorted(cal.get_missing_tzids()):  # the one zone (its VTIMEZONE before events)
+        cal.subcomponents.insert(0, _vtimezone(tzid))
     return cal.to_ical()
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str) -> Timezone:
+    """A zone's VTIMEZONE, built once a process: icalendar walks every transition from 1970 to
+    2038 to build one (about 25 ms) and asks its callers to cache them. Calendars only read it."""
+    return Timezone.from_tzid(tzid)

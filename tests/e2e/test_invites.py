@@ -103,6 +103,13 @@ def test_the_recruiter_gets_the_itinerary_in_the_candidates_zone(sb: Sandbox) ->
     assert due.decoded("DTSTART") == take_home.deadline and "DTEND" not in due  # a moment
     assert str(due["TRANSP"]) == "TRANSPARENT" and due["DTSTART"].params["TZID"] == "Asia/Seoul"
     assert all(e["DTSTART"].params.get("TZID") == "Asia/Seoul" for e in events)
+    # The zone itself travels with the file (before the events that name it), so a calendar
+    # that does not know Asia/Seoul still places each time right: +09:00, no summer time.
+    (zone,) = Calendar.from_ical(files[0]).walk("VTIMEZONE")
+    assert str(zone["TZID"]) == "Asia/Seoul" and files[0].index(b"VTIMEZONE") < files[0].index(
+        b"VEVENT"
+    )
+    assert {str(part["TZOFFSETTO"].to_ical()) for part in zone.subcomponents}.issuperset({"+0900"})
     first = min(e.decoded("DTSTART") for e in events)
     assert first == min(r.starts_at for r in timed) and str(first.tzinfo) == "Asia/Seoul"
     # The text to forward says where each live round happens, as the invites do.
