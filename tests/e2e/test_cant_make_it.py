@@ -134,7 +134,18 @@ def _dm_with_button(sb: Sandbox, handle: str, action_id: str, *, containing: str
 
     message = wait_for(found)
     assert message, f"{handle} has no DM with {action_id}"
+    if action_id.startswith("replacement_"):
+        # loopbot notes the question's ts just after Slack has it: an expiry edits it from there.
+        assert wait_for(lambda: _question_noted(sb, message.ts)), "the question's ts was not kept"
     return message
+
+
+def _question_noted(sb: Sandbox, ts: str) -> bool:
+    with sb.db.read() as session:
+        return (
+            session.exec(select(ReplacementAsk.id).where(ReplacementAsk.ts == ts)).first()
+            is not None
+        )
 
 
 def _texts(sb: Sandbox, handle: str, containing: str) -> list[str]:
