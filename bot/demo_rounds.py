@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.loops.queries import find_loop, round_statuses, rounds_of
+from bot.loops.queries import find_loop, rounds_of
+from bot.loops.status import round_statuses
 from bot.reminders.plan import Kind
 from bot.sandbox import Sandbox
 from bot.store.models import Assignment, Reminder, ReminderState

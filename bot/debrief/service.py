@@ -17,9 +17,9 @@ from bot.loops.queries import (
     LOOP_ROLE,
     TRAINEE_PARTS,
     assignments_of,
-    round_statuses,
     template_of,
 )
+from bot.loops.status import round_statuses
 from bot.reminders.plan import Kind, notice
 from bot.scorecards.service import all_in
 from bot.store.models import AuditEntry, Decision, Loop, LoopStatus, Scorecard

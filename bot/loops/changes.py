@@ -17,6 +17,7 @@ from bot.loops.queries import (
     OBSERVER,
     ROUND_LETTERS,
     TRAINEE_PARTS,
+    Seat,
     assignments_of,
     bookings_between,
     rounds_of,
@@ -110,7 +111,7 @@ def _check_free(
 
 def _replan(
     session: Session, loop: Loop, rnd: Round, now: datetime, offsets: dict[str, int]
-) -> tuple[list[Assignment], list[Reminder]]:
+) -> tuple[list[Seat], list[Reminder]]:
     """New reminders for the round's new version, and its Responsible rows. Someone who
     already has the round's guide is not sent it again: their "moved" DM gives the new time."""
     people = [a for a in assignments_of(session, loop) if a.round_id == rnd.id]
@@ -319,9 +320,9 @@ def hand_over(
     _settle_declines(
         session, loop_id=loop.id or 0, round_id=rnd.id, user_id=old.user_id if old else None
     )
-    if old is not None:
-        old.active = False
-        session.add(old)
+    if old is not None and (held := session.get(Assignment, old.id)) is not None:
+        held.active = False
+        session.add(held)
     alone = not [a for a in seats if a.letter == "R" and a is not old]  # one window a round
     if review and rnd.received_at and alone and (old is None or old is lead):
         rnd.review_due = review.window_end(session, now)

@@ -14,7 +14,7 @@ from bot.errors import InvalidInput
 from bot.loops.queries import INTERVIEWER, OBSERVER, TRAINEE_PARTS, assignments_of, rounds_of
 from bot.loops.status import changeable
 from bot.reminders.plan import Kind, notice
-from bot.store.models import AuditEntry, Loop, LoopStatus, Round, Scorecard
+from bot.store.models import Assignment, AuditEntry, Loop, LoopStatus, Round, Scorecard
 
 
 def declinable(session: Session, loop: Loop, number: int, who: Standing, now: datetime) -> Round:
@@ -130,8 +130,10 @@ def _leave(
         for a in assignments_of(session, loop)
         if a.round_id == rnd.id and a.user_id == trainee and a.part == left.part
     )
-    seat.active = False  # their reminders are never sent now (`checks.why_not_send`)
-    session.add(seat)
+    held = session.get(Assignment, seat.id)
+    assert held is not None
+    held.active = False  # their reminders are never sent now (`checks.why_not_send`)
+    session.add(held)
     if not left.begun:  # a round already held stays in their calendar, as it happened
         session.add(notice(Kind.UNASSIGNED, seat, version=rnd.version, now=now))  # the .ics
     loop.version += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +42,8 @@ TRAINEE = "T"
 AnyLoop = Loop | Row[Any]
 """A loop as an ORM object, or read as a row (`loops_for`, `find_loop_row`): a row reads the
 same (`loop.short_id`) and also carries its document's `template_id` and `sha256`."""
+Seat = Row[Any]
+"""An Assignment read as a plain row (`assignments_of`): the same attributes, read only."""
 
 _parsed: dict[tuple[str, str], LoopTemplate] = {}
 
@@ -71,13 +74,11 @@ SEAT_ORDER = (func.coalesce(col(Assignment.seat_of), col(Assignment.id)), col(As
 """A round's people in their seats' order, the lead first: a seat keeps its place when it is
 given to someone else (`Assignment.seat_of`)."""
 _ASSIGNMENTS_OF = (
-    select(Assignment).where(Assignment.loop_id == bindparam("loop")).order_by(*SEAT_ORDER)
-)
-_ACTIVE_ASSIGNMENTS_OF = (
-    select(Assignment)
-    .where(Assignment.loop_id == bindparam("loop"), col(Assignment.active).is_(True))
+    select(*Assignment.__table__.c)  # type: ignore[attr-defined]
+    .where(Assignment.loop_id == bindparam("loop"))
     .order_by(*SEAT_ORDER)
 )
+_ACTIVE_ASSIGNMENTS_OF = _ASSIGNMENTS_OF.where(col(Assignment.active).is_(True))
 HELD_COLUMNS = (  # a person's assignment, as `Held` reads it
     Assignment.letter,
     Assignment.role_code,
@@ -200,9 +201,12 @@ def rounds_of(session: Session, loop: Loop) -> list[Round]:
     return list(session.exec(_ROUNDS_OF, params={"loop": loop.id}).all())
 
 
-def assignments_of(session: Session, loop: Loop, *, active: bool = True) -> list[Assignment]:
+def assignments_of(session: Session, loop: AnyLoop, *, active: bool = True) -> Sequence[Seat]:
+    """The loop's people in their seats' order, as plain rows that read like an Assignment
+    (`a.user_id`, `a.letter`): every use case reads them, and building an ORM object for each
+    cost more than the read. To change one: `session.get(Assignment, a.id)`."""
     query = _ACTIVE_ASSIGNMENTS_OF if active else _ASSIGNMENTS_OF
-    return list(session.exec(query, params={"loop": loop.id}).all())
+    return rows(session, query, {"loop": loop.id})
 
 
 def recruiter_roles(template: LoopTemplate) -> set[str]:
@@ -361,30 +365,6 @@ def last_assigned(session: Session, user_ids: list[str]) -> dict[str, datetime]:
         if user not in out or created > out[user]:
             out[user] = created
     return out
-
-
-@dataclass(frozen=True)
-class RoundStatus:
-    round: Round
-    responsible: list[str]
-    submitted: set[str]
-
-
-def round_statuses(session: Session, loop: Loop) -> list[RoundStatus]:
-    """Each round with its Responsible people and who has submitted (status only, no content)."""
-    rounds = rounds_of(session, loop)
-    owners: dict[int, list[str]] = {}
-    for a in assignments_of(session, loop):
-        if a.letter == "R" and a.round_id is not None:
-            owners.setdefault(a.round_id, []).append(a.user_id)
-    done: dict[int, set[str]] = {}
-    for round_id, author in session.exec(
-        select(Scorecard.round_id, Scorecard.author_id).where(
-            Scorecard.loop_id == loop.id, col(Scorecard.submitted).is_(True)
-        )
-    ).all():
-        done.setdefault(round_id, set()).add(author)
-    return [RoundStatus(r, owners.get(r.id or 0, []), done.get(r.id or 0, set())) for r in rounds]
 
 
 ROUND_CHANGES = ("round.rescheduled", "round.swapped")

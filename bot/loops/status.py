@@ -2,16 +2,17 @@
 rounds as they are (no move, no swap), and is cancelled only while a round is still ahead of it
 (a decision taken early, before the rest were held): once every round is behind it there is
 nothing left to call off, and "cancelled" would tell the panel, the sponsor and the candidate
-something untrue."""
+something untrue. And where each round stands: who runs it, whose scorecard is in."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.errors import InvalidInput
-from bot.loops.queries import rounds_of
+from bot.loops.queries import assignments_of, rounds_of
 from bot.store.models import Loop, LoopStatus, Round, Scorecard
 
 
@@ -67,3 +68,27 @@ def ahead(session: Session, loop: Loop, now: datetime) -> list[Round]:
             or (r.received_at is None and r.deadline is not None and r.deadline > now)
         )
     ]
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    round: Round
+    responsible: list[str]
+    submitted: set[str]
+
+
+def round_statuses(session: Session, loop: Loop) -> list[RoundStatus]:
+    """Each round with its Responsible people and who has submitted (status only, no content)."""
+    rounds = rounds_of(session, loop)
+    owners: dict[int, list[str]] = {}
+    for a in assignments_of(session, loop):
+        if a.letter == "R" and a.round_id is not None:
+            owners.setdefault(a.round_id, []).append(a.user_id)
+    done: dict[int, set[str]] = {}
+    for round_id, author in session.exec(
+        select(Scorecard.round_id, Scorecard.author_id).where(
+            Scorecard.loop_id == loop.id, col(Scorecard.submitted).is_(True)
+        )
+    ).all():
+        done.setdefault(round_id, set()).add(author)
+    return [RoundStatus(r, owners.get(r.id or 0, []), done.get(r.id or 0, set())) for r in rounds]

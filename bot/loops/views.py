@@ -22,6 +22,7 @@ from bot.loops.queries import (
     TRAINEE_PARTS,
     AnyLoop,
     Held,
+    Seat,
     build_standing,
     find_loop_row,
     loops_for,
@@ -78,7 +79,7 @@ class Snapshot:
 
     loops: list[AnyLoop]
     rounds: dict[int, list[Round]] = field(default_factory=dict)
-    people: dict[int, list[Assignment]] = field(default_factory=dict)
+    people: dict[int, list[Seat]] = field(default_factory=dict)
     submitted: set[tuple[int, str]] = field(default_factory=set)
     templates: dict[int, LoopTemplate] = field(default_factory=dict)
     by_round: dict[tuple[int, str], list[str]] = field(default_factory=dict)

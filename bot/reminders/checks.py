@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.errors import SlackUnavailable
@@ -17,6 +18,7 @@ from bot.reminders.followups import CADENCE_KINDS
 from bot.reminders.plan import BEFORE_START, Kind
 from bot.slack.messenger import Messenger
 from bot.store import Database
+from bot.store.db import rows
 from bot.store.models import Assignment, Decision, Loop, LoopStatus, Reminder, Round, Scorecard
 
 SCORECARD_KINDS = (Kind.DUE, Kind.NUDGE, Kind.ESCALATION)
@@ -32,6 +34,16 @@ LOOP_WIDE = (
     Kind.LATE_SCORECARDS,
 )
 ENDED_BY_DECISION = (*SCORECARD_KINDS, Kind.LATE_SCORECARDS)
+# Built once: each delivery runs them, and building a statement costs more than running it.
+_SUBMITTED_IN = select(Scorecard.author_id).where(
+    Scorecard.round_id == bindparam("round"), col(Scorecard.submitted).is_(True)
+)
+_DECISION_OF = select(Decision.outcome).where(Decision.loop_id == bindparam("loop"))
+_WHO_AND_WHAT = (
+    select(Reminder.kind, Assignment.user_id)
+    .join(Assignment, col(Assignment.id) == col(Reminder.assignment_id))
+    .where(Reminder.id == bindparam("id"))
+)
 
 
 def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | None:
@@ -61,11 +73,7 @@ def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | N
             for a in assignments_of(session, loop)
             if a.round_id == rnd.id and a.letter == "R" and a.part not in TRAINEE_PARTS
         ]
-        submitted = session.exec(
-            select(Scorecard.author_id).where(
-                Scorecard.round_id == rnd.id, col(Scorecard.submitted).is_(True)
-            )
-        ).all()
+        submitted = [row.author_id for row in rows(session, _SUBMITTED_IN, {"round": rnd.id})]
         # An interviewer's reminders stop with their own scorecard (a panel's other
         # interviewer may still owe theirs); an older escalation row to the hiring manager
         # stops once the round's are all in.
@@ -79,7 +87,7 @@ def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | N
 
 def decision_label(session: Session, loop: Loop) -> str:
     """The decision as a message names it, or "" before there is one."""
-    decision = session.exec(select(Decision).where(Decision.loop_id == loop.id)).first()
+    decision = next(iter(rows(session, _DECISION_OF, {"loop": loop.id})), None)
     labels = {"hire": "Hire", "no_hire": "No hire", "hold": "Hold"}
     return labels.get(decision.outcome, decision.outcome) if decision else ""
 
@@ -119,13 +127,12 @@ def ask_slack_first(db: Database, messenger: Messenger, reminder_id: int) -> Non
     waits on. The messenger caches the answers; a refusal here is met again in the delivery,
     which handles it."""
     with db.read() as session:
-        reminder = session.get(Reminder, reminder_id)
-        assignment = session.get(Assignment, reminder.assignment_id) if reminder else None
-    if reminder is None or assignment is None:
+        found = next(iter(rows(session, _WHO_AND_WHAT, {"id": reminder_id})), None)
+    if found is None:
         return
     try:
-        messenger.dm_channel(assignment.user_id)
-        if reminder.kind in CADENCE_KINDS:
-            messenger.user(assignment.user_id)
+        messenger.dm_channel(found.user_id)
+        if found.kind in CADENCE_KINDS:
+            messenger.user(found.user_id)
     except SlackUnavailable:
         pass

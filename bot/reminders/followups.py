@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -29,10 +29,31 @@ from bot.reminders.cadence import Cadence, Next, after, first_due
 from bot.reminders.late import late_scorecards
 from bot.reminders.plan import Kind
 from bot.reminders.policy import in_force
+from bot.store.db import rows
 from bot.store.models import Assignment, Loop, LoopStatus, Reminder, ReminderState, Round
 
 FOLDED = "already named in the loop's late-scorecards message"
 CADENCE_KINDS = (Kind.DUE, Kind.NUDGE)
+# Built once: a first or daily reminder runs them as it goes out.
+_ESCALATIONS_AHEAD = (
+    select(Reminder.due_at, Reminder.round_id, Reminder.assignment_id, Reminder.loop_id)
+    .where(
+        Reminder.loop_id == bindparam("loop"),
+        Reminder.kind == Kind.ESCALATION,
+        Reminder.state == ReminderState.PENDING,
+        col(Reminder.due_at) > bindparam("now"),
+        col(Reminder.due_at) >= bindparam("since"),
+    )
+    .order_by(col(Reminder.due_at))
+)
+_FIRST_NAMED = select(func.min(Reminder.due_at)).where(
+    Reminder.loop_id == bindparam("loop"),
+    Reminder.kind == Kind.LATE_SCORECARDS,
+    col(Reminder.due_at) >= bindparam("since"),
+    Reminder.state != ReminderState.FAILED,
+)
+_FIRST_NAMED_UNTIL = _FIRST_NAMED.where(col(Reminder.due_at) <= bindparam("until"))
+_ROUND_NUMBER = select(Round.number).where(Round.id == bindparam("round"))
 
 
 def where_in_cadence(
@@ -83,17 +104,7 @@ def _who_hears(
     told = _named_since(session, loop_id, since, until=now)
     if told is not None:
         return replace(where, told_at=told)
-    pending = session.exec(
-        select(Reminder)
-        .where(
-            Reminder.loop_id == loop_id,
-            Reminder.kind == Kind.ESCALATION,
-            Reminder.state == ReminderState.PENDING,
-            col(Reminder.due_at) > now,
-            col(Reminder.due_at) >= since,
-        )
-        .order_by(col(Reminder.due_at))
-    ).all()
+    pending = rows(session, _ESCALATIONS_AHEAD, {"loop": loop_id, "now": now, "since": since})
     loop = session.get(Loop, loop_id)
     submitted = Snapshot.read(session, [loop]).submitted if loop is not None else set()
     coming = next(
@@ -122,23 +133,16 @@ def _named_since(
     """When the first of the loop's late-scorecards messages raised at or after `since` (and
     no later than `until`) was raised; None when there is none. One that failed to go out
     does not count: nobody was told by it."""
-    query = select(func.min(Reminder.due_at)).where(
-        Reminder.loop_id == loop_id,
-        Reminder.kind == Kind.LATE_SCORECARDS,
-        col(Reminder.due_at) >= since,
-        Reminder.state != ReminderState.FAILED,
-    )
-    if until is not None:
-        query = query.where(col(Reminder.due_at) <= until)
-    return session.exec(query).one()
+    given = {"loop": loop_id, "since": since, "until": until}
+    return rows(session, _FIRST_NAMED if until is None else _FIRST_NAMED_UNTIL, given)[0][0]
 
 
-def _insert(session: Session, rows: list[dict]) -> None:
-    if not rows:
+def _insert(session: Session, planned: list[dict]) -> None:
+    if not planned:
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Reminder).values(rows).on_conflict_do_nothing()
+    statement = insert(Reminder).values(planned).on_conflict_do_nothing()
     session.connection().execute(statement)
 
 
@@ -160,13 +164,13 @@ def _row(reminder: Reminder, kind: Kind, step: int, due: datetime, now: datetime
 def plan_next(session: Session, reminder: Reminder, where: Next, now: datetime) -> bool:
     """Once a first or daily reminder went: the next daily one, and after the first one the
     escalation (when its day is still ahead, else at once). Returns whether one is due now."""
-    rows = []
+    planned = []
     if where.next_step is not None and where.next_at is not None:
-        rows.append(_row(reminder, Kind.NUDGE, where.next_step, where.next_at, now))
+        planned.append(_row(reminder, Kind.NUDGE, where.next_step, where.next_at, now))
     if reminder.kind == Kind.DUE:
-        rows.append(_row(reminder, Kind.ESCALATION, 0, where.escalate_at or now, now))
-    _insert(session, rows)
-    return any(row["due_at"] <= now for row in rows)
+        planned.append(_row(reminder, Kind.ESCALATION, 0, where.escalate_at or now, now))
+    _insert(session, planned)
+    return any(row["due_at"] <= now for row in planned)
 
 
 def raise_escalation(
@@ -194,7 +198,7 @@ def raise_escalation(
     for holder in assignments_of(session, loop):
         if holder.letter == LOOP_ROLE and holder.role_code in organisers:
             told.setdefault(holder.user_id, holder)
-    rows = [
+    planned = [
         {
             **_row(trigger, Kind.LATE_SCORECARDS, trigger.id or 0, now, now),
             "assignment_id": holder.id,
@@ -203,9 +207,9 @@ def raise_escalation(
         }
         for holder in told.values()
     ]
-    _insert(session, rows)
-    _record(session, trigger, ReminderState.SENT if rows else ReminderState.SKIPPED, now, None)
-    return bool(rows)
+    _insert(session, planned)
+    _record(session, trigger, ReminderState.SENT if planned else ReminderState.SKIPPED, now, None)
+    return bool(planned)
 
 
 def _named_before(session: Session, trigger: Reminder, settings_offsets: dict[str, int]) -> bool:
@@ -231,5 +235,5 @@ def _record(
 
 
 def _number(session: Session, assignment: Assignment) -> tuple[int, str] | None:
-    number = session.exec(select(Round.number).where(Round.id == assignment.round_id)).first()
-    return (number, assignment.user_id) if number is not None else None
+    found = rows(session, _ROUND_NUMBER, {"round": assignment.round_id})
+    return (found[0].number, assignment.user_id) if found else None

@@ -3,6 +3,7 @@ and people, what changed, and the lead times in force."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from bot.loops.queries import (
     LOOP_ROLE,
     OBSERVER,
     TRAINEE_PARTS,
+    Seat,
     assignments_of,
     change_at,
     rounds_of,
@@ -193,7 +195,7 @@ def _seat(left: Assignment) -> str:
     return left.part if left.letter == "R" and left.part in TRAINEE_PARTS else left.letter
 
 
-def _took_seat(people: list[Assignment], left: Assignment) -> str | None:
+def _took_seat(people: Sequence[Seat], left: Assignment) -> str | None:
     """Who holds the seat `left` gave up (on a panel, the one who took that seat, not the
     lead): the round's row that took it over (`Assignment.seat_of`)."""
     seat = left.seat_of or left.id
