@@ -127,10 +127,16 @@ def decline_round(
 
 def last_ask(session: Session, ask: ReplacementAsk, rnd: Round, policy: Policy) -> bool:
     """Whether the recruiter, not someone else, has the round if this ask goes unanswered:
-    the policy's last ask, or one whose answer-by time was cut back to the cutoff."""
-    asked = len([a for a in _asks_of(session, ask.decline_id) if (a.id or 0) <= (ask.id or 0)])
+    the policy's last ask, one whose answer-by time was cut back to the cutoff, or one to the
+    only person free to take the round (the pool as it stands, at the answer-by time)."""
+    asked = tuple(a for a in _asks_of(session, ask.decline_id) if (a.id or 0) <= (ask.id or 0))
     cut = rnd.starts_at is not None and ask.expires_at >= rnd.starts_at - policy.cutoff
-    return asked >= policy.asks or cut
+    if len(asked) >= policy.asks or cut:
+        return True
+    loop, decline = session.get(Loop, ask.loop_id), session.get(Decline, ask.decline_id)
+    assert loop is not None and decline is not None
+    after, _ = _best_replacement(session, loop, rnd, decline, asked, ask.expires_at, policy)
+    return after is None
 
 
 def next_step(

@@ -79,8 +79,8 @@ def team() -> Iterator[Sandbox]:
         sb.stop()
 
 
-def _loop(sb: Sandbox, first_day: str = LATER_DAY) -> str:
-    pool = [uid(sb, p) for p in [*PANEL, *EXTRA_POOL]]
+def _loop(sb: Sandbox, first_day: str = LATER_DAY, extra: list[str] = EXTRA_POOL) -> str:
+    pool = [uid(sb, p) for p in [*PANEL, *extra]]
     short_id = create_loop(
         sb,
         **{
@@ -463,6 +463,28 @@ def test_an_expired_question_slack_refused_to_update_for_a_while_says_so_later(
             break
     (edited,) = expired()
     assert "replacement_accept" not in json.dumps(edited.blocks or [])
+
+
+def test_a_question_to_the_only_one_free_says_the_recruiter_finds_someone() -> None:
+    """Three asks are allowed, but only one person in the pool is free to take the round: the
+    question does not promise that loopbot asks someone else after it, and once it expires the
+    recruiter has the round, as it said."""
+    sb = _sandbox(loopbot_replacement_asks=3)
+    try:
+        _loop(sb, extra=["nora.pool", "omar.pool", "pia.pool", "paul.pool"])
+        number, _, leaving = _first_pool_round(sb)
+        _say_cant_make_it(sb, leaving, number)
+        asked = _asked(sb, set())
+        question = _dm_with_button(sb, asked, "replacement_accept")
+        assert asked == "paul.pool"  # the others run rounds of this loop, or work other hours
+        assert "after that the recruiter finds someone." in (question.text or "")
+        sb.now = sb.now + timedelta(hours=5)
+        assert expire_asks(sb.runtime) == 1
+        handover = "\n".join(_texts(sb, REC, "needs an interviewer"))
+        assert "nobody else in the round's pool can take it then" in handover
+        assert f"Asked: @{uid(sb, asked)} did not answer" in handover
+    finally:
+        sb.stop()
 
 
 def test_choosing_a_replacement_asks_slack_nothing_while_holding_the_write_lock(
