@@ -217,6 +217,9 @@ def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
             f"I couldn't post the loop's card in {where} (Slack said `{exc.error}`); "
             "`/loop list` shows the loop."
         ) from None
+    # A change made while Slack was taking the post found no copy to edit: edit it now.
+    if _card_message(runtime, loop_id) != message:
+        refresh_card(runtime=runtime, loop_id=loop_id)
 
 
 def refresh_card_soon(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections import deque
 from typing import Any
 
 from .chat import ResponseUrl
-from .common import ApiCall
+from .common import ApiCall, Fault
 from .workspace import Message, Workspace
 
 
@@ -18,12 +19,19 @@ class Inspection:
     calls: list[ApiCall]
     workspace: Workspace
     _response_urls: dict[str, ResponseUrl]
+    _faults: dict[str, deque[Fault]]
     uploads: dict[str, Any]
 
     def calls_to(self, method: str) -> list[ApiCall]:
         """Every recorded call of one method, oldest first."""
         with self.lock:
             return [call for call in self.calls if call.method == method]
+
+    def fails_waiting(self, method: str) -> int:
+        """How many calls of `method` injected faults (`fail_next`) still wait for: 0 once the
+        last has met its call (a delayed call is then on its way)."""
+        with self.lock:
+            return sum(fault.times for fault in self._faults.get(method, ()))
 
     def reset_calls(self) -> None:
         """Forget the call record (state such as messages and views stays)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -249,6 +250,32 @@ def test_the_created_loop_says_who_hears_of_it_only_as_a_finalist(sb: Sandbox) -
     said(sb, HM, f"finalist {short_id}")
     assert wait_for(lambda: sponsor not in json.dumps(card_in_channel(sb, short_id)[1].blocks))
     assert f"<@{uid(sb, XS)}>" in json.dumps(card_in_channel(sb, short_id)[1].blocks)
+
+
+def test_a_change_made_while_the_card_is_on_its_way_reaches_the_card(sb: Sandbox) -> None:
+    """The hiring manager marks the candidate a finalist while Slack is still taking the new
+    loop's card: the change finds no card to edit yet, and the card, once Slack has it, is
+    edited to show the change (the sponsor no longer waits for a finalist)."""
+    sb.emulator.fail_next("chat.postMessage", delay=30)  # the card's post stalls in Slack
+    open_create(sb, REC)
+    submit(sb, REC, step_one_answers(sb))
+    created = json.dumps(submit(sb, REC, {}).json["view"]["blocks"])
+    short_id = created.split("Loop `", 1)[1].split("`", 1)[0]
+    sb.emulator.close_view(uid(sb, REC))
+    assert wait_for(lambda: not sb.emulator.fails_waiting("chat.postMessage"))  # on its way
+    followed_up = threading.Event()
+    sb.runtime.kick = followed_up.set  # the last thing the finalist's follow-up does
+    said(sb, HM, f"finalist {short_id}")
+    assert followed_up.wait(8) and card_in_channel(sb, short_id) is None
+    sb.emulator.end_delays()
+    sponsor = f"<@{uid(sb, XS)}>"
+    assert wait_for(
+        lambda: (
+            (card := card_in_channel(sb, short_id))
+            and sponsor in json.dumps(card[1].blocks)
+            and "(if a finalist)" not in json.dumps(card[1].blocks)
+        )
+    )
 
 
 def test_cancel_stops_reminders_and_tells_everyone(sb: Sandbox, loop_id: str) -> None:
