@@ -183,11 +183,11 @@ def admit_reader(*, runtime: Runtime, loop_id: int, user_id: str) -> bool:
     return True
 
 
-def _card_message(runtime: Runtime, loop_id: int) -> dict:
+def _card_message(runtime: Runtime, loop_id: int) -> dict | None:
+    """The card as the loop stands; None once the loop is erased."""
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
-        assert loop is not None
-        return _card(runtime, session, loop)
+        return _card(runtime, session, loop) if loop is not None else None
 
 
 def _card(runtime: Runtime, session: Session, loop: Loop) -> dict:
@@ -202,11 +202,11 @@ def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
     """Post the loop card (in its channel, or a copy in a follower's DM: `channel` is then their
     user id) through the outbox: if Slack refuses for a while it arrives later, once; if Slack
     refuses for good, the person who created the loop is told."""
-    message = _card_message(runtime, loop_id)
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
-        assert loop is not None
-        creator = loop.created_by
+        if loop is None:  # erased meanwhile: nothing to show
+            return
+        message, creator = _card(runtime, session, loop), loop.created_by
     try:
         runtime.outbox.post([outgoing(message, channel, CARD, loop_id, creator)], runtime.clock())
     except OutboxFailed as exc:
@@ -218,7 +218,7 @@ def post_card(*, runtime: Runtime, loop_id: int, channel: str) -> None:
             "`/loop list` shows the loop."
         ) from None
     # A change made while Slack was taking the post found no copy to edit: edit it now.
-    if _card_message(runtime, loop_id) != message:
+    if _card_message(runtime, loop_id) not in (message, None):
         refresh_card(runtime=runtime, loop_id=loop_id)
 
 

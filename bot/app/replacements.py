@@ -277,7 +277,11 @@ def resend_questions(runtime: Runtime) -> int:
             assert decline is not None and loop is not None
             rnd = session.get(Round, decline.round_id)
             assert rnd is not None
-            last = replacements.last_ask(session, ask, rnd, policy_of(runtime))
+            try:  # whether anyone is left after it reads the pool's time zones from Slack
+                last = replacements.last_ask(session, ask, rnd, policy_of(runtime))
+            except SlackUnavailable as refused:
+                log.warning("question waits: %s", refused, extra={"ask": ask.id})
+                continue  # still unsent: the next minute's sweep tries again
             lost.append((ask.loop_id, news.question(loop, rnd, decline, ask, last=last)))
     sent = 0
     for loop_id, asked in lost:

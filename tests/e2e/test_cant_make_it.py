@@ -651,6 +651,28 @@ def test_a_question_lost_on_its_way_is_sent_again_once(team: Sandbox) -> None:
     assert wait_for(answered)  # the answer takes the question's place
 
 
+def test_a_lost_question_waits_for_the_next_sweep_while_slack_refuses_the_pools_profiles(
+    team: Sandbox,
+) -> None:
+    """Sending a lost question again reads the pool's time zones (does anyone else remain after
+    it?); Slack refusing them leaves the question for the next minute's sweep, which sends it."""
+    from bot.app.replacements import settle_questions
+    from bot.loops.replacements import QUESTION_LOST
+
+    sb = team
+    short_id = _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    decline(sb.runtime, actor=uid(sb, leaving), ref=short_id, number=number, reason=REASON)
+    ask = _open_ask(sb)
+    sb.now = sb.now + QUESTION_LOST
+    sb.runtime.messenger._users.clear()  # five minutes on, nobody's profile is kept
+    sb.emulator.fail_next("users.info", status=500, times=3)  # one profile, and its 2 retries
+    settle_questions(sb.runtime)
+    assert not [t for t in dm_texts(sb, ask.user_id) if t.startswith("Can you ")]
+    settle_questions(sb.runtime)
+    assert wait_for(lambda: [t for t in dm_texts(sb, ask.user_id) if t.startswith("Can you ")])
+
+
 def _open_ask(sb: Sandbox) -> ReplacementAsk:
     with sb.db.read() as session:
         return session.exec(select(ReplacementAsk).where(ReplacementAsk.state == "pending")).one()
