@@ -124,9 +124,15 @@ def _parse(template_id: str, sha256: str, body: dict) -> LoopTemplate:
 
 
 def templates_by_version(session: Session, version_ids: set[int]) -> dict[int, LoopTemplate]:
-    """Templates for several stored versions; bodies are read only the first time."""
+    """Templates for several stored versions; bodies are read only the first time, and which
+    document a version is, once a session (a version is never changed once stored)."""
+    known: dict[int, tuple[str, str]] = session.info.setdefault("template_versions", {})
+    if missing := [v for v in version_ids if v not in known]:
+        for version_id, template_id, sha256 in rows(session, _VERSIONS, {"ids": missing}):
+            known[version_id] = (template_id, sha256)
     out, unparsed = {}, []
-    for version_id, template_id, sha256 in rows(session, _VERSIONS, {"ids": list(version_ids)}):
+    for version_id in version_ids & known.keys():
+        template_id, sha256 = known[version_id]
         cached = _parsed.get((template_id, sha256))
         if cached is None:
             unparsed.append(version_id)

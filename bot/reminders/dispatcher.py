@@ -37,6 +37,7 @@ from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import (
     Assignment,
+    Loop,
     Reminder,
     ReminderState,
     SlackMessage,
@@ -192,6 +193,10 @@ class Dispatcher:
             reminder = session.get(Reminder, reminder_id)
             if reminder is None or reminder.claimed_by != self.worker:
                 return "skipped"
+            # Held until the transaction ends: the session keeps only weak references, so every
+            # read below (the checks, the situation, the files) would load them again.
+            _loop = session.get(Loop, reminder.loop_id)
+            assignment = session.get(Assignment, reminder.assignment_id)
             why_not = why_not_send(session, reminder, now)
             if why_not:
                 self._finish(session, reminder, ReminderState.SKIPPED, now, error=why_not)
@@ -199,7 +204,6 @@ class Dispatcher:
             if reminder.kind == Kind.ESCALATION:  # sends nothing: raises the loop's late DMs
                 self._raised |= raise_escalation(session, reminder, now, self.reminders)
                 return "sent" if reminder.state == ReminderState.SENT else "skipped"
-            assignment = session.get(Assignment, reminder.assignment_id)
             assert assignment is not None
             user_id, loop_id = assignment.user_id, reminder.loop_id
             if reminder.last_error != RATE_LIMITED:
