@@ -144,3 +144,19 @@ def test_an_immediate_post_does_not_read_back_the_row_it_wrote(any_db, emulator)
     assert posted is not None and [m.text for m in emulator.messages_in(channel)] == ["n0", "n1"]
     assert len(seen) <= POST_STATEMENTS, seen
     assert not [s for s in seen if s.lstrip().startswith("SELECT") and "FROM outbox" in s], seen
+
+
+def test_a_reminder_sent_reads_what_it_says_in_a_few_statements(sqlite_db, emulator, library):
+    """The dispatcher's send of one DM (its checks, what it says, its record) runs at most 18
+    statements (17.6 for a new loop's ten notices, 16.25 for four guides and heads-ups; 20.1
+    and 18.25 before a delivery held its loop and assignment for its transaction)."""
+    from bot.reminders.dispatcher import Dispatcher
+
+    _, proposal = _create(sqlite_db, library)
+    client = make_client(emulator.bot_token, emulator.api_url)
+    dispatcher = Dispatcher(db=sqlite_db, messenger=Messenger(client), library=library)
+    start = proposal.rounds[1].starts_at
+    for when, sent in ((NOW, 10), (start - timedelta(minutes=15), 4)):
+        with counting(sqlite_db) as seen:
+            assert dispatcher.tick(when).sent == sent
+        assert len(seen) <= 18 * sent, f"{len(seen) / sent:.1f} statements a message"
