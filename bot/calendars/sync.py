@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.calendars import CalendarBackend, CalendarRefused
 from bot.calendars.invites import dm_link, invite_for
+from bot.loops.at_hand import LoopAtHand
 from bot.loops.queries import ROUND_LETTERS, assignments_of, rounds_of, template_of
 from bot.reminders.invites import runs
 from bot.slack.messenger import Messenger
@@ -72,10 +73,10 @@ def write_event(
     """Bring one person's event for one round in line with the loop; says what it did."""
     with db.read() as session:
         rnd = session.get(Round, round_id)
-        loop = session.get(Loop, rnd.loop_id) if rnd is not None else None
-        if rnd is None or loop is None:
+        hand = LoopAtHand.read(session, rnd.loop_id) if rnd is not None else None
+        if rnd is None or hand is None:
             return "gone"
-        active = runs(session, loop, rnd, user_id)
+        loop, active = hand.loop, runs(hand, rnd, user_id)
         title = template_of(session, loop).title
     email = messenger.user(user_id).email
     if not email:

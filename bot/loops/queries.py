@@ -123,10 +123,20 @@ def _parse(template_id: str, sha256: str, body: dict) -> LoopTemplate:
     return _parsed[key]
 
 
+def _versions_known(session: Session) -> dict[int, tuple[str, str]]:
+    """Which document each version is, as this session read it (a version never changes)."""
+    return session.info.setdefault("template_versions", {})
+
+
+def know_version(session: Session, version_id: int, template_id: str, sha256: str) -> None:
+    """Which document a version is, read along with something else: not read again."""
+    _versions_known(session)[version_id] = (template_id, sha256)
+
+
 def templates_by_version(session: Session, version_ids: set[int]) -> dict[int, LoopTemplate]:
     """Templates for several stored versions; bodies are read only the first time, and which
-    document a version is, once a session (a version is never changed once stored)."""
-    known: dict[int, tuple[str, str]] = session.info.setdefault("template_versions", {})
+    document a version is, once a session (`know_version`)."""
+    known = _versions_known(session)
     if missing := [v for v in version_ids if v not in known]:
         for version_id, template_id, sha256 in rows(session, _VERSIONS, {"ids": missing}):
             known[version_id] = (template_id, sha256)
@@ -231,17 +241,20 @@ def standing(
     *,
     admins: list[str],
     template: LoopTemplate | None = None,
+    held: list[Held] | None = None,
 ) -> Standing:
-    """What `user_id` is to `loop`, read from the store."""
+    """What `user_id` is to `loop`, read from the store (their assignments: `held`, when
+    already read)."""
     params = {"loop": loop.id, "user": user_id}
-    held = rows(session, _HELD_BY, params)
+    if held is None:
+        held = [Held(*row) for row in rows(session, _HELD_BY, params)]
     done = {row.round_id for row in rows(session, _SUBMITTED_BY, params)}
     return build_standing(
         loop=loop,
         template=template or template_of(session, loop),
         user_id=user_id,
         admins=admins,
-        held=[Held(*row) for row in held],
+        held=held,
         done=done,
     )
 

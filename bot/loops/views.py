@@ -15,13 +15,13 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Action, Standing, can
 from bot.documents.models import LoopTemplate
+from bot.loops.at_hand import held_in
 from bot.loops.hours import parse_hours
 from bot.loops.queries import (
     LOOP_ROLE,
     SEAT_ORDER,
     TRAINEE_PARTS,
     AnyLoop,
-    Held,
     Seat,
     build_standing,
     find_loop_row,
@@ -136,21 +136,7 @@ class Snapshot:
     def standing(self, loop: AnyLoop, user_id: str, admins: list[str]) -> Standing:
         """What the person is to the loop, from what the snapshot already read."""
         rounds = {r.id: r for r in self.rounds.get(loop.id, [])}
-        held = []
-        for a in self.people.get(loop.id, []):
-            if a.user_id != user_id:
-                continue
-            rnd = rounds.get(a.round_id) if a.round_id is not None else None
-            held.append(
-                Held(
-                    a.letter,
-                    a.role_code,
-                    rnd.number if rnd else None,
-                    a.round_id,
-                    rnd.cancelled if rnd else None,
-                    a.part,
-                )
-            )
+        held = held_in(self.people.get(loop.id, []), rounds, user_id)
         done = {round_id for round_id, author in self.submitted if author == user_id}
         return build_standing(
             loop=loop,

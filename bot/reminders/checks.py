@@ -13,11 +13,11 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot.errors import SlackUnavailable
+from bot.loops.at_hand import LoopAtHand
 from bot.loops.queries import LOOP_ROLE, TRAINEE_PARTS, assignments_of, template_of
 from bot.reminders.followups import CADENCE_KINDS
 from bot.reminders.plan import BEFORE_START, Kind
 from bot.slack.messenger import Messenger
-from bot.store import Database
 from bot.store.db import rows
 from bot.store.models import Assignment, Decision, Loop, LoopStatus, Reminder, Round, Scorecard
 
@@ -39,18 +39,16 @@ _SUBMITTED_IN = select(Scorecard.author_id).where(
     Scorecard.round_id == bindparam("round"), col(Scorecard.submitted).is_(True)
 )
 _DECISION_OF = select(Decision.outcome).where(Decision.loop_id == bindparam("loop"))
-_WHO_AND_WHAT = (
-    select(Reminder.kind, Assignment.user_id)
-    .join(Assignment, col(Assignment.id) == col(Reminder.assignment_id))
-    .where(Reminder.id == bindparam("id"))
-)
 
 
-def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | None:
-    """Why `reminder` must not go out at `now`, or None when it should."""
-    loop = session.get(Loop, reminder.loop_id)
-    if loop is None:
+def why_not_send(
+    session: Session, reminder: Reminder, now: datetime, hand: LoopAtHand | None
+) -> str | None:
+    """Why `reminder` must not go out at `now`, or None when it should (`hand`: its loop, None
+    when gone)."""
+    if hand is None:
         return "loop gone"
+    loop = hand.loop
     if loop.status == LoopStatus.CANCELLED and reminder.kind != Kind.CANCELLED:
         return "loop cancelled"
     if loop.status == LoopStatus.DECIDED and reminder.kind in ENDED_BY_DECISION:
@@ -60,7 +58,7 @@ def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | N
         return "no longer assigned"
     if reminder.kind in LOOP_WIDE:
         return None
-    rnd = session.get(Round, reminder.round_id) if reminder.round_id else None
+    rnd = hand.round(reminder.round_id) if reminder.round_id else None
     if rnd is None or rnd.cancelled:
         return "round gone"
     if rnd.version != reminder.round_version and reminder.kind != Kind.UNASSIGNED:
@@ -70,7 +68,7 @@ def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | N
     if reminder.kind in SCORECARD_KINDS:
         owners = [
             a.user_id
-            for a in assignments_of(session, loop)
+            for a in hand.people
             if a.round_id == rnd.id and a.letter == "R" and a.part not in TRAINEE_PARTS
         ]
         submitted = [row.author_id for row in rows(session, _SUBMITTED_IN, {"round": rnd.id})]
@@ -86,7 +84,10 @@ def why_not_send(session: Session, reminder: Reminder, now: datetime) -> str | N
 
 
 def decision_label(session: Session, loop: Loop) -> str:
-    """The decision as a message names it, or "" before there is one."""
+    """The decision as a message names it, or "" before there is one (a loop is decided by its
+    decision, and may be cancelled after it)."""
+    if loop.status not in (LoopStatus.DECIDED, LoopStatus.CANCELLED):
+        return ""
     decision = next(iter(rows(session, _DECISION_OF, {"loop": loop.id})), None)
     labels = {"hire": "Hire", "no_hire": "No hire", "hold": "Hold"}
     return labels.get(decision.outcome, decision.outcome) if decision else ""
@@ -120,19 +121,17 @@ def failure_note(session: Session, reminder: Reminder, error: str) -> tuple[list
     return recruiters or [loop.created_by], note
 
 
-def ask_slack_first(db: Database, messenger: Messenger, reminder_id: int) -> None:
+def ask_slack_first(messenger: Messenger, user_id: str | None, kind: str) -> None:
     """What delivering a reminder asks Slack (the person's DM channel; their time zone for a
     first or daily scorecard reminder), asked before the delivery's write transaction, so a
     slow Slack never holds the database's write lock, which every request's replay guard
-    waits on. The messenger caches the answers; a refusal here is met again in the delivery,
-    which handles it."""
-    with db.read() as session:
-        found = next(iter(rows(session, _WHO_AND_WHAT, {"id": reminder_id})), None)
-    if found is None:
+    waits on. Whom and what the claim told (`claims.CLAIM_SQLITE`). The messenger caches the
+    answers; a refusal here is met again in the delivery, which handles it."""
+    if user_id is None:
         return
     try:
-        messenger.dm_channel(found.user_id)
-        if found.kind in CADENCE_KINDS:
-            messenger.user(found.user_id)
+        messenger.dm_channel(user_id)
+        if kind in CADENCE_KINDS:
+            messenger.user(user_id)
     except SlackUnavailable:
         pass

@@ -21,13 +21,22 @@ from sqlmodel import Session
 from bot import metrics
 from bot.documents import Library
 from bot.errors import DM_REFUSED_FOR_GOOD, SlackUnavailable
+from bot.loops.at_hand import LoopAtHand
 from bot.loops.places import REVIEW_DAYS
 from bot.outbox import OutboxSender, backoff
 from bot.pacing import RATE_LIMITED, SharedPace, dm_key
 from bot.purge import hold, unsend
 from bot.reminders.cadence import Cadence
 from bot.reminders.checks import ask_slack_first, failure_note, why_not_send
-from bot.reminders.claims import CLAIM_POSTGRES, CLAIM_SQLITE, RELEASE, RENEW
+from bot.reminders.claims import (
+    CLAIM_POSTGRES,
+    CLAIM_SQLITE,
+    HELD,
+    POSTED,
+    RELEASE,
+    RENEW,
+    SENT,
+)
 from bot.reminders.followups import plan_next, raise_escalation, where_in_cadence
 from bot.reminders.invites import invite_files
 from bot.reminders.messages import Outgoing, compose
@@ -36,11 +45,8 @@ from bot.reminders.situation import situation_of
 from bot.slack.messenger import Messenger, Posted, RateLimited, SlackCallFailed
 from bot.store import Database
 from bot.store.models import (
-    Assignment,
-    Loop,
     Reminder,
     ReminderState,
-    SlackMessage,
 )
 
 log = logging.getLogger(__name__)
@@ -105,6 +111,8 @@ class Dispatcher:
         slot on that person's lane while everyone else's go on."""
         self._slots: list[datetime] = []
         """When rows put back are due again (a heap): the dispatcher should tick then."""
+        self._claimed: dict[int, tuple[str | None, str]] = {}
+        """Whom each row claimed goes to and what it is: asked of Slack before its delivery."""
         self.stopping = False
         """Set by a graceful stop: the tick ends after the row in hand; `release` the rest."""
 
@@ -157,8 +165,9 @@ class Dispatcher:
             "batch": self.batch,
         }
         with self.db.session() as session:
-            ids = [row[0] for row in session.connection().execute(statement, params)]
-        return sorted(ids)
+            claimed = session.connection().execute(statement, params).all()
+        self._claimed = {row.id: (row.user_id, row.kind) for row in claimed}
+        return sorted(self._claimed)
 
     def _current(self, now: datetime) -> datetime:
         """`now` moved on by the time this tick has taken (a batch can outlast its lease)."""
@@ -185,19 +194,20 @@ class Dispatcher:
 
     def deliver(self, reminder_id: int, now: datetime) -> str:
         """Re-check, send and record one claimed row; returns the outcome's name."""
-        ask_slack_first(self.db, self.messenger, reminder_id)
+        if reminder_id in self._claimed:
+            ask_slack_first(self.messenger, *self._claimed.pop(reminder_id))
         with self.db.session() as session:
             current = self._current(now)
             if not self._renew(session, reminder_id, current):
                 return "skipped"
-            reminder = session.get(Reminder, reminder_id)
-            if reminder is None or reminder.claimed_by != self.worker:
+            held = session.exec(HELD, params={"id": reminder_id}).first()
+            if held is None or held[0].claimed_by != self.worker:
                 return "skipped"
             # Held until the transaction ends: the session keeps only weak references, so every
             # read below (the checks, the situation, the files) would load them again.
-            _loop = session.get(Loop, reminder.loop_id)
-            assignment = session.get(Assignment, reminder.assignment_id)
-            why_not = why_not_send(session, reminder, now)
+            reminder, assignment, loop, template_id, sha256 = held
+            hand = LoopAtHand.of(session, loop, template_id, sha256) if loop else None
+            why_not = why_not_send(session, reminder, now, hand)
             if why_not:
                 self._finish(session, reminder, ReminderState.SKIPPED, now, error=why_not)
                 return "skipped"
@@ -224,13 +234,15 @@ class Dispatcher:
                 review_days=self.review_days,
                 now=now,
                 cadence=where,
+                hand=hand,
             )
             if reminder.kind == Kind.LATE_SCORECARDS and not situation.late:
                 self._finish(session, reminder, ReminderState.SKIPPED, now, error="all in")
                 return "skipped"
             messages = compose(situation, self.library)
             dm_of = self.messenger.dm_channel  # asked before the transaction (ask_slack_first)
-            messages += invite_files(session, reminder, assignment, now=now, dm_of=dm_of)
+            assert hand is not None
+            messages += invite_files(session, reminder, assignment, hand=hand, now=now, dm_of=dm_of)
             # Taken before: Slack may have accepted some of it before that attempt was cut off
             # (a crash before the record, a timeout), so look in the DM before sending again.
             uncertain = reminder.attempts > 1
@@ -260,30 +272,32 @@ class Dispatcher:
             return self._failed_send(reminder_id, exc, now)
         with self.db.session() as session:
             hold(session.connection(), loop_id)
-            reminder = session.get(Reminder, reminder_id)
-            if reminder is not None:
-                self._record(session, reminder, posted, where, now)
-        if reminder is None:  # its loop was erased while the DM was on its way
+            recorded = self._record(session, reminder, posted, where, now)
+        if not recorded:  # its loop was erased while the DM was on its way
             unsend(self.messenger, [(p.channel, p.ts) for p in posted if p.ts], wait=self.sleep)
             return "skipped"
         return "sent"
 
     def _record(
         self, session: Session, reminder: Reminder, posted: list[Posted], where, now: datetime
-    ) -> None:
-        reminder.channel_id, reminder.sent_ts = posted[0].channel, posted[0].ts
-        self._finish(session, reminder, ReminderState.SENT, now)
+    ) -> bool:
+        """Record `reminder` (as read before sending) sent, with what follows it; False when
+        its row is gone."""
+        connection = session.connection()
+        first = {"reminder": reminder.id, "at": now, "channel": posted[0].channel}
+        if connection.execute(SENT, {**first, "ts": posted[0].ts}).rowcount != 1:
+            return False
         self._raised |= where is not None and plan_next(session, reminder, where, now)
         metrics.reminder_sent(reminder.kind, due=reminder.due_at, at=self._current(now))
-        for post in (p for p in posted if p.ts):  # a file's share may not be found
-            session.add(
-                SlackMessage(
-                    loop_id=reminder.loop_id,
-                    channel_id=post.channel,
-                    ts=post.ts,
-                    purpose=f"dm:{reminder.kind}",
-                )
-            )
+        purpose = f"dm:{reminder.kind}"
+        records = [
+            {"loop_id": reminder.loop_id, "channel_id": p.channel, "ts": p.ts, "purpose": purpose}
+            for p in posted
+            if p.ts  # a file's share may not be found
+        ]
+        if records:
+            connection.execute(POSTED, [{**r, "posted_at": now} for r in records])
+        return True
 
     def _dm(
         self, user_id: str, message: Outgoing, *, waits: int, tag: str, now: datetime

@@ -19,13 +19,12 @@ from bot.calendars.invites import (
     place_of,
 )
 from bot.errors import SlackUnavailable
+from bot.loops.at_hand import LoopAtHand
 from bot.loops.queries import (
     LOOP_ROLE,
     ROUND_LETTERS,
-    assignments_of,
     change_at,
     recruiter_roles,
-    rounds_of,
     template_of,
 )
 from bot.reminders.messages import Outgoing
@@ -36,11 +35,11 @@ from bot.store.models import Assignment, Loop, LoopStatus, Reminder, Round
 ROUND_KINDS = (Kind.ASSIGNED, Kind.MOVED, Kind.UNASSIGNED)
 
 
-def runs(session: Session, loop: Loop, rnd: Round, user_id: str) -> bool:
+def runs(hand: LoopAtHand, rnd: Round, user_id: str) -> bool:
     """Whether the person still runs the round (an active R)."""
     return any(
         a.round_id == rnd.id and a.letter in ROUND_LETTERS and a.user_id == user_id
-        for a in assignments_of(session, loop)
+        for a in hand.people
     )
 
 
@@ -49,14 +48,13 @@ def invite_files(
     reminder: Reminder,
     assignment: Assignment,
     *,
+    hand: LoopAtHand,
     now: datetime,
     dm_of: Callable[[str], str],
 ) -> list[Outgoing]:
     """The files to share after the notice's text (none for other kinds of message)."""
     kind = Kind(reminder.kind)
-    loop = session.get(Loop, reminder.loop_id)
-    if loop is None:
-        return []
+    loop = hand.loop
     itinerary: list[Outgoing] = []
     if kind is Kind.ITINERARY or (
         kind in (Kind.CHANGED, Kind.CANCELLED)
@@ -64,18 +62,18 @@ def invite_files(
         and assignment.role_code in recruiter_roles(template_of(session, loop))
         and _candidate_sees(session, loop, reminder)
     ):  # the recruiter's copy of the candidate's day, again after every change to it
-        itinerary = [_itinerary(loop, rounds_of(session, loop), now, kind)]
+        itinerary = [_itinerary(loop, hand.rounds, now, kind)]
     if kind is Kind.ITINERARY:
         return itinerary
     if kind in ROUND_KINDS and assignment.letter in ROUND_LETTERS:
-        rounds = [r for r in rounds_of(session, loop) if r.id == reminder.round_id]
+        rounds = [r for r in hand.rounds if r.id == reminder.round_id]
     elif kind is Kind.CANCELLED:
         mine = {
             a.round_id
-            for a in assignments_of(session, loop)
+            for a in hand.people
             if a.letter in ROUND_LETTERS and a.user_id == assignment.user_id
         }
-        rounds = [r for r in rounds_of(session, loop) if r.id in mine]
+        rounds = [r for r in hand.rounds if r.id in mine]
     else:
         return itinerary
     if not rounds or all(r.starts_at is None for r in rounds):
@@ -87,7 +85,7 @@ def invite_files(
         link = None
     out = list(itinerary)
     for rnd in rounds:
-        active = kind is not Kind.UNASSIGNED and runs(session, loop, rnd, assignment.user_id)
+        active = kind is not Kind.UNASSIGNED and runs(hand, rnd, assignment.user_id)
         invite = invite_for(
             loop,
             rnd,

@@ -12,15 +12,14 @@ from sqlmodel import Session, col, select
 from bot.authz import Standing
 from bot.documents.models import LoopTemplate
 from bot.documents.models import Round as TemplateRound
+from bot.loops.at_hand import LoopAtHand
 from bot.loops.places import REVIEW_DAYS
 from bot.loops.queries import (
     LOOP_ROLE,
     OBSERVER,
     TRAINEE_PARTS,
     Seat,
-    assignments_of,
     change_at,
-    rounds_of,
     standing,
     template_of,
 )
@@ -84,8 +83,10 @@ def situation_of(
     review_days: int = REVIEW_DAYS,
     now: datetime | None = None,
     cadence: Next | None = None,
+    hand: LoopAtHand | None = None,
 ) -> Situation:
-    """Everything a reminder's message speaks of, read at the moment it is sent."""
+    """Everything a reminder's message speaks of, read at the moment it is sent (its loop's
+    rounds and people from `hand` when the delivery has read them)."""
     situation = situation_for(
         session,
         reminder.loop_id,
@@ -96,6 +97,7 @@ def situation_of(
         settings_offsets=settings_offsets or {},
         review_days=review_days,
         now=now,
+        hand=hand,
     )
     if situation.kind is not Kind.LATE_SCORECARDS or now is None:
         return replace(situation, cadence=cadence)
@@ -117,12 +119,12 @@ def situation_for(
     review_days: int,
     version: int | None = None,
     now: datetime | None = None,
+    hand: LoopAtHand | None = None,
 ) -> Situation:
-    loop = session.get(Loop, loop_id)
-    assert loop is not None
+    hand = hand or LoopAtHand.read(session, loop_id)
+    assert hand is not None
+    loop, rounds, people = hand.loop, hand.rounds, hand.people
     template = template_of(session, loop)
-    rounds = rounds_of(session, loop)
-    people = assignments_of(session, loop)
     owners: dict[int, list[str]] = {}
     watching: dict[int, list[str]] = {}
     trainees: dict[int, tuple[str, str]] = {}
@@ -146,7 +148,8 @@ def situation_for(
                 for a in people
             )
         ]
-    who = standing(session, loop, reader.user_id, admins=[], template=template)
+    held = hand.held_by(reader.user_id)
+    who = standing(session, loop, reader.user_id, admins=[], template=template, held=held)
     changed = kind is Kind.CHANGED and version is not None
     return Situation(
         kind=kind,
