@@ -204,6 +204,9 @@ def _check_ready(child: _Child) -> bool:
     return child.ready
 
 
+_HELD_BACK = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+
+
 class Supervisor:
     """Keeps `processes` serving processes running on one listening socket.
 
@@ -278,16 +281,23 @@ class Supervisor:
 
     def _start(self) -> None:
         ready_fd, say_ready = os.pipe()
+        # Signals wait while a process starts: until the new one has its own handlers, a stop
+        # would run the supervisor's in it (and be lost there); until the supervisor has noted
+        # it, a stop would not be passed on to it. Either way it would serve on, and be waited
+        # for forever.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_BACK)
         pid = os.fork()
         if pid:
             os.close(say_ready)
             os.set_blocking(ready_fd, False)
             self.children[pid] = _Child(ready_fd)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD_BACK)
             return
         os.close(ready_fd)
         # A stop that comes while this process is still starting is kept, then drains it.
         stop = stop_on_signals()
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD_BACK)
         code = 0
 
         def ready() -> None:

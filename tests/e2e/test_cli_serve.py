@@ -99,6 +99,45 @@ def _alive(pid: int) -> bool:
         return False
 
 
+# A supervisor over one serving process, where the machine is slow to run one side of the
+# start for a second: the new process, before it has set up its own handling of signals; or the
+# supervisor, before it has noted the process it started.
+_SLOW_START = """
+import os, socket, sys, time
+import bot.server as server
+slow = sys.argv[1]
+if slow == "process":
+    own_handlers = server.stop_on_signals
+    server.stop_on_signals = lambda: (time.sleep(1.0), own_handlers())[1]
+else:
+    set_blocking = os.set_blocking
+    os.set_blocking = lambda fd, blocking: (time.sleep(1.0), set_blocking(fd, blocking))[1]
+listener = socket.create_server(("127.0.0.1", 0))
+build = lambda: ((lambda environ, start: [b""]), lambda: None)
+sys.exit(server.Supervisor(listener, build, threads=1, processes=1, grace_s=2).run())
+"""
+
+
+@pytest.mark.parametrize("slow", ["process", "supervisor"])
+def test_a_stop_that_comes_as_a_serving_process_starts_stops_it(slow: str) -> None:
+    """A stop that comes while a serving process is being started stops it too. Once it was
+    lost (in the new process, which still had the supervisor's handlers; or by the supervisor,
+    which had not noted it yet), and the supervisor waited for it forever."""
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_START, slow])
+    try:
+        deadline = time.monotonic() + 20
+        while not _children(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _children(proc.pid)
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    finally:
+        for pid in _children(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+        proc.kill()
+        proc.wait()
+
+
 def test_serve_with_two_processes_outlives_one_and_stops_as_a_whole(tmp_path: Path) -> None:
     with SlackEmulator(rate_limits=False) as emulator:
         env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2")
