@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,7 +123,22 @@ def _load(path: Path, reminders: dict[str, int] | None) -> tuple[Library, list[S
         missing = Source(str(path), "", {}, "", 1, "", 1, "")
         missing.error(0, "no such file or folder")
         return Library(), [missing]
-    sources = [read_source(p, _display(p, path)) for p in document_files(path)]
+    files = document_files(path)
+    contents = hashlib.sha256()
+    for file in files:
+        contents.update(f"{_display(file, path)}\0{file.stat().st_size}\0".encode())
+        contents.update(file.read_bytes())
+    return _parsed(path, tuple(files), tuple(sorted((reminders or {}).items())), contents.digest())
+
+
+@lru_cache(maxsize=8)
+def _parsed(
+    path: Path, files: tuple[Path, ...], reminders: tuple[tuple[str, int], ...], contents: bytes
+) -> tuple[Library, list[Source]]:
+    """The documents parsed, once per process for the same contents (`contents`, a digest of
+    every file's name and bytes): a reload that changed nothing, and each sandbox of a test run,
+    take the same Library. What it holds is never changed once loaded (frozen models)."""
+    sources = [read_source(p, _display(p, path)) for p in files]
     typed: list[tuple[Source, DocumentType]] = []
     for source in sources:
         kind = None if source.errors else _document_type(source)
@@ -150,7 +167,7 @@ def _load(path: Path, reminders: dict[str, int] | None) -> tuple[Library, list[S
             if template := parse(source, catalogue):
                 library.loops[template.id] = template
                 if reminders and template.reminder_offsets:
-                    schedule_meta.check_over(source, template.reminder_offsets, reminders)
+                    schedule_meta.check_over(source, template.reminder_offsets, dict(reminders))
         elif kind is DocumentType.INTERVIEW_GUIDE and (guide := parse_interview_guide(source)):
             library.guides[guide.id] = guide
         elif kind is DocumentType.CANDIDATE_CONTEXT and (ctx := parse_candidate_context(source)):
