@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import replace
 
 from sqlmodel import Session, select
@@ -226,9 +226,13 @@ def refresh_card_soon(*, runtime: Runtime, loop_id: int, actor: str | None = Non
     """Refresh the card shortly, once for every change made meanwhile: a burst of submissions
     costs one chat.update, which Slack limits per channel."""
     runtime.coalesced.submit(
-        ("loop card", loop_id),
-        lambda: refresh_card(runtime=runtime, loop_id=loop_id, actor=actor),
+        card_key(loop_id), lambda: refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
     )
+
+
+def card_key(loop_id: int) -> Hashable:
+    """A loop card's refreshes waiting together (`Runtime.coalesced`)."""
+    return ("loop card", loop_id)
 
 
 def refresh_card(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
@@ -252,24 +256,35 @@ def refresh_card(*, runtime: Runtime, loop_id: int, actor: str | None = None) ->
                 for c in copies
             ]
 
-    edit_until_current(runtime, card_edits)
+    edit_until_current(runtime, card_edits, key=card_key(loop_id))
 
 
 def edit_until_current(
-    runtime: Runtime, read: Callable[[], list[Message]], *, shown: list[Message] | None = None
+    runtime: Runtime,
+    read: Callable[[], list[Message]],
+    *,
+    key: Hashable,
+    shown: list[Message] | None = None,
+    again: bool = True,
 ) -> None:
     """Send the edits `read` builds from the loop as it stands, then read it again. Slack shows
     the edit that arrived last, which need not be the one that read last: two changes at once
     (two submissions, in two processes or replicas) each edit the same message, and the one
     that read first can arrive second. So while the loop changed under an edit on its way, the
-    edit is sent again as the loop now stands (at most `CATCH_UP` times). `shown`: what the
-    message already says (just posted)."""
+    edit is sent again as the loop now stands (at most `CATCH_UP` times). Still changing after
+    that, the last edit may be behind and nothing would read again: the message is edited
+    again shortly as the loop stands then, once for every refresh of it (`key`) asked for
+    meanwhile, so after every edit sent so far. `shown`: what it already says (just posted)."""
     for _ in range(CATCH_UP):
         edits = read()
         if not edits or edits == shown:
             return
         runtime.outbox.edit(edits, runtime.clock())
         shown = edits
+    if again:
+        runtime.coalesced.submit(
+            key, lambda: edit_until_current(runtime, read, key=key, again=False)
+        )
 
 
 def announce_change(*, runtime: Runtime, loop_id: int, actor: str) -> None:

@@ -5,6 +5,7 @@ in the channel when the last scorecard of an early debrief is in."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
@@ -116,14 +117,21 @@ def post_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) ->
     )
     if sent and sent[0] is not None:
         shown = replace(outgoing(messages[0], channel, SUMMARY, loop_id, actor), edits=sent[0].ts)
-        edit_until_current(runtime, lambda: _summary_edit(runtime, loop_id, actor), shown=[shown])
+        edit = partial(_summary_edit, runtime, loop_id, actor)
+        edit_until_current(runtime, edit, key=_summary_key(loop_id), shown=[shown])
 
 
 def refresh_summary(*, runtime: Runtime, loop_id: int, actor: str | None = None) -> None:
     """Update the summary in place (after the decision: no more buttons), through the outbox as
     the card is, until it says what the loop does (`edit_until_current`); nothing to do, and
     nothing gathered, while no summary is posted (every submission before the debrief)."""
-    edit_until_current(runtime, lambda: _summary_edit(runtime, loop_id, actor))
+    edit = partial(_summary_edit, runtime, loop_id, actor)
+    edit_until_current(runtime, edit, key=_summary_key(loop_id))
+
+
+def _summary_key(loop_id: int) -> tuple[str, int]:
+    """A summary's edits read again together (`edit_until_current`)."""
+    return ("debrief summary", loop_id)
 
 
 def _summary_edit(runtime: Runtime, loop_id: int, actor: str | None) -> list[Message]:

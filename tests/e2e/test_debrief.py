@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.app import announce
 from bot.app import summary as summaries_posted
 from bot.documents import load_library
 from bot.emulator import ModalForm
@@ -382,11 +383,14 @@ def test_the_hiring_manager_can_open_the_debrief_early(sb: Sandbox) -> None:
     )
 
 
+@pytest.mark.parametrize("catch_up", [announce.CATCH_UP, 1], ids=["as-set", "one-edit"])
 def test_the_early_summary_ends_as_the_last_scorecard_left_it(
-    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch, catch_up: int
 ) -> None:
     """Two submissions close together each edit the open summary: the edit that read the loop
-    before the last scorecard was stored must not land after the one that read it after."""
+    before the last scorecard was stored must not land after the one that read it after. Also
+    when the stale edit was the last its refresh may send (`CATCH_UP`): it is read again."""
+    monkeypatch.setattr(announce, "CATCH_UP", catch_up)
     short_id = create_loop(sb)
     submit(sb, short_id, 1, "Hire")
     sb.stop_bot()  # each time: what the requests so far started finishes
