@@ -101,7 +101,7 @@ def _received_button(sb: Sandbox, short_id: str, recruiter: str) -> tuple[Any, d
 
 
 def _card(sb: Sandbox, short_id: str):  # noqa: ANN201
-    for channel in sb.emulator.workspace.channels.values():
+    for channel in sb.emulator.channels():
         if channel.is_im:
             continue
         for message in sb.emulator.messages_in(channel.id):

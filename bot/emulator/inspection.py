@@ -9,7 +9,7 @@ from typing import Any
 
 from .chat import ResponseUrl
 from .common import ApiCall, Fault
-from .workspace import Message, Workspace
+from .workspace import Channel, Message, Workspace
 
 
 class Inspection:
@@ -37,6 +37,11 @@ class Inspection:
         """Forget the call record (state such as messages and views stays)."""
         with self.lock:
             self.calls.clear()
+
+    def channels(self) -> list[Channel]:
+        """Every conversation as it stands now (the bot opens DMs meanwhile, from its threads)."""
+        with self.lock:
+            return list(self.workspace.channels.values())
 
     def messages_in(self, channel: str, *, include_ephemeral: bool = False) -> list[Message]:
         """Messages still visible in a conversation (by id or name), oldest first.

@@ -82,7 +82,7 @@ def create_loop(sb: Sandbox, who: str = REC, step2: dict | None = None, **change
 
 def card_in_channel(sb: Sandbox, short_id: str):
     """(the loop's channel, its card); DM copies of the card are not looked at."""
-    for channel in sb.emulator.workspace.channels.values():
+    for channel in sb.emulator.channels():
         if channel.is_im:
             continue
         for message in sb.emulator.messages_in(channel.id):

@@ -41,7 +41,7 @@ def _create_while_slack_fails(sb: Sandbox) -> str:
 def _cards(sb: Sandbox, short_id: str) -> list:
     return [
         m
-        for channel in sb.emulator.workspace.channels.values()
+        for channel in sb.emulator.channels()
         if not channel.is_im
         for m in sb.emulator.messages_in(channel.id)
         if f"loop `{short_id}`" in json.dumps(m.blocks or [])
