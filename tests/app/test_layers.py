@@ -8,6 +8,7 @@ fails here before it can drift from the first.
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -56,9 +57,9 @@ def rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-def imports(tree: ast.AST) -> set[str]:
+def imports(path: Path) -> set[str]:
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes(path):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -67,8 +68,10 @@ def imports(tree: ast.AST) -> set[str]:
     return found
 
 
-def parsed(path: Path) -> ast.AST:
-    return ast.parse(path.read_text(encoding="utf-8"))
+@cache
+def nodes(path: Path) -> tuple[ast.AST, ...]:
+    """Every node of a source file, parsed once for all the tests here (none changes them)."""
+    return tuple(ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
 
 
 def test_only_authz_reads_what_a_person_is_to_a_loop() -> None:
@@ -76,7 +79,7 @@ def test_only_authz_reads_what_a_person_is_to_a_loop() -> None:
     for path in sources("bot", "handlers"):
         if rel(path) == "bot/authz.py":
             continue
-        for node in ast.walk(parsed(path)):
+        for node in nodes(path):
             if isinstance(node, ast.Attribute) and node.attr in STANDING_FIELDS:
                 offenders.append(f"{rel(path)}:{node.lineno} reads .{node.attr}")
             if (
@@ -94,7 +97,7 @@ def test_no_permission_is_decided_from_the_admin_list_outside_authz_and_the_stor
         f"{rel(path)}:{node.lineno}"
         for path in sources("bot", "handlers")
         if rel(path) not in BUILDS_STANDING | {"bot/settings.py"}
-        for node in ast.walk(parsed(path))
+        for node in nodes(path)
         if isinstance(node, ast.Compare)
         and any(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
         and any(
@@ -111,7 +114,7 @@ def test_the_domain_imports_no_view_use_case_or_listener(folder: str) -> None:
     offenders = [
         f"{rel(path)} imports {name}"
         for path in sources(folder)
-        for name in imports(parsed(path))
+        for name in imports(path)
         if name.startswith(VIEW_AND_ABOVE) and name not in VALUE_TYPES
     ]
     assert not offenders, offenders
@@ -121,8 +124,7 @@ def test_bot_never_imports_a_listener() -> None:
     offenders = [
         rel(path)
         for path in sources("bot")
-        if rel(path) != ENTRY_POINT
-        and any(name.startswith("handlers") for name in imports(parsed(path)))
+        if rel(path) != ENTRY_POINT and any(name.startswith("handlers") for name in imports(path))
     ]
     assert not offenders, offenders
 
@@ -132,7 +134,7 @@ def test_listeners_reach_the_product_through_use_cases() -> None:
         f"{rel(path)} imports {name}"
         for path in sources("handlers")
         if rel(path) not in PLUMBING
-        for name in imports(parsed(path))
+        for name in imports(path)
         if name.startswith(HANDLERS_MAY_NOT_IMPORT)
     ]
     assert not offenders, offenders
@@ -144,7 +146,7 @@ def test_listeners_are_top_level_functions() -> None:
     for path in sources("handlers"):
         if rel(path) in PLUMBING:
             continue
-        for node in ast.walk(parsed(path)):
+        for node in nodes(path):
             if isinstance(node, ast.FunctionDef) and node.name == "register":
                 nested = [n.name for n in ast.walk(node) if isinstance(n, ast.FunctionDef)][1:]
                 if nested:
@@ -159,7 +161,7 @@ def test_each_change_to_a_loop_is_written_once(change: str) -> None:
     callers = [
         f"{rel(path)}:{node.lineno}"
         for path in sources("bot", "handlers")
-        for node in ast.walk(parsed(path))
+        for node in nodes(path)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == change
@@ -171,7 +173,7 @@ def test_each_change_to_a_loop_is_written_once(change: str) -> None:
     listeners = [
         rel(path)
         for path in sources("handlers")
-        for node in ast.walk(parsed(path))
+        for node in nodes(path)
         if isinstance(node, ast.Attribute) and node.attr == use_case[change]
     ]
     assert listeners and set(listeners) == {"handlers/loops/manage.py"}, listeners
