@@ -47,6 +47,22 @@ _SENT = (
     .values(state=OutboxState.SENT, sent_ts=bindparam("ts"), lease_until=None)
 )
 _RECORD = insert(SlackMessage.__table__)  # type: ignore[attr-defined]
+# Rows due (waiting, or leased by a sender that died), oldest first; each tick runs it.
+_DUE = (
+    select(OutboxMessage)
+    .where(
+        or_(
+            (col(OutboxMessage.state) == OutboxState.PENDING)
+            & (col(OutboxMessage.due_at) <= bindparam("now")),
+            (col(OutboxMessage.state) == OutboxState.CLAIMED)
+            & (col(OutboxMessage.lease_until) < bindparam("now")),
+        )
+    )
+    .order_by(col(OutboxMessage.id))
+    .limit(BATCH)
+)
+_DUE_UNLOCKED = _DUE.with_for_update(skip_locked=True)
+"""PostgreSQL: rows another replica is claiming are passed over."""
 _SENT_OR_ON_ITS_WAY = select(OutboxMessage.id).where(
     OutboxMessage.loop_id == bindparam("loop_id"),
     OutboxMessage.purpose == bindparam("purpose"),
@@ -199,22 +215,8 @@ class OutboxSender:
 
     def _claim(self, now: datetime) -> list[int]:
         with self.db.session() as session:
-            query = (
-                select(OutboxMessage)
-                .where(
-                    or_(
-                        (OutboxMessage.state == OutboxState.PENDING)
-                        & (OutboxMessage.due_at <= now),
-                        (OutboxMessage.state == OutboxState.CLAIMED)
-                        & (OutboxMessage.lease_until < now),
-                    )
-                )
-                .order_by(OutboxMessage.id)
-                .limit(BATCH)
-            )
-            if self.db.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list(session.exec(query).all())
+            query = _DUE_UNLOCKED if self.db.dialect == "postgresql" else _DUE
+            rows = list(session.exec(query, params={"now": now}).all())
             for row in rows:
                 row.state, row.claimed_by = OutboxState.CLAIMED, self.worker
                 row.lease_until = now + LEASE
