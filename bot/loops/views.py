@@ -183,11 +183,8 @@ def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> 
     rows = []
     submitted = total = 0
     # Who the document informs "on finalists only" is not informed yet, and the card says so.
-    told = {
-        a.user_id
-        for a in snap.people.get(loop.id, [])
-        if can(Action.HEAR_OF_LOOP, snap.standing(loop, a.user_id, []))
-    }
+    people = {a.user_id for a in snap.people.get(loop.id, [])}
+    told = {u for u in people if can(Action.HEAR_OF_LOOP, snap.standing(loop, u, []))}
     for rnd in snap.rounds.get(loop.id, []):
         letters = {
             x: ", ".join(
