@@ -265,26 +265,23 @@ def edit_until_current(
     *,
     key: Hashable,
     shown: list[Message] | None = None,
-    again: bool = True,
 ) -> None:
     """Send the edits `read` builds from the loop as it stands, then read it again. Slack shows
     the edit that arrived last, which need not be the one that read last: two changes at once
     (two submissions, in two processes or replicas) each edit the same message, and the one
-    that read first can arrive second. So while the loop changed under an edit on its way, the
-    edit is sent again as the loop now stands (at most `CATCH_UP` times). Still changing after
-    that, the last edit may be behind and nothing would read again: the message is edited
-    again shortly as the loop stands then, once for every refresh of it (`key`) asked for
-    meanwhile, so after every edit sent so far. `shown`: what it already says (just posted)."""
+    that read first can arrive second. So every edit sent is followed by a read, and while the
+    loop changed under it, the edit is sent again as the loop now stands (at most `CATCH_UP`
+    times). Still changing after that, the message is edited again shortly, as the loop stands
+    then, once for every refresh of it (`key`) asked for meanwhile. `shown`: what it already
+    says (just posted)."""
+    edits = read()
     for _ in range(CATCH_UP):
-        edits = read()
         if not edits or edits == shown:
             return
         runtime.outbox.edit(edits, runtime.clock())
-        shown = edits
-    if again:
-        runtime.coalesced.submit(
-            key, lambda: edit_until_current(runtime, read, key=key, again=False)
-        )
+        shown, edits = edits, read()
+    if edits and edits != shown:
+        runtime.coalesced.submit(key, lambda: edit_until_current(runtime, read, key=key))
 
 
 def announce_change(*, runtime: Runtime, loop_id: int, actor: str) -> None:
