@@ -226,11 +226,11 @@ def refresh_card_soon(*, runtime: Runtime, loop_id: int, actor: str | None = Non
     """Refresh the card shortly, once for every change made meanwhile: a burst of submissions
     costs one chat.update, which Slack limits per channel."""
     runtime.coalesced.submit(
-        card_key(loop_id), lambda: refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
+        _card_key(loop_id), lambda: refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
     )
 
 
-def card_key(loop_id: int) -> Hashable:
+def _card_key(loop_id: int) -> Hashable:
     """A loop card's refreshes waiting together (`Runtime.coalesced`)."""
     return ("loop card", loop_id)
 
@@ -256,7 +256,7 @@ def refresh_card(*, runtime: Runtime, loop_id: int, actor: str | None = None) ->
                 for c in copies
             ]
 
-    edit_until_current(runtime, card_edits, key=card_key(loop_id))
+    edit_until_current(runtime, card_edits, key=_card_key(loop_id))
 
 
 def edit_until_current(

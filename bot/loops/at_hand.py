@@ -23,7 +23,11 @@ _LOOP_AND_DOCUMENT = (
 
 class LoopAtHand:
     """The loop, and on first use its rounds (`rounds`) and active people (`people`). Hold it
-    only while nothing in the transaction changes them."""
+    only while nothing in the transaction changes them.
+
+    Not a `views.Snapshot`: that reads a few columns of many loops at once for lists and cards;
+    a delivery needs one loop's whole rows (a round's version, a seat's `seat_of`) and the
+    rounds as objects for its calendar files, and reads only what its kind of message uses."""
 
     def __init__(self, session: Session, loop: Loop):
         self.session = session

@@ -1,4 +1,5 @@
-"""The statements the dispatcher claims, renews and releases reminder rows with."""
+"""The statements the dispatcher claims, renews and releases reminder rows with, reads a claimed
+row with (`HELD`) and records its send with (`SENT`, `POSTED`)."""
 
 from __future__ import annotations
 
