@@ -77,7 +77,15 @@ class BackgroundServer:
                 raise
 
     def stop(self) -> None:
+        """Close the sockets, end the loop, and end the threads that ran requests (waitress
+        leaves them waiting for more, each holding the app and all it refers to)."""
         self._stopping = True
+        try:
+            self._close()
+        finally:
+            self._server.task_dispatcher.shutdown()
+
+    def _close(self) -> None:
         if not self._thread.is_alive():
             self._server.close()
             return
