@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import uuid
@@ -20,6 +21,17 @@ from bot.store.migrate import upgrade
 REFERENCE = Path(__file__).parent / "reference"
 SHARED_SEEDS = REFERENCE / "seeds"
 POSTGRES_URL_ENV = "LOOPBOT_TEST_POSTGRES_URL"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The garbage collector cost each worker about a seventh of its CPU (9 of 60-75 s, mostly
+    full passes over everything collection imported). What collection imported lives until the
+    end: frozen, no pass walks it again. And a pass comes after 20,000 new objects rather than
+    700, and a full one after 100 middle ones rather than 10: a story makes many objects that
+    live as long as its sandbox. Measured with `gc.callbacks`: about 4.5 s a worker now."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 100)
 
 
 @pytest.fixture(autouse=True)
