@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.slack.blocks import option, plain
@@ -44,13 +45,20 @@ OPTION_LIMIT = 100
 
 def zone_option(name: str, day: date) -> dict:
     """`Seoul (UTC+09:00)`: the place, and its offset on `day`."""
+    return option(_zone_label(name, day), name)
+
+
+@lru_cache(maxsize=1024)
+def _zone_label(name: str, day: date) -> str:
+    # Kept: ZoneInfo holds only its last few zones, so each select of ZONES read most of
+    # them from disk again.
     try:
         zone = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     offset = datetime.combine(day, time(12), tzinfo=UTC).astimezone(zone).strftime("%z")
     place = name.rsplit("/", 1)[-1].replace("_", " ")
-    return option(f"{place} (UTC{offset[:3]}:{offset[3:]})", name)
+    return f"{place} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def zone_select(initial: str, day: date) -> dict:
