@@ -137,13 +137,19 @@ def _named_since(
     return rows(session, _FIRST_NAMED if until is None else _FIRST_NAMED_UNTIL, given)[0][0]
 
 
+# One statement for any number of rows, run as executemany: rows written into VALUES make a
+# statement SQLAlchemy cannot cache, compiled again on every insert.
+_INSERT = {
+    "postgresql": postgresql.insert(Reminder).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(Reminder).on_conflict_do_nothing(),
+}
+
+
 def _insert(session: Session, planned: list[dict]) -> None:
     if not planned:
         return
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Reminder).values(planned).on_conflict_do_nothing()
-    session.connection().execute(statement)
+    session.connection().execute(_INSERT[dialect], planned)
 
 
 def _row(reminder: Reminder, kind: Kind, step: int, due: datetime, now: datetime) -> dict:
