@@ -77,13 +77,15 @@ class BackgroundServer:
                 raise
 
     def stop(self) -> None:
-        """Close the sockets, end the loop, and end the threads that ran requests (waitress
-        leaves them waiting for more, each holding the app and all it refers to)."""
+        """Close the sockets, end the loop, and tell the threads that ran requests to end
+        (waitress leaves them waiting for more, each holding the app and all it refers to).
+        Not waited for: an idle one ends at once, one still answering once it has answered,
+        so a stop after the grace period is not held up by the request that outlasted it."""
         self._stopping = True
         try:
             self._close()
         finally:
-            self._server.task_dispatcher.shutdown()
+            self._server.task_dispatcher.set_thread_count(0)
 
     def _close(self) -> None:
         if not self._thread.is_alive():

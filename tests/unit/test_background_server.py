@@ -34,4 +34,6 @@ def test_a_stopped_server_ends_its_request_threads() -> None:
 
     server.stop()
 
+    for thread in running:
+        thread.join(timeout=5)
     assert not [t for t in running if t.is_alive()]
