@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -340,3 +341,20 @@ def test_the_default_hours_are_said_and_unreadable_hours_are_refused(sb: Sandbox
     assert "Candidate's time zone: Asia/Seoul · created by" in json.dumps(
         card.blocks, ensure_ascii=False
     )
+
+
+def test_the_time_zone_choices_give_each_zone_s_offset_on_the_days_proposed(sb: Sandbox) -> None:
+    """The same zone reads -08:00 for a loop proposed in winter and -07:00 in summer, however
+    many modals came before it in the same process."""
+
+    def los_angeles(view: dict) -> str:
+        (label,) = re.findall(r'"(Los Angeles \(UTC[^)]*\))"', json.dumps(view["blocks"]))
+        return label
+
+    winter = los_angeles(open_create(sb))
+    sb.slack.close(REC, top_view(sb, REC))
+    sb.emulator.close_view(uid(sb, REC))
+    sb.now = datetime(2027, 7, 5, 9, tzinfo=ZoneInfo("UTC"))
+    summer = los_angeles(open_create(sb))
+
+    assert (winter, summer) == ("Los Angeles (UTC-08:00)", "Los Angeles (UTC-07:00)")
