@@ -22,9 +22,10 @@ serve: $(BIN)/.installed
 	$(BIN)/loopbot db upgrade
 	$(BIN)/loopbot serve
 
-# Python may keep its bytecode here even where the environment says not to (PYTHONDONTWRITEBYTECODE):
-# each test worker and each `loopbot` process a test starts would otherwise compile the bot's
-# sources and rewrite the tests' asserts again, about 0.6 s and 3 s of CPU a process.
+# Python keeps its bytecode here even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): each test worker and each `loopbot` process a test starts would
+# otherwise compile the bot's sources and rewrite the tests' asserts again (about 0.6 s and 3 s
+# of CPU a process).
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
