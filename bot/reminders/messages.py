@@ -186,6 +186,10 @@ LETTER_BY_KIND = {Kind.GUIDE: "R", Kind.SUMMARY: "A", Kind.CALIBRATE: "C", Kind.
 
 def _your_part(s: Situation) -> tuple[str, str] | None:
     letter = None if observing(s.reader, s.spec) else LETTER_BY_KIND.get(s.kind)
+    if letter == "R" and s.reader is not None and s.spec is not None:
+        # A guide opened by the round's hiring manager or interview lead speaks to their part.
+        held = s.reader.round_letters.get(s.spec.number, frozenset())
+        letter = next((x for x in ("R", "A", "C") if x in held or x == "R" and "T" in held), "R")
     meaning = s.template.raci_definitions.get(letter or "")
     return (letter, meaning) if letter and meaning else None
 

@@ -20,6 +20,7 @@ from bot.app.replacements import decline, expire_asks
 from bot.emulator import ModalForm
 from bot.emulator.chat import Message
 from bot.emulator.transcript import mrkdwn_to_text
+from bot.loops.queries import template_of
 from bot.outbox import LEASE
 from bot.sandbox import Sandbox
 from bot.store.models import Assignment, Loop, ReplacementAsk, Round
@@ -378,6 +379,12 @@ def test_the_guide_and_app_home_carry_the_button_for_the_interviewer_only(team: 
     sb.slack.click(HM, "home_open_guide", f"{short_id}:{number}", channel_id=channel)
     read = wait_for(lambda: sb.emulator.open_views(uid(sb, HM)) and top_view(sb, HM))
     assert f"Guide: {name}" in json.dumps(read) and "round_decline" not in json.dumps(read)
+    # Each reads the loop document's words for their own part in the round.
+    with sb.db.read() as session:
+        parts = template_of(session, session.exec(select(Loop)).one()).raci_definitions
+    assert f"*Your part (R):* {parts['R']}" in json.dumps(guide.blocks)
+    assert f"*Your part (A):* {parts['A']}" in json.dumps(read)
+    assert parts["R"] not in json.dumps(read)
 
 
 def test_the_reviewer_of_an_asynchronous_round_can_hand_it_over(team: Sandbox) -> None:
