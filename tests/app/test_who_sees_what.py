@@ -51,6 +51,7 @@ ROLES = list(COLUMNS.values())
 # allowed act where the change is meant to happen.
 CHANGES_THE_LOOP = {"open the debrief", "cancel the loop", "mark a finalist"}
 DEBRIEF_OPEN = ", debrief open"
+CANDIDATE = "Juyoung Park"  # create_loop's candidate
 
 
 def readme_table() -> dict[str, dict[str, str]]:
@@ -135,6 +136,37 @@ class Probe:
         finally:
             self.sb.now = was
 
+    def home(self, role: str) -> str:
+        """The App Home tab loopbot publishes for the person when they open it now."""
+        user = uid(self.sb, self.handle(role))
+        published = len(self._publishes(user))
+        self.sb.slack.event({"type": "app_home_opened", "user": user, "tab": "home"})
+        assert wait_for(lambda: len(self._publishes(user)) > published), f"{role}: no App Home"
+        return json.dumps(self.sb.emulator.home_of(user), ensure_ascii=False)
+
+    def _publishes(self, user: str) -> list:
+        with self.sb.emulator.lock:
+            calls = list(self.sb.emulator.calls)
+        return [c for c in calls if c.method == "views.publish" and c.args.get("user_id") == user]
+
+    def _shows_the_loop(self, role: str, *, shown: bool) -> bool:
+        """`/loop show`, and the other surfaces of the row: one who may not see the loop finds
+        it on none (not even the candidate's name); `/loop list` lists it for the others in the
+        loop (an admin is in none: theirs is `/loop show`)."""
+        s = self.short_id
+        listed = self.command(role, "list")
+        home = self.home(role)
+        leaks = [
+            where
+            for where, text in (("/loop list", listed), ("App Home", home))
+            if s in text or CANDIDATE in text
+        ]
+        if not shown:
+            assert not leaks, f"{role} may not see the loop, yet it is on {leaks}"
+        elif role != ADMIN:
+            assert f"`{s}`" in listed, f"{role} sees the loop, yet /loop list leaves it out"
+        return shown
+
     def succeeds(self, action: str, role: str) -> bool:
         s = self.short_id
         round_no = self.people["round"]
@@ -177,7 +209,7 @@ class Probe:
         if action == "export the debrief":
             return "debrief_summary" in seen
         if action == "show the loop":
-            return f"Loop {s}" in seen
+            return self._shows_the_loop(role, shown=f"Loop {s}" in seen)
         if action == "nudge a late interviewer":
             return "a reminder now for" in seen
         return seen.startswith("modal") or (
