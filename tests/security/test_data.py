@@ -301,3 +301,57 @@ def test_the_daily_retention_job_erases_finished_loops_past_the_setting() -> Non
 def _short_ids(sb: Sandbox) -> list[str]:
     with sb.db.read() as session:
         return list(session.exec(select(Loop.short_id)).all())
+
+
+def test_the_purge_command_erases_the_candidate_by_key_and_says_what_slack_kept(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path, capsys
+) -> None:
+    """`loopbot purge --candidate KEY` as an operator runs it: the candidate's loop and its
+    messages go, another candidate's stay, and the message Slack would not delete is named by
+    Slack's error, with what to do."""
+    from bot.cli import main
+    from bot.settings import get_settings
+
+    sandbox.now = MONDAY
+    gone = create_loop(sandbox)  # candidate key phoenix_005_juyoung_park
+    kept = create_loop(sandbox, **{"Candidate name": "Ada Lovelace", "Candidate key": None})
+    sandbox.dispatch()  # what is due goes out: the candidate's guides and notices
+    with sandbox.db.read() as session:
+        ours = session.exec(select(Loop.id).where(Loop.short_id == gone)).one()
+        mine = select(SlackMessage.channel_id, SlackMessage.ts).where(SlackMessage.loop_id == ours)
+        sent = select(Reminder.channel_id, Reminder.sent_ts).where(
+            Reminder.loop_id == ours, col(Reminder.sent_ts).is_not(None)
+        )
+        posted = len(set(session.exec(mine).all()) | set(session.exec(sent).all()))
+    assert posted > 5
+    sandbox.emulator.fail_next("chat.delete", error="cant_delete_message")
+    monkeypatch.chdir(tmp_path)  # no .env from the checkout
+    for name, value in {
+        "DATABASE_URL": sandbox.database_url,
+        "SLACK_BOT_TOKEN": sandbox.emulator.bot_token,
+        "SLACK_API_URL": sandbox.emulator.api_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        code = main(["purge", "--candidate", "phoenix_005_juyoung_park"])
+    finally:
+        get_settings.cache_clear()
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert printed.out.strip() == (
+        f"erased 1 loop(s), 0 scorecard(s); Slack messages deleted: {posted - 1}, left: 1"
+    )
+    assert printed.err.strip() == (
+        "1 Slack message(s) not deleted (cant_delete_message ×1); delete them by hand"
+    )
+    assert _short_ids(sandbox) == [kept]
+    bot = sandbox.emulator.workspace.bot.id
+    left = [
+        m
+        for c in list(sandbox.emulator.workspace.channels.values())
+        for m in sandbox.emulator.messages_in(c.id)
+        if m.user == bot and gone in json.dumps(m.to_slack())
+    ]
+    assert len(left) == 1  # the one Slack kept
+    assert card_in_channel(sandbox, kept) is not None  # the other candidate's card stays
