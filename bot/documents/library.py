@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -169,14 +170,36 @@ def _parsed(
                 if reminders and template.reminder_offsets:
                     schedule_meta.check_over(source, template.reminder_offsets, dict(reminders))
         elif kind is DocumentType.INTERVIEW_GUIDE and (guide := parse_interview_guide(source)):
-            library.guides[guide.id] = guide
+            if _one_per_candidate(source, guide, library.guides.values(), "an interview guide"):
+                library.guides[guide.id] = guide
         elif kind is DocumentType.CANDIDATE_CONTEXT and (ctx := parse_candidate_context(source)):
-            library.contexts[ctx.id] = ctx
+            if _one_per_candidate(source, ctx, library.contexts.values(), "a context"):
+                library.contexts[ctx.id] = ctx
         elif kind is DocumentType.PREP_GUIDE and (prep := parse_prep_guide(source)):
             library.prep_guides[prep.id] = prep
         elif kind is DocumentType.DEBRIEF_SUMMARY and (done := parse_debrief_summary(source)):
             library.debriefs[done.id] = done
     return library, sources
+
+
+def _one_per_candidate(
+    source: Source,
+    document: InterviewGuide | CandidateContext,
+    loaded: Iterable[InterviewGuide | CandidateContext],
+    what: str,
+) -> bool:
+    """A candidate has one interview guide and one context, each written for one interview
+    (`rounds:` names it): a second would be left unread, so it is refused where it is."""
+    first = next((d for d in loaded if d.candidate_key == document.candidate_key), None)
+    if first is None:
+        return True
+    key_line = "candidate_key" if "candidate_key" in source.meta else "tags"
+    source.error(
+        source.meta_key_line(key_line),
+        f"candidate '{document.candidate_key}' already has {what}, {first.source}: loopbot reads "
+        "one per candidate (write both interviews' parts in that one, its `rounds:` naming each)",
+    )
+    return False
 
 
 def load_library(path: Path, reminders: dict[str, int] | None = None) -> Library:

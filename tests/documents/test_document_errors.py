@@ -266,3 +266,31 @@ def test_docs_check_refuses_a_reminder_after_the_start(tmp_path: Path, seeds: Pa
         f"docs/loops/ai-first-engineering.md:{line}: front matter 'reminders': heads_up must "
         "come before the start: negative minutes (got 15)"
     ) in out
+
+
+@pytest.mark.parametrize(
+    ("written", "what"),
+    [("interview_guide", "an interview guide"), ("candidate_context", "a context")],
+)
+def test_a_second_guide_for_one_candidate_is_refused_where_it_is(
+    tmp_path: Path, seeds: Path, capsys, written: str, what: str
+) -> None:
+    """Two interview guides (or contexts) for one candidate: the second would never reach
+    anyone, so `docs check` names it, its line and the document it repeats, and exits 1."""
+    docs = tmp_path / "docs"
+    shutil.copytree(seeds, docs)
+    text = (docs / "candidates" / f"phoenix_005_{written}.md").read_text(encoding="utf-8")
+    second = docs / "candidates" / f"phoenix_005_round_3_{written}.md"
+    second.write_text(text.replace(_id_line(text), "id: phoenix-005-round-3", 1), encoding="utf-8")
+    with pytest.raises(DocumentErrors) as caught:
+        load_library(docs)
+    (error,) = caught.value.errors
+    assert error.path.endswith(second.name)
+    assert error.line == _line(text, "tags:") and "'phoenix_005_juyoung_park'" in error.message
+    assert f"already has {what}, docs/candidates/phoenix_005_{written}.md" in error.message
+    assert main(["docs", "check", str(docs)]) == 1
+    assert second.name in capsys.readouterr().out
+
+
+def _id_line(text: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith("id:"))
