@@ -28,6 +28,8 @@ class Briefing:
     guide_rounds: frozenset[int] = frozenset()
     context_rounds: frozenset[int] = frozenset()
     named: bool = False  # a document names its rounds itself
+    unknown: tuple[str, ...] = ()
+    """Rounds the documents name that the loop does not have (a typo, another loop's round)."""
 
     @property
     def rounds(self) -> frozenset[int]:
@@ -66,20 +68,13 @@ def guide_rounds_at_creation(
     guide = library.guide_for(candidate_key) if candidate_key else None
     if guide is None:
         return None, set()
-    return guide, rounds_named(guide.rounds, template) if guide.rounds else ({picked} - {None})
+    return guide, rounds_named(guide.rounds, template) or ({picked} - {None})
 
 
 def scope_note(brief: Briefing, template: LoopTemplate) -> str:
     """Which rounds the candidate's documents brief, and why, for the loop's owners."""
-    numbers = sorted(brief.rounds)
-    if not numbers:
-        return (
-            "Their documents name no round and none was picked: only the hiring manager "
-            "and the interview lead read them."
-        )
-    names = [f"{n}. {template.round(n).name}" for n in numbers]
-    how = "as their documents say" if brief.named else "as picked when the loop was created"
-    return f"Their documents brief {', '.join(names)}, {how}."
+    rounds = [f"{n}. {template.round(n).name}" for n in sorted(brief.rounds)]
+    return render("briefing_scope", rounds=rounds, named=brief.named, unknown=brief.unknown)
 
 
 def rounds_named(names: list[str], template: LoopTemplate) -> set[int]:
@@ -103,15 +98,20 @@ def briefing_for(library: Library, loop: Loop, template: LoopTemplate) -> Briefi
     context = library.context_for(key) if key else None
     picked = {loop.briefed_round} if loop.briefed_round else set()
 
-    def scope(named: list[str]) -> frozenset[int]:
-        return frozenset(rounds_named(named, template) if named else picked)
+    # A name the loop has no round for (a typo) briefs no one: the pick stands in for it.
+    named = [n for d in (guide, context) if d for n in d.rounds]
+    found = {n: rounds_named([n], template) for n in named}
+
+    def scope(names: list[str]) -> frozenset[int]:
+        return frozenset(set().union(*(found[n] for n in names)) or picked)
 
     return Briefing(
         guide=guide,
         context=context,
         guide_rounds=scope(guide.rounds) if guide else frozenset(),
         context_rounds=scope(context.rounds) if context else frozenset(),
-        named=bool((guide and guide.rounds) or (context and context.rounds)),
+        named=any(found.values()),
+        unknown=tuple(dict.fromkeys(n for n in named if not found[n])),
     )
 
 

@@ -141,6 +141,32 @@ def test_a_round_the_guide_names_wins_over_the_pick(named_sb: Sandbox) -> None:
         assert carries_candidate_material(guides[number]) == [], f"round {number}"
 
 
+def test_a_round_the_guide_misnames_leaves_the_pick_to_brief_and_is_named_to_the_owners(
+    tmp_path: Path, seeds: Path
+) -> None:
+    """`Round: Production Engineerin`: no round of the loop is called that. The guide is not
+    lost: the recruiter's pick briefs, and the hiring manager is told of the name."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    docs = _docs_naming_round(tmp_path, seeds, "Round: Production Engineerin")
+    with Sandbox(create_app, make_wsgi_app, docs=docs) as sb:
+        sb.now = MONDAY
+        create_loop(sb, **{PICK: "3. Production Engineering"})
+        guides = guides_by_round(sb)
+        assert carries_candidate_material(guides[3]) == list(CANDIDATE_MATERIAL)
+        for number in (1, 2, 4, 5, 6):
+            assert carries_candidate_material(guides[number]) == [], f"round {number}"
+        summary = next(t for t in dm_texts(sb, HM) if "You're accountable for" in t)
+        calibrate = next(t for t in dm_texts(sb, IL) if "You calibrate the panel" in t)
+        for brief in (summary, calibrate):
+            assert (
+                "Their documents name “Production Engineerin”, which this loop has no round for. "
+                "Their documents brief 3. Production Engineering, as picked when the loop was "
+                "created."
+            ) in brief
+
+
 def test_the_prep_guide_goes_to_the_recruiter_to_forward(sb: Sandbox) -> None:
     short_id = create_loop(sb, **{PICK: "1. Async Build"})
     guides = guides_by_round(sb)
