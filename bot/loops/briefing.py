@@ -130,6 +130,7 @@ def prep_guides_for(
             if prep.applies(r.name, r.round_type)
             or (r.number in briefing.guide_rounds and prep.applies(described))
         ]
-        if rounds or (described and not briefing.guide_rounds and prep.applies(described)):
+        # None briefed: no interviewer asks its prompts, so the candidate is not sent it.
+        if rounds:
             out.append((prep, rounds))
     return out

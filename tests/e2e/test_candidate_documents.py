@@ -88,6 +88,8 @@ def test_unpicked_documents_reach_only_the_hiring_manager_and_lead(sb: Sandbox) 
         assert "only the hiring manager and the interview lead read them" in brief
     for handle in (REC, XS):
         assert not any("About Juyoung Park" in t for t in dm_texts(sb, handle))
+    # Nobody asks the deep dive's prompts, so the candidate is not asked to prepare them.
+    assert not any("Preparation Guide" in t for t in dm_texts(sb, REC))
 
 
 def test_the_recruiters_pick_briefs_that_round_and_no_other(sb: Sandbox) -> None:
