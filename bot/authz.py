@@ -154,6 +154,13 @@ def trains(who: Standing, round: int) -> bool:
     return "T" in who.round_letters.get(round, frozenset())
 
 
+def part_in_round(who: Standing, round: int) -> str:
+    """The RACI letter a round's guide speaks to the person as: its interviewer (R, a trainee
+    too), else its hiring manager (A) or interview lead (C) reading it."""
+    held = who.round_letters.get(round, frozenset())
+    return next((x for x in ("A", "C") if x in held and not held & {"R", "T"}), "R")
+
+
 def calibrates_every_loop(who: Standing) -> bool:
     """Whether CALIBRATE lets the person calibrate loops they hold no letter in (admins)."""
     return can(Action.CALIBRATE, Standing(who.user_id, is_admin=who.is_admin))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.authz import Action, can, trains
+from bot.authz import Action, can, part_in_round, trains
 from bot.documents import Library
 from bot.documents.models import RoundType, Variant
 from bot.documents.notes import CANDIDATE, HIRING_MANAGER, INTERVIEW_LEAD, INTERVIEWER, notes_for
@@ -188,8 +188,7 @@ def _your_part(s: Situation) -> tuple[str, str] | None:
     letter = None if observing(s.reader, s.spec) else LETTER_BY_KIND.get(s.kind)
     if letter == "R" and s.reader is not None and s.spec is not None:
         # A guide opened by the round's hiring manager or interview lead speaks to their part.
-        held = s.reader.round_letters.get(s.spec.number, frozenset())
-        letter = next((x for x in ("R", "A", "C") if x in held or x == "R" and "T" in held), "R")
+        letter = part_in_round(s.reader, s.spec.number)
     meaning = s.template.raci_definitions.get(letter or "")
     return (letter, meaning) if letter and meaning else None
 
