@@ -331,3 +331,30 @@ def test_the_dispatcher_looks_for_due_reminders_every_tick_seconds() -> None:
             assert clock.monotonic() - started < 2
         finally:
             scheduler.shutdown(wait=True)
+
+
+def test_a_stopping_dispatcher_says_stopped_and_hands_its_reminders_back(
+    sandbox: Sandbox,
+) -> None:
+    """A graceful stop (SIGTERM runs the same `on_stop`): /healthz answers 503 `stopped`, so
+    the load balancer takes the replica out, and the reminders it had claimed go back at once:
+    another replica claims them now, not once their lease runs out."""
+    from datetime import timedelta
+
+    from bot.reminders.scheduler import start_scheduler
+    from tests.e2e.helpers import MONDAY, create_loop, impatient_dispatcher
+
+    sandbox.now = MONDAY
+    create_loop(sandbox)
+    sandbox.dispatch()  # what is due now goes out: the scheduler's ticks find nothing more
+    start_scheduler(sandbox.runtime, sandbox.dispatcher)
+    assert _health(sandbox)[1]["dispatcher"] == "ok"
+    later = MONDAY + timedelta(days=30)  # everything is due by then
+    held = sandbox.dispatcher.claim(later)
+    assert len(held) > 5
+    other = impatient_dispatcher(sandbox)
+    assert other.claim(later) == []  # leased to the first
+    for stop in sandbox.runtime.on_stop:
+        stop()
+    assert _health(sandbox) == (503, {"ok": False, "database": "ok", "dispatcher": "stopped"})
+    assert other.claim(later) == held
