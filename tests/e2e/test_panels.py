@@ -339,6 +339,33 @@ def test_one_panel_member_who_cant_make_it_is_replaced_alone(tmp_path: Path) -> 
         assert now == ([staying, asked], observers)  # the others keep their seats
 
 
+def test_step_two_refuses_a_panel_member_already_interviewing_then(panel_sb: Sandbox) -> None:
+    """Every member of a panel is checked, not only its lead: the second loop's pairing moved
+    onto the first's, with a free lead, is refused for the member interviewing in the first."""
+    sb = panel_sb
+    first = _create(sb)
+    (interviewers, _) = _people(sb, first, 2)
+    with sb.db.read() as session:
+        taken = session.exec(select(Round.starts_at).where(Round.number == 2)).one()
+    assert taken is not None
+    view = _step2(sb)
+    line = next(t for t in blocks_as_text(view["blocks"]) if "*Panel:*" in t)
+    member = line.split("(lead), @", 1)[1].split(" ", 1)[0]
+    assert member in {uid(sb, h) for h in interviewers}  # also on the first loop's panel
+    free = next(h for h in POOL if f"@{uid(sb, h)}" not in line)
+    reply = submit(
+        sb,
+        "oliver.rec",
+        {"round:2:time": int(taken.timestamp()), "Lead interviewer (Responsible)": uid(sb, free)},
+    )
+    assert reply.json == {
+        "response_action": "errors",
+        "errors": {"round:2:owner": f"<@{member}> is already interviewing then, in another loop."},
+    }
+    with sb.db.read() as session:
+        assert len(session.exec(select(Loop)).all()) == 1
+
+
 def test_a_panel_member_picked_as_lead_in_step_two_trades_seats(panel_sb: Sandbox) -> None:
     sb = panel_sb
     view = _step2(sb)
