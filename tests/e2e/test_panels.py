@@ -245,6 +245,10 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
     assert late and "*2. Live AI Pairing*" in late[-1]
     assert uid(sb, interviewers[1]) in late[-1] and uid(sb, interviewers[0]) not in late[-1]
     assert uid(sb, observer) not in late[-1]
+    # Each owes their own: the reminders stop for the one whose scorecard is in, not the other.
+    missing = "Your scorecard for *2. Live AI Pairing* with *Juyoung Park* is still missing"
+    nudged = {p: [t for t in map(_text, _dms(sb, p)) if missing in t] for p in interviewers}
+    assert nudged[interviewers[1]] and not nudged[interviewers[0]]
     # Blind until one's own is in: the co-panelist reads no content of the first scorecard.
     first = f"Round 2 evidence from {interviewers[0]}."
     assert first in _read_modal(sb, interviewers[0], short_id)
