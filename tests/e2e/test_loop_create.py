@@ -358,3 +358,38 @@ def test_the_time_zone_choices_give_each_zone_s_offset_on_the_days_proposed(sb: 
     summer = los_angeles(open_create(sb))
 
     assert (winter, summer) == ("Los Angeles (UTC-08:00)", "Los Angeles (UTC-07:00)")
+
+
+def test_loopbot_working_hours_are_the_days_and_hours_step_two_proposes_in() -> None:
+    """LOOPBOT_WORKING_HOURS=Tue-Thu 10:00-16:00: for people who set none of their own and a
+    candidate whose hours step 1 leaves empty, every round proposed falls on a Tuesday to
+    Thursday inside those hours, in the interviewer's zone and the candidate's, and step 2
+    says the hours in force."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    hours = {"loopbot_working_hours": "Tue-Thu 10:00-16:00"}
+    with Sandbox(create_app, make_wsgi_app, settings=hours) as sb:
+        sb.now = MONDAY
+        open_create(sb)
+        step2 = submit(sb, REC, step_one_answers(sb, **{"Candidate's time zone": "Europe/London"}))
+        assert step2.json and step2.json.get("response_action") == "update", step2.body_text
+        shown = json.dumps(step2.json["view"], ensure_ascii=False)
+        fields = {
+            b["block_id"]: b["element"].get("initial_date_time") or b["element"].get("initial_user")
+            for b in step2.json["view"]["blocks"]
+            if b.get("block_id", "").startswith("round:")
+        }
+        booked = 0
+        for n in range(2, 7):
+            at, who = fields.get(f"round:{n}:time"), fields.get(f"round:{n}:owner")
+            if not (at and who):
+                continue
+            booked += 1
+            for zone in (sb.emulator.workspace.user(who).tz, "Europe/London"):
+                start = datetime.fromtimestamp(at, ZoneInfo(zone))
+                end = start + timedelta(hours=1)
+                assert start.strftime("%a") in ("Tue", "Wed", "Thu"), (n, zone, start)
+                assert start.hour >= 10 and (end.hour, end.minute) <= (16, 0), (n, zone, start)
+    assert booked >= 3
+    assert "(Tue–Thu 10:00–16:00, Europe/London)" in shown
