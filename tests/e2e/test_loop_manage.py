@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.emulator import ModalForm
 from bot.sandbox import Sandbox
@@ -304,11 +304,26 @@ def test_cancel_stops_reminders_and_tells_everyone(sb: Sandbox, loop_id: str) ->
 
 @pytest.mark.parametrize("who", ["diego.la", IL, XS, "beatriz.sp"])
 def test_changes_are_refused_for_people_without_the_right(sb: Sandbox, loop_id, who) -> None:
-    assert "Only the loop's hiring manager, recruiter, creator" in said(
-        sb, who, f"cancel {loop_id}"
-    )
+    def rounds() -> list[tuple]:
+        with sb.db.read() as session:
+            return sorted(
+                session.exec(
+                    select(
+                        Round.number, Round.starts_at, Assignment.user_id, Assignment.active
+                    ).join(Assignment, col(Assignment.round_id) == col(Round.id))
+                ).all()
+            )
+
+    before = rounds()
+    for command in (
+        f"cancel {loop_id}",
+        f"reschedule {loop_id} 3 2026-12-02 11:00",
+        f"swap {loop_id} 3 <@{uid(sb, 'beatriz.sp')}>",
+    ):
+        assert "Only the loop's hiring manager, recruiter, creator" in said(sb, who, command)
     with sb.db.session() as session:
         assert session.exec(select(Loop)).one().status == "scheduled"
+    assert rounds() == before
 
 
 def test_app_home_lists_interviews_and_opens_a_guide(sb: Sandbox, loop_id: str) -> None:
