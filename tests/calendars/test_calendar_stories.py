@@ -338,3 +338,24 @@ def test_loopbots_own_events_are_not_counted_twice_as_busy(world, cal_sb: Sandbo
     sb.dispatch()
     assert sum(len(world.interviews(h)) for h in PANEL) > 0
     assert _busy_for_a_second_loop(sb) == [(uid(sb, PANEL[0]), meeting)]
+
+
+def test_a_calendar_that_cannot_be_read_is_named_and_counts_as_unknown_not_free(
+    world, cal_sb: Sandbox
+) -> None:
+    """One interviewer has no e-mail on their Slack profile; on Google, another has no
+    calendar Google will show (`notFound` in freebusy's `errors`), and on CalDAV a home that
+    is not there. Step 2 names both as unreadable, and the loop is still created."""
+    sb = cal_sb
+    no_email, unknown = PANEL[0], PANEL[1]
+    sb.emulator.workspace.user(no_email).email = ""
+    if isinstance(world, GoogleWorld):
+        world.server.people.discard(email(unknown))
+    else:
+        assert world.server.request("DELETE", f"/{email(unknown)}/") in (200, 204)
+    _step_two(sb)
+    intro = top_view(sb, REC)["blocks"][0]["text"]["text"]
+    named = intro.split("Could not read the calendars of ", 1)[1].split(":", 1)[0]
+    assert {f"<@{uid(sb, h)}>" for h in (no_email, unknown)} <= set(named.split(", "))
+    assert f"<@{uid(sb, PANEL[2])}>" not in named
+    assert _create(sb)
