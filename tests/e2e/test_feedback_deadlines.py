@@ -146,6 +146,32 @@ def test_the_cadence_skips_the_interviewers_weekend_and_the_escalation_is_one_pe
     assert f"were told it is missing {_token(TUESDAY_9_SYDNEY)}" in fourth
 
 
+def test_the_cadence_follows_the_hours_the_interviewer_set_in_app_home(story) -> None:
+    """Liam interviews Tuesday and Wednesday afternoons (App Home): after his Friday round the
+    next reminder waits for his Tuesday 13:00, not the team's Monday 09:00, and says so."""
+    sb, short_id = story
+    user = uid(sb, LIAM)
+    sb.slack.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    home = wait_for(lambda: sb.emulator.home_of(user))
+    sb.slack.click(LIAM, "home_edit_hours", "hours", view=home)
+    form = wait_for(lambda: sb.emulator.open_views(user) and top_view(sb, LIAM))
+    hours = {"Days you interview": ["Tuesday", "Wednesday"], "From": "13:00", "Until": "17:00"}
+    reply = sb.slack.submit(LIAM, form, ModalForm(form, sb.emulator.workspace).fill(hours))
+    assert reply.status == 200 and not reply.body_text.strip()
+    tuesday_13_sydney = TUESDAY_9_SYDNEY + timedelta(hours=4)
+    rnd = _round_two(sb, short_id)
+    first = rnd.starts_at + timedelta(minutes=rnd.duration_minutes + 60)
+    sb.dispatch(first)
+    (due,) = _about_round(sb, LIAM)
+    assert f"the next comes {_token(tuesday_13_sydney)}" in due.text
+    # His Monday (the team's working day, not his) passes without a word.
+    for hour in range(0, 4 * 24, 3):
+        sb.dispatch(min(first + timedelta(hours=hour), tuesday_13_sydney - timedelta(seconds=1)))
+    assert len(_about_round(sb, LIAM)) == 1, [m.text for m in _about_round(sb, LIAM)]
+    sb.dispatch(tuesday_13_sydney)
+    assert "Reminder 2 of 6." in _about_round(sb, LIAM)[-1].text
+
+
 def test_each_action_of_the_late_scorecards_message_works(story) -> None:
     sb, short_id = story
     rnd = _round_two(sb, short_id)
