@@ -167,6 +167,15 @@ class Probe:
             assert f"`{s}`" in listed, f"{role} sees the loop, yet /loop list leaves it out"
         return shown
 
+    def _both_surfaces(self, role: str, command: str, action_id: str, value: str) -> str:
+        """The slash command, and (when it was refused) the button for the same action: a
+        person refused one is refused the other."""
+        seen = self.command(role, command)
+        if seen.startswith("reply Only"):
+            clicked = self.click(role, action_id, value)
+            assert clicked.startswith("reply Only"), f"{role}: {action_id} did {clicked}"
+        return seen
+
     def succeeds(self, action: str, role: str) -> bool:
         s = self.short_id
         round_no = self.people["round"]
@@ -196,7 +205,9 @@ class Probe:
             "calibrate": lambda: self.command(role, "calibration"),
             "open the debrief": lambda: self.command(role, f"debrief {s}"),
             "cancel the loop": lambda: self.command(role, f"cancel {s}"),
-            "mark a finalist": lambda: self.command(role, f"finalist {s}"),
+            "mark a finalist": lambda: self._both_surfaces(
+                role, f"finalist {s}", "debrief_finalist", s
+            ),
         }[action]()
         if action == "read scorecards (status)":
             return seen.startswith("modal") and "Scorecards" in seen
@@ -361,10 +372,16 @@ def test_after_the_hiring_manager_opens_the_debrief_early(story) -> None:
 def test_the_hiring_manager_marks_a_finalist_and_the_sponsor_hears_of_it(story) -> None:
     sb, probe = story
     assert allowed("mark a finalist") == {HM}
-    assert probe.succeeds("mark a finalist", HM)
+    # The summary's button (the command is the other way, driven for everyone above).
+    marked = probe.click(HM, "debrief_finalist", probe.short_id)
+    assert "finalist" in marked and "Only" not in marked
     sb.dispatch()
     told = [m.text or "" for m in sb.emulator.dms_to(XS) if probe.short_id in (m.text or "")]
     assert len(told) == 1 and "is a finalist" in told[0]
+    assert probe.succeeds("mark a finalist", HM)  # again, by command: the sponsor hears once
+    sb.dispatch()
+    again = [m.text or "" for m in sb.emulator.dms_to(XS) if probe.short_id in (m.text or "")]
+    assert again == told
     # What the sponsor receives stands on its own: no link into a channel they cannot open.
     assert "<#" not in told[0]
     for action in ("show the loop", "read scorecards (status)"):
