@@ -304,8 +304,19 @@ def test_a_decision_taken_before_every_round_lets_the_rest_be_cancelled(sb: Sand
     sb.slack.event({"type": "app_home_opened", "user": uid(sb, runner), "tab": "home"})
     home = json.dumps(wait_for(lambda: sb.emulator.home_of(uid(sb, runner))))
     assert "Live AI Pairing" in home and "round_decline" not in home
+    swapped = said(sb, REC, f"swap {short_id} 2 <@{uid(sb, 'beatriz.sp')}>")
+    assert f"Loop `{short_id}` is decided: its rounds no longer change." in swapped
+    assert owner(sb, short_id, 2) == runner
     with sb.db.read() as session:
         two = session.exec(select(Round).where(Round.number == 2)).one()
+    # The round guide, sent after the decision, offers no Can't make it either.
+    sb.dispatch(two.starts_at - timedelta(minutes=30))
+    guides = [
+        m
+        for m in sb.emulator.dms_to(uid(sb, runner))
+        if (m.text or "").startswith("Round guide: Live AI Pairing")
+    ]
+    assert guides and "round_decline" not in json.dumps([m.blocks for m in guides])
     sb.now = two.starts_at + timedelta(minutes=two.duration_minutes + 120)
     published = len(sb.emulator.calls_to("views.publish"))
     sb.slack.event({"type": "app_home_opened", "user": uid(sb, runner), "tab": "home"})
