@@ -13,14 +13,14 @@ def parse_prep_guide(source: Source) -> PrepGuide | None:
     """A preparation guide: its prompts and its sections, kept as written."""
     root = parse_sections(source.body, source.body_line)
     prompts: list[str] = []
-    prompts_note = ""
+    prompts_note = answers_heading = ""
     sections: list[GuideSection] = []
     for section in root.walk():
         if not section.level:
             continue
         if "prompt" in normalize(section.title) and not prompts:
             prompts = [b.text for b in parse_bullets(section.lines)]
-            prompts_note = outside_bullets(section.lines)
+            prompts_note, answers_heading = _lead_in(outside_bullets(section.lines))
         else:
             sections.append(GuideSection(title=section.title, body=section.text()))
     if not prompts and not sections:
@@ -35,10 +35,23 @@ def parse_prep_guide(source: Source) -> PrepGuide | None:
         intro=root.text(),
         prompts=prompts,
         prompts_note=prompts_note,
+        answers_heading=answers_heading if sections else "",
         sections=sections,
         applies_to=[str(a) for a in (applies if isinstance(applies, list) else [applies])],
         source=source.path,
     )
+
+
+_HEADING_LINE = re.compile(r"^[A-Z][A-Za-z ]{0,30}$")
+
+
+def _lead_in(note: str) -> tuple[str, str]:
+    """(note, heading): a last line of a few words, without punctuation ("Solution"), ends the
+    prompts section as the heading of the sections after it, not as part of its note."""
+    *rest, last = note.splitlines() or [""]
+    if rest and _HEADING_LINE.match(last.strip()):
+        return "\n".join(rest).strip(), last.strip()
+    return note, ""
 
 
 _EXAMPLE = re.compile(r"\s*\((?:loopbot'?s\s+)?example\)\s*$", re.I)

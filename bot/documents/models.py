@@ -263,6 +263,9 @@ class PrepGuide(Frozen):
     intro: str = ""
     prompts: list[str] = []
     prompts_note: str = Field("", description="the prompts section's text that is not a prompt")
+    answers_heading: str = Field(
+        "", description="a heading line written before the sections (the seed's 'Solution')"
+    )
     sections: list[GuideSection] = []
     applies_to: list[str] = Field([], description="round names or round types it prepares for")
     source: str = ""

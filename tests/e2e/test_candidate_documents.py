@@ -186,6 +186,9 @@ def test_the_prep_guide_goes_to_the_recruiter_to_forward(sb: Sandbox) -> None:
     # evaluates a candidate's ...") goes to the interviewer of the round it prepares for.
     assert "This question evaluates a candidate's" not in forwarded
     assert "Quick Answer: This question evaluates a candidate's ownership" in guides[1]
+    # The guide's "Solution" line heads the coaching, for the candidate: not the note's end.
+    assert "software engineering.\nSolution" not in guides[1]
+    assert "\n*Solution*\n\n*1) Structure: use STAR/CARE with technical depth*" in forwarded
     assert "\n1. *Clarify requirements*: functional + non-functional" in forwarded
     assert "\n• *S*ituation: context and why it mattered" in forwarded
     assert "**" not in forwarded and "\n---" not in forwarded

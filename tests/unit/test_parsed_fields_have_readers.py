@@ -99,6 +99,8 @@ READERS: dict[tuple[type[BaseModel], str], set[str]] = {
     (PrepGuide, "prompts"): {ITINERARY, GUIDE},
     # Written about the candidate ("This question evaluates a candidate's ..."): the interviewer's.
     (PrepGuide, "prompts_note"): {GUIDE},
+    # Its "Solution" line heads the coaching that follows it: the candidate's, not the note.
+    (PrepGuide, "answers_heading"): {ITINERARY},
     (GuideSection, "title"): {ITINERARY},
     (GuideSection, "body"): {ITINERARY},
     (LoopTemplate, "title"): {GUIDE, HM_BRIEF, LEAD_BRIEF, ITINERARY, CREATE},
