@@ -306,6 +306,8 @@ def test_declines_and_silence_move_on_then_the_recruiter_picks(team: Sandbox) ->
     assert _owner(sb, number) == leaving  # still on it until the recruiter swaps it
     # The recruiter's button opens the swap form for this loop.
     handover = _dm_with_button(sb, REC, "loop_card_swap", containing="needs an interviewer")
+    # A live round: a meeting to move, so the hand-over offers Reschedule beside the swap.
+    assert "loop_card_reschedule" in json.dumps(handover.blocks)
     sb.slack.click(REC, "loop_card_swap", message=handover)
     swap = wait_for(lambda: sb.emulator.open_views(uid(sb, REC)) and top_view(sb, REC))
     assert short_id in json.dumps(swap)
@@ -419,6 +421,24 @@ def test_a_blank_reason_is_refused_on_the_form(team: Sandbox) -> None:
         )
         sb.emulator.close_view(uid(sb, leaving))
     assert not any(t.startswith("Can you ") for h in EXTRA_POOL for t in dm_texts(sb, h))
+
+
+def test_a_question_nobody_answers_moves_on_and_the_organisers_hear_why(team: Sandbox) -> None:
+    sb = team
+    _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    _say_cant_make_it(sb, leaving, number)
+    first = _asked(sb, set())
+    _dm_with_button(sb, first, "replacement_accept")
+    sb.now = sb.now + timedelta(hours=5)
+    assert expire_asks(sb.runtime) == 1
+    second = _asked(sb, {first})
+    assert second != first
+    for organiser in (REC, HM):
+        news = wait_for(lambda o=organiser: _texts(sb, o, "so loopbot asked"))
+        assert f"@{uid(sb, first)} did not answer by " in news[-1]
+        assert f", so loopbot asked @{uid(sb, second)} to take it over" in news[-1]
+    assert _owner(sb, number) == leaving
 
 
 def test_an_expired_question_slack_cannot_update_still_moves_on(team: Sandbox) -> None:
