@@ -135,6 +135,8 @@ def test_the_cadence_skips_the_interviewers_weekend_and_the_escalation_is_one_pe
         lines = re.findall(r"^• \*(\d)\. ", latest, flags=re.M)
         assert len(lines) == len(set(lines)) >= 2 and "2" in lines, latest
         assert f"*2. Live AI Pairing*: <@{uid(sb, LIAM)}>, scorecard due {_token(first)}" in latest
+        # How late, at the time it is sent: Friday 05:00 UTC to Monday 22:00 UTC.
+        assert "Fri 27 Nov 2026 05:00 UTC> (3 d 17 h late)" in latest
         assert latest.startswith(f"{len(lines)} scorecards are late for *Juyoung Park*")
         assert len(messages) < len(lines)
     # Only they: not the interview lead, not the executive sponsor.
@@ -278,6 +280,12 @@ def test_app_home_shows_the_recruiter_every_late_scorecard_with_its_actions(stor
     shown = json.dumps(home)
     assert "Late scorecards in your loops" in shown
     assert f"*2. Live AI Pairing*: <@{liam}>, scorecard due since {_token(first)}" in shown
+    # The hiring manager's tab lists it too, with the same actions.
+    hm = uid(sb, HM)
+    sb.slack.event({"type": "app_home_opened", "user": hm, "tab": "home"})
+    theirs = json.dumps(wait_for(lambda: sb.emulator.home_of(hm)))
+    assert f"*2. Live AI Pairing*: <@{liam}>, scorecard due since {_token(first)}" in theirs
+    assert "feedback_nudge" in theirs and "feedback_reassign" in theirs
     # The interviewer himself may not nudge anyone: no such list on his tab.
     sb.slack.event({"type": "app_home_opened", "user": liam, "tab": "home"})
     own = wait_for(lambda: sb.emulator.home_of(liam))
