@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from bot.sandbox import Sandbox
-from tests.app.test_who_sees_what import ADMIN, ROLES, _loop, _sandbox, allowed, cast
-from tests.e2e.helpers import HM, said, wait_for
+from tests.app.test_who_sees_what import ADMIN, IDLE, ROLES, _loop, _sandbox, allowed, cast
+from tests.e2e.helpers import HM, said, uid, wait_for
 from tests.e2e.test_debrief import _decide, summaries
 
 
@@ -49,10 +49,17 @@ def _expected(action: str, *, finalist: bool) -> list[str]:
     return sorted(allowed(action, finalist=finalist))
 
 
-def test_a_round_changed(story) -> None:
+def _finalist(sb: Sandbox, short_id: str, finalist: bool) -> None:
+    if finalist:
+        assert "finalist" in said(sb, HM, f"finalist {short_id}")
+
+
+@pytest.mark.parametrize("finalist", [False, True])
+def test_a_round_changed(story, finalist: bool) -> None:
     sb = story
     short_id = _loop(sb)
     people = cast(sb, short_id)
+    _finalist(sb, short_id, finalist)
     number = people["round"]
     from bot.loops.queries import find_loop, rounds_of
 
@@ -64,15 +71,29 @@ def test_a_round_changed(story) -> None:
     heard = _news(
         sb, short_id, people, lambda: said(sb, ADMIN, f"reschedule {short_id} {number} {moved}")
     )
-    assert heard == _expected("hear a round changed", finalist=False)
+    assert heard == _expected("hear a round changed", finalist=finalist)
 
 
-def test_the_loop_is_cancelled(story) -> None:
+def test_a_round_swapped(story) -> None:
+    """On a swap the round's interviewer is both the one who left and the one who took it
+    (here the idle pool member): each hears, as the table's other roles do."""
     sb = story
     short_id = _loop(sb)
     people = cast(sb, short_id)
+    taker = uid(sb, people[IDLE])
+    swap = f"swap {short_id} {people['round']} <@{taker}>"
+    heard = _news(sb, short_id, people, lambda: said(sb, ADMIN, swap))
+    assert heard == sorted({*_expected("hear a round changed", finalist=False), IDLE})
+
+
+@pytest.mark.parametrize("finalist", [False, True])
+def test_the_loop_is_cancelled(story, finalist: bool) -> None:
+    sb = story
+    short_id = _loop(sb)
+    people = cast(sb, short_id)
+    _finalist(sb, short_id, finalist)
     heard = _news(sb, short_id, people, lambda: said(sb, ADMIN, f"cancel {short_id}"))
-    assert heard == _expected("hear the loop is cancelled", finalist=False)
+    assert heard == _expected("hear the loop is cancelled", finalist=finalist)
 
 
 def test_the_decision(story) -> None:
