@@ -72,6 +72,17 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureF
             "after `due` follow LOOPBOT_FEEDBACK_DAYS",
         ),
         (
+            {"LOOPBOT_REMINDERS": '{"escalation": 4000}'},
+            "loopbot: setting LOOPBOT_REMINDERS: escalation: no longer an offset, the hiring "
+            "manager and recruiter hear on LOOPBOT_FEEDBACK_ESCALATE_DAY",
+        ),
+        (
+            # Over the default heads-up (-15): the guide would come after it.
+            {"LOOPBOT_REMINDERS": '{"guide": -10}'},
+            "loopbot: setting LOOPBOT_REMINDERS: guide (-10 min) must come before heads_up "
+            "(-15 min)",
+        ),
+        (
             {"LOOPBOT_FEEDBACK_DAYS": "30"},
             "loopbot: setting LOOPBOT_FEEDBACK_DAYS: Input should be less than or equal to 20",
         ),
