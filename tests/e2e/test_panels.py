@@ -211,6 +211,11 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
     for person in interviewers:
         theirs = {b for m in _dms(sb, person) if m.text == guide.text for b in _buttons(m)}
         assert {"scorecard_open", "round_decline"} <= theirs
+    # The heads-up 15 minutes before: every interviewer of the panel and the observer.
+    sb.dispatch(start - timedelta(minutes=15))
+    heads_up = "*2. Live AI Pairing* with *Juyoung Park* at "
+    for person in (*interviewers, observer):
+        assert [t for t in map(_text, _dms(sb, person)) if t.startswith("In ") and heads_up in t]
 
     # After the interview: due reminders for the interviewers, none for the observer.
     sb.dispatch(start + timedelta(hours=3))
