@@ -419,6 +419,7 @@ def test_the_recruiter_takes_a_trainee_off_a_round(sb: Sandbox) -> None:
     )
     assert _trainee_round(sb, short_id) == (number, part)  # nothing changed
 
+    files_before = len(sb.emulator.files_to(uid(sb, trainee)))
     answer = said(sb, rec, command)
     assert answer.startswith(f"<@{uid(sb, trainee)}> is off {at} (")
     assert (
@@ -438,6 +439,9 @@ def test_the_recruiter_takes_a_trainee_off_a_round(sb: Sandbox) -> None:
     sb.dispatch()
     (gone,) = _texts(sb, trainee, "You no longer")
     assert gone.startswith(f"You no longer shadow {at}")
+    # With the file that takes it out of their calendar, as Can't make it sends.
+    ((name_of_file, ics),) = sb.emulator.files_to(uid(sb, trainee))[files_before:]
+    assert name_of_file.endswith(".ics") and b"STATUS:CANCELLED" in ics
     assert said(sb, rec, command) == f"<@{uid(sb, trainee)}> is not training in {number}. {name}."
 
     # The next loop gives them the shadow again.
