@@ -165,6 +165,32 @@ def test_step_two_shows_the_panel_and_its_observer(panel_sb: Sandbox) -> None:
             assert f"@{uid(panel_sb, handle)} (" in line and zones[handle] + ")" in line
 
 
+def test_step_two_says_when_the_time_holds_fewer_than_the_round_type_asks_for(
+    panel_sb: Sandbox,
+) -> None:
+    """Two of the pool work mornings, two afternoons: no hour holds the pairing's two
+    interviewers and observer, and step 2 says what the round type asks for and what the time
+    has, instead of booking a smaller panel unannounced."""
+    from bot.loops.hours import parse_hours, save_hours
+
+    sb = panel_sb
+    with sb.db.session() as session:
+        for handle, hours in (
+            ("ines.lis", "Mon-Fri 09:00-12:00"),
+            ("tom.ldn", "Mon-Fri 09:00-12:00"),
+            ("carla.lis", "Mon-Fri 13:00-17:00"),
+            ("sam.ldn", "Mon-Fri 13:00-17:00"),
+        ):
+            save_hours(session, uid(sb, handle), parse_hours(hours), now=sb.now)
+    view = _step2(sb)
+    line = next(t for t in blocks_as_text(view["blocks"]) if "*Panel:*" in t)
+    assert (
+        "The round type asks for 2 interviewers and an observer; this time has 2 interviewers "
+        "and no observer."
+    ) in line
+    assert "*Observer:*" not in line
+
+
 def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
     panel_sb: Sandbox,
 ) -> None:
