@@ -9,6 +9,7 @@ import json
 import pytest
 
 from bot.sandbox import Sandbox
+from bot.settings import SEEDS_DIR
 from tests.e2e.helpers import HM, IL, PANEL, REC, create_loop, dm_texts, top_view, uid, wait_for
 from tests.e2e.test_candidate_documents import guides_by_round
 from tests.e2e.test_scorecards import owner
@@ -23,6 +24,14 @@ RATIONALE = "This loop is artifact-driven and adapts well to remote hiring."
 RISKS = "Risk: over-polished submissions. Mitigation: short time boxes and live follow-ups."
 CALIBRATE = "Calibrate interviewers using 2-3 example submissions to reduce bias."
 EVERY_PART = (GOALS, ALIGNMENT, HOW_IT_RUNS, MULTI_PROBLEM, AI_USAGE, RATIONALE, RISKS)
+# The Remote-First variant's evidence requirements, each as the document writes it.
+_WRITTEN = (SEEDS_DIR / "loops" / "ai-first-engineering.md").read_text(encoding="utf-8")
+EVIDENCE = tuple(
+    line[2:].rstrip(".")
+    for line in _WRITTEN.split("### Remote Evidence Requirements\n", 1)[1]
+    .split("\n\n")[0]
+    .splitlines()
+)
 
 
 def _all_dms(sb: Sandbox, handle: str) -> str:
@@ -58,6 +67,12 @@ def test_each_part_of_the_loop_document_reaches_the_people_it_speaks_to(sb: Sand
     form = wait_for(lambda: sb.emulator.open_views(uid(sb, who)) and top_view(sb, who))
     assert "Explicitly score verification habits" in json.dumps(form)
     assert CALIBRATE not in json.dumps(form)
+    # The variant's evidence requirements, as written: every guide, the lead's brief, the
+    # itinerary the candidate gets, and the scorecard that asks for them.
+    for number, guide in guides.items():
+        assert _in(guide, EVIDENCE) == list(EVIDENCE), number
+    for text in (_all_dms(sb, IL), itinerary, json.dumps(form, ensure_ascii=False)):
+        assert _in(text, EVIDENCE) == list(EVIDENCE)
 
 
 def test_docs_show_names_who_reads_each_part_kept_as_written(capsys) -> None:
