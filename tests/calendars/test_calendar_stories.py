@@ -23,6 +23,7 @@ from tests.e2e.helpers import (
     PANEL,
     REC,
     open_create,
+    said,
     step_one_answers,
     submit,
     top_view,
@@ -359,3 +360,54 @@ def test_a_calendar_that_cannot_be_read_is_named_and_counts_as_unknown_not_free(
     assert {f"<@{uid(sb, h)}>" for h in (no_email, unknown)} <= set(named.split(", "))
     assert f"<@{uid(sb, PANEL[2])}>" not in named
     assert _create(sb)
+
+
+def _down(world, down: bool) -> None:
+    if isinstance(world, GoogleWorld):
+        world.server.down = 1000 if down else 0
+    elif down:
+        world.server.stop()
+    else:
+        world.server.start()
+
+
+def test_a_late_retry_never_brings_back_an_older_time(world, cal_sb: Sandbox) -> None:
+    """A move written while the calendar was down waits for its retry; a second move goes
+    through first. The late retry writes the event as the loop stands then: the second time
+    stays in the interviewer's calendar."""
+    sb = cal_sb
+    _step_two(sb)
+    short_id = _create(sb)
+    sb.dispatch()
+    number, owner = next(
+        (n, h) for n, h in sorted(_owners(sb).items()) if h in PANEL and world.interviews(h)
+    )
+    key = world.key(f"{short_id}-{number}-{uid(sb, owner)}@loopbot".lower())
+    _down(world, True)
+    said(sb, REC, f"reschedule {short_id} {number} 2026-12-02 10:00")
+    sb.dispatch()  # the write fails: its retry waits
+    _down(world, False)
+    said(sb, REC, f"reschedule {short_id} {number} 2026-12-03 10:00")
+    sb.dispatch()  # the second move is written now, before the first one's retry
+    with sb.db.read() as session:
+        waiting = [
+            r
+            for r in session.exec(select(OutboxMessage).where(OutboxMessage.purpose == "calendar"))
+            if r.state == "pending"
+        ]
+    assert waiting  # the first move's write, still to be retried
+    sb.dispatch(sb.clock() + timedelta(hours=1))
+    assert _calendar_rows(sb) == _calendar_rows_in(sb, "sent")  # the retry went through
+    ((start,),) = [(t,) for k, _, t in world.interviews(owner) if k == key]
+    assert start == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+
+
+def _calendar_rows_in(sb: Sandbox, state: str) -> int:
+    with sb.db.read() as session:
+        return len(
+            session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.purpose == "calendar", OutboxMessage.state == state
+                )
+            ).all()
+        )
