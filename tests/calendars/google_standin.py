@@ -72,6 +72,8 @@ class GoogleStandIn:
         self.tokens: dict[str, str] = {}
         self.calls: list[tuple[str, str]] = []
         self.rejected: list[str] = []
+        self.requests: list[tuple[str, str, dict[str, list[str]], Any]] = []
+        """Each calendar request: (method id, whose token, query, body)."""
         self.down = 0
         """Answer the next so many calendar calls with 503."""
         self.lock = threading.Lock()
@@ -191,6 +193,7 @@ class GoogleStandIn:
             return 404, _error(404, "Not Found", "notFound")
         problems = check_request(method_id, query, body)
         self.calls.append((method_id, verb))
+        self.requests.append((method_id, subject, query, body))
         if problems:
             self.rejected += [f"{method_id}: {p}" for p in problems]
             return 400, _error(400, "; ".join(problems), "invalid")

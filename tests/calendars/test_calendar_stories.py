@@ -411,3 +411,39 @@ def _calendar_rows_in(sb: Sandbox, state: str) -> int:
                 )
             ).all()
         )
+
+
+def test_google_events_are_the_person_s_own_with_no_mail_from_google(tmp_path: Path) -> None:
+    """What loopbot sends Google, as its contract reads: each event written as the person, in
+    their own calendar, with them as its attendee and `sendUpdates=none` (Slack tells
+    people; Google mails no one), on every insert, patch and delete."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    world = GoogleWorld(tmp_path)
+    for handle in PEOPLE:
+        world.add_person(handle)
+    try:
+        with Sandbox(create_app, make_wsgi_app, settings=world.settings()) as sb:
+            sb.now = MONDAY
+            _step_two(sb)
+            short_id = _create(sb)
+            sb.dispatch()
+            number = next(n for n, h in sorted(_owners(sb).items()) if world.interviews(h))
+            said(sb, REC, f"reschedule {short_id} {number} 2026-12-02 10:00")
+            sb.dispatch()
+            said(sb, REC, f"cancel {short_id}")
+            sb.dispatch()
+        writes = [r for r in world.server.requests if r[0].startswith("calendar.events.")]
+        kinds = {r[0] for r in writes}
+        assert kinds == {
+            "calendar.events.insert",
+            "calendar.events.patch",
+            "calendar.events.delete",
+        }, kinds
+        for method, subject, query, body in writes:
+            assert query.get("sendUpdates") == ["none"], (method, query)
+            if method == "calendar.events.insert":
+                assert [a["email"] for a in body["attendees"]] == [subject], body["attendees"]
+    finally:
+        world.stop()
