@@ -203,6 +203,14 @@ def _parse_rubric(source: Source, section: Section) -> list[RubricLevel]:
 def _role_overrides(source: Source, roles: list[Role]) -> list[Role]:
     pools = set(source.meta.get("pools") or [])
     optional = set(source.meta.get("optional_roles") or [])
+    codes = [r.code for r in roles]
+    for key, named in (("pools", pools), ("optional_roles", optional)):
+        for code in sorted(named - set(codes)):
+            source.error(
+                source.meta_key_line(key),
+                f"`{key}` names role '{code}', which the loop does not have "
+                f"(its roles: {', '.join(codes)})",
+            )
     return [
         r.model_copy(
             update={"pool": r.code in pools or r.pool, "optional": r.code in optional or r.optional}

@@ -294,3 +294,20 @@ def test_a_second_guide_for_one_candidate_is_refused_where_it_is(
 
 def _id_line(text: str) -> str:
     return next(line for line in text.splitlines() if line.startswith("id:"))
+
+
+@pytest.mark.parametrize("key", ["pools", "optional_roles"])
+def test_a_role_the_loop_does_not_have_in_its_front_matter_is_refused(
+    tmp_path: Path, seeds: Path, capsys, key: str
+) -> None:
+    """`optional_roles: [XP]` for the loop's XS: silently ignored, the sponsor would stay
+    required; so it is a `file:line` error naming the roles the loop has."""
+    shutil.copytree(seeds, tmp_path / "docs")
+    loop = tmp_path / "docs" / "loops" / "ai-first-engineering.md"
+    loop.write_text(SEED.replace("version: 1\n", f"version: 1\n{key}: [XP]\n"))
+    assert main(["docs", "check", str(tmp_path / "docs")]) == 1
+    line = _line(loop.read_text(), f"{key}:")
+    assert (
+        f"docs/loops/ai-first-engineering.md:{line}: `{key}` names role 'XP', which the loop "
+        "does not have (its roles: HM, REC, IL, PI, XS)"
+    ) in capsys.readouterr().out

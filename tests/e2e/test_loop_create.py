@@ -393,3 +393,38 @@ def test_loopbot_working_hours_are_the_days_and_hours_step_two_proposes_in() -> 
                 assert start.hour >= 10 and (end.hour, end.minute) <= (16, 0), (n, zone, start)
     assert booked >= 3
     assert "(Tue–Thu 10:00–16:00, Europe/London)" in shown
+
+
+@pytest.mark.parametrize("optional", [False, True])
+def test_optional_roles_in_the_loop_document_may_be_left_empty_in_step_one(
+    tmp_path, seeds, optional: bool
+) -> None:
+    """`optional_roles: [IL]`: step 1 marks the interview lead optional and goes on without one;
+    without it the field must be filled."""
+    import shutil
+
+    from bot.emulator.forms import FormError
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    docs = tmp_path / "docs"
+    shutil.copytree(seeds, docs)
+    loop = docs / "loops" / "ai-first-engineering.md"
+    if optional:
+        loop.write_text(
+            loop.read_text().replace("version: 1\n", "version: 1\noptional_roles: [IL]\n")
+        )
+    with Sandbox(create_app, make_wsgi_app, docs=docs) as sb:
+        sb.now = MONDAY
+        form = open_create(sb)
+        field = next(b for b in form["blocks"] if b.get("block_id") == "role:IL")
+        assert field.get("optional", False) is optional
+        answers = step_one_answers(sb, **{"Interview Lead or bar raiser (IL)": None})
+        if not optional:  # Slack itself holds the form back
+            with pytest.raises(FormError, match="is required"):
+                submit(sb, REC, answers)
+            return
+        reply = submit(sb, REC, answers)
+        assert reply.json and reply.json.get("response_action") == "update", reply.body_text
+        created = submit(sb, REC, {})  # step 2 as proposed: the loop runs without a lead
+        assert created.json and "Loop `" in json.dumps(created.json.get("view")), created.body_text
