@@ -311,3 +311,23 @@ def test_a_role_the_loop_does_not_have_in_its_front_matter_is_refused(
         f"docs/loops/ai-first-engineering.md:{line}: `{key}` names role 'XP', which the loop "
         "does not have (its roles: HM, REC, IL, PI, XS)"
     ) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("value", "loads"), [("0", False), ("1", True), ("60", True), ("61", False), ("two", False)]
+)
+def test_submission_days_run_from_1_to_60(tmp_path: Path, value: str, loads: bool) -> None:
+    (tmp_path / "loop.md").write_text(
+        SEED.replace("version: 1\n", f"version: 1\nsubmission_days: {value}\n")
+    )
+    if loads:
+        (template,) = load_library(tmp_path).loops.values()
+        assert template.submission_days == int(value)
+        return
+    with pytest.raises(DocumentErrors) as caught:
+        load_library(tmp_path)
+    (error,) = caught.value.errors
+    assert error.line == _line((tmp_path / "loop.md").read_text(), "submission_days:")
+    assert error.message == (
+        "front matter 'submission_days': give a whole number of working days from 1 to 60"
+    )
