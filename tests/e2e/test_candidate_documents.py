@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.emulator.transcript import blocks_as_text
 from bot.sandbox import Sandbox
 from tests.e2e.helpers import (
     HM,
@@ -25,6 +26,7 @@ from tests.e2e.helpers import (
     open_create,
     step_one_answers,
     submit,
+    top_view,
     uid,
     wait_for,
 )
@@ -93,7 +95,7 @@ def test_unpicked_documents_reach_only_the_hiring_manager_and_lead(sb: Sandbox) 
 
 
 def test_the_recruiters_pick_briefs_that_round_and_no_other(sb: Sandbox) -> None:
-    create_loop(sb, **{PICK: "1. Async Build"})
+    short_id = create_loop(sb, **{PICK: "1. Async Build"})
     guides = guides_by_round(sb)
     assert carries_candidate_material(guides[1]) == list(CANDIDATE_MATERIAL)
     for words in (
@@ -109,6 +111,20 @@ def test_the_recruiters_pick_briefs_that_round_and_no_other(sb: Sandbox) -> None
     assert "Executive briefing:" not in guides[1]
     summary = next(t for t in dm_texts(sb, HM) if "You're accountable for" in t)
     assert "Their documents brief 1. Async Build, as picked when the loop was created" in summary
+    # The guides opened from App Home are the same: round 1's with them, round 2's without.
+    opened = {n: _guide_from_home(sb, HM, short_id, n) for n in (1, 2)}
+    assert carries_candidate_material(opened[1]) == list(CANDIDATE_MATERIAL)
+    assert carries_candidate_material(opened[2]) == []
+
+
+def _guide_from_home(sb: Sandbox, handle: str, short_id: str, number: int) -> str:
+    """A round's guide as *Open a round guide* on App Home shows it to `handle`."""
+    user = uid(sb, handle)
+    channel = sb.emulator.workspace.im_for(user).id
+    sb.slack.click(handle, "home_open_guide", f"{short_id}:{number}", channel_id=channel)
+    view = wait_for(lambda: sb.emulator.open_views(user) and top_view(sb, handle))
+    sb.emulator.close_view(user)
+    return "\n".join(blocks_as_text(view["blocks"]))
 
 
 def _docs_naming_round(tmp_path: Path, seeds: Path, line: str) -> Path:
