@@ -14,6 +14,7 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
+from bot.emulator.transcript import blocks_as_text
 from bot.sandbox import Sandbox
 from bot.slack.format import slack_time, zone_time
 from bot.store.models import Assignment, Loop, Round
@@ -118,6 +119,14 @@ def test_step_two_proposes_the_async_build_with_a_deadline_and_live_rounds_with_
     assert (rnd.format, rnd.starts_at, rnd.deadline, rnd.place) == ("async", None, thursday, None)
     assert _round(sbx, short_id, 2)[0].place == "https://meet.example/ai"
     assert _round(sbx, short_id, 3)[0].place == ROOM
+    # The card names each live round's place as set, the asynchronous one none.
+    sbx.emulator.close_view(uid(sbx, REC))
+    card = "\n".join(blocks_as_text(wait_for(lambda: card_in_channel(sbx, short_id))[1].blocks))
+    lines = {n: next(x for x in card.splitlines() if x.startswith(f"*{n}. ")) for n in (1, 2, 3)}
+    rows = card.splitlines()
+    after = {n: rows[rows.index(lines[n]) + 1] for n in lines}
+    assert " · https://meet.example/ai · " in after[2] and f" · {ROOM} · " in after[3]
+    assert "meet.example" not in after[1] and ROOM not in after[1]
 
 
 def test_the_deadline_falls_on_the_candidate_s_own_working_days_at_the_end_of_their_day(
