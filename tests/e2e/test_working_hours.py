@@ -102,6 +102,17 @@ def test_a_seoul_candidate_gets_rounds_inside_everyone_s_working_day(team: Sandb
         for other_start, other_end in taken.get(owner, []):
             assert end <= other_start or other_end <= rnd.starts_at, "double-booked"
         taken.setdefault(owner, []).append((rnd.starts_at, end))
+        # Step 2 showed it so: the candidate's time, then the interviewer's, each in their zone.
+        theirs, mine = (
+            rnd.starts_at.astimezone(ZoneInfo(SEOUL)),
+            rnd.starts_at.astimezone(_zone(sb, owner)),
+        )
+        hour = timedelta(minutes=rnd.duration_minutes)
+        name = sb.emulator.workspace.users[owner].real_name
+        assert (
+            f"Candidate: {theirs:%a %d %b %H:%M}–{theirs + hour:%H:%M} {SEOUL} · "
+            f"@{name}: {mine:%a %d %b %H:%M}–{mine + hour:%H:%M} {mine.tzinfo}"
+        ) in shown, rnd.number
     # London, São Paulo and Berlin share no full hour with a Seoul working day.
     # An asynchronous review needs no shared hours; every live round's interviewer does.
     live = {owners[r.id] for r in rounds if r.starts_at is not None}
