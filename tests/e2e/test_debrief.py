@@ -581,6 +581,9 @@ def test_the_export_parses_back_with_every_rounds_outcome(sb: Sandbox, tmp_path)
         (6, "Hire"),
     ]
     assert {v.value for v in record.values} >= {"Security & Compliance First"}
+    # The command line asks Slack for no names: people are their Slack ids.
+    author = sb.emulator.workspace.users[uid(sb, owner(sb, short_id, 2))]
+    assert author.id in text and author.real_name not in text
 
 
 def test_calibration_is_for_interview_leads_and_shows_who_is_harsher(sb: Sandbox) -> None:
