@@ -331,3 +331,21 @@ def test_submission_days_run_from_1_to_60(tmp_path: Path, value: str, loads: boo
     assert error.message == (
         "front matter 'submission_days': give a whole number of working days from 1 to 60"
     )
+
+
+def test_docs_list_prints_each_document_loaded_with_its_type_and_file(
+    tmp_path: Path, seeds: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.settings import get_settings
+
+    shutil.copytree(seeds, tmp_path / "docs")
+    monkeypatch.setenv("LOOPBOT_DOCS", str(tmp_path / "docs"))
+    get_settings.cache_clear()
+    try:
+        assert main(["docs", "list"]) == 0
+    finally:
+        get_settings.cache_clear()
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "docs").rglob("*.md"))
+    assert sorted(row[2] for row in rows) == files
+    assert ["loop", "ai-first-engineering", "docs/loops/ai-first-engineering.md"] in rows
