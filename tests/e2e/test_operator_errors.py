@@ -369,3 +369,14 @@ def test_a_stopping_dispatcher_says_stopped_and_hands_its_reminders_back(
         stop()
     assert _health(sandbox) == (503, {"ok": False, "database": "ok", "dispatcher": "stopped"})
     assert other.claim(later) == held
+
+
+def test_settings_come_from_a_dot_env_file_in_the_working_folder(run, tmp_path: Path) -> None:
+    """The README's `.env`: the tokens and settings may sit in a file where loopbot runs; the
+    environment wins over it."""
+    (tmp_path / ".env").write_text("LOOPBOT_PROCESSES=0\n", encoding="utf-8")
+    code, err = run(["docs", "list"])
+    assert code == 2
+    assert err == "loopbot: setting LOOPBOT_PROCESSES: Input should be greater than or equal to 1"
+    code, err = run(["docs", "list"], LOOPBOT_PROCESSES="2")
+    assert code == 0, err
