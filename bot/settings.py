@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -34,7 +35,9 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"
     loopbot_log_json: bool = False
     loopbot_log_level: str = "INFO"
-    loopbot_admins: list[str] = Field(default_factory=list, description="Slack user ids")
+    loopbot_admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Slack user ids"
+    )
     loopbot_threads: int = Field(8, ge=1, le=256, description="server threads per process")
     loopbot_processes: int = Field(
         1, ge=1, le=256, description="serving processes on one listening port (one per core)"
@@ -50,7 +53,7 @@ class Settings(BaseSettings):
     loopbot_daily_max: int | None = Field(
         3, ge=1, le=24, description="interviews per person per day (their local day)"
     )
-    loopbot_reminders: dict[str, int] = Field(
+    loopbot_reminders: Annotated[dict[str, int], NoDecode] = Field(
         default_factory=dict, description='minutes per reminder kind, e.g. {"guide": -2880}'
     )
     loopbot_feedback_days: int = Field(
@@ -59,7 +62,7 @@ class Settings(BaseSettings):
     loopbot_feedback_escalate_day: int = Field(
         2, ge=1, le=20, description="working day on which a missing scorecard is escalated"
     )
-    loopbot_places: dict[str, str] = Field(
+    loopbot_places: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict,
         description='a live round\'s place by variant, e.g. {"on-site": "Room 4.1", "remote": "https://…"}',
     )
@@ -136,6 +139,18 @@ class Settings(BaseSettings):
         if backend not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database '{backend}' (use sqlite or postgresql)")
         return value
+
+    @field_validator("loopbot_admins", "loopbot_reminders", "loopbot_places", mode="before")
+    @classmethod
+    def _json(cls, value: object) -> object:
+        # Decoded here, not by the settings sources: a `.env` line the environment overrides is
+        # then never read, and a bad one is named like any other setting.
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("not valid JSON") from None
 
     @field_validator("loopbot_reminders")
     @classmethod

@@ -380,3 +380,8 @@ def test_settings_come_from_a_dot_env_file_in_the_working_folder(run, tmp_path: 
     assert err == "loopbot: setting LOOPBOT_PROCESSES: Input should be greater than or equal to 1"
     code, err = run(["docs", "list"], LOOPBOT_PROCESSES="2")
     assert code == 0, err
+    # A JSON setting too: the file's line is named when it is bad, and unread when overridden.
+    (tmp_path / ".env").write_text("LOOPBOT_REMINDERS={bad\n", encoding="utf-8")
+    assert run(["docs", "list"]) == (2, "loopbot: setting LOOPBOT_REMINDERS: not valid JSON")
+    code, err = run(["docs", "list"], LOOPBOT_REMINDERS='{"guide": -2000}')
+    assert code == 0, err
