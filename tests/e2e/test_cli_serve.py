@@ -138,6 +138,45 @@ def test_a_stop_that_comes_as_a_serving_process_starts_stops_it(slow: str) -> No
         proc.wait()
 
 
+_ONE_CANNOT_START = """
+import os, socket, sys
+from bot import server
+
+flag = sys.argv[1]
+
+
+def build():
+    try:  # the first process to get here serves; the second cannot start
+        os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        raise RuntimeError("cannot start") from None
+    return (lambda environ, start: [b""]), lambda: None
+
+
+listener = socket.create_server(("127.0.0.1", 0))
+sys.exit(server.Supervisor(listener, build, threads=1, processes=2, grace_s=2).run())
+"""
+
+
+def test_a_serving_process_that_cannot_start_stops_the_whole_server(tmp_path: Path) -> None:
+    """One of two processes fails before it is ready: retrying would fail again, so the
+    supervisor stops the one that did start and exits non-zero, saying why."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ONE_CANNOT_START, str(tmp_path / "first")],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, err = proc.communicate(timeout=20)
+    finally:
+        for pid in _children(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+        proc.kill()
+    assert proc.returncode == 1, err
+    assert "loopbot: serving process stopped: RuntimeError" in err
+    assert "a serving process failed to start (exit 1); stopping" in err
+
+
 def test_serve_with_two_processes_outlives_one_and_stops_as_a_whole(tmp_path: Path) -> None:
     with SlackEmulator(rate_limits=False) as emulator:
         env = _serve_env(emulator, tmp_path, LOOPBOT_PROCESSES="2")
