@@ -87,3 +87,34 @@ def test_scheduler_ticks_are_not_logged_at_info(capsys, level: str, routine_show
         logging.getLogger().handlers.clear()
     assert ("executed successfully" in err) is routine_shown
     assert ("Added job" in err) is routine_shown
+
+
+@pytest.mark.parametrize(("level", "routine_shown"), [("INFO", False), ("DEBUG", True)])
+def test_alembic_s_and_bolt_s_routine_lines_only_at_debug(
+    capsys, tmp_path, level: str, routine_shown: bool
+) -> None:
+    """What Alembic says on every start-up and Bolt on every app built, as they say it; its
+    real news ("Running upgrade") shows at INFO."""
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    from bot.store import Database
+    from bot.store.migrate import upgrade
+
+    configure_logging(level=level)
+    try:
+        upgrade(Database(f"sqlite:///{tmp_path / 'loopbot.db'}"))
+        App(
+            name="loopbot",
+            token="xoxb-test",
+            client=WebClient(token="xoxb-test"),
+            signing_secret="s",
+            token_verification_enabled=False,
+        )
+        err = capsys.readouterr().err
+    finally:
+        configure_logging(level="WARNING")
+        logging.getLogger().handlers.clear()
+    assert "Running upgrade" in err
+    assert ("Context impl SQLiteImpl" in err) is routine_shown
+    assert ("As you gave `client` as well" in err) is routine_shown
