@@ -447,3 +447,27 @@ def test_google_events_are_the_person_s_own_with_no_mail_from_google(tmp_path: P
                 assert [a["email"] for a in body["attendees"]] == [subject], body["attendees"]
     finally:
         world.stop()
+
+
+def test_interviews_go_to_the_caldav_calendar_the_setting_names(tmp_path: Path) -> None:
+    """LOOPBOT_CALDAV_CALENDAR=hiring: each interview is written to that calendar in the
+    person's home (made on first use), none to the default `interviews`."""
+    from handlers import create_app
+    from handlers.http import make_wsgi_app
+
+    world = CalDavWorld(tmp_path)
+    for handle in PEOPLE:
+        world.add_person(handle)
+    settings = {**world.settings(), "loopbot_caldav_calendar": "hiring"}
+    try:
+        with Sandbox(create_app, make_wsgi_app, settings=settings) as sb:
+            sb.now = MONDAY
+            _step_two(sb)
+            _create(sb)
+            sb.dispatch()
+            owners = set(_owners(sb).values())
+        written = {h: len(world.server.events(email(h), "hiring")) for h in owners}
+        assert sum(written.values()) >= 4, written
+        assert not any(world.server.events(email(h)) for h in PEOPLE)
+    finally:
+        world.stop()
