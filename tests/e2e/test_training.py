@@ -667,6 +667,24 @@ def test_a_practice_scorecard_written_before_stepping_out_is_never_counted(sb: S
     assert "No Hire" not in exported.split("## Trainees' Practice Scorecards")[0]
 
 
+def test_remove_is_refused_once_the_trainee_s_practice_scorecard_is_in(sb: Sandbox) -> None:
+    """Their scorecard in, the round counts toward their training: taking them off now would
+    undo what happened, so `/loop remove` says why not and changes nothing."""
+    trainee = TRAINEE[0]
+    short_id, _ = _create(sb, "2026-11-24")
+    number, part = _trainee_round(sb, short_id)
+    name = next(r for r in _plain_rounds(sb, short_id) if r[0] == number)[1]
+    _score(sb, short_id, number, trainee, "Hire")
+    refused = said(sb, "oliver.rec", f"remove {short_id} {number} <@{uid(sb, trainee)}>")
+    assert refused == (
+        f"<@{uid(sb, trainee)}>'s practice scorecard for {number}. {name} is in: the round "
+        "counts toward their training."
+    )
+    assert _trainee_round(sb, short_id) == (number, part)
+    sb.dispatch()
+    assert not _texts(sb, trainee, "took you off")
+
+
 def test_a_shadow_missed_without_a_word_stops_holding_them_back_once_the_loop_is_decided(
     sb: Sandbox,
 ) -> None:
