@@ -297,6 +297,26 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
     assert "evidence from" not in seen and observer not in members_of_loop_channel(sb, short_id)
 
 
+def test_an_observer_who_interviews_another_round_reads_scorecards_once_theirs_is_in(
+    panel_sb: Sandbox,
+) -> None:
+    """The observer of the pairing also runs a round of their own: once that scorecard is in
+    they read the others' as any interviewer does; observing alone never lets them."""
+    sb = panel_sb
+    short_id = _create(sb)
+    interviewers, (observer,) = _people(sb, short_id, 2)
+    own = next((n for n in (3, 4, 5, 6) if observer in _people(sb, short_id, n)[0]), None)
+    if own is None:  # give them one
+        own = 3
+        answer = said(sb, "oliver.rec", f"swap {short_id} {own} <@{uid(sb, observer)}>")
+        assert "now runs" in answer, answer
+    _score(sb, short_id, 2, interviewers[0], "Hire")
+    evidence = f"Round 2 evidence from {interviewers[0]}."
+    assert evidence not in _read_modal(sb, observer, short_id)  # observing reads nothing
+    _score(sb, short_id, own, observer, "Hire")
+    assert evidence in _read_modal(sb, observer, short_id)
+
+
 def _text(message) -> str:
     return "\n".join(blocks_as_text(message.blocks or [])) or (message.text or "")
 
