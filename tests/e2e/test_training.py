@@ -667,6 +667,49 @@ def test_a_practice_scorecard_written_before_stepping_out_is_never_counted(sb: S
     assert "No Hire" not in exported.split("## Trainees' Practice Scorecards")[0]
 
 
+def test_two_trainees_get_a_round_each_and_one_who_is_not_free_gets_none(
+    tmp_path: Path,
+) -> None:
+    """Two trainees on the loop: at most one trainee a round and one round each, step 2 naming
+    both. A third, whose day does not meet the candidate's, is added nowhere."""
+    sandbox = training_sandbox(tmp_path)
+    loop = tmp_path / "docs" / "loops" / "ai-first-engineering.md"
+    loop.write_text(
+        loop.read_text().replace(
+            "trainees: [U0TR00001]", "trainees: [U0TR00001, U0TR00002, U0TR00003]"
+        )
+    )
+    ws = sandbox.emulator.workspace
+    ws.add_user("una.ldn", "Una Byrne", "una.ldn@example.com", "Europe/London", id="U0TR00002")
+    ws.add_user("kai.akl", "Kai Ngata", "kai.akl@example.com", "Pacific/Auckland", id="U0TR00003")
+    with sandbox as sb:
+        sb.now = MONDAY
+        open_create(sb)
+        pool = [*POOL, TRAINEE[0], "una.ldn", "kai.akl"]
+        answers = step_one_answers(
+            sb,
+            **{
+                "Candidate's time zone": "Europe/London",
+                "First interview day": "2026-11-24",
+                "Panel Interviewer (PI) pool": [uid(sb, p) for p in pool],
+            },
+        )
+        step2 = "\n".join(blocks_as_text(submit(sb, "oliver.rec", answers).json["view"]["blocks"]))
+        created = submit(sb, "oliver.rec", {})
+        short_id = json.dumps(created.json["view"]["blocks"]).split("Loop `", 1)[1][:5]
+        seats = [
+            (n, h) for n, h, _, part in _rows(sb, short_id) if part in ("shadow", "reverse_shadow")
+        ]
+    rounds = [n for n, _ in seats]
+    trainees = [h for _, h in seats]
+    assert sorted(trainees) == [TRAINEE[0], "una.ldn"]
+    assert len(set(rounds)) == len(rounds) == 2  # one trainee a round, one round each
+    training = [line for line in step2.splitlines() if "*Training:*" in line]
+    for user in ("U0TR00001", "U0TR00002"):
+        assert [line for line in training if f"*Training:* @{user} (" in line], training
+    assert not [line for line in training if "U0TR00003" in line]
+
+
 def test_remove_is_refused_once_the_trainee_s_practice_scorecard_is_in(sb: Sandbox) -> None:
     """Their scorecard in, the round counts toward their training: taking them off now would
     undo what happened, so `/loop remove` says why not and changes nothing."""
