@@ -229,7 +229,20 @@ def check_documents(
         warnings.setdefault(template.source, []).extend(template.warnings)
     for guide in library.guides.values():
         warnings.setdefault(guide.source, []).extend(_files_pointed_to(guide))
+    for document in [*library.guides.values(), *library.contexts.values()]:
+        warnings.setdefault(document.source, []).extend(_rounds_nobody_has(document, library))
     return [(s.path, s.errors, warnings.get(s.path, [])) for s in sources]
+
+
+def _rounds_nobody_has(document: InterviewGuide | CandidateContext, library: Library) -> list[str]:
+    """A round the candidate's document names that no loop has (a typo): it briefs the round
+    picked in `/loop create` instead, so the team should know."""
+    return [
+        f"names round '{name}', which no loop here has: the round picked in `/loop create` "
+        "is briefed instead"
+        for name in document.rounds
+        if not any(t.rounds_named([name]) for t in library.loops.values())
+    ]
 
 
 _FILE = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w.-]+\.(?:md|txt|pdf|docx?))\b")

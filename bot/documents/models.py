@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -159,6 +160,19 @@ class LoopTemplate(Frozen):
 
     def variant(self, variant_id: str) -> Variant | None:
         return next((v for v in self.variants if v.id == variant_id), None)
+
+    def rounds_named(self, names: list[str]) -> set[int]:
+        """Round numbers for `2`, `2. Live AI Pairing` or `Live AI Pairing`."""
+        out = set()
+        by_name = {normalize(r.name): r.number for r in self.rounds}
+        numbers = {r.number for r in self.rounds}
+        for name in names:
+            head = re.match(r"^\s*(\d+)\b", name)
+            if head and int(head.group(1)) in numbers:
+                out.add(int(head.group(1)))
+            elif normalize(name) in by_name:
+                out.add(by_name[normalize(name)])
+        return out
 
 
 class RoundType(Frozen):

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 from bot.documents import Library
-from bot.documents.markdown import normalize
 from bot.documents.models import CandidateContext, InterviewGuide, LoopTemplate, PrepGuide
 from bot.render import render
 from bot.slack.format import minutes
@@ -68,27 +67,13 @@ def guide_rounds_at_creation(
     guide = library.guide_for(candidate_key) if candidate_key else None
     if guide is None:
         return None, set()
-    return guide, rounds_named(guide.rounds, template) or ({picked} - {None})
+    return guide, template.rounds_named(guide.rounds) or ({picked} - {None})
 
 
 def scope_note(brief: Briefing, template: LoopTemplate) -> str:
     """Which rounds the candidate's documents brief, and why, for the loop's owners."""
     rounds = [f"{n}. {template.round(n).name}" for n in sorted(brief.rounds)]
     return render("briefing_scope", rounds=rounds, named=brief.named, unknown=brief.unknown)
-
-
-def rounds_named(names: list[str], template: LoopTemplate) -> set[int]:
-    """Template round numbers for `2`, `2. Live AI Pairing` or `Live AI Pairing`."""
-    out = set()
-    by_name = {normalize(r.name): r.number for r in template.rounds}
-    numbers = {r.number for r in template.rounds}
-    for name in names:
-        head = re.match(r"^\s*(\d+)\b", name)
-        if head and int(head.group(1)) in numbers:
-            out.add(int(head.group(1)))
-        elif normalize(name) in by_name:
-            out.add(by_name[normalize(name)])
-    return out
 
 
 def briefing_for(library: Library, loop: Loop, template: LoopTemplate) -> Briefing:
@@ -100,7 +85,7 @@ def briefing_for(library: Library, loop: Loop, template: LoopTemplate) -> Briefi
 
     # A name the loop has no round for (a typo) briefs no one: the pick stands in for it.
     named = [n for d in (guide, context) if d for n in d.rounds]
-    found = {n: rounds_named([n], template) for n in named}
+    found = {n: template.rounds_named([n]) for n in named}
 
     def scope(names: list[str]) -> frozenset[int]:
         return frozenset(set().union(*(found[n] for n in names)) or picked)

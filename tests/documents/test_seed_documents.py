@@ -276,3 +276,31 @@ def test_a_guide_pointing_interviewers_to_another_file_is_named(
     )
     assert main(["docs", "check", str(docs)]) == 0
     assert "points interviewers to `scripts/star.md`" in capsys.readouterr().out
+
+
+def test_a_candidate_document_naming_a_round_no_loop_has_is_named(
+    seeds: Path, tmp_path: Path, capsys
+) -> None:
+    """`Round: Production Engineerin` (a typo): the guide would brief the round picked in
+    `/loop create` instead, so `docs check` warns; a round a loop has is no warning."""
+    from bot.cli import main
+
+    docs = tmp_path / "docs"
+    shutil.copytree(seeds, docs)
+    guide = docs / "candidates" / "phoenix_005_interview_guide.md"
+    text = guide.read_text()
+    for line, warned in (
+        ("Round: Production Engineering", False),
+        ("Round: Production Engineerin", True),
+    ):
+        guide.write_text(
+            text.replace("Candidate: Juyoung Park", f"{line}\nCandidate: Juyoung Park")
+        )
+        assert main(["docs", "check", str(docs)]) == 0
+        said = capsys.readouterr().out
+        warning = (
+            "warning: names round 'Production Engineerin', which no loop here has: the round "
+            "picked in `/loop create` is briefed instead"
+        )
+        assert (warning in said) is warned
+        assert ("which no loop here has" in said) is warned

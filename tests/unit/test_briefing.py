@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.documents import load_library
-from bot.loops.briefing import briefing_for, rounds_named
+from bot.loops.briefing import briefing_for
 from bot.store.models import Loop
 
 KEY = "phoenix_005_juyoung_park"
@@ -44,7 +44,7 @@ def _library(tmp_path: Path, seeds: Path, front_matter: str = ""):
 )
 def test_rounds_are_named_by_number_or_name(seeds: Path, names, numbers) -> None:
     template = load_library(seeds).loops["ai-first-engineering"]
-    assert rounds_named(names, template) == numbers
+    assert template.rounds_named(names) == numbers
 
 
 def test_front_matter_rounds_win_over_the_pick(tmp_path: Path, seeds: Path) -> None:
