@@ -181,7 +181,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.socket_mode:
         from handlers.socket_mode import serve_socket_mode
 
-        print("loopbot connecting to Slack over Socket Mode", file=sys.stderr)
+        alone = " (one process: LOOPBOT_PROCESSES is for HTTP)"
+        many = settings.loopbot_processes > 1
+        print(
+            f"loopbot connecting to Slack over Socket Mode{alone if many else ''}", file=sys.stderr
+        )
         return _ended(
             serve_socket_mode(
                 build,

@@ -16,7 +16,7 @@ from bot.emulator.socketmode import NotConnected
 from bot.sandbox import Sandbox
 from bot.store.models import Loop, Round
 from tests.e2e.helpers import MONDAY, REC, create_loop
-from tests.e2e.test_cli_serve import LOOPBOT, _healthy, _said, _serve_env
+from tests.e2e.test_cli_serve import LOOPBOT, _children, _healthy, _said, _serve_env
 
 GRACE_S = 15
 
@@ -41,7 +41,9 @@ def _a_loop_to_serve(
 
 
 @pytest.mark.parametrize(
-    ("processes", "transport"), [("1", "http"), ("2", "http"), ("1", "socket")]
+    # Socket Mode serves from one process whatever LOOPBOT_PROCESSES says, and says so.
+    ("processes", "transport"),
+    [("1", "http"), ("2", "http"), ("2", "socket")],
 )
 def test_acknowledged_commands_are_applied_and_answered_when_a_stop_comes(
     tmp_path: Path, processes: str, transport: str
@@ -88,7 +90,11 @@ def test_acknowledged_commands_are_applied_and_answered_when_a_stop_comes(
                 assert proc.poll() is None, "the acknowledged work should still be running"
                 with pytest.raises(NotConnected):
                     slack.command(REC, "/loop", f"show {short_id}")
-            _said(log_path, "stopping: finishing the requests in flight", times=int(processes))
+            serving = 1 if socket_mode else int(processes)
+            _said(log_path, "stopping: finishing the requests in flight", times=serving)
+            if socket_mode:
+                assert "(one process: LOOPBOT_PROCESSES is for HTTP)" in log_path.read_text()
+                assert not _children(proc.pid)  # no serving processes of its own
             emulator.end_delays()
             assert proc.wait(timeout=GRACE_S + 5) == 0, log_path.read_text()[-2000:]
             assert time.monotonic() - stopped_at < GRACE_S
