@@ -186,12 +186,9 @@ def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> 
     people = {a.user_id for a in snap.people.get(loop.id, [])}
     told = {u for u in people if can(Action.HEAR_OF_LOOP, snap.standing(loop, u, []))}
     for rnd in snap.rounds.get(loop.id, []):
+        # Each letter's people: (mention, whether they hear of the loop only once a finalist).
         letters = {
-            x: ", ".join(
-                mention(u) + (" (if a finalist)" if x == "I" and u not in told else "")
-                for u in snap.holders(rnd, x)
-            )
-            or "-"
+            x: [(mention(u), x == "I" and u not in told) for u in snap.holders(rnd, x)]
             for x in "RACI"
         }
         # A trainee's practice scorecard is not one the loop waits for.
@@ -211,7 +208,7 @@ def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> 
                 else "-",
                 "length": minutes(rnd.duration_minutes),
                 "format": rnd.format,
-                "scorecard": "submitted ✓" if owners and len(done) == len(owners) else "pending",
+                "all_in": bool(owners) and len(done) == len(owners),
                 **letters,
             }
         )
