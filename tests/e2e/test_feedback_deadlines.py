@@ -139,6 +139,11 @@ def test_the_cadence_skips_the_interviewers_weekend_and_the_escalation_is_one_pe
         assert "Fri 27 Nov 2026 05:00 UTC> (3 d 17 h late)" in latest
         assert latest.startswith(f"{len(lines)} scorecards are late for *Juyoung Park*")
         assert len(messages) < len(lines)
+        # What raises the next one: a scorecard not on this list (his, once listed, never).
+        assert latest.endswith(
+            "You get this message again, with the whole list, only if a scorecard not listed "
+            "here reaches its escalation day."
+        )
     # Only they: not the interview lead, not the executive sponsor.
     assert not _late_messages(sb, IL) and not _late_messages(sb, XS)
     # His next reminder says they were told (when), not that they are still to hear.
