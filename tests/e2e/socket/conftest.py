@@ -24,3 +24,19 @@ def sandbox() -> Iterator[Sandbox]:
         calls = list(sb.emulator.calls)
     assert not violations, f"Block Kit / Slack rule violations: {violations}"
     assert_documented(calls)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The stories re-collected in the `*_over_socket_mode` modules go over Socket Mode through
+    the `sandbox` fixture above. One that builds its own sandbox would run over HTTP a second
+    time, the same test twice: it is left to its own module."""
+    twice = [
+        item
+        for item in items
+        if item.path.name.endswith("_over_socket_mode.py")
+        and "sandbox" not in getattr(item, "fixturenames", ())
+    ]
+    if twice:
+        config.hook.pytest_deselected(items=twice)
+        dropped = {id(item) for item in twice}
+        items[:] = [item for item in items if id(item) not in dropped]
