@@ -163,6 +163,15 @@ def _say_cant_make_it(sb: Sandbox, handle: str, number: int, reason: str = REASO
     return sb.slack.submit(handle, modal, values)
 
 
+def _someone_asked(sb: Sandbox) -> tuple[int, str, str]:
+    """A loop whose first pool round's interviewer says they can't make it: (the round's
+    number, who is leaving it, the pool member asked first to take it over)."""
+    _loop(sb)
+    number, _, leaving = _first_pool_round(sb)
+    _say_cant_make_it(sb, leaving, number)
+    return number, leaving, _asked(sb, set())
+
+
 def _asked(sb: Sandbox, before: set[str]) -> str:
     """The pool member who has just been asked (someone not asked before)."""
     everyone = [*PANEL, *EXTRA_POOL]
@@ -334,10 +343,7 @@ def test_too_close_to_the_interview_the_recruiter_picks_at_once() -> None:
 
 def test_only_the_person_asked_can_answer(team: Sandbox) -> None:
     sb = team
-    _loop(sb)
-    number, _, leaving = _first_pool_round(sb)
-    _say_cant_make_it(sb, leaving, number)
-    asked = _asked(sb, set())
+    number, leaving, asked = _someone_asked(sb)
     question = _dm_with_button(sb, asked, "replacement_accept")
     intruder = next(h for h in [*PANEL, *EXTRA_POOL] if h not in (asked, leaving))
     value = next(
@@ -425,10 +431,7 @@ def test_a_blank_reason_is_refused_on_the_form(team: Sandbox) -> None:
 
 def test_a_question_nobody_answers_moves_on_and_the_organisers_hear_why(team: Sandbox) -> None:
     sb = team
-    _loop(sb)
-    number, _, leaving = _first_pool_round(sb)
-    _say_cant_make_it(sb, leaving, number)
-    first = _asked(sb, set())
+    number, leaving, first = _someone_asked(sb)
     _dm_with_button(sb, first, "replacement_accept")
     sb.now = sb.now + timedelta(hours=5)
     assert expire_asks(sb.runtime) == 1
@@ -445,10 +448,7 @@ def test_an_expired_question_slack_cannot_update_still_moves_on(team: Sandbox) -
     """The unanswered question was deleted in Slack: it cannot say it expired, and the round
     goes to the recruiter all the same, once (not tried again every minute)."""
     sb = team
-    _loop(sb)
-    number, _, leaving = _first_pool_round(sb)
-    _say_cant_make_it(sb, leaving, number)
-    first = _asked(sb, set())
+    number, leaving, first = _someone_asked(sb)
     sb.slack.click(
         first, "replacement_decline", message=_dm_with_button(sb, first, "replacement_decline")
     )
