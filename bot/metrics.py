@@ -146,19 +146,25 @@ def shared_between_processes() -> Iterator[str]:
 
 
 def request_kind(body: bytes) -> str:
-    """What Slack sent, from the raw body: a slash command, an interaction's type, an event."""
+    """What Slack sent, from the raw body: a slash command, an interaction's type, an event.
+
+    Slack writes an interaction's `type` first, so its head usually tells; an event envelope's
+    own `type` comes after the event, whose own types (`app_home_opened`, `section`, ...) are
+    none of the kinds, so the first kind named is the envelope's."""
     if body.startswith(b"payload=") or b"&payload=" in body[:64]:
         head = unquote_plus(body.split(b"payload=", 1)[1][:200].decode("latin-1"))
-        found = _TYPE.search(head)
-        kind = found.group(1) if found else _payload_type(body)
+        kind = _first_kind(head) or _payload_type(body)
     elif body.startswith(b"{"):
-        found = _TYPE.search(body[:200].decode("latin-1"))
-        kind = found.group(1) if found else "other"
+        kind = _first_kind(body.decode("latin-1")) or "other"
     elif b"command=" in body:
         return "command"
     else:
         return "other"
     return kind if kind in _KINDS else "other"
+
+
+def _first_kind(text: str) -> str | None:
+    return next((m.group(1) for m in _TYPE.finditer(text) if m.group(1) in _KINDS), None)
 
 
 def _payload_type(body: bytes) -> str:

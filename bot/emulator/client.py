@@ -167,9 +167,11 @@ class SlackClient:
         with self.emulator.lock:
             return self.emulator.workspace.user(user)
 
-    def _base(self, user: User) -> dict[str, Any]:
+    def _base(self, user: User, kind: str) -> dict[str, Any]:
+        """An interaction payload's common fields, `type` first as Slack sends it."""
         ws = self.emulator.workspace
         return {
+            "type": kind,
             "team": {"id": ws.team_id, "domain": ws.team_domain},
             "user": {
                 "id": user.id,
@@ -235,8 +237,7 @@ class SlackClient:
     ) -> Reply:
         """A click (or selection) on an interactive element in a message or view."""
         person = self._user(user)
-        payload = self._base(person)
-        payload["type"] = "block_actions"
+        payload = self._base(person, "block_actions")
         payload["trigger_id"] = self.emulator.issue_trigger_id(person.id)
         blocks: list[dict[str, Any]] | None = None
         if view is not None:
@@ -321,9 +322,8 @@ class SlackClient:
             problems = ModalForm(view).problems(values)
             if problems:
                 raise FormError("Slack would not submit this form: " + "; ".join(problems))
-        payload = self._base(person)
+        payload = self._base(person, "view_submission")
         payload.update(
-            type="view_submission",
             trigger_id=self.emulator.issue_trigger_id(person.id),
             view={**view, "state": {"values": dict(values)}},
             response_urls=[],
@@ -343,12 +343,10 @@ class SlackClient:
             self.emulator.close_view(person.id, str(view["id"]))
         if not view.get("notify_on_close"):
             return None
-        payload = self._base(person)
+        payload = self._base(person, "view_closed")
         if values is None:
             values = ModalForm(view, self.emulator.workspace).fill()
-        payload.update(
-            type="view_closed", view={**view, "state": {"values": dict(values)}}, is_cleared=False
-        )
+        payload.update(view={**view, "state": {"values": dict(values)}}, is_cleared=False)
         return self._interaction(payload)
 
     def event(

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.sandbox import Sandbox
 from bot.store.models import Reminder, ReminderState
-from tests.e2e.helpers import create_loop, impatient_dispatcher
+from tests.e2e.helpers import HM, create_loop, impatient_dispatcher, uid
 from tests.e2e.test_debrief import submit
 
 Samples = dict[tuple[str, frozenset], float]
@@ -36,6 +36,8 @@ def test_metrics_count_a_story_requests_reminders_and_slacks_answers(sb: Sandbox
     _, before = _scrape(sb)
     short_id = create_loop(sb)  # /loop create and its two modal steps
     submit(sb, short_id, 1, "Hire")  # /loop scorecard, one modal submitted
+    # An event: its envelope names the event's own type first, and that is not what is counted.
+    sb.slack.event({"type": "app_home_opened", "user": uid(sb, HM), "tab": "home"})
     refused = sb.slack.send_raw(b"command=%2Floop&text=list", {})  # no signature
     assert refused.status == 401
     sb.stop_bot()  # lets the work after each acknowledgement finish, as a graceful stop does
@@ -51,6 +53,8 @@ def test_metrics_count_a_story_requests_reminders_and_slacks_answers(sb: Sandbox
     assert grew("loopbot_requests_total", kind="command", outcome="ok") == 2
     assert grew("loopbot_requests_total", kind="view_submission", outcome="ok") == 3
     assert grew("loopbot_requests_total", kind="command", outcome="refused") == 1
+    assert grew("loopbot_requests_total", kind="event_callback", outcome="ok") == 1
+    assert grew("loopbot_requests_total", kind="other", outcome="ok") == 0
     # Every request's acknowledgement is timed, and these came back well inside Slack's 3 s.
     assert grew("loopbot_ack_seconds_count", kind="command") == 3
     assert grew("loopbot_ack_seconds_bucket", kind="command", le="3.0") == 3
