@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import deque
 from typing import Any
@@ -53,7 +52,7 @@ class Inspection:
             if found is None:
                 raise KeyError(f"no channel {channel!r}")
             return [
-                copy.deepcopy(m)
+                m.snapshot()
                 for m in self.workspace.messages.get(found.id, [])
                 if not m.deleted and (include_ephemeral or m.ephemeral_for is None)
             ]
@@ -65,7 +64,7 @@ class Inspection:
             im_id = self.workspace.im_id(user_id)
             bot_id = self.workspace.bot.id
             return [
-                copy.deepcopy(m)
+                m.snapshot()
                 for m in self.workspace.messages.get(im_id, [])
                 if m.user == bot_id and not m.deleted and m.ephemeral_for is None
             ]

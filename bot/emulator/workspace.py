@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -104,6 +104,12 @@ class Message:
     """What the app attached (`event_type`, `event_payload`); shown only when asked for."""
     files: list[dict[str, Any]] | None = None
     """Files shared with the message (files.completeUploadExternal)."""
+
+    def snapshot(self) -> Message:
+        """This version of the message, as a screen shows it. The workspace never changes a
+        message's blocks, metadata or files in place (an edit replaces them, and keeps the old
+        ones in `edits`), so a later edit leaves the snapshot as it was."""
+        return replace(self, edits=list(self.edits))
 
     def to_slack(self, *, with_metadata: bool = False) -> dict[str, Any]:
         """The message object as conversations.history and payloads show it."""

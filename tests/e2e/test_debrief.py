@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import shutil
@@ -351,7 +350,7 @@ def test_a_double_click_records_one_decision(sb: Sandbox) -> None:
     short_id = create_loop(sb)
     all_in(sb, short_id, ["Hire"] * 6)
     (shown,) = wait_for(lambda: summaries(sb, short_id))
-    on_screen = copy.deepcopy(shown)  # the emulator edits its own copy in place
+    on_screen = shown  # a snapshot: the first decision's update leaves it as it was
     # Both clicks land on the message as it was, before the first decision updated it.
     _decide(sb, short_id, HM, "Hire", seen=on_screen)
     again = _decide(sb, short_id, HM, "Hire", seen=on_screen)

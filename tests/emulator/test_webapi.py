@@ -223,6 +223,28 @@ def test_an_update_keeps_the_blocks_only_when_it_leaves_out_the_text(
     assert message.text == "Done: no answer needed" and not message.blocks
 
 
+def test_a_message_a_test_holds_stays_as_it_was_shown(
+    slack: WebClient, emulator: SlackEmulator
+) -> None:
+    """Like a screen: an edit, a reply replacing it or a delete changes the workspace, not the
+    copy already read (a double click sends the message as it was)."""
+    dm = slack.conversations_open(users="U0HM00001")["channel"]["id"]
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "Awaiting decision"}}
+    ts = slack.chat_postMessage(channel=dm, text="Summary", blocks=[section])["ts"]
+    (shown,) = emulator.messages_in(dm)
+    (dm_shown,) = emulator.dms_to("U0HM00001")
+    decided = {"type": "section", "text": {"type": "mrkdwn", "text": "Decided: Hire"}}
+    slack.chat_update(channel=dm, ts=ts, text="Decided", blocks=[decided])
+    for held in (shown, dm_shown):
+        assert held.text == "Summary" and held.edits == []
+        assert held.blocks and held.blocks[0]["text"]["text"] == "Awaiting decision"
+    (now,) = emulator.messages_in(dm)
+    assert now.blocks and now.blocks[0]["text"]["text"] == "Decided: Hire"
+    assert [e.text for e in now.edits] == ["Summary"]
+    slack.chat_delete(channel=dm, ts=ts)
+    assert not now.deleted and emulator.messages_in(dm) == []
+
+
 def test_ephemeral_only_to_channel_members(slack: WebClient, emulator: SlackEmulator) -> None:
     channel = slack.conversations_create(name="loop-ephemeral")["channel"]["id"]
     slack.conversations_invite(channel=channel, users="U0HM00001")
