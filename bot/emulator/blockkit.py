@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -209,17 +210,44 @@ class _Checker:
                 self.text(f"{opath}.description", option["description"], 75)
 
     def sdk(self, path: str, block: dict[str, Any]) -> None:
-        try:
-            parsed = Block.parse(block)
-            if parsed is None:
-                self.add(path, "not a block slack_sdk can read")
-                return
-            parsed.validate_json()
-            parsed.to_dict()  # validates nested elements and composition objects too
-        except SlackObjectFormationError as exc:
-            self.add(path, str(exc))
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            self.add(path, f"malformed block ({type(exc).__name__}: {exc})")
+        problem = _sdk_problem(block)
+        if problem is not None:
+            self.add(path, problem)
+
+
+# slack_sdk's verdict on a block depends on the block alone; a card edited again and again
+# repeats most of its blocks, so each distinct block is read once (a few thousand at most).
+_SDK_VERDICTS: dict[str, str | None] = {}
+_SDK_VERDICTS_MAX = 4096
+_UNREAD = object()
+
+
+def _sdk_problem(block: dict[str, Any]) -> str | None:
+    try:
+        key = json.dumps(block, sort_keys=True)
+    except (TypeError, ValueError):
+        return _sdk_read(block)
+    known = _SDK_VERDICTS.get(key, _UNREAD)
+    if known is not _UNREAD:
+        return known  # type: ignore[return-value]
+    if len(_SDK_VERDICTS) >= _SDK_VERDICTS_MAX:
+        _SDK_VERDICTS.clear()
+    verdict = _SDK_VERDICTS[key] = _sdk_read(block)
+    return verdict
+
+
+def _sdk_read(block: dict[str, Any]) -> str | None:
+    try:
+        parsed = Block.parse(block)
+        if parsed is None:
+            return "not a block slack_sdk can read"
+        parsed.validate_json()
+        parsed.to_dict()  # validates nested elements and composition objects too
+    except SlackObjectFormationError as exc:
+        return str(exc)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        return f"malformed block ({type(exc).__name__}: {exc})"
+    return None
 
 
 def check_message(blocks: Any, text: str | None = None) -> list[str]:
