@@ -450,6 +450,29 @@ def test_the_recruiter_takes_a_trainee_off_a_round(sb: Sandbox) -> None:
     assert _trainee_round(sb, second)[1] == "shadow"
 
 
+def test_a_trainee_taken_off_by_the_hiring_manager_is_news_to_the_recruiter(sb: Sandbox) -> None:
+    """`/loop remove` by someone other than the recruiter: the loop's recruiter hears who took
+    the trainee off, which round, and that it does not count toward their training."""
+    trainee, hm, rec = TRAINEE[0], "maya.hm", "oliver.rec"
+    short_id, _ = _create(sb, "2026-11-24")
+    number, _ = _trainee_round(sb, short_id)
+    (lead,) = _interviewers(sb, short_id, number)
+    name = next(r for r in _plain_rounds(sb, short_id) if r[0] == number)[1]
+    answer = said(sb, hm, f"remove {short_id} {number} <@{uid(sb, trainee)}>")
+    assert answer.startswith(f"<@{uid(sb, trainee)}> is off *{number}. {name}* for ")
+    (heard,) = wait_for(lambda: _texts(sb, rec, "took @"))
+    assert heard.startswith(
+        f"@{uid(sb, hm)} took @{uid(sb, trainee)} off *{number}. {name}* for *Juyoung Park* ("
+    )
+    assert f"which they were to shadow. @{uid(sb, lead)} runs it without them." in heard
+    assert heard.endswith(
+        "It does not count toward their training; a later loop can give them the shadow again."
+    )
+    assert not _texts(sb, hm, "took @")  # who took them off has the answer
+    (told,) = wait_for(lambda: _texts(sb, trainee, "took you off"))
+    assert told.startswith(f"@{uid(sb, hm)} took you off *{number}. {name}*")
+
+
 def test_the_recruiter_takes_a_trainee_off_from_app_home(sb: Sandbox) -> None:
     """App Home lists a recruiter the trainees on their loops, each with *Take off* (Slack asks
     first, saying what it does); pressed, the trainee is off, the recruiter's answer comes by DM
