@@ -19,7 +19,7 @@ from bot.slack.blocks.debrief import (
 )
 from bot.slack.blocks.loops import LoopIds
 from handlers.forms import Form
-from handlers.middleware import Listeners, later
+from handlers.middleware import Listeners, answer, later
 from handlers.requests import SlashCommand
 from handlers.router import LoopCommands
 
@@ -60,15 +60,13 @@ def handle_debrief_command(
     ref = _first_arg(args, "debrief")
     ack()
     done = debrief.open_debrief(runtime, actor=command.user_id, ref=ref)
-    respond(text=done.text, response_type="ephemeral")
-    later(runtime, {"response_url": command.response_url}, done.then)
+    answer(runtime, respond, {"response_url": command.response_url}, command.user_id, done)
 
 
 def handle_debrief_open_button(ack: Ack, body: dict, respond: Respond, runtime: Runtime) -> None:
     ack()
     done = debrief.open_debrief(runtime, actor=body["user"]["id"], ref=_action_value(body))
-    respond(text=done.text, response_type="ephemeral", replace_original=False)
-    later(runtime, body, done.then)
+    answer(runtime, respond, body, body["user"]["id"], done, replace_original=False)
 
 
 def handle_finalist_command(
@@ -83,15 +81,13 @@ def handle_finalist_command(
     ref = _first_arg(args, "finalist")
     ack()
     done = debrief.finalist(runtime, actor=command.user_id, ref=ref)
-    respond(text=done.text, response_type="ephemeral")
-    later(runtime, {"response_url": command.response_url}, done.then)
+    answer(runtime, respond, {"response_url": command.response_url}, command.user_id, done)
 
 
 def handle_finalist_button(ack: Ack, body: dict, respond: Respond, runtime: Runtime) -> None:
     ack()
     done = debrief.finalist(runtime, actor=body["user"]["id"], ref=_action_value(body))
-    respond(text=done.text, response_type="ephemeral", replace_original=False)
-    later(runtime, body, done.then)
+    answer(runtime, respond, body, body["user"]["id"], done, replace_original=False)
 
 
 def handle_decide_button(ack: Ack, body: dict, runtime: Runtime) -> None:

@@ -6,12 +6,12 @@ import re
 
 from slack_bolt import Ack, Respond
 
-from bot.app import feedback, loops
+from bot.app import feedback
 from bot.errors import InvalidInput
 from bot.runtime import Runtime
 from bot.slack.blocks.feedback import FeedbackIds
 from bot.slack.blocks.loops import build_modal_swap
-from handlers.middleware import Listeners, later
+from handlers.middleware import Listeners, answer, later
 
 _LINE = re.compile(
     r"^(?P<loop>[A-Za-z0-9]{1,16}):(?P<number>\d{1,3})(?::(?P<user>[A-Z0-9]{1,32}))?$"
@@ -38,12 +38,8 @@ def handle_nudge(ack: Ack, body: dict, respond: Respond, runtime: Runtime) -> No
         number=int(found["number"]),
         user_id=found["user"],
     )
-    if body.get("response_url"):
-        respond(text=done.text, response_type="ephemeral", replace_original=False)
-        later(runtime, body, done.then)
-    else:  # pressed on App Home: no message to answer under, so the answer is a DM
-        actor = body["user"]["id"]
-        later(runtime, body, lambda: loops.confirm_by_dm(runtime, actor=actor, done=done))
+    # Pressed on App Home, there is no message to answer under: the answer is a DM.
+    answer(runtime, respond, body, body["user"]["id"], done, replace_original=False)
 
 
 def handle_reassign(ack: Ack, body: dict, runtime: Runtime) -> None:

@@ -20,6 +20,8 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.kwargs_injection import Args
 
+from bot.app import Done
+from bot.app.loops import confirm_by_dm
 from bot.errors import LoopbotError
 from bot.events import claim_event
 from bot.logs import exception_summary
@@ -128,6 +130,25 @@ def later(runtime: Runtime, body: dict, work: Callable[[], Any]) -> None:
             report(runtime, error, body, {})
 
     runtime.after_ack.submit(run)
+
+
+def answer(
+    runtime: Runtime, respond: Any, body: dict, actor: str, done: Done, **fields: Any
+) -> None:
+    """Tell the person what their change did, then run its follow-ups after the acknowledgement.
+
+    The change is made either way, so its follow-ups (the card, the people to tell) run
+    whether or not the answer got through: an answer with no response URL (App Home), or one
+    Slack would not take (an expired URL), goes to their DM instead."""
+    if getattr(respond, "response_url", None):
+        try:
+            respond(text=done.text, response_type="ephemeral", **fields)
+        except LoopbotError:
+            log.warning("the answer's response URL was refused; it goes by DM")
+        else:
+            later(runtime, body, done.then)
+            return
+    later(runtime, body, lambda: confirm_by_dm(runtime, actor=actor, done=done))
 
 
 def _key(kind: str, body: dict) -> str | None:

@@ -73,9 +73,11 @@ def _answer(ack: Ack, body: dict, runtime: Runtime, *, accept: bool) -> None:
         "id"
     )
     ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
-    if channel and ts:
-        runtime.messenger.update(channel, ts, text=done.text, blocks=sections_for(done.text))
-    later(runtime, body, done.then)
+    try:
+        if channel and ts:
+            runtime.messenger.update(channel, ts, text=done.text, blocks=sections_for(done.text))
+    finally:  # the answer is recorded: who else must hear of it does, whatever Slack said here
+        later(runtime, body, done.then)
 
 
 def handle_accept(ack: Ack, body: dict, runtime: Runtime) -> None:

@@ -36,7 +36,7 @@ def open_debrief(runtime: Runtime, *, actor: str, ref: str) -> Done:
         "which only the hiring manager, the interview lead and interviewers whose scorecards "
         "are in can read."
     )
-    return Done(text, lambda: refresh_card(runtime=runtime, loop_id=loop_id, actor=actor))
+    return Done(text, lambda: refresh_card(runtime=runtime, loop_id=loop_id, actor=actor), loop_id)
 
 
 def finalist(runtime: Runtime, *, actor: str, ref: str) -> Done:
@@ -58,7 +58,7 @@ def finalist(runtime: Runtime, *, actor: str, ref: str) -> Done:
         if newly
         else f"{candidate} is already a finalist (loop `{short_id}`)."
     )
-    return Done(text, follow_up)
+    return Done(text, follow_up, loop_id)
 
 
 def decision_form(runtime: Runtime, *, actor: str, ref: str) -> str:

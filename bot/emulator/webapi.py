@@ -214,7 +214,9 @@ class SlackEmulator(Inspection):
         times: int = 1,
         delay: float | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail (or stall `delay` s, or to end_delays())."""
+        """Make the next `times` calls of `method` fail (or stall `delay` s, or to end_delays()).
+        `method` "response_url" stands for the posts to response URLs (an expired one: status
+        404, error "expired_url")."""
         if error is None and status is None and retry_after is None and delay is None:
             raise ValueError("fail_next needs error, status, retry_after or delay")
         if delay:
@@ -387,6 +389,10 @@ class SlackEmulator(Inspection):
         return found.id if found else key
 
     def _response_url(self, rid: str, raw: bytes, port: int) -> tuple[int, dict[str, Any]]:
+        fault = self._take_fault("response_url")
+        if fault is not None and fault.fails:
+            status, body, _ = self._faulted(fault)
+            return status, body
         with self.lock:
             record = self._response_urls.get(rid)
             if record is None:

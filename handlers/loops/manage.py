@@ -21,7 +21,7 @@ from bot.slack.blocks.loops import (
     build_modal_swap,
 )
 from handlers.forms import Form
-from handlers.middleware import Listeners, later
+from handlers.middleware import Listeners, answer, later
 from handlers.requests import SlashCommand
 from handlers.router import LoopCommands
 
@@ -57,11 +57,6 @@ def _mentioned(token: str, whom: str, name: str) -> str:
     if person is None:
         raise InvalidInput(f"Mention {whom}: `{USAGE[name]}`")
     return person
-
-
-def _answer(runtime: Runtime, respond: Respond, body: dict, done: Done) -> None:
-    respond(text=done.text, response_type="ephemeral", replace_original=False)
-    later(runtime, body, done.then)
 
 
 def handle_list_command(
@@ -116,7 +111,7 @@ def handle_reschedule_command(
     done = loops.reschedule_round(
         runtime, actor=command.user_id, ref=args[0], round_ref=args[1], starts_at=when
     )
-    _answer(runtime, respond, {"response_url": command.response_url}, done)
+    answer(runtime, respond, {"response_url": command.response_url}, command.user_id, done)
 
 
 def handle_swap_command(
@@ -135,7 +130,7 @@ def handle_swap_command(
     done = loops.swap_round(
         runtime, actor=command.user_id, ref=args[0], round_ref=args[1], new_user=person, old=old
     )
-    _answer(runtime, respond, {"response_url": command.response_url}, done)
+    answer(runtime, respond, {"response_url": command.response_url}, command.user_id, done)
 
 
 def handle_remove_command(
@@ -153,7 +148,7 @@ def handle_remove_command(
     done = replacements.take_trainee_off(
         runtime, actor=command.user_id, ref=args[0], round_ref=args[1], trainee=trainee
     )
-    _answer(runtime, respond, {"response_url": command.response_url}, done)
+    answer(runtime, respond, {"response_url": command.response_url}, command.user_id, done)
 
 
 def handle_cancel_command(
@@ -168,20 +163,20 @@ def handle_cancel_command(
     _need(args, 1, "cancel")
     ack()
     done = loops.cancel_loop(runtime, actor=command.user_id, ref=args[0])
-    _answer(runtime, respond, {"response_url": command.response_url}, done)
+    answer(runtime, respond, {"response_url": command.response_url}, command.user_id, done)
 
 
 def handle_card_cancel(ack: Ack, body: dict, respond: Respond, runtime: Runtime) -> None:
     ack()
     done = loops.cancel_loop(runtime, actor=body["user"]["id"], ref=_card_value(body))
-    _answer(runtime, respond, body, done)
+    answer(runtime, respond, body, body["user"]["id"], done, replace_original=False)
 
 
 def handle_card_received(ack: Ack, body: dict, respond: Respond, runtime: Runtime) -> None:
     ack()
     short_id, _, number = _card_value(body).partition(":")
     done = loops.mark_received(runtime, actor=body["user"]["id"], ref=short_id, round_ref=number)
-    _answer(runtime, respond, body, done)
+    answer(runtime, respond, body, body["user"]["id"], done, replace_original=False)
 
 
 def _card_value(body: dict) -> str:

@@ -302,6 +302,23 @@ def test_cancel_stops_reminders_and_tells_everyone(sb: Sandbox, loop_id: str) ->
     assert reminders() == before
 
 
+def test_a_change_whose_answer_slack_refuses_still_updates_the_card_and_answers_by_dm(
+    sb: Sandbox, loop_id: str
+) -> None:
+    """The loop is cancelled either way: with its response URL refused (expired), the card
+    still says so and the one who pressed Cancel reads the answer in their DM."""
+    channel, card = card_in_channel(sb, loop_id)
+    sb.emulator.fail_next("response_url", status=404, error="expired_url")
+    sb.slack.click(REC, "loop_card_cancel", loop_id, message=card)
+    assert wait_for(
+        lambda: "status: *cancelled*" in json.dumps(card_in_channel(sb, loop_id)[1].blocks)
+    )
+    assert wait_for(lambda: any(f"Loop `{loop_id}` is cancelled" in t for t in dm_texts(sb, REC)))
+    assert sb.emulator.fails_waiting("response_url") == 0  # the refused answer was tried first
+    with sb.db.read() as session:
+        assert session.exec(select(Loop)).one().status == "cancelled"
+
+
 @pytest.mark.parametrize("who", ["diego.la", IL, XS, "beatriz.sp"])
 def test_changes_are_refused_for_people_without_the_right(sb: Sandbox, loop_id, who) -> None:
     def rounds() -> list[tuple]:
