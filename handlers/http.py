@@ -68,13 +68,14 @@ def make_wsgi_app(app: App, runtime: Runtime):
             text = _text(body)
             _verify(verifier, runtime, local, environ, text)
             parsed = _check_shape(environ.get("CONTENT_TYPE", ""), text)
+            request = _bolt_request(environ, text, parsed)
         except Refused as refused:
             log.info("request refused", extra={"status": refused.status[:3]})
             return _answer(start_response, refused.status, refused.reason)
         except UNAVAILABLE:
             return _answer(start_response, "503 Service Unavailable", "database unavailable")
         with runtime.acks.pending():
-            answer = app.dispatch(_bolt_request(environ, text, parsed))
+            answer = app.dispatch(request)
         response = WsgiHttpResponse(answer.status, answer.headers, answer.body)
         start_response(response.status, response.get_headers())
         return response.get_body()
@@ -169,7 +170,10 @@ def _bolt_request(environ: dict, text: str, body: dict[str, Any]) -> BoltRequest
     request = BoltRequest(body="", headers=headers)
     request.raw_body = text
     request.body = body
-    request.context = build_context(BoltContext({}), body)
+    try:  # who and where the request is from: team, enterprise, channel, authorizations
+        request.context = build_context(BoltContext({}), body)
+    except (TypeError, AttributeError, KeyError, ValueError):
+        raise Refused("400 Bad Request", "sender fields that are not Slack's") from None
     return request
 
 
@@ -191,7 +195,7 @@ def _check_shape(content_type: str, text: str) -> dict[str, Any]:
         _check_interaction(interaction)
         return interaction
     if "command" in form:
-        for name in ("command", "user_id"):
+        for name in ("command", "user_id", "response_url"):
             if not form.get(name, ""):
                 raise Refused("400 Bad Request", f"a slash command without {name}")
     elif "ssl_check" not in form:
@@ -224,7 +228,7 @@ def _lone_payload(text: str) -> str | None:
 def _json_object(text: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than Python reads
         raise Refused("400 Bad Request", f"{what} is not JSON") from None
     if not isinstance(value, dict) or not isinstance(value.get("type"), str):
         raise Refused("400 Bad Request", f"{what} is not an object with a type")
@@ -238,6 +242,14 @@ def _check_event(body: dict[str, Any]) -> None:
         event = body.get("event")
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             raise Refused("400 Bad Request", "event_callback without an event")
+        if not isinstance(body.get("event_id", ""), str):
+            raise Refused("400 Bad Request", "an event_id that is not text")
+
+
+# The interactions loopbot has listeners for (app.yaml declares no shortcut), and the views
+# they come from: a workflow step's or a legacy type would only reach Bolt's own guesses.
+_INTERACTIONS = frozenset({"block_actions", "view_submission", "view_closed"})
+_VIEW_TYPES = frozenset({"modal"})
 
 
 def _check_interaction(payload: dict[str, Any]) -> None:
@@ -245,6 +257,8 @@ def _check_interaction(payload: dict[str, Any]) -> None:
     if not isinstance(user, dict) or not isinstance(user.get("id"), str):
         raise Refused("400 Bad Request", "interaction without a user")
     kind = payload["type"]
+    if kind not in _INTERACTIONS:
+        raise Refused("400 Bad Request", f"an interaction loopbot does not take ({kind[:40]})")
     if kind == "block_actions":
         actions = payload.get("actions")
         if not isinstance(actions, list) or not actions:
@@ -258,6 +272,13 @@ def _check_interaction(payload: dict[str, Any]) -> None:
         view = payload.get("view")
         if not isinstance(view, dict) or not isinstance(view.get("callback_id"), str):
             raise Refused("400 Bad Request", f"{kind} without a view")
+        if view.get("type") not in _VIEW_TYPES:
+            raise Refused("400 Bad Request", f"{kind} of a view that is not a modal")
+        urls = payload.get("response_urls", [])
+        if not isinstance(urls, list) or not all(
+            isinstance(u, dict) and isinstance(u.get("response_url"), str) for u in urls
+        ):
+            raise Refused("400 Bad Request", "response_urls that are not Slack's")
         if not isinstance(view.get("private_metadata", ""), str):
             raise Refused("400 Bad Request", "private_metadata that is not text")
         state = view.get("state", {"values": {}})

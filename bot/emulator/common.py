@@ -129,3 +129,15 @@ class Fault:
     @property
     def fails(self) -> bool:
         return any(x is not None for x in (self.error, self.status, self.retry_after))
+
+    def answer(self) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """What Slack answers a call this fault fails: status, body and headers."""
+        if self.retry_after is not None or self.status == 429:
+            retry = str(self.retry_after if self.retry_after is not None else 1)
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry}
+        status = self.status or 200
+        error = self.error or _STATUS_ERRORS.get(status, "fatal_error")
+        return status, {"ok": False, "error": error}, {}
+
+
+_STATUS_ERRORS = {500: "internal_error", 503: "service_unavailable", 408: "request_timeout"}

@@ -31,7 +31,6 @@ METHODS: dict[str, Callable[[SlackEmulator, dict[str, Any]], dict[str, Any]]] = 
 }
 # Socket Mode's method takes the app-level token (xapp-); every other one the bot token.
 APP_TOKEN_METHODS = {"apps.connections.open": lambda em, args: {"url": em.socket_mode.new_url()}}
-_STATUS_ERRORS = {500: "internal_error", 503: "service_unavailable", 408: "request_timeout"}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -214,9 +213,8 @@ class SlackEmulator(Inspection):
         times: int = 1,
         delay: float | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail (or stall `delay` s, or to end_delays()).
-        `method` "response_url" stands for the posts to response URLs (an expired one: status
-        404, error "expired_url")."""
+        """Make the next `times` calls of `method` ("response_url": posts to response URLs)
+        fail (or stall `delay` s, or to end_delays())."""
         if error is None and status is None and retry_after is None and delay is None:
             raise ValueError("fail_next needs error, status, retry_after or delay")
         if delay:
@@ -340,7 +338,7 @@ class SlackEmulator(Inspection):
             elif (token == self.app_token) != (method in APP_TOKEN_METHODS):
                 body = {"ok": False, "error": "not_allowed_token_type"}
             elif fault is not None and fault.fails:
-                status, body, headers = self._faulted(fault)
+                status, body, headers = fault.answer()
                 injected = True
             else:
                 retry = self.limiter.check(method, self._channel_key(method, args))
@@ -370,15 +368,6 @@ class SlackEmulator(Inspection):
                 queue.popleft()
             return fault
 
-    @staticmethod
-    def _faulted(fault: Fault) -> tuple[int, dict[str, Any], dict[str, str]]:
-        if fault.retry_after is not None or fault.status == 429:
-            retry = str(fault.retry_after if fault.retry_after is not None else 1)
-            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry}
-        status = fault.status or 200
-        error = fault.error or _STATUS_ERRORS.get(status, "fatal_error")
-        return status, {"ok": False, "error": error}, {}
-
     def _channel_key(self, method: str, args: dict[str, Any]) -> str | None:
         if method != "chat.postMessage":
             return None
@@ -389,10 +378,8 @@ class SlackEmulator(Inspection):
         return found.id if found else key
 
     def _response_url(self, rid: str, raw: bytes, port: int) -> tuple[int, dict[str, Any]]:
-        fault = self._take_fault("response_url")
-        if fault is not None and fault.fails:
-            status, body, _ = self._faulted(fault)
-            return status, body
+        if (fault := self._take_fault("response_url")) is not None and fault.fails:
+            return fault.answer()[:2]
         with self.lock:
             record = self._response_urls.get(rid)
             if record is None:

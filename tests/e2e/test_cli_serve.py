@@ -280,7 +280,13 @@ def test_one_signed_request_sent_20_times_to_two_processes_and_after_a_restart_c
         slack = SlackClient(url + "/slack/events", "s3cret-for-tests", emulator)
         user = emulator.workspace.user("oliver.rec")
         body = urlencode(
-            {"command": "/loop", "text": "create", "user_id": user.id, "trigger_id": "t.1"}
+            {
+                "command": "/loop",
+                "text": "create",
+                "user_id": user.id,
+                "trigger_id": "t.1",
+                "response_url": emulator.issue_response_url(),
+            }
         ).encode()
         headers = slack.signed_headers(body, "application/x-www-form-urlencoded")
         proc = subprocess.Popen(

@@ -23,7 +23,7 @@ HELP_FORM = {
     "user_id": "U0RC00001",
     "team_id": "T1",
     "channel_id": "D0RC00001",
-    "response_url": "",
+    "response_url": "https://hooks.slack.com/commands/T1/1/help",
     "trigger_id": "1.2.3",
 }
 

@@ -63,6 +63,74 @@ CASES = {
         "event_callback without an event",
     ),
     "not UTF-8": (lambda sb: b"payload=\xff\xfe", FORM, "body is not UTF-8"),
+    "nested past reading": (
+        lambda sb: b'{"type": "event_callback", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        "application/json",
+        "body is not JSON",
+    ),
+    "event_id not text": (
+        lambda sb: json.dumps(
+            {"type": "event_callback", "event": {"type": "app_home_opened"}, "event_id": 5}
+        ).encode(),
+        "application/json",
+        "an event_id that is not text",
+    ),
+    "event user not text": (
+        lambda sb: json.dumps(
+            {"type": "event_callback", "event": {"type": "app_home_opened", "user": 5}}
+        ).encode(),
+        "application/json",
+        "sender fields that are not Slack's",
+    ),
+    "team not an object": (
+        lambda sb: _payload(sb, _click(sb, team=5, actions=[{"action_id": "x"}])),
+        FORM,
+        "sender fields that are not Slack's",
+    ),
+    "legacy interaction": (
+        lambda sb: _payload(
+            sb,
+            json.dumps({"type": "interactive_message", "user": {"id": "U1"}, "callback_id": "x"}),
+        ),
+        FORM,
+        "an interaction loopbot does not take (interactive_message)",
+    ),
+    "view without a type": (
+        lambda sb: _payload(
+            sb,
+            json.dumps(
+                {
+                    "type": "view_submission",
+                    "user": {"id": "U1"},
+                    "view": {"callback_id": "scorecard_submit"},
+                }
+            ),
+        ),
+        FORM,
+        "view_submission of a view that is not a modal",
+    ),
+    "response_urls not Slack's": (
+        lambda sb: _payload(
+            sb,
+            json.dumps(
+                {
+                    "type": "view_submission",
+                    "user": {"id": "U1"},
+                    "view": {"type": "modal", "callback_id": "scorecard_submit"},
+                    "response_urls": ["x"],
+                }
+            ),
+        ),
+        FORM,
+        "response_urls that are not Slack's",
+    ),
+    "command without a response URL": (
+        lambda sb: urlencode(
+            {"command": "/loop", "user_id": uid(sb, REC), "text": "list"}
+        ).encode(),
+        FORM,
+        "a slash command without response_url",
+    ),
 }
 
 
