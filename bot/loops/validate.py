@@ -23,6 +23,8 @@ from bot.store.models import Loop
 
 MAX_ROUNDS_PER_INTERVIEWER = 2
 MAX_NAME = 100
+AHEAD = timedelta(days=366)
+"""How far ahead a loop's first day, or a round moved by hand, may be: a year."""
 
 
 def role_label(role: Role) -> str:
@@ -94,6 +96,8 @@ def validate_request(
         zone = None
     if zone is not None and request.first_day < now.astimezone(zone).date():
         errors["first_day"] = "Pick today or a later day."
+    elif request.first_day > (now + AHEAD).date():
+        errors["first_day"] = "Pick a day within the next year."
 
     letters = letters_by_role(template)
     held: dict[str, list[Role]] = {}
@@ -145,6 +149,8 @@ def validate_schedule(
             # No slot: a submission deadline instead, in the future.
             if rnd.deadline is None or rnd.deadline <= now:
                 errors[f"round:{rnd.number}:deadline"] = "Pick a submission deadline in the future."
+            elif rnd.deadline > now + AHEAD:
+                errors[f"round:{rnd.number}:deadline"] = "Pick a deadline within the next year."
             continue
         if rnd.starts_at is None:
             errors[f"round:{rnd.number}:time"] = (
@@ -152,6 +158,8 @@ def validate_schedule(
             )
         elif rnd.starts_at <= now:
             errors[f"round:{rnd.number}:time"] = "Pick a time in the future."
+        elif rnd.starts_at > now + AHEAD:
+            errors[f"round:{rnd.number}:time"] = "Pick a time within the next year."
         elif written := _written_part(rnd, proposal.request, now):
             errors.update(written)
         elif early := _before_its_submission(proposal, rnd):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -50,6 +50,8 @@ def live():
         ("reschedule {loop} 9 2026-12-01 10:00", "Which round? This loop has: 1. Async Build"),
         ("reschedule {loop} 2 tomorrow", "Give the new time as `YYYY-MM-DD HH:MM`"),
         ("reschedule {loop} 2 2020-01-01 10:00", "Pick a time in the future."),
+        ("reschedule {loop} 2 9999-12-31 23:59", "Pick a time within the next year."),
+        ("reschedule {loop} 2 2027-12-02 10:00", "Pick a time within the next year."),
         ("swap {loop} 2 diego", "Mention the new interviewer"),
         ("swap {loop} 2 <@U0DL00001|sam.former>", "has left the workspace"),
         ("swap {loop} 2 <#C0HIRING1|hiring>", "Mention the new interviewer"),
@@ -99,6 +101,32 @@ def test_a_step_two_time_in_the_past_is_refused_inline(sandbox: Sandbox) -> None
     )
     reply = sandbox.slack.submit(REC, modal, values)
     assert reply.json["errors"] == {"round:2:time": "Pick a time in the future."}
+    with sandbox.db.read() as session:
+        assert session.exec(select(Loop)).all() == []
+
+
+def test_a_day_or_time_more_than_a_year_ahead_is_refused_inline(sandbox: Sandbox) -> None:
+    """Step 1's first day, step 2's times and deadlines: within the next year, said where the
+    date was picked; nothing is created and what was typed stays."""
+    sandbox.now = MONDAY
+    open_create(sandbox)
+    reply = submit(sandbox, REC, step_one_answers(sandbox, **{"First interview day": "9999-12-31"}))
+    assert reply.json == {
+        "response_action": "errors",
+        "errors": {"first_day": "Pick a day within the next year."},
+    }
+    submit(sandbox, REC, step_one_answers(sandbox))
+    modal = top_view(sandbox, REC)
+    values = ModalForm(modal, sandbox.emulator.workspace).fill({})
+    far = int(datetime(9999, 12, 30, 10, 0, tzinfo=UTC).timestamp())
+    for field, refusal in (
+        ("round:2:time", "Pick a time within the next year."),
+        ("round:1:deadline", "Pick a deadline within the next year."),
+    ):
+        values = ModalForm(modal, sandbox.emulator.workspace).fill({})
+        values[field]["value"]["selected_date_time"] = far
+        reply = sandbox.slack.submit(REC, modal, values)
+        assert reply.json["errors"][field] == refusal
     with sandbox.db.read() as session:
         assert session.exec(select(Loop)).all() == []
 
