@@ -225,6 +225,10 @@ def _lone_payload(text: str) -> str | None:
     return raw.decode("utf-8", errors="replace")  # as parse_qs (and Bolt after it) decode
 
 
+# `\ud800`…`\udfff` written as escapes: a pair is an emoji, a lone one no character at all.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _json_object(text: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
@@ -232,6 +236,11 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
         raise Refused("400 Bad Request", f"{what} is not JSON") from None
     if not isinstance(value, dict) or not isinstance(value.get("type"), str):
         raise Refused("400 Bad Request", f"{what} is not an object with a type")
+    if _ESCAPED_SURROGATE.search(text):  # rare: only then is the whole read again
+        try:
+            json.dumps(value, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise Refused("400 Bad Request", f"{what} holds text that is not Unicode") from None
     return value
 
 

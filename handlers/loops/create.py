@@ -84,7 +84,9 @@ def _step1_request(form: Form, template: LoopTemplate, user_id: str) -> LoopRequ
         candidate_key=form.text(Field.CANDIDATE_KEY) or None,
         template_id=template.id,
         variant=None if variant in (None, ON_SITE) else variant,
-        briefed_round=int(briefed) if (briefed := form.option(Field.BRIEFED_ROUND)) else None,
+        briefed_round=int(briefed)
+        if re.fullmatch(r"[0-9]{1,3}", briefed := form.option(Field.BRIEFED_ROUND) or "")
+        else None,
         candidate_tz=form.option(Field.CANDIDATE_TZ) or "",
         candidate_hours=form.text(Field.CANDIDATE_HOURS) or None,
         first_day=first_day,
@@ -100,10 +102,20 @@ def _step1_request(form: Form, template: LoopTemplate, user_id: str) -> LoopRequ
     )
 
 
+def _template_named(metadata: str) -> str:
+    """The loop document step 1 was opened for, as its view's metadata says ("" if unsaid)."""
+    try:
+        named = json.loads(metadata or "{}")
+    except ValueError:
+        return ""
+    template = named.get("template") if isinstance(named, dict) else None
+    return template if isinstance(template, str) else ""
+
+
 def handle_step1_submitted(ack: Ack, body: dict, view: dict, runtime: Runtime) -> None:
     form = Form(view)
     template = runtime.library.loops.get(
-        json.loads(view.get("private_metadata") or "{}").get("template", "")
+        _template_named(view.get("private_metadata") or "")
     ) or runtime.library.loops.get(form.option(Field.TEMPLATE) or "")
     if template is None:
         ack(response_action="errors", errors={Field.TEMPLATE: "Pick a loop document."})

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.emulator import ModalForm
 from bot.sandbox import Sandbox
-from bot.store.models import Loop, Round
+from bot.store.models import Loop, Round, Scorecard
 from tests.e2e.helpers import (
     MONDAY,
     REC,
@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
     uid,
     wait_for,
 )
+from tests.e2e.test_scorecards import owner
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +130,40 @@ def test_a_day_or_time_more_than_a_year_ahead_is_refused_inline(sandbox: Sandbox
         assert reply.json["errors"][field] == refusal
     with sandbox.db.read() as session:
         assert session.exec(select(Loop)).all() == []
+
+
+def test_form_values_slack_would_never_send_are_answered_at_their_field(sandbox: Sandbox) -> None:
+    """A scorecard whose recommendation is not an option, a step 1 whose people are not user
+    ids: each reads as not chosen, so the modal stays open saying what to pick, as when
+    nothing was picked."""
+    sandbox.now = MONDAY
+    short_id = create_loop(sandbox)
+    who = owner(sandbox, short_id, 1)
+    sandbox.slack.command(who, "/loop", f"scorecard {short_id} 1")
+    modal = wait_for(
+        lambda: sandbox.emulator.open_views(uid(sandbox, who)) and top_view(sandbox, who)
+    )
+    form = ModalForm(modal, sandbox.emulator.workspace)
+    picks = {f.label: "Solid" for f in form.fields if f.block_id.startswith("signal:")}
+    values = form.fill(
+        {**picks, "Overall recommendation": "Hire", "Key evidence": "Clear tests, small steps."}
+    )
+    values["recommendation"]["value"]["selected_option"] = "Hire"
+    reply = sandbox.slack.submit(who, modal, values)
+    assert reply.json["response_action"] == "errors"
+    assert "recommendation" in reply.json["errors"]
+    with sandbox.db.read() as session:
+        assert session.exec(select(Scorecard)).all() == []
+
+    open_create(sandbox)
+    step_one = top_view(sandbox, REC)
+    values = ModalForm(step_one, sandbox.emulator.workspace).fill(step_one_answers(sandbox))
+    values["role:HM"]["value"]["selected_user"] = 5
+    values["role:PI"]["value"]["selected_users"] = "U0RC00001"
+    reply = sandbox.slack.submit(REC, step_one, values)
+    assert reply.json["response_action"] == "errors"
+    assert reply.json["errors"]["role:HM"].startswith("Pick the Hiring Manager")
+    assert reply.json["errors"]["role:PI"].startswith("Pick the Panel Interviewer")
 
 
 def test_a_modal_naming_another_loops_round_is_refused(sandbox: Sandbox) -> None:

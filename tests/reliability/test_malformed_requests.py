@@ -124,6 +124,11 @@ CASES = {
         FORM,
         "response_urls that are not Slack's",
     ),
+    "lone surrogate": (
+        lambda sb: _payload(sb, _click(sb, actions=[{"action_id": "x", "value": "\ud800"}])),
+        FORM,
+        "payload holds text that is not Unicode",
+    ),
     "command without a response URL": (
         lambda sb: urlencode(
             {"command": "/loop", "user_id": uid(sb, REC), "text": "list"}
