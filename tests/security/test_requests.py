@@ -15,9 +15,13 @@ FORM = {
     "user_id": "U0RC00001",
     "team_id": "T0LOOPBOT",
     "channel_id": "D0RC00001",
-    "response_url": "",
     "trigger_id": "1.2.abc",
 }
+
+
+def _form(sb: Sandbox) -> bytes:
+    """The command as Slack sends it, with a response URL the emulator answers."""
+    return urlencode({**FORM, "response_url": sb.emulator.issue_response_url()}).encode()
 
 
 def _headers(sb: Sandbox, body: bytes, **override) -> dict:
@@ -28,7 +32,7 @@ def _headers(sb: Sandbox, body: bytes, **override) -> dict:
 
 @pytest.mark.parametrize("case", ["missing", "bad", "other secret", "stale", "future"])
 def test_unverified_requests_are_refused_and_do_nothing(sandbox: Sandbox, case: str) -> None:
-    body = urlencode(FORM).encode()
+    body = _form(sandbox)
     now = int(time.time())
     override = {
         "missing": {"X-Slack-Signature": None, "X-Slack-Request-Timestamp": None},
@@ -51,22 +55,22 @@ def test_unverified_requests_are_refused_and_do_nothing(sandbox: Sandbox, case: 
 
 
 def test_a_captured_request_replayed_is_refused(sandbox: Sandbox) -> None:
-    body = urlencode(FORM).encode()
+    body = _form(sandbox)
     headers = _headers(sandbox, body)
     assert sandbox.slack.send_raw(body, headers).status == 200
     assert sandbox.slack.send_raw(body, headers).status == 401
 
 
 def test_a_tampered_body_is_refused(sandbox: Sandbox) -> None:
-    body = urlencode(FORM).encode()
+    body = _form(sandbox)
     headers = _headers(sandbox, body)
-    forged = urlencode({**FORM, "user_id": "U0HM00001"}).encode()
+    forged = body.replace(b"U0RC00001", b"U0HM00001")
     assert sandbox.slack.send_raw(forged, headers).status == 401
 
 
 def test_a_request_replayed_after_a_restart_is_refused(sandbox: Sandbox) -> None:
     """The replay guard lives in the database: a restarted bot still knows the signature."""
-    body = urlencode(FORM).encode()
+    body = _form(sandbox)
     headers = _headers(sandbox, body)
     assert sandbox.slack.send_raw(body, headers).status == 200
     sandbox.stop_bot()
