@@ -87,9 +87,12 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.debrief.export import export_markdown
     from bot.errors import LoopbotError
     from bot.loops.queries import find_loop
-    from bot.store import Database
+    from bot.startup import open_database
 
-    db = Database(settings.database_url)
+    library = _library(settings)
+    if library is None:
+        return 1
+    db = open_database(settings.database_url, current=True)
     try:
         with db.read() as session:
             loop = find_loop(session, args.loop)
@@ -97,7 +100,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
                 session,
                 loop,
                 datetime.now(UTC),
-                load_deployed(settings),
+                library,
             )
     except LoopbotError as exc:
         print(
@@ -106,7 +109,11 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"loopbot: cannot write {args.out} ({exc.strerror or exc})", file=sys.stderr)
+            return 1
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -118,15 +125,14 @@ def build_runtime(settings: Settings, library: Library | None = None):
     from bot.runtime import Runtime
     from bot.slack.client import make_client
     from bot.slack.messenger import Messenger
-    from bot.store import Database
+    from bot.startup import open_database
 
     library = library or load_deployed(settings)
     messenger = Messenger(
         make_client(settings.slack_bot_token.get_secret_value(), settings.api_url)
     )
-    return Runtime(
-        settings=settings, db=Database(settings.database_url), library=library, messenger=messenger
-    )
+    db = open_database(settings.database_url)
+    return Runtime(settings=settings, db=db, library=library, messenger=messenger)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -329,9 +335,17 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         "play a whole loop offline against the built-in Slack emulator (needs no settings)",
     )
-    demo.add_argument("--speed", type=float, default=0.0, help="seconds to pause between steps")
+    demo.add_argument("--speed", type=seconds, default=0.0, help="seconds to pause between steps")
     demo.set_defaults(run=_demo)
     return parser
+
+
+def seconds(text: str) -> float:
+    """A pause in seconds: 0 or more."""
+    value = float(text)  # argparse names the option when this raises ValueError
+    if not 0 <= value < 3600:
+        raise argparse.ArgumentTypeError("give seconds from 0 to 3600")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args, get_settings())
+    except KeyboardInterrupt:  # Ctrl-C: the operator knows why it stopped
+        print(file=sys.stderr)
+        return 130
     except BadSettings as exc:
         print(f"loopbot: setting {exc}", file=sys.stderr)
         return 2

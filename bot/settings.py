@@ -23,7 +23,10 @@ SEEDS_DIR = shipped("seeds")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # `inf` and `nan` are numbers to Python, but no count of seconds or hours.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", allow_inf_nan=False
+    )
 
     slack_bot_token: SecretStr = SecretStr("")
     slack_signing_secret: SecretStr = SecretStr("")
@@ -138,6 +141,16 @@ class Settings(BaseSettings):
             raise ValueError("not a database URL (sqlite:///FILE or postgresql://…)") from None
         if backend not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database '{backend}' (use sqlite or postgresql)")
+        name = make_url(value).drivername
+        if backend == "postgresql" and name not in ("postgresql", "postgresql+psycopg"):
+            raise ValueError(f"unsupported driver '{name}' (write postgresql://…)")
+        return value
+
+    @field_validator("slack_api_url", "loopbot_google_api_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("not a web address (https://…)")
         return value
 
     @field_validator("loopbot_admins", "loopbot_reminders", "loopbot_places", mode="before")
@@ -223,3 +236,7 @@ def get_settings() -> Settings:
     except SettingsError as exc:
         name = str(exc).split('"')[1].upper() if '"' in str(exc) else "a setting"
         raise BadSettings(f"{name}: not valid JSON") from None
+    except UnicodeDecodeError:
+        raise BadSettings("file .env: not UTF-8 text") from None
+    except OSError as exc:
+        raise BadSettings(f"file .env: cannot be read ({exc.strerror or exc})") from None

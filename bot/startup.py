@@ -38,6 +38,25 @@ def reason(error: SQLAlchemyError) -> str:
     return first.rsplit(" failed: ", 1)[-1].strip()
 
 
+def open_database(url: str, *, current: bool = False) -> Database:
+    """The store, reachable, and at the schema this version expects when `current` (then a
+    SQLite file that is not there is not made: `loopbot db upgrade` makes it)."""
+    parsed = make_url(url)
+    if current and parsed.get_backend_name() == "sqlite" and parsed.database:
+        if parsed.database != ":memory:" and not os.path.exists(parsed.database):
+            raise StartupError(
+                f"there is no database at {parsed.database} (`loopbot db upgrade` makes one)"
+            )
+    try:
+        db = Database(url)
+    except OSError as exc:  # the SQLite file's folder cannot be made or written
+        raise StartupError(
+            f"cannot open the database at {where(url)} ({exc.strerror or exc})"
+        ) from None
+    (check_current if current else check_reachable)(db)
+    return db
+
+
 def check_reachable(db: Database) -> None:
     try:
         with db.engine.connect() as conn:
@@ -53,9 +72,7 @@ def check_current(db: Database) -> None:
     check_reachable(db)
     state = schema_state(db)
     if state != "ok":
-        raise StartupError(
-            f"the database at {where(db.url)} needs `loopbot db upgrade` before serving"
-        )
+        raise StartupError(f"the database at {where(db.url)} needs `loopbot db upgrade` first")
 
 
 def check_token(messenger: Messenger, api_url: str) -> None:

@@ -15,7 +15,7 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
     from bot.purge import loops_of_candidate, loops_older_than, purge_loops, retention_cutoff
     from bot.slack.client import make_client
     from bot.slack.messenger import Messenger
-    from bot.store import Database
+    from bot.startup import open_database
 
     if not args.candidate and args.older_than_days is None:
         print("say which: --candidate KEY or --older-than-days N", file=sys.stderr)
@@ -30,7 +30,7 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     now = datetime.now(UTC)
-    db = Database(settings.database_url)
+    db = open_database(settings.database_url, current=True)
     with db.read() as session:
         if args.candidate:
             ids, reason = loops_of_candidate(session, args.candidate), "candidate request"
@@ -64,12 +64,20 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def db_compact(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.startup import check_reachable
-    from bot.store import Database
+    import sqlite3
 
-    db = Database(settings.database_url)
-    check_reachable(db)
-    if not db.compact():
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.startup import StartupError, open_database, reason, where
+
+    db = open_database(settings.database_url)
+    try:
+        compacted = db.compact()
+    except (SQLAlchemyError, sqlite3.Error) as exc:  # VACUUM runs on the driver's connection
+        raise StartupError(
+            f"compacting the database at {where(db.url)} failed ({reason(exc)})"
+        ) from None
+    if not compacted:
         print(
             "another process kept reading the database file; stop loopbot and try again",
             file=sys.stderr,
@@ -82,12 +90,10 @@ def db_compact(args: argparse.Namespace, settings: Settings) -> int:
 def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.startup import StartupError, check_reachable, reason, where
-    from bot.store import Database
+    from bot.startup import StartupError, open_database, reason, where
     from bot.store.migrate import upgrade
 
-    db = Database(settings.database_url)
-    check_reachable(db)
+    db = open_database(settings.database_url)
     try:
         upgrade(db)
     except SQLAlchemyError as exc:

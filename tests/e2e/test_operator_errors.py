@@ -127,6 +127,16 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureF
             {"LOOPBOT_DAILY_MAX": "0"},
             "loopbot: setting LOOPBOT_DAILY_MAX: Input should be greater than or equal to 1",
         ),
+        (
+            {"LOOPBOT_TICK_SECONDS": "inf"},
+            "loopbot: setting LOOPBOT_TICK_SECONDS: Input should be a finite number",
+        ),
+        ({"SLACK_API_URL": "slack.com/api"}, "loopbot: setting SLACK_API_URL: not a web address"),
+        (
+            {"DATABASE_URL": "postgresql+pg8000://db/lb"},
+            "loopbot: setting DATABASE_URL: unsupported driver 'postgresql+pg8000' (write "
+            "postgresql://…)",
+        ),
     ],
 )
 def test_a_bad_setting_is_named_in_one_line(run, env: dict, said: str) -> None:
@@ -190,6 +200,66 @@ def test_db_upgrade_names_the_unreachable_host_and_why(run, refusing_port: int) 
     assert "pw" not in err
 
 
+def test_export_and_purge_say_in_one_line_what_is_wrong_with_the_database(
+    run, refusing_port: int, tmp_path: Path
+) -> None:
+    """They read the store as `serve` does: a file that is not there (and is not made), a
+    server that does not answer, a schema to upgrade first."""
+    missing = tmp_path / "nowhere.db"
+    for args in (["export", "ABC123"], ["purge", "--candidate", "key"]):
+        code, err = run(args, DATABASE_URL=f"sqlite:///{missing}")
+        assert (code, err) == (
+            1,
+            f"loopbot: there is no database at {missing} (`loopbot db upgrade` makes one)",
+        )
+        assert not missing.exists()
+        url = f"postgresql://me:pw@127.0.0.1:{refusing_port}/lb"
+        code, err = run(args, DATABASE_URL=url)
+        assert (code, err) == (
+            1,
+            f"loopbot: cannot reach the database at 127.0.0.1:{refusing_port}/lb "
+            "(Connection refused)",
+        )
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    assert run(["export", "ABC123"], DATABASE_URL=f"sqlite:///{empty}") == (
+        1,
+        f"loopbot: the database at {empty} needs `loopbot db upgrade` first",
+    )
+
+
+def test_a_database_file_where_none_can_be_made_is_named(run, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    where = tmp_path / "afile" / "loopbot.db"
+    assert run(["db", "upgrade"], DATABASE_URL=f"sqlite:///{where}") == (
+        1,
+        f"loopbot: cannot open the database at {where} (File exists)",
+    )
+
+
+def test_a_dotenv_that_is_not_text_is_named(run, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"LOOPBOT_LOG_LEVEL=\xff\n")
+    assert run(["db", "upgrade"]) == (2, "loopbot: setting file .env: not UTF-8 text")
+
+
+def test_ctrl_c_stops_a_command_without_a_traceback(run, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("bot.demo.run_demo", interrupted)
+    assert run(["demo"]) == (130, "")
+
+
+@pytest.mark.parametrize("speed", ["-1", "nan", "inf", "soon"])
+def test_a_demo_pause_that_is_no_pause_is_refused_by_name(
+    speed: str, capsys: pytest.CaptureFixture
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["demo", "--speed", speed])
+    assert stopped.value.code == 2
+    assert "argument --speed:" in capsys.readouterr().err
+
+
 def _serve_env(emulator: SlackEmulator, db_url: str, port: int) -> dict[str, str]:
     return {
         "SLACK_BOT_TOKEN": emulator.bot_token,
@@ -221,7 +291,7 @@ def test_serve_refuses_a_database_that_needs_an_upgrade(run, tmp_path: Path) -> 
         code, err = run(["serve"], **_serve_env(emulator, url, _closed_port()))
     assert code == 1
     assert err.endswith(
-        f"loopbot: the database at {tmp_path / 'old.db'} needs `loopbot db upgrade` before serving"
+        f"loopbot: the database at {tmp_path / 'old.db'} needs `loopbot db upgrade` first"
     ), err
 
 
