@@ -119,10 +119,13 @@ def _delete(
     patience_s: float = 0.0,
 ) -> None:
     """Delete the messages from Slack, best effort, counted in `report`; rate limits are waited
-    out (Retry-After) and the message asked for again while the waits fit in `patience_s`."""
+    out (Retry-After) and the message asked for again while the waits fit in `patience_s`.
+    Once Slack has not answered (the client's own retries spent), the rest are not asked for:
+    each would wait as long again."""
+    unreachable = False
     for channel, ts in sorted(posted):
-        if messenger is None:
-            report.refused("no Slack token")
+        if messenger is None or unreachable:
+            report.refused("no Slack token" if messenger is None else "Slack unreachable")
             continue
         while True:
             try:
@@ -143,6 +146,7 @@ def _delete(
                     log.warning("message not deleted", extra={"slack_error": exc.error})
             except LoopbotError:
                 report.refused("Slack unreachable")
+                unreachable = True
             break
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
 import time
 
 import pytest
@@ -13,6 +15,8 @@ from bot.logs import JsonLines, Redact
 from bot.purge import loops_older_than, purge_loops, retention_cutoff
 from bot.sandbox import Sandbox
 from bot.settings import Settings
+from bot.slack.client import make_client
+from bot.slack.messenger import Messenger
 from bot.store.models import (
     AuditEntry,
     Loop,
@@ -296,6 +300,45 @@ def test_the_daily_retention_job_erases_finished_loops_past_the_setting() -> Non
             scheduler.shutdown(wait=True)
         assert erased, _short_ids(sb)
         assert not sb.emulator.messages_in(channel.id)
+
+
+def test_a_purge_with_slack_unreachable_erases_and_asks_slack_no_more(sandbox: Sandbox) -> None:
+    """Slack not answering (the client's retries spent) leaves every message for the operator
+    to delete by hand, named as such, after one message's attempts, not one per message."""
+    sandbox.now = MONDAY
+    short_id = create_loop(sandbox)
+    sandbox.dispatch()
+    with sandbox.db.read() as session:
+        loop_id = session.exec(select(Loop.id).where(Loop.short_id == short_id)).one()
+        posted = len(session.exec(select(SlackMessage)).all())
+    attempts = []
+    with socket.create_server(("127.0.0.1", 0)) as dead:  # accepts, then hangs up at once
+
+        def hang_up() -> None:
+            while True:
+                try:
+                    conn, _ = dead.accept()
+                except OSError:
+                    return
+                attempts.append(1)
+                conn.close()
+
+        threading.Thread(target=hang_up, daemon=True).start()
+        url = f"http://127.0.0.1:{dead.getsockname()[1]}/api/"
+        messenger = Messenger(make_client(sandbox.emulator.bot_token, url, retries=1))
+        report = purge_loops(
+            db=sandbox.db,
+            messenger=messenger,
+            loop_ids=[loop_id],
+            actor="cli",
+            reason="candidate request",
+            now=sandbox.clock(),
+        )
+    assert report.loops == 1 and report.messages_deleted == 0
+    assert report.refusals == {"Slack unreachable": report.messages_left}
+    assert report.messages_left >= posted > 5
+    assert len(attempts) <= 2  # one message: a try and one retry
+    assert _short_ids(sandbox) == []
 
 
 def _short_ids(sb: Sandbox) -> list[str]:
