@@ -20,7 +20,11 @@ from bot.settings import Settings, get_settings
 
 def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.path) if args.path else settings.docs_dir
-    results = check_documents(path, settings.loopbot_reminders)
+    try:
+        results = check_documents(path, settings.loopbot_reminders)
+    except OSError as exc:
+        print(f"loopbot: cannot read {exc.filename or path} ({exc.strerror or exc})")
+        return 1
     failed = 0
     for name, errors, warnings in results:
         if errors:
@@ -40,11 +44,25 @@ def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _library(settings: Settings) -> Library | None:
+    """The documents this deployment serves, or None once said why they cannot serve: errors,
+    a file that cannot be read, or not one loop document (nothing to run a loop from)."""
     try:
-        return load_deployed(settings)
+        library = load_deployed(settings)
     except DocumentErrors as exc:
         print(f"documents in {settings.docs_dir} have errors:\n{exc}", file=sys.stderr)
         return None
+    except OSError as exc:
+        where = exc.filename or settings.docs_dir
+        print(f"loopbot: cannot read {where} ({exc.strerror or exc})", file=sys.stderr)
+        return None
+    if not library.loops:
+        print(
+            f"loopbot: no loop document under {settings.docs_dir} (LOOPBOT_DOCS; "
+            "`loopbot docs check` says what it finds there)",
+            file=sys.stderr,
+        )
+        return None
+    return library
 
 
 def _docs_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -242,6 +242,23 @@ def test_a_dotenv_that_is_not_text_is_named(run, tmp_path: Path) -> None:
     assert run(["db", "upgrade"]) == (2, "loopbot: setting file .env: not UTF-8 text")
 
 
+def test_documents_with_no_loop_document_are_refused_by_what_serves_them(
+    run, tmp_path: Path
+) -> None:
+    """An empty LOOPBOT_DOCS (a wrong path to a mounted folder) would serve a bot that can run
+    no loop: `docs list`, `export` and `serve` refuse it in one line, as `docs check` does."""
+    empty = tmp_path / "docs"
+    empty.mkdir()
+    said = (
+        f"loopbot: no loop document under {empty} (LOOPBOT_DOCS; `loopbot docs check` says what "
+        "it finds there)"
+    )
+    assert run(["docs", "list"], LOOPBOT_DOCS=str(empty)) == (1, said)
+    assert run(["export", "ABC123"], LOOPBOT_DOCS=str(empty)) == (1, said)
+    tokens = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3cret"}
+    assert run(["serve"], LOOPBOT_DOCS=str(empty), **tokens) == (1, said)
+
+
 def test_ctrl_c_stops_a_command_without_a_traceback(run, monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
