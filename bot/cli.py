@@ -20,11 +20,7 @@ from bot.settings import Settings, get_settings
 
 def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.path) if args.path else settings.docs_dir
-    try:
-        results = check_documents(path, settings.loopbot_reminders)
-    except OSError as exc:
-        print(f"loopbot: cannot read {exc.filename or path} ({exc.strerror or exc})")
-        return 1
+    results = check_documents(path, settings.loopbot_reminders)
     failed = 0
     for name, errors, warnings in results:
         if errors:
@@ -44,25 +40,11 @@ def _docs_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _library(settings: Settings) -> Library | None:
-    """The documents this deployment serves, or None once said why they cannot serve: errors,
-    a file that cannot be read, or not one loop document (nothing to run a loop from)."""
     try:
-        library = load_deployed(settings)
+        return load_deployed(settings)
     except DocumentErrors as exc:
         print(f"documents in {settings.docs_dir} have errors:\n{exc}", file=sys.stderr)
         return None
-    except OSError as exc:
-        where = exc.filename or settings.docs_dir
-        print(f"loopbot: cannot read {where} ({exc.strerror or exc})", file=sys.stderr)
-        return None
-    if not library.loops:
-        print(
-            f"loopbot: no loop document under {settings.docs_dir} (LOOPBOT_DOCS; "
-            "`loopbot docs check` says what it finds there)",
-            file=sys.stderr,
-        )
-        return None
-    return library
 
 
 def _docs_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -143,20 +125,21 @@ def build_runtime(settings: Settings, library: Library | None = None):
     from bot.runtime import Runtime
     from bot.slack.client import make_client
     from bot.slack.messenger import Messenger
-    from bot.startup import open_database
+    from bot.store import Database
 
     library = library or load_deployed(settings)
     messenger = Messenger(
         make_client(settings.slack_bot_token.get_secret_value(), settings.api_url)
     )
-    db = open_database(settings.database_url)
-    return Runtime(settings=settings, db=db, library=library, messenger=messenger)
+    return Runtime(
+        settings=settings, db=Database(settings.database_url), library=library, messenger=messenger
+    )
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.logs import configure_logging
     from bot.server import serve_forever
-    from bot.startup import check_calendar, check_current, check_token, listen
+    from bot.startup import check_calendar, check_token, listen, open_database
     from handlers import create_app
     from handlers.http import make_wsgi_app
 
@@ -181,8 +164,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if library is None:
         return 1
     check_calendar(settings)  # before the runtime connects with the same credentials
+    open_database(settings.database_url, current=True).dispose()
     checked = build_runtime(settings, library)
-    check_current(checked.db)
     check_token(checked.messenger, settings.api_url)
     checked.db.dispose()
 
@@ -359,9 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def seconds(text: str) -> float:
-    """A pause in seconds: 0 or more."""
+    """A pause in seconds, from 0 to 3600 (an hour)."""
     value = float(text)  # argparse names the option when this raises ValueError
-    if not 0 <= value < 3600:
+    if not 0 <= value <= 3600:
         raise argparse.ArgumentTypeError("give seconds from 0 to 3600")
     return value
 

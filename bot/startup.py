@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -38,23 +40,31 @@ def reason(error: SQLAlchemyError) -> str:
     return first.rsplit(" failed: ", 1)[-1].strip()
 
 
-def open_database(url: str, *, current: bool = False) -> Database:
-    """The store, reachable, and at the schema this version expects when `current` (then a
-    SQLite file that is not there is not made: `loopbot db upgrade` makes it)."""
+def open_database(url: str, *, create: bool = False, current: bool = False) -> Database:
+    """The store, reachable; at the schema this version expects when `current`. A SQLite file
+    that is not there is made only when `create` (`loopbot db upgrade`): any other command
+    says so rather than leave an empty file behind."""
     parsed = make_url(url)
-    if current and parsed.get_backend_name() == "sqlite" and parsed.database:
-        if parsed.database != ":memory:" and not os.path.exists(parsed.database):
-            raise StartupError(
-                f"there is no database at {parsed.database} (`loopbot db upgrade` makes one)"
-            )
+    name = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and name and name != ":memory:":
+        if not create and not name.startswith("file:") and not os.path.exists(name):
+            raise StartupError(f"there is no database at {name} (`loopbot db upgrade` makes one)")
     try:
         db = Database(url)
     except OSError as exc:  # the SQLite file's folder cannot be made or written
-        raise StartupError(
-            f"cannot open the database at {where(url)} ({exc.strerror or exc})"
-        ) from None
+        raise StartupError(f"cannot open the database at {where(url)} ({_why(exc)})") from None
     (check_current if current else check_reachable)(db)
     return db
+
+
+def _why(exc: OSError) -> str:
+    """An OS error in words, naming the part of a path that is a file where a folder must be."""
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        path = Path(exc.filename or "")
+        blocking = next((p for p in (path, *path.parents) if p.is_file()), None)
+        if blocking is not None:
+            return f"{blocking} is a file, not a folder"
+    return exc.strerror or str(exc)
 
 
 def check_reachable(db: Database) -> None:

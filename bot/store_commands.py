@@ -93,7 +93,7 @@ def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.startup import StartupError, open_database, reason, where
     from bot.store.migrate import upgrade
 
-    db = open_database(settings.database_url)
+    db = open_database(settings.database_url, create=True)
     try:
         upgrade(db)
     except SQLAlchemyError as exc:

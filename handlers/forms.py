@@ -31,7 +31,7 @@ class Form:
         return value if isinstance(value, str) else None
 
     def text(self, block_id: str) -> str:
-        return str(self._element(block_id).get("value") or "").strip()
+        return (self._text(block_id, "value") or "").strip()
 
     def option(self, block_id: str) -> str | None:
         return _value_of(self._element(block_id).get("selected_option"))

@@ -135,16 +135,17 @@ def later(runtime: Runtime, body: dict, work: Callable[[], Any]) -> None:
 def answer(
     runtime: Runtime, respond: Any, body: dict, actor: str, done: Done, **fields: Any
 ) -> None:
-    """Tell the person what their change did, then run its follow-ups after the acknowledgement.
+    """Answer a change made by a command or a click, then run its follow-ups after the
+    acknowledgement (a change made from a modal is answered by `confirm_by_dm` alone).
 
     The change is made either way, so its follow-ups (the card, the people to tell) run
     whether or not the answer got through: an answer with no response URL (App Home), or one
-    Slack would not take (an expired URL), goes to their DM instead."""
+    Slack refused or did not answer (an expired URL), goes to their DM instead."""
     if getattr(respond, "response_url", None):
         try:
             respond(text=done.text, response_type="ephemeral", **fields)
         except LoopbotError:
-            log.warning("the answer's response URL was refused; it goes by DM")
+            log.warning("the answer's response URL was refused or unanswered; it goes by DM")
         else:
             later(runtime, body, done.then)
             return

@@ -73,10 +73,13 @@ def _changed(runtime: Runtime, loop_id: int, text: str, actor: str) -> Done:
 
 def confirm_by_dm(runtime: Runtime, *, actor: str, done: Done) -> None:
     """A change made from a modal has no reply to answer in: the person gets a DM, recorded with
-    the loop's other messages."""
-    if done.loop_id is not None:
-        dm_about(runtime, done.loop_id, actor, purpose=CHANGE_NOTICE, text=done.text)
-    done.then()
+    the loop's other messages. The change's follow-ups run whether or not the DM could be sent:
+    the change is made."""
+    try:
+        if done.loop_id is not None and done.text:
+            dm_about(runtime, done.loop_id, actor, purpose=CHANGE_NOTICE, text=done.text)
+    finally:
+        done.then()
 
 
 def _offsets_of(runtime: Runtime, session: Session, loop: Loop) -> dict[str, int]:

@@ -127,8 +127,13 @@ def _load(path: Path, reminders: dict[str, int] | None) -> tuple[Library, list[S
     files = document_files(path)
     contents = hashlib.sha256()
     for file in files:
-        contents.update(f"{_display(file, path)}\0{file.stat().st_size}\0".encode())
-        contents.update(file.read_bytes())
+        try:
+            contents.update(f"{_display(file, path)}\0{file.stat().st_size}\0".encode())
+            contents.update(file.read_bytes())
+        except OSError as exc:
+            unreadable = Source(_display(file, path), "", {}, "", 1, "", 1, "")
+            unreadable.error(0, f"cannot be read ({exc.strerror or exc})")
+            return Library(), [unreadable]
     return _parsed(path, tuple(files), tuple(sorted((reminders or {}).items())), contents.digest())
 
 
@@ -214,8 +219,15 @@ def load_library(path: Path, reminders: dict[str, int] | None = None) -> Library
 
 def load_deployed(settings: Settings) -> Library:
     """The documents as this deployment serves them: its folder (LOOPBOT_DOCS), each loop's
-    reminders checked over its LOOPBOT_REMINDERS. Every process that serves loads them here."""
-    return load_library(settings.docs_dir, settings.loopbot_reminders)
+    reminders checked over its LOOPBOT_REMINDERS. Every process that serves loads them here, and
+    a reload: a set with no loop document (a wrong or emptied folder) can run no loop, and is
+    refused like a broken one."""
+    library = load_library(settings.docs_dir, settings.loopbot_reminders)
+    if not library.loops:
+        raise DocumentErrors(
+            [DocumentError(str(settings.docs_dir), 0, "no loop document here (LOOPBOT_DOCS)")]
+        )
+    return library
 
 
 def check_documents(

@@ -22,8 +22,12 @@ class DocumentError:
     line: int
     message: str
 
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+    def __str__(self) -> str:  # line 0: about the file or folder as a whole
+        return (
+            f"{self.path}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.path}: {self.message}"
+        )
 
 
 class DocumentErrors(Exception):

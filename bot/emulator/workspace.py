@@ -108,7 +108,8 @@ class Message:
     def snapshot(self) -> Message:
         """This version of the message, as a screen shows it. The workspace never changes a
         message's blocks, metadata or files in place (an edit replaces them, and keeps the old
-        ones in `edits`), so a later edit leaves the snapshot as it was."""
+        ones in `edits`), so a later edit leaves the snapshot as it was. Read it only: its
+        blocks are the workspace's own."""
         return replace(self, edits=list(self.edits))
 
     def to_slack(self, *, with_metadata: bool = False) -> dict[str, Any]:

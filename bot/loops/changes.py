@@ -27,7 +27,7 @@ from bot.loops.queries import (
 from bot.loops.service import loop_notices
 from bot.loops.status import cancellable, changeable
 from bot.loops.submissions import ReviewClock
-from bot.loops.validate import AHEAD, written_part_passed
+from bot.loops.validate import BOOKABLE, written_part_passed
 from bot.reminders.plan import BEFORE_START, Kind, notice, round_reminders
 from bot.store.models import (
     AskState,
@@ -205,8 +205,8 @@ def reschedule(
         raise InvalidInput(f"{rnd.number}. {rnd.name} is asynchronous: it has no meeting to move.")
     if starts_at <= now:
         raise InvalidInput("Pick a time in the future.")
-    if starts_at > now + AHEAD:
-        raise InvalidInput("Pick a time within the next year.")
+    if starts_at > now + BOOKABLE:
+        raise InvalidInput("Pick a time within two years.")
     if passed := written_part_passed(starts_at, rnd.format, loop, now):
         raise InvalidInput(f"{rnd.number}. {rnd.name}: {passed}")
     for owner in [

@@ -24,7 +24,10 @@ from bot.store.models import Loop
 MAX_ROUNDS_PER_INTERVIEWER = 2
 MAX_NAME = 100
 AHEAD = timedelta(days=366)
-"""How far ahead a loop's first day, or a round moved by hand, may be: a year."""
+"""How far ahead a loop's first day may be: a year."""
+BOOKABLE = 2 * AHEAD
+"""How far ahead a round's time or deadline may be (step 2, a move by hand): two years, so
+that every round of a loop whose first day step 1 took fits."""
 
 
 def role_label(role: Role) -> str:
@@ -149,8 +152,8 @@ def validate_schedule(
             # No slot: a submission deadline instead, in the future.
             if rnd.deadline is None or rnd.deadline <= now:
                 errors[f"round:{rnd.number}:deadline"] = "Pick a submission deadline in the future."
-            elif rnd.deadline > now + AHEAD:
-                errors[f"round:{rnd.number}:deadline"] = "Pick a deadline within the next year."
+            elif rnd.deadline > now + BOOKABLE:
+                errors[f"round:{rnd.number}:deadline"] = "Pick a deadline within two years."
             continue
         if rnd.starts_at is None:
             errors[f"round:{rnd.number}:time"] = (
@@ -158,8 +161,8 @@ def validate_schedule(
             )
         elif rnd.starts_at <= now:
             errors[f"round:{rnd.number}:time"] = "Pick a time in the future."
-        elif rnd.starts_at > now + AHEAD:
-            errors[f"round:{rnd.number}:time"] = "Pick a time within the next year."
+        elif rnd.starts_at > now + BOOKABLE:
+            errors[f"round:{rnd.number}:time"] = "Pick a time within two years."
         elif written := _written_part(rnd, proposal.request, now):
             errors.update(written)
         elif early := _before_its_submission(proposal, rnd):

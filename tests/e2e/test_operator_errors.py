@@ -203,16 +203,18 @@ def test_db_upgrade_names_the_unreachable_host_and_why(run, refusing_port: int) 
 def test_export_and_purge_say_in_one_line_what_is_wrong_with_the_database(
     run, refusing_port: int, tmp_path: Path
 ) -> None:
-    """They read the store as `serve` does: a file that is not there (and is not made), a
-    server that does not answer, a schema to upgrade first."""
+    """They read the store as `serve` does: a file that is not there (and is not made, by them,
+    `serve` or `db compact`), a server that does not answer, a schema to upgrade first."""
     missing = tmp_path / "nowhere.db"
-    for args in (["export", "ABC123"], ["purge", "--candidate", "key"]):
-        code, err = run(args, DATABASE_URL=f"sqlite:///{missing}")
-        assert (code, err) == (
-            1,
-            f"loopbot: there is no database at {missing} (`loopbot db upgrade` makes one)",
-        )
-        assert not missing.exists()
+    tokens = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3cret"}
+    for args in (["export", "ABC123"], ["purge", "--candidate", "key"], ["db", "compact"]):
+        for command in (args, ["serve"]) if args[0] == "export" else (args,):
+            code, err = run(command, DATABASE_URL=f"sqlite:///{missing}", **tokens)
+            assert (code, err) == (
+                1,
+                f"loopbot: there is no database at {missing} (`loopbot db upgrade` makes one)",
+            )
+            assert not missing.exists()
         url = f"postgresql://me:pw@127.0.0.1:{refusing_port}/lb"
         code, err = run(args, DATABASE_URL=url)
         assert (code, err) == (
@@ -233,7 +235,8 @@ def test_a_database_file_where_none_can_be_made_is_named(run, tmp_path: Path) ->
     where = tmp_path / "afile" / "loopbot.db"
     assert run(["db", "upgrade"], DATABASE_URL=f"sqlite:///{where}") == (
         1,
-        f"loopbot: cannot open the database at {where} (File exists)",
+        f"loopbot: cannot open the database at {where} ({tmp_path / 'afile'} is a file, not a "
+        "folder)",
     )
 
 
@@ -246,13 +249,10 @@ def test_documents_with_no_loop_document_are_refused_by_what_serves_them(
     run, tmp_path: Path
 ) -> None:
     """An empty LOOPBOT_DOCS (a wrong path to a mounted folder) would serve a bot that can run
-    no loop: `docs list`, `export` and `serve` refuse it in one line, as `docs check` does."""
+    no loop: `docs list`, `export` and `serve` refuse it as a broken set of documents."""
     empty = tmp_path / "docs"
     empty.mkdir()
-    said = (
-        f"loopbot: no loop document under {empty} (LOOPBOT_DOCS; `loopbot docs check` says what "
-        "it finds there)"
-    )
+    said = f"documents in {empty} have errors:\n{empty}: no loop document here (LOOPBOT_DOCS)"
     assert run(["docs", "list"], LOOPBOT_DOCS=str(empty)) == (1, said)
     assert run(["export", "ABC123"], LOOPBOT_DOCS=str(empty)) == (1, said)
     tokens = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3cret"}

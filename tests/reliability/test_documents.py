@@ -67,3 +67,8 @@ def test_a_broken_reload_keeps_the_previous_set_in_service(tmp_path: Path, seeds
         )
         assert sb.runtime.reload_documents() == []
         assert sb.runtime.library.loops["ai-first-engineering"].version == "2"
+        # A folder emptied (a volume not mounted): nothing to run a loop from, so refused too.
+        shutil.rmtree(docs)
+        docs.mkdir()
+        assert sb.runtime.reload_documents() == [f"{docs}: no loop document here (LOOPBOT_DOCS)"]
+        assert sb.runtime.library.loops["ai-first-engineering"].version == "2"
