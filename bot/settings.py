@@ -224,9 +224,22 @@ class BadSettings(Exception):
     """A setting that cannot work; the message names it in one line, never its value."""
 
 
+def _dotenv_unread(path: Path = Path(".env")) -> int | None:
+    """The first line of `.env` python-dotenv cannot read (it would drop it with a warning,
+    and the setting with it), if any."""
+    from dotenv.parser import parse_stream
+
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8") as lines:
+        return next((b.original.line for b in parse_stream(lines) if b.error), None)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     try:
+        if (line := _dotenv_unread()) is not None:
+            raise BadSettings(f"file .env: line {line} is not NAME=value (an unclosed quote?)")
         return Settings()
     except ValidationError as exc:
         error = exc.errors()[0]

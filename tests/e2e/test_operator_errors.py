@@ -245,6 +245,15 @@ def test_a_dotenv_that_is_not_text_is_named(run, tmp_path: Path) -> None:
     assert run(["db", "upgrade"]) == (2, "loopbot: setting file .env: not UTF-8 text")
 
 
+def test_a_dotenv_line_that_cannot_be_read_is_named_not_dropped(run, tmp_path: Path) -> None:
+    """python-dotenv would drop the line with a warning, and the setting with it."""
+    (tmp_path / ".env").write_text('PORT=3001\nSLACK_BOT_TOKEN="xoxb-1\nLOOPBOT_LOG_LEVEL=INFO\n')
+    assert run(["db", "upgrade"]) == (
+        2,
+        "loopbot: setting file .env: line 2 is not NAME=value (an unclosed quote?)",
+    )
+
+
 def test_documents_with_no_loop_document_are_refused_by_what_serves_them(
     run, tmp_path: Path
 ) -> None:
