@@ -111,7 +111,8 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         return socket.create_server((host, port), backlog=1024)
     except OSError as exc:
-        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        # A name that does not resolve (socket.gaierror) has a negative errno of its own.
+        why = os.strerror(exc.errno) if (exc.errno or 0) > 0 else exc.strerror or str(exc)
         raise StartupError(f"cannot listen on {host}:{port} ({why})") from None
 
 

@@ -348,6 +348,12 @@ def test_serve_on_a_port_in_use_says_so_before_claiming_to_listen(run, tmp_path:
         == f"loopbot: cannot listen on 127.0.0.1:{port} (Address already in use)"
     )
     assert "listening" not in err
+    with SlackEmulator(rate_limits=False) as emulator:
+        env = _serve_env(emulator, url, 3000) | {"HOST": "999.1.1.1"}
+        code, err = run(["serve"], **env)
+    assert code == 1
+    assert err.splitlines()[-1].startswith("loopbot: cannot listen on 999.1.1.1:3000 (")
+    assert "Unknown error" not in err
 
 
 @pytest.mark.parametrize(
