@@ -31,6 +31,7 @@ from bot.events import claim_request
 from bot.runtime import Runtime
 from bot.store import UNAVAILABLE
 from bot.store.migrate import schema_state
+from handlers.middleware import INTERACTIONS
 
 log = logging.getLogger("loopbot.requests")
 
@@ -255,9 +256,9 @@ def _check_event(body: dict[str, Any]) -> None:
             raise Refused("400 Bad Request", "an event_id that is not text")
 
 
-# The interactions loopbot has listeners for (app.yaml declares no shortcut), and the views
-# they come from: a workflow step's or a legacy type would only reach Bolt's own guesses.
-_INTERACTIONS = frozenset({"block_actions", "view_submission", "view_closed"})
+# The interactions loopbot has listeners for, and the views they come from: a workflow step's or
+# a legacy type would only reach Bolt's own guesses.
+_INTERACTIONS = frozenset(INTERACTIONS.values())
 _VIEW_TYPES = frozenset({"modal"})
 
 

@@ -173,6 +173,10 @@ def _router(kind: str, routes: dict[str, tuple[Callable[..., Any], tuple[str, ..
     return route
 
 
+# The Slack interaction each kind of listener answers; handlers/http.py lets through no other.
+INTERACTIONS = {"action": "block_actions", "view": "view_submission", "view_closed": "view_closed"}
+
+
 class Listeners:
     """Registration that always goes through `report_errors`; `install()` once all are in.
 
@@ -192,6 +196,8 @@ class Listeners:
     def _add(self, kind: str, key: str, listener: Callable[..., Any]) -> None:
         if self._installed:
             raise ValueError(f"the {kind} {key!r} is registered after install()")
+        if kind not in INTERACTIONS and kind not in ("command", "event"):
+            raise ValueError(f"a {kind} listener answers no interaction in INTERACTIONS")
         routes = self._routes.setdefault(kind, {})
         if key in routes:
             raise ValueError(f"two listeners for the {kind} {key!r}")
