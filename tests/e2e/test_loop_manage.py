@@ -319,6 +319,17 @@ def test_a_change_whose_answer_slack_refuses_still_updates_the_card_and_answers_
         assert session.exec(select(Loop)).one().status == "cancelled"
 
 
+def test_a_command_whose_answer_slack_refuses_is_answered_by_dm(sb: Sandbox, loop_id: str) -> None:
+    """The same for `/loop reschedule`: the round moves, the card shows the new time, and the
+    answer reaches the one who typed it in their DM."""
+    sb.emulator.fail_next("response_url", status=404, error="expired_url")
+    sb.slack.command(HM, "/loop", f"reschedule {loop_id} 2 2026-12-01 10:00")
+    assert wait_for(lambda: any("Moved 2. Live AI Pairing" in t for t in dm_texts(sb, HM)))
+    moved = str(int(datetime(2026, 12, 1, 15, 0, tzinfo=UTC).timestamp()))  # 10:00 New York
+    assert wait_for(lambda: moved in json.dumps(card_in_channel(sb, loop_id)[1].blocks))
+    assert sb.emulator.fails_waiting("response_url") == 0
+
+
 @pytest.mark.parametrize("who", ["diego.la", IL, XS, "beatriz.sp"])
 def test_changes_are_refused_for_people_without_the_right(sb: Sandbox, loop_id, who) -> None:
     def rounds() -> list[tuple]:

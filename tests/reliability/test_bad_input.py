@@ -19,6 +19,7 @@ from tests.e2e.helpers import (
     REC,
     create_loop,
     open_create,
+    reschedule_by_modal,
     said,
     step_one_answers,
     submit,
@@ -165,6 +166,17 @@ def test_form_values_slack_would_never_send_are_answered_at_their_field(sandbox:
     assert reply.json["response_action"] == "errors"
     assert reply.json["errors"]["role:HM"].startswith("Pick the Hiring Manager")
     assert reply.json["errors"]["role:PI"].startswith("Pick the Panel Interviewer")
+
+
+def test_the_reschedule_modal_refuses_a_time_too_far_ahead_at_its_field(sandbox: Sandbox) -> None:
+    sandbox.now = MONDAY
+    short_id = create_loop(sandbox)
+    far = datetime(2029, 1, 8, 10, 0, tzinfo=UTC)
+    reply = reschedule_by_modal(sandbox, REC, short_id, 2, far)
+    assert reply.json == {
+        "response_action": "errors",
+        "errors": {"when": "Pick a time within two years."},
+    }
 
 
 def test_a_modal_naming_another_loops_round_is_refused(sandbox: Sandbox) -> None:
