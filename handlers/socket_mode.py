@@ -50,6 +50,20 @@ class DrainingSocketModeHandler(SocketModeHandler):
             return self._in_hand
 
 
+def _say_connection(handler: SocketModeHandler, was: bool | None) -> bool:
+    """Log the WebSocket's state when it changes: Slack's client opens it again on its own
+    after a refusal or a drop, and the log says so rather than claiming a connection."""
+    now = handler.client.is_connected()
+    if now != was:
+        if now:
+            log.info("connected over Socket Mode")
+        elif was is None:
+            log.warning("Socket Mode connection not open yet: retrying")
+        else:
+            log.warning("Socket Mode connection lost: reconnecting")
+    return now
+
+
 def serve_socket_mode(
     build: Callable[[], tuple[Any, Any]],
     app_token: str,
@@ -63,9 +77,9 @@ def serve_socket_mode(
     app, runtime = build()
     handler = DrainingSocketModeHandler(app, app_token)
     handler.connect()
-    log.info("connected over Socket Mode")
+    connected = _say_connection(handler, None)
     while not stop.wait(0.5):
-        pass
+        connected = _say_connection(handler, connected)
     log.info("stopping: finishing the requests in flight", extra={"grace_s": grace_s})
     deadline = time.monotonic() + grace_s
     handler.stopping = True

@@ -90,6 +90,8 @@ class SocketModeHub:
         self._lock = threading.Lock()
         self.opened = 0
         """How many connections apps have opened (reconnects included)."""
+        self.refusing = False
+        """While set, every WebSocket upgrade is answered 503 (Slack's edge unavailable)."""
 
     def new_url(self) -> str:
         """apps.connections.open: a URL to connect to."""
@@ -130,8 +132,8 @@ class SocketModeHub:
         with self._lock:
             valid = ticket in self._tickets  # reusable: clients reconnect to the URL they hold
         upgrade = (request.headers.get("Upgrade") or "").lower()
-        if not valid or not key or upgrade != "websocket":
-            request.send_response(401 if key else 400)
+        if self.refusing or not valid or not key or upgrade != "websocket":
+            request.send_response(503 if self.refusing else 401 if key else 400)
             request.send_header("Content-Length", "0")
             request.end_headers()
             return
