@@ -26,11 +26,17 @@ class StartupError(Exception):
 
 
 def where(url: str) -> str:
-    """The database's host and name (or file), never its password."""
+    """Where the database is, as the end of "the database …": its file, its host and name,
+    or the local socket that a URL without a host means; never its password."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return parsed.database or ":memory:"
-    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+        return f"at {parsed.database or ':memory:'}"
+    host = parsed.host or str(parsed.query.get("host") or "")
+    if host.startswith("/"):
+        return f"{parsed.database or ''} on the socket in {host}"
+    if not host:
+        return f"{parsed.database or ''} on the local socket"
+    return f"at {host}:{parsed.port or 5432}/{parsed.database or ''}"
 
 
 def reason(error: SQLAlchemyError) -> str:
@@ -52,7 +58,7 @@ def open_database(url: str, *, create: bool = False, current: bool = False) -> D
     try:
         db = Database(url)
     except OSError as exc:  # the SQLite file's folder cannot be made or written
-        raise StartupError(f"cannot open the database at {where(url)} ({_why(exc)})") from None
+        raise StartupError(f"cannot open the database {where(url)} ({_why(exc)})") from None
     (check_current if current else check_reachable)(db)
     return db
 
@@ -72,9 +78,7 @@ def check_reachable(db: Database) -> None:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        raise StartupError(
-            f"cannot reach the database at {where(db.url)} ({reason(exc)})"
-        ) from None
+        raise StartupError(f"cannot reach the database {where(db.url)} ({reason(exc)})") from None
 
 
 def check_current(db: Database) -> None:
@@ -82,7 +86,7 @@ def check_current(db: Database) -> None:
     check_reachable(db)
     state = schema_state(db)
     if state != "ok":
-        raise StartupError(f"the database at {where(db.url)} needs `loopbot db upgrade` first")
+        raise StartupError(f"the database {where(db.url)} needs `loopbot db upgrade` first")
 
 
 def check_token(messenger: Messenger, api_url: str) -> None:

@@ -75,7 +75,7 @@ def db_compact(args: argparse.Namespace, settings: Settings) -> int:
         compacted = db.compact()
     except (SQLAlchemyError, sqlite3.Error) as exc:  # VACUUM runs on the driver's connection
         raise StartupError(
-            f"compacting the database at {where(db.url)} failed ({reason(exc)})"
+            f"compacting the database {where(db.url)} failed ({reason(exc)})"
         ) from None
     if not compacted:
         print(
@@ -98,7 +98,7 @@ def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         upgrade(db)
     except SQLAlchemyError as exc:
         raise StartupError(
-            f"upgrading the database at {where(db.url)} failed ({reason(exc)})"
+            f"upgrading the database {where(db.url)} failed ({reason(exc)})"
         ) from None
     print(f"database schema is up to date ({db.dialect})")
     return 0

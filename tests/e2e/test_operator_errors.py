@@ -200,6 +200,19 @@ def test_db_upgrade_names_the_unreachable_host_and_why(run, refusing_port: int) 
     assert "pw" not in err
 
 
+def test_a_database_url_without_a_host_is_named_by_its_socket(run, tmp_path: Path) -> None:
+    """PostgreSQL's client takes a URL without a host to mean the server's local socket."""
+    code, err = run(["db", "upgrade"], DATABASE_URL=f"postgresql:///lb?host={tmp_path}")
+    assert (code, err) == (
+        1,
+        f"loopbot: cannot reach the database lb on the socket in {tmp_path} "
+        "(No such file or directory)",
+    )
+    code, err = run(["db", "upgrade"], DATABASE_URL="postgresql://me:pw@/lb")
+    assert code == 1 and err.startswith("loopbot: cannot reach the database lb on the local socket")
+    assert "localhost" not in err and "pw" not in err
+
+
 def test_export_and_purge_say_in_one_line_what_is_wrong_with_the_database(
     run, refusing_port: int, tmp_path: Path
 ) -> None:
