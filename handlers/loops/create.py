@@ -54,7 +54,9 @@ def handle_create_command(
 
 def handle_template_picked(ack: Ack, body: dict, runtime: Runtime) -> None:
     ack()
-    view = body["view"]
+    view = body.get("view")
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return  # the picker is only ever in step 1's modal
     form = Form(view)
     picked = form.option(Field.TEMPLATE)
     if picked not in runtime.library.loops:

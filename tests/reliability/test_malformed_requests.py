@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from urllib.parse import urlencode
 
@@ -173,6 +174,24 @@ def test_a_round_number_out_of_range_gets_a_clear_answer(sb: Sandbox, number: st
     answer = said(sb, REC, f"scorecard {short_id} {number}")
     assert "Give the round as a number" in answer or "has no round" in answer
     assert "Something went wrong" not in answer
+
+
+def test_a_template_pick_from_outside_its_modal_changes_nothing_and_says_nothing(
+    sb: Sandbox,
+) -> None:
+    """The template picker lives in step 1's modal; a pick that names no modal is dropped."""
+    pick = {
+        "action_id": "loop_pick_template",
+        "type": "static_select",
+        "selected_option": {"value": "ai-first-engineering"},
+    }
+    for where in ({}, {"view": {"type": "home", "id": "V1"}}, {"view": "V1"}):
+        sb.emulator.reset_calls()
+        reply = _signed(sb, _payload(sb, _click(sb, actions=[pick], **where)))
+        assert reply.status == 200
+        time.sleep(0.3)  # a listener's error reaches Slack within milliseconds
+        assert sb.emulator.calls == []  # nothing is said, nothing is opened
+    assert _healthy(sb)
 
 
 def test_a_scorecard_button_naming_a_huge_round_is_refused(sb: Sandbox) -> None:
