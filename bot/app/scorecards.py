@@ -18,6 +18,7 @@ from bot.scorecards.form import ScorecardAnswers
 from bot.scorecards.service import (
     Readable,
     Subject,
+    first_owed,
     open_scorecard,
     readable_scorecards,
     save_draft,
@@ -47,8 +48,8 @@ def round_number(raw: str) -> int:
 
 
 def scorecard_form(runtime: Runtime, *, actor: str, ref: str, number: int | None) -> ScorecardForm:
-    """The person's scorecard for a round (their first round when none is named), with their
-    draft or submitted answers, once they may write it."""
+    """The person's scorecard for a round (when none is named, their first round whose
+    scorecard is not in yet), with their draft or submitted answers, once they may write it."""
     admins = runtime.settings.loopbot_admins
     with runtime.db.read() as session:
         loop = find_loop(session, ref)
@@ -56,7 +57,7 @@ def scorecard_form(runtime: Runtime, *, actor: str, ref: str, number: int | None
             mine = rounds_run_by(session, loop, actor)
             if not mine:
                 raise InvalidInput(f"You don't run a round in loop `{loop.short_id}`.")
-            number = mine[0]
+            number = first_owed(session, loop, actor, mine)
         subject = subject_of(session, runtime.library, loop.short_id, number)
         who = standing(session, subject.loop, actor, admins=admins, template=subject.template)
         return ScorecardForm(subject, *open_scorecard(session, subject, who))

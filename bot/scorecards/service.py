@@ -131,6 +131,23 @@ def _mine(session: Session, subject: Subject, user_id: str) -> Scorecard | None:
     return session.exec(_MINE, params={"round": subject.rnd.id, "author": user_id}).first()
 
 
+def first_owed(session: Session, loop: AnyLoop, user_id: str, numbers: list[int]) -> int:
+    """Of the rounds `numbers` (in order), the first whose scorecard the person has not
+    submitted; the first of them when every one is in (it then opens as an edit)."""
+    submitted = set(
+        session.exec(
+            select(Round.number)
+            .join(Scorecard, col(Scorecard.round_id) == col(Round.id))
+            .where(
+                Scorecard.loop_id == loop.id,
+                Scorecard.author_id == user_id,
+                col(Scorecard.submitted).is_(True),
+            )
+        ).all()
+    )
+    return next((n for n in numbers if n not in submitted), numbers[0])
+
+
 def check_writer(session: Session, subject: Subject, who: Standing) -> None:
     require(Action.WRITE_SCORECARD, who, loop=subject.loop.short_id, round=subject.rnd.number)
     if subject.loop.status == LoopStatus.CANCELLED:

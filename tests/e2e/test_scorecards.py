@@ -286,3 +286,41 @@ def test_keeping_a_reader_in_the_channel_reads_their_standing_once_in_a_while(
     ok, statements, invites = admitted()
     assert ok and statements > 1 and invites == 1  # found there: already_in_channel
     assert HM in members_of_loop_channel(sb, loop_id)
+
+
+def _every_field_answered(sb: Sandbox, modal: dict) -> dict:
+    form = ModalForm(modal, sb.emulator.workspace)
+    return form.fill(
+        {
+            f.label: f.element["options"][0]["text"]["text"] if "options" in f.element else "Yes."
+            for f in form.fields
+        }
+    )
+
+
+def test_a_scorecard_asked_for_without_a_round_is_the_first_one_still_owed(
+    sb: Sandbox, loop_id: str
+) -> None:
+    """Ananya runs rounds 2, 3, 4 and 6: once round 2's scorecard is in, `/loop scorecard LOOP`
+    opens round 3's, and only once all are in does it open the first again, as an edit."""
+    who = owner(sb, loop_id, 2)
+    assert owner(sb, loop_id, 3) == who and owner(sb, loop_id, 4) == who
+
+    def opened_without_a_round() -> dict:
+        before = len(sb.emulator.open_views(uid(sb, who)))
+        assert sb.slack.command(who, "/loop", f"scorecard {loop_id}").status == 200
+        wait_for(lambda: len(sb.emulator.open_views(uid(sb, who))) > before)
+        return top_view(sb, who)
+
+    for number in (2, 3, 4, 6):
+        modal = opened_without_a_round()
+        head = modal["blocks"][0]["text"]["text"]
+        assert f"*{number}. " in head, (number, head)
+        assert "You submitted this scorecard" not in json.dumps(modal)
+        assert sb.slack.submit(who, modal, _every_field_answered(sb, modal)).json == {
+            "response_action": "clear"
+        }
+        sb.emulator.close_view(uid(sb, who))
+    modal = opened_without_a_round()
+    assert "You submitted this scorecard" in json.dumps(modal)
+    assert "*2. Live AI Pairing*" in modal["blocks"][0]["text"]["text"]
