@@ -491,3 +491,30 @@ def test_app_home_lists_the_ten_scorecards_late_longest_then_how_many_more(
     assert "…and 5 more." in shown
     dues = [int(re.search(r"<!date\^(\d+)\^", line).group(1)) for line in lines]
     assert dues == sorted(dues)  # the longest late first
+
+
+def test_a_late_list_cut_short_counts_every_late_scorecard_and_says_where_the_rest_are(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The message lists at most a set number of lines (Slack's 50 blocks a message); its count
+    is every late scorecard's, and the rest are named as many more, with where to read them."""
+    import bot.slack.blocks.feedback as feedback
+
+    monkeypatch.setattr(feedback, "MOST_LINES", 2)
+    sb = sandbox
+    sb.now = MONDAY
+    short_id = create_loop(sb)
+    sb.dispatch(MONDAY + timedelta(days=28))
+    (late,) = _late_messages(sb, HM)
+    total = int(late.text.split(" ", 1)[0])
+    assert total == 5  # the live rounds' (no take-home was received)
+    assert late.text.startswith(f"5 scorecards are late for *Juyoung Park* (loop `{short_id}`")
+    more = f"• and 3 more: `/loop show {short_id}` shows every round's scorecard"
+    assert more in late.text
+    shown = [b["text"]["text"] for b in late.blocks if b["type"] == "section"]
+    assert len([t for t in shown if "scorecard due" in t]) == 2
+    assert len(_buttons(late)) == 4  # Nudge now and Reassign, for each line listed
+    assert more in shown
+    # Where it says: every round's scorecard, the three not listed among them.
+    answer = json.loads(said(sb, HM, f"show {short_id}"))["text"]
+    assert answer.count("scorecard: pending") == 6 and "Scorecards in: 0 of 6." in answer

@@ -74,14 +74,18 @@ def late_blocks(
         short_id=short_id,
         title=title,
         lines=values,
-        more=len(lines) - len(shown),
+        total=len(lines),
         debrief=debrief,
     )
     head, _, foot = text.partition("\n\n")
-    blocks = sections_for(head.splitlines()[0])  # the list itself: a section per line below
+    # The list itself: a section per line (with its actions), then how many more.
+    first, *_, last = head.splitlines()
+    blocks = sections_for(first)
     for line, value in zip(shown, values, strict=True):
         blocks.append(section(render("late_line", line=value)))
         blocks += line_actions(line, nudge=True, reassign=True)
+    if len(lines) > len(shown):
+        blocks += sections_for(last)
     if debrief:
         blocks.append(
             actions(button("Open the debrief without them", LoopIds.CARD_DEBRIEF, short_id))
