@@ -18,7 +18,7 @@ from dataclasses import replace
 from sqlmodel import Session, select
 
 from bot.authz import Action, can, told_of_loop
-from bot.errors import LoopbotError
+from bot.errors import LoopbotError, SlackUnavailable
 from bot.loops.queries import INTERVIEWER, assignments_of, loop_row, standing, template_of
 from bot.loops.replacements import WITHDRAWN, withdrawn_questions
 from bot.loops.requests import LoopRequest
@@ -45,8 +45,8 @@ def channel_name(candidate: str, title: str, short_id: str) -> str:
     return f"{slug[:70].rstrip('-')}-{short_id.lower()}"
 
 
-def _audience(runtime: Runtime, loop_id: int) -> tuple[Loop, list[str], list[str]]:
-    """(loop, who may be in its channel, who follows it by DM instead)."""
+def _audience(runtime: Runtime, loop_id: int) -> tuple[Loop, list[str], list[str], list[str]]:
+    """(loop, who may be in its channel, who follows it by DM instead, everyone in it)."""
     admins = runtime.settings.loopbot_admins
     with runtime.db.read() as session:
         loop = session.get(Loop, loop_id)
@@ -63,7 +63,7 @@ def _audience(runtime: Runtime, loop_id: int) -> tuple[Loop, list[str], list[str
             elif can(Action.CHANGE, who):
                 followers.append(person)
         session.expunge(loop)
-    return loop, readers, followers
+    return loop, readers, followers, list(people)
 
 
 def recorded(session: Session, loop_id: int, purpose: str) -> list[SlackMessage]:
@@ -122,7 +122,7 @@ def told_if_finalist(runtime: Runtime, request: LoopRequest) -> list[str]:
 def announce_loop(*, runtime: Runtime, loop_id: int) -> str:
     """Create the loop's private channel with its readers, post the card there and DM it to the
     people who run the loop from outside it. Returns the channel id."""
-    loop, readers, followers = _audience(runtime, loop_id)
+    loop, readers, followers, _ = _audience(runtime, loop_id)
     messenger = runtime.messenger
     channel = loop.channel_id
     if channel is None:
@@ -285,10 +285,35 @@ def edit_until_current(
 
 
 def announce_change(*, runtime: Runtime, loop_id: int, actor: str) -> None:
-    """After a change by hand (a move, a swap, a cancel): the questions it withdrew say so, and
-    the card's copies show it."""
+    """After a change by hand (a move, a swap, a cancel): the questions it withdrew say so, the
+    card's copies show it, and the channel keeps only who may read it."""
     withdraw_questions(runtime=runtime, loop_id=loop_id, actor=actor)
     refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
+    keep_channel_to_readers(runtime=runtime, loop_id=loop_id)
+
+
+def keep_channel_to_readers(*, runtime: Runtime, loop_id: int) -> list[str]:
+    """Take out of the loop's channel each person in the loop who may no longer read it: one
+    whose scorecards were all in, and who has since been given a round whose scorecard is not
+    (the summary there stays blind to them until it is; their submission brings them back).
+    Returns who was taken out."""
+    loop, readers, _, people = _audience(runtime, loop_id)
+    if not loop.channel_id:
+        return []
+    try:
+        members = runtime.messenger.members(loop.channel_id)
+    except SlackUnavailable as exc:
+        log.warning("channel members not read", extra={"slack_error": getattr(exc, "error", "")})
+        return []
+    out = [person for person in people if person in members and person not in readers]
+    for person in out:
+        try:
+            runtime.messenger.remove(loop.channel_id, person)
+        except SlackUnavailable as exc:
+            log.warning(
+                "not taken out of a loop channel", extra={"slack_error": getattr(exc, "error", "")}
+            )
+    return out
 
 
 def withdraw_questions(*, runtime: Runtime, loop_id: int | None, actor: str | None) -> None:

@@ -14,7 +14,12 @@ from sqlmodel import Session, col, select
 
 from bot.app import Done
 from bot.app import replacement_news as news
-from bot.app.announce import announce_change, refresh_card, withdraw_questions
+from bot.app.announce import (
+    announce_change,
+    keep_channel_to_readers,
+    refresh_card,
+    withdraw_questions,
+)
 from bot.app.calendars import queue_events
 from bot.app.create import limits
 from bot.app.loops import review_clock
@@ -251,6 +256,7 @@ def answer_ask(runtime: Runtime, *, actor: str, ask_id: int, accept: bool) -> Do
         news.send(runtime, out)
         if answer.accepted:
             refresh_card(runtime=runtime, loop_id=out.loop_id, actor=actor)
+            keep_channel_to_readers(runtime=runtime, loop_id=out.loop_id)
         runtime.kick()
 
     return Done(text, follow_up, out.loop_id)

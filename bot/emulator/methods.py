@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -221,6 +222,48 @@ def conversations_invite(em: SlackEmulator, args: dict[str, Any]) -> dict[str, A
     return {"channel": channel_object(ws, channel)}
 
 
+def conversations_kick(em: SlackEmulator, args: dict[str, Any]) -> dict[str, Any]:
+    """conversations.kick: the bot removes someone from a channel it is in."""
+    ws = em.workspace
+    channel = visible_channel(ws, require(args, "channel", "channel_not_found"))
+    if channel.is_im or channel.is_mpim:
+        raise ApiError("method_not_supported_for_channel_type")
+    user_id = str(args.get("user") or "")
+    if user_id == ws.bot.id:
+        raise ApiError("cant_kick_self")
+    if user_id not in ws.users:
+        raise ApiError("user_not_found")
+    if user_id not in channel.members or ws.bot.id not in channel.members:
+        raise ApiError("not_in_channel")
+    channel.members.discard(user_id)
+    return {}
+
+
+def conversations_members(em: SlackEmulator, args: dict[str, Any]) -> dict[str, Any]:
+    """conversations.members: who is in a conversation the bot can see, paginated by cursor."""
+    channel = visible_channel(em.workspace, require(args, "channel", "channel_not_found"))
+    try:
+        limit = int(args.get("limit") or 100)
+    except (TypeError, ValueError):
+        raise ApiError("invalid_limit") from None
+    if not 1 <= limit <= 1000:
+        raise ApiError("invalid_limit")
+    members = sorted(channel.members)
+    start = 0
+    if args.get("cursor"):
+        try:
+            after = base64.b64decode(str(args["cursor"]), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise ApiError("invalid_cursor") from None
+        if not after.startswith("user:"):
+            raise ApiError("invalid_cursor")
+        start = bisect.bisect_right(members, after.removeprefix("user:"))
+    page = members[start : start + limit]
+    more = start + limit < len(members)
+    cursor = base64.b64encode(f"user:{page[-1]}".encode()).decode() if more else ""
+    return {"members": page, "response_metadata": {"next_cursor": cursor}}
+
+
 def conversations_info(em: SlackEmulator, args: dict[str, Any]) -> dict[str, Any]:
     """conversations.info: one conversation the bot can see."""
     channel = visible_channel(em.workspace, require(args, "channel", "channel_not_found"))
@@ -293,6 +336,8 @@ METHODS = {
     "conversations.open": conversations_open,
     "conversations.create": conversations_create,
     "conversations.invite": conversations_invite,
+    "conversations.kick": conversations_kick,
+    "conversations.members": conversations_members,
     "conversations.info": conversations_info,
     "conversations.history": conversations_history,
 }

@@ -19,6 +19,8 @@ METHOD_TIERS = {
     "conversations.open": 3,
     "conversations.create": 2,
     "conversations.invite": 3,
+    "conversations.kick": 3,
+    "conversations.members": 4,
     "conversations.info": 3,
     "conversations.history": 3,
     "chat.postEphemeral": 4,

@@ -33,6 +33,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "conversations.open": "im:write",
     "conversations.create": "groups:write",
     "conversations.invite": "groups:write",
+    "conversations.kick": "groups:write",
+    "conversations.members": "groups:read",
     "conversations.info": "groups:read",
     "conversations.history": "im:history",
     "users.info": "users:read",
@@ -172,9 +174,7 @@ class Messenger:
         tag: str | None = None,
     ) -> Posted:
         """Post a message; `tag` goes with it as message metadata, so it can be found again."""
-        args: dict[str, Any] = {"channel": channel, "text": text}
-        if blocks is not None:
-            args["blocks"] = blocks
+        args: dict[str, Any] = {"channel": channel, "text": text, **_given(blocks=blocks)}
         if thread_ts:
             args["thread_ts"] = thread_ts
         if tag:
@@ -223,10 +223,7 @@ class Messenger:
         return ""
 
     def update(self, channel: str, ts: str, *, text: str, blocks: list[dict] | None = None) -> None:
-        args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
-        if blocks is not None:
-            args["blocks"] = blocks
-        self.call("chat.update", **args)
+        self.call("chat.update", channel=channel, ts=ts, text=text, **_given(blocks=blocks))
 
     def delete(self, channel: str, ts: str) -> None:
         self.call("chat.delete", channel=channel, ts=ts)
@@ -234,10 +231,8 @@ class Messenger:
     def ephemeral(
         self, channel: str, user_id: str, *, text: str, blocks: list[dict] | None = None
     ) -> None:
-        args: dict[str, Any] = {"channel": channel, "user": user_id, "text": text}
-        if blocks is not None:
-            args["blocks"] = blocks
-        self.call("chat.postEphemeral", **args)
+        extra = _given(blocks=blocks)
+        self.call("chat.postEphemeral", channel=channel, user=user_id, text=text, **extra)
 
     def open_view(self, trigger_id: str, view: dict) -> dict:
         """Open a modal; Slack gives 3 seconds from the click before the trigger expires."""
@@ -254,10 +249,7 @@ class Messenger:
         return self.call("views.push", trigger_id=trigger_id, view=view)["view"]
 
     def update_view(self, view_id: str, view: dict, *, hash: str | None = None) -> dict:
-        args: dict[str, Any] = {"view_id": view_id, "view": view}
-        if hash:
-            args["hash"] = hash
-        return self.call("views.update", **args)["view"]
+        return self.call("views.update", view_id=view_id, view=view, **_given(hash=hash))["view"]
 
     def publish_home(self, user_id: str, view: dict) -> None:
         self.call("views.publish", user_id=user_id, view=view)
@@ -302,14 +294,8 @@ class Messenger:
         replace_original: bool = False,
     ) -> None:
         """Answer through an interaction's response URL (ephemeral unless replacing)."""
-        body: dict[str, Any] = {
-            "text": text,
-            "response_type": "ephemeral",
-            "replace_original": replace_original,
-        }
-        if blocks is not None:
-            body["blocks"] = blocks
-        self.answer(response_url, body)
+        body = {"text": text, "response_type": "ephemeral", "replace_original": replace_original}
+        self.answer(response_url, body | _given(blocks=blocks))
 
     def answer(self, response_url: str, body: dict[str, Any]) -> None:
         """Post a whole message to a response URL, on the kept-alive connections the Web API
@@ -330,6 +316,22 @@ class Messenger:
             raise SlackUnavailable("Slack did not answer; please try again in a minute.") from None
         if status >= 400:
             raise SlackCallFailed("response_url", answer or str(status))
+
+    def members(self, channel: str) -> set[str]:
+        """Everyone in a channel, page after page."""
+        found: set[str] = set()
+        cursor: str | None = None
+        while cursor != "":
+            page = self.call("conversations.members", channel=channel, cursor=cursor or "")
+            found.update(page.get("members") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
+        return found
+
+    def remove(self, channel: str, user_id: str) -> None:
+        """Take someone out of a channel (`invite` then asks Slack for them again)."""
+        with self._lock:
+            self._members.pop((channel, user_id), None)
+        self.call("conversations.kick", channel=channel, user=user_id)
 
     def create_private_channel(self, name: str) -> str:
         return self.call("conversations.create", name=name, is_private=True)["channel"]["id"]
@@ -356,6 +358,11 @@ class Messenger:
         now = time.monotonic() if now is None else now
         with self._lock:
             return now - self._members.get((channel, user_id), -1e9) < MEMBER_TTL_S
+
+
+def _given(**args: Any) -> dict[str, Any]:
+    """The optional arguments that were given (Slack reads a null as a value)."""
+    return {name: value for name, value in args.items() if value is not None}
 
 
 class Responder:

@@ -156,3 +156,33 @@ def test_the_status_of_a_scorecard_says_the_debrief_is_open(story) -> None:
     modal = everything_seen_by(sb, REC, short_id)["modal"]
     assert "submitted ✓" in modal and "(the debrief is open)" in modal
     assert "once the debrief opens" not in modal
+
+
+def test_a_reader_given_another_round_leaves_the_channel_until_its_scorecard_is_in(
+    story,
+) -> None:
+    """The first interviewer's scorecards are in and the summary is open to them in the loop's
+    channel; given a round still to score, they are taken out of the channel (the summary goes
+    on changing there as the others come in), and brought back once that scorecard is in."""
+    sb, short_id, rounds, first, waiting, _ = story
+    person = uid(sb, first)
+    channel = next(
+        c
+        for c in sb.emulator.workspace.channels.values()
+        if not c.is_im
+        and any("Debrief:" in json.dumps(m.blocks or []) for m in sb.emulator.messages_in(c.id))
+    )
+    assert person in channel.members
+    number = rounds[waiting[-1]][0]
+    assert "now runs" in said(sb, HM, f"swap {short_id} {number} <@{person}>")
+    assert wait_for(lambda: person not in channel.members)
+    seen = everything_seen_by(sb, first, short_id)
+    assert "Debrief:" not in seen["channel"]
+    # The scorecards modal is blind again too: only their own scorecards.
+    own = len(rounds[first])
+    assert seen["modal"].count(SECRETS["Key evidence"]) == own
+    submit_all_of(sb, first, short_id, [number])
+    assert wait_for(lambda: person in channel.members)
+    seen = everything_seen_by(sb, first, short_id)
+    assert "Debrief:" in seen["channel"]
+    assert seen["modal"].count(SECRETS["Key evidence"]) > own + 1

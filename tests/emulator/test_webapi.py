@@ -115,6 +115,27 @@ def test_posting_where_the_bot_is_not_a_member(slack: WebClient, emulator: Slack
     assert slack.chat_postMessage(channel="#hiring", text="hi")["channel"] == "C0HIRING1"
 
 
+def test_members_page_by_page_and_kick(slack: WebClient) -> None:
+    channel = slack.conversations_create(name="loop-grace-hopper", is_private=True)["channel"]["id"]
+    slack.conversations_invite(channel=channel, users=["U0HM00001", "U0PN00004", "U0IL00001"])
+    seen, cursor, pages = [], "", 0
+    while True:
+        page = slack.conversations_members(channel=channel, limit=2, cursor=cursor)
+        seen += page["members"]
+        pages += 1
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 2 and len(seen) == len(set(seen)) == 4  # the bot among them
+    assert error_of(slack.conversations_members, channel=channel, cursor="%%") == "invalid_cursor"
+    assert error_of(slack.conversations_members, channel=channel, limit=0) == "invalid_limit"
+    slack.conversations_kick(channel=channel, user="U0PN00004")
+    assert "U0PN00004" not in slack.conversations_members(channel=channel)["members"]
+    kick = slack.conversations_kick
+    assert error_of(kick, channel=channel, user="U0PN00004") == "not_in_channel"
+    assert error_of(kick, channel=channel, user="U0NOBODY1") == "user_not_found"
+
+
 def test_unknown_channel(slack: WebClient) -> None:
     assert error_of(slack.chat_postMessage, channel="C0NOPE", text="hi") == "channel_not_found"
 
