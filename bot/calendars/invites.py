@@ -173,9 +173,9 @@ def itinerary_ics(loop: Loop, stops: list[Stop], *, stamp: datetime) -> bytes:
     """Every timed round in the candidate's time zone, and each thing the candidate sends by a
     time (a submission, a hybrid round's written part) as an event at that time which does not
     take up the candidate's day: one file for the recruiter to forward (METHOD:CANCEL once the
-    loop is cancelled; SEQUENCE grows with the loop's version)."""
+    loop is cancelled with every stop called off; SEQUENCE grows with the loop's version)."""
     zone = ZoneInfo(loop.candidate_tz)
-    cancelled = loop.status == LoopStatus.CANCELLED
+    cancelled = loop.status == LoopStatus.CANCELLED and all(stop.cancelled for stop in stops)
     cal = _calendar("CANCEL" if cancelled else "PUBLISH")
     cal.add("x-wr-timezone", loop.candidate_tz)
 

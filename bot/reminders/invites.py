@@ -27,6 +27,7 @@ from bot.loops.queries import (
     recruiter_roles,
     template_of,
 )
+from bot.loops.status import ahead
 from bot.reminders.messages import Outgoing
 from bot.reminders.plan import Kind
 from bot.render import render
@@ -62,18 +63,18 @@ def invite_files(
         and assignment.role_code in recruiter_roles(template_of(session, loop))
         and _candidate_sees(session, loop, reminder)
     ):  # the recruiter's copy of the candidate's day, again after every change to it
-        itinerary = [_itinerary(loop, hand.rounds, now, kind)]
+        itinerary = [_itinerary(session, loop, hand.rounds, now, kind)]
     if kind is Kind.ITINERARY:
         return itinerary
     if kind in ROUND_KINDS and assignment.letter in ROUND_LETTERS:
         rounds = [r for r in hand.rounds if r.id == reminder.round_id]
-    elif kind is Kind.CANCELLED:
+    elif kind is Kind.CANCELLED:  # an interview already held stays in the calendar
         mine = {
             a.round_id
             for a in hand.people
             if a.letter in ROUND_LETTERS and a.user_id == assignment.user_id
         }
-        rounds = [r for r in hand.rounds if r.id in mine]
+        rounds = [r for r in ahead(session, loop, now) if r.id in mine]
     else:
         return itinerary
     if not rounds or all(r.starts_at is None for r in rounds):
@@ -123,7 +124,14 @@ def _candidate_sees(session: Session, loop: Loop, reminder: Reminder) -> bool:
     return change is None or "to" in change
 
 
-def _itinerary(loop: Loop, rounds: list[Round], now: datetime, kind: Kind) -> Outgoing:
+def _itinerary(
+    session: Session, loop: Loop, rounds: list[Round], now: datetime, kind: Kind
+) -> Outgoing:
+    """The candidate's day as a calendar file; once the loop is cancelled, the rounds still
+    ahead are called off in it and the ones held stay (a decision taken early)."""
+    called_off = (
+        {r.id for r in ahead(session, loop, now)} if loop.status == LoopStatus.CANCELLED else set()
+    )
     stops = [
         Stop(
             r.number,
@@ -131,13 +139,14 @@ def _itinerary(loop: Loop, rounds: list[Round], now: datetime, kind: Kind) -> Ou
             r.starts_at,
             r.duration_minutes,
             place_of(r),
-            r.cancelled,
+            r.cancelled or r.id in called_off,
             r.written_due,
             r.deadline,
         )
         for r in rounds
         if r.starts_at is not None or r.deadline is not None
     ]
+    cancelled = loop.status == LoopStatus.CANCELLED
     return Outgoing(
         text=render(
             "itinerary_file",
@@ -145,7 +154,8 @@ def _itinerary(loop: Loop, rounds: list[Round], now: datetime, kind: Kind) -> Ou
             tz=loop.candidate_tz,
             changed=kind is Kind.CHANGED,
             sends=any(s.deadline or s.written_due for s in stops),
-            cancelled=loop.status == LoopStatus.CANCELLED,
+            cancelled=cancelled and all(s.cancelled for s in stops),
+            called_off=cancelled and any(s.cancelled for s in stops),
         ),
         blocks=[],
         file=(

@@ -64,7 +64,7 @@ class Situation:
     late: list[Late] = field(default_factory=list)
     """The late-scorecards message's lines: every scorecard late in the loop."""
     ahead: list[str] = field(default_factory=list)
-    """A decision's message: the rounds still to happen when it goes ("5. Name")."""
+    """A decision's or a cancel's message: the rounds still to happen when it goes ("5. Name")."""
     scorecards_in: int = 0
     """The late-scorecards message's: how many scorecards an early debrief would read."""
     panel: list[str] = field(default_factory=list)  # with observers, trainee: panel_notes.py
@@ -174,7 +174,7 @@ def situation_for(
         trainee=trainees.get(rnd.id or 0) if rnd is not None else None,
         guide_ahead=kind is Kind.MOVED and rnd is not None and _guide_ahead(session, reader, rnd),
         ahead=[f"{r.number}. {r.name}" for r in ahead(session, loop, now)]
-        if kind is Kind.DECIDED and now is not None
+        if kind in (Kind.DECIDED, Kind.CANCELLED) and now is not None
         else [],
     )
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 from sqlmodel import select
 
 from bot.app import announce
@@ -322,7 +323,41 @@ def test_a_decision_taken_before_every_round_lets_the_rest_be_cancelled(sb: Sand
     wait_for(lambda: len(sb.emulator.calls_to("views.publish")) > published)
     home = json.dumps(sb.emulator.home_of(uid(sb, runner)))
     assert "You're all caught up." in home and "scorecard_open" not in home  # locked, not owed
+    with sb.db.read() as session:
+        rounds = session.exec(select(Round).order_by(Round.number)).all()
+    called_off = [r for r in rounds if r.starts_at and r.starts_at > sb.now]
+    held = [r for r in rounds if r not in called_off]
+    assert called_off and len(held) >= 2
+    runners = {owner(sb, short_id, r.number) for r in held if r.starts_at}
+    files_before = {h: len(sb.emulator.files_to(uid(sb, h))) for h in {REC, *runners}}
     assert "is cancelled" in said(sb, REC, f"cancel {short_id}")
+    sb.dispatch()
+    # Everyone on the loop reads what was called off and that the decision stands; nobody
+    # reads that the loop, decided, was cancelled.
+    named = ", ".join(f"*{r.number}. {r.name}*" for r in called_off)
+    first = owner(sb, short_id, 1)  # round 1 was held, its scorecard in
+    for handle in (first, HM, IL, REC):
+        (word,) = [t for t in dm_texts(sb, handle) if "are called off;" in t]
+        assert word.startswith(f"Rounds {named} of loop `{short_id}`"), word
+        assert "the hiring manager's decision (*No hire*) stands" in word
+    assert not [t for h in (first, HM, IL, REC) for t in dm_texts(sb, h) if "was cancelled" in t]
+    # An interview already held keeps its place in the calendar: no file takes it off.
+    for handle in runners:
+        for _, content in sb.emulator.files_to(uid(sb, handle))[files_before[handle] :]:
+            events = [str(e["SUMMARY"]) for e in Calendar.from_ical(content).walk("VEVENT")]
+            assert not [e for e in events for r in held if f" {r.name} with" in e], events
+    # The candidate's day: the rounds held stay, the ones called off go (to forward).
+    (name, content), *_ = sb.emulator.files_to(uid(sb, REC))[files_before[REC] :]
+    day = Calendar.from_ical(content)
+    assert name.startswith("itinerary") and str(day["METHOD"]) == "PUBLISH"
+    status = {str(e["SUMMARY"]): str(e["STATUS"]) for e in day.walk("VEVENT")}
+    assert all(
+        status[s] == ("CANCELLED" if any(f"{r.number}. " in s for r in called_off) else "CONFIRMED")
+        for s in status
+    ), status
+    assert any(v == "CONFIRMED" for v in status.values())
+    told = [m.text for m in sb.emulator.dms_to(uid(sb, REC)) if m.files][-1]
+    assert told.startswith("The rounds still ahead are called off: this file takes them off")
 
 
 def test_a_no_hire_is_not_sent_to_the_executive_sponsor(sb: Sandbox) -> None:

@@ -183,6 +183,4 @@ def test_a_reader_given_another_round_leaves_the_channel_until_its_scorecard_is_
     assert seen["modal"].count(SECRETS["Key evidence"]) == own
     submit_all_of(sb, first, short_id, [number])
     assert wait_for(lambda: person in channel.members)
-    seen = everything_seen_by(sb, first, short_id)
-    assert "Debrief:" in seen["channel"]
-    assert seen["modal"].count(SECRETS["Key evidence"]) > own + 1
+    assert "Debrief:" in everything_seen_by(sb, first, short_id)["channel"]
