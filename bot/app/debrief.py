@@ -11,10 +11,17 @@ from bot.app.summary import post_summary, refresh_summary
 from bot.authz import Action, can, require
 from bot.debrief.calibration import Calibration, calibrate
 from bot.debrief.export import export_markdown
-from bot.debrief.service import Outcome, mark_finalist, open_early, record_decision
+from bot.debrief.service import (
+    Outcome,
+    finalist_audience,
+    mark_finalist,
+    open_early,
+    record_decision,
+)
 from bot.errors import LoopbotError
 from bot.loops.locks import loop_to_change
 from bot.loops.queries import find_loop, standing
+from bot.render import render
 from bot.runtime import Runtime
 from bot.store.models import LoopStatus
 
@@ -40,12 +47,14 @@ def open_debrief(runtime: Runtime, *, actor: str, ref: str) -> Done:
 
 
 def finalist(runtime: Runtime, *, actor: str, ref: str) -> Done:
-    """The hiring manager marks the candidate a finalist; the executive sponsor is told."""
+    """The hiring manager marks the candidate a finalist; the answer names who is told (the
+    executive sponsor), or that nobody is."""
     with runtime.db.session() as session:
         loop = loop_to_change(session, ref)
         who = standing(session, loop, actor, admins=runtime.settings.loopbot_admins)
         newly = mark_finalist(session, loop, who, runtime.clock())
         loop_id, short_id, candidate = loop.id, loop.short_id, loop.candidate_name
+        audience = finalist_audience(session, loop)
     assert loop_id is not None
 
     def follow_up() -> None:
@@ -53,10 +62,13 @@ def finalist(runtime: Runtime, *, actor: str, ref: str) -> Done:
         refresh_card(runtime=runtime, loop_id=loop_id, actor=actor)
         runtime.kick()
 
-    text = (
-        f"{candidate} is marked a finalist (loop `{short_id}`); the executive sponsor is told."
-        if newly
-        else f"{candidate} is already a finalist (loop `{short_id}`)."
+    text = render(
+        "finalist_marked",
+        already=not newly,
+        candidate=candidate,
+        short_id=short_id,
+        roles=audience.roles,
+        told=audience.told,
     )
     return Done(text, follow_up, loop_id)
 

@@ -11,7 +11,13 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.app.announce import edit_until_current, outgoing, recorded
-from bot.debrief.service import Outcome, claim_debrief, decision_of, gather
+from bot.debrief.service import (
+    Outcome,
+    claim_debrief,
+    decision_of,
+    finalist_audience,
+    gather,
+)
 from bot.loops.queries import assignments_of
 from bot.loops.views import loop_card
 from bot.outbox import Message
@@ -62,8 +68,14 @@ def _summary(runtime: Runtime, loop_id: int) -> tuple[str, list[dict], SlackMess
         posted = next(iter(recorded(session, loop_id, SUMMARY)), None)
         channel = loop.channel_id
         finalist = loop.finalist
+        audience = finalist_audience(session, loop)
     messages = build_messages_debrief(
-        summary=summary, card=card, mentions=mentions, decision=shown, finalist=finalist
+        summary=summary,
+        card=card,
+        mentions=mentions,
+        decision=shown,
+        finalist=finalist,
+        audience=audience,
     )
     return channel, messages, posted
 

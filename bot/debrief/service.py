@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -16,6 +17,7 @@ from bot.errors import InvalidInput
 from bot.loops.queries import (
     LOOP_ROLE,
     TRAINEE_PARTS,
+    AnyLoop,
     assignments_of,
     template_of,
 )
@@ -70,15 +72,32 @@ def open_early(session: Session, loop: Loop, who: Standing, now: datetime) -> bo
     return claimed
 
 
-def _tell_finalists_only_roles(session: Session, loop: Loop, kind: Kind, now: datetime) -> None:
+@dataclass(frozen=True)
+class FinalistAudience:
+    """Who hears of a finalist: the roles the loop's document informs of finalists only (the
+    executive sponsor), and (role name, person) for each person filling one in this loop."""
+
+    roles: list[str]
+    told: list[tuple[str, str]]
+
+
+def finalist_audience(session: Session, loop: AnyLoop) -> FinalistAudience:
     template = template_of(session, loop)
-    finalists_only = {r.code for r in template.roles if r.finalists_only}
-    told: set[str] = set()
+    names = {r.code: r.name for r in template.roles if r.finalists_only}
+    found = {
+        holder.user_id: names[holder.role_code]
+        for holder in assignments_of(session, loop)
+        if holder.letter == LOOP_ROLE and holder.role_code in names
+    }
+    return FinalistAudience(list(names.values()), [(n, p) for p, n in found.items()])
+
+
+def _tell_finalists_only_roles(session: Session, loop: Loop, kind: Kind, now: datetime) -> None:
+    told = {person for _, person in finalist_audience(session, loop).told}
     for holder in assignments_of(session, loop):
-        if holder.letter == LOOP_ROLE and holder.role_code in finalists_only:
-            if holder.user_id not in told:
-                told.add(holder.user_id)
-                session.add(notice(kind, holder, version=loop.version, now=now))
+        if holder.letter == LOOP_ROLE and holder.user_id in told:
+            told.discard(holder.user_id)
+            session.add(notice(kind, holder, version=loop.version, now=now))
 
 
 def mark_finalist(session: Session, loop: Loop, who: Standing, now: datetime) -> bool:

@@ -86,7 +86,8 @@ def test_changes_to_one_loop_at_once_are_taken_one_after_the_other(sb: Sandbox) 
     twice = [(HM, f"finalist {short_id}")] * 2
     assert _at_once(sb, *twice) == [
         f"Juyoung Park is already a finalist (loop `{short_id}`).",
-        f"Juyoung Park is marked a finalist (loop `{short_id}`); the executive sponsor is told.",
+        f"Juyoung Park is marked a finalist (loop `{short_id}`); the Executive Sponsor "
+        f"<@{uid(sb, XS)}> is told.",
     ]
     sb.dispatch()
     assert len([t for t in dm_texts(sb, XS) if "finalist" in t]) == 1

@@ -485,7 +485,9 @@ def test_demo_runs_offline_and_shows_the_help(tmp_path: Path) -> None:
         done.stdout.replace("\n   │     ", " ")
     )
     # Once marked a finalist, the summary no longer says the hiring manager may mark one.
-    marked = done.stdout.split("Marked a finalist: the executive sponsor has been told.", 1)[1]
+    marked = done.stdout.split("Marked a finalist: the Executive Sponsor @Robert Chen has been", 1)[
+        1
+    ]
     assert "Only the hiring manager can record the decision." in marked[:400]
     assert "or mark a finalist" not in marked[:400]
     assert "Asia/Seoul.Loop `" not in done.stdout  # a DM's second line stays a line of its own

@@ -370,6 +370,34 @@ def test_a_no_hire_is_not_sent_to_the_executive_sponsor(sb: Sandbox) -> None:
     assert not any("recorded" in t for t in dm_texts(sb, XS))
 
 
+def test_a_finalist_names_who_is_told_and_says_so_when_nobody_is(sb: Sandbox) -> None:
+    """Marking a finalist tells the people the document informs of finalists only: the answer
+    and the summary name them, and a loop without an executive sponsor says nobody is told."""
+    for sponsor in (XS, None):
+        short_id = create_loop(
+            sb, **{"Executive Sponsor (XS)": uid(sb, sponsor) if sponsor else None}
+        )
+        all_in(sb, short_id, ["Hire"] * 6)
+        (summary,) = wait_for(lambda ref=short_id: summaries(sb, ref))
+        offer = json.dumps(summary.blocks)
+        answer = said(sb, HM, f"finalist {short_id}")
+        sb.dispatch()
+        (summary,) = summaries(sb, short_id)
+        marked = json.dumps(summary.blocks)
+        if sponsor:
+            who = f"the Executive Sponsor <@{uid(sb, XS)}>"
+            assert f"(then {who} is told)" in offer
+            assert f"a finalist (loop `{short_id}`); {who} is told." in answer
+            assert f"Marked a finalist: {who} has been told." in marked
+            assert [t for t in dm_texts(sb, XS) if f"loop `{short_id}`" in t]
+        else:
+            nobody = "nobody else is told: no one in this loop is Executive Sponsor"
+            assert f"(then {nobody})" in offer
+            assert f"a finalist (loop `{short_id}`); {nobody}." in answer
+            assert f"Marked a finalist: {nobody}." in marked
+            assert "has been told" not in marked and "is told." not in answer
+
+
 @pytest.mark.parametrize("who", [IL, REC, "diego.la"])
 def test_only_the_accountable_may_decide(sb: Sandbox, who: str) -> None:
     short_id = create_loop(sb)

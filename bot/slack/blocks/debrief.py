@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.debrief.service import Outcome
+from bot.debrief.service import FinalistAudience, Outcome
 from bot.debrief.summary import Summary
 from bot.render import render
 from bot.slack.blocks import (
@@ -43,7 +43,13 @@ def decide_action(outcome: Outcome) -> str:
 
 
 def build_messages_debrief(
-    *, summary: Summary, card: dict, mentions: str, decision: dict | None, finalist: bool = False
+    *,
+    summary: Summary,
+    card: dict,
+    mentions: str,
+    decision: dict | None,
+    finalist: bool,
+    audience: FinalistAudience,
 ) -> list[dict]:
     """The summary as one message, plus thread replies when it would pass Slack's limits."""
     head = [
@@ -85,8 +91,10 @@ def build_messages_debrief(
                 block_id="decision",
             )
         )
+        told = {"roles": audience.roles, "told": audience.told}
         if finalist:
-            tail.append(context("Marked a finalist: the executive sponsor has been told."))
+            said = render("finalist_told", past=True, **told)
+            tail.append(context(f"Marked a finalist: {said}."))
         else:
             tail.append(
                 actions(
@@ -98,8 +106,8 @@ def build_messages_debrief(
             context(
                 "Only the hiring manager can record the decision."
                 if finalist
-                else "Only the hiring manager can record the decision or mark a finalist (which "
-                "tells the executive sponsor)."
+                else "Only the hiring manager can record the decision or mark a finalist (then "
+                f"{render('finalist_told', past=False, **told)})."
             )
         )
     room = FIRST_MESSAGE_BLOCKS - len(head) - len(tail)
