@@ -94,7 +94,9 @@ def reschedule_round(
     """Move a round (from `/loop reschedule` or the card's modal)."""
     with runtime.db.session() as session:
         loop = loop_to_change(session, ref)
-        number = parse_round([(r.number, r.name) for r in rounds_of(session, loop)], round_ref)
+        rounds = rounds_of(session, loop)
+        number = parse_round([(r.number, r.name) for r in rounds], round_ref)
+        was = next(r.starts_at for r in rounds if r.number == number)
         rnd = changes.reschedule(
             session=session,
             loop=loop,
@@ -118,6 +120,9 @@ def reschedule_round(
             review_due=None,
             written_due=zone_time(written, loop.candidate_tz) if written else "",
             own_hours=bool(loop.candidate_hours),
+            moved_to=slack_time(starts_at),
+            moved_from=slack_time(was) if was else "",
+            candidate_time=zone_time(starts_at, loop.candidate_tz),
             **said,
         )
         check = hours_check(session, rnd, _runners(session, loop, rnd), candidate=loop)
@@ -166,6 +171,7 @@ def swap_round(
             review_due=slack_time(reviewed) if reviewed else None,
             review_days=review.days,
             written_due="",
+            moved_to="",
             **said,
         )
         check = hours_check(session, rnd, [new_user])

@@ -31,7 +31,7 @@ from bot.reminders.late import Late, late_scorecards
 from bot.reminders.plan import DEFAULT_OFFSETS, Kind
 from bot.reminders.policy import in_force
 from bot.reminders.round_lines import RoundLine, round_lines
-from bot.store.models import Assignment, Loop, Reminder, ReminderState, Round
+from bot.store.models import Assignment, AuditEntry, Loop, Reminder, ReminderState, Round
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,11 @@ def situation_for(
         owner=owner,
         new_owner=_took_seat(people, reader) or owner if kind is Kind.UNASSIGNED else None,
         seat_left=_seat(reader) if kind is Kind.UNASSIGNED else "",
-        change=change_at(session, loop, version) if changed and version is not None else None,
+        change=change_at(session, loop, version)
+        if changed and version is not None
+        else _move_of(session, loop, rnd, version)
+        if kind is Kind.MOVED and rnd is not None
+        else None,
         status=loop.status,
         decision=decision_label(session, loop),
         reader=who,
@@ -176,6 +180,23 @@ def situation_for(
         ahead=[f"{r.number}. {r.name}" for r in ahead(session, loop, now)]
         if kind in (Kind.DECIDED, Kind.CANCELLED) and now is not None
         else [],
+    )
+
+
+def _move_of(session: Session, loop: Loop, rnd: Round, version: int | None) -> dict | None:
+    """The reschedule that made the round's `version` (from and to), as audited."""
+    entries = session.exec(
+        select(AuditEntry)
+        .where(AuditEntry.loop_id == loop.id, AuditEntry.action == "round.rescheduled")
+        .order_by(col(AuditEntry.id).desc())
+    ).all()
+    return next(
+        (
+            e.detail
+            for e in entries
+            if e.detail.get("round") == rnd.number and e.detail.get("version") == version
+        ),
+        None,
     )
 
 

@@ -373,15 +373,16 @@ def test_a_live_round_moved_before_the_submission_it_builds_on_is_noted_until_it
     day = (build.deadline - timedelta(days=2)).date()
     moved = said(sbx, REC, f"reschedule {short_id} 2 {day} 10:00")
     # The move goes ahead (a person decided it), and says what it now comes before.
-    assert moved.startswith(
-        f"Moved 2. Live AI Pairing of loop `{short_id}`. It now comes before *1. Async Build*, the "
-        f"submission it builds on, which is due {slack_time(build.deadline)} and not in yet."
-    )
+    assert f"Moved 2. Live AI Pairing of loop `{short_id}` to " in moved
+    assert (
+        "for the candidate. It now comes before *1. Async Build*, the submission it builds on, "
+        f"which is due {slack_time(build.deadline)} and not in yet."
+    ) in moved
     assert _round(sbx, short_id, 2)[0].starts_at < build.deadline
     # Once the submission is in, pulling the live rounds in is what the team wants: no note.
     assert mark_submissions_received(sbx) == 1
     again = said(sbx, REC, f"reschedule {short_id} 2 {day} 11:00")
-    assert again.startswith(f"Moved 2. Live AI Pairing of loop `{short_id}`.")
+    assert again.startswith(f"Moved 2. Live AI Pairing of loop `{short_id}` to ")
     assert "submission" not in again
 
 

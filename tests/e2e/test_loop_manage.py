@@ -84,9 +84,17 @@ def test_list_and_show_give_status_only(sb: Sandbox, loop_id: str) -> None:
 
 def test_reschedule_by_command_moves_the_round_and_tells_people(sb: Sandbox, loop_id) -> None:
     owner = _handle(sb, _owner(sb, loop_id, 2))
+    with sb.db.read() as session:
+        was = session.exec(select(Round).where(Round.number == 2)).one().starts_at
     reply = sb.slack.command(HM, "/loop", f"reschedule {loop_id} 2 2026-12-01 10:00")
     assert reply.status == 200
     assert wait_for(lambda: "Moved 2. Live AI Pairing" in _last_response(sb))
+    # The answer quotes the new time, the old one, and the candidate's.
+    new = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    assert (
+        f"Moved 2. Live AI Pairing of loop `{loop_id}` to {slack_time(new)} (it was "
+        f"{slack_time(was)}): Wed 02 Dec 00:00 Asia/Seoul for the candidate."
+    ) in _last_response(sb)
     # 10:00 in New York is midnight in Seoul: outside the candidate's hours (none given in
     # step 1: the default), which the answer says.
     assert (
@@ -98,7 +106,8 @@ def test_reschedule_by_command_moves_the_round_and_tells_people(sb: Sandbox, loo
     # Maya is in New York: 10:00 there is 15:00 UTC.
     assert rnd.starts_at.isoformat() == "2026-12-01T15:00:00+00:00" and rnd.version == 2
     sb.dispatch()
-    assert any("moved to" in t and "Live AI Pairing" in t for t in dm_texts(sb, owner))
+    (moved_dm,) = [t for t in dm_texts(sb, owner) if "moved to" in t and "Live AI Pairing" in t]
+    assert f"(1 h); it was {was:%a %d %b %H:%M} UTC." in moved_dm  # Slack's date, as shown
     assert any("changed" in t for t in dm_texts(sb, REC))
     # The card is refreshed after the answer (work after the acknowledgement).
     moved = str(int(rnd.starts_at.timestamp()))
@@ -122,8 +131,10 @@ def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: s
     with sb.db.read() as session:
         deadline = session.exec(select(Round).where(Round.number == 1)).one().deadline
     assert when < deadline
+    seoul = f"{when.astimezone(ZoneInfo('Asia/Seoul')):%a %d %b %H:%M} Asia/Seoul"
     assert told == [
-        f"Moved 6. Communication and Execution of loop `{loop_id}`. It now comes before *1. Async "
+        f"Moved 6. Communication and Execution of loop `{loop_id}` to {slack_time(when)} (it was "
+        f"{slack_time(was)}): {seoul} for the candidate. It now comes before *1. Async "
         f"Build*, the submission it builds on, which is due {slack_time(deadline)} and not in yet. "
         f"Note: that is {local} for <@{owner}>, outside their interview hours "
         f"(Mon–Fri 09:00–17:30 {tz})."
@@ -133,7 +144,12 @@ def test_reschedule_from_the_recruiters_copy_of_the_card(sb: Sandbox, loop_id: s
     reschedule_by_modal(sb, REC, loop_id, 6, inside)
     again = wait_for(lambda: [t for t in dm_texts(sb, REC) if t.startswith("Moved 6.")][1:])
     # Inside their hours now; still ahead of the submission.
-    assert again == [told[0].split(" Note: ")[0]]
+    seoul = f"{inside.astimezone(ZoneInfo('Asia/Seoul')):%a %d %b %H:%M} Asia/Seoul"
+    assert again == [
+        f"Moved 6. Communication and Execution of loop `{loop_id}` to {slack_time(inside)} (it "
+        f"was {slack_time(when)}): {seoul} for the candidate. It now comes before *1. Async "
+        f"Build*, the submission it builds on, which is due {slack_time(deadline)} and not in yet."
+    ]
     was, when = when, inside
     with sb.db.read() as session:
         rnd = session.exec(select(Round).where(Round.number == 6)).one()
