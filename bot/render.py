@@ -35,6 +35,12 @@ def mrkdwn(value: Any) -> str:
     return _LINK.sub(r"<\2|\1>", text).strip("\n")
 
 
+def sentence(text: str) -> str:
+    """The text as a sentence: its own closing stop kept, a full stop added when it has none."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -49,6 +55,7 @@ def environment() -> Environment:
     env.filters["e"] = slack_escape
     env.filters["slack"] = slack_escape
     env.filters["md"] = mrkdwn
+    env.filters["sentence"] = sentence
     return env
 
 

@@ -133,7 +133,8 @@ def validate_request(
                 errors[field] = (
                     f"{template.title} has {pool_rounds(template, role.code)} rounds "
                     f"for the {role.name} pool: pick at least {needed} people "
-                    f"(each runs at most {MAX_ROUNDS_PER_INTERVIEWER})."
+                    f"to share them (at most {MAX_ROUNDS_PER_INTERVIEWER} each where their hours "
+                    "allow)."
                 )
     return errors
 
@@ -264,7 +265,7 @@ def _booked(person, rnd, end, bookings, mine, weekly_cap: int | None) -> str | N
         )
         if taken >= weekly_cap:
             return (
-                f"<@{person}> already has {taken} interviews that week "
+                f"<@{person}> already has {taken} interview{'s' if taken != 1 else ''} that week "
                 f"(the weekly cap is {weekly_cap})."
             )
     return None

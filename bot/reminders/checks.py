@@ -17,6 +17,7 @@ from bot.loops.at_hand import LoopAtHand
 from bot.loops.queries import LOOP_ROLE, TRAINEE_PARTS, assignments_of, template_of
 from bot.reminders.followups import CADENCE_KINDS
 from bot.reminders.plan import BEFORE_START, Kind
+from bot.render import render
 from bot.slack.messenger import Messenger
 from bot.store.db import rows
 from bot.store.models import Assignment, Decision, Loop, LoopStatus, Reminder, Round, Scorecard
@@ -112,11 +113,13 @@ def failure_note(session: Session, reminder: Reminder, error: str) -> tuple[list
         }
     )
     rnd = session.get(Round, reminder.round_id) if reminder.round_id else None
-    what = f"the {reminder.kind.replace('_', ' ')} message"
-    where = f" for {rnd.name}" if rnd else ""
-    note = (
-        f"I could not deliver {what}{where} to <@{assignment.user_id}> in loop "
-        f"`{loop.short_id}` (Slack said `{error}`). Please reach them another way."
+    note = render(
+        "delivery_failed",
+        kind=reminder.kind,
+        round=f"{rnd.number}. {rnd.name}" if rnd else "",
+        user=assignment.user_id,
+        short_id=loop.short_id,
+        error=error,
     )
     return recruiters or [loop.created_by], note
 

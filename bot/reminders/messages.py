@@ -122,7 +122,8 @@ def _round_values(s: Situation, rnd: Round) -> dict:
             when=slack_time(rnd.starts_at),
             candidate_time=zone_time(rnd.starts_at, s.loop.candidate_tz),
             ended=slack_time(end),
-            ended_ago=how_late(end, s.now) if s.now else "",
+            # Sent as it ends (a `due` offset of 0): "has ended", not "(0 min ago)".
+            ended_ago=how_late(end, s.now) if s.now and s.now - end >= timedelta(minutes=1) else "",
         )
     else:
         out.update(

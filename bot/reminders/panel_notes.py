@@ -40,10 +40,18 @@ def panel_values(
     `observers` and `training` for the round's templates."""
     return {
         "observing": observing(reader, spec),
-        "panel": ", ".join(map(mention, panel)) if len(panel) + len(observers) > 1 else "",
+        "panel": _interviewers(panel) if len(panel) + len(observers) > 1 else "",
         "observers": ", ".join(map(mention, observers)),
         "training": training_note(trainee, spec, reader, panel, owner),
     }
+
+
+def _interviewers(panel: list[str]) -> str:
+    """The panel's interviewers, the lead first and named so when there are several."""
+    names = [mention(person) for person in panel]
+    if len(names) > 1:
+        names[0] += " (lead)"
+    return ", ".join(names)
 
 
 def training_note(

@@ -605,6 +605,7 @@ def test_a_cancelled_loop_s_export_stays_blind_and_says_why(sb: Sandbox, tmp_pat
     record = next(iter(load_library(out.parent).debriefs.values()))
     assert record.rounds == [] and len(record.values) == 10
     assert all("before the loop" in v.evidence for v in record.values)
+    assert ".." not in exported  # each evidence ends with one stop, its own or one added
 
 
 def test_the_export_parses_back_with_every_rounds_outcome(sb: Sandbox, tmp_path) -> None:

@@ -505,7 +505,7 @@ def test_the_lead_s_seat_given_to_someone_else_makes_them_the_lead(panel_sb: San
     assert _people(sb, short_id, 2)[0] == ["nina.ldn", other]
     sb.dispatch()
     (given,) = [t for t in map(_text, _dms(sb, "nina.ldn")) if "You're interviewing" in t]
-    assert f"*Panel:* @{uid(sb, 'nina.ldn')}, @{uid(sb, other)} interview" in given
+    assert f"*Panel:* @{uid(sb, 'nina.ldn')} (lead), @{uid(sb, other)} interview," in given
     said(sb, "oliver.rec", f"swap {short_id} 2 <@{uid(sb, 'omar.ldn')}>")
     assert _people(sb, short_id, 2)[0] == ["omar.ldn", other]
 

@@ -177,3 +177,6 @@ def test_a_person_who_left_is_reported_to_the_recruiter_not_retried(sb: Sandbox)
     assert failed
     told = [m.text for m in sb.emulator.dms_to(uid(sb, REC)) if "could not deliver" in m.text]
     assert told and "<@U0PN00001>" in told[0]
+    # Each names the message as its reader knows it, never by loopbot's own word for it.
+    assert any(t.startswith("I could not deliver the news of their round for *") for t in told)
+    assert not [t for t in told if "_" in t.split(" to <@")[0] or "message for" in t]

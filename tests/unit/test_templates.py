@@ -104,3 +104,23 @@ def _guide(body: str):
     from bot.documents.models import GuideSection, PrepGuide
 
     return PrepGuide(id="g", version="1", title="G", sections=[GuideSection(title="S", body=body)])
+
+
+def test_a_panel_line_counts_its_interviewers() -> None:
+    one = render("panel_line", panel="<@U1>", observers="<@U2>")
+    assert (
+        one == "*Panel:* <@U1> interviews and writes the scorecard; <@U2> observes (no scorecard)."
+    )
+    two = render("panel_line", panel="<@U1> (lead), <@U3>", observers="")
+    assert two == "*Panel:* <@U1> (lead), <@U3> interview, each writing a scorecard."
+
+
+def test_a_sentence_gets_one_full_stop() -> None:
+    from bot.render import sentence
+
+    assert [sentence(t) for t in ("Gaps.", "Gaps", "Why? ", "Gaps…")] == [
+        "Gaps.",
+        "Gaps.",
+        "Why?",
+        "Gaps…",
+    ]
