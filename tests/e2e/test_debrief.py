@@ -158,6 +158,15 @@ def test_rounds_that_disagree_on_a_value_are_flagged_against_the_baseline(
     assert "*PROVEN*" in security and "disagree" not in security
     assert "SUGGESTED before the loop → PROVEN in 2. Live AI Pairing" in security
     assert "*Data-Informed Iteration*: *MISSING* · MISSING before the loop; not assessed" in text
+    # The author's receipt lists the values they marked under their own heading, apart from the
+    # signals' ratings above it.
+    receipt = next(
+        t
+        for t in dm_texts(sb, owner(sb, short_id, 2))
+        if "Your scorecard for 2. Live AI Pairing" in t and "Ownership" in t
+    )
+    assert "*Core values:*\n" in receipt and "• Ownership & Proactivity: *PROVEN*" in receipt
+    assert receipt.index("*Core values:*") < receipt.index("• Ownership & Proactivity")
     # Each round's finding is said once: a line of its own only to carry its evidence.
     bare = [line for line in text.splitlines() if re.fullmatch(r"\s*◦ [^:]+: [A-Z]+", line)]
     assert not bare, bare

@@ -114,6 +114,7 @@ def test_the_recruiter_gets_the_itinerary_in_the_candidates_zone(sb: Sandbox) ->
     assert first == min(r.starts_at for r in timed) and str(first.tzinfo) == "Asia/Seoul"
     # The text to forward says where each live round happens, as the invites do.
     text = next(t for t in dm_texts(sb, REC) if "The itinerary for" in t)
+    assert "\n\n*To collect from the candidate*" in text and "\n\n\n" not in text  # one blank line
     placed = [r for r in timed if r.place]
     assert {r.number for r in placed} == {2, 3}
     for r in placed:
