@@ -232,22 +232,26 @@ def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> 
 
 
 def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[str]) -> dict:
-    """App Home: upcoming interviews, scorecards owed, loops the person is accountable for."""
+    """App Home: upcoming interviews, scorecards owed, loops the person decides or leads, and
+    the loops they follow without a round in them (the recruiter's, the creator's, a finalist's
+    for the executive sponsor)."""
     loops = [
         loop
         for loop in loops_for(session, user_id, limit=50)
         if loop.status != LoopStatus.CANCELLED
     ]
     snap = Snapshot.read(session, loops)
-    upcoming, owed, accountable = [], [], []
+    upcoming, owed, accountable, following = [], [], [], []
     for loop in loops:
         who = snap.standing(loop, user_id, admins)
         if not can(Action.VIEW_STATUS, who):
             continue
+        in_a_round = False
         for rnd in snap.rounds.get(loop.id, []):
             observing = user_id in snap.holders(rnd, "O")
             if rnd.cancelled or (user_id not in snap.owners(rnd) and not observing):
                 continue
+            in_a_round = True
             # An asynchronous round is upcoming until its review is due, then owed.
             start = rnd.starts_at or rnd.deadline or rnd.review_due
             if start is None:
@@ -276,11 +280,14 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
         # The hiring manager's and the interview lead's (each opens the rounds' guides here).
         rounds = snap.template(loop).rounds
         holds = {code for r in rounds for code in (*r.accountable, *r.consulted)}
-        if len(accountable) < HOME_LOOPS and any(
+        leads = any(
             a.user_id == user_id
             and (a.letter in ("A", "C") or (a.letter == LOOP_ROLE and a.role_code in holds))
             for a in snap.people.get(loop.id, [])
-        ):
+        )
+        if not leads and not in_a_round and len(following) < HOME_LOOPS:
+            following.append(loop_card(session, loop, snap))
+        if leads and len(accountable) < HOME_LOOPS:
             card = loop_card(session, loop, snap)
             card["guides"] = [
                 r["number"]
@@ -289,4 +296,9 @@ def home_lists(session: Session, user_id: str, now: datetime, *, admins: list[st
             ]
             accountable.append(card)
     upcoming.sort(key=lambda i: i["starts_at"])
-    return {"upcoming": upcoming[:10], "owed": owed[:10], "accountable": accountable}
+    return {
+        "upcoming": upcoming[:10],
+        "owed": owed[:10],
+        "accountable": accountable,
+        "following": following,
+    }

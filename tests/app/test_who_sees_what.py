@@ -165,6 +165,9 @@ class Probe:
             assert not leaks, f"{role} may not see the loop, yet it is on {leaks}"
         elif role != ADMIN:
             assert f"`{s}`" in listed, f"{role} sees the loop, yet /loop list leaves it out"
+            # App Home lists it among their interviews, the loops they decide or lead, or the
+            # loops they follow.
+            assert f"`{s}`" in home or f"{s}:" in home, f"{role} sees the loop, not on App Home"
         return shown
 
     def _both_surfaces(self, role: str, command: str, action_id: str, value: str) -> str:

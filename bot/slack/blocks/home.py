@@ -84,6 +84,9 @@ def build_home(*, lists: dict, loop_titles: list[str], commands, hours: dict) ->
         blocks.append(context("None right now."))
     for card in lists["accountable"]:
         blocks.append(section(render("home_loop", card=card), accessory=_guides(card)))
+    if lists.get("following"):
+        blocks += [divider(), header("Loops you follow")]
+        blocks += [section(render("home_loop", card=card)) for card in lists["following"]]
     training = lists.get("training") or {}
     if training.get("mine") or training.get("recruiting"):
         blocks += [divider(), header("Training")]
