@@ -185,6 +185,15 @@ class Runtime:
             self.calendar = connect(self.settings)
         self.outbox = OutboxSender(db=self.db, messenger=self.messenger, calendar=self.calendar)
         """How channel messages are posted: durably, retried by the dispatcher if need be."""
+        self._edit_locks: dict[Hashable, threading.Lock] = {}
+        self._edit_locks_guard = threading.Lock()
+
+    def editing(self, key: Hashable) -> threading.Lock:
+        """One lock per message this process keeps current (`edit_until_current`): what one
+        refresh reads and the edits (or thread replies) it decides on are not interleaved
+        with another's for the same message."""
+        with self._edit_locks_guard:
+            return self._edit_locks.setdefault(key, threading.Lock())
 
     def drain(self) -> None:
         """Finish what acknowledged requests started, then stop: listeners still running, the

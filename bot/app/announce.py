@@ -274,12 +274,13 @@ def edit_until_current(
     times). Still changing after that, the message is edited again shortly, as the loop stands
     then, once for every refresh of it (`key`) asked for meanwhile. `shown`: what it already
     says (just posted)."""
-    edits = read()
-    for _ in range(CATCH_UP):
-        if not edits or edits == shown:
-            return
-        runtime.outbox.edit(edits, runtime.clock())
-        shown, edits = edits, read()
+    with runtime.editing(key):
+        edits = read()
+        for _ in range(CATCH_UP):
+            if not edits or edits == shown:
+                return
+            runtime.outbox.edit(edits, runtime.clock())
+            shown, edits = edits, read()
     if edits and edits != shown:
         runtime.coalesced.submit(key, lambda: edit_until_current(runtime, read, key=key))
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
+from itertools import zip_longest
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.app.announce import edit_until_current, outgoing, recorded
 from bot.debrief.service import (
@@ -26,7 +27,7 @@ from bot.runtime import Runtime
 from bot.slack.blocks.debrief import build_messages_debrief
 from bot.slack.format import slack_time
 from bot.store.db import rows
-from bot.store.models import Loop, SlackMessage
+from bot.store.models import Loop, OutboxMessage, OutboxState, SlackMessage
 
 SUMMARY = "debrief"
 THREAD = "debrief_thread"
@@ -34,6 +35,18 @@ ALL_IN = "debrief_all_in"
 _POSTED = (
     select(SlackMessage.id)
     .where(SlackMessage.loop_id == bindparam("loop"), SlackMessage.purpose == bindparam("purpose"))
+    .limit(1)
+)
+
+
+_REPLY_ON_ITS_WAY = (
+    select(OutboxMessage.id)
+    .where(
+        OutboxMessage.loop_id == bindparam("loop"),
+        OutboxMessage.purpose == bindparam("purpose"),
+        col(OutboxMessage.edits_ts).is_(None),
+        col(OutboxMessage.state).in_([OutboxState.PENDING, OutboxState.CLAIMED]),
+    )
     .limit(1)
 )
 
@@ -147,16 +160,39 @@ def _summary_key(loop_id: int) -> tuple[str, int]:
 
 
 def _summary_edit(runtime: Runtime, loop_id: int, actor: str | None) -> list[Message]:
-    """The summary's edit as the loop stands; none while no summary is posted (one Slack
-    refused for a while goes out as the loop stands when it goes)."""
+    """The summary's edits as the loop stands: its first message, and its thread's replies
+    (each edited in place, one more posted in the thread when it has grown, a reply it no
+    longer needs saying so); none while no summary is posted (one Slack refused for a while
+    goes out as the loop stands when it goes)."""
     if not summary_posted(runtime, loop_id):
         runtime.outbox.revise(loop_id, SUMMARY, lambda: _summary(runtime, loop_id)[1][0])
         return []
     _, messages, posted = _summary(runtime, loop_id)
     if posted is None:
         return []
-    edit = outgoing(messages[0], posted.channel_id, SUMMARY, loop_id, actor)
-    return [replace(edit, edits=posted.ts, actor=actor or _creator(runtime, loop_id))]
+    actor = actor or _creator(runtime, loop_id)
+    channel = posted.channel_id
+    with runtime.db.read() as session:
+        replies = sorted(recorded(session, loop_id, THREAD), key=lambda m: float(m.ts))
+        # A reply another replica queued and Slack has not taken yet: none is posted beside it.
+        coming = bool(rows(session, _REPLY_ON_ITS_WAY, {"loop": loop_id, "purpose": THREAD}))
+    first = replace(outgoing(messages[0], channel, SUMMARY, loop_id, actor), edits=posted.ts)
+    edits = [first]  # a reply posted now goes in the thread of the first (Outbox.edit)
+    for reply, message in zip_longest(replies, messages[1:]):
+        if message is None:
+            spare = render("debrief_thread_spare")
+            edits.append(
+                Message.text_over(
+                    channel, reply.ts, spare, purpose=THREAD, loop_id=loop_id, actor=actor
+                )
+            )
+            continue
+        built = outgoing(message, channel, THREAD, loop_id, actor)
+        if reply is not None:
+            edits.append(replace(built, edits=reply.ts))
+        elif not coming:
+            edits.append(built)
+    return edits
 
 
 def _creator(runtime: Runtime, loop_id: int) -> str | None:

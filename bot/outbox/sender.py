@@ -177,7 +177,8 @@ class OutboxSender:
     def edit(self, messages: list[Message], now: datetime) -> None:
         """Queue edits of posted messages (each `Message.edits` a ts) and send them now; an
         edit Slack refuses for a while is retried like a post, unless a later edit of the same
-        message replaces it first, and the person who acted is told if it never goes through."""
+        message replaces it first, and the person who acted is told if it never goes through.
+        A message after the first that edits nothing is posted in the first's thread."""
         self._send_now(self._queue(messages, now, replacing=True), now, tell_first=True)
 
     def _send_now(

@@ -674,3 +674,44 @@ def test_calibration_is_for_interview_leads_and_shows_who_is_harsher(sb: Sandbox
     harsh = uid(sb, owner(sb, short_id, 3))
     assert f"<@{harsh}>: *harsher*" in shown
     assert shown.startswith("*Calibration*")
+
+
+def test_an_open_summary_that_grows_past_one_message_goes_on_in_its_thread(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened early, the summary fits one message; as the rest come in it grows past what one
+    message holds (here a smaller budget, as a summary of many rounds or panels would): what
+    does not fit goes on in its thread, and a later edit keeps that reply current."""
+    import bot.slack.blocks.debrief as debrief_blocks
+
+    monkeypatch.setattr(debrief_blocks, "FIRST_MESSAGE_BLOCKS", 11)
+    short_id = create_loop(sb)
+    submit(sb, short_id, 1, "Hire")
+    assert "is open" in said(sb, HM, f"debrief {short_id}")
+    (summary,) = wait_for(lambda: summaries(sb, short_id))
+
+    def thread() -> list[Message]:
+        return [
+            m
+            for m in sb.emulator.messages_in(summary.channel)
+            if m.thread_ts == summary.ts and m.ts != summary.ts
+        ]
+
+    def everything() -> str:
+        return "\n".join(
+            line
+            for m in [*summaries(sb, short_id), *thread()]
+            for line in (blocks_as_text(m.blocks) if m.blocks else [m.text or ""])
+        )
+
+    assert thread() == [] and "Still missing:" in everything()  # one round in: it fits
+    for number in range(2, 7):
+        submit(sb, short_id, number, "Hire")
+    # Every round's line and the values reach the channel, across the message and its thread,
+    # and nothing says a scorecard is still missing.
+    assert wait_for(lambda: "*6. " in everything() and "Still missing:" not in everything())
+    shown = everything()
+    for number in range(1, 7):
+        assert f"*{number}. " in shown, number
+    assert "*Ownership & Proactivity*" in shown
+    assert len(thread()) == 1  # the thread goes on in one reply, edited as it grows
