@@ -474,3 +474,20 @@ def test_a_swap_minutes_before_the_interview_promises_no_heads_up_that_will_not_
     told_at = next(i for i, t in enumerate(texts) if "for *2. Live AI Pairing*" in t)
     guide_at = next(i for i, t in enumerate(texts) if t.startswith("ROUND GUIDE: LIVE AI PAIRING"))
     assert told_at < guide_at  # "follows now": it comes after the DM that says so
+
+
+def test_the_creators_copy_of_the_card_follows_each_change(sb: Sandbox) -> None:
+    """The creator holds no role: they follow the loop on their copy of the card in their DMs,
+    which each change updates as it does the channel's."""
+    creator = "liam.syd"
+    short_id = create_loop(sb, who=creator)
+    sb.dispatch()
+    assert wait_for(lambda: card_in_dm(sb, creator, short_id))
+    said(sb, HM, f"reschedule {short_id} 2 2026-12-01 10:00")  # 15:00 UTC, Maya in New York
+    moved = str(int(datetime(2026, 12, 1, 15, 0, tzinfo=UTC).timestamp()))
+    assert wait_for(lambda: moved in json.dumps(card_in_dm(sb, creator, short_id).blocks))
+    newcomer = uid(sb, "beatriz.sp")
+    assert "now runs" in said(sb, HM, f"swap {short_id} 5 <@{newcomer}>")
+    assert wait_for(
+        lambda: f"<@{newcomer}>" in json.dumps(card_in_dm(sb, creator, short_id).blocks)
+    )

@@ -500,3 +500,30 @@ def test_settings_come_from_a_dot_env_file_in_the_working_folder(run, tmp_path: 
     assert run(["docs", "list"]) == (2, "loopbot: setting LOOPBOT_REMINDERS: not valid JSON")
     code, err = run(["docs", "list"], LOOPBOT_REMINDERS='{"guide": -2000}')
     assert code == 0, err
+
+
+def test_docs_list_names_each_document_its_type_and_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, seeds: Path
+) -> None:
+    monkeypatch.setenv("LOOPBOT_DOCS", str(seeds))
+    get_settings.cache_clear()
+    try:
+        assert main(["docs", "list"]) == 0
+    finally:
+        get_settings.cache_clear()
+    listed = [line.split() for line in capsys.readouterr().out.splitlines()]
+    shipped = sorted(seeds.rglob("*.md"))
+    assert len(listed) == len(shipped)
+    assert ["loop", "ai-first-engineering", "seeds/loops/ai-first-engineering.md"] in listed
+    assert [
+        "interview_guide",
+        "interview_guide_2025-08-20",
+        "seeds/candidates/phoenix_005_interview_guide.md",
+    ] in listed
+    assert {kind for kind, *_ in listed} == {
+        "loop",
+        "round_type",
+        "prep_guide",
+        "interview_guide",
+        "candidate_context",
+    }
