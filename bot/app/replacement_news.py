@@ -60,9 +60,12 @@ def mentions(users: list[str]) -> str:
 
 
 def when_of(rnd: Round) -> str:
-    """When the round is: its start, or for an asynchronous one its submission's deadline."""
+    """When the round is: its start, or for an asynchronous one its submission's deadline, or
+    once the submission is in, since when (its reviewer's window starts when they take it)."""
     if rnd.starts_at is not None:
         return slack_time(rnd.starts_at)
+    if rnd.received_at is not None:
+        return f"submission in since {slack_time(rnd.received_at)}"
     return f"submission due {slack_time(rnd.deadline)}" if rnd.deadline else "a submission"
 
 
@@ -73,6 +76,7 @@ def facts_of(loop: Loop, rnd: Round, declined: Decline) -> dict:
         "round": f"{rnd.number}. {rnd.name}",
         "when": when_of(rnd),
         "asynchronous": rnd.starts_at is None,
+        "review_due": slack_time(rnd.review_due) if rnd.received_at and rnd.review_due else "",
         "length": minutes(rnd.duration_minutes),
         "decliner": mention(declined.user_id),
         "reason": declined.reason,

@@ -626,16 +626,23 @@ def test_a_replacement_reviewer_reviews_in_a_window_of_their_own(team: Sandbox) 
     card = wait_for(lambda: card_in_dm(sb, REC, short_id))
     sb.slack.click(REC, "loop_card_received", f"{short_id}:{rnd.number}", message=card)
     wait_for(lambda: _round_row(sb, rnd.number).review_due)
+    received = _round_row(sb, rnd.number).received_at
     _say_cant_make_it(sb, _owner(sb, rnd.number), rnd.number)
     asked = _asked(sb, set())
+    # Asked, they read that the submission is in (since when), not its deadline, now past use.
+    (question,) = [t for t in dm_texts(sb, asked) if t.startswith("Can you review")]
+    assert f"(submission in since {received:%a %d %b %H:%M} UTC)" in question
+    assert "submission due" not in question
     accepted_at = sb.clock()
     sb.slack.click(
         asked, "replacement_accept", message=_dm_with_button(sb, asked, "replacement_accept")
     )
     assert wait_for(lambda: _owner(sb, rnd.number) == asked)
-    due = _round_row(sb, rnd.number).review_due.astimezone(
-        ZoneInfo(sb.emulator.workspace.user(asked).tz)
-    )
+    row = _round_row(sb, rnd.number)
+    # Their answer says when their own review is due.
+    answered = wait_for(lambda: [t for t in dm_texts(sb, asked) if t.startswith("You now review")])
+    assert f"; your review is due {row.review_due:%a %d %b %H:%M} UTC)" in answered[0]
+    due = row.review_due.astimezone(ZoneInfo(sb.emulator.workspace.user(asked).tz))
     start = accepted_at.astimezone(due.tzinfo).date()
     assert (due.hour, due.minute) == (17, 30)  # the end of their (default) working day
     days = [start + timedelta(days=k) for k in range(1, (due.date() - start).days + 1)]
