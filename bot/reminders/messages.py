@@ -76,6 +76,11 @@ def _common(s: Situation) -> dict:
         "ahead": s.ahead,
         "guide_ahead": s.guide_ahead,
         "may_cancel": bool(s.reader and can(Action.CANCEL, s.reader)),
+        # Who made the change, unless it is the reader themselves or the one who took the seat.
+        "by": mention(s.by) if s.by and s.by not in (_reader_id(s), s.new_owner) else "",
+        "took_over_from": mention(s.took_over_from)
+        if s.took_over_from and s.took_over_from != _reader_id(s)
+        else "",
     }
     if s.rnd is not None:
         out.update(_round_values(s, s.rnd))
@@ -83,6 +88,10 @@ def _common(s: Situation) -> dict:
     # nobody is told it is late).
     out["practice"] = bool(s.rnd and s.reader and trains(s.reader, s.rnd.number))
     return out
+
+
+def _reader_id(s: Situation) -> str:
+    return s.reader.user_id if s.reader else ""
 
 
 def _round_values(s: Situation, rnd: Round) -> dict:

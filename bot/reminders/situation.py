@@ -70,6 +70,10 @@ class Situation:
     panel: list[str] = field(default_factory=list)  # with observers, trainee: panel_notes.py
     observers: list[str] = field(default_factory=list)
     trainee: tuple[str, str] | None = None
+    by: str = ""
+    """Who made the change a cancel's or a swap's notice speaks of."""
+    took_over_from: str = ""
+    """A swap's: whose seat it gave (an assigned notice says whom the reader takes over from)."""
     guide_ahead: bool = False
     """A moved round's: the reader's guide for its new time is still to go (else they have it)."""
 
@@ -151,6 +155,19 @@ def situation_for(
     held = hand.held_by(reader.user_id)
     who = standing(session, loop, reader.user_id, admins=[], template=template, held=held)
     changed = kind is Kind.CHANGED and version is not None
+    # Who made the change a notice speaks of (a cancel, a swap), and whose seat a swap gave.
+    audited = (
+        _audited(session, loop, None, None, "loop.cancelled")
+        if kind is Kind.CANCELLED
+        else _audited(session, loop, rnd, version, "round.swapped")
+        if kind in (Kind.ASSIGNED, Kind.UNASSIGNED) and rnd is not None
+        else None
+    )
+    moved = (
+        _audited(session, loop, rnd, version, "round.rescheduled")
+        if kind is Kind.MOVED and rnd is not None
+        else None
+    )
     return Situation(
         kind=kind,
         loop=loop,
@@ -164,9 +181,7 @@ def situation_for(
         seat_left=_seat(reader) if kind is Kind.UNASSIGNED else "",
         change=change_at(session, loop, version)
         if changed and version is not None
-        else _move_of(session, loop, rnd, version)
-        if kind is Kind.MOVED and rnd is not None
-        else None,
+        else (moved.detail if moved else None),
         status=loop.status,
         decision=decision_label(session, loop),
         reader=who,
@@ -180,21 +195,27 @@ def situation_for(
         ahead=[f"{r.number}. {r.name}" for r in ahead(session, loop, now)]
         if kind in (Kind.DECIDED, Kind.CANCELLED) and now is not None
         else [],
+        by=audited.actor if audited else "",
+        took_over_from=(audited.detail.get("from_user") or "") if audited else "",
     )
 
 
-def _move_of(session: Session, loop: Loop, rnd: Round, version: int | None) -> dict | None:
-    """The reschedule that made the round's `version` (from and to), as audited."""
+def _audited(
+    session: Session, loop: Loop, rnd: Round | None, version: int | None, action: str
+) -> AuditEntry | None:
+    """The latest `action` on the loop; with `rnd`, the one that made the round's `version`
+    (a reschedule's from and to, a swap's from_user and to_user)."""
     entries = session.exec(
         select(AuditEntry)
-        .where(AuditEntry.loop_id == loop.id, AuditEntry.action == "round.rescheduled")
+        .where(AuditEntry.loop_id == loop.id, AuditEntry.action == action)
         .order_by(col(AuditEntry.id).desc())
     ).all()
     return next(
         (
-            e.detail
+            e
             for e in entries
-            if e.detail.get("round") == rnd.number and e.detail.get("version") == version
+            if rnd is None
+            or (e.detail.get("round") == rnd.number and e.detail.get("version") == version)
         ),
         None,
     )

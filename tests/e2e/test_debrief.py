@@ -346,9 +346,11 @@ def test_a_decision_taken_before_every_round_lets_the_rest_be_cancelled(sb: Sand
     named = ", ".join(f"*{r.number}. {r.name}*" for r in called_off)
     first = owner(sb, short_id, 1)  # round 1 was held, its scorecard in
     for handle in (first, HM, IL, REC):
-        (word,) = [t for t in dm_texts(sb, handle) if "are called off;" in t]
+        (word,) = [t for t in dm_texts(sb, handle) if "decision (*No hire*) stands" in t]
         assert word.startswith(f"Rounds {named} of loop `{short_id}`"), word
         assert "the hiring manager's decision (*No hire*) stands" in word
+        # Who called them off, for all but themselves.
+        assert (f"are called off by @{uid(sb, REC)};" in word) is (handle != REC), word
     assert not [t for h in (first, HM, IL, REC) for t in dm_texts(sb, h) if "was cancelled" in t]
     # An interview already held keeps its place in the calendar: no file takes it off.
     for handle in runners:

@@ -251,9 +251,9 @@ def test_each_action_of_the_late_scorecards_message_works(story) -> None:
     assert any("*2. Live AI Pairing*" in (m.text or "") for m in sb.emulator.dms_to(taker))
     # Told truly: the interview is behind them, so no guide or heads-up is promised.
     (took,) = [m.text or "" for m in sb.emulator.dms_to(taker) if "You now run" in (m.text or "")]
-    assert took.startswith(
-        "You now run *2. Live AI Pairing* for *Juyoung Park*, which began <!date^"
-    )
+    # Whom they take over from comes first, then the round as it stands.
+    assert took.startswith(f"You take over from <@{liam}>, a change <@")
+    assert "\nYou now run *2. Live AI Pairing* for *Juyoung Park*, which began <!date^" in took
     assert (
         "No round guide or heads-up comes now (App Home opens the guide); your scorecard is due now"
         in took

@@ -223,7 +223,7 @@ def test_swap_from_the_card_retargets_the_round(sb: Sandbox, loop_id: str) -> No
     sb.dispatch()
     # The interviewer swapped out is told who took over.
     assert any(
-        "You no longer run *3. Production Engineering*" in t and f"; @{new} does." in t
+        "You no longer run *3. Production Engineering*" in t and f"; @{new} does, a change" in t
         for t in dm_texts(sb, _handle(sb, old))
     )
     assert any(
@@ -428,7 +428,8 @@ def test_two_swaps_before_anyone_is_told_each_one_replaced_still_hears(
         told = [t for t in dm_texts(sb, _handle(sb, replaced)) if t.startswith("You no longer")]
         assert told == [
             f"You no longer run *3. Production Engineering* for *Juyoung Park* (loop "
-            f"`{loop_id}`); @{third} does. Its reminders to you have stopped."
+            f"`{loop_id}`); @{third} does, a change @{uid(sb, REC)} made. Its reminders to you "
+            "have stopped."
         ]
 
 

@@ -462,7 +462,7 @@ def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
     assert left.startswith(
         f"You no longer run *2. Live AI Pairing* for *Juyoung Park* (loop `{short_id}`)"
     )
-    assert f"; @{uid(sb, spare)} does." in left
+    assert f"; @{uid(sb, spare)} does, a change @" in left
 
     # An observer's seat is handed on as an observer's: no scorecard, the guide, told so.
     watcher = "omar.ldn"
@@ -485,8 +485,9 @@ def test_a_swap_names_whose_seat_on_a_panel(panel_sb: Sandbox) -> None:
     sb.dispatch()
     (gone,) = [t for t in map(_text, _dms(sb, observer)) if t.startswith("You no longer")]
     assert gone.startswith("You no longer observe *2. Live AI Pairing*")
-    assert f"; @{uid(sb, watcher)} does." in gone
-    (told,) = [t for t in map(_text, _dms(sb, watcher)) if t.startswith("You're observing")]
+    assert f"; @{uid(sb, watcher)} does, a change @" in gone
+    (told,) = [t for t in map(_text, _dms(sb, watcher)) if "\nYou're observing" in t]
+    assert told.startswith(f"You take over from @{uid(sb, observer)}, a change @")
     assert "2. Live AI Pairing" in told and "You write no scorecard" in told
     assert not [t for t in map(_text, _dms(sb, watcher)) if "You're interviewing" in t]
     changed = [t for t in map(_text, _dms(sb, "maya.hm")) if "changed:" in t][-1]
@@ -517,7 +518,7 @@ def test_the_lead_s_seat_given_to_someone_else_makes_them_the_lead(panel_sb: San
     assert _people(sb, short_id, 2)[0] == ["max.ldn", "ada.ldn"]
     sb.dispatch()
     (left,) = [t for t in map(_text, _dms(sb, other)) if t.startswith("You no longer")]
-    assert f"; @{uid(sb, 'ada.ldn')} does." in left
+    assert f"; @{uid(sb, 'ada.ldn')} does, a change @" in left
 
 
 def test_swapping_one_panel_seat_leaves_the_other_seat_s_question_open(
@@ -662,6 +663,8 @@ def test_an_observer_seat_taken_over_once_the_round_began_promises_no_guide_or_h
     (told,) = [
         t for t in map(_text, _dms(sb, spare)) if "2. Live AI Pairing" in t and "observe" in t
     ]
-    assert told.startswith("You now observe *2. Live AI Pairing* for *Juyoung Park*, which began")
+    # Whom they take over from, and who made the change, come first.
+    assert told.startswith(f"You take over from @{uid(sb, observer)}, a change @")
+    assert "\nYou now observe *2. Live AI Pairing* for *Juyoung Park*, which began" in told
     assert "No round guide or heads-up comes now (App Home opens the guide)." in told
     assert "arrives" not in told and "follows now" not in told

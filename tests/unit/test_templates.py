@@ -71,7 +71,8 @@ def test_card_rounds_do_not_run_together() -> None:
 
 def test_user_text_is_escaped_for_slack() -> None:
     assert slack_escape("<@U1> & <!channel>") == "&lt;@U1&gt; &amp; &lt;!channel&gt;"
-    text = render("cancelled", short_id="L1", candidate="<!channel> Ada", title="T", decision="")
+    values = {"short_id": "L1", "title": "T", "decision": "", "by": ""}
+    text = render("cancelled", candidate="<!channel> Ada", **values)
     assert "<!channel>" not in text and "&lt;!channel&gt; Ada" in text
 
 
