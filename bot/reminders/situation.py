@@ -160,7 +160,8 @@ def situation_for(
         _audited(session, loop, None, None, "loop.cancelled")
         if kind is Kind.CANCELLED
         else _audited(session, loop, rnd, version, "round.swapped")
-        if kind in (Kind.ASSIGNED, Kind.UNASSIGNED) and rnd is not None
+        # A round's first version is the one the loop was created with: no swap made it.
+        if kind in (Kind.ASSIGNED, Kind.UNASSIGNED) and rnd is not None and (version or 0) > 1
         else None
     )
     moved = (
