@@ -61,11 +61,12 @@ def mentions(users: list[str]) -> str:
 
 def when_of(rnd: Round) -> str:
     """When the round is: its start, or for an asynchronous one its submission's deadline, or
-    once the submission is in, since when (its reviewer's window starts when they take it)."""
+    once the submission is in, when it was received (its reviewer's window starts when they take
+    it)."""
     if rnd.starts_at is not None:
         return slack_time(rnd.starts_at)
     if rnd.received_at is not None:
-        return f"submission in since {slack_time(rnd.received_at)}"
+        return f"submission received {slack_time(rnd.received_at)}"
     return f"submission due {slack_time(rnd.deadline)}" if rnd.deadline else "a submission"
 
 

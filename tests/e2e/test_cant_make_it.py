@@ -629,9 +629,9 @@ def test_a_replacement_reviewer_reviews_in_a_window_of_their_own(team: Sandbox) 
     received = _round_row(sb, rnd.number).received_at
     _say_cant_make_it(sb, _owner(sb, rnd.number), rnd.number)
     asked = _asked(sb, set())
-    # Asked, they read that the submission is in (since when), not its deadline, now past use.
+    # Asked, they read when the submission came in (as the card says it), not its deadline.
     (question,) = [t for t in dm_texts(sb, asked) if t.startswith("Can you review")]
-    assert f"(submission in since {received:%a %d %b %H:%M} UTC)" in question
+    assert f"(submission received {received:%a %d %b %H:%M} UTC)" in question
     assert "submission due" not in question
     accepted_at = sb.clock()
     sb.slack.click(
