@@ -48,6 +48,9 @@ class Next:
     escalation, or an earlier one of the loop's (each names every scorecard late then)."""
     told_at: datetime | None = None
     """When they were told, when a late-scorecards message already named it."""
+    escalates: bool = True
+    """False when nobody is ever told it is late: a trainee's practice scorecard, a loop whose
+    debrief is open."""
 
     @property
     def number(self) -> int:

@@ -81,11 +81,11 @@ def where_in_cadence(
     )
     where = after(reminder.step, first, WorkingDay(zone_of(), hours), cadence, now)
     if assignment.part in TRAINEE_PARTS:  # a practice scorecard: nobody is told it is late
-        return replace(where, escalate_at=None)
+        return replace(where, escalate_at=None, escalates=False)
     since = max(first, assignment.created_at)
     heard = _who_hears(session, reminder.loop_id, since, where, now, settings_offsets)
     if loop.status != LoopStatus.SCHEDULED:  # the debrief is open: nothing more is raised
-        return replace(heard, escalate_at=None, hear_at=None)
+        return replace(heard, escalate_at=None, hear_at=None, escalates=False)
     return heard
 
 
@@ -169,11 +169,12 @@ def _row(reminder: Reminder, kind: Kind, step: int, due: datetime, now: datetime
 
 def plan_next(session: Session, reminder: Reminder, where: Next, now: datetime) -> bool:
     """Once a first or daily reminder went: the next daily one, and after the first one the
-    escalation (when its day is still ahead, else at once). Returns whether one is due now."""
+    escalation (when its day is still ahead, else at once; none when nobody is told it is
+    late). Returns whether one is due now."""
     planned = []
     if where.next_step is not None and where.next_at is not None:
         planned.append(_row(reminder, Kind.NUDGE, where.next_step, where.next_at, now))
-    if reminder.kind == Kind.DUE:
+    if reminder.kind == Kind.DUE and where.escalates:
         planned.append(_row(reminder, Kind.ESCALATION, 0, where.escalate_at or now, now))
     _insert(session, planned)
     return any(row["due_at"] <= now for row in planned)

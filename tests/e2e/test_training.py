@@ -842,3 +842,20 @@ def test_a_trainee_reads_others_scorecards_and_the_channel_once_their_practice_c
     _score(sb, short_id, number, trainee, "Mixed")
     assert wait_for(lambda: trainee in members_of_loop_channel(sb, short_id))
     assert evidence in _read_modal(sb, trainee, short_id)
+
+
+def test_a_trainee_s_first_reminder_raises_no_late_scorecards_message(sb: Sandbox) -> None:
+    """A practice scorecard is never late to the hiring manager: when the trainee's first
+    reminder goes as the round ends, the hiring manager and recruiter hear of nothing late that
+    day (the interviewer's own scorecard reaches its escalation day days later)."""
+    short_id, _ = _create(sb, "2026-11-24")
+    number, _ = _trainee_round(sb, short_id)
+    with sb.db.read() as session:
+        rnd = session.exec(select(Round).where(Round.number == number)).one()
+    ended = rnd.starts_at + timedelta(minutes=rnd.duration_minutes)
+    for minutes in (60, 61, 120, 240):
+        sb.dispatch(ended + timedelta(minutes=minutes))
+    trainee_reminded = [t for t in dm_texts(sb, TRAINEE[0]) if "practice scorecard" in t]
+    assert trainee_reminded
+    for organiser in ("maya.hm", "oliver.rec"):
+        assert not [t for t in dm_texts(sb, organiser) if " late for *" in t], organiser
