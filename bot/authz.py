@@ -36,6 +36,9 @@ class Action(StrEnum):
     MARK_FINALIST = "mark_finalist"
     HEAR_OF_LOOP = "hear_of_loop"
     """Be told of the loop by DM (created, changed, cancelled, decided)."""
+    KNOW_DECISION = "know_decision"
+    """Read the hiring manager's decision wherever a message names it: on the summary (its
+    readers) or in a DM (the roles the document keeps informed)."""
     EXPORT = "export"
     CALIBRATE = "calibrate"
     """Compare interviewers with their panels: on one loop, or (no loop) at all."""
@@ -133,6 +136,8 @@ def can(
         return briefed and bool(who.round_letters.get(round, frozenset()) & {"R", "T", "A", "C"})
     if action is Action.READ_DEBRIEF:
         return _holds(who, "A") or _holds(who, "C") or _done_interviewer(who)
+    if action is Action.KNOW_DECISION:
+        return can(Action.READ_DEBRIEF, who) or (_holds(who, "I") and _informed_now(who))
     if action in (Action.OPEN_DEBRIEF, Action.DECIDE, Action.MARK_FINALIST):
         return _holds(who, "A")
     if action is Action.EXPORT:

@@ -9,6 +9,7 @@ from bot.commands import CommandSpec
 from bot.debrief.calibration import LAST_LOOPS
 from bot.debrief.service import Outcome
 from bot.errors import InvalidInput, LoopbotError
+from bot.render import render
 from bot.runtime import Runtime
 from bot.slack.blocks import build_message_document
 from bot.slack.blocks.debrief import (
@@ -44,7 +45,7 @@ def _action_value(body: dict) -> str:
 
 def _first_arg(args: tuple[str, ...], name: str) -> str:
     if not args:
-        raise InvalidInput(f"Usage: `{USAGE[name]}`")
+        raise InvalidInput(render("usage", usage=USAGE[name]))
     return args[0]
 
 

@@ -10,6 +10,7 @@ from bot.commands import CommandSpec
 from bot.commands import round_number as parse_round_number
 from bot.documents.models import ValueStatus
 from bot.errors import InvalidInput, LoopbotError
+from bot.render import render
 from bot.runtime import Runtime
 from bot.scorecards.form import ScorecardAnswers, SignalRating, ValueFinding
 from bot.scorecards.service import ScorecardProblems, Subject
@@ -87,7 +88,7 @@ def handle_scorecard_command(
     *, ack: Ack, command: SlashCommand, args: tuple[str, ...], runtime: Runtime, **_: object
 ) -> None:
     if not args:
-        raise InvalidInput(f"Usage: `{USAGE}`")
+        raise InvalidInput(render("usage", usage=USAGE))
     number = round_number(args[1]) if len(args) > 1 else None
     form = scorecards.scorecard_form(runtime, actor=command.user_id, ref=args[0], number=number)
     ack()

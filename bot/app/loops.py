@@ -109,7 +109,7 @@ def reschedule_round(
         )
         queue_events(runtime, session, loop, actor=actor, round_ids={rnd.id or 0})
         said = {"number": rnd.number, "round_name": rnd.name, "short_id": loop.short_id}
-        awaited = changes.awaited_submission(session, loop, rnd)
+        awaited = submissions.awaited_submission(session, loop, rnd)
         due = slack_time(awaited.deadline) if awaited and awaited.deadline else None
         written = rnd.written_due
         text = render(

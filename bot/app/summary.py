@@ -176,6 +176,8 @@ def _summary_edit(runtime: Runtime, loop_id: int, actor: str | None) -> list[Mes
         replies = sorted(recorded(session, loop_id, THREAD), key=lambda m: float(m.ts))
         # A reply another replica queued and Slack has not taken yet: none is posted beside it.
         coming = bool(rows(session, _REPLY_ON_ITS_WAY, {"loop": loop_id, "purpose": THREAD}))
+    if coming and len(messages) == len(replies) + 2:  # it goes out as the summary stands now
+        runtime.outbox.revise(loop_id, THREAD, lambda: messages[-1])
     first = replace(outgoing(messages[0], channel, SUMMARY, loop_id, actor), edits=posted.ts)
     edits = [first]  # a reply posted now goes in the thread of the first (Outbox.edit)
     for reply, message in zip_longest(replies, messages[1:]):

@@ -11,7 +11,7 @@ from bot.authz import Action, can, require
 from bot.errors import InvalidInput
 from bot.loops.ledger import overlaps
 from bot.loops.panels import unique
-from bot.loops.places import ASYNC, ahead_of_submission, written_part_due
+from bot.loops.places import written_part_due
 from bot.loops.queries import (
     LOOP_ROLE,
     OBSERVER,
@@ -203,6 +203,8 @@ def reschedule(
     rnd = _round(session, loop, round_number)
     if rnd.starts_at is None and rnd.format == "async":
         raise InvalidInput(f"{rnd.number}. {rnd.name} is asynchronous: it has no meeting to move.")
+    if starts_at == rnd.starts_at:
+        raise InvalidInput(f"{rnd.number}. {rnd.name} is already at that time.")
     if starts_at <= now:
         raise InvalidInput("Pick a time in the future.")
     if starts_at > now + BOOKABLE:
@@ -235,16 +237,6 @@ def reschedule(
         change={"from": was.isoformat() if was else None, "to": starts_at.isoformat()},
     )
     return rnd
-
-
-def awaited_submission(session: Session, loop: Loop, rnd: Round) -> Round | None:
-    """The asynchronous round a live round builds on, when the live round now starts before that
-    submission is due and it is not in yet. A proposal never puts it there; a person may (a
-    submission received early is a reason to pull the live rounds in), and is told."""
-    rounds = [r for r in rounds_of(session, loop) if not r.cancelled]
-    awaited = [(r.number, r.format == ASYNC, None if r.received_at else r.deadline) for r in rounds]
-    first = ahead_of_submission(awaited, rnd.number, rnd.starts_at)
-    return next((r for r in rounds if r.number == first), None)
 
 
 def swap(

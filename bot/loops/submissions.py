@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.authz import Action, require
 from bot.errors import InvalidInput
 from bot.loops.hours import Hours, stored_hours
-from bot.loops.places import review_due
+from bot.loops.places import ASYNC, ahead_of_submission, review_due
 from bot.loops.queries import assignments_of, rounds_of, standing
 from bot.reminders.plan import round_reminders
 from bot.slack.format import slack_time
@@ -104,3 +104,13 @@ def mark_received(
         )
     )
     return rnd
+
+
+def awaited_submission(session: Session, loop: Loop, rnd: Round) -> Round | None:
+    """The asynchronous round a live round builds on, when the live round now starts before that
+    submission is due and it is not in yet. A proposal never puts it there; a person may (a
+    submission received early is a reason to pull the live rounds in), and is told."""
+    rounds = [r for r in rounds_of(session, loop) if not r.cancelled]
+    awaited = [(r.number, r.format == ASYNC, None if r.received_at else r.deadline) for r in rounds]
+    first = ahead_of_submission(awaited, rnd.number, rnd.starts_at)
+    return next((r for r in rounds if r.number == first), None)

@@ -188,7 +188,8 @@ class OutboxSender:
         thread its first message started once Slack has that one, and a channel Slack
         rate-limited on the way is paced for the rest."""
         results: list[Posted | None] = []
-        started: dict[int, str] = {}  # outbox id -> ts, of the messages Slack has
+        # outbox id -> ts, of the messages Slack has (an edit's: the message it edits)
+        started: dict[int, str] = {row.id: row.edits_ts for row in rows if row.edits_ts}
         refused: set[str] = set()
         deadline = monotonic() + LEASE.total_seconds() / 2
         for index, row in enumerate(rows):
@@ -234,9 +235,13 @@ class OutboxSender:
             parent = session.get(OutboxMessage, row.thread_of) if row.thread_of else None
             outgoing = Outgoing.of(
                 row,
-                thread_ts=parent.sent_ts if parent is not None else None,
+                # A reply to an edit goes in the thread of the message edited, whether or not
+                # that edit went out (a later one may have replaced it).
+                thread_ts=(parent.edits_ts or parent.sent_ts) if parent is not None else None,
                 thread_failed=row.thread_of is not None
-                and (parent is None or parent.state == OutboxState.FAILED),
+                and (
+                    parent is None or (parent.state == OutboxState.FAILED and not parent.edits_ts)
+                ),
                 paced=row.purpose != CALENDAR
                 and row.last_error != RATE_LIMITED
                 and self.pace.paced(session.connection(), channel_key(row.channel_id)),

@@ -66,7 +66,10 @@ def _common(s: Situation) -> dict:
         "observed": s.seat_left == OBSERVER,
         "trained": s.seat_left if s.seat_left in TRAINEE_PARTS else "",
         "change": _change(s),
-        "decision": s.decision,
+        "decided": bool(s.decision),
+        # The outcome itself, only for whom it is meant (`authz`): a cancel after it reaches
+        # every interviewer, and an interviewer never reads the decision.
+        "decision": s.decision if s.reader and can(Action.KNOW_DECISION, s.reader) else "",
         "debrief_open": bool(s.reader and s.reader.debrief_open),
         "variant_rules": _variant(s),
         "variant_round": None,

@@ -11,6 +11,7 @@ from slack_bolt import Ack, Respond
 from bot.app import Done, loops, replacements
 from bot.commands import CommandSpec, user_mention
 from bot.errors import InvalidInput, LoopbotError
+from bot.render import render
 from bot.runtime import Runtime
 from bot.slack.blocks.loops import (
     Field,
@@ -34,11 +35,17 @@ USAGE = {
 }
 
 
+# A day and a time of day, nothing else (an offset may follow): a bare day would be midnight.
+_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2})?(Z|[+-]\d{2}(:?\d{2})?)?")
+
+
 def parse_when(text: str, tz: str) -> datetime:
     """`2026-11-30 14:00` in the person's own zone, or an ISO time with an offset."""
-    text = text.strip().replace("T", " ")
+    text = text.strip()
     try:
-        when = datetime.fromisoformat(text)
+        if not _WHEN.fullmatch(text):
+            raise ValueError(text)
+        when = datetime.fromisoformat(text.replace("T", " "))
     except ValueError:
         raise InvalidInput("Give the new time as `YYYY-MM-DD HH:MM` (your time zone).") from None
     if when.tzinfo is None:
@@ -48,14 +55,14 @@ def parse_when(text: str, tz: str) -> datetime:
 
 def _need(args: tuple[str, ...], count: int, name: str) -> None:
     if len(args) < count:
-        raise InvalidInput(f"Usage: `{USAGE[name]}`")
+        raise InvalidInput(render("usage", usage=USAGE[name]))
 
 
 def _mentioned(token: str, whom: str, name: str) -> str:
     """The person `token` mentions (`<@U…>`), else the command's usage, naming `whom`."""
     person = user_mention(token)
     if person is None:
-        raise InvalidInput(f"Mention {whom}: `{USAGE[name]}`")
+        raise InvalidInput(render("usage", problem=f"Mention {whom}", usage=USAGE[name]))
     return person
 
 
@@ -107,7 +114,7 @@ def handle_reschedule_command(
 ) -> None:
     _need(args, 3, "reschedule")
     ack()
-    when = parse_when(" ".join(args[2:4]), runtime.messenger.user(command.user_id).tz)
+    when = parse_when(" ".join(args[2:]), runtime.messenger.user(command.user_id).tz)
     done = loops.reschedule_round(
         runtime, actor=command.user_id, ref=args[0], round_ref=args[1], starts_at=when
     )

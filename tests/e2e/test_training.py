@@ -410,7 +410,7 @@ def test_the_recruiter_takes_a_trainee_off_a_round(sb: Sandbox) -> None:
     command = f"remove {short_id} {number} <@{uid(sb, trainee)}>"
 
     assert said(sb, rec, f"remove {short_id} {number} {trainee}") == (
-        "Mention the trainee: `/loop remove <loop> <round> @trainee`"
+        "Mention the trainee: `/loop remove &lt;loop&gt; &lt;round&gt; @trainee`"
     )
     refused = said(sb, lead, command)
     assert refused.startswith("Only the loop's hiring manager, recruiter, creator or a loopbot")

@@ -117,3 +117,28 @@ def test_nothing_is_written_or_sent_about_an_erased_loop(sqlite_db, emulator) ->
     sender.edit([replace(gone, edits="1.2")], NOW)
     assert _rows(sqlite_db) == []
     assert emulator.calls_to("chat.postMessage") == [] and emulator.calls_to("chat.update") == []
+
+
+def test_a_reply_queued_with_an_edit_goes_in_the_edited_message_s_thread(
+    sqlite_db, emulator
+) -> None:
+    """An edit of a posted message and a new reply to it, in one batch (a summary that grew):
+    the reply goes in that message's thread even when the edit is refused, and when a later
+    edit replaces the refused one before it is retried."""
+    channel = _channel(emulator)
+    sender = _sender(sqlite_db, emulator)
+    (first,) = sender.post([_message(channel, "summary")], NOW)
+    assert first is not None
+    emulator.fail_next("chat.update", error="internal_error")
+    sender.edit(
+        [_message(channel, "summary, grown", edits=first.ts), _message(channel, "more")], NOW
+    )
+    sender.edit([_message(channel, "summary, grown again", edits=first.ts)], NOW)
+    later = NOW + backoff(1) + timedelta(seconds=1)
+    sender.tick(later)
+    posted = emulator.messages_in(channel)
+    assert [(m.text, m.thread_ts) for m in posted] == [
+        ("summary, grown again", None),
+        ("more", first.ts),
+    ]
+    assert {r.state for r in _rows(sqlite_db) if r.text == "more"} == {OutboxState.SENT}

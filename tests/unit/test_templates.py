@@ -71,7 +71,7 @@ def test_card_rounds_do_not_run_together() -> None:
 
 def test_user_text_is_escaped_for_slack() -> None:
     assert slack_escape("<@U1> & <!channel>") == "&lt;@U1&gt; &amp; &lt;!channel&gt;"
-    values = {"short_id": "L1", "title": "T", "decision": "", "by": ""}
+    values = {"short_id": "L1", "title": "T", "decided": False, "decision": "", "by": ""}
     text = render("cancelled", candidate="<!channel> Ada", **values)
     assert "<!channel>" not in text and "&lt;!channel&gt; Ada" in text
 
