@@ -27,6 +27,7 @@ from bot.loops.queries import (
     standing,
     template_of,
 )
+from bot.loops.status import ahead
 from bot.loops.views import Snapshot, loop_card
 from bot.reminders.plan import offsets_for
 from bot.render import render
@@ -236,7 +237,9 @@ def cancel_loop(runtime: Runtime, *, actor: str, ref: str) -> Done:
             admins=runtime.settings.loopbot_admins,
             now=runtime.clock(),
         )
-        queue_events(runtime, session, loop, actor=actor)
+        # The events of rounds still ahead are cancelled; an interview already held stays.
+        still = {r.id or 0 for r in ahead(session, loop, runtime.clock())}
+        queue_events(runtime, session, loop, actor=actor, round_ids=still)
         loop_id, short_id = loop.id, loop.short_id
     assert loop_id is not None
     return _changed(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.calendars.google import event_id
 from bot.outbox import LEASE, OutboxSender
@@ -284,6 +284,30 @@ def _story(world, sb: Sandbox) -> None:
     assert wait_for(lambda: _calendar_rows(sb) > len(rows))
     sb.dispatch()
     assert _all_events(world, sb) == {}
+
+
+def test_a_cancel_leaves_the_interviews_already_held_in_the_calendars(
+    world, cal_sb: Sandbox
+) -> None:
+    """The loop is cancelled once round 2 has taken place: the rounds still ahead leave
+    everyone's calendar; the interview held stays where it was."""
+    sb = cal_sb
+    _step_two(sb)
+    short_id = _create(sb)
+    sb.dispatch()
+    with sb.db.read() as session:
+        timed = session.exec(select(Round).where(col(Round.starts_at).is_not(None))).all()
+    two = next(r for r in timed if r.number == 2)
+    starts = {r.number: r.starts_at for r in timed}
+    before = _all_events(world, sb)
+    assert sum(len(events) for events in before.values()) == len(timed)
+    sb.now = two.starts_at + timedelta(minutes=two.duration_minutes)
+    held = {n for n, at in starts.items() if at <= two.starts_at}
+    assert held and len(held) < len(timed)
+    said(sb, REC, f"cancel {short_id}")
+    sb.dispatch()
+    left = sorted(at for events in _all_events(world, sb).values() for _, _, at in events)
+    assert left == sorted(starts[n] for n in held)
 
 
 def _round_version(sb: Sandbox, number: int) -> int:
