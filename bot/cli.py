@@ -102,11 +102,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
                 datetime.now(UTC),
                 library,
             )
-    except LoopbotError as exc:
-        print(
-            exc.user_message.replace("`/loop list` shows the loops you're part of.", ""),
-            file=sys.stderr,
-        )
+    except LoopbotError as exc:  # said as to a person in Slack: the command line's way here
+        said = exc.user_message.replace("`/loop list` shows the loops you're part of.", "")
+        print(f"loopbot: {said.replace('`', '').strip().rstrip('.')}", file=sys.stderr)
         return 1
     if args.out:
         try:

@@ -37,6 +37,9 @@ def purge(args: argparse.Namespace, settings: Settings) -> int:
         else:
             ids = loops_older_than(session, retention_cutoff(now, args.older_than_days))
             reason = f"retention ({args.older_than_days} days)"
+    if args.candidate and not ids:  # a typo would look like an erasure done
+        print(f"no loop has the candidate key {args.candidate}: nothing erased")
+        return 0
     token = settings.slack_bot_token.get_secret_value()
     messenger = Messenger(make_client(token, settings.api_url)) if token else None
     report = purge_loops(

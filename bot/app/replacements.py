@@ -319,18 +319,21 @@ def expire_asks(runtime: Runtime) -> int:
             assert decline is not None and loop is not None
             rnd = session.get(Round, decline.round_id)
             assert rnd is not None
-            if ask.channel_id and ask.ts:
-                late = render("replacement_expired", **news.facts_of(loop, rnd, decline))
+            handed_over = False
+            if decline.state == "asking":
+                policy = policy_of(runtime)
+                step = replacements.next_step(session, loop, decline, now, policy)
+                handed_over = bool(step.handed_over)
+                sends.append(
+                    news.step_messages(runtime, session, loop, step, policy, announce=False)
+                )
+            if ask.channel_id and ask.ts:  # says what came of it: another asked, or the recruiter
+                facts = news.facts_of(loop, rnd, decline)
+                late = render("replacement_expired", **facts, handed_over=handed_over)
                 edits.append(
                     Message.text_over(
                         ask.channel_id, ask.ts, late, purpose=news.PURPOSE, loop_id=ask.loop_id
                     )
-                )
-            if decline.state == "asking":
-                policy = policy_of(runtime)
-                step = replacements.next_step(session, loop, decline, now, policy)
-                sends.append(
-                    news.step_messages(runtime, session, loop, step, policy, announce=False)
                 )
     if edits:  # through the outbox, as a withdrawn question's; a click on it is told anyway
         runtime.outbox.edit(edits, now)

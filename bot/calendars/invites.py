@@ -67,9 +67,11 @@ def invite_for(
     title: str,
     guide_link: str | None = None,
     email: str | None = None,
+    scores: bool = True,
 ) -> Invite | None:
     """The invite for `user_id` on `rnd` as things stand (None for a round with no time: an
-    asynchronous round has nothing to put in a calendar). `active`: they still run it."""
+    asynchronous round has nothing to put in a calendar). `active`: they still run it;
+    `scores`: they write its scorecard (an observer does not)."""
     if rnd.starts_at is None:
         return None
     loop_cancelled = loop.status == LoopStatus.CANCELLED
@@ -85,7 +87,9 @@ def invite_for(
         f"Round guide: in your DM with loopbot, {guide_link}"
         if guide_link
         else "Round guide: in your DM with loopbot.",
-        "Scorecard: the button under the guide, or /loop in Slack.",
+        f"Scorecard: the button under the guide, or /loop scorecard {loop.short_id} {rnd.number}."
+        if scores
+        else "",
     ]
     return Invite(
         uid=invite_uid(loop, rnd, user_id),

@@ -17,7 +17,7 @@ from bot.calendars import CalendarBackend, CalendarRefused
 from bot.calendars.invites import dm_link, invite_for
 from bot.loops.at_hand import LoopAtHand
 from bot.loops.queries import ROUND_LETTERS, assignments_of, rounds_of, template_of
-from bot.reminders.invites import runs
+from bot.reminders.invites import observes, runs
 from bot.slack.messenger import Messenger
 from bot.store import Database
 from bot.store.models import Loop, OutboxMessage, OutboxState, Round
@@ -83,7 +83,14 @@ def write_event(
         raise CalendarRefused("no e-mail on the person's Slack profile")
     link = dm_link(messenger.dm_channel(user_id))
     invite = invite_for(
-        loop, rnd, user_id, active=active, title=title, guide_link=link, email=email
+        loop,
+        rnd,
+        user_id,
+        active=active,
+        title=title,
+        guide_link=link,
+        email=email,
+        scores=not observes(hand, rnd, user_id),
     )
     if invite is None:
         return "untimed"

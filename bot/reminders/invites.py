@@ -22,6 +22,7 @@ from bot.errors import SlackUnavailable
 from bot.loops.at_hand import LoopAtHand
 from bot.loops.queries import (
     LOOP_ROLE,
+    OBSERVER,
     ROUND_LETTERS,
     change_at,
     recruiter_roles,
@@ -37,10 +38,17 @@ ROUND_KINDS = (Kind.ASSIGNED, Kind.MOVED, Kind.UNASSIGNED)
 
 
 def runs(hand: LoopAtHand, rnd: Round, user_id: str) -> bool:
-    """Whether the person still runs the round (an active R)."""
+    """Whether the person still runs the round (an active R, or its observer)."""
     return any(
         a.round_id == rnd.id and a.letter in ROUND_LETTERS and a.user_id == user_id
         for a in hand.people
+    )
+
+
+def observes(hand: LoopAtHand, rnd: Round, user_id: str) -> bool:
+    """Whether the person is the round's observer (in the room, writing no scorecard)."""
+    return any(
+        a.round_id == rnd.id and a.letter == OBSERVER and a.user_id == user_id for a in hand.people
     )
 
 
@@ -94,6 +102,7 @@ def invite_files(
             active=active,
             title=title,
             guide_link=link,
+            scores=not observes(hand, rnd, assignment.user_id),
         )
         if invite is None:
             continue

@@ -198,6 +198,10 @@ LETTER_BY_KIND = {Kind.GUIDE: "R", Kind.SUMMARY: "A", Kind.CALIBRATE: "C", Kind.
 
 
 def _your_part(s: Situation) -> tuple[str, str] | None:
+    """The loop document's definition of the reader's RACI part, for the messages that quote
+    it; none for a trainee, whose part the training note says (no RACI letter is theirs)."""
+    if s.reader is not None and s.spec is not None and trains(s.reader, s.spec.number):
+        return None
     letter = None if observing(s.reader, s.spec) else LETTER_BY_KIND.get(s.kind)
     if letter == "R" and s.reader is not None and s.spec is not None:
         # A guide opened by the round's hiring manager or interview lead speaks to their part.

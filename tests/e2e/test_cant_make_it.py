@@ -302,6 +302,8 @@ def test_declines_and_silence_move_on_then_the_recruiter_picks(team: Sandbox) ->
     assert expire_asks(sb.runtime) == 0  # another replica's run finds nothing left to settle
     expired = [m for m in sb.emulator.dms_to(uid(sb, second)) if "has expired" in (m.text or "")]
     assert expired and "replacement_accept" not in json.dumps(expired[-1].blocks or [])
+    # The last one asked reads what came of it: the recruiter, as their question said.
+    assert (expired[-1].text or "").endswith("has expired: the recruiter is finding someone.")
     # An Accept pressed too late changes nothing and says so.
     channel = sb.emulator.workspace.im_for(uid(sb, second)).id
     sb.slack.click(second, "replacement_accept", value, channel_id=channel)

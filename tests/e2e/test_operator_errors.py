@@ -527,3 +527,23 @@ def test_docs_list_names_each_document_its_type_and_file(
         "interview_guide",
         "candidate_context",
     }
+
+
+def test_an_unknown_loop_or_candidate_key_is_said_in_the_command_line_s_words(
+    run, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    database = f"sqlite:///{tmp_path / 'loopbot.db'}"
+    assert run(["db", "upgrade"], DATABASE_URL=database)[0] == 0
+    assert run(["export", "NOPE1"], DATABASE_URL=database) == (1, "loopbot: No loop NOPE1")
+    # A key with no loop erases nothing, and says so rather than "erased 0 loop(s)".
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("DATABASE_URL", database)
+    get_settings.cache_clear()
+    try:
+        assert main(["purge", "--candidate", "typo_key"]) == 0
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert capsys.readouterr().out.strip() == (
+        "no loop has the candidate key typo_key: nothing erased"
+    )

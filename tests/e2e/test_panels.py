@@ -191,6 +191,14 @@ def test_step_two_says_when_the_time_holds_fewer_than_the_round_type_asks_for(
     assert "*Observer:*" not in line
 
 
+def _description(content: bytes | str) -> str:
+    """An invite's DESCRIPTION, unfolded."""
+    from icalendar import Calendar
+
+    (event,) = Calendar.from_ical(content).walk("VEVENT")
+    return str(event["DESCRIPTION"]) + str(event["SUMMARY"])
+
+
 def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
     panel_sb: Sandbox,
 ) -> None:
@@ -209,6 +217,19 @@ def test_two_scorecards_gate_the_debrief_and_the_observer_writes_none(
     # In the room: the observer's calendar invite for the round, as the interviewers get.
     invites = [c for n, c in sb.emulator.files_to(uid(sb, observer)) if n.endswith(".ics")]
     assert any("Live AI Pairing" in (c if isinstance(c, str) else c.decode()) for c in invites)
+    # It says where the guide is, and no scorecard (theirs is none); an interviewer's says how.
+    (mine,) = [_description(c) for c in invites if "Live AI Pairing" in _description(c)]
+    assert "Round guide: in your DM with loopbot" in mine and "Scorecard" not in mine
+    theirs = [
+        _description(c)
+        for n, c in sb.emulator.files_to(uid(sb, interviewers[0]))
+        if n.endswith(".ics") and "Live AI Pairing" in _description(c)
+    ]
+    assert (
+        theirs
+        and f"Scorecard: the button under the guide, or /loop scorecard {short_id} 2."
+        in (theirs[0])
+    )
     notice = next(m for m in _dms(sb, observer) if "You're observing" in _text(m))
     assert "round_decline" not in _buttons(notice)  # no "Can't make it": nothing to replace
     for person in interviewers:

@@ -859,3 +859,27 @@ def test_a_trainee_s_first_reminder_raises_no_late_scorecards_message(sb: Sandbo
     assert trainee_reminded
     for organiser in ("maya.hm", "oliver.rec"):
         assert not [t for t in dm_texts(sb, organiser) if " late for *" in t], organiser
+
+
+def test_a_shadow_is_told_they_shadow_and_their_guide_quotes_no_interviewer_part(
+    sb: Sandbox,
+) -> None:
+    short_id, _ = _create(sb, "2026-11-24")
+    number, part = _trainee_round(sb, short_id)
+    assert part == "shadow"
+    (assigned,) = [
+        t for t in dm_texts(sb, TRAINEE[0]) if f"*{number}. " in t and "shadow" in t.lower()
+    ]
+    assert assigned.startswith(f"You're shadowing *{number}. ")
+    assert "You're interviewing" not in assigned
+    # The training note is a paragraph of its own, not run into the sentence before it.
+    assert "\n\n*Training:* you shadow this round" in assigned
+    with sb.db.read() as session:
+        rnd = session.exec(select(Round).where(Round.number == number)).one()
+    sb.dispatch(rnd.starts_at - timedelta(minutes=30))
+    guide = "\n".join(t for t in dm_texts(sb, TRAINEE[0]) if t.startswith("ROUND GUIDE"))
+    assert "*Training:* you shadow this round" in guide
+    assert "*Your part (R):*" not in guide  # the interviewer's part is not theirs
+    interviewer = _interviewers(sb, short_id, number)[0]
+    told = "\n".join(t for t in dm_texts(sb, interviewer) if t.startswith("ROUND GUIDE"))
+    assert "*Your part (R):*" in told
