@@ -83,7 +83,8 @@ class Snapshot:
     submitted: set[tuple[int, str]] = field(default_factory=set)
     templates: dict[int, LoopTemplate] = field(default_factory=dict)
     by_round: dict[tuple[int, str], list[str]] = field(default_factory=dict)
-    trainee_seats: set[tuple[int, str]] = field(default_factory=set)
+    trainee_seats: dict[tuple[int, str], str] = field(default_factory=dict)
+    """(round id, person) -> their trainee part, for each trainee's seat."""
     """(round id, user) of trainees shadowing or reverse-shadowing a round."""
 
     @classmethod
@@ -103,7 +104,7 @@ class Snapshot:
                     person.user_id
                 )
                 if person.part in TRAINEE_PARTS:
-                    snap.trainee_seats.add((person.round_id, person.user_id))
+                    snap.trainee_seats[(person.round_id, person.user_id)] = person.part
         snap.submitted = {(round_id, user) for round_id, user in rows(session, _SUBMITTED, given)}
         snap.templates = templates_of(session, loops)
         return snap
@@ -186,9 +187,13 @@ def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> 
     people = {a.user_id for a in snap.people.get(loop.id, [])}
     told = {u for u in people if can(Action.HEAR_OF_LOOP, snap.standing(loop, u, []))}
     for rnd in snap.rounds.get(loop.id, []):
-        # Each letter's people: (mention, whether they hear of the loop only once a finalist).
+        # Each letter's people: (mention, whether they hear of the loop only once a finalist,
+        # their trainee part on the round if any).
         letters = {
-            x: [(mention(u), x == "I" and u not in told) for u in snap.holders(rnd, x)]
+            x: [
+                (mention(u), x == "I" and u not in told, snap.trainee_seats.get((rnd.id, u), ""))
+                for u in snap.holders(rnd, x)
+            ]
             for x in "RACI"
         }
         # A trainee's practice scorecard is not one the loop waits for.

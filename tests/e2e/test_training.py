@@ -874,6 +874,8 @@ def test_a_shadow_is_told_they_shadow_and_their_guide_quotes_no_interviewer_part
     assert "You're interviewing" not in assigned
     # The training note is a paragraph of its own, not run into the sentence before it.
     assert "\n\n*Training:* you shadow this round" in assigned
+    # The card and `/loop show` name them a shadow, not one more interviewer of the round.
+    assert f"<@{uid(sb, TRAINEE[0])}> (shadow)" in said(sb, "oliver.rec", f"show {short_id}")
     with sb.db.read() as session:
         rnd = session.exec(select(Round).where(Round.number == number)).one()
     sb.dispatch(rnd.starts_at - timedelta(minutes=30))

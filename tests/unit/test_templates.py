@@ -45,10 +45,10 @@ def test_card_rounds_do_not_run_together() -> None:
         "asynchronous": False,
         "written_due": "",
         "candidate_time": "C",
-        "R": [("@r", False)],
-        "A": [("@a", False)],
+        "R": [("@r", False, ""), ("@t", False, "shadow")],
+        "A": [("@a", False, "")],
         "C": [],
-        "I": [("@i", False), ("@x", True)],
+        "I": [("@i", False, ""), ("@x", True, "")],
         "all_in": False,
     }
     text = render(
@@ -66,7 +66,7 @@ def test_card_rounds_do_not_run_together() -> None:
         total=2,
     )
     assert "*1. Async Build*\nW · 1 h" in text
-    assert "R @r · A @a · C - · I @i, @x (if a finalist) · scorecard: pending\n" in text
+    assert "R @r, @t (shadow) · A @a · C - · I @i, @x (if a finalist) · scorecard: pending\n" in text
 
 
 def test_user_text_is_escaped_for_slack() -> None:
