@@ -66,7 +66,8 @@ def test_card_rounds_do_not_run_together() -> None:
         total=2,
     )
     assert "*1. Async Build*\nW · 1 h" in text
-    assert "R @r, @t (shadow) · A @a · C - · I @i, @x (if a finalist) · scorecard: pending\n" in text
+    line = "R @r, @t (shadow) · A @a · C - · I @i, @x (if a finalist) · scorecard: pending\n"
+    assert line in text
 
 
 def test_user_text_is_escaped_for_slack() -> None:
