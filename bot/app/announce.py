@@ -19,7 +19,15 @@ from sqlmodel import Session, select
 
 from bot.authz import Action, can, told_of_loop
 from bot.errors import LoopbotError, SlackUnavailable
-from bot.loops.queries import INTERVIEWER, assignments_of, loop_row, standing, template_of
+from bot.loops.queries import (
+    INTERVIEWER,
+    LOOP_ROLE,
+    assignments_of,
+    loop_row,
+    recruiter_roles,
+    standing,
+    template_of,
+)
 from bot.loops.replacements import WITHDRAWN, withdrawn_questions
 from bot.loops.requests import LoopRequest
 from bot.loops.status import cancel_refused, change_refused
@@ -35,6 +43,7 @@ from bot.store.models import Loop, LoopStatus, SlackMessage
 log = logging.getLogger(__name__)
 CARD = "loop_card"
 NOT_A_MEMBER = ("already_in_channel", "cant_invite_self")
+CHANNEL_NOT_CLEARED = "channel_not_cleared"
 CATCH_UP = 3
 """How many times one refresh sends its edit again because the loop changed meanwhile."""
 
@@ -297,7 +306,8 @@ def keep_channel_to_readers(*, runtime: Runtime, loop_id: int) -> list[str]:
     """Take out of the loop's channel each person in the loop who may no longer read it: one
     whose scorecards were all in, and who has since been given a round whose scorecard is not
     (the summary there stays blind to them until it is; their submission brings them back).
-    Returns who was taken out."""
+    Returns who was taken out. Someone Slack would not let loopbot take out is named to the
+    loop's recruiters (else its creator), who can do it by hand."""
     loop, readers, _, people = _audience(runtime, loop_id)
     if not loop.channel_id:
         return []
@@ -307,14 +317,35 @@ def keep_channel_to_readers(*, runtime: Runtime, loop_id: int) -> list[str]:
         log.warning("channel members not read", extra={"slack_error": getattr(exc, "error", "")})
         return []
     out = [person for person in people if person in members and person not in readers]
+    stayed: dict[str, str] = {}
     for person in out:
         try:
             runtime.messenger.remove(loop.channel_id, person)
         except SlackUnavailable as exc:
-            log.warning(
-                "not taken out of a loop channel", extra={"slack_error": getattr(exc, "error", "")}
-            )
-    return out
+            stayed[person] = getattr(exc, "error", "") or "unreachable"
+            log.warning("not taken out of a loop channel", extra={"slack_error": stayed[person]})
+    if stayed:
+        _ask_to_take_out(runtime, loop, stayed)
+    return [person for person in out if person not in stayed]
+
+
+def _ask_to_take_out(runtime: Runtime, loop: Loop, stayed: dict[str, str]) -> None:
+    with runtime.db.read() as session:
+        codes = recruiter_roles(template_of(session, loop))
+        told = dict.fromkeys(
+            a.user_id
+            for a in assignments_of(session, loop)
+            if a.letter == LOOP_ROLE and a.role_code in codes
+        )
+    text = render(
+        "channel_not_cleared",
+        people=[mention(p) for p in stayed],
+        channel=loop.channel_id,
+        short_id=loop.short_id,
+        errors=sorted(set(stayed.values())),
+    )
+    for person in told or [loop.created_by]:
+        dm_about(runtime, loop.id or 0, person, purpose=CHANNEL_NOT_CLEARED, text=text)
 
 
 def withdraw_questions(*, runtime: Runtime, loop_id: int | None, actor: str | None) -> None:

@@ -16,7 +16,7 @@ import pytest
 from bot.emulator import ModalForm
 from bot.sandbox import Sandbox
 from tests.app.test_who_sees_what import EXTRA_POOL, _loop, _rounds, _sandbox
-from tests.e2e.helpers import HM, IL, PANEL, REC, XS, said, top_view, uid, wait_for
+from tests.e2e.helpers import HM, IL, PANEL, REC, XS, dm_texts, said, top_view, uid, wait_for
 
 SECRETS = {
     "Key evidence": "KEY-EVIDENCE: traced the retry storm to the missing jitter.",
@@ -184,3 +184,28 @@ def test_a_reader_given_another_round_leaves_the_channel_until_its_scorecard_is_
     submit_all_of(sb, first, short_id, [number])
     assert wait_for(lambda: person in channel.members)
     assert "Debrief:" in everything_seen_by(sb, first, short_id)["channel"]
+
+
+def test_someone_slack_will_not_take_out_is_named_to_the_recruiter(story) -> None:
+    """A workspace can forbid apps to remove people (`restricted_action`): the recruiter is
+    told whom to take out of the channel by hand, and why."""
+    sb, short_id, rounds, first, waiting, _ = story
+    person = uid(sb, first)
+    channel = next(
+        c
+        for c in sb.emulator.workspace.channels.values()
+        if not c.is_im
+        and any("Debrief:" in json.dumps(m.blocks or []) for m in sb.emulator.messages_in(c.id))
+    )
+    assert person in channel.members
+    sb.emulator.fail_next("conversations.kick", error="restricted_action")
+    # A round still to score, other than the one the test above gave them.
+    given = rounds[waiting[-1]][0]
+    number = next(n for h in waiting[1:] for n in rounds[h] if n != given)
+    assert "now runs" in said(sb, HM, f"swap {short_id} {number} <@{person}>")
+    told = wait_for(lambda: [t for t in dm_texts(sb, REC) if t.startswith("I could not take")])
+    assert told[-1].startswith(f"I could not take <@{person}> out of <#{channel.id}>")
+    assert (
+        "Slack said `restricted_action`" in told[-1] and "remove them from the channel" in told[-1]
+    )
+    assert person in channel.members  # still there: the recruiter is the one who can act
