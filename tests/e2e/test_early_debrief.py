@@ -158,6 +158,16 @@ def test_the_status_of_a_scorecard_says_the_debrief_is_open(story) -> None:
     assert "once the debrief opens" not in modal
 
 
+def _loop_channel(sb: Sandbox):
+    """The loop's channel: where the debrief summary is."""
+    return next(
+        c
+        for c in sb.emulator.workspace.channels.values()
+        if not c.is_im
+        and any("Debrief:" in json.dumps(m.blocks or []) for m in sb.emulator.messages_in(c.id))
+    )
+
+
 def test_a_reader_given_another_round_leaves_the_channel_until_its_scorecard_is_in(
     story,
 ) -> None:
@@ -166,12 +176,7 @@ def test_a_reader_given_another_round_leaves_the_channel_until_its_scorecard_is_
     on changing there as the others come in), and brought back once that scorecard is in."""
     sb, short_id, rounds, first, waiting, _ = story
     person = uid(sb, first)
-    channel = next(
-        c
-        for c in sb.emulator.workspace.channels.values()
-        if not c.is_im
-        and any("Debrief:" in json.dumps(m.blocks or []) for m in sb.emulator.messages_in(c.id))
-    )
+    channel = _loop_channel(sb)
     assert person in channel.members
     number = rounds[waiting[-1]][0]
     assert "now runs" in said(sb, HM, f"swap {short_id} {number} <@{person}>")
@@ -191,12 +196,7 @@ def test_someone_slack_will_not_take_out_is_named_to_the_recruiter(story) -> Non
     told whom to take out of the channel by hand, and why."""
     sb, short_id, rounds, first, waiting, _ = story
     person = uid(sb, first)
-    channel = next(
-        c
-        for c in sb.emulator.workspace.channels.values()
-        if not c.is_im
-        and any("Debrief:" in json.dumps(m.blocks or []) for m in sb.emulator.messages_in(c.id))
-    )
+    channel = _loop_channel(sb)
     assert person in channel.members
     sb.emulator.fail_next("conversations.kick", error="restricted_action")
     # A round still to score, other than the one the test above gave them.
