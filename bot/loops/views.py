@@ -183,9 +183,10 @@ def loop_card(session: Session, loop: AnyLoop, snap: Snapshot | None = None) -> 
     template = snap.template(loop)
     rows = []
     submitted = total = 0
-    # Who the document informs "on finalists only" is not informed yet, and the card says so.
-    people = {a.user_id for a in snap.people.get(loop.id, [])}
-    told = {u for u in people if can(Action.HEAR_OF_LOOP, snap.standing(loop, u, []))}
+    # Who the document informs "on finalists only" is not informed yet, and the card says so:
+    # only the Informed are asked (each standing read costs; a card has a dozen people).
+    informed = {u for rnd in snap.rounds.get(loop.id, []) for u in snap.holders(rnd, "I")}
+    told = {u for u in informed if can(Action.HEAR_OF_LOOP, snap.standing(loop, u, []))}
     for rnd in snap.rounds.get(loop.id, []):
         # Each letter's people: (mention, whether they hear of the loop only once a finalist,
         # their trainee part on the round if any).
