@@ -329,14 +329,18 @@ def keep_channel_to_readers(*, runtime: Runtime, loop_id: int) -> list[str]:
     return [person for person in out if person not in stayed]
 
 
+def recruiters(session: Session, loop: Loop) -> list[str]:
+    """The loop's recruiters: the people holding the roles that run it day to day."""
+    codes = recruiter_roles(template_of(session, loop))
+    people = assignments_of(session, loop)
+    return list(
+        dict.fromkeys(a.user_id for a in people if a.letter == LOOP_ROLE and a.role_code in codes)
+    )
+
+
 def _ask_to_take_out(runtime: Runtime, loop: Loop, stayed: dict[str, str]) -> None:
     with runtime.db.read() as session:
-        codes = recruiter_roles(template_of(session, loop))
-        told = dict.fromkeys(
-            a.user_id
-            for a in assignments_of(session, loop)
-            if a.letter == LOOP_ROLE and a.role_code in codes
-        )
+        told = recruiters(session, loop)
     text = render(
         "channel_not_cleared",
         people=[mention(p) for p in stayed],

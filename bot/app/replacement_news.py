@@ -9,8 +9,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.app.announce import withdraw_questions
-from bot.loops.queries import LOOP_ROLE, assignments_of, recruiter_roles, template_of
+from bot.app.announce import recruiters, withdraw_questions
+from bot.loops.queries import assignments_of
 from bot.loops.replacements import Policy, Step, claim_question, last_ask
 from bot.outbox import Message
 from bot.render import render
@@ -149,14 +149,6 @@ def _organisers(session: Session, loop: Loop, rnd: Round) -> list[str]:
         a.user_id for a in assignments_of(session, loop) if a.round_id == rnd.id and a.letter == "A"
     ]
     return list(dict.fromkeys(chosen))
-
-
-def recruiters(session: Session, loop: Loop) -> list[str]:
-    codes = recruiter_roles(template_of(session, loop))
-    people = assignments_of(session, loop)
-    return list(
-        dict.fromkeys(a.user_id for a in people if a.letter == LOOP_ROLE and a.role_code in codes)
-    )
 
 
 def send(runtime: Runtime, out: Outgoing) -> None:

@@ -17,6 +17,7 @@ from bot.app import replacement_news as news
 from bot.app.announce import (
     announce_change,
     keep_channel_to_readers,
+    recruiters,
     refresh_card,
     withdraw_questions,
 )
@@ -194,10 +195,10 @@ def _trainee_off(
         ]
     )  # once it has begun, they have seen it go on without the trainee
     seats += [("trainee", trainee)] if by else []
-    recruiters = [u for u in news.recruiters(session, loop) or [loop.created_by] if u != trainee]
-    seats += [("recruiter", u) for u in recruiters]
+    organisers = [u for u in recruiters(session, loop) or [loop.created_by] if u != trainee]
+    seats += [("recruiter", u) for u in organisers]
     told = [(seat, u) for seat, u in seats if u != by]  # who took them off has the answer
-    facts["told"] = news.mentions(recruiters)
+    facts["told"] = news.mentions(organisers)
     dms = [(u, render("trainee_stepped_out", reader=seat, **facts), None) for seat, u in told]
     loop_id = loop.id or 0
     queued = news.queue_dms(runtime, session, loop_id, dms)
