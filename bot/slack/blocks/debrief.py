@@ -91,10 +91,11 @@ def build_messages_debrief(
                 block_id="decision",
             )
         )
-        told = {"roles": audience.roles, "told": audience.told}
+        said = render(
+            "debrief_finalist", finalist=finalist, roles=audience.roles, told=audience.told
+        )
         if finalist:
-            said = render("finalist_told", past=True, **told)
-            tail.append(context(f"Marked a finalist: {said}."))
+            tail.append(context(said))
         else:
             tail.append(
                 actions(
@@ -103,12 +104,7 @@ def build_messages_debrief(
                 )
             )
         tail.append(
-            context(
-                "Only the hiring manager can record the decision."
-                if finalist
-                else "Only the hiring manager can record the decision or mark a finalist (then "
-                f"{render('finalist_told', past=False, **told)})."
-            )
+            context("Only the hiring manager can record the decision." if finalist else said)
         )
     room = FIRST_MESSAGE_BLOCKS - len(head) - len(tail)
     first = head + body[:room] + tail
