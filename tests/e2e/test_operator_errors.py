@@ -23,7 +23,8 @@ from bot.store.migrate import downgrade, upgrade
 
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture):
-    """`loopbot ARGS` with these settings: (exit code, what it printed on stderr)."""
+    """`loopbot ARGS` with these settings: (exit code, what it printed on stderr); what it
+    printed on standard output is kept as `run.out`."""
     monkeypatch.chdir(tmp_path)  # no .env from the checkout
 
     def run(args: list[str], **env: str) -> tuple[int, str]:
@@ -37,8 +38,11 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureF
             code = main(args)
         finally:
             get_settings.cache_clear()
-        return code, capsys.readouterr().err.strip()
+        printed = capsys.readouterr()
+        run.out = printed.out
+        return code, printed.err.strip()
 
+    run.out = ""
     return run
 
 
@@ -502,16 +506,9 @@ def test_settings_come_from_a_dot_env_file_in_the_working_folder(run, tmp_path: 
     assert code == 0, err
 
 
-def test_docs_list_names_each_document_its_type_and_file(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, seeds: Path
-) -> None:
-    monkeypatch.setenv("LOOPBOT_DOCS", str(seeds))
-    get_settings.cache_clear()
-    try:
-        assert main(["docs", "list"]) == 0
-    finally:
-        get_settings.cache_clear()
-    listed = [line.split() for line in capsys.readouterr().out.splitlines()]
+def test_docs_list_names_each_document_its_type_and_file(run, seeds: Path) -> None:
+    assert run(["docs", "list"], LOOPBOT_DOCS=str(seeds)) == (0, "")
+    listed = [line.split() for line in run.out.splitlines()]
     shipped = sorted(seeds.rglob("*.md"))
     assert len(listed) == len(shipped)
     assert ["loop", "ai-first-engineering", "seeds/loops/ai-first-engineering.md"] in listed
@@ -530,20 +527,11 @@ def test_docs_list_names_each_document_its_type_and_file(
 
 
 def test_an_unknown_loop_or_candidate_key_is_said_in_the_command_line_s_words(
-    run, tmp_path: Path, capsys: pytest.CaptureFixture
+    run, tmp_path: Path
 ) -> None:
     database = f"sqlite:///{tmp_path / 'loopbot.db'}"
     assert run(["db", "upgrade"], DATABASE_URL=database)[0] == 0
     assert run(["export", "NOPE1"], DATABASE_URL=database) == (1, "loopbot: No loop NOPE1")
     # A key with no loop erases nothing, and says so rather than "erased 0 loop(s)".
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("DATABASE_URL", database)
-    get_settings.cache_clear()
-    try:
-        assert main(["purge", "--candidate", "typo_key"]) == 0
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
-    assert capsys.readouterr().out.strip() == (
-        "no loop has the candidate key typo_key: nothing erased"
-    )
+    assert run(["purge", "--candidate", "typo_key"], DATABASE_URL=database) == (0, "")
+    assert run.out.strip() == "no loop has the candidate key typo_key: nothing erased"
